@@ -1,0 +1,3 @@
+from cheptel.cli import main
+
+raise SystemExit(main())

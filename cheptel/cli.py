@@ -1,0 +1,76 @@
+"""Operator commands: `cheptel serve`, `cheptel init`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from cheptel import __version__
+from cheptel.config import from_env, parse_listen
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    overrides: dict[str, object] = {"data_dir": args.data_dir,
+                                    "database_url": args.database_url,
+                                    "public_url": args.public_url}
+    if args.listen:
+        overrides["listen_host"], overrides["listen_port"] = parse_listen(args.listen)
+    return from_env(**overrides)
+
+
+def _usage(settings) -> str:  # type: ignore[no-untyped-def]
+    clouds = settings.data_dir / "clouds.yaml"
+    return (f"cheptel {__version__} serving on {settings.base_url}\n"
+            f"  export OS_CLIENT_CONFIG_FILE={clouds}\n"
+            f"  openstack --os-cloud cheptel token issue        # admin\n"
+            f"  openstack --os-cloud cheptel-demo project list  # demo (member)")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from cheptel.app import prepare
+
+    deps = prepare(_settings(args))
+    for note in deps.notes:
+        print(note)
+    print(f"data in {deps.settings.data_dir}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cheptel.app import build_app, prepare
+
+    settings = _settings(args)
+    deps = prepare(settings)
+    for note in deps.notes:
+        print(note, flush=True)
+    print(_usage(settings), flush=True)
+    uvicorn.run(build_app(deps), host=settings.listen_host, port=settings.listen_port,
+                log_level="warning", access_log=args.access_log, server_header=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(prog="cheptel", description="A private cloud in one process.")
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func, text in (("serve", cmd_serve, "run the cloud"),
+                             ("init", cmd_init, "create and migrate the database, bootstrap")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--listen", help="HOST:PORT (default 127.0.0.1:8080)")
+        p.add_argument("--data-dir", help="where state lives (default ./data)")
+        p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
+        p.add_argument("--public-url", help="the base URL clients use (default from --listen)")
+        if name == "serve":
+            p.add_argument("--access-log", action="store_true", help="log every request")
+        p.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"cheptel: {exc}", file=sys.stderr)
+        return 2

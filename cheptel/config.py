@@ -1,0 +1,73 @@
+"""One settings object, read from the command line and CHEPTEL_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    database_url: str = ""
+    public_url: str = ""
+    region: str = "RegionOne"
+    token_lifetime: int = 3600
+    bcrypt_rounds: int = 12
+    lockout_failure_attempts: int = 0  # 0: lockout off, as in Keystone
+    lockout_duration: int = 1800
+    max_body_bytes: int = 114688  # Keystone's max_request_body_size
+    max_json_depth: int = 32
+    admin_password: str | None = field(default=None, repr=False)
+    demo_password: str | None = field(default=None, repr=False)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'cheptel.db'}"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = self.listen_host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.listen_port}"
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"--listen wants HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def from_env(**overrides: object) -> Settings:
+    """Settings from CHEPTEL_* variables; explicit overrides (CLI flags) win."""
+    env = os.environ
+    values: dict[str, object] = {
+        "data_dir": Path(env.get("CHEPTEL_DATA_DIR", "./data")),
+        "database_url": env.get("CHEPTEL_DATABASE_URL", ""),
+        "public_url": env.get("CHEPTEL_PUBLIC_URL", ""),
+        "token_lifetime": _env_int("CHEPTEL_TOKEN_LIFETIME", 3600),
+        "bcrypt_rounds": _env_int("CHEPTEL_BCRYPT_ROUNDS", 12),
+        "lockout_failure_attempts": _env_int("CHEPTEL_LOCKOUT_FAILURE_ATTEMPTS", 0),
+        "lockout_duration": _env_int("CHEPTEL_LOCKOUT_DURATION", 1800),
+        "admin_password": env.get("CHEPTEL_ADMIN_PASSWORD") or None,
+        "demo_password": env.get("CHEPTEL_DEMO_PASSWORD") or None,
+    }
+    if env.get("CHEPTEL_LISTEN"):
+        values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["data_dir"] = Path(values["data_dir"]).resolve()  # type: ignore[arg-type]
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,128 @@
+"""Domains, projects and project tags."""
+
+from __future__ import annotations
+
+from cheptel.errors import NotFound, ValidationError
+from cheptel.identity import schemas, views
+from cheptel.identity.api.common import base, filters
+from cheptel.identity.service import resources
+from cheptel.validation import check
+from cheptel.web import Ctx, Reply
+
+
+def list_domains(ctx: Ctx) -> dict:
+    f = filters(ctx, ("name", "enabled"))
+    items = [views.domain(base(ctx), d) for d in resources.list_domains(
+        ctx.db, f.get("name"), f.get("enabled"))]  # type: ignore[arg-type]
+    return views.collection(base(ctx), "domains", "domains", items)
+
+
+def create_domain(ctx: Ctx) -> Reply:
+    body = check(schemas.domain_create, ctx.body, "domain")
+    d = resources.create_domain(ctx.db, body["name"], body.get("description") or "",
+                                body.get("enabled", True),
+                                body.get("explicit_domain_id") or body.get("id"))
+    return Reply({"domain": views.domain(base(ctx), d)}, status=201)
+
+
+def get_domain(ctx: Ctx) -> dict:
+    return {"domain": views.domain(base(ctx), resources.get_domain(ctx.db,
+                                                                    ctx.params["domain_id"]))}
+
+
+def update_domain(ctx: Ctx) -> dict:
+    body = check(schemas.domain_update, ctx.body, "domain")
+    d = resources.update_domain(ctx.db, resources.get_domain(ctx.db, ctx.params["domain_id"]),
+                                body)
+    return {"domain": views.domain(base(ctx), d)}
+
+
+def delete_domain(ctx: Ctx) -> None:
+    resources.delete_domain(ctx.db, resources.get_domain(ctx.db, ctx.params["domain_id"]))
+
+
+def _tag_filters(ctx: Ctx) -> dict[str, list[str]]:
+    return {k: [t for v in ctx.query_multi.get(k, []) for t in v.split(",") if t]
+            for k in ("tags", "tags-any", "not-tags", "not-tags-any")}
+
+
+def list_projects(ctx: Ctx) -> dict:
+    f = filters(ctx, ("name", "domain_id", "enabled", "parent_id"))
+    if "is_domain" in ctx.query and ctx.query["is_domain"].lower() == "true":
+        items: list = []
+    else:
+        items = [views.project(base(ctx), ctx.db, p)
+                 for p in resources.list_projects(ctx.db, f, _tag_filters(ctx))]
+    return views.collection(base(ctx), "projects", "projects", items)
+
+
+def create_project(ctx: Ctx) -> Reply:
+    body = check(schemas.project_create, ctx.body, "project")
+    if body.get("is_domain"):
+        raise ValidationError("is_domain", "projects acting as domains are not supported")
+    parent_id = body.get("parent_id")
+    domain_id = body.get("domain_id")
+    if not domain_id:
+        parent = resources.get_project(ctx.db, parent_id) if parent_id else None
+        domain_id = parent.domain_id if parent else (
+            ctx.creds.project_domain_id or ctx.creds.domain_id or "default")  # type: ignore[union-attr]
+    if parent_id == domain_id:
+        parent_id = None  # Keystone: a top-level project's parent is its domain
+    p = resources.create_project(ctx.db, body["name"], domain_id,
+                                 description=body.get("description") or "",
+                                 enabled=body.get("enabled", True), parent_id=parent_id,
+                                 tags=body.get("tags"))
+    return Reply({"project": views.project(base(ctx), ctx.db, p)}, status=201)
+
+
+def get_project(ctx: Ctx) -> dict:
+    p = resources.get_project(ctx.db, ctx.params["project_id"])
+    return {"project": views.project(base(ctx), ctx.db, p)}
+
+
+def update_project(ctx: Ctx) -> dict:
+    body = check(schemas.project_update, ctx.body, "project")
+    p = resources.get_project(ctx.db, ctx.params["project_id"])
+    if body.get("parent_id") == p.domain_id and p.parent_id is None:
+        body.pop("parent_id")
+    p = resources.update_project(ctx.db, p, body)
+    return {"project": views.project(base(ctx), ctx.db, p)}
+
+
+def delete_project(ctx: Ctx) -> None:
+    resources.delete_project(ctx.db, resources.get_project(ctx.db, ctx.params["project_id"]))
+
+
+def list_tags(ctx: Ctx) -> dict:
+    p = resources.get_project(ctx.db, ctx.params["project_id"])
+    return {"tags": resources.tags_of(ctx.db, p.id)}
+
+
+def replace_tags(ctx: Ctx) -> dict:
+    body = check(schemas.tags_put, ctx.body)
+    p = resources.get_project(ctx.db, ctx.params["project_id"])
+    return {"tags": resources.set_tags(ctx.db, p, body["tags"])}
+
+
+def clear_tags(ctx: Ctx) -> None:
+    resources.set_tags(ctx.db, resources.get_project(ctx.db, ctx.params["project_id"]), [])
+
+
+def check_tag(ctx: Ctx) -> Reply:
+    p = resources.get_project(ctx.db, ctx.params["project_id"])
+    if ctx.params["tag"] not in resources.tags_of(ctx.db, p.id):
+        raise NotFound(f"Tag {ctx.params['tag']} not found on project {p.id}.")
+    return Reply(None, status=204)
+
+
+def add_tag(ctx: Ctx) -> Reply:
+    tag = ctx.params["tag"]
+    check(schemas.TAG, tag)
+    resources.add_tag(ctx.db, resources.get_project(ctx.db, ctx.params["project_id"]), tag)
+    return Reply(None, status=201, headers={
+        "Location": f"{base(ctx)}/v3/projects/{ctx.params['project_id']}/tags/{tag}"})
+
+
+def remove_tag(ctx: Ctx) -> None:
+    resources.remove_tag(ctx.db, resources.get_project(ctx.db, ctx.params["project_id"]),
+                         ctx.params["tag"])

@@ -1,0 +1,128 @@
+"""Roles, implied roles, grants and GET /v3/role_assignments."""
+
+from __future__ import annotations
+
+from cheptel.common import flag
+from cheptel.errors import BadRequest
+from cheptel.identity import schemas, views
+from cheptel.identity.api.common import base
+from cheptel.identity.service import assignments, resources, roles
+from cheptel.validation import check
+from cheptel.web import Ctx, Reply
+
+
+def list_roles(ctx: Ctx) -> dict:
+    items = [views.role(base(ctx), r) for r in roles.list_roles(
+        ctx.db, ctx.query.get("name"), ctx.query.get("domain_id"))]
+    return views.collection(base(ctx), "roles", "roles", items)
+
+
+def create_role(ctx: Ctx) -> Reply:
+    body = check(schemas.role_create, ctx.body, "role")
+    r = roles.create_role(ctx.db, body["name"], body.get("description") or "",
+                          body.get("domain_id"))
+    return Reply({"role": views.role(base(ctx), r)}, status=201)
+
+
+def get_role(ctx: Ctx) -> dict:
+    return {"role": views.role(base(ctx), roles.get_role(ctx.db, ctx.params["role_id"]))}
+
+
+def update_role(ctx: Ctx) -> dict:
+    body = check(schemas.role_update, ctx.body, "role")
+    r = roles.update_role(ctx.db, roles.get_role(ctx.db, ctx.params["role_id"]), body)
+    return {"role": views.role(base(ctx), r)}
+
+
+def delete_role(ctx: Ctx) -> None:
+    roles.delete_role(ctx.db, roles.get_role(ctx.db, ctx.params["role_id"]))
+
+
+def _rule_roles(ctx: Ctx) -> tuple:
+    return (roles.get_role(ctx.db, ctx.params["prior_role_id"]),
+            roles.get_role(ctx.db, ctx.params["implied_role_id"]))
+
+
+def create_implied(ctx: Ctx) -> Reply:
+    prior, implied = _rule_roles(ctx)
+    roles.add_implied(ctx.db, prior, implied)
+    rule = roles.get_implied(ctx.db, prior.id, implied.id)
+    return Reply(views.implied_rule(base(ctx), ctx.db, rule), status=201)
+
+
+def get_implied(ctx: Ctx) -> dict:
+    prior, implied = _rule_roles(ctx)
+    return views.implied_rule(base(ctx), ctx.db, roles.get_implied(ctx.db, prior.id, implied.id))
+
+
+def delete_implied(ctx: Ctx) -> None:
+    prior, implied = _rule_roles(ctx)
+    ctx.db.delete(roles.get_implied(ctx.db, prior.id, implied.id))
+
+
+def list_implied(ctx: Ctx) -> dict:
+    prior = roles.get_role(ctx.db, ctx.params["prior_role_id"])
+    implied = [roles.get_role(ctx.db, r.implied_role_id)
+               for r in roles.list_implied(ctx.db, prior.id)]
+    return {"role_inference": views.inference(base(ctx), prior, implied),
+            "links": {"self": f"{base(ctx)}/v3/roles/{prior.id}/implies"}}
+
+
+def list_inferences(ctx: Ctx) -> dict:
+    by_prior: dict[str, list] = {}
+    for rule in roles.list_implied(ctx.db):
+        by_prior.setdefault(rule.prior_role_id, []).append(
+            roles.get_role(ctx.db, rule.implied_role_id))
+    items = [views.inference(base(ctx), roles.get_role(ctx.db, p), implied)
+             for p, implied in by_prior.items()]
+    return {"role_inferences": items, "links": {"self": f"{base(ctx)}/v3/role_inferences"}}
+
+
+# -- grants: /v3/{projects|domains|system}/.../{users|groups}/{id}/roles[/{role_id}] -------
+
+def _grant_key(ctx: Ctx) -> tuple[str, str, str, str]:
+    p = ctx.params
+    if "project_id" in p:
+        target = ("project", resources.get_project(ctx.db, p["project_id"]).id)
+    elif "domain_id" in p:
+        target = ("domain", resources.get_domain(ctx.db, p["domain_id"]).id)
+    else:
+        target = ("system", roles.SYSTEM)
+    actor = ("user", p["user_id"]) if "user_id" in p else ("group", p["group_id"])
+    roles.check_actor(ctx.db, *actor)
+    return (*actor, *target)
+
+
+def put_grant(ctx: Ctx) -> None:
+    key = _grant_key(ctx)
+    roles.grant(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id)
+
+
+def check_grant(ctx: Ctx) -> None:
+    key = _grant_key(ctx)
+    roles.get_grant(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id)
+
+
+def delete_grant(ctx: Ctx) -> None:
+    key = _grant_key(ctx)
+    roles.revoke(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id)
+
+
+def list_grants(ctx: Ctx) -> dict:
+    items = [views.role(base(ctx), r) for r in roles.grants_for(ctx.db, *_grant_key(ctx))]
+    return views.collection(base(ctx), ctx.request.url.path.split("/v3/", 1)[-1], "roles",
+                            items)
+
+
+def list_assignments(ctx: Ctx) -> dict:
+    q = ctx.query
+    query = assignments.Query(
+        user_id=q.get("user.id"), group_id=q.get("group.id"), role_id=q.get("role.id"),
+        project_id=q.get("scope.project.id"), domain_id=q.get("scope.domain.id"),
+        system="scope.system" in q, effective=flag(q, "effective"),
+        include_names=flag(q, "include_names"))
+    if query.effective and query.group_id:
+        raise BadRequest("group.id cannot be combined with effective.")
+    items = assignments.list_assignments(ctx.db, query, base(ctx))
+    return {"role_assignments": items, "links": {
+        "self": f"{base(ctx)}/v3/role_assignments", "previous": None, "next": None}}

@@ -1,0 +1,76 @@
+"""First start: the default domain, the roles, admin and demo, and a clouds.yaml."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy.orm import Session
+
+from cheptel.identity.models import Domain
+from cheptel.identity.service import resources, roles, users
+
+
+@dataclass(frozen=True)
+class Bootstrapped:
+    admin_password: str
+    demo_password: str
+
+
+def bootstrap(db: Session, now: float, rounds: int, admin_password: str | None,
+              demo_password: str | None) -> Bootstrapped | None:
+    """Create the initial identity data once; None when it was there already."""
+    if db.get(Domain, "default") is not None:
+        return None
+    admin_password = admin_password or secrets.token_urlsafe(18)
+    demo_password = demo_password or secrets.token_urlsafe(18)
+    resources.create_domain(db, "Default", "The default domain", domain_id="default")
+    reader = roles.create_role(db, "reader")
+    member = roles.create_role(db, "member")
+    admin = roles.create_role(db, "admin")
+    roles.add_implied(db, admin, member)
+    roles.add_implied(db, member, reader)
+    admin_project = resources.create_project(db, "admin", "default",
+                                             description="Bootstrap project for the admin")
+    demo_project = resources.create_project(db, "demo", "default", description="Demo project")
+    admin_user = users.create_user(db, now, rounds, name="admin", domain_id="default",
+                                   password=admin_password, default_project_id=admin_project.id)
+    demo_user = users.create_user(db, now, rounds, name="demo", domain_id="default",
+                                  password=demo_password, default_project_id=demo_project.id)
+    roles.grant(db, "user", admin_user.id, "project", admin_project.id, admin.id)
+    roles.grant(db, "user", admin_user.id, "system", roles.SYSTEM, admin.id)
+    roles.grant(db, "user", demo_user.id, "project", demo_project.id, member.id)
+    return Bootstrapped(admin_password, demo_password)
+
+
+def _cloud(auth_url: str, region: str, user: str, password: str, project: str) -> dict:
+    return {
+        "auth": {"auth_url": auth_url, "username": user, "password": password,
+                 "project_name": project, "user_domain_name": "Default",
+                 "project_domain_name": "Default"},
+        "region_name": region,
+        "identity_api_version": 3,
+        "interface": "public",
+    }
+
+
+def write_clouds_yaml(path: Path, auth_url: str, region: str, boot: Bootstrapped | None) -> None:
+    """Write clouds.yaml (0600) at bootstrap; on later starts only refresh auth_url."""
+    if boot is not None:
+        doc = {"clouds": {
+            "cheptel": _cloud(auth_url, region, "admin", boot.admin_password, "admin"),
+            "cheptel-demo": _cloud(auth_url, region, "demo", boot.demo_password, "demo"),
+        }}
+    elif path.exists():
+        doc = yaml.safe_load(path.read_text()) or {}
+        for cloud in (doc.get("clouds") or {}).values():
+            cloud.setdefault("auth", {})["auth_url"] = auth_url
+    else:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        yaml.safe_dump(doc, fh, sort_keys=False)
+    os.chmod(path, 0o600)

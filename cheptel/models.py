@@ -1,0 +1,6 @@
+"""Every service's tables, gathered so that migrations see one metadata."""
+
+from cheptel.db import Base
+from cheptel.identity import models as identity_models  # noqa: F401
+
+metadata = Base.metadata

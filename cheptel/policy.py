@@ -1,0 +1,115 @@
+"""Authorisation: one table, policy name -> rule, enforced on every route.
+
+Each route of every service names a policy (see each service's api.py); this module maps
+the policy to a rule and evaluates it against the caller's credentials and the target,
+which is the route's path parameters (plus what a handler adds after loading an object).
+
+Roles nest: admin implies member implies reader. As in Keystone's legacy defaults, the
+admin role on any scope makes the caller a cloud administrator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from cheptel.errors import Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class Creds:
+    """Who is calling, as proven by a validated token."""
+
+    user_id: str
+    user_name: str
+    user_domain_id: str
+    roles: frozenset[str]  # role names, implied roles included
+    project_id: str | None = None
+    project_domain_id: str | None = None
+    domain_id: str | None = None
+    system: bool = False
+    app_cred_id: str | None = None
+    app_cred_unrestricted: bool = True
+    audit_id: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+Target = Mapping[str, object]
+Rule = Callable[[Creds, Target], bool]
+
+
+def _self(c: Creds, t: Target) -> bool:
+    return t.get("user_id") == c.user_id
+
+
+def _own_project(c: Creds, t: Target) -> bool:
+    return c.project_id is not None and t.get("project_id") == c.project_id
+
+
+def _own_domain(c: Creds, t: Target) -> bool:
+    domain = t.get("domain_id")
+    return domain is not None and domain in (c.domain_id, c.project_domain_id)
+
+
+def _token_subject(c: Creds, t: Target) -> bool:
+    return t.get("subject_user_id") == c.user_id
+
+
+def _reader(c: Creds, t: Target) -> bool:
+    return "reader" in c.roles and _own_project(c, t)
+
+
+def _member(c: Creds, t: Target) -> bool:
+    return "member" in c.roles and _own_project(c, t)
+
+
+def _restricted_app_cred(c: Creds) -> bool:
+    return c.app_cred_id is not None and not c.app_cred_unrestricted
+
+
+RULES: dict[str, Rule] = {
+    "anyone": lambda c, t: True,  # no token needed (discovery, token issue)
+    "authenticated": lambda c, t: True,
+    "admin": lambda c, t: c.is_admin,
+    "admin_or_self": lambda c, t: c.is_admin or _self(c, t),
+    "self_unrestricted": lambda c, t: _self(c, t) and not _restricted_app_cred(c),
+    "admin_or_self_unrestricted": lambda c, t: (c.is_admin or _self(c, t))
+    and not _restricted_app_cred(c),
+    "admin_or_project": lambda c, t: c.is_admin or _own_project(c, t),
+    "admin_or_domain": lambda c, t: c.is_admin or _own_domain(c, t),
+    "admin_or_token_subject": lambda c, t: c.is_admin or _token_subject(c, t),
+    "project_reader": lambda c, t: c.is_admin or _reader(c, t),
+    "project_member": lambda c, t: c.is_admin or _member(c, t),
+}
+
+POLICIES: dict[str, str] = {}
+
+
+def register(policies: Mapping[str, str]) -> None:
+    """Services add their rows at import time; a name may be defined once."""
+    for name, rule in policies.items():
+        if rule not in RULES:
+            raise ValueError(f"policy {name} names unknown rule {rule}")
+        if POLICIES.get(name, rule) != rule:
+            raise ValueError(f"policy {name} defined twice")
+        POLICIES[name] = rule
+
+
+def allowed(policy: str, creds: Creds | None, target: Target) -> bool:
+    rule = POLICIES[policy]
+    if rule == "anyone":
+        return True
+    if creds is None:
+        return False
+    return RULES[rule](creds, target)
+
+
+def enforce(policy: str, creds: Creds | None, target: Target) -> None:
+    if POLICIES[policy] != "anyone" and creds is None:
+        raise Unauthorized()
+    if not allowed(policy, creds, target):
+        raise Forbidden(f"You are not authorized to perform the requested action: {policy}.")
