@@ -1,0 +1,28 @@
+# The few words every contributor types. The README's two commands are `make run` and `make test`.
+VENV ?= .venv
+DATA ?= data
+LISTEN ?= 127.0.0.1:8080
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint bench clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	$(VENV)/bin/cheptel serve --listen $(LISTEN) --data-dir $(DATA)
+
+lint: setup
+	$(VENV)/bin/ruff check cheptel tests bench
+
+test: export CHEPTEL_WITH_POSTGRES = 1
+test: setup lint
+	@$(VENV)/bin/pytest -q -rs $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
+	exit $$rc
+
+bench: setup
+	$(VENV)/bin/python bench/identity.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
