@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,15 +16,20 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cheptel import db as dbmod
+from cheptel.backends.engine import Engine as ContainerEngine
+from cheptel.compute import api as compute_api
 from cheptel.config import Settings
 from cheptel.identity import api as identity_api
 from cheptel.identity.service import bootstrap, catalog, tokens
 from cheptel.policy import Creds
-from cheptel.web import build_service_app
+from cheptel.reconciler import Reconciler
+from cheptel.web import Service, build_service_app
 
 # One line a service: URL prefix, route table, fault renderer, catalog registration.
 SERVICES = [
-    ("/identity", identity_api.ROUTES, identity_api.render_fault, identity_api.REGISTRATION),
+    Service("/identity", identity_api.ROUTES, identity_api.render_fault,
+            identity_api.REGISTRATION),
+    compute_api.SERVICE,
 ]
 
 
@@ -32,26 +38,43 @@ class Deps:
     """What every handler may use; built once, passed in (no module-level clients)."""
 
     settings: Settings
-    engine: Engine
+    db_engine: Engine
     sessions: sessionmaker
     clock: Callable[[], float] = time.time
+    containers: ContainerEngine | None = None  # None until the compute service starts it
+    reconciler: Any = None  # cheptel.reconciler.Reconciler once started
     notes: list[str] = field(default_factory=list)
 
     def authenticate(self, db: Session, token: str) -> Creds:
         return tokens.authenticate(db, token, self.clock())
 
 
-def prepare(settings: Settings, clock: Callable[[], float] = time.time) -> Deps:
-    """Open the database, migrate it, bootstrap on first start, refresh the catalog."""
+def make_containers(settings: Settings) -> ContainerEngine:
+    if settings.container_engine == "fake":
+        from cheptel.backends.fake import FakeEngine
+
+        return FakeEngine()
+    from cheptel.backends.docker import DockerEngine
+
+    return DockerEngine(settings.docker_url or None)
+
+
+def prepare(settings: Settings, clock: Callable[[], float] = time.time,
+            containers: ContainerEngine | None = None) -> Deps:
+    """Open the database, migrate it, bootstrap on first start, refresh the catalog.
+
+    The reconciler is built (kicks work) but its periodic pass starts with start()."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = dbmod.make_engine(settings.db_url)
     dbmod.migrate(engine)
     sessions = dbmod.make_sessions(engine)
-    deps = Deps(settings=settings, engine=engine, sessions=sessions, clock=clock)
+    deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
+                containers=containers or make_containers(settings))
+    deps.reconciler = Reconciler(deps, interval=settings.reconcile_interval)
     with sessions() as db, db.begin():
         boot = bootstrap.bootstrap(db, clock(), settings.bcrypt_rounds,
                                    settings.admin_password, settings.demo_password)
-        catalog.register_builtin(db, [s[3] for s in SERVICES], settings.base_url,
+        catalog.register_builtin(db, [s.registration for s in SERVICES], settings.base_url,
                                  settings.region)
     clouds = settings.data_dir / "clouds.yaml"
     bootstrap.write_clouds_yaml(clouds, f"{settings.base_url}/identity/v3", settings.region,
@@ -79,15 +102,15 @@ class _PrefixSlash:
 def build_app(deps: Deps) -> ASGIApp:
     async def root(_: Request) -> JSONResponse:
         return JSONResponse({"cheptel": {"services": {
-            reg.type: f"{deps.settings.base_url}{prefix}" for prefix, _, _, reg in SERVICES}}})
+            s.registration.type: f"{deps.settings.base_url}{s.prefix}" for s in SERVICES}}})
 
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return JSONResponse({"error": {"code": 404, "title": "Not Found",
                                        "message": f"Could not find {request.url.path}."}},
                             status_code=404)
 
-    mounts = [Mount(prefix, app=build_service_app(routes, deps, render))
-              for prefix, routes, render, _ in SERVICES]
+    mounts = [Mount(s.prefix, app=build_service_app(s.routes, deps, s.render_fault, s.negotiate))
+              for s in SERVICES]
     app = Starlette(routes=[Route("/", root), *mounts], exception_handlers={404: not_found})
     app.state.deps = deps
-    return _PrefixSlash(app, {prefix for prefix, *_ in SERVICES})
+    return _PrefixSlash(app, {s.prefix for s in SERVICES})

@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for note in deps.notes:
         print(note, flush=True)
     print(_usage(settings), flush=True)
+    deps.reconciler.start()
     uvicorn.run(build_app(deps), host=settings.listen_host, port=settings.listen_port,
                 log_level="warning", access_log=args.access_log, server_header=False)
     return 0

@@ -28,6 +28,9 @@ class Settings:
     max_json_depth: int = 32
     admin_password: str | None = field(default=None, repr=False)
     demo_password: str | None = field(default=None, repr=False)
+    container_engine: str = "docker"  # docker | fake (in-memory, for unit tests)
+    docker_url: str = ""  # default: the local socket
+    reconcile_interval: float = 5.0  # seconds between drift checks
 
     @property
     def db_url(self) -> str:
@@ -65,6 +68,9 @@ def from_env(**overrides: object) -> Settings:
         "lockout_duration": _env_int("CHEPTEL_LOCKOUT_DURATION", 1800),
         "admin_password": env.get("CHEPTEL_ADMIN_PASSWORD") or None,
         "demo_password": env.get("CHEPTEL_DEMO_PASSWORD") or None,
+        "container_engine": env.get("CHEPTEL_CONTAINER_ENGINE", "docker"),
+        "docker_url": env.get("CHEPTEL_DOCKER_URL", ""),
+        "reconcile_interval": float(env.get("CHEPTEL_RECONCILE_INTERVAL") or 5.0),
     }
     if env.get("CHEPTEL_LISTEN"):
         values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])

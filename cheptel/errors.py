@@ -9,6 +9,7 @@
      ├── MethodNotAllowed    405
      ├── NotAcceptable       406
      ├── Conflict            409
+     ├── Gone                410
      ├── PayloadTooLarge     413
      ├── UnsupportedMediaType 415
      ├── NotImplementedYet   501
@@ -16,14 +17,19 @@
 
 Raise them anywhere below the handlers; the route wrapper (cheptel.web) turns them into
 the service's own OpenStack fault format. Anything else becomes a 500 with no details.
+Before rendering, the wrapper sets `request` on the error (a renderer may negotiate the
+media type, as Glance does).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class CheptelError(Exception):
     code = 500
     title = "Internal Server Error"
+    request: Any = None  # the starlette Request being answered, set by cheptel.web
 
     def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
         super().__init__(message or self.title)
@@ -91,6 +97,11 @@ class Conflict(CheptelError):
 
     def default_message(self) -> str:
         return "Conflict occurred attempting to store the resource."
+
+
+class Gone(CheptelError):
+    code = 410
+    title = "Gone"
 
 
 class PayloadTooLarge(CheptelError):

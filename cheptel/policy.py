@@ -84,6 +84,12 @@ RULES: dict[str, Rule] = {
     "admin_or_token_subject": lambda c, t: c.is_admin or _token_subject(c, t),
     "project_reader": lambda c, t: c.is_admin or _reader(c, t),
     "project_member": lambda c, t: c.is_admin or _member(c, t),
+    # project-owned resources loaded by id: the role in the token's own project is checked
+    # here; that the resource belongs to that project is checked by the service (404)
+    "scoped_reader": lambda c, t: c.is_admin or (c.project_id is not None
+                                                 and "reader" in c.roles),
+    "scoped_member": lambda c, t: c.is_admin or (c.project_id is not None
+                                                 and "member" in c.roles),
 }
 
 POLICIES: dict[str, str] = {}

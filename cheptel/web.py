@@ -37,6 +37,9 @@ log = logging.getLogger("cheptel.web")
 
 FaultRenderer = Callable[[CheptelError], Response]
 Authenticator = Callable[[Session, str], Creds]
+# A service's per-request hook (e.g. Nova microversions): -> (value for ctx.version, headers
+# to add to every response of that request, errors included). May raise a CheptelError.
+Negotiator = Callable[[Request], tuple[Any, dict[str, str]]]
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Ctx:
     policy_name: str
     headers_out: dict[str, str] = field(default_factory=dict)
     enforced: bool = False
+    version: Any = None
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def enforce(self, target: dict[str, object]) -> None:
         """Check the route's policy against a target the handler loaded (deferred routes)."""
@@ -76,6 +81,17 @@ Handler = Callable[[Ctx], Any]
 
 
 @dataclass(frozen=True)
+class Service:
+    """One line of app.SERVICES: where a service lives and how it speaks."""
+
+    prefix: str  # URL prefix, e.g. "/identity"
+    routes: list[Route]
+    render_fault: FaultRenderer
+    registration: Any  # cheptel.identity.service.catalog.Registration
+    negotiate: Negotiator | None = None
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     path: str
@@ -92,6 +108,16 @@ class Reply:
         self.body, self.status, self.headers = body, status, headers or {}
 
 
+def _check_string(s: str, what: str) -> None:
+    if "\x00" in s:
+        raise BadRequest(f"{what} in the request body must not contain NUL bytes.")
+    if not s.isascii():
+        try:  # JSON's \ud800 escapes decode to lone surrogates, which no database stores
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest(f"{what} in the request body must be valid Unicode.") from None
+
+
 def _check_json(value: Any, max_depth: int) -> None:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -99,12 +125,10 @@ def _check_json(value: Any, max_depth: int) -> None:
         if depth > max_depth:
             raise BadRequest(f"JSON body is nested deeper than {max_depth} levels.")
         if isinstance(item, str):
-            if "\x00" in item:
-                raise BadRequest("Strings in the request body must not contain NUL bytes.")
+            _check_string(item, "Strings")
         elif isinstance(item, dict):
             for k, v in item.items():
-                if "\x00" in k:
-                    raise BadRequest("Keys in the request body must not contain NUL bytes.")
+                _check_string(k, "Keys")
                 stack.append((v, depth + 1))
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
@@ -147,10 +171,11 @@ def json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def endpoint(route: Route, deps: Any, render_fault: FaultRenderer) -> Callable:
+def endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
+             negotiate: Negotiator | None = None) -> Callable:
     settings = deps.settings
 
-    def run(request: Request, body: Any) -> Response:
+    def run(request: Request, body: Any, version: Any, extra: dict[str, str]) -> Response:
         params = dict(request.path_params)
         _check_text(params.values(), "URL")
         _check_text(request.query_params.values(), "query string")
@@ -176,36 +201,51 @@ def endpoint(route: Route, deps: Any, render_fault: FaultRenderer) -> Callable:
                 query_multi=query_multi,
                 policy_name=route.policy,
                 enforced=not route.deferred,
+                version=version,
+                headers_out=dict(extra),
             )
             result = route.handler(ctx)
             if not ctx.enforced:
                 raise RuntimeError(f"{route.method} {route.path} never enforced its policy")
+        for hook in ctx.after_commit:  # e.g. wake the reconciler once the intent is stored
+            hook()
         status, headers = route.status, ctx.headers_out
         if isinstance(result, Reply):
             status, headers = result.status, {**headers, **result.headers}
             result = result.body
         if isinstance(result, Response):
-            return result
+            return _with_headers(result, headers)
         if request.method == "HEAD":
             return Response(status_code=status, headers=headers)
         return json_response(result, status, headers)
 
     async def handle(request: Request) -> Response:
+        extra: dict[str, str] = {}
         try:
+            version = None
+            if negotiate is not None:
+                version, extra = negotiate(request)
             body = None
             if request.method in ("POST", "PUT", "PATCH"):
                 body = await read_json(request, settings.max_body_bytes, settings.max_json_depth)
-            return await run_in_threadpool(run, request, body)
+            return await run_in_threadpool(run, request, body, version, extra)
         except CheptelError as exc:
-            return render_fault(exc)
+            return _with_headers(render_fault(exc), extra)
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.url.path)
-            return render_fault(CheptelError())
+            return _with_headers(render_fault(CheptelError()), extra)
 
     return handle
 
 
-def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRenderer) -> Starlette:
+def _with_headers(response: Response, headers: dict[str, str]) -> Response:
+    for k, v in headers.items():
+        response.headers[k] = v
+    return response
+
+
+def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRenderer,
+                      negotiate: Negotiator | None = None) -> Starlette:
     """A Starlette app for one service: routes wrapped, faults in the service's format."""
     by_path: dict[str, list[Route]] = {}
     for r in routes:
@@ -214,7 +254,8 @@ def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRendere
     for path, group in by_path.items():
         for r in group:
             starlette_routes.append(
-                StarletteRoute(path, endpoint(r, deps, render_fault), methods=[r.method])
+                StarletteRoute(path, endpoint(r, deps, render_fault, negotiate),
+                               methods=[r.method])
             )
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -6,18 +6,32 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v make >/dev/null || need_apt+=(make)
+command -v dockerd >/dev/null || need_apt+=(docker.io)
+command -v iptables >/dev/null || need_apt+=(iptables)
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 if [ "${CHEPTEL_WITH_POSTGRES:-0}" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 fi
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 if [ "${#need_apt[@]}" -gt 0 ] && [ "${CHEPTEL_SKIP_APT:-0}" != 1 ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "setup: installing ${need_apt[*]} from Debian"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
   # Debian starts a cluster of its own; the tests start throwaway clusters instead.
-  if [ " ${need_apt[*]} " = *" postgresql "* ]; then
+  if [[ " ${need_apt[*]} " == *" postgresql "* ]]; then
     $SUDO service postgresql stop >/dev/null 2>&1 || true
   fi
+fi
+
+# The Docker Engine: started here when it is not running (no systemd on CI machines).
+if [ "${CHEPTEL_SKIP_DOCKER:-0}" != 1 ] && ! $SUDO docker info >/dev/null 2>&1; then
+  echo "setup: starting dockerd (log in /var/log/cheptel-dockerd.log)"
+  $SUDO sh -c 'nohup dockerd >/var/log/cheptel-dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do
+    $SUDO docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  $SUDO docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start"; exit 1; }
 fi
 
 VENV=${VENV:-.venv}

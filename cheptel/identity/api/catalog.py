@@ -90,6 +90,7 @@ def create_region(ctx: Ctx) -> Reply:
 
 
 def put_region(ctx: Ctx) -> Reply:
+    check(schemas.region_create["properties"]["id"], ctx.params["region_id"])  # column size
     return _create_region(ctx, ctx.params["region_id"])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from cheptel.common import new_id
@@ -68,6 +68,12 @@ def update_domain(db: Session, domain: Domain, changes: dict) -> Domain:
     for key in ("name", "description", "enabled"):
         if key in changes and changes[key] is not None:
             setattr(domain, key, changes[key])
+    if changes.get("enabled") is False:  # as Keystone: re-enabling brings no token back
+        projects = select(Project.id).where(Project.domain_id == domain.id)
+        users = select(User.id).where(User.domain_id == domain.id)
+        db.execute(update(Token).where(or_(
+            Token.domain_id == domain.id, Token.project_id.in_(projects),
+            Token.user_id.in_(users))).values(revoked=True))
     db.flush()
     return domain
 
@@ -242,6 +248,8 @@ def update_project(db: Session, project: Project, changes: dict) -> Project:
             setattr(project, key, changes[key])
     if "tags" in changes:
         set_tags(db, project, changes["tags"] or [])
+    if changes.get("enabled") is False:  # as Keystone: re-enabling brings no token back
+        db.execute(update(Token).where(Token.project_id == project.id).values(revoked=True))
     db.flush()
     return project
 

@@ -44,11 +44,13 @@ class TokenInfo:
     project_domain: Domain | None = None
     domain: Domain | None = None
     app_cred: AppCredential | None = None
+    policy_roles: frozenset[str] | None = None  # when the policy sees more than `roles`
 
     def creds(self) -> Creds:
         return Creds(
             user_id=self.user.id, user_name=self.user.name, user_domain_id=self.user.domain_id,
-            roles=frozenset(r.name for r in self.roles),
+            roles=self.policy_roles if self.policy_roles is not None else frozenset(
+                r.name for r in self.roles),
             project_id=self.project.id if self.project else None,
             project_domain_id=self.project.domain_id if self.project else None,
             domain_id=self.domain.id if self.domain else None,
@@ -93,8 +95,12 @@ def _scope_roles(db: Session, info: TokenInfo) -> list[Role]:
         return []
     held = roles.effective_roles(db, info.user.id, *target)
     if info.app_cred is not None:
-        allowed = roles.closure(db, appcreds.role_ids(db, info.app_cred.id))
-        held = [r for r in held if r.id in allowed]
+        # As Keystone: the token lists the credential's roles the user still holds, not
+        # the roles they imply; the policy still sees the implied ones.
+        wanted = set(appcreds.role_ids(db, info.app_cred.id))
+        allowed = roles.closure(db, wanted)
+        info.policy_roles = frozenset(r.name for r in held if r.id in allowed)
+        held = [r for r in held if r.id in wanted]
     return held
 
 

@@ -1,0 +1,1 @@
+"""Every side effect behind a small interface: a real module and a fake twin."""

@@ -1,0 +1,255 @@
+"""The Docker Engine backend: the only module that imports the docker SDK."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.types import Mount
+
+from cheptel.backends.engine import (
+    LABEL_MANAGED,
+    AlreadyExists,
+    ContainerSpec,
+    ContainerState,
+    EngineError,
+    ImageConfig,
+)
+
+CPU_PERIOD = 100_000
+
+
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    try:
+        yield
+    except APIError as exc:
+        if exc.status_code == 409 and "already in use" in str(exc.explanation or ""):
+            raise AlreadyExists(str(exc.explanation)) from None
+        raise EngineError(str(exc.explanation or exc)) from None
+    except DockerException as exc:
+        raise EngineError(str(exc)) from None
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    repo, _, tag = ref.rpartition(":")
+    return (repo, tag) if repo and "/" not in tag else (ref, "latest")
+
+
+class DockerEngine:
+    """Drives the local Docker Engine (Debian's docker.io) through its API socket."""
+
+    def __init__(self, base_url: str | None = None, timeout: int = 120):
+        # a pinned API version: no connection until the first call (Debian's 20.10 speaks 1.41)
+        self.client = docker.DockerClient(base_url=base_url or "unix:///var/run/docker.sock",
+                                          version="1.41", timeout=timeout)
+        self.api = self.client.api
+        self._ncpu: int | None = None
+
+    # -- images ----------------------------------------------------------------------------
+
+    def image_present(self, ref: str) -> bool:
+        try:
+            self.api.inspect_image(ref)
+            return True
+        except (ImageNotFound, NotFound):
+            return False
+
+    def load_image(self, ref: str, path: Path, container_format: str) -> None:
+        repo, tag = _split_ref(ref)
+        with _engine_errors():
+            if container_format == "docker":
+                with open(path, "rb") as fh:
+                    images = self.client.images.load(fh)
+                if not images:
+                    raise EngineError("the docker archive holds no image")
+                images[0].tag(repo, tag)
+            else:
+                self.api.import_image_from_file(str(path), repository=repo, tag=tag)
+
+    def image_config(self, ref: str) -> ImageConfig:
+        with _engine_errors():
+            config = self.api.inspect_image(ref).get("Config") or {}
+        return ImageConfig(entrypoint=config.get("Entrypoint"), command=config.get("Cmd"))
+
+    def remove_image(self, ref: str) -> None:
+        try:
+            self.api.remove_image(ref, force=True)
+        except (NotFound, APIError):
+            pass
+
+    def commit(self, name: str, ref: str) -> None:
+        repo, tag = _split_ref(ref)
+        with _engine_errors():
+            self.api.commit(name, repository=repo, tag=tag)
+
+    def save_image(self, ref: str, dest: Path) -> None:
+        with _engine_errors(), open(dest, "wb") as fh:
+            for chunk in self.client.images.get(ref).save(named=True):
+                fh.write(chunk)
+
+    # -- containers ------------------------------------------------------------------------
+
+    def _cpus(self, vcpus: int) -> int:
+        if self._ncpu is None:
+            self._ncpu = int(self.api.info().get("NCPU") or os.cpu_count() or 1)
+        return max(1, min(vcpus, self._ncpu))
+
+    def create(self, spec: ContainerSpec) -> str:
+        mounts = [Mount(target=path, source=vol, type="volume", read_only=True)
+                  for vol, path in spec.volumes_ro.items()]
+        memory = f"{spec.memory_mb}m"
+        with _engine_errors():
+            host_config = self.api.create_host_config(
+                mem_limit=memory, memswap_limit=memory, pids_limit=spec.pids_limit,
+                cpu_period=CPU_PERIOD, cpu_quota=self._cpus(spec.vcpus) * CPU_PERIOD,
+                init=True, privileged=False, security_opt=["no-new-privileges"],
+                mounts=mounts, network_mode=spec.network or "none")
+            created = self.api.create_container(
+                spec.image, name=spec.name, hostname=spec.hostname[:63], labels=spec.labels,
+                entrypoint=spec.entrypoint, command=spec.command,
+                environment=spec.env or None, host_config=host_config, detach=True)
+        return created["Id"]
+
+    def _call(self, fn_name: str, name: str, **kwargs: object) -> None:
+        with _engine_errors():
+            getattr(self.api, fn_name)(name, **kwargs)
+
+    def start(self, name: str) -> None:
+        self._call("start", name)
+
+    def stop(self, name: str, timeout: int) -> None:
+        self._call("stop", name, timeout=timeout)
+
+    def restart(self, name: str, timeout: int) -> None:
+        self._call("restart", name, timeout=timeout)
+
+    def pause(self, name: str) -> None:
+        self._call("pause", name)
+
+    def unpause(self, name: str) -> None:
+        self._call("unpause", name)
+
+    def remove(self, name: str) -> None:
+        try:
+            self.api.remove_container(name, force=True, v=False)
+        except NotFound:
+            pass
+        except APIError as exc:
+            if exc.status_code != 404 and "removal" not in str(exc.explanation):
+                raise EngineError(str(exc.explanation or exc)) from None
+
+    def update_limits(self, name: str, memory_mb: int, vcpus: int) -> None:
+        memory = f"{memory_mb}m"
+        with _engine_errors():
+            self.api.update_container(name, mem_limit=memory, memswap_limit=memory,
+                                      cpu_period=CPU_PERIOD,
+                                      cpu_quota=self._cpus(vcpus) * CPU_PERIOD)
+
+    @staticmethod
+    def _state(attrs: dict) -> ContainerState:
+        state = attrs.get("State") or {}
+        nets = ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).values()
+        net = next(iter(nets), {}) or {}
+        name = (attrs.get("Name") or "").lstrip("/")
+        return ContainerState(name=name, status=state.get("Status", "dead"),
+                              exit_code=int(state.get("ExitCode") or 0),
+                              labels=(attrs.get("Config") or {}).get("Labels") or {},
+                              ip=net.get("IPAddress") or None,
+                              mac=net.get("MacAddress") or None,
+                              error=state.get("Error") or "")
+
+    def inspect(self, name: str) -> ContainerState | None:
+        try:
+            return self._state(self.api.inspect_container(name))
+        except NotFound:
+            return None
+        except APIError as exc:
+            raise EngineError(str(exc.explanation or exc)) from None
+
+    def list_managed(self) -> list[ContainerState]:
+        with _engine_errors():
+            rows = self.api.containers(all=True, filters={"label": LABEL_MANAGED})
+        return [ContainerState(name=(r.get("Names") or ["/"])[0].lstrip("/"),
+                               status=r.get("State", "dead"), labels=r.get("Labels") or {})
+                for r in rows]
+
+    def logs(self, name: str, tail: int | None) -> str:
+        with _engine_errors():
+            raw = self.api.logs(name, stdout=True, stderr=True,
+                                tail="all" if tail is None else tail)
+        return raw.decode("utf-8", "replace")
+
+    def path_exists(self, name: str, path: str) -> bool:
+        try:
+            stream, _ = self.api.get_archive(name, path)
+            for _ in stream:
+                break
+            return True
+        except NotFound:
+            return False
+        except APIError:
+            return False
+
+    def put_files(self, name: str, files: dict[str, tuple[bytes, int]]) -> None:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            dirs: set[str] = set()
+            for path in files:
+                parts = path.strip("/").split("/")[:-1]
+                for i in range(1, len(parts) + 1):
+                    dirs.add("/".join(parts[:i]))
+            for d in sorted(dirs):
+                info = tarfile.TarInfo(d)
+                info.type, info.mode = tarfile.DIRTYPE, 0o700
+                tar.addfile(info)
+            for path, (content, mode) in files.items():
+                info = tarfile.TarInfo(path.strip("/"))
+                info.size, info.mode = len(content), mode
+                tar.addfile(info, io.BytesIO(content))
+        with _engine_errors():
+            self.api.put_archive(name, "/", buf.getvalue())
+
+    # -- volumes and networks --------------------------------------------------------------
+
+    def write_volume(self, volume: str, files: dict[str, bytes], labels: dict[str, str]) -> None:
+        with _engine_errors():
+            try:
+                vol = self.client.volumes.get(volume)
+            except NotFound:
+                vol = self.client.volumes.create(name=volume, labels=labels)
+        root = Path(vol.attrs["Mountpoint"])
+        try:
+            for rel, content in files.items():
+                target = root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+                target.chmod(0o444)
+        except OSError as exc:
+            raise EngineError(f"cannot write the config drive: {exc}") from None
+
+    def remove_volume(self, volume: str) -> None:
+        try:
+            self.client.volumes.get(volume).remove(force=True)
+        except (NotFound, APIError):
+            pass
+
+    def ensure_network(self, name: str) -> None:
+        with _engine_errors():
+            if not self.api.networks(names=[name]):
+                self.api.create_network(name, driver="bridge",
+                                        labels={LABEL_MANAGED: "true"})
+
+    def host_info(self) -> dict:
+        with _engine_errors():
+            info = self.api.info()
+        return {"hostname": info.get("Name"), "vcpus": int(info.get("NCPU") or 0),
+                "memory_mb": int(info.get("MemTotal") or 0) // (1024 * 1024),
+                "running": int(info.get("ContainersRunning") or 0),
+                "version": info.get("ServerVersion", "")}

@@ -1,0 +1,96 @@
+"""The container engine interface the compute reconciler drives.
+
+A real implementation (cheptel.backends.docker) talks to the Docker Engine; the fake
+(cheptel.backends.fake) keeps containers in memory for fast unit tests. Both must:
+- be idempotent where the reconciler may repeat itself (remove of a missing container,
+  create of an existing name raises AlreadyExists);
+- never give a tenant container privileges, the Docker socket or a host path: the spec
+  has no field for them, and implementations add no-new-privileges and keep the default
+  seccomp profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+LABEL_SERVER = "cheptel.server"
+LABEL_PROJECT = "cheptel.project"
+LABEL_MANAGED = "cheptel.managed"
+
+
+class EngineError(Exception):
+    """The engine refused or failed; the message is safe to show as a server fault."""
+
+
+class AlreadyExists(EngineError):
+    pass
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    name: str
+    image: str
+    hostname: str
+    labels: dict[str, str]
+    memory_mb: int
+    vcpus: int
+    pids_limit: int = 1024
+    entrypoint: list[str] | None = None
+    command: list[str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    volumes_ro: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
+    network: str | None = None  # None: no network at all
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """What the engine says about one container."""
+
+    name: str
+    status: str  # created | running | paused | restarting | exited | dead
+    exit_code: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
+    ip: str | None = None
+    mac: str | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    entrypoint: list[str] | None
+    command: list[str] | None
+
+
+class Engine(Protocol):
+    # images
+    def image_present(self, ref: str) -> bool: ...
+    def load_image(self, ref: str, path: Path, container_format: str) -> None: ...
+    def image_config(self, ref: str) -> ImageConfig: ...
+    def remove_image(self, ref: str) -> None: ...
+    def commit(self, name: str, ref: str) -> None: ...
+    def save_image(self, ref: str, dest: Path) -> None: ...
+    # containers
+    def create(self, spec: ContainerSpec) -> str: ...
+    def start(self, name: str) -> None: ...
+    def stop(self, name: str, timeout: int) -> None: ...
+    def restart(self, name: str, timeout: int) -> None: ...
+    def pause(self, name: str) -> None: ...
+    def unpause(self, name: str) -> None: ...
+    def remove(self, name: str) -> None: ...
+    def update_limits(self, name: str, memory_mb: int, vcpus: int) -> None: ...
+    def inspect(self, name: str) -> ContainerState | None: ...
+    def list_managed(self) -> list[ContainerState]: ...
+    def logs(self, name: str, tail: int | None) -> str: ...
+    def path_exists(self, name: str, path: str) -> bool: ...
+    def put_files(self, name: str, files: dict[str, tuple[bytes, int]]) -> None: ...
+    # volumes (config drives)
+    def write_volume(
+        self, volume: str, files: dict[str, bytes], labels: dict[str, str]
+    ) -> None: ...
+    def remove_volume(self, volume: str) -> None: ...
+    # networks
+    def ensure_network(self, name: str) -> None: ...
+    # host facts
+    def host_info(self) -> dict: ...

@@ -1,0 +1,133 @@
+"""In-memory twin of the container engine, for fast unit tests of compute and reconciler.
+
+It keeps the contract of cheptel.backends.engine: names are unique, operations on a
+missing container raise EngineError, remove is idempotent, limits are recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cheptel.backends.engine import (
+    AlreadyExists,
+    ContainerSpec,
+    ContainerState,
+    EngineError,
+    ImageConfig,
+)
+
+
+@dataclass
+class FakeContainer:
+    spec: ContainerSpec
+    state: ContainerState
+    files: dict[str, bytes] = field(default_factory=dict)
+    log: str = ""
+
+
+class FakeEngine:
+    def __init__(self) -> None:
+        self.images: dict[str, ImageConfig] = {}
+        self.containers: dict[str, FakeContainer] = {}
+        self.volumes: dict[str, dict[str, bytes]] = {}
+        self.networks: set[str] = set()
+        self.calls: list[tuple[str, str]] = []
+
+    def _get(self, name: str) -> FakeContainer:
+        if name not in self.containers:
+            raise EngineError(f"No such container: {name}")
+        return self.containers[name]
+
+    def _set(self, name: str, status: str, exit_code: int = 0) -> None:
+        c = self._get(name)
+        c.state = replace(c.state, status=status, exit_code=exit_code)
+
+    def image_present(self, ref: str) -> bool:
+        return ref in self.images
+
+    def load_image(self, ref: str, path: Path, container_format: str) -> None:
+        self.calls.append(("load_image", ref))
+        self.images[ref] = ImageConfig(entrypoint=None, command=["/bin/sh"])
+
+    def image_config(self, ref: str) -> ImageConfig:
+        return self.images[ref]
+
+    def remove_image(self, ref: str) -> None:
+        self.images.pop(ref, None)
+
+    def commit(self, name: str, ref: str) -> None:
+        self._get(name)
+        self.images[ref] = ImageConfig(entrypoint=None, command=["/bin/sh"])
+
+    def save_image(self, ref: str, dest: Path) -> None:
+        dest.write_bytes(f"fake image {ref}".encode())
+
+    def create(self, spec: ContainerSpec) -> str:
+        if spec.name in self.containers:
+            raise AlreadyExists(spec.name)
+        if spec.image not in self.images:
+            raise EngineError(f"No such image: {spec.image}")
+        self.calls.append(("create", spec.name))
+        self.containers[spec.name] = FakeContainer(
+            spec=spec, state=ContainerState(name=spec.name, status="created",
+                                            labels=dict(spec.labels), ip="10.0.0.2",
+                                            mac="02:42:0a:00:00:02"))
+        return f"id-{spec.name}"
+
+    def start(self, name: str) -> None:
+        self.calls.append(("start", name))
+        self._set(name, "running")
+
+    def stop(self, name: str, timeout: int) -> None:
+        self.calls.append(("stop", name))
+        self._set(name, "exited", 137 if timeout == 0 else 0)
+
+    def restart(self, name: str, timeout: int) -> None:
+        self.calls.append(("restart", name))
+        self._set(name, "running")
+
+    def pause(self, name: str) -> None:
+        self._set(name, "paused")
+
+    def unpause(self, name: str) -> None:
+        self._set(name, "running")
+
+    def remove(self, name: str) -> None:
+        self.calls.append(("remove", name))
+        self.containers.pop(name, None)
+
+    def update_limits(self, name: str, memory_mb: int, vcpus: int) -> None:
+        c = self._get(name)
+        c.spec = replace(c.spec, memory_mb=memory_mb, vcpus=vcpus)
+
+    def inspect(self, name: str) -> ContainerState | None:
+        c = self.containers.get(name)
+        return c.state if c else None
+
+    def list_managed(self) -> list[ContainerState]:
+        return [c.state for c in self.containers.values()]
+
+    def logs(self, name: str, tail: int | None) -> str:
+        lines = self._get(name).log.splitlines(keepends=True)
+        return "".join(lines if tail is None else lines[-tail:] if tail else [])
+
+    def path_exists(self, name: str, path: str) -> bool:
+        return True
+
+    def put_files(self, name: str, files: dict[str, tuple[bytes, int]]) -> None:
+        self._get(name).files.update({k: v[0] for k, v in files.items()})
+
+    def write_volume(self, volume: str, files: dict[str, bytes], labels: dict[str, str]) -> None:
+        self.volumes.setdefault(volume, {}).update(files)
+
+    def remove_volume(self, volume: str) -> None:
+        self.volumes.pop(volume, None)
+
+    def ensure_network(self, name: str) -> None:
+        self.networks.add(name)
+
+    def host_info(self) -> dict:
+        return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
+                "running": sum(c.state.status == "running" for c in self.containers.values()),
+                "version": "fake"}

@@ -1,0 +1,37 @@
+"""The compute (Nova v2.1) route table, gathered from one table per concept.
+
+Each module below starts with its ROUTES table (method, path under /compute, handler,
+policy) and registers its POLICIES; this file only concatenates them.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from cheptel.compute import microversion
+from cheptel.compute.api import versions
+from cheptel.errors import CheptelError
+from cheptel.identity.service.catalog import Registration
+from cheptel.web import Route, Service
+
+ROUTES: list[Route] = [
+    *versions.ROUTES,
+]
+
+FAULT_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+               405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
+               413: "overLimit", 415: "badMediaType", 429: "overLimit",
+               501: "notImplemented", 503: "serviceUnavailable"}
+
+
+def render_fault(exc: CheptelError) -> Response:
+    """Nova's fault body: {"<name>": {"code": N, "message": "..."}}."""
+    name = FAULT_NAMES.get(exc.code, "computeFault")
+    return JSONResponse({name: {"code": exc.code, "message": exc.message}},
+                        status_code=exc.code, headers=exc.headers)
+
+
+SERVICE = Service("/compute", ROUTES, render_fault,
+                  Registration("compute", "nova", "/compute/v2.1", "cheptel compute (Nova)"),
+                  microversion.negotiate)
+

@@ -1,0 +1,119 @@
+"""What compute needs from the image service: bootable images and snapshots.
+
+Glance's tables are read through cheptel.image.service; files through cheptel.image.store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cheptel.errors import BadRequest, NotFound
+from cheptel.image import store
+from cheptel.image.models import Image, ImageProperty
+from cheptel.image.service import images as glance
+from cheptel.policy import Creds
+
+BOOTABLE = {("docker", None), ("bare", "raw")}  # (container_format, disk_format or any)
+
+
+@dataclass(frozen=True)
+class BootImage:
+    id: str
+    min_ram: int
+    min_disk: int
+
+
+@dataclass(frozen=True)
+class BootSource:
+    path: Path
+    container_format: str
+    error: str = ""
+
+
+def local_ref(image_id: str) -> str:
+    """The tag of an image once loaded into the container engine."""
+    return f"cheptel-image:{image_id}"
+
+
+def for_boot(db: Session, creds: Creds, image_ref: str | None) -> BootImage:
+    """An image the caller may boot (or rebuild to): visible and active, else 400."""
+    ref = (image_ref or "").rsplit("/", 1)[-1]
+    try:
+        image = glance.get_visible(db, creds, ref)
+    except (NotFound, ValueError):
+        raise BadRequest(f"Image {ref} could not be found.") from None
+    if image.status != "active":
+        raise BadRequest(f"Image {ref} is not active.")
+    return BootImage(id=image.id, min_ram=image.min_ram or 0, min_disk=image.min_disk or 0)
+
+
+def boot_source(deps: Any, image_id: str) -> BootSource:
+    """Where the image's data is and how to load it, or why it cannot boot."""
+    with deps.sessions() as db:
+        image = db.get(Image, image_id)
+        if image is None or image.status != "active":
+            return BootSource(Path(), "", f"Image {image_id} is no longer available.")
+        fmt = (image.container_format, image.disk_format)
+    path = store.path(deps.settings.data_dir, image_id)
+    if (fmt[0], None) not in BOOTABLE and fmt not in BOOTABLE:
+        return BootSource(path, fmt[0] or "", f"Image {image_id} has container_format "
+                          f"{fmt[0]} and disk_format {fmt[1]}: cheptel boots container_format "
+                          f"docker, or bare with disk_format raw (a root filesystem tar).")
+    if not path.exists():
+        return BootSource(path, fmt[0] or "", f"Image {image_id} has no data.")
+    return BootSource(path, fmt[0] or "")
+
+
+def new_snapshot(db: Session, creds: Creds, server: Any, name: str, metadata: dict,
+                 now: float) -> str:
+    """A queued private image in the server's project, filled in by finish_snapshot()."""
+    props = {**metadata, "image_type": "snapshot", "instance_uuid": server.id,
+             "base_image_ref": server.image_id, "owner_user_name": creds.user_name}
+    image = glance.create(db, now, server.project_id, glance.NewImage(
+        {"name": name, "container_format": "docker", "disk_format": "raw",
+         "visibility": "private", "min_ram": 0, "min_disk": 0}, props, []))
+    image.status = "saving"
+    return image.id
+
+
+def finish_snapshot(deps: Any, image_id: str, archive: Path) -> None:
+    """Store a `docker save` archive as the snapshot's data and make it active."""
+    md5, sha512, size = hashlib.md5(usedforsecurity=False), hashlib.sha512(), 0
+    with open(archive, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            md5.update(chunk)
+            sha512.update(chunk)
+            size += len(chunk)
+    spooled = archive.with_suffix(".ready")
+    shutil.move(archive, spooled)
+    store.adopt(deps.settings.data_dir, image_id, spooled)
+    with deps.sessions() as db, db.begin():
+        image = db.get(Image, image_id)
+        if image is None:  # deleted meanwhile
+            store.remove(deps.settings.data_dir, image_id)
+            return
+        image.size, image.virtual_size = size, None
+        image.checksum, image.os_hash_algo = md5.hexdigest(), "sha512"
+        image.os_hash_value = sha512.hexdigest()
+        image.status, image.updated_at = "active", deps.clock()
+
+
+def fail_snapshot(deps: Any, image_id: str | None) -> None:
+    if not image_id:
+        return
+    with deps.sessions() as db, db.begin():
+        image = db.get(Image, image_id)
+        if image is not None:
+            db.query(ImageProperty).filter(ImageProperty.image_id == image_id).delete()
+            db.delete(image)
+    try:
+        os.unlink(store.path(deps.settings.data_dir, image_id))
+    except (FileNotFoundError, ValueError):
+        pass

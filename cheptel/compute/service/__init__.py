@@ -1,0 +1,1 @@
+"""Compute domain logic: no HTTP and no Docker here (the reconciler drives the engine)."""

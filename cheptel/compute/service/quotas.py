@@ -1,0 +1,99 @@
+"""Compute quotas: defaults, per-project overrides, usage, and Nova's over-quota error."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cheptel.compute.models import KeyPair, QuotaLimit, Server, ServerGroup, ServerGroupMember
+from cheptel.errors import Forbidden
+
+DEFAULTS: dict[str, int] = {
+    "instances": 10,
+    "cores": 20,
+    "ram": 51200,
+    "key_pairs": 100,
+    "metadata_items": 128,
+    "server_groups": 10,
+    "server_group_members": 10,
+    "injected_files": 5,
+    "injected_file_content_bytes": 10240,
+    "injected_file_path_bytes": 255,
+}
+UNLIMITED = -1
+
+
+def limits(db: Session, project_id: str) -> dict[str, int]:
+    values = dict(DEFAULTS)
+    for row in db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == project_id)):
+        values[row.resource] = row.limit
+    return values
+
+
+def set_limits(db: Session, project_id: str, changes: dict[str, int]) -> dict[str, int]:
+    for resource, limit in changes.items():
+        row = db.get(QuotaLimit, (project_id, resource))
+        if row is None:
+            db.add(QuotaLimit(project_id=project_id, resource=resource, limit=limit))
+        else:
+            row.limit = limit
+    db.flush()
+    return limits(db, project_id)
+
+
+def reset(db: Session, project_id: str) -> None:
+    for row in db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == project_id)):
+        db.delete(row)
+
+
+def server_usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    live = select(Server).where(Server.project_id == project_id, Server.deleted.is_(False))
+    servers = list(db.scalars(live))
+    return {
+        "instances": len(servers),
+        "cores": sum(int(s.flavor.get("vcpus", 0)) for s in servers),
+        "ram": sum(int(s.flavor.get("ram", 0)) for s in servers),
+    }
+
+
+def usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    used = dict.fromkeys(DEFAULTS, 0)
+    used.update(server_usage(db, project_id))
+    if user_id:
+        used["key_pairs"] = db.scalar(
+            select(func.count()).select_from(KeyPair).where(KeyPair.user_id == user_id)) or 0
+    used["server_groups"] = db.scalar(
+        select(func.count()).select_from(ServerGroup)
+        .where(ServerGroup.project_id == project_id)) or 0
+    return used
+
+
+def fits(limit: int, used: int, wanted: int) -> bool:
+    return limit == UNLIMITED or used + wanted <= limit
+
+
+def how_many_servers_fit(db: Session, project_id: str, vcpus: int, ram: int,
+                         min_count: int, max_count: int) -> int:
+    """Nova's rule: as many as max_count fit, else raise the over-quota 403 for min_count."""
+    lim, used = limits(db, project_id), server_usage(db, project_id)
+    per = {"instances": 1, "cores": vcpus, "ram": ram}
+    for count in range(max_count, min_count - 1, -1):
+        if all(fits(lim[r], used[r], per[r] * count) for r in per):
+            return count
+    over = [r for r in per if not fits(lim[r], used[r], per[r] * min_count)]
+    detail = ", ".join(over)
+    first = over[0]
+    raise Forbidden(f"Quota exceeded for {detail}: Requested {per[first] * min_count}, but "
+                    f"already used {used[first]} of {lim[first]} {first}")
+
+
+def check_metadata(db: Session, project_id: str, count: int) -> None:
+    limit = limits(db, project_id)["metadata_items"]
+    if not fits(limit, 0, count):
+        raise Forbidden(f"Quota exceeded for metadata_items: Requested {count}, but already "
+                        f"used 0 of {limit} metadata_items")
+
+
+def group_members(db: Session, group_id: str) -> int:
+    return db.scalar(select(func.count()).select_from(ServerGroupMember)
+                     .where(ServerGroupMember.group_id == group_id)) or 0

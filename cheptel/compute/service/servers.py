@@ -1,0 +1,371 @@
+"""Servers as intent: create, list, update, delete. The reconciler makes them real."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cheptel.common import new_id, parse_iso
+from cheptel.compute import images, states
+from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
+from cheptel.compute.service import flavors, keypairs, quotas, server_groups
+from cheptel.errors import BadRequest, Conflict, NotFound
+from cheptel.policy import Creds
+
+MAX_USER_DATA = 65535
+HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
+
+
+def _hostname(name: str) -> str:
+    host = HOSTNAME_BAD.sub("-", name.lower()).strip("-")[:63].strip("-")
+    return host or "server"
+
+
+def get(db: Session, creds: Creds, server_id: str) -> Server:
+    """A live server the caller may see: its project's, or any for the admin; else 404."""
+    server = db.get(Server, server_id)
+    if server is None or server.deleted or (
+            not creds.is_admin and server.project_id != creds.project_id):
+        raise NotFound(f"Instance {server_id} could not be found.")
+    return server
+
+
+def record_action(db: Session, server: Server, creds: Creds, action: str, request_id: str,
+                  now: float) -> None:
+    db.add(InstanceAction(server_id=server.id, request_id=request_id, action=action,
+                          project_id=creds.project_id or server.project_id,
+                          user_id=creds.user_id, start_time=now, updated_at=now))
+
+
+@dataclass
+class CreateRequest:
+    name: str
+    image_ref: str | None
+    flavor_ref: str
+    networks: object
+    key_name: str | None = None
+    user_data: str | None = None
+    metadata: dict | None = None
+    security_groups: list[str] | None = None
+    availability_zone: str | None = None
+    config_drive: bool = False
+    min_count: int = 1
+    max_count: int = 1
+    description: str | None = None
+    tags: list[str] | None = None
+    hostname: str | None = None
+    group_id: str | None = None
+    admin_pass: str | None = None
+
+
+def _check_user_data(user_data: str | None) -> None:
+    if user_data is None:
+        return
+    try:
+        raw = base64.b64decode(user_data, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("User data needs to be valid base 64.") from None
+    if len(raw) > MAX_USER_DATA:
+        raise BadRequest(f"User data too large. User data must be no larger than "
+                         f"{MAX_USER_DATA} bytes once base64 encoded.")
+
+
+def _check_networks(networks: object) -> list:
+    if networks in ("auto", "none", None):
+        return [] if networks == "none" else ["auto"]
+    if isinstance(networks, list):
+        if not networks:
+            return ["auto"]
+        wanted = [n.get("uuid") or n.get("port") for n in networks if isinstance(n, dict)]
+        raise BadRequest(f"Network {wanted[0] if wanted else '?'} could not be found.")
+    raise BadRequest("Invalid networks requested.")
+
+
+def create(db: Session, creds: Creds, req: CreateRequest, now: float,
+           request_id: str) -> list[Server]:
+    """Record the intent for min..max servers (status BUILD); raise before any row on error."""
+    assert creds.project_id is not None
+    flavor = flavors.get_for_boot(db, req.flavor_ref, creds.project_id, creds.is_admin)
+    flavor_doc = flavors.flavor_dict(db, flavor)
+    image = images.for_boot(db, creds, req.image_ref)
+    if image.min_ram and flavor.ram < image.min_ram:
+        raise BadRequest("Flavor's memory is too small for requested image.")
+    if image.min_disk and flavor.disk < image.min_disk:
+        raise BadRequest("Flavor's disk is too small for requested image.")
+    public_key = None
+    if req.key_name:
+        public_key = keypairs.get_for_boot(db, creds.user_id, req.key_name).public_key
+    _check_user_data(req.user_data)
+    networks = _check_networks(req.networks)
+    if req.availability_zone not in (None, "", "nova"):
+        zone = req.availability_zone.split(":")[0]
+        if zone != "nova":
+            raise BadRequest(f"The requested availability zone is not available: {zone}")
+    metadata = req.metadata or {}
+    quotas.check_metadata(db, creds.project_id, len(metadata))
+    if req.group_id:
+        server_groups.check_member_fits(db, req.group_id)
+    count = quotas.how_many_servers_fit(db, creds.project_id, flavor.vcpus, flavor.ram,
+                                        req.min_count, req.max_count)
+    reservation = "r-" + secrets.token_hex(4)
+    created = []
+    for index in range(count):
+        name = req.name if count == 1 else f"{req.name}-{index + 1}"
+        server = Server(
+            id=new_id(), name=name, description=req.description,
+            hostname=req.hostname or _hostname(name), project_id=creds.project_id,
+            user_id=creds.user_id, image_id=image.id, flavor_id=flavor.id, flavor=flavor_doc,
+            key_name=req.key_name, public_key=public_key, user_data=req.user_data,
+            config_drive=True, availability_zone="nova", networks=networks, addresses={},
+            security_groups=req.security_groups or ["default"], vm_state="building",
+            task_state="scheduling", power_state=states.NOSTATE, progress=0,
+            admin_pass=None, launch_index=index, reservation_id=reservation,
+            created_at=now, updated_at=now)
+        db.add(server)
+        db.flush()
+        db.add_all(ServerMetadata(server_id=server.id, key=k, value=v)
+                   for k, v in metadata.items())
+        db.add_all(ServerTag(server_id=server.id, tag=t) for t in set(req.tags or []))
+        if req.group_id:
+            server_groups.add_member(db, req.group_id, server.id)
+        record_action(db, server, creds, "create", request_id, now)
+        created.append(server)
+    db.flush()
+    return created
+
+
+# -- listing -------------------------------------------------------------------------------
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        raise BadRequest(f"Invalid regular expression: {pattern!r}") from None
+
+
+def list_servers(db: Session, creds: Creds, query: dict[str, str],
+                 multi: dict[str, list[str]], admin_query: bool) -> list[Server]:
+    """Nova's filters; admin-only ones are ignored for others, as Nova does."""
+    q = select(Server)
+    all_tenants = admin_query and "all_tenants" in query and query["all_tenants"].lower() not in (
+        "0", "false", "off", "no")
+    if admin_query and (all_tenants or query.get("project_id") or query.get("tenant_id")):
+        project = query.get("project_id") or query.get("tenant_id")
+        if project:
+            q = q.where(Server.project_id == project)
+    else:
+        q = q.where(Server.project_id == creds.project_id)
+    changes_since = None
+    if "changes-since" in query:
+        try:
+            changes_since = parse_iso(query["changes-since"])
+        except ValueError:
+            raise BadRequest("Invalid filter field: changes-since.") from None
+        q = q.where(Server.updated_at >= changes_since)
+    if "changes-before" in query:
+        try:
+            q = q.where(Server.updated_at <= parse_iso(query["changes-before"]))
+        except ValueError:
+            raise BadRequest("Invalid filter field: changes-before.") from None
+    deleted = admin_query and query.get("deleted", "").lower() in ("true", "1", "yes")
+    if deleted:
+        q = q.where(Server.deleted.is_(True))
+    elif changes_since is None:
+        q = q.where(Server.deleted.is_(False))
+    for key, column in (("image", Server.image_id), ("flavor", Server.flavor_id),
+                        ("reservation_id", Server.reservation_id),
+                        ("availability_zone", Server.availability_zone),
+                        ("key_name", Server.key_name), ("user_id", Server.user_id)):
+        if query.get(key):
+            q = q.where(column == query[key])
+    if admin_query and query.get("host"):
+        q = q.where(Server.host == query["host"])
+    if "status" in query:
+        wanted = {s.upper() for s in multi.get("status", [])}
+        vm_states = {states.STATUS_FILTER[s] for s in wanted if s in states.STATUS_FILTER}
+        if not vm_states and wanted:
+            return []
+        q = q.where(Server.vm_state.in_(vm_states))
+    if "locked" in query:
+        q = q.where(Server.locked.is_(query["locked"].lower() in ("true", "1", "yes")))
+    servers = list(db.scalars(q))
+    if query.get("name"):
+        pattern = _regex(query["name"])
+        servers = [s for s in servers if pattern.search(s.name)]
+    if query.get("ip"):
+        pattern = _regex(query["ip"])
+        servers = [s for s in servers if any(
+            pattern.match(a.get("addr", "")) for addrs in (s.addresses or {}).values()
+            for a in addrs)]
+    servers = _filter_tags(db, servers, multi)
+    return _sort(servers, multi)
+
+
+def _filter_tags(db: Session, servers: list[Server], multi: dict[str, list[str]]) -> list:
+    wanted = {k: {t for v in multi.get(k, []) for t in v.split(",") if t}
+              for k in ("tags", "tags-any", "not-tags", "not-tags-any")}
+    if not any(wanted.values()):
+        return servers
+    out = []
+    for s in servers:
+        have = tags_of(db, s.id)
+        if wanted["tags"] and not wanted["tags"] <= have:
+            continue
+        if wanted["tags-any"] and not wanted["tags-any"] & have:
+            continue
+        if wanted["not-tags"] and wanted["not-tags"] <= have:
+            continue
+        if wanted["not-tags-any"] and wanted["not-tags-any"] & have:
+            continue
+        out.append(s)
+    return out
+
+
+SORT_KEYS = {"created_at", "updated_at", "display_name", "uuid", "vm_state", "task_state",
+             "power_state", "launched_at", "terminated_at", "host", "project_id",
+             "user_id", "key_name", "availability_zone", "hostname", "launch_index",
+             "locked", "display_description", "image_ref", "instance_type_id"}
+COLUMN = {"display_name": "name", "uuid": "id", "display_description": "description",
+          "image_ref": "image_id", "instance_type_id": "flavor_id"}
+
+
+def _sort(servers: list[Server], multi: dict[str, list[str]]) -> list[Server]:
+    keys = multi.get("sort_key") or ["created_at"]
+    dirs = multi.get("sort_dir") or []
+    for key in keys:
+        if key not in SORT_KEYS:
+            raise BadRequest(f"Invalid sort_key: {key}")
+    for d in dirs:
+        if d not in ("asc", "desc"):
+            raise BadRequest(f"Invalid sort_dir: {d}")
+    # stable sorts, last key first; Nova's default is created_at desc, then id desc
+    out = sorted(servers, key=lambda s: s.id, reverse=True)
+    for i in range(len(keys) - 1, -1, -1):
+        attr = COLUMN.get(keys[i], keys[i])
+        reverse = (dirs[i] if i < len(dirs) else "desc") == "desc"
+        out.sort(key=lambda s, a=attr: (getattr(s, a) is not None, getattr(s, a) or 0)
+                 if not isinstance(getattr(s, a), str) else (True, getattr(s, a)),
+                 reverse=reverse)
+    return out
+
+
+def page(items: list[Server], marker: str | None, limit: int | None) -> tuple[list, bool]:
+    if marker:
+        ids = [s.id for s in items]
+        if marker not in ids:
+            raise BadRequest(f"marker [{marker}] not found")
+        items = items[ids.index(marker) + 1:]
+    if limit is not None:
+        return items[:limit], len(items) > limit
+    return items, False
+
+
+# -- metadata and tags ---------------------------------------------------------------------
+
+def metadata_of(db: Session, server_id: str) -> dict[str, str]:
+    q = select(ServerMetadata).where(ServerMetadata.server_id == server_id)
+    return {m.key: m.value for m in db.scalars(q)}
+
+
+def set_metadata(db: Session, server: Server, items: dict[str, str], replace: bool) -> dict:
+    current = {} if replace else metadata_of(db, server.id)
+    current.update(items)
+    quotas.check_metadata(db, server.project_id, len(current))
+    for row in db.scalars(select(ServerMetadata).where(ServerMetadata.server_id == server.id)):
+        db.delete(row)
+    db.flush()
+    db.add_all(ServerMetadata(server_id=server.id, key=k, value=v) for k, v in current.items())
+    db.flush()
+    return current
+
+
+def delete_metadata(db: Session, server: Server, key: str) -> None:
+    row = db.get(ServerMetadata, (server.id, key))
+    if row is None:
+        raise NotFound("Metadata item was not found")
+    db.delete(row)
+
+
+def tags_of(db: Session, server_id: str) -> set[str]:
+    return set(db.scalars(select(ServerTag.tag).where(ServerTag.server_id == server_id)))
+
+
+MAX_TAGS = 50
+
+
+def set_tags(db: Session, server: Server, tags: list[str]) -> list[str]:
+    if len(set(tags)) > MAX_TAGS:
+        raise BadRequest(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+    for row in db.scalars(select(ServerTag).where(ServerTag.server_id == server.id)):
+        db.delete(row)
+    db.flush()
+    db.add_all(ServerTag(server_id=server.id, tag=t) for t in set(tags))
+    db.flush()
+    return sorted(set(tags))
+
+
+def add_tag(db: Session, server: Server, tag: str) -> bool:
+    have = tags_of(db, server.id)
+    if tag in have:
+        return False
+    if len(have) >= MAX_TAGS:
+        raise BadRequest(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+    db.add(ServerTag(server_id=server.id, tag=tag))
+    return True
+
+
+def delete_tag(db: Session, server: Server, tag: str) -> None:
+    row = db.get(ServerTag, (server.id, tag))
+    if row is None:
+        raise NotFound(f"Tag '{tag}' could not be found.")
+    db.delete(row)
+
+
+# -- update and delete ---------------------------------------------------------------------
+
+def update(db: Session, server: Server, changes: dict, now: float) -> Server:
+    if "name" in changes:
+        server.name = changes["name"]
+    if "description" in changes:
+        server.description = changes["description"]
+    if changes.get("hostname"):
+        server.hostname = changes["hostname"]
+    server.updated_at = now
+    db.flush()
+    return server
+
+
+def check_unlocked(server: Server, creds: Creds) -> None:
+    if server.locked and not creds.is_admin:
+        raise Conflict(f"Instance {server.id} is locked")
+
+
+def request_delete(db: Session, server: Server, creds: Creds, now: float,
+                   request_id: str) -> None:
+    check_unlocked(server, creds)
+    if server.task_state == "deleting":
+        return
+    server.task_state = "deleting"
+    server.updated_at = now
+    record_action(db, server, creds, "delete", request_id, now)
+    db.flush()
+
+
+def actions_of(db: Session, server_id: str) -> list[InstanceAction]:
+    q = (select(InstanceAction).where(InstanceAction.server_id == server_id)
+         .order_by(InstanceAction.start_time.desc(), InstanceAction.id.desc()))
+    return list(db.scalars(q))
+
+
+def action_of(db: Session, server_id: str, request_id: str) -> InstanceAction:
+    row = db.scalar(select(InstanceAction).where(InstanceAction.server_id == server_id,
+                                                 InstanceAction.request_id == request_id))
+    if row is None:
+        raise NotFound(f"Action for request_id {request_id} on instance {server_id} not found")
+    return row

@@ -1,0 +1,119 @@
+"""Server bodies as Nova renders them, per microversion (nova/api/openstack/compute/views)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.orm import Session
+
+from cheptel.common import iso
+from cheptel.compute import states
+from cheptel.compute.microversion import Version
+from cheptel.compute.models import Server
+from cheptel.compute.service import server_groups
+from cheptel.compute.service import servers as service
+from cheptel.policy import Creds
+
+PROGRESS_STATUSES = {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
+
+
+def _t(ts: float | None) -> str | None:
+    return iso(ts, micro=False)
+
+
+def links(base: str, kind: str, oid: str) -> list[dict]:
+    return [{"rel": "self", "href": f"{base}/compute/v2.1/{kind}/{oid}"},
+            {"rel": "bookmark", "href": f"{base}/compute/{kind}/{oid}"}]
+
+
+def host_id(server: Server) -> str:
+    if not server.host:
+        return ""
+    return hashlib.sha224((server.project_id + server.host).encode()).hexdigest()
+
+
+def summary(base: str, server: Server) -> dict:
+    return {"id": server.id, "name": server.name, "links": links(base, "servers", server.id)}
+
+
+def flavor_view(base: str, server: Server, version: Version) -> dict:
+    f = server.flavor
+    if version.at_least("2.47"):
+        body = {"vcpus": f["vcpus"], "ram": f["ram"], "disk": f["disk"],
+                "ephemeral": f.get("ephemeral", 0), "swap": f.get("swap", 0),
+                "original_name": f["name"]}
+        body["extra_specs"] = dict(f.get("extra_specs") or {})
+        return body
+    return {"id": server.flavor_id, "links": [
+        {"rel": "bookmark", "href": f"{base}/compute/flavors/{server.flavor_id}"}]}
+
+
+def status_of(server: Server) -> str:
+    if server.deleted:
+        return "DELETED"
+    return states.status(server.vm_state, server.task_state)
+
+
+def detail(db: Session, base: str, server: Server, creds: Creds, version: Version,
+           *, show: bool = False) -> dict:
+    status = status_of(server)
+    admin = creds.is_admin
+    body: dict = {
+        "id": server.id, "name": server.name, "status": status,
+        "tenant_id": server.project_id, "user_id": server.user_id,
+        "metadata": service.metadata_of(db, server.id), "hostId": host_id(server),
+        "image": {"id": server.image_id, "links": [
+            {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]},
+        "flavor": flavor_view(base, server, version),
+        "created": _t(server.created_at), "updated": _t(server.updated_at),
+        "addresses": server.addresses or {}, "accessIPv4": "", "accessIPv6": "",
+        "links": links(base, "servers", server.id), "OS-DCF:diskConfig": "MANUAL",
+        "key_name": server.key_name, "config_drive": "True" if server.config_drive else "",
+        "OS-EXT-AZ:availability_zone": server.availability_zone,
+        "OS-EXT-STS:task_state": server.task_state,
+        "OS-EXT-STS:vm_state": server.vm_state,
+        "OS-EXT-STS:power_state": server.power_state,
+        "OS-SRV-USG:launched_at": iso(server.launched_at),
+        "OS-SRV-USG:terminated_at": iso(server.terminated_at),
+        "os-extended-volumes:volumes_attached": [],
+    }
+    if status in PROGRESS_STATUSES:
+        body["progress"] = server.progress or 0
+    if status != "BUILD" or server.security_groups:
+        body["security_groups"] = [{"name": n} for n in server.security_groups or []]
+    if server.fault and status in ("ERROR", "DELETED"):
+        fault = dict(server.fault)
+        if not admin:
+            fault.pop("details", None)
+        body["fault"] = fault
+    if admin:
+        body["OS-EXT-SRV-ATTR:host"] = server.host
+        body["OS-EXT-SRV-ATTR:instance_name"] = f"cheptel-{server.id}"
+        body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.host
+        if version.at_least("2.3"):
+            body.update({
+                "OS-EXT-SRV-ATTR:reservation_id": server.reservation_id,
+                "OS-EXT-SRV-ATTR:launch_index": server.launch_index,
+                "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                "OS-EXT-SRV-ATTR:root_device_name": None,
+                "OS-EXT-SRV-ATTR:user_data": server.user_data,
+            })
+    if version.at_least("2.3") and (admin or version.at_least("2.90")):
+        body["OS-EXT-SRV-ATTR:hostname"] = server.hostname
+    if version.at_least("2.9"):
+        body["locked"] = server.locked
+    if version.at_least("2.16") and admin:
+        body["host_status"] = "UP" if server.host else ""
+    if version.at_least("2.19"):
+        body["description"] = server.description
+    if version.at_least("2.26"):
+        body["tags"] = sorted(service.tags_of(db, server.id))
+    if version.at_least("2.63"):
+        body["trusted_image_certificates"] = None
+    if version.at_least("2.71") and show:
+        body["server_groups"] = server_groups.groups_of(db, server.id)
+    if version.at_least("2.73"):
+        body["locked_reason"] = server.locked_reason
+    if version.at_least("2.3"):
+        body["os-extended-volumes:volumes_attached"] = []
+    return body

@@ -1,0 +1,87 @@
+"""The reconciler: makes the container engine match the database, and repairs drift.
+
+The API only records intent (a server row with a task_state) and kicks the reconciler.
+Work runs on a small thread pool, one server at a time per id; a periodic pass (every
+`interval` seconds, and at start) re-kicks unfinished work, detects drift (a container
+stopped or removed behind cheptel's back) and removes labelled containers without a row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from cheptel.reconciler.servers import ServerConverger
+
+log = logging.getLogger("cheptel.reconciler")
+
+
+class Reconciler:
+    def __init__(self, deps: Any, interval: float = 5.0, workers: int = 4):
+        self.deps = deps
+        self.interval = interval
+        self.servers = ServerConverger(deps)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile")
+        self._pending: set[str] = set()
+        self._locks: dict[str, threading.Lock] = {}
+        self._mutex = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- work queue ------------------------------------------------------------------------
+
+    def kick(self, *server_ids: str) -> None:
+        """Converge these servers soon (idempotent; repeated kicks collapse)."""
+        for sid in server_ids:
+            with self._mutex:
+                if sid in self._pending or self._stop.is_set():
+                    continue
+                self._pending.add(sid)
+            self._pool.submit(self._run, sid)
+
+    def _run(self, sid: str) -> None:
+        with self._mutex:
+            self._pending.discard(sid)
+            lock = self._locks.setdefault(sid, threading.Lock())
+        with lock:
+            try:
+                again = self.servers.converge(sid)
+            except Exception:  # a bug must not kill the worker; the next pass retries
+                log.exception("converging server %s failed", sid)
+                again = False
+        if again:
+            self.kick(sid)
+
+    # -- periodic pass ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.pass_once()
+            except Exception:
+                log.exception("reconciler pass failed")
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def pass_once(self) -> None:
+        """Re-kick unfinished work, repair drift, remove orphans."""
+        unfinished, drifted = self.servers.scan()
+        self.kick(*unfinished, *drifted)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def console_output(self, server: Any, tail: int | None) -> str:
+        return self.servers.console_output(server, tail)

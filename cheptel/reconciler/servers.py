@@ -1,0 +1,322 @@
+"""Converging one server: the task it has (spawn, stop, reboot, resize, snapshot, delete)
+is carried out on the container engine, then the outcome is written back."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from cheptel.backends.engine import (
+    LABEL_MANAGED,
+    LABEL_PROJECT,
+    LABEL_SERVER,
+    AlreadyExists,
+    ContainerSpec,
+    EngineError,
+)
+from cheptel.common import iso
+from cheptel.compute import images, states
+from cheptel.compute.models import InstanceAction, Server, ServerMetadata
+from cheptel.reconciler import configdrive
+
+log = logging.getLogger("cheptel.reconciler.servers")
+
+NETWORK = "cheptel-default"
+IDLE = ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
+BOOT = r"""
+ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
+if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
+  mkdir -p /var/lib/cheptel && cp "$ud" /var/lib/cheptel/user-data \
+    && chmod 700 /var/lib/cheptel/user-data && /var/lib/cheptel/user-data
+  touch "$mark"
+fi
+exec "$@"
+"""
+STOP_TIMEOUT = 10
+
+
+def container_name(server_id: str) -> str:
+    return f"cheptel-{server_id}"
+
+
+def volume_name(server_id: str) -> str:
+    return f"cheptel-cd-{server_id}"
+
+
+class ServerConverger:
+    def __init__(self, deps: Any):
+        self.deps = deps
+
+    @property
+    def engine(self):  # type: ignore[no-untyped-def]
+        return self.deps.containers
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _finish(self, sid: str, expected_task: str | None, **values: Any) -> bool:
+        """Write an outcome unless the user asked for something else meanwhile.
+
+        Returns True when the row moved on (another task is waiting: converge again)."""
+        now = self.deps.clock()
+        with self.deps.sessions() as db, db.begin():
+            server = db.get(Server, sid)
+            if server is None:
+                return False
+            if server.task_state != expected_task:
+                return True
+            for key, value in values.items():
+                setattr(server, key, value)
+            server.updated_at = now
+            action = db.scalar(select(InstanceAction).where(
+                InstanceAction.server_id == sid, InstanceAction.finish_time.is_(None))
+                .order_by(InstanceAction.id.desc()))
+            if action is not None:
+                action.finish_time, action.updated_at = now, now
+                action.result = "Error" if values.get("vm_state") == "error" else "Success"
+        return False
+
+    def _fail(self, sid: str, task: str | None, message: str, vm_state: str = "error") -> bool:
+        fault = {"code": 500, "created": iso(self.deps.clock(), micro=False),
+                 "message": message[:255], "details": message}
+        return self._finish(sid, task, vm_state=vm_state, task_state=None, fault=fault,
+                            power_state=states.NOSTATE)
+
+    # -- the dispatcher --------------------------------------------------------------------
+
+    def converge(self, sid: str) -> bool:
+        with self.deps.sessions() as db:
+            server = db.get(Server, sid)
+            if server is None:
+                return False
+            db.expunge(server)
+        if server.deleted:
+            self._remove(sid)
+            return False
+        task = server.task_state
+        handler = {
+            "deleting": self._delete, "scheduling": self._spawn, "spawning": self._spawn,
+            "rebuilding": self._rebuild, "powering-off": self._power_off,
+            "powering-on": self._power_on, "rebooting": self._reboot,
+            "rebooting_hard": self._reboot, "pausing": self._pause,
+            "unpausing": self._unpause, "suspending": self._pause, "resuming": self._unpause,
+            "resize_prep": self._resize, "resize_confirming": self._confirm_resize,
+            "resize_reverting": self._revert_resize, "image_snapshot": self._snapshot,
+        }.get(task or "")
+        if handler is None:
+            if server.vm_state == "building":
+                return self._spawn(server)
+            return False
+        try:
+            return handler(server)
+        except EngineError as exc:
+            log.warning("server %s: %s failed: %s", sid, task, exc)
+            if task == "deleting":
+                return False  # retried by the next pass
+            if task == "image_snapshot":
+                images.fail_snapshot(self.deps, (server.task_args or {}).get("image_id"))
+                return self._finish(sid, task, task_state=None)
+            return self._fail(sid, task, f"{task} failed: {exc}")
+
+    # -- spawn -----------------------------------------------------------------------------
+
+    def _spec(self, server: Server, image_ref: str) -> ContainerSpec:
+        config = self.engine.image_config(image_ref)
+        entrypoint, command = config.entrypoint, config.command
+        if not entrypoint and not command:
+            command = IDLE
+        user_data = base64.b64decode(server.user_data) if server.user_data else b""
+        if user_data.startswith(b"#!"):
+            command = [*(entrypoint or []), *(command or [])]
+            entrypoint = ["/bin/sh", "-c", BOOT, "cheptel-boot"]
+        flavor = server.flavor
+        network = NETWORK if server.networks else None
+        if network:
+            self.engine.ensure_network(network)
+        return ContainerSpec(
+            name=container_name(server.id), image=image_ref, hostname=server.hostname,
+            labels={LABEL_MANAGED: "true", LABEL_SERVER: server.id,
+                    LABEL_PROJECT: server.project_id},
+            memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
+            pids_limit=max(256, 128 * int(flavor["vcpus"])), entrypoint=entrypoint,
+            command=command, volumes_ro={volume_name(server.id): "/openstack"},
+            network=network)
+
+    def _spawn(self, server: Server) -> bool:
+        sid, task = server.id, server.task_state
+        if task == "scheduling":
+            if self._finish(sid, "scheduling", task_state="spawning", host=self._host()):
+                return True
+            task = "spawning"
+        source = images.boot_source(self.deps, server.image_id)
+        if source.error:
+            return self._fail(sid, task, source.error)
+        ref = images.local_ref(server.image_id)
+        if not self.engine.image_present(ref):
+            self.engine.load_image(ref, source.path, source.container_format)
+        with self.deps.sessions() as db:
+            meta = {m.key: m.value for m in db.scalars(
+                select(ServerMetadata).where(ServerMetadata.server_id == sid))}
+        self.engine.write_volume(volume_name(sid), configdrive.files(server, meta),
+                                 {LABEL_MANAGED: "true", LABEL_SERVER: sid})
+        spec = self._spec(server, ref)
+        name = spec.name
+        try:
+            self.engine.create(spec)
+        except AlreadyExists:  # a crash after create: start over from a clean container
+            self.engine.remove(name)
+            self.engine.create(spec)
+        if server.public_key and self.engine.path_exists(name, "/root"):
+            self.engine.put_files(name, {"root/.ssh/authorized_keys": (
+                server.public_key.encode() + b"\n", 0o600)})
+        self.engine.start(name)
+        return self._finish(sid, task, vm_state="active", task_state=None,
+                            power_state=states.RUNNING, progress=100, fault=None,
+                            launched_at=self.deps.clock(), addresses=self._addresses(name),
+                            container_id=name)
+
+    def _host(self) -> str:
+        try:
+            return str(self.engine.host_info().get("hostname") or "localhost")
+        except EngineError:
+            return "localhost"
+
+    def _addresses(self, name: str) -> dict:
+        state = self.engine.inspect(name)
+        if state is None or not state.ip:
+            return {}
+        return {"default": [{"version": 4, "addr": state.ip, "OS-EXT-IPS:type": "fixed",
+                             "OS-EXT-IPS-MAC:mac_addr": state.mac}]}
+
+    def _rebuild(self, server: Server) -> bool:
+        self.engine.remove(container_name(server.id))
+        self.engine.remove_volume(volume_name(server.id))
+        server.task_state = "rebuilding"
+        return self._spawn(server)
+
+    # -- power -----------------------------------------------------------------------------
+
+    def _power_off(self, server: Server) -> bool:
+        self.engine.stop(container_name(server.id), STOP_TIMEOUT)
+        return self._finish(server.id, server.task_state, vm_state="stopped", task_state=None,
+                            power_state=states.SHUTDOWN)
+
+    def _power_on(self, server: Server) -> bool:
+        self.engine.start(container_name(server.id))
+        return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
+                            power_state=states.RUNNING,
+                            addresses=self._addresses(container_name(server.id)))
+
+    def _reboot(self, server: Server) -> bool:
+        name = container_name(server.id)
+        state = self.engine.inspect(name)
+        if state is not None and state.status == "paused":
+            self.engine.unpause(name)
+        timeout = 0 if server.task_state == "rebooting_hard" else STOP_TIMEOUT
+        self.engine.restart(name, timeout)
+        return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
+                            power_state=states.RUNNING, addresses=self._addresses(name))
+
+    def _pause(self, server: Server) -> bool:
+        self.engine.pause(container_name(server.id))
+        suspended = server.task_state == "suspending"
+        return self._finish(server.id, server.task_state,
+                            vm_state="suspended" if suspended else "paused", task_state=None,
+                            power_state=states.SUSPENDED if suspended else states.PAUSED)
+
+    def _unpause(self, server: Server) -> bool:
+        self.engine.unpause(container_name(server.id))
+        return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
+                            power_state=states.RUNNING)
+
+    # -- resize ----------------------------------------------------------------------------
+
+    def _resize(self, server: Server) -> bool:
+        new = (server.task_args or {})["flavor"]
+        self.engine.update_limits(container_name(server.id), int(new["ram"]),
+                                  int(new["vcpus"]))
+        old = {**server.flavor, "_vm_state": server.vm_state}
+        return self._finish(server.id, "resize_prep", vm_state="resized", task_state=None,
+                            flavor=new, flavor_id=new["id"], old_flavor=old)
+
+    def _confirm_resize(self, server: Server) -> bool:
+        previous = (server.old_flavor or {}).get("_vm_state", "active")
+        return self._finish(server.id, "resize_confirming", vm_state=previous,
+                            task_state=None, old_flavor=None)
+
+    def _revert_resize(self, server: Server) -> bool:
+        old = dict(server.old_flavor or server.flavor)
+        previous = old.pop("_vm_state", "active")
+        self.engine.update_limits(container_name(server.id), int(old["ram"]),
+                                  int(old["vcpus"]))
+        return self._finish(server.id, "resize_reverting", vm_state=previous,
+                            task_state=None, flavor=old, flavor_id=old["id"], old_flavor=None)
+
+    # -- snapshot --------------------------------------------------------------------------
+
+    def _snapshot(self, server: Server) -> bool:
+        image_id = (server.task_args or {})["image_id"]
+        ref = images.local_ref(image_id)
+        self.engine.commit(container_name(server.id), ref)
+        with tempfile.TemporaryDirectory(dir=self.deps.settings.data_dir) as tmp:
+            archive = Path(tmp) / "snapshot.tar"
+            self.engine.save_image(ref, archive)
+            images.finish_snapshot(self.deps, image_id, archive)
+        return self._finish(server.id, "image_snapshot", task_state=None)
+
+    # -- delete ----------------------------------------------------------------------------
+
+    def _remove(self, sid: str) -> None:
+        self.engine.remove(container_name(sid))
+        self.engine.remove_volume(volume_name(sid))
+
+    def _delete(self, server: Server) -> bool:
+        self._remove(server.id)
+        now = self.deps.clock()
+        return self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
+                            task_state=None, power_state=states.NOSTATE, terminated_at=now)
+
+    # -- drift -----------------------------------------------------------------------------
+
+    def scan(self) -> tuple[list[str], list[str]]:
+        """(servers with unfinished work, servers whose container drifted)."""
+        unfinished, drifted = [], []
+        with self.deps.sessions() as db:
+            rows = list(db.scalars(select(Server).where(Server.deleted.is_(False))))
+            for s in rows:
+                db.expunge(s)
+        live = {s.id: s for s in rows}
+        seen = {c.labels.get(LABEL_SERVER): c for c in self.engine.list_managed()}
+        for name_sid, c in seen.items():
+            if name_sid and name_sid not in live:
+                log.info("removing orphan container %s", c.name)
+                self.engine.remove(c.name)
+                self.engine.remove_volume(volume_name(name_sid))
+        for s in rows:
+            if s.task_state is not None or s.vm_state == "building":
+                unfinished.append(s.id)
+                continue
+            if s.vm_state in ("error",):
+                continue
+            c = seen.get(s.id)
+            if c is None:
+                self._fail(s.id, None, "The container of this server disappeared from the "
+                           "container engine.")
+            elif c.status in ("exited", "dead", "created") and s.vm_state != "stopped":
+                self._finish(s.id, None, vm_state="stopped", power_state=states.SHUTDOWN)
+            elif c.status == "running" and s.vm_state in ("stopped",):
+                self.engine.stop(c.name, STOP_TIMEOUT)  # the database is the truth
+            elif c.status == "paused" and s.vm_state in ("active", "resized"):
+                self.engine.unpause(c.name)
+        return unfinished, drifted
+
+    def console_output(self, server: Server, tail: int | None) -> str:
+        try:
+            return self.engine.logs(container_name(server.id), tail)
+        except EngineError:
+            return ""
+
