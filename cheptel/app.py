@@ -15,12 +15,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cheptel import cloud, spool
 from cheptel import db as dbmod
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.compute import api as compute_api
+from cheptel.compute.service import flavors as flavor_service
 from cheptel.config import Settings
 from cheptel.identity import api as identity_api
 from cheptel.identity.service import bootstrap, catalog, tokens
+from cheptel.image import api as image_api
+from cheptel.image.service import bootstrap as image_bootstrap
 from cheptel.policy import Creds
 from cheptel.reconciler import Reconciler
 from cheptel.web import Service, build_service_app
@@ -30,6 +34,7 @@ SERVICES = [
     Service("/identity", identity_api.ROUTES, identity_api.render_fault,
             identity_api.REGISTRATION),
     compute_api.SERVICE,
+    image_api.SERVICE,
 ]
 
 
@@ -43,6 +48,7 @@ class Deps:
     clock: Callable[[], float] = time.time
     containers: ContainerEngine | None = None  # None until the compute service starts it
     reconciler: Any = None  # cheptel.reconciler.Reconciler once started
+    cloud_id: str = ""  # labels everything this cloud creates on shared engines
     notes: list[str] = field(default_factory=list)
 
     def authenticate(self, db: Session, token: str) -> Creds:
@@ -71,11 +77,15 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings))
     deps.reconciler = Reconciler(deps, interval=settings.reconcile_interval)
+    spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
+        deps.cloud_id = cloud.cloud_id(db)
         boot = bootstrap.bootstrap(db, clock(), settings.bcrypt_rounds,
                                    settings.admin_password, settings.demo_password)
         catalog.register_builtin(db, [s.registration for s in SERVICES], settings.base_url,
                                  settings.region)
+        deps.notes += image_bootstrap.bootstrap(db, settings.data_dir, clock())
+        flavor_service.bootstrap(db, clock())
     clouds = settings.data_dir / "clouds.yaml"
     bootstrap.write_clouds_yaml(clouds, f"{settings.base_url}/identity/v3", settings.region,
                                 boot)
@@ -101,7 +111,7 @@ class _PrefixSlash:
 
 def build_app(deps: Deps) -> ASGIApp:
     async def root(_: Request) -> JSONResponse:
-        return JSONResponse({"cheptel": {"services": {
+        return JSONResponse({"cheptel": {"cloud_id": deps.cloud_id, "services": {
             s.registration.type: f"{deps.settings.base_url}{s.prefix}" for s in SERVICES}}})
 
     async def not_found(request: Request, _: Exception) -> JSONResponse:

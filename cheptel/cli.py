@@ -1,4 +1,4 @@
-"""Operator commands: `cheptel serve`, `cheptel init`."""
+"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel image import-docker`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_image_import_docker(args: argparse.Namespace) -> int:
+    from cheptel.app import prepare
+    from cheptel.backends.engine import EngineError
+    from cheptel.errors import CheptelError
+    from cheptel.image.service.importer import import_docker
+
+    deps = prepare(_settings(args))
+    try:
+        image = import_docker(deps.sessions, deps.settings.data_dir, deps.containers, args.ref,
+                              args.name, deps.settings.image_size_cap, deps.clock)
+    except (EngineError, CheptelError) as exc:
+        print(f"cheptel: cannot import {args.ref}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{image.id} {image.name} ({image.size} bytes, container_format docker, public)")
+    return 0
+
+
+def _image_commands(sub: argparse._SubParsersAction) -> None:
+    image = sub.add_parser("image", help="manage images without the API")
+    commands = image.add_subparsers(dest="image_command", required=True)
+    p = commands.add_parser("import-docker", help="register an image of the local Docker "
+                            "Engine (docker save) as a public image, container_format docker")
+    p.add_argument("ref", metavar="REF", help="a Docker image reference, e.g. alpine:3.20")
+    p.add_argument("--name", help="the image name (default: REF)")
+    p.add_argument("--data-dir", help="where state lives (default ./data)")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
+    p.set_defaults(func=cmd_image_import_docker, listen=None, public_url=None)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -69,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "serve":
             p.add_argument("--access-log", action="store_true", help="log every request")
         p.set_defaults(func=func)
+    _image_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -26,6 +26,7 @@ class Settings:
     lockout_duration: int = 1800
     max_body_bytes: int = 114688  # Keystone's max_request_body_size
     max_json_depth: int = 32
+    image_size_cap: int = 10 * 1024**3  # the largest image upload, bytes
     admin_password: str | None = field(default=None, repr=False)
     demo_password: str | None = field(default=None, repr=False)
     container_engine: str = "docker"  # docker | fake (in-memory, for unit tests)
@@ -66,6 +67,7 @@ def from_env(**overrides: object) -> Settings:
         "bcrypt_rounds": _env_int("CHEPTEL_BCRYPT_ROUNDS", 12),
         "lockout_failure_attempts": _env_int("CHEPTEL_LOCKOUT_FAILURE_ATTEMPTS", 0),
         "lockout_duration": _env_int("CHEPTEL_LOCKOUT_DURATION", 1800),
+        "image_size_cap": _env_int("CHEPTEL_IMAGE_SIZE_CAP", 10 * 1024**3),
         "admin_password": env.get("CHEPTEL_ADMIN_PASSWORD") or None,
         "demo_password": env.get("CHEPTEL_DEMO_PASSWORD") or None,
         "container_engine": env.get("CHEPTEL_CONTAINER_ENGINE", "docker"),

@@ -1,5 +1,6 @@
 """Every service's tables, gathered so that migrations see one metadata."""
 
+from cheptel import cloud as cloud_models  # noqa: F401
 from cheptel.compute import models as compute_models  # noqa: F401
 from cheptel.db import Base
 from cheptel.identity import models as identity_models  # noqa: F401

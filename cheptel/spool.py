@@ -82,12 +82,27 @@ class SpoolWriter:
             self.discard()
 
 
+def spool_directory(data_dir: Path) -> Path:
+    """Where spool files live: inside the data dir, so a rename moves them into place."""
+    return data_dir / "tmp"
+
+
 def spool_chunks(chunks: Iterable[bytes], directory: Path, cap: int) -> Spooled:
     """Spool an iterable of byte chunks (a generator, a file read in pieces)."""
     with SpoolWriter(directory, cap) as writer:
         for chunk in chunks:
             writer.write(chunk)
         return writer.finish()
+
+
+def hash_file(path: Path) -> Spooled:
+    """Describe a file already written in the spool directory (e.g. by `docker save`)."""
+    md5, sha512, size = hashlib.md5(usedforsecurity=False), hashlib.sha512(), 0
+    for chunk in file_chunks(path):
+        md5.update(chunk)
+        sha512.update(chunk)
+        size += len(chunk)
+    return Spooled(path, size, md5.hexdigest(), sha512.hexdigest())
 
 
 def file_chunks(path: Path, size: int = CHUNK) -> Iterable[bytes]:

@@ -4,6 +4,9 @@ A service declares `Route(method, path, handler, policy)` rows. The wrapper read
 checks the body (size, JSON, depth, NUL bytes), opens one database transaction,
 authenticates the token, enforces the policy, calls the handler and renders its result.
 Errors of the cheptel.errors tree are rendered by the service's own fault renderer.
+
+A route with `stream=Stream(...)` takes raw data instead of JSON (image uploads): see
+Stream. A route with `content_types` refuses other request media types with a 415.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
@@ -30,8 +35,10 @@ from cheptel.errors import (
     NotFound,
     PayloadTooLarge,
     Unauthorized,
+    UnsupportedMediaType,
 )
 from cheptel.policy import Creds
+from cheptel.spool import CHUNK, Spooled, SpoolWriter, spool_directory
 
 log = logging.getLogger("cheptel.web")
 
@@ -99,6 +106,26 @@ class Route:
     policy: str
     status: int = 200
     deferred: bool = False  # the handler loads the target, then calls ctx.enforce()
+    stream: Stream | None = None  # the body is data, spooled to disk (see Stream)
+    content_types: tuple[str, ...] = ()  # if set, any other request media type is a 415
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A route whose body is data, not JSON: spooled to a temp file, never held in memory.
+
+    Three steps, each in its own transaction, so that no database lock is held while the
+    bytes arrive: (1) authenticate, enforce the policy, then `begin(ctx)` checks the
+    target and marks it busy (a deferred route calls ctx.enforce() there); (2) the body is
+    spooled under DATA_DIR/tmp, its size checked against `cap(settings)` as it comes, md5
+    and sha512 computed on the fly; (3) the route's handler runs with ctx.body = Spooled
+    (it moves the file into place). If the body is cut short or too large, or step 3
+    fails, `abort(ctx)` runs (same caller, ctx.body None) and the temp file is deleted.
+    """
+
+    cap: Callable[[Any], int]
+    begin: Handler
+    abort: Handler
 
 
 class Reply:
@@ -157,6 +184,24 @@ async def read_json(request: Request, max_bytes: int, max_depth: int) -> Any:
     return value
 
 
+def _media_type(request: Request) -> str:
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def _check_media(route: Route, request: Request) -> None:
+    if route.content_types and _media_type(request) not in route.content_types:
+        allowed = ", ".join(route.content_types)
+        headers = {"Accept-Patch": allowed} if request.method == "PATCH" else None
+        raise UnsupportedMediaType(
+            f"The request media type {_media_type(request) or None} is not supported by "
+            f"this server. Expected one of: {allowed}.", headers=headers)
+
+
+def _fault(render_fault: FaultRenderer, exc: CheptelError, request: Request) -> Response:
+    exc.request = request
+    return render_fault(exc)
+
+
 def _check_text(values: Iterable[str], what: str) -> None:
     for v in values:
         if "\x00" in v:
@@ -173,6 +218,8 @@ def json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
 
 def endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
              negotiate: Negotiator | None = None) -> Callable:
+    if route.stream is not None:
+        return stream_endpoint(route, deps, render_fault, negotiate)
     settings = deps.settings
 
     def run(request: Request, body: Any, version: Any, extra: dict[str, str]) -> Response:
@@ -225,15 +272,16 @@ def endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
             version = None
             if negotiate is not None:
                 version, extra = negotiate(request)
+            _check_media(route, request)
             body = None
             if request.method in ("POST", "PUT", "PATCH"):
                 body = await read_json(request, settings.max_body_bytes, settings.max_json_depth)
             return await run_in_threadpool(run, request, body, version, extra)
         except CheptelError as exc:
-            return _with_headers(render_fault(exc), extra)
+            return _with_headers(_fault(render_fault, exc, request), extra)
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.url.path)
-            return _with_headers(render_fault(CheptelError()), extra)
+            return _with_headers(_fault(render_fault, CheptelError(), request), extra)
 
     return handle
 
@@ -242,6 +290,110 @@ def _with_headers(response: Response, headers: dict[str, str]) -> Response:
     for k, v in headers.items():
         response.headers[k] = v
     return response
+
+
+async def spool_body(request: Request, directory: Path, cap: int) -> Spooled:
+    """Write the request body to a new file in `directory`, at most `cap` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise PayloadTooLarge(f"The incoming data is larger than the limit of {cap} bytes.")
+    writer = await run_in_threadpool(SpoolWriter, directory, cap)
+    try:
+        pending: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= CHUNK:  # hash and write in a worker thread, a megabyte at a time
+                await run_in_threadpool(writer.write, b"".join(pending))
+                pending, size = [], 0
+        if pending:
+            await run_in_threadpool(writer.write, b"".join(pending))
+        return await run_in_threadpool(writer.finish)
+    except ClientDisconnect:
+        writer.discard()
+        raise BadRequest("The request body was cut short.") from None
+    except BaseException:
+        writer.discard()
+        raise
+
+
+def stream_endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
+                    negotiate: Negotiator | None = None) -> Callable:
+    """The wrapper of a `stream=` route: begin, spool, handler (or abort); see Stream."""
+    spec = route.stream
+    assert spec is not None
+
+    def step(request: Request, handler: Handler, first: bool, creds: Creds | None,
+             body: Any, version: Any, extra: dict[str, str]) -> tuple[Any, Any, dict]:
+        params = dict(request.path_params)
+        query_multi: dict[str, list[str]] = {}
+        for k, v in request.query_params.multi_items():
+            query_multi.setdefault(k, []).append(v)
+        with deps.sessions() as db, db.begin():
+            if first:
+                _check_text(params.values(), "URL")
+                _check_text(request.query_params.values(), "query string")
+                token = request.headers.get("x-auth-token")
+                creds = deps.authenticate(db, token) if token else None
+                if route.deferred:
+                    if creds is None:
+                        raise Unauthorized()
+                else:
+                    policy.enforce(route.policy, creds, params)
+            ctx = Ctx(request=request, db=db, deps=deps, creds=creds, body=body, params=params,
+                      query=dict(request.query_params), query_multi=query_multi,
+                      policy_name=route.policy, enforced=not (first and route.deferred),
+                      version=version, headers_out=dict(extra))
+            result = handler(ctx)
+            if not ctx.enforced:
+                raise RuntimeError(f"{route.method} {route.path} never enforced its policy")
+        for hook in ctx.after_commit:
+            hook()
+        return creds, result, ctx.headers_out
+
+    async def abort(request: Request, creds: Creds | None, version: Any,
+                    extra: dict[str, str]) -> None:
+        try:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(step, request, spec.abort, False, creds, None,
+                                        version, extra)
+        except Exception:
+            log.exception("abort failed on %s %s", request.method, request.url.path)
+
+    async def handle(request: Request) -> Response:
+        extra: dict[str, str] = {}
+        creds, begun, done, spooled = None, False, False, None
+        try:
+            version = None
+            if negotiate is not None:
+                version, extra = negotiate(request)
+            _check_media(route, request)
+            creds, _, _ = await run_in_threadpool(step, request, spec.begin, True, None, None,
+                                                  version, extra)
+            begun = True
+            spooled = await spool_body(request, spool_directory(deps.settings.data_dir),
+                                       spec.cap(deps.settings))
+            _, result, headers = await run_in_threadpool(step, request, route.handler, False,
+                                                         creds, spooled, version, extra)
+            done = True
+            status = route.status
+            if isinstance(result, Reply):
+                status, headers = result.status, {**headers, **result.headers}
+                result = result.body
+            return json_response(result, status, headers)
+        except CheptelError as exc:
+            return _with_headers(_fault(render_fault, exc, request), extra)
+        except Exception:
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            return _with_headers(_fault(render_fault, CheptelError(), request), extra)
+        finally:  # before the answer leaves: a client told "failed" finds the target reset
+            if begun and not done:
+                await abort(request, creds, version, extra)
+            if spooled is not None:
+                spooled.discard()
+
+    return handle
 
 
 def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRenderer,
@@ -261,10 +413,10 @@ def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRendere
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
-            return render_fault(MethodNotAllowed())
+            return _fault(render_fault, MethodNotAllowed(), request)
         if exc.status_code == 404:
-            return render_fault(NotFound(f"Could not find {request.url.path}."))
-        return render_fault(CheptelError())
+            return _fault(render_fault, NotFound(f"Could not find {request.url.path}."), request)
+        return _fault(render_fault, CheptelError(), request)
 
     app = Starlette(routes=starlette_routes, exception_handlers={HTTPException: http_error})
     app.state.routes_table = routes

@@ -14,6 +14,7 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.types import Mount
 
 from cheptel.backends.engine import (
+    LABEL_CLOUD,
     LABEL_MANAGED,
     AlreadyExists,
     ContainerSpec,
@@ -173,9 +174,9 @@ class DockerEngine:
         except APIError as exc:
             raise EngineError(str(exc.explanation or exc)) from None
 
-    def list_managed(self) -> list[ContainerState]:
+    def list_managed(self, cloud: str) -> list[ContainerState]:
         with _engine_errors():
-            rows = self.api.containers(all=True, filters={"label": LABEL_MANAGED})
+            rows = self.api.containers(all=True, filters={"label": f"{LABEL_CLOUD}={cloud}"})
         return [ContainerState(name=(r.get("Names") or ["/"])[0].lstrip("/"),
                                status=r.get("State", "dead"), labels=r.get("Labels") or {})
                 for r in rows]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cheptel.backends.engine import (
+    LABEL_CLOUD,
     AlreadyExists,
     ContainerSpec,
     ContainerState,
@@ -105,8 +106,9 @@ class FakeEngine:
         c = self.containers.get(name)
         return c.state if c else None
 
-    def list_managed(self) -> list[ContainerState]:
-        return [c.state for c in self.containers.values()]
+    def list_managed(self, cloud: str) -> list[ContainerState]:
+        return [c.state for c in self.containers.values()
+                if c.state.labels.get(LABEL_CLOUD) == cloud]
 
     def logs(self, name: str, tail: int | None) -> str:
         lines = self._get(name).log.splitlines(keepends=True)

@@ -96,9 +96,11 @@ EXTRA_PROPERTY = {"type": "string", "maxLength": MAX_PROPERTY_VALUE}
 image_create = {"type": "object", "properties": BASE_PROPERTIES,
                 "additionalProperties": EXTRA_PROPERTY}
 
+# Glance reads one key of a member body and ignores the rest (openstacksdk sends more).
 member_create = obj({"member": {"type": "string", "minLength": 1, "maxLength": 255}},
-                    ("member",))
-member_update = obj({"status": {"type": "string", "enum": MEMBER_STATUSES}}, ("status",))
+                    ("member",), extra=True)
+member_update = obj({"status": {"type": "string", "enum": MEMBER_STATUSES}}, ("status",),
+                    extra=True)
 
 
 _image_validator = Draft7Validator(image_create)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from cheptel.spool import spool_directory
+
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 READ_CHUNK = 256 * 1024
 
@@ -24,7 +26,7 @@ def images_dir(data_dir: Path) -> Path:
 
 def spool_dir(data_dir: Path) -> Path:
     """Where uploads are spooled before they are renamed into images_dir (same filesystem)."""
-    return data_dir / "tmp"
+    return spool_directory(data_dir)
 
 
 def path(data_dir: Path, image_id: str) -> Path:
@@ -38,6 +40,7 @@ def adopt(data_dir: Path, image_id: str, source: Path) -> Path:
     """Move a complete file (e.g. a spooled upload) into place as the image's data."""
     final = path(data_dir, image_id)
     final.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(source, 0o600)  # tenants' data: for cheptel's eyes only
     os.replace(source, final)
     fd = os.open(final.parent, os.O_RDONLY)
     try:

@@ -72,8 +72,7 @@ class Reconciler:
 
     def pass_once(self) -> None:
         """Re-kick unfinished work, repair drift, remove orphans."""
-        unfinished, drifted = self.servers.scan()
-        self.kick(*unfinished, *drifted)
+        self.kick(*self.servers.scan())
 
     def wake(self) -> None:
         self._wake.set()

@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy import select
 
 from cheptel.backends.engine import (
+    LABEL_CLOUD,
     LABEL_MANAGED,
     LABEL_PROJECT,
     LABEL_SERVER,
     AlreadyExists,
     ContainerSpec,
+    ContainerState,
     EngineError,
 )
 from cheptel.common import iso
@@ -139,8 +141,8 @@ class ServerConverger:
             self.engine.ensure_network(network)
         return ContainerSpec(
             name=container_name(server.id), image=image_ref, hostname=server.hostname,
-            labels={LABEL_MANAGED: "true", LABEL_SERVER: server.id,
-                    LABEL_PROJECT: server.project_id},
+            labels={LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
+                    LABEL_SERVER: server.id, LABEL_PROJECT: server.project_id},
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
             pids_limit=max(256, 128 * int(flavor["vcpus"])), entrypoint=entrypoint,
             command=command, volumes_ro={volume_name(server.id): "/openstack"},
@@ -162,7 +164,8 @@ class ServerConverger:
             meta = {m.key: m.value for m in db.scalars(
                 select(ServerMetadata).where(ServerMetadata.server_id == sid))}
         self.engine.write_volume(volume_name(sid), configdrive.files(server, meta),
-                                 {LABEL_MANAGED: "true", LABEL_SERVER: sid})
+                                 {LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
+                                  LABEL_SERVER: sid})
         spec = self._spec(server, ref)
         name = spec.name
         try:
@@ -282,37 +285,44 @@ class ServerConverger:
 
     # -- drift -----------------------------------------------------------------------------
 
-    def scan(self) -> tuple[list[str], list[str]]:
-        """(servers with unfinished work, servers whose container drifted)."""
-        unfinished, drifted = [], []
+    def scan(self) -> list[str]:
+        """Repair drift and remove orphans; return the servers with unfinished work.
+
+        Containers are listed before rows are read: a container is created only after its
+        row is committed, so every container seen has its row in what is read next."""
+        seen = {c.labels.get(LABEL_SERVER): c
+                for c in self.engine.list_managed(self.deps.cloud_id)}
         with self.deps.sessions() as db:
             rows = list(db.scalars(select(Server).where(Server.deleted.is_(False))))
             for s in rows:
                 db.expunge(s)
-        live = {s.id: s for s in rows}
-        seen = {c.labels.get(LABEL_SERVER): c for c in self.engine.list_managed()}
-        for name_sid, c in seen.items():
-            if name_sid and name_sid not in live:
+        live = {s.id for s in rows}
+        for sid, c in seen.items():
+            if sid and sid not in live:
                 log.info("removing orphan container %s", c.name)
                 self.engine.remove(c.name)
-                self.engine.remove_volume(volume_name(name_sid))
+                self.engine.remove_volume(volume_name(sid))
+        unfinished = []
         for s in rows:
             if s.task_state is not None or s.vm_state == "building":
                 unfinished.append(s.id)
-                continue
-            if s.vm_state in ("error",):
-                continue
-            c = seen.get(s.id)
-            if c is None:
-                self._fail(s.id, None, "The container of this server disappeared from the "
-                           "container engine.")
-            elif c.status in ("exited", "dead", "created") and s.vm_state != "stopped":
-                self._finish(s.id, None, vm_state="stopped", power_state=states.SHUTDOWN)
-            elif c.status == "running" and s.vm_state in ("stopped",):
-                self.engine.stop(c.name, STOP_TIMEOUT)  # the database is the truth
-            elif c.status == "paused" and s.vm_state in ("active", "resized"):
-                self.engine.unpause(c.name)
-        return unfinished, drifted
+            elif s.vm_state != "error":
+                c = seen.get(s.id)
+                if c is None or not _agrees(s.vm_state, c.status):
+                    # the listing may predate a spawn that finished since: ask again
+                    self._repair(s, self.engine.inspect(container_name(s.id)))
+        return unfinished
+
+    def _repair(self, s: Server, c: ContainerState | None) -> None:
+        if c is None:
+            self._fail(s.id, None, "The container of this server disappeared from the "
+                       "container engine.")
+        elif c.status in ("exited", "dead", "created") and s.vm_state != "stopped":
+            self._finish(s.id, None, vm_state="stopped", power_state=states.SHUTDOWN)
+        elif c.status == "running" and s.vm_state == "stopped":
+            self.engine.stop(c.name, STOP_TIMEOUT)  # the database is the truth
+        elif c.status == "paused" and s.vm_state in ("active", "resized"):
+            self.engine.unpause(c.name)
 
     def console_output(self, server: Server, tail: int | None) -> str:
         try:
@@ -320,3 +330,10 @@ class ServerConverger:
         except EngineError:
             return ""
 
+
+
+def _agrees(vm_state: str, status: str) -> bool:
+    """Whether a container's status is what a server in vm_state should have."""
+    expected = {"active": ("running",), "resized": ("running",), "stopped": ("exited",
+                "created", "dead"), "paused": ("paused",), "suspended": ("paused",)}
+    return status in expected.get(vm_state, (status,))

@@ -9,13 +9,37 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from cheptel.compute import microversion
-from cheptel.compute.api import versions
+from cheptel.compute.api import (
+    aggregates,
+    availability_zones,
+    compute_services,
+    flavors,
+    hypervisors,
+    keypairs,
+    limits,
+    quotas,
+    server_actions,
+    server_groups,
+    servers,
+    versions,
+)
 from cheptel.errors import CheptelError
 from cheptel.identity.service.catalog import Registration
 from cheptel.web import Route, Service
 
 ROUTES: list[Route] = [
     *versions.ROUTES,
+    *servers.ROUTES,
+    *server_actions.ROUTES,
+    *flavors.ROUTES,
+    *keypairs.ROUTES,
+    *limits.ROUTES,
+    *quotas.ROUTES,
+    *availability_zones.ROUTES,
+    *hypervisors.ROUTES,
+    *compute_services.ROUTES,
+    *aggregates.ROUTES,
+    *server_groups.ROUTES,
 ]
 
 FAULT_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",

@@ -1,4 +1,9 @@
-"""Compute quotas: defaults, per-project overrides, usage, and Nova's over-quota error."""
+"""Compute quotas: defaults, per-project overrides, usage, and Nova's over-quota error.
+
+Limits are layered as in Nova's DbQuotaDriver: the built-in defaults, then the "default"
+quota class (PUT /os-quota-class-sets/default), then the project's own overrides. A quota
+class's rows live in the same table as a project's, under the key CLASS_PREFIX + name.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cheptel.compute.models import KeyPair, QuotaLimit, Server, ServerGroup, ServerGroupMember
-from cheptel.errors import Forbidden
+from cheptel.errors import BadRequest, Forbidden
 
 DEFAULTS: dict[str, int] = {
     "instances": 10,
@@ -20,13 +25,45 @@ DEFAULTS: dict[str, int] = {
     "injected_file_content_bytes": 10240,
     "injected_file_path_bytes": 255,
 }
+# nova-network quotas Nova still shows (unlimited) before 2.36 (2.50 for quota classes)
+LEGACY: dict[str, int] = {
+    "fixed_ips": -1,
+    "floating_ips": -1,
+    "security_groups": -1,
+    "security_group_rules": -1,
+}
 UNLIMITED = -1
+CLASS_PREFIX = "quota-class:"
+DEFAULT_CLASS = "default"
+
+
+def _overrides(db: Session, key: str) -> dict[str, int]:
+    rows = db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == key))
+    return {row.resource: row.limit for row in rows}
+
+
+def class_limits(db: Session, name: str = DEFAULT_CLASS) -> dict[str, int]:
+    """A quota class's values: the defaults with that class's overrides."""
+    values = {**DEFAULTS, **LEGACY}
+    values.update(_overrides(db, CLASS_PREFIX + name))
+    return values
+
+
+def set_class_limits(db: Session, name: str, changes: dict[str, int]) -> dict[str, int]:
+    if len(CLASS_PREFIX + name) > 64:
+        raise BadRequest("Invalid input received: quota_class_name has more than "
+                         f"{64 - len(CLASS_PREFIX)} characters.")
+    set_limits(db, CLASS_PREFIX + name, changes)
+    return class_limits(db, name)
+
+
+def defaults(db: Session) -> dict[str, int]:
+    return class_limits(db, DEFAULT_CLASS)
 
 
 def limits(db: Session, project_id: str) -> dict[str, int]:
-    values = dict(DEFAULTS)
-    for row in db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == project_id)):
-        values[row.resource] = row.limit
+    values = defaults(db)
+    values.update(_overrides(db, project_id))
     return values
 
 
@@ -65,7 +102,30 @@ def usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str,
     used["server_groups"] = db.scalar(
         select(func.count()).select_from(ServerGroup)
         .where(ServerGroup.project_id == project_id)) or 0
+    used["server_group_members"] = db.scalar(
+        select(func.count()).select_from(ServerGroupMember)
+        .join(ServerGroup, ServerGroup.id == ServerGroupMember.group_id)
+        .join(Server, Server.id == ServerGroupMember.server_id)
+        .where(ServerGroup.project_id == project_id, Server.deleted.is_(False))) or 0
     return used
+
+
+def detail(db: Session, project_id: str, user_id: str | None = None) -> dict[str, dict]:
+    """{resource: {limit, in_use, reserved}} as GET os-quota-sets/{p}/detail shows it."""
+    used = usage(db, project_id, user_id)
+    return {r: {"limit": limit, "in_use": used.get(r, 0), "reserved": 0}
+            for r, limit in limits(db, project_id).items()}
+
+
+def check_settable(db: Session, project_id: str, changes: dict[str, int],
+                   user_id: str | None = None) -> None:
+    """Nova's minimum: a new limit may not be below what the project already uses."""
+    used = usage(db, project_id, user_id)
+    for resource, limit in changes.items():
+        minimum = used.get(resource, 0)
+        if limit != UNLIMITED and limit < minimum:
+            raise BadRequest(f"Quota limit {limit} for {resource} must be greater than or "
+                             f"equal to already used and reserved {minimum}.")
 
 
 def fits(limit: int, used: int, wanted: int) -> bool:

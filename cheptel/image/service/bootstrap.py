@@ -26,7 +26,7 @@ BUSYBOX_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "cheptel:image:busybox"))
 BUSYBOX_NAME = "busybox"
 
 
-def _admin_project(db: Session) -> str | None:
+def admin_project(db: Session) -> str | None:
     return db.scalar(select(Project.id).where(Project.name == "admin",
                                               Project.domain_id == "default"))
 
@@ -45,13 +45,16 @@ def bootstrap(db: Session, data_dir: Path, now: float,
         notes.append(f"no default image: {exc} (on Debian: apt-get install busybox-static)")
         return notes
     spooled = spool_chunks([tar], store.spool_dir(data_dir), len(tar))
-    if image is None:
-        image = images.create(db, now, _admin_project(db), images.NewImage(
-            {"id": BUSYBOX_ID, "name": BUSYBOX_NAME, "visibility": "public",
-             "container_format": "bare", "disk_format": "raw", "min_ram": 0, "min_disk": 0},
-            {"os_distro": "busybox"}, []))
-        notes.append(f"registered the default image {BUSYBOX_NAME} ({image.id})")
-    else:
-        notes.append(f"restored the data of the default image {BUSYBOX_NAME}")
-    data.register(db, data_dir, image, spooled, now)
+    try:
+        if image is None:
+            image = images.create(db, now, admin_project(db), images.NewImage(
+                {"id": BUSYBOX_ID, "name": BUSYBOX_NAME, "visibility": "public",
+                 "container_format": "bare", "disk_format": "raw", "min_ram": 0,
+                 "min_disk": 0}, {"os_distro": "busybox"}, []))
+            notes.append(f"registered the default image {BUSYBOX_NAME} ({image.id})")
+        else:
+            notes.append(f"restored the data of the default image {BUSYBOX_NAME}")
+        data.register(db, data_dir, image, spooled, now)
+    finally:
+        spooled.discard()  # a no-op once register() has moved it into place
     return notes

@@ -97,10 +97,12 @@ def check_key(key: str) -> None:
 
 
 def split_create(body: dict) -> NewImage:
-    """Split a validated POST /v2/images body; 403 for attributes a client may not set."""
+    """Check and split a POST /v2/images body: 403 for attributes a client may not set
+    (checked first, as Glance does), then 400 for what the schema refuses."""
     for key in body:
         if key != "id":
             check_key(key)
+    schemas.validate_image(body)
     values = {k: body[k] for k in (*schemas.WRITABLE, "id") if k in body and k != "tags"}
     props = {k: v for k, v in body.items() if k not in schemas.BASE_PROPERTIES}
     tags = list(dict.fromkeys(body.get("tags") or []))

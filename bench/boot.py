@@ -1,0 +1,116 @@
+"""Boot benchmark: servers through the API (openstacksdk, until ACTIVE) against raw
+`docker run -d` of the same image, in one run; then delete latency both ways.
+
+Starts a real `cheptel serve` (real Docker Engine) in a temporary data dir, boots N
+servers one after the other from the bootstrap `busybox` image with flavor m1.tiny, and
+N containers with `docker run -d` of the same local image. Prints p50/p95 of each, the
+ratio, and the delete latencies (API: until 404; docker: `docker rm -f`).
+Run: `make bench` or `.venv/bin/python bench/boot.py [N]`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.integration.cloud import Cloud  # noqa: E402
+
+POLL = 0.02
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+def report(name: str, values: list[float]) -> float:
+    p50 = statistics.median(values)
+    print(f"{name:<34} p50 {p50 * 1000:8.1f} ms   p95 {pct(values, 95) * 1000:8.1f} ms   "
+          f"(n={len(values)})")
+    return p50
+
+
+def wait_status(conn, sid: str, want: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        server = conn.compute.get_server(sid)
+        if server.status == want:
+            return
+        if server.status == "ERROR":
+            raise RuntimeError(f"server {sid} went to ERROR: {server.fault}")
+        time.sleep(POLL)
+    raise RuntimeError(f"server {sid} never reached {want}")
+
+
+def wait_gone(conn, sid: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if conn.compute.find_server(sid, ignore_missing=True) is None:
+            return
+        time.sleep(POLL)
+    raise RuntimeError(f"server {sid} was never deleted")
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    with tempfile.TemporaryDirectory() as tmp:
+        cloud = Cloud(Path(tmp) / "cloud", extra_env={"CHEPTEL_BCRYPT_ROUNDS": "4"}).start()
+        try:
+            conn = cloud.sdk("cheptel-demo")
+            image = conn.image.find_image("busybox")
+            flavor = conn.compute.find_flavor("m1.tiny")
+            # warm-up: loads the image into the engine once, as any first boot does
+            first = conn.compute.create_server(name="warm", image_id=image.id,
+                                               flavor_id=flavor.id, networks="none")
+            wait_status(conn, first.id, "ACTIVE")
+            ref = f"cheptel-image:{image.id}"
+            conn.compute.delete_server(first.id)
+            wait_gone(conn, first.id)
+
+            api_boot, api_delete, ids = [], [], []
+            for i in range(n):
+                t0 = time.perf_counter()
+                s = conn.compute.create_server(name=f"bench-{i}", image_id=image.id,
+                                               flavor_id=flavor.id, networks="none")
+                wait_status(conn, s.id, "ACTIVE")
+                api_boot.append(time.perf_counter() - t0)
+                ids.append(s.id)
+            for sid in ids:
+                t0 = time.perf_counter()
+                conn.compute.delete_server(sid)
+                wait_gone(conn, sid)
+                api_delete.append(time.perf_counter() - t0)
+
+            docker_boot, docker_delete, names = [], [], []
+            cmd = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
+            for i in range(n):
+                name = f"cheptel-bench-raw-{i}"
+                t0 = time.perf_counter()
+                subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
+                                "512m", "--network", "none", ref, *cmd], check=True,
+                               capture_output=True)
+                docker_boot.append(time.perf_counter() - t0)
+                names.append(name)
+            for name in names:
+                t0 = time.perf_counter()
+                subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+                docker_delete.append(time.perf_counter() - t0)
+
+            print(f"cheptel boot bench: {n} servers, image busybox, flavor m1.tiny")
+            a = report("API boot (create -> ACTIVE)", api_boot)
+            d = report("docker run -d", docker_boot)
+            print(f"{'boot p50 ratio (API / docker)':<34} {a / d:8.2f}x")
+            a = report("API delete (delete -> 404)", api_delete)
+            d = report("docker rm -f", docker_delete)
+            print(f"{'delete p50 ratio (API / docker)':<34} {a / d:8.2f}x")
+        finally:
+            cloud.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

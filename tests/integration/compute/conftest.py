@@ -1,0 +1,26 @@
+"""Fixtures for the compute tests: one real `cheptel serve` (SQLite, the real engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.cloud import Cloud
+from tests.integration.compute.nova_http import Nova
+
+
+@pytest.fixture(scope="session")
+def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    """A cloud shared by the compute tests: each test names what it creates uniquely."""
+    c = Cloud(tmp_path_factory.mktemp("compute-cloud")).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def nova(compute_cloud: Cloud) -> Iterator[Nova]:
+    """Raw HTTP to the compute API (tokens cached), for microversions and fault bodies."""
+    n = Nova(compute_cloud)
+    yield n
+    n.client.close()

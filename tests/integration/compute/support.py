@@ -1,0 +1,71 @@
+"""Helpers for the server tests: a cloud on the real Docker Engine, waiting, docker."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import httpx
+import pytest
+
+from tests.integration.cloud import Cloud
+
+
+def start_cloud(root: Path) -> Cloud:
+    # a short reconcile interval: drift is repaired within seconds in tests
+    return Cloud(root, extra_env={"CHEPTEL_RECONCILE_INTERVAL": "1"}).start()
+
+
+def cloud_id(c: Cloud) -> str:
+    return httpx.get(c.base_url + "/").json()["cheptel"]["cloud_id"]
+
+
+def remove_leftovers(cloud: str) -> None:
+    """Remove what one cloud left on the shared engine (never another cloud's)."""
+    for container in engine().containers.list(all=True,
+                                              filters={"label": f"cheptel.cloud={cloud}"}):
+        container.remove(force=True)
+
+
+def cloud_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    c = start_cloud(tmp_path_factory.mktemp("servers"))
+    cid = cloud_id(c)
+    yield c
+    c.stop()
+    remove_leftovers(cid)
+
+
+def engine() -> docker.DockerClient:
+    return docker.from_env()
+
+
+def container(server_id: str):  # type: ignore[no-untyped-def]
+    return engine().containers.get(f"cheptel-{server_id}")
+
+
+def wait_for(predicate, timeout: float = 60, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll until predicate() is truthy; bounded, so a broken feature fails, never hangs."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def wait_status(conn, server_id: str, status: str, timeout: float = 60):  # type: ignore[no-untyped-def]
+    def check():  # type: ignore[no-untyped-def]
+        s = conn.compute.get_server(server_id)
+        if s.status == "ERROR" and status != "ERROR":
+            raise AssertionError(f"server went to ERROR: {s.fault}")
+        return s if s.status == status else None
+    return wait_for(check, timeout, f"server {server_id} {status}")
+
+
+def user_data(script: str) -> str:
+    return base64.b64encode(script.encode()).decode()
