@@ -54,15 +54,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_image_import_docker(args: argparse.Namespace) -> int:
-    from cheptel.app import prepare
+    import time
+
+    from cheptel import db as dbmod
+    from cheptel.app import make_containers
     from cheptel.backends.engine import EngineError
     from cheptel.errors import CheptelError
     from cheptel.image.service.importer import import_docker
 
-    deps = prepare(_settings(args))
+    # Not prepare(): a serving cloud may share this data dir, and its start-up repairs
+    # (requeue uploads in progress, sweep spool files) must not run under its feet.
+    settings = _settings(args)
+    engine = dbmod.make_engine(settings.db_url)
+    dbmod.migrate(engine)
     try:
-        image = import_docker(deps.sessions, deps.settings.data_dir, deps.containers, args.ref,
-                              args.name, deps.settings.image_size_cap, deps.clock)
+        image = import_docker(dbmod.make_sessions(engine), settings.data_dir,
+                              make_containers(settings), args.ref, args.name,
+                              settings.image_size_cap, time.time)
     except (EngineError, CheptelError) as exc:
         print(f"cheptel: cannot import {args.ref}: {exc}", file=sys.stderr)
         return 1

@@ -25,9 +25,10 @@ class NoValidHost(CheptelError):
 
     code = 500
     title = "No valid host"
+    MESSAGE = "No valid host was found. There are not enough hosts available."
 
-    def default_message(self) -> str:
-        return "No valid host was found. There are not enough hosts available."
+    def __init__(self, message: str = MESSAGE):
+        super().__init__(message)
 
 
 def get(db: Session, group_id: str) -> ServerGroup:

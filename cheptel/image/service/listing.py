@@ -116,7 +116,7 @@ def _sorting(params: dict[str, list[str]]) -> list[tuple[str, str]]:
         if len(dirs) > 1 and len(dirs) != len(keys):
             raise BadRequest("Number of sort dirs does not match the number of sort keys")
         pairs = [(k, dirs[i] if len(dirs) > 1 else (dirs or ["desc"])[0])
-                 for i, k in enumerate(keys)]
+                 for i, k in enumerate(keys or ["created_at"])]
     for key, direction in pairs:
         if key not in SORT_KEYS:
             raise BadRequest(f"Invalid sort key: {key}. It must be one of the following: "
