@@ -65,12 +65,17 @@ def cmd_image_import_docker(args: argparse.Namespace) -> int:
     # Not prepare(): a serving cloud may share this data dir, and its start-up repairs
     # (requeue uploads in progress, sweep spool files) must not run under its feet.
     settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = dbmod.make_engine(settings.db_url)
     dbmod.migrate(engine)
     try:
-        image = import_docker(dbmod.make_sessions(engine), settings.data_dir,
-                              make_containers(settings), args.ref, args.name,
-                              settings.image_size_cap, time.time)
+        containers = make_containers(settings)
+    except Exception as exc:  # the docker SDK's own errors: no engine to talk to
+        print(f"cheptel: no container engine: {exc}", file=sys.stderr)
+        return 1
+    try:
+        image = import_docker(dbmod.make_sessions(engine), settings.data_dir, containers,
+                              args.ref, args.name, settings.image_size_cap, time.time)
     except (EngineError, CheptelError) as exc:
         print(f"cheptel: cannot import {args.ref}: {exc}", file=sys.stderr)
         return 1
