@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cheptel.common import new_id, parse_iso
+from cheptel.common import iso, new_id, parse_iso
 from cheptel.compute import images, states
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
 from cheptel.compute.service import flavors, keypairs, quotas, server_groups
@@ -109,10 +109,14 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
             raise BadRequest(f"The requested availability zone is not available: {zone}")
     metadata = req.metadata or {}
     quotas.check_metadata(db, creds.project_id, len(metadata))
-    if req.group_id:
-        server_groups.check_member_fits(db, req.group_id)
     count = quotas.how_many_servers_fit(db, creds.project_id, flavor.vcpus, flavor.ram,
                                         req.min_count, req.max_count)
+    no_host = None
+    if req.group_id:
+        try:
+            server_groups.check_member_fits(db, req.group_id, count=count)
+        except server_groups.NoValidHost as exc:  # as Nova's scheduler: ERROR servers
+            no_host = {"code": 500, "created": iso(now, micro=False), "message": exc.message}
     reservation = "r-" + secrets.token_hex(4)
     created = []
     for index in range(count):
@@ -123,8 +127,10 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
             user_id=creds.user_id, image_id=image.id, flavor_id=flavor.id, flavor=flavor_doc,
             key_name=req.key_name, public_key=public_key, user_data=req.user_data,
             config_drive=True, availability_zone="nova", networks=networks, addresses={},
-            security_groups=req.security_groups or ["default"], vm_state="building",
-            task_state="scheduling", power_state=states.NOSTATE, progress=0,
+            security_groups=req.security_groups or ["default"],
+            vm_state="error" if no_host else "building",
+            task_state=None if no_host else "scheduling", fault=no_host,
+            power_state=states.NOSTATE, progress=0,
             admin_pass=None, launch_index=index, reservation_id=reservation,
             created_at=now, updated_at=now)
         db.add(server)

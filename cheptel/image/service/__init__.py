@@ -1,1 +1,2 @@
-"""Image domain logic: no HTTP, no Docker. Compute reads images through boot.py."""
+"""Image domain logic: no HTTP, no Docker (compute reads images via images.get_visible and
+the files via cheptel.image.store.path)."""

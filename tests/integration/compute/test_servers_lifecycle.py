@@ -164,3 +164,17 @@ def test_unbootable_format_gives_a_clear_fault(demo, tmp_path) -> None:  # type:
     s = support.wait_status(demo, server.id, "ERROR")
     assert "qcow2" in s.fault["message"] or "qcow2" in s.fault.get("details", "")
     demo.compute.delete_server(s.id)
+
+
+def test_anti_affinity_on_one_host_fails_the_second_member(demo) -> None:  # type: ignore[no-untyped-def]
+    group = demo.compute.create_server_group(name="aa-" + uuid.uuid4().hex[:6],
+                                             policies=["anti-affinity"])
+    first = boot(demo, "aa-1", scheduler_hints={"group": group.id})
+    second = demo.compute.create_server(
+        name="aa-2", image_id=demo.image.find_image("busybox").id, networks="none",
+        flavor_id=demo.compute.find_flavor("m1.tiny").id, scheduler_hints={"group": group.id})
+    failed = support.wait_status(demo, second.id, "ERROR")
+    assert "No valid host" in failed.fault["message"]
+    assert first.id in demo.compute.get_server_group(group.id).member_ids
+    for sid in (first.id, second.id):
+        demo.compute.delete_server(sid)
