@@ -5,9 +5,6 @@ Glance's tables are read through cheptel.image.service; files through cheptel.im
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image import store
-from cheptel.image.models import Image, ImageProperty
+from cheptel.image.models import Image
+from cheptel.image.service import data
 from cheptel.image.service import images as glance
 from cheptel.policy import Creds
+from cheptel.spool import hash_file
 
 BOOTABLE = {("docker", None), ("bare", "raw")}  # (container_format, disk_format or any)
 
@@ -85,35 +84,21 @@ def new_snapshot(db: Session, creds: Creds, server: Any, name: str, metadata: di
 
 def finish_snapshot(deps: Any, image_id: str, archive: Path) -> None:
     """Store a `docker save` archive as the snapshot's data and make it active."""
-    md5, sha512, size = hashlib.md5(usedforsecurity=False), hashlib.sha512(), 0
-    with open(archive, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            md5.update(chunk)
-            sha512.update(chunk)
-            size += len(chunk)
-    spooled = archive.with_suffix(".ready")
-    shutil.move(archive, spooled)
-    store.adopt(deps.settings.data_dir, image_id, spooled)
+    spooled = hash_file(archive)
     with deps.sessions() as db, db.begin():
         image = db.get(Image, image_id)
-        if image is None:  # deleted meanwhile
-            store.remove(deps.settings.data_dir, image_id)
-            return
-        image.size, image.virtual_size = size, None
-        image.checksum, image.os_hash_algo = md5.hexdigest(), "sha512"
-        image.os_hash_value = sha512.hexdigest()
-        image.status, image.updated_at = "active", deps.clock()
+        if image is not None:  # else deleted meanwhile: the archive goes with its temp dir
+            data.register(db, deps.settings.data_dir, image, spooled, deps.clock())
 
 
 def fail_snapshot(deps: Any, image_id: str | None) -> None:
+    """A snapshot that could not be taken leaves no image behind."""
     if not image_id:
         return
+    after: list = []
     with deps.sessions() as db, db.begin():
         image = db.get(Image, image_id)
         if image is not None:
-            db.query(ImageProperty).filter(ImageProperty.image_id == image_id).delete()
-            db.delete(image)
-    try:
-        os.unlink(store.path(deps.settings.data_dir, image_id))
-    except (FileNotFoundError, ValueError):
-        pass
+            glance.delete_image(db, deps.settings.data_dir, image, after)
+    for hook in after:
+        hook()

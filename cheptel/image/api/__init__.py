@@ -40,7 +40,7 @@ policy.register(POLICIES)
 
 
 def _nothing(ctx: Ctx) -> None:
-    ctx.enforced = True
+    """Nothing to undo."""
 
 
 UPLOAD = Stream(cap=data.upload_cap, begin=data.begin_upload, abort=data.abort_upload)

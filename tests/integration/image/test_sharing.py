@@ -148,3 +148,28 @@ def test_owner_cannot_answer_for_the_consumer(image_cloud: Cloud) -> None:
     r = glance(image_cloud, "PUT", url, admin_token(image_cloud), json={"status": "accepted"})
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     assert glance(image_cloud, "DELETE", url, token).status_code == 204
+
+
+def test_reader_reads_member_writes(image_cloud: Cloud, tmp_path: Path) -> None:
+    project, user = unique("rproj"), unique("reader")
+    image_cloud.cli("project", "create", project, "--domain", "default")
+    image_cloud.cli("user", "create", user, "--password", "pw-reader", "--project", project)
+    image_cloud.cli("role", "add", "--user", user, "--project", project, "reader",
+                    as_json=False)
+    reader = image_cloud.token(user, "pw-reader", project)
+    r = glance(image_cloud, "POST", "/v2/images", reader, json={"name": unique("ro")})
+    assert r.status_code == 403
+    # an image of the reader's project (made by the admin for it) is readable, not writable
+    image = create(image_cloud, admin_token(image_cloud), owner=image_cloud.cli(
+        "project", "show", project)["id"], visibility="private")
+    assert glance(image_cloud, "GET", f"/v2/images/{image['id']}", reader).status_code == 200
+    listed = glance(image_cloud, "GET", "/v2/images", reader).json()["images"]
+    assert image["id"] in {i["id"] for i in listed}
+    r = glance(image_cloud, "PATCH", f"/v2/images/{image['id']}", reader,
+               headers={"Content-Type": PATCH},
+               json=[{"op": "replace", "path": "/name", "value": "no"}])
+    assert r.status_code == 403
+    assert glance(image_cloud, "DELETE", f"/v2/images/{image['id']}", reader).status_code \
+        == 403
+    head = glance(image_cloud, "HEAD", f"/v2/images/{image['id']}/file", reader)
+    assert head.status_code == 204  # no data yet: Glance's 204
