@@ -23,6 +23,7 @@ test: setup lint
 
 bench: setup
 	$(VENV)/bin/python bench/identity.py
+	$(VENV)/bin/python bench/boot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
