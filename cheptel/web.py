@@ -1,8 +1,9 @@
 """The glue between Starlette and the services: one route wrapper for every handler.
 
 A service declares `Route(method, path, handler, policy)` rows. The wrapper reads and
-checks the body (size, JSON, depth, NUL bytes), opens one database transaction,
-authenticates the token, enforces the policy, calls the handler and renders its result.
+checks the body (size, JSON without NaN or infinite numbers, depth, NUL bytes), opens one
+database transaction, authenticates the token, enforces the policy, calls the handler and
+renders its result.
 Errors of the cheptel.errors tree are rendered by the service's own fault renderer.
 
 A route with `stream=Stream(...)` takes raw data instead of JSON (image uploads): see
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +163,17 @@ def _check_json(value: Any, max_depth: int) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e999: no service can store or render it
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
 async def read_json(request: Request, max_bytes: int, max_depth: int) -> Any:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -175,7 +188,8 @@ async def read_json(request: Request, max_bytes: int, max_depth: int) -> Any:
     if not raw.strip():
         return None
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
+                           parse_float=_finite)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"Malformed request body: {exc}") from None
     except RecursionError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from sqlalchemy.orm import Session
 
@@ -54,10 +55,31 @@ def status_of(server: Server) -> str:
     return states.status(server.vm_state, server.task_state)
 
 
+EXTENDED_IP_KEYS = ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr")
+
+
+def addresses(server: Server, extended: bool = True) -> dict:
+    """Addresses by network; without the OS-EXT-IPS keys for /ips and the pre-2.75 PUT and
+    rebuild bodies (Nova's extend_address)."""
+    found = server.addresses or {}
+    if extended:
+        return found
+    return {net: [{k: v for k, v in a.items() if k not in EXTENDED_IP_KEYS} for a in addrs]
+            for net, addrs in found.items()}
+
+
+def security_group_id(project_id: str, name: str) -> str:
+    """A stable id for a project's security group until a network service owns them."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cheptel:security-group:{project_id}:{name}"))
+
+
 def detail(db: Session, base: str, server: Server, creds: Creds, version: Version,
-           *, show: bool = False) -> dict:
+           *, show: bool = False, action: str | None = None) -> dict:
+    """GET /servers/{id} (show) and /servers/detail; with action "update" or "rebuild",
+    the PUT and rebuild bodies, which before 2.75 leave out the extended attributes."""
     status = status_of(server)
-    admin = creds.is_admin
+    full = action is None or version.at_least("2.75")
+    extended = creds.is_admin and full  # the OS-EXT-SRV-ATTR attributes (admin policy)
     body: dict = {
         "id": server.id, "name": server.name, "status": status,
         "tenant_id": server.project_id, "user_id": server.user_id,
@@ -66,43 +88,49 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]},
         "flavor": flavor_view(base, server, version),
         "created": _t(server.created_at), "updated": _t(server.updated_at),
-        "addresses": server.addresses or {}, "accessIPv4": "", "accessIPv6": "",
+        "addresses": addresses(server, full), "accessIPv4": "", "accessIPv6": "",
         "links": links(base, "servers", server.id), "OS-DCF:diskConfig": "MANUAL",
-        "key_name": server.key_name, "config_drive": "True" if server.config_drive else "",
-        "OS-EXT-AZ:availability_zone": server.availability_zone,
-        "OS-EXT-STS:task_state": server.task_state,
-        "OS-EXT-STS:vm_state": server.vm_state,
-        "OS-EXT-STS:power_state": server.power_state,
-        "OS-SRV-USG:launched_at": iso(server.launched_at),
-        "OS-SRV-USG:terminated_at": iso(server.terminated_at),
-        "os-extended-volumes:volumes_attached": [],
     }
     if status in PROGRESS_STATUSES:
         body["progress"] = server.progress or 0
-    if status != "BUILD" or server.security_groups:
-        body["security_groups"] = [{"name": n} for n in server.security_groups or []]
     if server.fault and status in ("ERROR", "DELETED"):
         fault = dict(server.fault)
-        if not admin:
+        if not creds.is_admin:
             fault.pop("details", None)
         body["fault"] = fault
-    if admin:
+    if full:
+        body.update({
+            "OS-EXT-AZ:availability_zone": server.availability_zone,
+            "config_drive": "True" if server.config_drive else "",
+            "key_name": server.key_name,
+            "OS-SRV-USG:launched_at": iso(server.launched_at),
+            "OS-SRV-USG:terminated_at": iso(server.terminated_at),
+            "OS-EXT-STS:task_state": server.task_state,
+            "OS-EXT-STS:vm_state": server.vm_state,
+            "OS-EXT-STS:power_state": server.power_state,
+            "os-extended-volumes:volumes_attached": [],
+        })
+        if status != "BUILD" or server.security_groups:
+            body["security_groups"] = [{"name": n} for n in server.security_groups or []]
+    elif action == "rebuild" and version.at_least("2.54"):
+        body["key_name"] = server.key_name
+    if extended:
         body["OS-EXT-SRV-ATTR:host"] = server.host
         body["OS-EXT-SRV-ATTR:instance_name"] = f"cheptel-{server.id}"
         body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.host
         if version.at_least("2.3"):
             body.update({
+                "OS-EXT-SRV-ATTR:hostname": server.hostname,
                 "OS-EXT-SRV-ATTR:reservation_id": server.reservation_id,
                 "OS-EXT-SRV-ATTR:launch_index": server.launch_index,
                 "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
                 "OS-EXT-SRV-ATTR:root_device_name": None,
-                "OS-EXT-SRV-ATTR:user_data": server.user_data,
             })
-    if version.at_least("2.3") and (admin or version.at_least("2.90")):
-        body["OS-EXT-SRV-ATTR:hostname"] = server.hostname
+            if action != "rebuild":  # rebuild has its own user_data from 2.57
+                body["OS-EXT-SRV-ATTR:user_data"] = server.user_data
     if version.at_least("2.9"):
         body["locked"] = server.locked
-    if version.at_least("2.16") and admin:
+    if version.at_least("2.16") and extended:
         body["host_status"] = "UP" if server.host else ""
     if version.at_least("2.19"):
         body["description"] = server.description
@@ -110,10 +138,12 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
         body["tags"] = sorted(service.tags_of(db, server.id))
     if version.at_least("2.63"):
         body["trusted_image_certificates"] = None
-    if version.at_least("2.71") and show:
+    if version.at_least("2.71") and (show or action is not None):
         body["server_groups"] = server_groups.groups_of(db, server.id)
     if version.at_least("2.73"):
         body["locked_reason"] = server.locked_reason
-    if version.at_least("2.3"):
-        body["os-extended-volumes:volumes_attached"] = []
+    if version.at_least("2.90") and not extended:  # 2.90 shows it to everyone
+        body["OS-EXT-SRV-ATTR:hostname"] = server.hostname
+    if action == "rebuild" and version.at_least("2.57"):
+        body["user_data"] = server.user_data
     return body

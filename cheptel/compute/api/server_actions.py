@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from cheptel import policy
@@ -49,8 +50,9 @@ def rebuild(ctx: Ctx, arg: object) -> Reply:
     assert ctx.creds is not None
     actions.rebuild(ctx.db, server, ctx.creds, body, ctx.now, request_id(ctx))
     ctx.after_commit.append(lambda: ctx.deps.reconciler.kick(server.id))
-    view = views.detail(ctx.db, ctx.base_url, server, ctx.creds, ctx.version, show=True)
-    view["adminPass"] = body.get("adminPass", "")
+    view = views.detail(ctx.db, ctx.base_url, server, ctx.creds, ctx.version,
+                        action="rebuild")
+    view["adminPass"] = body.get("adminPass") or secrets.token_urlsafe(9)
     return Reply({"server": view}, status=202)
 
 
@@ -79,7 +81,7 @@ def create_image(ctx: Ctx, arg: object) -> Reply:
 
 
 def console_output(ctx: Ctx, arg: object) -> Reply:
-    body = check(schemas.console_output, arg if arg is not None else {})
+    body = check(schemas.console_output, arg)  # an object, as Nova's schema wants
     length = body.get("length")
     tail = None
     if length is not None:

@@ -8,7 +8,7 @@ from cheptel.compute import schemas, views_server_groups
 from cheptel.compute.api.params import caller, check_query, offset_limit, version
 from cheptel.compute.models import ServerGroup
 from cheptel.compute.service import server_groups as service
-from cheptel.errors import BadRequest
+from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
 from cheptel.web import Ctx, Route
 
@@ -29,7 +29,12 @@ def _view(ctx: Ctx, group: ServerGroup, members: list[str]) -> dict:
 
 
 def _group(ctx: Ctx) -> ServerGroup:
+    """The group of the URL; another project's is a 404, as Nova's lookup filters by project
+    for all but admins. Then the route's policy, on the group's project."""
     group = service.get(ctx.db, ctx.params["group_id"])
+    creds = caller(ctx)
+    if not creds.is_admin and group.project_id != creds.project_id:
+        raise NotFound(f"Instance group {group.id} could not be found.")
     ctx.enforce({"project_id": group.project_id})
     return group
 

@@ -19,7 +19,7 @@ POLICIES = {
     "compute:servers:show": "scoped_reader",
     "compute:servers:create": "scoped_member",
     "compute:servers:update": "scoped_member",
-    "compute:servers:delete": "scoped_member",
+    "compute:servers:delete": "scoped_reader",
     "compute:servers:metadata:read": "scoped_reader",
     "compute:servers:metadata:write": "scoped_member",
     "compute:servers:tags:read": "scoped_reader",
@@ -148,7 +148,7 @@ def update(ctx: Ctx) -> dict:
             raise BadRequest(f"Invalid input: '{key}' was unexpected before {since}")
     server = service.update(ctx.db, _server(ctx), body, ctx.now)
     return {"server": views.detail(ctx.db, _base(ctx), server, ctx.creds, ctx.version,
-                                   show=True)}
+                                   action="update")}
 
 
 def delete(ctx: Ctx) -> None:
@@ -242,11 +242,11 @@ def tag_delete(ctx: Ctx) -> None:
 # -- ips, instance actions, security groups ------------------------------------------------
 
 def ips(ctx: Ctx) -> dict:
-    return {"addresses": _server(ctx).addresses or {}}
+    return {"addresses": views.addresses(_server(ctx), extended=False)}
 
 
 def ips_network(ctx: Ctx) -> dict:
-    addresses = _server(ctx).addresses or {}
+    addresses = views.addresses(_server(ctx), extended=False)
     name = ctx.params["network"]
     if name not in addresses:
         raise NotFound("Instance is not a member of specified network")
@@ -268,26 +268,34 @@ def actions_list(ctx: Ctx) -> dict:
 
 
 def action_show(ctx: Ctx) -> dict:
+    """Events: always for admins, for others from 2.51 (no traceback); hostId for all from
+    2.62, host for admins from 2.62, details for admins from 2.84."""
     server = _server(ctx)
     row = service.action_of(ctx.db, server.id, ctx.params["request_id"])
     body = _action_view(row, ctx)
+    admin = ctx.creds is not None and ctx.creds.is_admin
+    v = ctx.version
+    if not (admin or v.at_least("2.51")):
+        return {"instanceAction": body}
     event = {"event": f"compute_{row.action}", "start_time": views._t(row.start_time),
              "finish_time": views._t(row.finish_time), "result": row.result}
-    if ctx.version.at_least("2.84"):
-        event["details"] = None
-    if ctx.creds is not None and ctx.creds.is_admin:
+    if admin:
         event["traceback"] = None
-        if ctx.version.at_least("2.62"):
-            event["host"], event["hostId"] = server.host, views.host_id(server)
+    if v.at_least("2.62"):
+        if admin:
+            event["host"] = server.host
+        event["hostId"] = views.host_id(server)
+    if admin and v.at_least("2.84"):
+        event["details"] = None
     body["events"] = [event] if row.finish_time else []
     return {"instanceAction": body}
 
 
 def security_groups(ctx: Ctx) -> dict:
     server = _server(ctx)
-    return {"security_groups": [{"name": n, "description": "", "rules": [],
-                                 "tenant_id": server.project_id}
-                                for n in server.security_groups or []]}
+    return {"security_groups": [
+        {"id": views.security_group_id(server.project_id, n), "name": n, "description": "",
+         "rules": [], "tenant_id": server.project_id} for n in server.security_groups or []]}
 
 
 ROUTES = [

@@ -28,17 +28,28 @@ def versions(ctx: Ctx) -> Reply:
     return Reply({"versions": [_v20(ctx), _v21(ctx)]}, status=200)
 
 
-def version(ctx: Ctx) -> dict:
-    v = _v21(ctx)
+def _document(v: dict, media_version: str) -> dict:
     v["media-types"] = [{"base": "application/json",
-                         "type": "application/vnd.openstack.compute+json;version=2.1"}]
+                         "type": f"application/vnd.openstack.compute+json;version="
+                                 f"{media_version}"}]
     v["links"].append({"rel": "describedby", "type": "text/html",
                        "href": "https://docs.openstack.org/"})
     return {"version": v}
+
+
+def version(ctx: Ctx) -> dict:
+    return _document(_v21(ctx), "2.1")
+
+
+def version_v20(ctx: Ctx) -> dict:
+    """The legacy endpoint's document: the versions list links it, Tempest follows it."""
+    return _document(_v20(ctx), "2")
 
 
 ROUTES = [
     Route("GET", "/", versions, "compute:discovery"),
     Route("GET", "/v2.1", version, "compute:discovery"),
     Route("GET", "/v2.1/", version, "compute:discovery"),
+    Route("GET", "/v2", version_v20, "compute:discovery"),
+    Route("GET", "/v2/", version_v20, "compute:discovery"),
 ]

@@ -33,7 +33,7 @@ POLICIES = {
     "image:get_member": "authenticated",
     "image:add_member": "project_member",
     "image:modify_member": "project_member",
-    "image:delete_member": "project_member",
+    "image:delete_member": "authenticated",
     "image:not_implemented": "authenticated",
 }
 policy.register(POLICIES)
@@ -76,7 +76,8 @@ ROUTES: list[Route] = [
     Route("GET", IMAGE + "/file", data.download, "image:download_image"),
     Route("PUT", IMAGE + "/stage", data.upload, "image:upload_image", 204, deferred=True,
           stream=STAGE),
-    Route("POST", IMAGE + "/import", discovery.import_image, "image:upload_image", 202),
+    Route("POST", IMAGE + "/import", discovery.import_image, "image:upload_image", 202,
+          deferred=True),
     Route("PUT", IMAGE + "/tags/{tag}", images.add_tag, "image:modify_image", 204,
           deferred=True),
     Route("DELETE", IMAGE + "/tags/{tag}", images.delete_tag, "image:modify_image", 204,

@@ -43,6 +43,8 @@ def stage(ctx: Ctx) -> None:
 
 
 def import_image(ctx: Ctx) -> None:
+    """Glance checks the method name before the image or the policy (its deserializer), and
+    no method is enabled: a 400 for any caller (a deferred route that never gets further)."""
     method = ctx.body.get("method") if isinstance(ctx.body, dict) else None
     name = method.get("name") if isinstance(method, dict) else None
     raise BadRequest(f"Unknown import method name '{name}'." if name
