@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import subprocess
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,16 +108,25 @@ class DockerEngine:
         mounts = [Mount(target=path, source=vol, type="volume", read_only=True)
                   for vol, path in spec.volumes_ro.items()]
         memory = f"{spec.memory_mb}m"
+        first = spec.attachments[0] if spec.attachments else None
+        network_mode = first[0] if first else (spec.network or "none")
         with _engine_errors():
             host_config = self.api.create_host_config(
                 mem_limit=memory, memswap_limit=memory, pids_limit=spec.pids_limit,
                 cpu_period=CPU_PERIOD, cpu_quota=self._cpus(spec.vcpus) * CPU_PERIOD,
                 init=True, privileged=False, security_opt=["no-new-privileges"],
-                mounts=mounts, network_mode=spec.network or "none")
+                mounts=mounts, network_mode=network_mode)
+            networking = None
+            if first:
+                networking = self.api.create_networking_config(
+                    {first[0]: self.api.create_endpoint_config(ipv4_address=first[1])})
             created = self.api.create_container(
                 spec.image, name=spec.name, hostname=spec.hostname[:63], labels=spec.labels,
                 entrypoint=spec.entrypoint, command=spec.command,
-                environment=spec.env or None, host_config=host_config, detach=True)
+                environment=spec.env or None, host_config=host_config, detach=True,
+                networking_config=networking, mac_address=first[2] if first else None)
+            for net, ip, _mac in spec.attachments[1:]:
+                self.api.connect_container_to_network(spec.name, net, ipv4_address=ip)
         return created["Id"]
 
     def _call(self, fn_name: str, name: str, **kwargs: object) -> None:
@@ -246,6 +257,71 @@ class DockerEngine:
             if not self.api.networks(names=[name]):
                 self.api.create_network(name, driver="bridge",
                                         labels={LABEL_MANAGED: "true"})
+
+    def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
+                       labels: dict[str, str]) -> None:
+        """A bridge network; Docker's own masquerading is off: routers decide egress."""
+        with _engine_errors():
+            if self.api.networks(names=[name]):
+                return
+            pool = docker.types.IPAMPool(subnet=cidr, gateway=gateway)
+            self.api.create_network(
+                name, driver="bridge", labels={LABEL_MANAGED: "true", **labels},
+                ipam=docker.types.IPAMConfig(pool_configs=[pool]),
+                options={"com.docker.network.bridge.name": bridge,
+                         "com.docker.network.bridge.enable_ip_masquerade": "false"})
+
+    def remove_network(self, name: str) -> None:
+        try:
+            self.api.remove_network(name)
+        except NotFound:
+            pass
+        except APIError as exc:
+            raise EngineError(str(exc.explanation or exc)) from None
+
+    def list_networks(self, cloud: str) -> list[str]:
+        with _engine_errors():
+            rows = self.api.networks(filters={"label": f"{LABEL_CLOUD}={cloud}"})
+        return [r["Name"] for r in rows]
+
+    def connect(self, container: str, network: str, ip: str) -> str | None:
+        with _engine_errors():
+            self.api.connect_container_to_network(container, network, ipv4_address=ip)
+            nets = self.api.inspect_container(container)["NetworkSettings"]["Networks"]
+        return (nets.get(network) or {}).get("MacAddress")
+
+    def disconnect(self, container: str, network: str) -> None:
+        try:
+            self.api.disconnect_container_from_network(container, network, force=True)
+        except (NotFound, APIError):
+            pass
+
+    def host_interface(self, container: str, ip: str) -> str | None:
+        """The host side (veth) of the container's interface that has this address."""
+        try:
+            pid = int(self.api.inspect_container(container)["State"]["Pid"] or 0)
+        except (NotFound, APIError):
+            return None
+        if not pid:
+            return None
+        inside = subprocess.run(["nsenter", "-t", str(pid), "-n", "ip", "-o", "-4", "addr"],
+                                capture_output=True, text=True, timeout=10).stdout
+        name = next((line.split()[1] for line in inside.splitlines()
+                     if f" {ip}/" in line), None)
+        if name is None:
+            return None
+        links = subprocess.run(["nsenter", "-t", str(pid), "-n", "ip", "-o", "link", "show",
+                                "dev", name], capture_output=True, text=True, timeout=10).stdout
+        match = re.search(r"@if(\d+)", links)
+        if not match:
+            return None
+        host = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True,
+                              timeout=10).stdout
+        for line in host.splitlines():
+            index, _, rest = line.partition(": ")
+            if index == match.group(1):
+                return rest.split(":")[0].split("@")[0]
+        return None
 
     def host_info(self) -> dict:
         with _engine_errors():

@@ -25,6 +25,7 @@ class FakeContainer:
     state: ContainerState
     files: dict[str, bytes] = field(default_factory=dict)
     log: str = ""
+    networks: dict[str, str] = field(default_factory=dict)  # network -> IPv4
 
 
 class FakeEngine:
@@ -33,6 +34,7 @@ class FakeEngine:
         self.containers: dict[str, FakeContainer] = {}
         self.volumes: dict[str, dict[str, bytes]] = {}
         self.networks: set[str] = set()
+        self.network_labels: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str]] = []
 
     def _get(self, name: str) -> FakeContainer:
@@ -70,6 +72,9 @@ class FakeEngine:
         if spec.image not in self.images:
             raise EngineError(f"No such image: {spec.image}")
         self.calls.append(("create", spec.name))
+        for net, _ip, _mac in spec.attachments:
+            if net not in self.networks:
+                raise EngineError(f"network {net} not found")
         self.containers[spec.name] = FakeContainer(
             spec=spec, state=ContainerState(name=spec.name, status="created",
                                             labels=dict(spec.labels), ip="10.0.0.2",
@@ -128,6 +133,32 @@ class FakeEngine:
 
     def ensure_network(self, name: str) -> None:
         self.networks.add(name)
+
+    def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
+                       labels: dict[str, str]) -> None:
+        self.networks.add(name)
+        self.network_labels[name] = dict(labels)
+
+    def remove_network(self, name: str) -> None:
+        self.networks.discard(name)
+        self.network_labels.pop(name, None)
+
+    def list_networks(self, cloud: str) -> list[str]:
+        return [n for n, labels in self.network_labels.items()
+                if labels.get(LABEL_CLOUD) == cloud]
+
+    def connect(self, container: str, network: str, ip: str) -> str | None:
+        self._get(container).networks[network] = ip
+        return "02:42:00:00:00:01"
+
+    def disconnect(self, container: str, network: str) -> None:
+        c = self.containers.get(container)
+        if c is not None:
+            c.networks.pop(network, None)
+
+    def host_interface(self, container: str, ip: str) -> str | None:
+        return f"veth{abs(hash((container, ip))) % 10**6}" if container in self.containers else (
+            None)
 
     def host_info(self) -> dict:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
