@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cheptel import cloud, spool
 from cheptel import db as dbmod
 from cheptel.backends.engine import Engine as ContainerEngine
+from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall
 from cheptel.compute import api as compute_api
 from cheptel.compute.service import flavors as flavor_service
 from cheptel.config import Settings
@@ -49,6 +50,7 @@ class Deps:
     containers: ContainerEngine | None = None  # None until the compute service starts it
     reconciler: Any = None  # cheptel.reconciler.Reconciler once started
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
+    firewall: Firewall | None = None
     notes: list[str] = field(default_factory=list)
 
     def authenticate(self, db: Session, token: str) -> Creds:
@@ -65,6 +67,12 @@ def make_containers(settings: Settings) -> ContainerEngine:
     return DockerEngine(settings.docker_url or None)
 
 
+def make_firewall(settings: Settings) -> Firewall:
+    if settings.container_engine == "fake":
+        return FakeFirewall()
+    return IptablesFirewall()
+
+
 def prepare(settings: Settings, clock: Callable[[], float] = time.time,
             containers: ContainerEngine | None = None) -> Deps:
     """Open the database, migrate it, bootstrap on first start, refresh the catalog.
@@ -75,7 +83,8 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     dbmod.migrate(engine)
     sessions = dbmod.make_sessions(engine)
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
-                containers=containers or make_containers(settings))
+                containers=containers or make_containers(settings),
+                firewall=make_firewall(settings))
     deps.reconciler = Reconciler(deps, interval=settings.reconcile_interval)
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():

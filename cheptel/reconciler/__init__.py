@@ -13,6 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from cheptel.reconciler.network import NetworkConverger
 from cheptel.reconciler.servers import ServerConverger
 
 log = logging.getLogger("cheptel.reconciler")
@@ -22,7 +23,9 @@ class Reconciler:
     def __init__(self, deps: Any, interval: float = 5.0, workers: int = 4):
         self.deps = deps
         self.interval = interval
-        self.servers = ServerConverger(deps)
+        self.servers = ServerConverger(deps, self)
+        self.network = NetworkConverger(deps)
+        self._network_pending = False
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile")
         self._pending: set[str] = set()
         self._locks: dict[str, threading.Lock] = {}
@@ -55,6 +58,22 @@ class Reconciler:
         if again:
             self.kick(sid)
 
+    def kick_network(self) -> None:
+        """Rebuild the network dataplane soon (repeated kicks collapse into one pass)."""
+        with self._mutex:
+            if self._network_pending or self._stop.is_set():
+                return
+            self._network_pending = True
+        self._pool.submit(self._run_network)
+
+    def _run_network(self) -> None:
+        with self._mutex:
+            self._network_pending = False
+        try:
+            self.network.converge()
+        except Exception:
+            log.exception("converging the network failed")
+
     # -- periodic pass ---------------------------------------------------------------------
 
     def start(self) -> None:
@@ -73,6 +92,7 @@ class Reconciler:
     def pass_once(self) -> None:
         """Re-kick unfinished work, repair drift, remove orphans."""
         self.kick(*self.servers.scan())
+        self.kick_network()
 
     def wake(self) -> None:
         self._wake.set()

@@ -51,8 +51,9 @@ def volume_name(server_id: str) -> str:
 
 
 class ServerConverger:
-    def __init__(self, deps: Any):
+    def __init__(self, deps: Any, reconciler: Any):
         self.deps = deps
+        self.reconciler = reconciler
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]

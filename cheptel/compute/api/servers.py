@@ -19,7 +19,7 @@ POLICIES = {
     "compute:servers:show": "scoped_reader",
     "compute:servers:create": "scoped_member",
     "compute:servers:update": "scoped_member",
-    "compute:servers:delete": "scoped_reader",
+    "compute:servers:delete": "scoped_member",
     "compute:servers:metadata:read": "scoped_reader",
     "compute:servers:metadata:write": "scoped_member",
     "compute:servers:tags:read": "scoped_reader",

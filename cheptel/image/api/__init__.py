@@ -33,7 +33,7 @@ POLICIES = {
     "image:get_member": "authenticated",
     "image:add_member": "project_member",
     "image:modify_member": "project_member",
-    "image:delete_member": "authenticated",
+    "image:delete_member": "project_member",
     "image:not_implemented": "authenticated",
 }
 policy.register(POLICIES)

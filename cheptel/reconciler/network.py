@@ -1,0 +1,156 @@
+"""Converging the network dataplane: Docker bridge networks and one iptables ruleset.
+
+The whole network intent of the cloud is read in one pass and turned into (1) a Docker
+bridge network per Neutron network that has an IPv4 subnet, named `cheptel-net-<id>` on
+the bridge the row names, and (2) the ruleset of cheptel.reconciler.rules, applied in one
+iptables-restore. A pass is cheap at this scale, so every change (and the periodic pass,
+and the start) simply runs it again: a restart of cheptel, of dockerd or of the host
+rebuilds the same state from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cheptel.backends.engine import LABEL_CLOUD, EngineError
+from cheptel.backends.firewall import FirewallError, prefix_for
+from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
+from cheptel.reconciler import rules
+
+log = logging.getLogger("cheptel.reconciler.network")
+COMPUTE = "compute:"
+
+
+def engine_network(network_id: str) -> str:
+    return f"cheptel-net-{network_id}"
+
+
+def container_of(port: Port) -> str | None:
+    if port.device_owner.startswith(COMPUTE) and port.device_id:
+        return f"cheptel-{port.device_id}"
+    return None
+
+
+def _ipv4(network: Network):  # type: ignore[no-untyped-def]
+    return next((s for s in network.subnets if s.ip_version == 4), None)
+
+
+class NetworkConverger:
+    def __init__(self, deps: Any):
+        self.deps = deps
+        self._lock = threading.Lock()
+        self._veths: dict[tuple[str, str], str] = {}  # (container, ip) -> host veth
+
+    @property
+    def engine(self):  # type: ignore[no-untyped-def]
+        return self.deps.containers
+
+    @property
+    def prefix(self) -> str:
+        return prefix_for(self.deps.cloud_id)
+
+    def ensure_networks(self, network_ids: set[str]) -> None:
+        """Make sure these networks exist in the engine (before a server attaches)."""
+        with self.deps.sessions() as db:
+            nets = db.scalars(select(Network).where(Network.id.in_(network_ids))
+                              .options(selectinload(Network.subnets)))
+            for net in nets:
+                self._ensure(net)
+
+    def _ensure(self, net: Network) -> None:
+        subnet = _ipv4(net)
+        if subnet is None:
+            return
+        self.engine.create_network(engine_network(net.id), net.bridge, subnet.cidr,
+                                   subnet.gateway_ip,
+                                   {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
+
+    def converge(self) -> None:
+        with self._lock:
+            with self.deps.sessions() as db:
+                state, wanted = self._read(db)
+            for net in wanted.values():
+                try:
+                    self._ensure(net)
+                except EngineError as exc:
+                    log.warning("network %s: %s", net.id, exc)
+            for name in self.engine.list_networks(self.deps.cloud_id):
+                if name.startswith("cheptel-net-") and name[12:] not in wanted:
+                    try:
+                        self.engine.remove_network(name)
+                    except EngineError as exc:  # still has endpoints: next pass
+                        log.info("network %s not removed yet: %s", name, exc)
+            try:
+                self.deps.firewall.apply(rules.build(state, self.prefix))
+            except FirewallError as exc:
+                log.error("applying the ruleset failed: %s", exc)
+
+    def _veth(self, port: Port, ip: str) -> str | None:
+        container = container_of(port)
+        if container is None:
+            return None
+        key = (container, ip)
+        veth = self._veths.get(key)
+        if veth is None:
+            veth = self.engine.host_interface(container, ip)
+            if veth:
+                self._veths[key] = veth
+        return veth
+
+    def forget(self, server_id: str) -> None:
+        """A server's container was removed or restarted: its veths will change."""
+        for key in [k for k in self._veths if k[0] == f"cheptel-{server_id}"]:
+            del self._veths[key]
+
+    def _read(self, db: Session) -> tuple[rules.NetworkState, dict[str, Network]]:
+        state = rules.NetworkState()
+        nets = list(db.scalars(select(Network).options(selectinload(Network.subnets))))
+        wanted = {}
+        for net in nets:
+            subnet = _ipv4(net)
+            if subnet is not None:
+                wanted[net.id] = net
+                state.nets[net.id] = rules.Net(net.id, net.bridge, subnet.cidr)
+        for group in db.scalars(select(SecurityGroup)):
+            state.groups[group.id] = [rules.SGRule(
+                r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max,
+                r.remote_ip_prefix, r.remote_group_id) for r in group.rules]
+        ports = list(db.scalars(select(Port)))
+        router_ifaces: dict[str, list[str]] = {}
+        for port in ports:
+            ips = [a.ip_address for a in sorted(port.fixed_ips, key=lambda a: a.position)
+                   if ":" not in a.ip_address]
+            if port.device_owner == "network:router_interface":
+                router_ifaces.setdefault(port.device_id, []).append(port.network_id)
+            if container_of(port) is None or not ips:
+                continue
+            groups = tuple(b.security_group_id for b in port.sg_bindings)
+            for group in groups:
+                state.members.setdefault(group, []).extend(ips)
+            pairs = tuple((p["ip_address"], p.get("mac_address"))
+                          for p in port.allowed_address_pairs or [])
+            state.ports.append(rules.PortState(
+                port.id, port.network_id, ips[0], port.mac_address, self._veth(port, ips[0]),
+                groups, bool(port.port_security_enabled), pairs))
+        for router in db.scalars(select(Router)):
+            gw = router.gw_port
+            gw_ip = next((a.ip_address for a in gw.fixed_ips), None) if gw else None
+            state.routers.append(rules.RouterState(
+                gw.network_id if gw else None, gw_ip, bool(router.enable_snat),
+                tuple(router_ifaces.get(router.id, []))))
+        for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id.is_not(None))):
+            inner = db.get(Port, fip.port_id)
+            if inner is not None and fip.fixed_ip_address:
+                state.floating.append(rules.FloatingState(
+                    fip.floating_ip_address, fip.fixed_ip_address, fip.floating_network_id,
+                    inner.network_id))
+        return state, wanted
+
+    def clear(self) -> None:
+        """Remove every rule of this cloud (used when the last network is gone, and tests)."""
+        self.deps.firewall.clear(self.prefix)

@@ -1,0 +1,79 @@
+"""The ruleset builder: what each piece of network intent becomes in iptables."""
+
+from __future__ import annotations
+
+from cheptel.reconciler.rules import (
+    FloatingState,
+    Net,
+    NetworkState,
+    PortState,
+    RouterState,
+    SGRule,
+    build,
+)
+
+P = "CHabcdef-"
+
+
+def state() -> NetworkState:
+    s = NetworkState()
+    s.nets = {"priv": Net("priv", "ch-priv", "10.0.0.0/24"),
+              "pub": Net("pub", "ch-pub", "172.24.4.0/24")}
+    s.ports = [PortState("port-1", "priv", "10.0.0.5", "fa:16:3e:00:00:05", "veth1",
+                         ("sg",))]
+    s.groups = {"sg": [SGRule("egress"), SGRule("ingress", remote_group_id="sg"),
+                       SGRule("ingress", protocol="tcp", port_min=22, port_max=22,
+                              remote_ip_prefix="0.0.0.0/0")]}
+    s.members = {"sg": ["10.0.0.5"]}
+    return s
+
+
+def rules(rs, table: str, suffix: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return rs.tables[table][P + suffix]
+
+
+def test_a_port_gets_ingress_and_egress_chains_with_anti_spoofing() -> None:
+    rs = build(state(), P)
+    fwd = rules(rs, "filter", "FWD")
+    assert fwd[0].endswith("-j ACCEPT") and "ESTABLISHED" in fwd[0]
+    assert f"-m physdev --physdev-in veth1 -j {P}Oport1" in fwd
+    assert f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1" in fwd
+    assert rules(rs, "filter", "OUT") == [f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1"]
+    out = rules(rs, "filter", "Oport1")
+    assert out == [f"-s 10.0.0.5 -m mac --mac-source fa:16:3e:00:00:05 -g {P}Eport1",
+                   "-j DROP"]
+    assert rules(rs, "filter", "Eport1") == ["-j RETURN", "-j DROP"]
+    ingress = rules(rs, "filter", "Iport1")
+    assert "-s 10.0.0.5/32 -j RETURN" in ingress
+    assert "-s 0.0.0.0/0 -p tcp --dport 22 -j RETURN" in ingress
+    assert ingress[-1] == "-j DROP"
+
+
+def test_allowed_address_pairs_and_no_port_security() -> None:
+    s = state()
+    s.ports.append(PortState("port-2", "priv", "10.0.0.6", "fa:16:3e:00:00:06", "veth2",
+                             ("sg",), allowed_pairs=(("10.0.0.100", None),)))
+    s.ports.append(PortState("port-3", "priv", "10.0.0.7", "m", "veth3", (),
+                             port_security=False))
+    rs = build(s, P)
+    assert f"-s 10.0.0.100 -m mac --mac-source fa:16:3e:00:00:06 -g {P}Eport2" in rules(
+        rs, "filter", "Oport2")
+    assert not any("veth3" in r or "10.0.0.7" in r for r in rules(rs, "filter", "FWD"))
+
+
+def test_floating_ip_and_router() -> None:
+    s = state()
+    s.routers = [RouterState("pub", "172.24.4.10", True, ("priv",))]
+    s.floating = [FloatingState("172.24.4.20", "10.0.0.5", "pub", "priv")]
+    rs = build(s, P)
+    assert rules(rs, "nat", "DNAT") == [
+        "-d 172.24.4.20/32 -j DNAT --to-destination 10.0.0.5"]
+    assert rules(rs, "nat", "SNAT") == [
+        "-s 10.0.0.5/32 -o ch-pub -j SNAT --to-source 172.24.4.20",
+        "-s 10.0.0.0/24 -o ch-pub -j SNAT --to-source 172.24.4.10"]
+    fwd = rules(rs, "filter", "FWD")
+    assert "-i ch-priv -o ch-pub -j ACCEPT" in fwd
+    assert "-o ch-priv -d 10.0.0.5/32 -m conntrack --ctstate DNAT -j ACCEPT" in fwd
+    # the security group checks come before anything that accepts
+    assert fwd.index(f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1") < fwd.index(
+        "-i ch-priv -o ch-pub -j ACCEPT")
