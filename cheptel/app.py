@@ -26,6 +26,8 @@ from cheptel.identity import api as identity_api
 from cheptel.identity.service import bootstrap, catalog, tokens
 from cheptel.image import api as image_api
 from cheptel.image.service import bootstrap as image_bootstrap
+from cheptel.network import api as network_api
+from cheptel.network.service import bootstrap as network_bootstrap
 from cheptel.policy import Creds
 from cheptel.reconciler import Reconciler
 from cheptel.web import Service, build_service_app
@@ -36,6 +38,7 @@ SERVICES = [
             identity_api.REGISTRATION),
     compute_api.SERVICE,
     image_api.SERVICE,
+    network_api.SERVICE,
 ]
 
 
@@ -95,6 +98,8 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
                                  settings.region)
         deps.notes += image_bootstrap.bootstrap(db, settings.data_dir, clock())
         flavor_service.bootstrap(db, clock())
+        deps.notes += network_bootstrap.bootstrap(db, clock(), settings.public_cidr,
+                                                  settings.private_cidr)
     clouds = settings.data_dir / "clouds.yaml"
     bootstrap.write_clouds_yaml(clouds, f"{settings.base_url}/identity/v3", settings.region,
                                 boot)

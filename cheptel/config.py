@@ -32,6 +32,9 @@ class Settings:
     container_engine: str = "docker"  # docker | fake (in-memory, for unit tests)
     docker_url: str = ""  # default: the local socket
     reconcile_interval: float = 5.0  # seconds between drift checks
+    private_cidr: str = "10.0.0.0/24"  # the demo project's network `private`
+    auto_cidr_pool: str = "10.0.0.0/8"  # where networks: "auto" finds a free /24
+    public_cidr: str = "172.24.4.0/24"  # the external network `public` made at bootstrap
 
     @property
     def db_url(self) -> str:
@@ -73,6 +76,9 @@ def from_env(**overrides: object) -> Settings:
         "container_engine": env.get("CHEPTEL_CONTAINER_ENGINE", "docker"),
         "docker_url": env.get("CHEPTEL_DOCKER_URL", ""),
         "reconcile_interval": float(env.get("CHEPTEL_RECONCILE_INTERVAL") or 5.0),
+        "public_cidr": env.get("CHEPTEL_PUBLIC_CIDR") or "172.24.4.0/24",
+        "private_cidr": env.get("CHEPTEL_PRIVATE_CIDR") or "10.0.0.0/24",
+        "auto_cidr_pool": env.get("CHEPTEL_AUTO_CIDR_POOL") or "10.0.0.0/8",
     }
     if env.get("CHEPTEL_LISTEN"):
         values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])

@@ -26,7 +26,8 @@ fi
 # The Docker Engine: started here when it is not running (no systemd on CI machines).
 if [ "${CHEPTEL_SKIP_DOCKER:-0}" != 1 ] && ! $SUDO docker info >/dev/null 2>&1; then
   echo "setup: starting dockerd (log in /var/log/cheptel-dockerd.log)"
-  $SUDO sh -c 'nohup dockerd >/var/log/cheptel-dockerd.log 2>&1 &'
+  # live-restore: containers keep running while dockerd restarts
+  $SUDO sh -c 'nohup dockerd --live-restore >/var/log/cheptel-dockerd.log 2>&1 &'
   for _ in $(seq 1 60); do
     $SUDO docker info >/dev/null 2>&1 && break
     sleep 0.5

@@ -252,12 +252,6 @@ class DockerEngine:
         except (NotFound, APIError):
             pass
 
-    def ensure_network(self, name: str) -> None:
-        with _engine_errors():
-            if not self.api.networks(names=[name]):
-                self.api.create_network(name, driver="bridge",
-                                        labels={LABEL_MANAGED: "true"})
-
     def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
                        labels: dict[str, str]) -> None:
         """A bridge network; Docker's own masquerading is off: routers decide egress."""
@@ -295,6 +289,17 @@ class DockerEngine:
             self.api.disconnect_container_from_network(container, network, force=True)
         except (NotFound, APIError):
             pass
+
+    def networks_of(self, container: str) -> dict[str, str]:
+        """Engine network name -> IPv4 address, for the container's interfaces."""
+        try:
+            nets = self.api.inspect_container(container)["NetworkSettings"]["Networks"] or {}
+        except NotFound:
+            return {}
+        except APIError as exc:
+            raise EngineError(str(exc.explanation or exc)) from None
+        return {name: (n or {}).get("IPAddress") or "" for name, n in nets.items()
+                if name not in ("none", "bridge", "host")}
 
     def host_interface(self, container: str, ip: str) -> str | None:
         """The host side (veth) of the container's interface that has this address."""

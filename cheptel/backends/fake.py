@@ -131,9 +131,6 @@ class FakeEngine:
     def remove_volume(self, volume: str) -> None:
         self.volumes.pop(volume, None)
 
-    def ensure_network(self, name: str) -> None:
-        self.networks.add(name)
-
     def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
                        labels: dict[str, str]) -> None:
         self.networks.add(name)
@@ -155,6 +152,13 @@ class FakeEngine:
         c = self.containers.get(container)
         if c is not None:
             c.networks.pop(network, None)
+
+    def networks_of(self, container: str) -> dict[str, str]:
+        c = self.containers.get(container)
+        if c is None:
+            return {}
+        attached = {net: ip for net, ip, _mac in c.spec.attachments}
+        return {**attached, **c.networks}
 
     def host_interface(self, container: str, ip: str) -> str | None:
         return f"veth{abs(hash((container, ip))) % 10**6}" if container in self.containers else (

@@ -20,6 +20,7 @@ from typing import Protocol
 # built-in (table, chain) -> our entry chain's suffix; the jump is inserted at the top
 HOOKS = {
     ("filter", "FORWARD"): "FWD",
+    ("filter", "OUTPUT"): "OUT",
     ("nat", "PREROUTING"): "DNAT",
     ("nat", "OUTPUT"): "DNAT",
     ("nat", "POSTROUTING"): "SNAT",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.common import iso
 from cheptel.compute import states
+from cheptel.compute.addresses import addresses as neutron_addresses
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
 from cheptel.compute.service import server_groups
@@ -58,10 +59,10 @@ def status_of(server: Server) -> str:
 EXTENDED_IP_KEYS = ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr")
 
 
-def addresses(server: Server, extended: bool = True) -> dict:
-    """Addresses by network; without the OS-EXT-IPS keys for /ips and the pre-2.75 PUT and
-    rebuild bodies (Nova's extend_address)."""
-    found = server.addresses or {}
+def addresses(db: Session, server: Server, extended: bool = True) -> dict:
+    """Addresses by network, mirrored from Neutron's ports; without the OS-EXT-IPS keys for
+    /ips and the pre-2.75 PUT and rebuild bodies (Nova's extend_address)."""
+    found = neutron_addresses(db, server.id) or server.addresses or {}
     if extended:
         return found
     return {net: [{k: v for k, v in a.items() if k not in EXTENDED_IP_KEYS} for a in addrs]
@@ -88,7 +89,7 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]},
         "flavor": flavor_view(base, server, version),
         "created": _t(server.created_at), "updated": _t(server.updated_at),
-        "addresses": addresses(server, full), "accessIPv4": "", "accessIPv6": "",
+        "addresses": addresses(db, server, full), "accessIPv4": "", "accessIPv6": "",
         "links": links(base, "servers", server.id), "OS-DCF:diskConfig": "MANUAL",
     }
     if status in PROGRESS_STATUSES:

@@ -81,17 +81,20 @@ class Reconciler:
         self._thread.start()
 
     def _loop(self) -> None:
+        first = True
         while not self._stop.is_set():
             try:
-                self.pass_once()
+                self.pass_once(first)
+                first = False
             except Exception:
                 log.exception("reconciler pass failed")
             self._wake.wait(self.interval)
             self._wake.clear()
 
-    def pass_once(self) -> None:
-        """Re-kick unfinished work, repair drift, remove orphans."""
-        self.kick(*self.servers.scan())
+    def pass_once(self, first: bool = False) -> None:
+        """Re-kick unfinished work, repair drift, remove orphans; the first pass after a
+        start also brings back servers whose containers a host restart stopped."""
+        self.kick(*self.servers.scan(first))
         self.kick_network()
 
     def wake(self) -> None:

@@ -10,6 +10,7 @@ rebuilds the same state from the database.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from typing import Any
@@ -26,8 +27,19 @@ log = logging.getLogger("cheptel.reconciler.network")
 COMPUTE = "compute:"
 
 
-def engine_network(network_id: str) -> str:
-    return f"cheptel-net-{network_id}"
+def engine_network(cloud_id: str, network_id: str) -> str:
+    """The engine's name for a network: clouds sharing an engine may reuse network ids."""
+    return f"cheptel-{cloud_id[:8]}-{network_id}"
+
+
+def bridge_for(cloud_id: str, network_id: str) -> str:
+    """The Linux bridge of a network: unique on the host (15 characters at most)."""
+    return "cb" + hashlib.sha256(f"{cloud_id}/{network_id}".encode()).hexdigest()[:13]
+
+
+def network_of(cloud_id: str, engine_name: str) -> str | None:
+    prefix = f"cheptel-{cloud_id[:8]}-"
+    return engine_name[len(prefix):] if engine_name.startswith(prefix) else None
 
 
 def container_of(port: Port) -> str | None:
@@ -66,7 +78,8 @@ class NetworkConverger:
         subnet = _ipv4(net)
         if subnet is None:
             return
-        self.engine.create_network(engine_network(net.id), net.bridge, subnet.cidr,
+        self.engine.create_network(engine_network(self.deps.cloud_id, net.id),
+                                   bridge_for(self.deps.cloud_id, net.id), subnet.cidr,
                                    subnet.gateway_ip,
                                    {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
 
@@ -80,7 +93,7 @@ class NetworkConverger:
                 except EngineError as exc:
                     log.warning("network %s: %s", net.id, exc)
             for name in self.engine.list_networks(self.deps.cloud_id):
-                if name.startswith("cheptel-net-") and name[12:] not in wanted:
+                if network_of(self.deps.cloud_id, name) not in wanted:
                     try:
                         self.engine.remove_network(name)
                     except EngineError as exc:  # still has endpoints: next pass
@@ -89,6 +102,27 @@ class NetworkConverger:
                 self.deps.firewall.apply(rules.build(state, self.prefix))
             except FirewallError as exc:
                 log.error("applying the ruleset failed: %s", exc)
+                return
+            self._write_status(state)
+
+    def _write_status(self, state: rules.NetworkState) -> None:
+        """Ports wired to a running container are ACTIVE; floating IPs mapped are ACTIVE."""
+        wired = {p.id for p in state.ports if p.veth}
+        now = self.deps.clock()
+        with self.deps.sessions() as db, db.begin():
+            for port in db.scalars(select(Port)):
+                if container_of(port) is not None:
+                    status = "ACTIVE" if port.id in wired else "DOWN"
+                elif port.device_owner.startswith("network:"):
+                    status = "ACTIVE"
+                else:
+                    continue
+                if port.status != status:
+                    port.status, port.updated_at = status, now
+            for fip in db.scalars(select(FloatingIP)):
+                status = "ACTIVE" if fip.port_id else "DOWN"
+                if fip.status != status:
+                    fip.status, fip.updated_at = status, now
 
     def _veth(self, port: Port, ip: str) -> str | None:
         container = container_of(port)
@@ -115,7 +149,8 @@ class NetworkConverger:
             subnet = _ipv4(net)
             if subnet is not None:
                 wanted[net.id] = net
-                state.nets[net.id] = rules.Net(net.id, net.bridge, subnet.cidr)
+                state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
+                                               subnet.cidr)
         for group in db.scalars(select(SecurityGroup)):
             state.groups[group.id] = [rules.SGRule(
                 r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max,

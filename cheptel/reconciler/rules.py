@@ -110,6 +110,7 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
     rs = Ruleset(prefix)
     fwd, out = rs.chain("filter", "FWD"), rs.chain("filter", "OUT")
     fwd.append("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+    out.append("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
     for port in state.ports:
         net = state.nets.get(port.network_id)
         if net is None or not port.port_security:
@@ -120,7 +121,9 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
         if port.veth:
             fwd.append(f"-m physdev --physdev-in {port.veth} -j {out_chain}")
         fwd.append(f"-o {net.bridge} -d {port.ip}/32 -j {in_chain}")
-        out.append(f"-o {net.bridge} -d {port.ip}/32 -j {in_chain}")
+        # the host's own traffic: no -o, since a DNAT in nat OUTPUT (a floating IP) is
+        # routed again only after the filter hook has seen the old interface
+        out.append(f"-d {port.ip}/32 -j {in_chain}")
         # anti-spoofing: only the port's own addresses (or allowed pairs) may leave it
         sources = [(port.ip, port.mac), *port.allowed_pairs]
         for ip, mac in sources:
@@ -144,14 +147,22 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
         allowed.append("-j DROP")
         ingress.append("-j DROP")
     snat, dnat = rs.chain("nat", "SNAT"), rs.chain("nat", "DNAT")
+    # which networks reach an external network: its own, and those routed to it
+    reach: dict[str, set[str]] = {}
+    for router in state.routers:
+        if router.gateway_network_id:
+            reach.setdefault(router.gateway_network_id, {router.gateway_network_id}).update(
+                router.interface_network_ids)
     for fip in state.floating:
         ext, inner = state.nets.get(fip.external_network_id), state.nets.get(fip.port_network_id)
         if ext is None or inner is None:
             continue
         dnat.append(f"-d {fip.address}/32 -j DNAT --to-destination {fip.fixed_ip}")
         snat.append(f"-s {fip.fixed_ip}/32 -o {ext.bridge} -j SNAT --to-source {fip.address}")
-        fwd.append(f"-o {inner.bridge} -d {fip.fixed_ip}/32 -m conntrack --ctstate DNAT "
-                   f"-j ACCEPT")
+        for source in sorted(reach.get(ext.id, {ext.id})):
+            if source in state.nets:
+                fwd.append(f"-i {state.nets[source].bridge} -o {inner.bridge} -d "
+                           f"{fip.fixed_ip}/32 -m conntrack --ctstate DNAT -j ACCEPT")
     for router in state.routers:
         bridges = [state.nets[n] for n in router.interface_network_ids if n in state.nets]
         gateway = state.nets.get(router.gateway_network_id or "")

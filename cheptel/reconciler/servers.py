@@ -22,13 +22,15 @@ from cheptel.backends.engine import (
     EngineError,
 )
 from cheptel.common import iso
-from cheptel.compute import images, states
+from cheptel.compute import images, ports, states
+from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
+from cheptel.network.models import Port
 from cheptel.reconciler import configdrive
+from cheptel.reconciler.network import engine_network, network_of
 
 log = logging.getLogger("cheptel.reconciler.servers")
 
-NETWORK = "cheptel-default"
 IDLE = ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
 BOOT = r"""
 ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
@@ -113,6 +115,8 @@ class ServerConverger:
         if handler is None:
             if server.vm_state == "building":
                 return self._spawn(server)
+            if server.vm_state not in ("error", "deleted"):
+                self._sync_interfaces(server)
             return False
         try:
             return handler(server)
@@ -137,9 +141,15 @@ class ServerConverger:
             command = [*(entrypoint or []), *(command or [])]
             entrypoint = ["/bin/sh", "-c", BOOT, "cheptel-boot"]
         flavor = server.flavor
-        network = NETWORK if server.networks else None
-        if network:
-            self.engine.ensure_network(network)
+        with self.deps.sessions() as db:
+            attachments = tuple(
+                (engine_network(self.deps.cloud_id, p.network_id), a.ip_address, p.mac_address)
+                for p in ports_of(db, server.id)
+                for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]
+                if ":" not in a.ip_address)
+        if attachments:
+            self.reconciler.network.ensure_networks(
+                {network_of(self.deps.cloud_id, a[0]) or "" for a in attachments})
         return ContainerSpec(
             name=container_name(server.id), image=image_ref, hostname=server.hostname,
             labels={LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
@@ -147,7 +157,7 @@ class ServerConverger:
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
             pids_limit=max(256, 128 * int(flavor["vcpus"])), entrypoint=entrypoint,
             command=command, volumes_ro={volume_name(server.id): "/openstack"},
-            network=network)
+            attachments=attachments)
 
     def _spawn(self, server: Server) -> bool:
         sid, task = server.id, server.task_state
@@ -178,23 +188,48 @@ class ServerConverger:
             self.engine.put_files(name, {"root/.ssh/authorized_keys": (
                 server.public_key.encode() + b"\n", 0o600)})
         self.engine.start(name)
+        self._network_changed(sid)
         return self._finish(sid, task, vm_state="active", task_state=None,
                             power_state=states.RUNNING, progress=100, fault=None,
-                            launched_at=self.deps.clock(), addresses=self._addresses(name),
-                            container_id=name)
+                            launched_at=self.deps.clock(), container_id=name)
+
+    def _sync_interfaces(self, server: Server) -> None:
+        """Hot-plug: connect the ports the server gained, disconnect those it lost."""
+        name = container_name(server.id)
+        with self.deps.sessions() as db:
+            found = [(engine_network(self.deps.cloud_id, p.network_id), a.ip_address, p.id)
+                     for p in ports_of(db, server.id)
+                     for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]]
+        wanted = {net: ip for net, ip, _ in found}
+        port_of = {net: pid for net, _, pid in found}
+        have = self.engine.networks_of(name)
+        if have == wanted:
+            return
+        for net in set(have) - set(wanted):
+            self.engine.disconnect(name, net)
+        missing = {n: ip for n, ip in wanted.items() if n not in have}
+        if missing:
+            self.reconciler.network.ensure_networks(
+                {network_of(self.deps.cloud_id, n) or "" for n in missing})
+        for net, ip in missing.items():
+            mac = self.engine.connect(name, net, ip)
+            if mac:  # the engine picks a hot-plugged interface's MAC: the port records it
+                with self.deps.sessions() as db, db.begin():
+                    port = db.get(Port, port_of[net])
+                    if port is not None:
+                        port.mac_address = mac
+        self._network_changed(server.id)
+
+    def _network_changed(self, sid: str) -> None:
+        """The container's interfaces were (re)made: their host veths are new."""
+        self.reconciler.network.forget(sid)
+        self.reconciler.kick_network()
 
     def _host(self) -> str:
         try:
             return str(self.engine.host_info().get("hostname") or "localhost")
         except EngineError:
             return "localhost"
-
-    def _addresses(self, name: str) -> dict:
-        state = self.engine.inspect(name)
-        if state is None or not state.ip:
-            return {}
-        return {"default": [{"version": 4, "addr": state.ip, "OS-EXT-IPS:type": "fixed",
-                             "OS-EXT-IPS-MAC:mac_addr": state.mac}]}
 
     def _rebuild(self, server: Server) -> bool:
         self.engine.remove(container_name(server.id))
@@ -211,9 +246,9 @@ class ServerConverger:
 
     def _power_on(self, server: Server) -> bool:
         self.engine.start(container_name(server.id))
+        self._network_changed(server.id)
         return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
-                            power_state=states.RUNNING,
-                            addresses=self._addresses(container_name(server.id)))
+                            power_state=states.RUNNING)
 
     def _reboot(self, server: Server) -> bool:
         name = container_name(server.id)
@@ -222,8 +257,9 @@ class ServerConverger:
             self.engine.unpause(name)
         timeout = 0 if server.task_state == "rebooting_hard" else STOP_TIMEOUT
         self.engine.restart(name, timeout)
+        self._network_changed(server.id)
         return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
-                            power_state=states.RUNNING, addresses=self._addresses(name))
+                            power_state=states.RUNNING)
 
     def _pause(self, server: Server) -> bool:
         self.engine.pause(container_name(server.id))
@@ -280,13 +316,16 @@ class ServerConverger:
 
     def _delete(self, server: Server) -> bool:
         self._remove(server.id)
+        with self.deps.sessions() as db, db.begin():
+            ports.release(db, server.id)
+        self._network_changed(server.id)
         now = self.deps.clock()
         return self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
                             task_state=None, power_state=states.NOSTATE, terminated_at=now)
 
     # -- drift -----------------------------------------------------------------------------
 
-    def scan(self) -> list[str]:
+    def scan(self, first: bool = False) -> list[str]:
         """Repair drift and remove orphans; return the servers with unfinished work.
 
         Containers are listed before rows are read: a container is created only after its
@@ -311,11 +350,16 @@ class ServerConverger:
                 c = seen.get(s.id)
                 if c is None or not _agrees(s.vm_state, c.status):
                     # the listing may predate a spawn that finished since: ask again
-                    self._repair(s, self.engine.inspect(container_name(s.id)))
+                    self._repair(s, self.engine.inspect(container_name(s.id)), first)
         return unfinished
 
-    def _repair(self, s: Server, c: ContainerState | None) -> None:
-        if c is None:
+    def _repair(self, s: Server, c: ContainerState | None, first: bool) -> None:
+        if first and c is not None and c.status == "exited" and s.vm_state == "active":
+            # at start, after a host (or engine) restart: bring back what was running,
+            # as Nova's resume_guests_state_on_host_boot
+            self.engine.start(c.name)
+            self._network_changed(s.id)
+        elif c is None:
             self._fail(s.id, None, "The container of this server disappeared from the "
                        "container engine.")
         elif c.status in ("exited", "dead", "created") and s.vm_state != "stopped":

@@ -55,6 +55,13 @@ class Cloud:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        if self.extra_env.get("CHEPTEL_CONTAINER_ENGINE") != "fake":
+            # each cloud its own address space: clouds on the real engine share this host's
+            # Docker Engine and routing table, where subnets must not overlap
+            block = self.port % 250 + 1
+            env.update({"CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24",
+                        "CHEPTEL_PRIVATE_CIDR": f"10.{block}.0.0/24",
+                        "CHEPTEL_AUTO_CIDR_POOL": f"10.{block}.0.0/16"})
         env.update({"CHEPTEL_BCRYPT_ROUNDS": "4", "CHEPTEL_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "CHEPTEL_DEMO_PASSWORD": DEMO_PASSWORD,
                     "OS_CLIENT_CONFIG_FILE": str(self.clouds_file)})

@@ -38,7 +38,9 @@ def test_a_port_gets_ingress_and_egress_chains_with_anti_spoofing() -> None:
     assert fwd[0].endswith("-j ACCEPT") and "ESTABLISHED" in fwd[0]
     assert f"-m physdev --physdev-in veth1 -j {P}Oport1" in fwd
     assert f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1" in fwd
-    assert rules(rs, "filter", "OUT") == [f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1"]
+    assert rules(rs, "filter", "OUT") == [
+        "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        f"-d 10.0.0.5/32 -j {P}Iport1"]
     out = rules(rs, "filter", "Oport1")
     assert out == [f"-s 10.0.0.5 -m mac --mac-source fa:16:3e:00:00:05 -g {P}Eport1",
                    "-j DROP"]
@@ -73,7 +75,10 @@ def test_floating_ip_and_router() -> None:
         "-s 10.0.0.0/24 -o ch-pub -j SNAT --to-source 172.24.4.10"]
     fwd = rules(rs, "filter", "FWD")
     assert "-i ch-priv -o ch-pub -j ACCEPT" in fwd
-    assert "-o ch-priv -d 10.0.0.5/32 -m conntrack --ctstate DNAT -j ACCEPT" in fwd
+    # DNAT'd traffic is accepted from the networks routed to the external one only
+    assert [r for r in fwd if "--ctstate DNAT" in r] == [
+        "-i ch-priv -o ch-priv -d 10.0.0.5/32 -m conntrack --ctstate DNAT -j ACCEPT",
+        "-i ch-pub -o ch-priv -d 10.0.0.5/32 -m conntrack --ctstate DNAT -j ACCEPT"]
     # the security group checks come before anything that accepts
     assert fwd.index(f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1") < fwd.index(
         "-i ch-priv -o ch-pub -j ACCEPT")

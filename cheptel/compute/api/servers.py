@@ -120,7 +120,8 @@ def _create_request(ctx: Ctx, body: dict) -> service.CreateRequest:
         availability_zone=s.get("availability_zone"),
         config_drive=str(s.get("config_drive", "")).lower() in ("true", "1"),
         min_count=min_count, max_count=max_count, description=s.get("description"),
-        tags=s.get("tags"), hostname=s.get("hostname"), group_id=hints.get("group"))
+        tags=s.get("tags"), hostname=s.get("hostname"), group_id=hints.get("group"),
+        cidr_pool=ctx.deps.settings.auto_cidr_pool)
 
 
 def create(ctx: Ctx) -> Reply:
@@ -242,11 +243,11 @@ def tag_delete(ctx: Ctx) -> None:
 # -- ips, instance actions, security groups ------------------------------------------------
 
 def ips(ctx: Ctx) -> dict:
-    return {"addresses": views.addresses(_server(ctx), extended=False)}
+    return {"addresses": views.addresses(ctx.db, _server(ctx), extended=False)}
 
 
 def ips_network(ctx: Ctx) -> dict:
-    addresses = views.addresses(_server(ctx), extended=False)
+    addresses = views.addresses(ctx.db, _server(ctx), extended=False)
     name = ctx.params["network"]
     if name not in addresses:
         raise NotFound("Instance is not a member of specified network")

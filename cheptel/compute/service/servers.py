@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.common import iso, new_id, parse_iso
-from cheptel.compute import images, states
+from cheptel.compute import images, ports, states
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
 from cheptel.compute.service import flavors, keypairs, quotas, server_groups
 from cheptel.errors import BadRequest, Conflict, NotFound
@@ -62,6 +62,7 @@ class CreateRequest:
     hostname: str | None = None
     group_id: str | None = None
     admin_pass: str | None = None
+    cidr_pool: str | None = None  # where networks: "auto" finds a free /24
 
 
 def _check_user_data(user_data: str | None) -> None:
@@ -74,17 +75,6 @@ def _check_user_data(user_data: str | None) -> None:
     if len(raw) > MAX_USER_DATA:
         raise BadRequest(f"User data too large. User data must be no larger than "
                          f"{MAX_USER_DATA} bytes once base64 encoded.")
-
-
-def _check_networks(networks: object) -> list:
-    if networks in ("auto", "none", None):
-        return [] if networks == "none" else ["auto"]
-    if isinstance(networks, list):
-        if not networks:
-            return ["auto"]
-        wanted = [n.get("uuid") or n.get("port") for n in networks if isinstance(n, dict)]
-        raise BadRequest(f"Network {wanted[0] if wanted else '?'} could not be found.")
-    raise BadRequest("Invalid networks requested.")
 
 
 def create(db: Session, creds: Creds, req: CreateRequest, now: float,
@@ -102,7 +92,7 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     if req.key_name:
         public_key = keypairs.get_for_boot(db, creds.user_id, req.key_name).public_key
     _check_user_data(req.user_data)
-    networks = _check_networks(req.networks)
+    networks = ports.check_requested(req.networks)
     if req.availability_zone not in (None, "", "nova"):
         zone = req.availability_zone.split(":")[0]
         if zone != "nova":
@@ -140,6 +130,9 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
         db.add_all(ServerTag(server_id=server.id, tag=t) for t in set(req.tags or []))
         if req.group_id:
             server_groups.add_member(db, req.group_id, server.id)
+        if not no_host:
+            ports.allocate(db, creds, server.id, creds.project_id, networks,
+                           req.security_groups, now, req.cidr_pool)
         record_action(db, server, creds, "create", request_id, now)
         created.append(server)
     db.flush()

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docker
+import docker.errors
 import httpx
 import pytest
 
+from cheptel.backends.firewall import IptablesFirewall, prefix_for
 from tests.integration.cloud import Cloud
 
 
@@ -24,16 +26,21 @@ def cloud_id(c: Cloud) -> str:
 
 
 def remove_leftovers(cloud: str) -> None:
-    """Remove what one cloud left on the shared engine (never another cloud's)."""
-    for container in engine().containers.list(all=True,
-                                              filters={"label": f"cheptel.cloud={cloud}"}):
+    """Remove what one cloud left on the shared engine and host (never another cloud's):
+    containers, networks, config drive volumes, iptables chains."""
+    eng = engine()
+    label = {"label": f"cheptel.cloud={cloud}"}
+    for container in eng.containers.list(all=True, filters=label):
         try:
             container.remove(force=True)
-        except docker.errors.NotFound:
-            pass  # gone meanwhile
-        except docker.errors.APIError as exc:  # the engine is already removing it
-            if "already in progress" not in str(exc):
+        except docker.errors.APIError as exc:  # "removal already in progress"
+            if exc.status_code not in (404, 409):
                 raise
+    for network in eng.networks.list(filters=label):
+        network.remove()
+    for volume in eng.volumes.list(filters=label):
+        volume.remove(force=True)
+    IptablesFirewall().clear(prefix_for(cloud))
 
 
 def cloud_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:

@@ -1,0 +1,80 @@
+"""Ports: /v2.0/ports and /v2.0/ports/{id}."""
+
+from __future__ import annotations
+
+from cheptel import policy
+from cheptel.network import schemas, views
+from cheptel.network.api.common import caller, collection, create, one, values
+from cheptel.network.attributes import enforce_attributes, project_of
+from cheptel.network.errors import policy_denied
+from cheptel.network.models import Network
+from cheptel.network.service import ports as service
+from cheptel.network.service import subnets
+from cheptel.policy import Creds
+from cheptel.web import Ctx, Reply, Route
+
+POLICIES = {
+    "network:get_port": "scoped_reader",
+    "network:create_port": "scoped_member",
+    "network:update_port": "scoped_member",
+    "network:delete_port": "scoped_member",
+}
+policy.register(POLICIES)
+
+ONE = "/v2.0/ports/{port_id}"
+
+
+def _enforce(action: str, creds: Creds, net: Network, new: dict, create: bool) -> None:
+    """Neutron's attribute rules: some settings are the network owner's (or an admin's)."""
+    owner = creds.is_admin or net.project_id == creds.project_id
+    enforce_attributes(action, schemas.PORT, new, create, creds, network_owner=owner)
+    service.check_fixed_ip_policy(creds, net, new.get("fixed_ips"), action)
+    if not owner and str(new.get("device_owner", "")).startswith("network:"):
+        raise policy_denied(action, "device_owner")
+
+
+def index(ctx: Ctx) -> dict:
+    items = [views.port(p) for p in service.list_visible(ctx.db, caller(ctx))]
+    return collection(ctx, "ports", schemas.PORT, items)
+
+
+def show(ctx: Ctx) -> dict:
+    return one(ctx, "port", views.port(service.get_visible(ctx.db, caller(ctx),
+                                                           ctx.params["port_id"])))
+
+
+def _make(ctx: Ctx, new: dict) -> dict:
+    creds = caller(ctx)
+    project_id = project_of(new, creds)
+    net = subnets.network_for_child(ctx.db, creds, new["network_id"], project_id,
+                                    "create_port")
+    _enforce("create_port", creds, net, new, True)
+    return views.port(service.create(ctx.db, ctx.now, net, project_id, new))
+
+
+def create_port(ctx: Ctx) -> Reply:
+    return create(ctx, "port", "ports", schemas.PORT, lambda v: _make(ctx, v))
+
+
+def update(ctx: Ctx) -> dict:
+    creds = caller(ctx)
+    changes = values(ctx, "port", schemas.PORT, False)
+    port = service.get_writable(ctx.db, creds, ctx.params["port_id"], "update_port")
+    net = ctx.db.get(Network, port.network_id)
+    assert net is not None
+    _enforce("update_port", creds, net, changes, False)
+    return {"port": views.port(service.update(ctx.db, ctx.now, port, changes))}
+
+
+def delete(ctx: Ctx) -> None:
+    port = service.get_writable(ctx.db, caller(ctx), ctx.params["port_id"], "delete_port")
+    service.delete(ctx.db, ctx.now, port)
+
+
+ROUTES = [
+    Route("GET", "/v2.0/ports", index, "network:get_port"),
+    Route("POST", "/v2.0/ports", create_port, "network:create_port", 201),
+    Route("GET", ONE, show, "network:get_port"),
+    Route("PUT", ONE, update, "network:update_port"),
+    Route("DELETE", ONE, delete, "network:delete_port", 204),
+]
