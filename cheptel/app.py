@@ -133,7 +133,8 @@ def build_app(deps: Deps) -> ASGIApp:
                                        "message": f"Could not find {request.url.path}."}},
                             status_code=404)
 
-    mounts = [Mount(s.prefix, app=build_service_app(s.routes, deps, s.render_fault, s.negotiate))
+    mounts = [Mount(s.prefix, app=build_service_app(s.routes, deps, s.render_fault, s.negotiate,
+                                                    s.on_write))
               for s in SERVICES]
     app = Starlette(routes=[Route("/", root), *mounts], exception_handlers={404: not_found})
     app.state.deps = deps

@@ -16,7 +16,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,9 @@ class Service:
     render_fault: FaultRenderer
     registration: Any  # cheptel.identity.service.catalog.Registration
     negotiate: Negotiator | None = None
+    # called with the app's deps after every successful write (POST/PUT/PATCH/DELETE) has
+    # committed: how the network service wakes the dataplane
+    on_write: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -410,9 +413,21 @@ def stream_endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
     return handle
 
 
+def _notifying(route: Route, on_write: Callable[[Any], None]) -> Route:
+    def handler(ctx: Ctx) -> Any:
+        result = route.handler(ctx)
+        ctx.after_commit.append(lambda: on_write(ctx.deps))
+        return result
+    return replace(route, handler=handler)
+
+
 def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRenderer,
-                      negotiate: Negotiator | None = None) -> Starlette:
+                      negotiate: Negotiator | None = None,
+                      on_write: Callable[[Any], None] | None = None) -> Starlette:
     """A Starlette app for one service: routes wrapped, faults in the service's format."""
+    if on_write is not None:
+        routes = [_notifying(r, on_write) if r.method in ("POST", "PUT", "PATCH", "DELETE")
+                  else r for r in routes]
     by_path: dict[str, list[Route]] = {}
     for r in routes:
         by_path.setdefault(r.path, []).append(r)

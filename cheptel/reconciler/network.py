@@ -99,7 +99,10 @@ class NetworkConverger:
                     except EngineError as exc:  # still has endpoints: next pass
                         log.info("network %s not removed yet: %s", name, exc)
             try:
-                self.deps.firewall.apply(rules.build(state, self.prefix))
+                if state.nets:
+                    self.deps.firewall.apply(rules.build(state, self.prefix))
+                else:  # nothing left: not a rule, not a jump of this cloud's remains
+                    self.deps.firewall.clear(self.prefix)
             except FirewallError as exc:
                 log.error("applying the ruleset failed: %s", exc)
                 return

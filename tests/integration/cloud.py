@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
 import os
 import shutil
@@ -9,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,10 @@ class Cloud:
         self.proc: subprocess.Popen | None = None
         self.log = data_dir / "serve.log"
 
+    @functools.cached_property
+    def block(self) -> int:
+        return reserve_block()
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -58,7 +65,7 @@ class Cloud:
         if self.extra_env.get("CHEPTEL_CONTAINER_ENGINE") != "fake":
             # each cloud its own address space: clouds on the real engine share this host's
             # Docker Engine and routing table, where subnets must not overlap
-            block = self.port % 250 + 1
+            block = self.block
             env.update({"CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24",
                         "CHEPTEL_PRIVATE_CIDR": f"10.{block}.0.0/24",
                         "CHEPTEL_AUTO_CIDR_POOL": f"10.{block}.0.0/16"})
@@ -142,6 +149,48 @@ class Cloud:
         r = httpx.post(f"{self.auth_url}/auth/tokens", json=body, timeout=30)
         assert r.status_code == 201, r.text
         return r.headers["X-Subject-Token"]
+
+
+BLOCKS = Path(tempfile.gettempdir()) / "cheptel-test-blocks.json"
+
+
+def reserve_block() -> int:
+    """A number N in 1..250 for 172.24.N.0/24 and 10.N.0.0/16 that no live test cloud of
+    any process holds and no Docker network uses (a lock file guards the registry)."""
+    with open(BLOCKS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        held = json.loads(BLOCKS.read_text()) if BLOCKS.exists() else {}
+        held = {b: pid for b, pid in held.items() if _alive(pid)}
+        used = {int(b) for b in held}
+        for subnet in _docker_subnets():
+            parts = subnet.split(".")
+            if parts[0] == "10":
+                used.add(int(parts[1]))
+            elif parts[:2] == ["172", "24"]:
+                used.add(int(parts[2]))
+        block = next(n for n in range(1, 251) if n not in used)
+        held[str(block)] = os.getpid()
+        BLOCKS.write_text(json.dumps(held))
+        return block
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _docker_subnets() -> list[str]:
+    try:
+        import docker
+
+        client = docker.from_env()
+        return [c.get("Subnet", "") for n in client.api.networks()
+                for c in (n.get("IPAM") or {}).get("Config") or []]
+    except Exception:  # no engine: nothing to avoid
+        return []
 
 
 def postgres_binaries() -> Path | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -72,4 +73,11 @@ def request_id(request: Request) -> tuple[None, dict[str, str]]:
 
 REGISTRATION = Registration("network", "neutron", "/network", "cheptel network (Neutron v2.0)")
 
-SERVICE = Service("/network", ROUTES, render_fault, REGISTRATION, request_id)
+def wake_dataplane(deps: Any) -> None:
+    """Every committed network change rebuilds the dataplane (within the second)."""
+    if deps.reconciler is not None:
+        deps.reconciler.kick_network()
+
+
+SERVICE = Service("/network", ROUTES, render_fault, REGISTRATION, request_id,
+                  on_write=wake_dataplane)
