@@ -59,11 +59,12 @@ IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/metadefs", "/v2/cache", IMG + "/locat
                          IMG + "/tasks", "/v2/info/usage")
 SERVER_READS = ("", "/metadata", "/metadata/{key}", "/tags", "/tags/{tag}", "/ips",
                 "/ips/{network}", "/os-instance-actions", "/os-instance-actions/{request_id}",
-                "/os-security-groups")
+                "/os-security-groups", "/os-interface", "/os-interface/{port_id}")
 SERVER_WRITES = (("PUT", ""), ("DELETE", ""), ("PUT", "/metadata"), ("POST", "/metadata"),
                  ("PUT", "/metadata/{key}"), ("DELETE", "/metadata/{key}"), ("PUT", "/tags"),
                  ("DELETE", "/tags"), ("PUT", "/tags/{tag}"), ("DELETE", "/tags/{tag}"),
-                 ("POST", "/action"))
+                 ("POST", "/action"), ("POST", "/os-interface"),
+                 ("DELETE", "/os-interface/{port_id}"))
 Key = tuple[str, str, str]  # service, method, path as in the route table
 EXPECT: dict[Key, str] = {
     **{(C, "GET", p): "anyone" for p in ("/", "/v2", "/v2/", "/v2.1", "/v2.1/")},
@@ -119,6 +120,9 @@ EXPECT_USER: dict[Key, str] = {(C, m, p): "user_keypair" for m, p in (
 # Where the allowed answer is itself a 404 or a 501: (status, text of its message).
 ANSWERS: dict[Key, tuple[int, str]] = {
     (C, "GET", ONE + "/ips/{network}"): (404, "not a member of specified network"),
+    # the shared server has no port of that id: the allowed answer is the 404
+    (C, "GET", ONE + "/os-interface/{port_id}"): (404, "Network interface"),
+    (C, "DELETE", ONE + "/os-interface/{port_id}"): (404, "Network interface"),
     (C, "GET", AGG + "/{aggregate_id}"): (404, "Aggregate 1 could not be found"),
     (C, "POST", AGG): (501, "not supported"),
     (G, "GET", "/v2/info/stores"): (404, "Multi backend"),
@@ -157,6 +161,7 @@ BODIES: dict[Key, Body] = {
     (C, "PUT", ONE + "/metadata/{key}"): lambda w: {"meta": {"mx": "1"}},
     (C, "PUT", ONE + "/tags"): lambda w: {"tags": ["mx"]},
     (C, "POST", ONE + "/action"): lambda w: {"os-getConsoleOutput": {"length": 5}},
+    (C, "POST", ONE + "/os-interface"): lambda w: {"interfaceAttachment": {}},
     (C, "POST", "/v2.1/flavors"): lambda w: {"flavor": {"name": uniq(), "ram": 64, "vcpus": 1,
                                                         "disk": 0}},
     (C, "PUT", FL): lambda w: {"flavor": {"description": "mx"}},
@@ -334,6 +339,7 @@ def world(mcloud: Cloud) -> Iterator[World]:
     def active() -> bool:
         return w.ok(C, "GET", f"{S}/{ids['server_id']}")["server"]["status"] == "ACTIVE"
     support.wait_for(active, 60, "the matrix server ACTIVE")
+    ids["port_id"] = uuid.uuid4().hex  # no such port on the shared server
     ids["request_id"] = w.ok(C, "GET", f"{S}/{ids['server_id']}/os-instance-actions")[
         "instanceActions"][0]["request_id"]
     yield w
