@@ -67,8 +67,10 @@ class NetworkConverger:
         return prefix_for(self.deps.cloud_id)
 
     def ensure_networks(self, network_ids: set[str]) -> None:
-        """Make sure these networks exist in the engine (before a server attaches)."""
-        with self.deps.sessions() as db:
+        """Make sure these networks exist in the engine (before a server attaches).
+
+        Serialised with the periodic pass: two creates of one network race in the engine."""
+        with self._lock, self.deps.sessions() as db:
             nets = db.scalars(select(Network).where(Network.id.in_(network_ids))
                               .options(selectinload(Network.subnets)))
             for net in nets:

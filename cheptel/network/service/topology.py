@@ -31,7 +31,7 @@ def free_cidr(db: Session, pool: str | None = None) -> str:
     cloud."""
     taken = [ipaddress.ip_network(c) for c in db.scalars(select(Subnet.cidr))]
     space = ipaddress.ip_network(pool) if pool else POOL
-    for candidate in space.subnets(new_prefix=PREFIX):
+    for candidate in space.subnets(new_prefix=max(PREFIX, space.prefixlen)):
         if not any(candidate.overlaps(t) for t in taken):
             return str(candidate)
     raise invalid_input("No free /24 left in 10.0.0.0/8 for an automatic network")

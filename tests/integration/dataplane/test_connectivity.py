@@ -4,12 +4,14 @@ floating IPs, security groups, anti-spoofing, restart, clean-up."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 
+import docker
 import pytest
 
 from cheptel.backends.firewall import IptablesFirewall, prefix_for
@@ -206,6 +208,47 @@ def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) ->
             filters={"label": f"cheptel.cloud={cid}"}), 15, "no network left")
         links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
         assert not any(f": {bridge}:" in links for bridge in bridges)
+    finally:
+        cloud.stop()
+        support.remove_leftovers(cid)
+
+
+def _restart_dockerd() -> None:
+    """Restart the running dockerd with the command line it was started with."""
+    pid = int(subprocess.run(["pgrep", "-xo", "dockerd"], capture_output=True, text=True,
+                             check=True).stdout.split()[0])
+    cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
+    subprocess.run(["kill", "-TERM", str(pid)], check=True)
+    support.wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 60, "dockerd to stop")
+    with open("/var/log/cheptel-dockerd.log", "ab") as log:
+        subprocess.Popen([c.decode() for c in cmdline], stdout=log, stderr=log,
+                         start_new_session=True)
+
+    def up() -> bool:
+        try:
+            return bool(docker.from_env().ping())
+        except Exception:
+            return False
+    support.wait_for(up, 60, "dockerd to answer again")
+
+
+def test_dockerd_restart_keeps_connectivity_and_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if not docker.from_env().info().get("LiveRestoreEnabled"):
+        pytest.skip("dockerd runs without --live-restore (scripts/setup.sh starts it with)")
+    cloud = support.start_cloud(tmp_path / "dockerd")
+    cid = support.cloud_id(cloud)
+    firewall = IptablesFirewall()
+    try:
+        demo = cloud.sdk("cheptel-demo")
+        a = boot(demo, "a", demo.network.find_network("private").id)
+        b = boot(demo, "b", demo.network.find_network("private").id)
+        b_ip = ip_of(demo, b)
+        support.wait_for(lambda: pings(a.id, b_ip), 10, "a to reach b")
+        before = firewall.owned_rules(prefix_for(cid))
+        _restart_dockerd()
+        support.wait_for(lambda: firewall.owned_rules(prefix_for(cid)) == before and pings(
+            a.id, b_ip), 30, "the same rules and connectivity after dockerd restarted")
+        assert demo.compute.get_server(a.id).status == "ACTIVE"
     finally:
         cloud.stop()
         support.remove_leftovers(cid)
