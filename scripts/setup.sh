@@ -8,6 +8,9 @@ need_apt=()
 command -v make >/dev/null || need_apt+=(make)
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 command -v iptables >/dev/null || need_apt+=(iptables)
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v nsenter >/dev/null || need_apt+=(util-linux)
+command -v pgrep >/dev/null || need_apt+=(procps)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 if [ "${CHEPTEL_WITH_POSTGRES:-0}" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
@@ -34,6 +37,9 @@ if [ "${CHEPTEL_SKIP_DOCKER:-0}" != 1 ] && ! $SUDO docker info >/dev/null 2>&1; 
   done
   $SUDO docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start"; exit 1; }
 fi
+# security groups filter bridged traffic: iptables must see it (Docker usually sets this)
+$SUDO modprobe br_netfilter >/dev/null 2>&1 || true
+$SUDO sysctl -qw net.bridge.bridge-nf-call-iptables=1 >/dev/null 2>&1 || true
 
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}

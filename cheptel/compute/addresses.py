@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cheptel.network.models import FloatingIP, Network, Port
+from cheptel.network.models import FloatingIP, Network, Port, SecurityGroup
 
 
 def ports_of(db: Session, server_id: str) -> list[Port]:
@@ -38,3 +38,14 @@ def _entry(addr: str, version: int, kind: str, mac: str, extended: bool) -> dict
         entry["OS-EXT-IPS:type"] = kind
         entry["OS-EXT-IPS-MAC:mac_addr"] = mac
     return entry
+
+
+def groups_of_server(db: Session, server_id: str) -> list[SecurityGroup]:
+    """The security groups on a server's ports, each once, in port order."""
+    seen: dict[str, SecurityGroup] = {}
+    for port in ports_of(db, server_id):
+        for binding in port.sg_bindings:
+            group = db.get(SecurityGroup, binding.security_group_id)
+            if group is not None:
+                seen.setdefault(group.id, group)
+    return list(seen.values())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from sqlalchemy.orm import Session
 
@@ -67,11 +66,6 @@ def addresses(db: Session, server: Server, extended: bool = True) -> dict:
         return found
     return {net: [{k: v for k, v in a.items() if k not in EXTENDED_IP_KEYS} for a in addrs]
             for net, addrs in found.items()}
-
-
-def security_group_id(project_id: str, name: str) -> str:
-    """A stable id for a project's security group until a network service owns them."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cheptel:security-group:{project_id}:{name}"))
 
 
 def detail(db: Session, base: str, server: Server, creds: Creds, version: Version,

@@ -8,6 +8,7 @@ import uuid
 from cheptel import policy
 from cheptel.compute import schemas_servers as schemas
 from cheptel.compute import views
+from cheptel.compute.addresses import groups_of_server
 from cheptel.compute.models import InstanceAction
 from cheptel.compute.service import servers as service
 from cheptel.errors import BadRequest, NotFound
@@ -293,10 +294,11 @@ def action_show(ctx: Ctx) -> dict:
 
 
 def security_groups(ctx: Ctx) -> dict:
+    """The Neutron groups on the server's ports (rules are Neutron's to list)."""
     server = _server(ctx)
     return {"security_groups": [
-        {"id": views.security_group_id(server.project_id, n), "name": n, "description": "",
-         "rules": [], "tenant_id": server.project_id} for n in server.security_groups or []]}
+        {"id": g.id, "name": g.name, "description": g.description or "", "rules": [],
+         "tenant_id": g.project_id} for g in groups_of_server(ctx.db, server.id)]}
 
 
 ROUTES = [
