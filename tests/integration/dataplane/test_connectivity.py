@@ -252,3 +252,45 @@ def test_dockerd_restart_keeps_connectivity_and_rules(tmp_path) -> None:  # type
     finally:
         cloud.stop()
         support.remove_leftovers(cid)
+
+
+def test_hot_plug_a_port_and_auto_network(net_cloud: Cloud) -> None:
+    demo = net_cloud.sdk("cheptel-demo")
+    private = demo.network.find_network("private")
+    server = boot(demo, "plug", private.id)
+    other_net = isolated_network(demo, net_cloud, "plug-net", 3)
+    neighbour = boot(demo, "plug-neighbour", other_net.id)
+    neighbour_ip = ip_of(demo, neighbour)
+    assert not pings(server.id, neighbour_ip)  # not on that network yet
+    # the unmodified CLI, as a user would: server add network / remove network
+    net_cloud.cli("server", "add", "network", server.id, other_net.id, cloud="cheptel-demo",
+                  as_json=False)
+    support.wait_for(lambda: "plug-net" in demo.compute.get_server(server.id).addresses, 10,
+                     "the new interface in addresses")
+    assert len(support.container(server.id).attrs["NetworkSettings"]["Networks"]) == 2
+    assert within(lambda: pings(server.id, neighbour_ip), 5)
+    port = next(demo.network.ports(device_id=server.id, network_id=other_net.id))
+    net_cloud.cli("server", "remove", "port", server.id, port.id, cloud="cheptel-demo",
+                  as_json=False)
+    support.wait_for(lambda: "plug-net" not in demo.compute.get_server(server.id).addresses,
+                     10, "the interface gone from addresses")
+    support.wait_for(lambda: len(support.container(server.id).attrs["NetworkSettings"][
+        "Networks"]) == 1, 10, "the interface unplugged")
+    assert not pings(server.id, neighbour_ip)
+
+
+def test_auto_network_for_a_project_without_one(net_cloud: Cloud) -> None:
+    admin = net_cloud.sdk("cheptel")
+    name = "auto-" + uuid.uuid4().hex[:6]
+    project = admin.identity.create_project(name=name, domain_id="default")
+    user = admin.identity.create_user(name=name, password="pw", domain_id="default",
+                                      default_project_id=project.id)
+    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role(
+        "member"))
+    conn = net_cloud.sdk("cheptel-demo", username=name, password="pw", project_name=name)
+    server = conn.compute.create_server(
+        name="auto", image_id=conn.image.find_image("busybox").id,
+        flavor_id=conn.compute.find_flavor("m1.tiny").id, networks="auto")
+    server = support.wait_status(conn, server.id, "ACTIVE")
+    assert list(server.addresses) == ["auto_allocated_network"]
+    assert conn.network.find_router("auto_allocated_router").external_gateway_info
