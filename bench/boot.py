@@ -100,10 +100,40 @@ def main() -> int:
                 subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
                 docker_delete.append(time.perf_counter() - t0)
 
+            # the same on a network: a Neutron port on `private` against `docker run` on the
+            # same engine network
+            private = conn.network.find_network("private")
+            net_boot, net_ids = [], []
+            for i in range(n):
+                t0 = time.perf_counter()
+                s = conn.compute.create_server(name=f"bench-net-{i}", image_id=image.id,
+                                               flavor_id=flavor.id,
+                                               networks=[{"uuid": private.id}])
+                wait_status(conn, s.id, "ACTIVE")
+                net_boot.append(time.perf_counter() - t0)
+                net_ids.append(s.id)
+            engine_net = next(name for name in subprocess.run(
+                ["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True,
+                text=True, check=True).stdout.split() if name.endswith(private.id))
+            docker_net = []
+            for i in range(n):
+                name = f"cheptel-bench-net-{i}"
+                t0 = time.perf_counter()
+                subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
+                                "512m", "--network", engine_net, ref, *cmd], check=True,
+                               capture_output=True)
+                docker_net.append(time.perf_counter() - t0)
+                subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+            for sid in net_ids:
+                conn.compute.delete_server(sid)
+
             print(f"cheptel boot bench: {n} servers, image busybox, flavor m1.tiny")
             a = report("API boot (create -> ACTIVE)", api_boot)
             d = report("docker run -d", docker_boot)
             print(f"{'boot p50 ratio (API / docker)':<34} {a / d:8.2f}x")
+            a = report("API boot on `private` (port+rules)", net_boot)
+            d = report("docker run -d on that network", docker_net)
+            print(f"{'networked boot p50 ratio':<34} {a / d:8.2f}x")
             a = report("API delete (delete -> 404)", api_delete)
             d = report("docker rm -f", docker_delete)
             print(f"{'delete p50 ratio (API / docker)':<34} {a / d:8.2f}x")
