@@ -35,6 +35,8 @@ def free_port() -> int:
 class Cloud:
     """One cheptel process with its own data dir; start/stop/kill it like an operator."""
 
+    started: set[str] = set()  # ids of the clouds on the real engine this session started
+
     def __init__(self, data_dir: Path, database_url: str | None = None,
                  extra_env: dict[str, str] | None = None):
         self.data_dir = data_dir
@@ -89,6 +91,9 @@ class Cloud:
                 raise RuntimeError(f"cheptel exited: {self.log.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{self.auth_url}", timeout=1).status_code == 200:
+                    if self.extra_env.get("CHEPTEL_CONTAINER_ENGINE") != "fake":
+                        root = httpx.get(self.base_url + "/", timeout=5).json()
+                        Cloud.started.add(root["cheptel"]["cloud_id"])
                     return self
             except httpx.HTTPError:
                 pass

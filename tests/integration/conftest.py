@@ -15,6 +15,15 @@ from tests.integration.cloud import Cloud, Postgres, postgres_binaries
 from tests.integration.compute import support
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _engine_left_clean() -> Iterator[None]:
+    """At the end of the session, whatever any cloud left on the shared engine and host
+    (containers, networks, volumes, iptables chains) is removed, cloud by cloud."""
+    yield
+    for cid in Cloud.started:
+        support.remove_leftovers(cid)
+
+
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if postgres_binaries() is None:
