@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +83,16 @@ def wait_status(conn, server_id: str, status: str, timeout: float = 60):  # type
 
 def user_data(script: str) -> str:
     return base64.b64encode(script.encode()).decode()
+
+
+def member_of_new_project(cloud: Cloud, prefix: str):  # type: ignore[no-untyped-def]
+    """A new project with one member user: (project, that user's openstacksdk connection)."""
+    admin = cloud.sdk("cheptel")
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    project = admin.identity.create_project(name=name, domain_id="default")
+    user = admin.identity.create_user(name=name, password="pw-" + name, domain_id="default",
+                                      default_project_id=project.id)
+    admin.identity.assign_project_role_to_user(project, user,
+                                               admin.identity.find_role("member"))
+    return project, cloud.sdk("cheptel-demo", username=name, password="pw-" + name,
+                              project_name=name)

@@ -110,15 +110,7 @@ def test_keypair_lands_in_authorized_keys(demo) -> None:  # type: ignore[no-unty
 def test_another_project_sees_nothing(scloud: Cloud, demo) -> None:  # type: ignore[no-untyped-def]
     s = boot(demo, "private-one")
     key = demo.compute.create_keypair(name="iso-" + uuid.uuid4().hex[:6])
-    admin = scloud.sdk("cheptel")
-    other = uuid.uuid4().hex[:8]
-    project = admin.identity.create_project(name=f"other-{other}", domain_id="default")
-    user = admin.identity.create_user(name=f"other-{other}", password="pw-other",
-                                      domain_id="default", default_project_id=project.id)
-    member = admin.identity.find_role("member")
-    admin.identity.assign_project_role_to_user(project, user, member)
-    conn = scloud.sdk("cheptel-demo", username=user.name, password="pw-other",
-                      project_name=project.name)
+    _, conn = support.member_of_new_project(scloud, "other")
     with pytest.raises(exceptions.NotFoundException):
         conn.compute.get_server(s.id)
     assert s.id not in [x.id for x in conn.compute.servers()]
@@ -134,15 +126,8 @@ def test_another_project_sees_nothing(scloud: Cloud, demo) -> None:  # type: ign
 
 
 def test_quota_exceeded_is_novas_403(scloud: Cloud) -> None:
-    admin = scloud.sdk("cheptel")
-    name = "quota-" + uuid.uuid4().hex[:8]
-    project = admin.identity.create_project(name=name, domain_id="default")
-    user = admin.identity.create_user(name=name, password="pw-q", domain_id="default",
-                                      default_project_id=project.id)
-    admin.identity.assign_project_role_to_user(project, user,
-                                               admin.identity.find_role("member"))
-    admin.compute.update_quota_set(project.id, instances=1)
-    conn = scloud.sdk("cheptel-demo", username=name, password="pw-q", project_name=name)
+    project, conn = support.member_of_new_project(scloud, "quota")
+    scloud.sdk("cheptel").compute.update_quota_set(project.id, instances=1)
     boot(conn, "first")
     with pytest.raises(exceptions.ForbiddenException) as err:
         boot(conn, "second")

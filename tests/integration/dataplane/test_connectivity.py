@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 
 import docker
@@ -134,14 +133,7 @@ def test_isolation_routing_floating_ips_and_security_groups(net_cloud: Cloud) ->
 
 
 def test_across_projects_blocked_until_a_rule_names_the_other_cidr(net_cloud: Cloud) -> None:
-    admin = net_cloud.sdk("cheptel")
-    name = "proj-" + uuid.uuid4().hex[:6]
-    project = admin.identity.create_project(name=name, domain_id="default")
-    user = admin.identity.create_user(name=name, password="pw", domain_id="default",
-                                      default_project_id=project.id)
-    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role(
-        "member"))
-    other = net_cloud.sdk("cheptel-demo", username=name, password="pw", project_name=name)
+    project, other = support.member_of_new_project(net_cloud, "proj")
     demo = net_cloud.sdk("cheptel-demo")
     # project B: its own network, routed to public, a server with a floating IP
     net = isolated_network(other, net_cloud, "b-net", 2)
@@ -280,14 +272,7 @@ def test_hot_plug_a_port_and_auto_network(net_cloud: Cloud) -> None:
 
 
 def test_auto_network_for_a_project_without_one(net_cloud: Cloud) -> None:
-    admin = net_cloud.sdk("cheptel")
-    name = "auto-" + uuid.uuid4().hex[:6]
-    project = admin.identity.create_project(name=name, domain_id="default")
-    user = admin.identity.create_user(name=name, password="pw", domain_id="default",
-                                      default_project_id=project.id)
-    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role(
-        "member"))
-    conn = net_cloud.sdk("cheptel-demo", username=name, password="pw", project_name=name)
+    _, conn = support.member_of_new_project(net_cloud, "auto")
     server = conn.compute.create_server(
         name="auto", image_id=conn.image.find_image("busybox").id,
         flavor_id=conn.compute.find_flavor("m1.tiny").id, networks="auto")
