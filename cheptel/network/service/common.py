@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,3 +70,12 @@ def apply(row: Any, values: dict, names: tuple[str, ...]) -> bool:
             setattr(row, name, values[name])
             changed = True
     return changed
+
+
+def owned(model: Any, creds: Creds) -> Select:
+    """The rows of a project-owned resource the caller may see: its project's, or all for
+    the admin (routers, floating IPs, security groups)."""
+    query = select(model)
+    if not creds.is_admin:
+        query = query.where(model.project_id == creds.project_id)
+    return query

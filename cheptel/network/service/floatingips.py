@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import ipaddress
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from cheptel.network.errors import bad_resource_request, conflict, missing, not_found
 from cheptel.network.models import FloatingIP, Network, Port, Router
 from cheptel.network.service import ports, quotas, routers
-from cheptel.network.service.common import OWNER_FLOATINGIP, new_id, stamp, touch
+from cheptel.network.service.common import OWNER_FLOATINGIP, new_id, owned, stamp, touch
 from cheptel.policy import Creds
 
 
-def visible(creds: Creds):  # type: ignore[no-untyped-def]
-    query = select(FloatingIP)
-    if not creds.is_admin:
-        query = query.where(FloatingIP.project_id == creds.project_id)
-    return query
+def visible(creds: Creds) -> Select:
+    return owned(FloatingIP, creds)
 
 
 def list_visible(db: Session, creds: Creds) -> list[FloatingIP]:

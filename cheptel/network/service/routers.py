@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from cheptel.network.errors import bad_resource_request, conflict, missing, not_found
@@ -17,6 +17,7 @@ from cheptel.network.service.common import (
     OWNER_ROUTER_INTERFACE,
     apply,
     new_id,
+    owned,
     stamp,
     touch,
 )
@@ -24,11 +25,8 @@ from cheptel.network.views import AVAILABILITY_ZONE
 from cheptel.policy import Creds
 
 
-def visible(creds: Creds):  # type: ignore[no-untyped-def]
-    query = select(Router)
-    if not creds.is_admin:
-        query = query.where(Router.project_id == creds.project_id)
-    return query
+def visible(creds: Creds) -> Select:
+    return owned(Router, creds)
 
 
 def list_visible(db: Session, creds: Creds) -> list[Router]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from cheptel.network.errors import bad_request, conflict, missing
@@ -18,7 +18,7 @@ from cheptel.network.models import (
 )
 from cheptel.network.schemas import IP_PROTOCOLS
 from cheptel.network.service import quotas
-from cheptel.network.service.common import apply, check_owner, insert, new_id, stamp, touch
+from cheptel.network.service.common import apply, check_owner, insert, new_id, owned, stamp, touch
 from cheptel.policy import Creds
 
 DEFAULT_NAME = "default"
@@ -70,11 +70,8 @@ def is_default(db: Session, group: SecurityGroup) -> bool:
     return row is not None and row.security_group_id == group.id
 
 
-def visible(creds: Creds):  # type: ignore[no-untyped-def]
-    query = select(SecurityGroup)
-    if not creds.is_admin:
-        query = query.where(SecurityGroup.project_id == creds.project_id)
-    return query
+def visible(creds: Creds) -> Select:
+    return owned(SecurityGroup, creds)
 
 
 def list_visible(db: Session, now: float, creds: Creds,
