@@ -3,8 +3,9 @@ VENV ?= .venv
 DATA ?= data
 LISTEN ?= 127.0.0.1:8080
 PYTEST_ARGS ?=
+TEMPEST_ARGS ?=
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench tempest clean
 
 setup:
 	@scripts/setup.sh
@@ -13,7 +14,7 @@ run: setup
 	$(VENV)/bin/cheptel serve --listen $(LISTEN) --data-dir $(DATA)
 
 lint: setup
-	$(VENV)/bin/ruff check cheptel tests bench
+	$(VENV)/bin/ruff check cheptel tests bench scripts
 
 test: export CHEPTEL_WITH_POSTGRES = 1
 test: setup lint
@@ -24,6 +25,11 @@ test: setup lint
 bench: setup
 	$(VENV)/bin/python bench/identity.py
 	$(VENV)/bin/python bench/boot.py
+
+# Tempest against a fresh cheptel; results in docs/tempest-summary.md.
+# TEMPEST_ARGS=--full for identity/compute/image/network, or --regex '...'.
+tempest: setup
+	$(VENV)/bin/python scripts/tempest.py $(TEMPEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,269 @@
+"""Run Tempest against a fresh cheptel and summarise the results in docs/tempest-summary.md.
+
+    .venv/bin/python scripts/tempest.py            # the fast subset
+    .venv/bin/python scripts/tempest.py --full     # identity v3, compute, image v2, network
+    .venv/bin/python scripts/tempest.py --regex '^tempest\\.api\\.compute\\.servers'
+
+A cheptel is started on a free loopback port with a temp data dir (and its own address
+block, as the integration tests do), a Tempest workspace is created next to it, the
+results are parsed from the workspace's stestr repository, and everything the cloud put
+on the Docker Engine and the host is removed at the end.
+Exits 0 whatever Tempest's verdict (the summary is the product); non-zero only when the
+cloud or Tempest itself could not be run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import httpx
+import subunit
+import testtools
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.integration.cloud import free_port, reserve_block  # noqa: E402
+
+BIN = ROOT / ".venv" / "bin"
+ADMIN_PASSWORD = "tempest-admin-secret"
+FAST = (r"^tempest\.api\.(identity\.v3|compute\.(flavors|keypairs|servers\.(test_create_server"
+        r"|test_servers\.|test_server_metadata|test_list_servers_negative))|image\.v2"
+        r"|network\.(test_networks|test_ports|test_routers|test_security_groups|test_floating_ips))")
+FULL = r"^tempest\.api\.(identity\.v3|identity\.admin\.v3|compute|image\.v2|network)"
+SUMMARY = ROOT / "docs" / "tempest-summary.md"
+
+
+def start_cloud(work: Path, block: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update({"CHEPTEL_ADMIN_PASSWORD": ADMIN_PASSWORD, "CHEPTEL_BCRYPT_ROUNDS": "4",
+                "CHEPTEL_TOKEN_LIFETIME": "14400",
+                "CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24",
+                "CHEPTEL_PRIVATE_CIDR": f"10.{block}.0.0/24",
+                "CHEPTEL_AUTO_CIDR_POOL": f"10.{block}.0.0/16"})
+    log = open(work / "serve.log", "ab")  # noqa: SIM115 - the child owns it
+    proc = subprocess.Popen([str(BIN / "cheptel"), "serve", "--listen", f"127.0.0.1:{port}",
+                             "--data-dir", str(work / "data")],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"cheptel exited: {(work / 'serve.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/identity/v3", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    sys.exit("cheptel did not answer within 60 s")
+
+
+def stop_cloud(proc: subprocess.Popen, cloud_id: str | None) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if cloud_id:
+        from tests.integration.compute.support import remove_leftovers
+        remove_leftovers(cloud_id)
+
+
+def discover(base: str) -> dict[str, object]:
+    """What tempest.conf needs from the running cloud: ids and the Neutron extensions."""
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "password": ADMIN_PASSWORD, "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+    r = httpx.post(f"{base}/identity/v3/auth/tokens", json=body, timeout=30)
+    r.raise_for_status()
+    with httpx.Client(base_url=base, timeout=30,
+                      headers={"X-Auth-Token": r.headers["X-Subject-Token"]}) as c:
+        images = c.get("/image/v2/images", params={"name": "busybox"}).json()["images"]
+        public = c.get("/network/v2.0/networks", params={"name": "public"}).json()["networks"]
+        exts = c.get("/network/v2.0/extensions").json()["extensions"]
+        cloud_id = c.get("/").json()["cheptel"]["cloud_id"]
+    return {"image": images[0]["id"], "public": public[0]["id"], "cloud_id": cloud_id,
+            "extensions": ",".join(sorted(e["alias"] for e in exts))}
+
+
+def tempest_conf(base: str, block: int, found: dict[str, object], work: Path) -> str:
+    conf = {
+        "DEFAULT": {"log_file": str(work / "tempest.log"), "debug": "True"},
+        "auth": {"admin_username": "admin", "admin_password": ADMIN_PASSWORD,
+                 "admin_project_name": "admin", "admin_domain_name": "Default",
+                 "default_credentials_domain_name": "Default",
+                 "use_dynamic_credentials": "True", "create_isolated_networks": "True"},
+        "identity": {"uri_v3": f"{base}/identity/v3", "auth_version": "v3",
+                     "region": "RegionOne", "default_domain_id": "default"},
+        "identity-feature-enabled": {
+            "api_v2": "False", "api_v3": "True", "trust": "False", "access_rules": "False",
+            "security_compliance": "False", "domain_specific_drivers": "False",
+            "application_credentials": "True", "project_tags": "True",
+            "external_idp": "False", "immutable_user_source": "False"},
+        "service_available": {
+            "nova": "True", "glance": "True", "neutron": "True", "cinder": "False",
+            "swift": "False", "heat": "False", "octavia": "False", "horizon": "False",
+            "placement": "False", "designate": "False", "barbican": "False"},
+        "compute": {"image_ref": found["image"], "image_ref_alt": found["image"],
+                    "flavor_ref": "42", "flavor_ref_alt": "84",
+                    "fixed_network_name": "private", "region": "RegionOne",
+                    "min_microversion": "2.1", "max_microversion": "2.90",
+                    "build_timeout": "120"},
+        "compute-feature-enabled": {
+            "console_output": "True", "resize": "True", "snapshot": "True",
+            "pause": "True", "suspend": "True", "interface_attach": "True",
+            "config_drive": "True", "metadata_service": "False", "personality": "False",
+            "shelve": "False", "shelve_migrate": "False", "rescue": "False",
+            "stable_rescue": "False", "live_migration": "False", "cold_migration": "False",
+            "block_migration_for_live_migration": "False", "change_password": "False",
+            "vnc_console": "False", "spice_console": "False", "serial_console": "False",
+            "attach_encrypted_volume": "False", "volume_multiattach": "False",
+            "swap_volume": "False", "hostname_fqdn_sanitization": "False"},
+        "image": {"container_formats": "bare,docker", "disk_formats": "raw",
+                  "region": "RegionOne", "build_timeout": "120"},
+        "image-feature-enabled": {"api_v2": "True", "api_v1": "False",
+                                  "import_image": "False", "os_glance_reserved": "False"},
+        "network": {"public_network_id": found["public"], "floating_network_name": "public",
+                    "project_network_cidr": f"10.{block}.128.0/17",
+                    "project_network_mask_bits": "28", "region": "RegionOne",
+                    "build_timeout": "120"},
+        "network-feature-enabled": {"api_extensions": found["extensions"], "ipv6": "False",
+                                    "ipv6_subnet_attributes": "False"},
+        "validation": {"run_validation": "False"},
+    }
+    return "".join(f"[{s}]\n" + "".join(f"{k} = {v}\n" for k, v in kv.items()) + "\n"
+                   for s, kv in conf.items())
+
+
+def area(test_id: str) -> str:
+    m = re.search(r"tempest\.api\.([\w.]+)", test_id)
+    if not m:
+        return "other"
+    parts = []
+    for p in m.group(1).split("."):
+        if p.startswith("test_") or p[:1].isupper():
+            break
+        parts.append(p)
+    return ".".join(parts) or "other"
+
+
+def reason(details: dict) -> str:
+    """The first line of why a test failed (the exception line) or was skipped."""
+    for key in ("traceback", "reason"):
+        if key in details:
+            text = details[key].as_text()
+            lines = text.splitlines()
+            if key == "traceback":  # the line after the last frame is the exception
+                frames = [i for i, ln in enumerate(lines) if ln.startswith("  File ")]
+                start = frames[-1] + 2 if frames else 0
+                lines = [ln for ln in lines[start:] if ln.strip() and not ln.startswith(" ")]
+            lines = [ln.strip() for ln in lines if ln.strip()]
+            first = lines[0] if lines else ""
+            if len(lines) > 1 and lines[1].startswith("Details:"):  # tempest's HTTP body
+                first += " " + lines[1]
+            return re.sub(r"(<br />|\\n)+", " ", first)[:300]
+    return ""
+
+
+def results(work: Path) -> list[dict]:
+    raw = subprocess.run([str(BIN / "stestr"), "last", "--subunit"], cwd=work,
+                         capture_output=True, check=True).stdout
+    tests: list[dict] = []
+    case = subunit.ByteStreamToStreamResult(io.BytesIO(raw), non_subunit_name="stdout")
+    result = testtools.StreamToDict(tests.append)
+    result.startTestRun()
+    case.run(result)
+    result.stopTestRun()
+    return [t for t in tests if t["status"] in ("success", "fail", "skip", "uxsuccess",
+                                                 "xfail")]
+
+
+def summarise(tests: list[dict], regex: str, seconds: float) -> str:
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for t in tests:
+        status = {"success": "passed", "xfail": "passed", "skip": "skipped"}.get(
+            t["status"], "failed")
+        counts[area(t["id"])][status] += 1
+    total = sum(counts.values(), Counter())
+    out = [
+        "# Tempest against cheptel\n",
+        f"Generated by `make tempest` (scripts/tempest.py) on {time.strftime('%Y-%m-%d')}, "
+        f"tempest {tempest_version()}, regex `{regex}`, {seconds / 60:.1f} min.\n",
+        "| area | passed | failed | skipped |", "|---|---:|---:|---:|"]
+    for name in sorted(counts):
+        c = counts[name]
+        out.append(f"| {name} | {c['passed']} | {c['failed']} | {c['skipped']} |")
+    out.append(f"| **total** | {total['passed']} | {total['failed']} | {total['skipped']} |")
+    failed = sorted(t["id"] for t in tests if t["status"] in ("fail", "uxsuccess"))
+    out += ["", f"## Failures ({len(failed)})", ""]
+    by_id = {t["id"]: t for t in tests}
+    for test_id in failed:
+        short = re.sub(r"\[.*\]$", "", test_id).removeprefix("tempest.api.")
+        out.append(f"- `{short}`: {reason(by_id[test_id]['details']) or '?'}")
+    skips = Counter(reason(t["details"]) for t in tests if t["status"] == "skip")
+    out += ["", "## Skip reasons", ""]
+    out += [f"- {n} × {why or '?'}" for why, n in skips.most_common()]
+    return "\n".join(out) + "\n"
+
+
+def tempest_version() -> str:
+    out = subprocess.run([str(BIN / "tempest"), "--version"], capture_output=True, text=True)
+    return (out.stdout + out.stderr).split()[-1] if out.returncode == 0 else "?"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help=f"run {FULL}")
+    parser.add_argument("--regex", help="a tempest run --regex of your own")
+    parser.add_argument("--concurrency", type=int, default=min(os.cpu_count() or 1, 4))
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    parser.add_argument("--output", type=Path, default=SUMMARY)
+    args = parser.parse_args()
+    regex = args.regex or (FULL if args.full else FAST)
+
+    work = Path(tempfile.mkdtemp(prefix="cheptel-tempest-"))
+    block = reserve_block()
+    proc, base = start_cloud(work, block)
+    found: dict[str, object] = {}
+    started = time.monotonic()
+    try:
+        found = discover(base)
+        ws = work / "ws"
+        subprocess.run([str(BIN / "tempest"), "init", "--name", work.name, str(ws)],
+                       check=True, capture_output=True)
+        (ws / "etc" / "tempest.conf").write_text(tempest_conf(base, block, found, work))
+        print(f"cheptel at {base}, workspace {ws}, regex {regex}", flush=True)
+        run = subprocess.run([str(BIN / "tempest"), "run", "--regex", regex,
+                              "--concurrency", str(args.concurrency)], cwd=ws)
+        seconds = time.monotonic() - started
+        tests = results(ws)
+        args.output.write_text(summarise(tests, regex, seconds))
+        print(f"tempest exited {run.returncode} after {seconds:.0f} s; "
+              f"summary in {args.output}")
+    finally:
+        stop_cloud(proc, str(found.get("cloud_id") or "") or None)
+        subprocess.run([str(BIN / "tempest"), "workspace", "remove", "--name", work.name],
+                       capture_output=True)  # tempest's registry of workspaces
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
