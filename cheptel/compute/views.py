@@ -61,7 +61,7 @@ EXTENDED_IP_KEYS = ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr")
 def addresses(db: Session, server: Server, extended: bool = True) -> dict:
     """Addresses by network, mirrored from Neutron's ports; without the OS-EXT-IPS keys for
     /ips and the pre-2.75 PUT and rebuild bodies (Nova's extend_address)."""
-    found = neutron_addresses(db, server.id) or server.addresses or {}
+    found = neutron_addresses(db, server.id)
     if extended:
         return found
     return {net: [{k: v for k, v in a.items() if k not in EXTENDED_IP_KEYS} for a in addrs]

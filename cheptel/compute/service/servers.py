@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.common import iso, new_id, parse_iso
 from cheptel.compute import images, ports, states
+from cheptel.compute.addresses import addresses
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
 from cheptel.compute.service import flavors, keypairs, quotas, server_groups
 from cheptel.errors import BadRequest, Conflict, NotFound
@@ -200,7 +201,7 @@ def list_servers(db: Session, creds: Creds, query: dict[str, str],
     if query.get("ip"):
         pattern = _regex(query["ip"])
         servers = [s for s in servers if any(
-            pattern.match(a.get("addr", "")) for addrs in (s.addresses or {}).values()
+            pattern.match(a.get("addr", "")) for addrs in addresses(db, s.id).values()
             for a in addrs)]
     servers = _filter_tags(db, servers, multi)
     return _sort(servers, multi)
