@@ -70,7 +70,26 @@ class Subnet(_Standard, Base):
     allocation_pools: Mapped[list] = mapped_column(JSON, default=list)  # [{start, end}]
     dns_nameservers: Mapped[list] = mapped_column(JSON, default=list)
     host_routes: Mapped[list] = mapped_column(JSON, default=list)  # [{destination, nexthop}]
+    subnetpool_id: Mapped[str | None] = mapped_column(ForeignKey("subnetpools.id"),
+                                                      nullable=True, index=True)
     network: Mapped[Network] = relationship(back_populates="subnets")
+
+
+class SubnetPool(_Standard, Base):
+    """Prefixes subnets are carved from (subnet_allocation); IPv4 as every subnet here."""
+
+    __tablename__ = "subnetpools"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ID, index=True)
+    name: Mapped[str] = mapped_column(NAME, default="")
+    ip_version: Mapped[int] = mapped_column(Integer, default=4)
+    prefixes: Mapped[list] = mapped_column(JSON, default=list)  # CIDRs, compacted
+    min_prefixlen: Mapped[int] = mapped_column(Integer)
+    max_prefixlen: Mapped[int] = mapped_column(Integer)
+    default_prefixlen: Mapped[int] = mapped_column(Integer)
+    default_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Port(_Standard, Base):
@@ -89,6 +108,12 @@ class Port(_Standard, Base):
     allowed_address_pairs: Mapped[list] = mapped_column(JSON, default=list)
     # made by compute for a server (deleted with it), not handed to it by the user (unbound)
     auto_delete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the port binding (binding:*): the host asked for and what binding there gave
+    binding_host_id: Mapped[str] = mapped_column(NAME, default="")
+    binding_vnic_type: Mapped[str] = mapped_column(String(64), default="normal")
+    binding_profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    binding_vif_type: Mapped[str] = mapped_column(String(64), default="unbound")
+    binding_vif_details: Mapped[dict] = mapped_column(JSON, default=dict)
     fixed_ips: Mapped[list[IPAllocation]] = relationship(
         order_by="IPAllocation.position", lazy="selectin", cascade="all, delete-orphan",
         passive_deletes=True)

@@ -136,12 +136,49 @@ SUBNET: Resource = with_project({
     "enable_dhcp": Attr(default=True, convert=to_bool, filter="bool"),
     "ipv6_ra_mode": Attr(put=False, convert=nullable(NAME)),
     "ipv6_address_mode": Attr(put=False, convert=nullable(NAME)),
-    "subnetpool_id": ro(),
+    "subnetpool_id": Attr(put=False, default=None, convert=nullable(to_uuid)),
+    "prefixlen": Attr(put=False, convert=int_range(0, 32), filter=None, sort=False),
+    "router:external": ro(filter="bool", sort=False),  # subnet-external-network
+    **_standard(),
+})
+
+def _prefixes(value: Any) -> list[str]:
+    """type:subnet_list: network addresses, no duplicates."""
+    return list_of(subnet_cidr)(value)
+
+
+PREFIXLEN = int_range(0, 32)
+SUBNETPOOL: Resource = with_project({
+    "id": ro(),
+    "name": Attr(default="", convert=NAME),
+    "prefixes": Attr(default=REQUIRED, convert=_prefixes, filter=None, sort=False),
+    "default_quota": Attr(convert=nullable(int_range(0, 2**31 - 1)), filter="int"),
+    "ip_version": ro(filter="int"),
+    "default_prefixlen": Attr(convert=PREFIXLEN, filter="int"),
+    "min_prefixlen": Attr(convert=PREFIXLEN, filter="int"),
+    "max_prefixlen": Attr(convert=PREFIXLEN, filter="int"),
+    "is_default": Attr(default=False, convert=to_bool, filter="bool", who="admin"),
+    "shared": Attr(put=False, default=False, convert=to_bool, filter="bool", who="admin"),
+    "address_scope_id": ro(),
     **_standard(),
 })
 
 PAIR = dict_of({"ip_address": (_pair_address, True), "mac_address": (mac_address, False)},
                "allowed address pair")
+
+VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical",
+              "virtio-forwarder", "smart-nic", "vdpa", "accelerator-direct",
+              "accelerator-direct-physical", "remote-managed")  # neutron_lib's portbindings
+
+
+def binding_profile(value: Any) -> dict:
+    """type:dict_or_none: null means an empty profile."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(f"'{value}' is not a dictionary")
+    return value
+
 
 PORT: Resource = with_project({
     "id": ro(),
@@ -158,6 +195,12 @@ PORT: Resource = with_project({
                                   who="network_owner"),
     "allowed_address_pairs": Attr(convert=list_of(PAIR), filter=None, sort=False,
                                   who="network_owner"),
+    # the binding extension: host_id and profile are the admin's to set and to see
+    "binding:host_id": Attr(convert=string(255), sort=False, who="admin"),
+    "binding:vnic_type": Attr(default="normal", convert=one_of(*VNIC_TYPES), sort=False),
+    "binding:profile": Attr(convert=binding_profile, filter=None, sort=False, who="admin"),
+    "binding:vif_type": ro(filter=None, sort=False),
+    "binding:vif_details": ro(filter=None, sort=False),
     **_standard(),
 })
 

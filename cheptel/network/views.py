@@ -14,6 +14,7 @@ from cheptel.network.models import (
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
+    SubnetPool,
 )
 
 AVAILABILITY_ZONE = "nova"
@@ -69,7 +70,7 @@ def subnet(sub: Subnet) -> dict:
         **_owner(sub.project_id),
         "network_id": sub.network_id,
         "ip_version": sub.ip_version,
-        "subnetpool_id": None,
+        "subnetpool_id": sub.subnetpool_id,
         "enable_dhcp": sub.enable_dhcp,
         "ipv6_ra_mode": None,
         "ipv6_address_mode": None,
@@ -78,12 +79,31 @@ def subnet(sub: Subnet) -> dict:
         "allocation_pools": [dict(p) for p in sub.allocation_pools],
         "host_routes": [dict(r) for r in sub.host_routes],
         "dns_nameservers": list(sub.dns_nameservers),
+        "router:external": sub.network.external,
         **_standard(sub),
     }
 
 
-def port(p: Port) -> dict:
+def subnetpool(pool: SubnetPool) -> dict:
     return {
+        "id": pool.id,
+        "name": pool.name,
+        **_owner(pool.project_id),
+        "ip_version": pool.ip_version,
+        "prefixes": list(pool.prefixes),
+        "min_prefixlen": pool.min_prefixlen,
+        "max_prefixlen": pool.max_prefixlen,
+        "default_prefixlen": pool.default_prefixlen,
+        "default_quota": pool.default_quota,
+        "shared": pool.shared,
+        "is_default": pool.is_default,
+        "address_scope_id": None,
+        **_standard(pool),
+    }
+
+
+def port(p: Port, admin: bool = False) -> dict:
+    body = {
         "id": p.id,
         "name": p.name,
         "network_id": p.network_id,
@@ -98,8 +118,15 @@ def port(p: Port) -> dict:
         "allowed_address_pairs": [dict(pair) for pair in p.allowed_address_pairs],
         "security_groups": p.security_group_ids,
         "port_security_enabled": p.port_security_enabled,
+        "binding:vnic_type": p.binding_vnic_type,
         **_standard(p),
     }
+    if admin:  # Neutron's get_port:binding:* policies show the rest to the admin only
+        body.update({"binding:host_id": p.binding_host_id,
+                     "binding:profile": dict(p.binding_profile or {}),
+                     "binding:vif_type": p.binding_vif_type,
+                     "binding:vif_details": dict(p.binding_vif_details or {})})
+    return body
 
 
 def gateway_info(r: Router) -> dict | None:

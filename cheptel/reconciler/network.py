@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 from cheptel.backends.engine import LABEL_CLOUD, EngineError
 from cheptel.backends.firewall import FirewallError, prefix_for
 from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
+from cheptel.network.service import ports as port_service
+from cheptel.network.service.common import compute_host_name
 from cheptel.reconciler import rules
 
 log = logging.getLogger("cheptel.reconciler.network")
@@ -57,10 +59,18 @@ class NetworkConverger:
         self.deps = deps
         self._lock = threading.Lock()
         self._veths: dict[tuple[str, str], str] = {}  # (container, ip) -> host veth
+        self._hostname: str | None = None
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]
         return self.deps.containers
+
+    @property
+    def hostname(self) -> str:
+        """This compute host's name (asked of the engine once)."""
+        if self._hostname is None:
+            self._hostname = compute_host_name(self.engine)
+        return self._hostname
 
     @property
     def prefix(self) -> str:
@@ -111,13 +121,18 @@ class NetworkConverger:
             self._write_status(state)
 
     def _write_status(self, state: rules.NetworkState) -> None:
-        """Ports wired to a running container are ACTIVE; floating IPs mapped are ACTIVE."""
+        """Ports wired to a running container are ACTIVE and bound to this host (their
+        binding:host_id, as Nova binds a server's ports to its compute host); floating
+        IPs mapped are ACTIVE."""
         wired = {p.id for p in state.ports if p.veth}
         now = self.deps.clock()
         with self.deps.sessions() as db, db.begin():
             for port in db.scalars(select(Port)):
                 if container_of(port) is not None:
                     status = "ACTIVE" if port.id in wired else "DOWN"
+                    if port.id in wired and port.binding_host_id != self.hostname:
+                        port_service.bind(port, self.hostname, self.hostname)
+                        port.updated_at = now
                 elif port.device_owner.startswith("network:"):
                     status = "ACTIVE"
                 else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from cheptel.backends.engine import ContainerSpec, ContainerState
+from cheptel.backends.fake import FakeContainer
 from cheptel.errors import CheptelError
 from cheptel.identity.models import Project
 from cheptel.identity.service import resources
@@ -85,3 +87,26 @@ def test_auto_network_refuses_to_guess(cloud: Api) -> None:
         with pytest.raises(CheptelError) as ambiguous:
             topology.auto_network(db, project)
         assert ambiguous.value.code == 409
+
+
+def test_a_wired_server_port_is_bound_to_this_host_until_released(cloud: Api) -> None:
+    engine = cloud.deps.containers
+    with cloud.deps.sessions() as db, db.begin():
+        demo = _project(db, "demo")
+        port = ports.create(db, 1.0, _network(db, "private"), demo, {"name": "handed"})
+        ports.bind_port(db, SYSTEM, port.id, "server-b1")
+        port_id = port.id
+        assert (port.binding_host_id, port.binding_vif_type) == ("", "unbound")
+    name = "cheptel-server-b1"  # the container the dataplane finds the port's veth on
+    engine.containers[name] = FakeContainer(
+        spec=ContainerSpec(name=name, image="i", hostname="b1", labels={}, memory_mb=64,
+                           vcpus=1),
+        state=ContainerState(name=name, status="running"))
+    cloud.deps.reconciler.network.converge()
+    with cloud.deps.sessions() as db, db.begin():
+        port = db.get(Port, port_id)
+        assert (port.status, port.binding_host_id, port.binding_vif_type) == (
+            "ACTIVE", engine.host_info()["hostname"], "bridge")
+        ports.release_port(db, port_id)
+        assert (port.binding_host_id, port.binding_vif_type, port.device_id) == (
+            "", "unbound", "")

@@ -19,12 +19,14 @@ from starlette.responses import Response
 from cheptel.errors import CheptelError
 from cheptel.identity.service.catalog import Registration
 from cheptel.network.api import (
+    agents,
     floatingips,
     networks,
     ports,
     quotas,
     routers,
     security_groups,
+    subnetpools,
     subnets,
     tags,
     versions,
@@ -35,12 +37,14 @@ ROUTES: list[Route] = [
     *versions.ROUTES,
     *networks.ROUTES,
     *subnets.ROUTES,
+    *subnetpools.ROUTES,
     *ports.ROUTES,
     *routers.ROUTES,
     *floatingips.ROUTES,
     *security_groups.ROUTES,
     *quotas.ROUTES,
     *tags.ROUTES,
+    *agents.ROUTES,
 ]
 
 # what WebOb names the HTTP errors Neutron raises without a type of its own

@@ -10,6 +10,7 @@ from cheptel.network.errors import policy_denied
 from cheptel.network.models import Network
 from cheptel.network.service import ports as service
 from cheptel.network.service import subnets
+from cheptel.network.service.common import compute_host_name
 from cheptel.policy import Creds
 from cheptel.web import Ctx, Reply, Route
 
@@ -33,13 +34,25 @@ def _enforce(action: str, creds: Creds, net: Network, new: dict, create: bool) -
         raise policy_denied(action, "device_owner")
 
 
+def _view(ctx: Ctx, port) -> dict:  # type: ignore[no-untyped-def]
+    return views.port(port, caller(ctx).is_admin)
+
+
+def _local_host(ctx: Ctx, values: dict) -> str:
+    """This compute host's name (as Nova's hypervisor list shows it), when a binding
+    attribute asks for it: the engine is only asked then."""
+    if not {"binding:host_id", "binding:vnic_type"} & set(values):
+        return ""
+    return compute_host_name(ctx.deps.containers)
+
+
 def index(ctx: Ctx) -> dict:
-    items = [views.port(p) for p in service.list_visible(ctx.db, caller(ctx))]
+    items = [_view(ctx, p) for p in service.list_visible(ctx.db, caller(ctx))]
     return collection(ctx, "ports", schemas.PORT, items)
 
 
 def show(ctx: Ctx) -> dict:
-    return one(ctx, "port", views.port(service.get_visible(ctx.db, caller(ctx),
+    return one(ctx, "port", _view(ctx, service.get_visible(ctx.db, caller(ctx),
                                                            ctx.params["port_id"])))
 
 
@@ -49,7 +62,8 @@ def _make(ctx: Ctx, new: dict) -> dict:
     net = subnets.network_for_child(ctx.db, creds, new["network_id"], project_id,
                                     "create_port")
     _enforce("create_port", creds, net, new, True)
-    return views.port(service.create(ctx.db, ctx.now, net, project_id, new))
+    return _view(ctx, service.create(ctx.db, ctx.now, net, project_id, new,
+                                     local_host=_local_host(ctx, new)))
 
 
 def create_port(ctx: Ctx) -> Reply:
@@ -63,7 +77,8 @@ def update(ctx: Ctx) -> dict:
     net = ctx.db.get(Network, port.network_id)
     assert net is not None
     _enforce("update_port", creds, net, changes, False)
-    return {"port": views.port(service.update(ctx.db, ctx.now, port, changes))}
+    return {"port": _view(ctx, service.update(ctx.db, ctx.now, port, changes,
+                                              local_host=_local_host(ctx, changes)))}
 
 
 def delete(ctx: Ctx) -> None:

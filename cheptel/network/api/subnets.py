@@ -6,6 +6,7 @@ from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import project_of
+from cheptel.network.service import subnetpools
 from cheptel.network.service import subnets as service
 from cheptel.web import Ctx, Reply, Route
 
@@ -35,7 +36,9 @@ def _make(ctx: Ctx, new: dict) -> dict:
     project_id = project_of(new, creds)
     net = service.network_for_child(ctx.db, creds, new["network_id"], project_id,
                                     "create_subnet")
-    return views.subnet(service.create(ctx.db, ctx.now, net, project_id, new))
+    pool = (subnetpools.get_visible(ctx.db, creds, new["subnetpool_id"])
+            if new.get("subnetpool_id") else None)
+    return views.subnet(service.create(ctx.db, ctx.now, net, project_id, new, pool=pool))
 
 
 def create_subnet(ctx: Ctx) -> Reply:

@@ -15,6 +15,7 @@ from cheptel.network.service import (
     ports,
     routers,
     security_groups,
+    subnetpools,
     subnets,
     tags,
 )
@@ -38,6 +39,7 @@ TAGGED: dict[str, tuple[str, Getter]] = {
     "routers": ("router", routers.get_visible),
     "floatingips": ("floatingip", floatingips.get_visible),
     "security-groups": ("security_group", security_groups.get_visible),
+    "subnetpools": ("subnetpool", subnetpools.get_visible),
 }
 
 

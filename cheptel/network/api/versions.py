@@ -29,6 +29,8 @@ EXTENSIONS = [
      "2013-03-28T10:00:00-00:00"),
     ("external-net", "Neutron external network", "Adds external network attribute to "
      "network resource.", "2013-01-14T10:00:00-00:00"),
+    ("subnet-external-network", "Subnet belongs to an external network", "Informs if the "
+     "subnet belongs to an external network", "2024-02-05T18:00:00-00:00"),
     ("security-group", "security-group", "The security groups extension.",
      "2012-10-05T10:00:00-00:00"),
     ("quotas", "Quota management support", "Expose functions for quotas management per "
@@ -46,6 +48,8 @@ EXTENSIONS = [
      "network, port, router, security_group, subnet", "Enables to set tag on resources "
      "with standard attribute.", "2017-01-01T00:00:00-00:00"),
     ("port-security", "Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
+    ("binding", "Port Binding", "Expose port bindings of a virtual port to external "
+     "application", "2014-02-03T10:00:00-00:00"),
     ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs",
      "2013-07-23T10:00:00-00:00"),
     ("project-id", "project_id field enabled", "Extension that indicates that project_id "
@@ -66,6 +70,9 @@ EXTENSIONS = [
      "2015-01-01T10:00:00-00:00"),
     ("network_availability_zone", "Network Availability Zone", "Availability zone support "
      "for network.", "2015-01-01T10:00:00-00:00"),
+    ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet "
+     "pool", "2015-03-30T10:00:00-00:00"),
+    ("agent", "agent", "The agent management extension.", "2013-02-03T10:00:00-00:00"),
     ("router_availability_zone", "Router Availability Zone", "Availability zone support for "
      "router.", "2015-01-01T10:00:00-00:00"),
 ]

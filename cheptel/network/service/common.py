@@ -27,6 +27,15 @@ SYSTEM = Creds(user_id="cheptel", user_name="cheptel", user_domain_id="default",
                roles=frozenset({"admin", "member", "reader"}))
 
 
+def compute_host_name(containers: Any) -> str:
+    """The one compute host's name: what the engine reports, as Nova's hypervisor list
+    (cheptel.compute.service.hosts) names it."""
+    try:
+        return str(containers.host_info().get("hostname") or "localhost")
+    except Exception:  # noqa: BLE001 - an unreachable engine: the name compute shows then
+        return "localhost"
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -138,10 +138,19 @@ def update(db: Session, now: float, net: Network, values: dict) -> Network:
 
 
 def delete(db: Session, net: Network) -> None:
+    """Delete a network with its subnets; its DHCP ports and (as Neutron's l3 plugin does
+    before a network delete) its floating IPs that no port uses go with it."""
+    idle = list(db.scalars(select(FloatingIP).where(FloatingIP.floating_network_id == net.id,
+                                                    FloatingIP.port_id.is_(None))))
+    idle_ports = {f.floating_port_id for f in idle}
     ports = list(db.scalars(select(Port).where(Port.network_id == net.id)))
-    if any(p.device_owner not in AUTO_DELETE_OWNERS for p in ports):
+    if any(p.device_owner not in AUTO_DELETE_OWNERS and p.id not in idle_ports
+           for p in ports):
         raise conflict("NetworkInUse", f"Unable to complete operation on network {net.id}. "
                        "There are one or more ports still in use on the network.")
+    for fip in idle:
+        db.delete(fip)
+    db.flush()
     for port in ports:
         db.delete(port)
     db.flush()

@@ -28,6 +28,12 @@ from cheptel.network.service.common import (
 from cheptel.policy import Creds
 
 MAC_PREFIX = "fa:16:3e"
+# what binding a port on this host gives: a Linux bridge port (the network's Docker
+# bridge), filtered (security groups in iptables), L2 connectivity
+VIF_BRIDGE = "bridge"
+VIF_UNBOUND = "unbound"
+VIF_BINDING_FAILED = "binding_failed"
+BRIDGE_DETAILS = {"port_filter": True, "connectivity": "l2"}
 
 
 def visible(creds: Creds):  # type: ignore[no-untyped-def]
@@ -106,9 +112,35 @@ def _security(db: Session, now: float, port: Port, values: dict, create: bool) -
                             for g in dict.fromkeys(groups)]
 
 
+def bind(port: Port, host: str, local_host: str) -> None:
+    """Bind the port to `host` as ML2 would with one compute host: this host binds a
+    normal vNIC to its Linux bridge; another host (no agent there) or a vNIC type this
+    host cannot plug fails (binding_failed); no host leaves the port unbound."""
+    port.binding_host_id = host
+    if not host:
+        port.binding_vif_type, port.binding_vif_details = VIF_UNBOUND, {}
+    elif host == local_host and port.binding_vnic_type == "normal":
+        port.binding_vif_type, port.binding_vif_details = VIF_BRIDGE, dict(BRIDGE_DETAILS)
+    else:
+        port.binding_vif_type, port.binding_vif_details = VIF_BINDING_FAILED, {}
+
+
+def _binding(port: Port, values: dict, local_host: str) -> bool:
+    """The binding:* attributes of a POST or PUT; True if any was given."""
+    given = {"binding:host_id", "binding:vnic_type", "binding:profile"} & set(values)
+    if "binding:profile" in values:
+        port.binding_profile = dict(values["binding:profile"])
+    if "binding:vnic_type" in values:
+        port.binding_vnic_type = values["binding:vnic_type"]
+    if {"binding:host_id", "binding:vnic_type"} & given:
+        bind(port, values.get("binding:host_id", port.binding_host_id), local_host)
+    return bool(given)
+
+
 def create(db: Session, now: float, net: Network, project_id: str, values: dict,
-           status: str = "DOWN") -> Port:
-    """A port on `net` (visibility and policy already checked by the caller)."""
+           status: str = "DOWN", local_host: str = "") -> Port:
+    """A port on `net` (visibility and policy already checked by the caller); local_host
+    is this compute host's name, for a binding:host_id in `values`."""
     if project_id:
         quotas.check(db, project_id, "port")
     mac = values.get("mac_address")
@@ -122,7 +154,10 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
                 device_owner=values.get("device_owner", ""),
                 port_security_enabled=values.get("port_security_enabled",
                                                  net.port_security_enabled),
-                allowed_address_pairs=[], tags=[], **stamp(now))
+                allowed_address_pairs=[], tags=[], binding_host_id="",
+                binding_vnic_type="normal", binding_profile={},
+                binding_vif_type=VIF_UNBOUND, binding_vif_details={}, **stamp(now))
+    _binding(port, values, local_host)
     _security(db, now, port, values, create=True)
     db.add(port)
     db.flush()
@@ -138,7 +173,7 @@ def get_writable(db: Session, creds: Creds, port_id: str, action: str) -> Port:
     return port
 
 
-def update(db: Session, now: float, port: Port, values: dict) -> Port:
+def update(db: Session, now: float, port: Port, values: dict, local_host: str = "") -> Port:
     net = db.get(Network, port.network_id)
     assert net is not None
     if "mac_address" in values and values["mac_address"] != port.mac_address:
@@ -150,6 +185,8 @@ def update(db: Session, now: float, port: Port, values: dict) -> Port:
                                    "device_owner", "mac_address", "port_security_enabled"))
     if {"security_groups", "port_security_enabled", "allowed_address_pairs"} & set(values):
         _security(db, now, port, values, create=False)
+        changed = True
+    if _binding(port, values, local_host):
         changed = True
     if "fixed_ips" in values:
         ipam.reallocate(db, net, port, values["fixed_ips"])
@@ -251,6 +288,8 @@ def release_port(db: Session, port_id: str, *, now: float | None = None) -> None
         delete(db, at, port)
     else:
         port.device_id, port.device_owner, port.status = "", "", "DOWN"
+        port.binding_profile = {}  # as Nova unbinds a port it did not make
+        bind(port, "", "")
         touch(port, at)
         db.flush()
 

@@ -21,8 +21,8 @@ from cheptel.network.errors import (
     not_found,
     policy_denied,
 )
-from cheptel.network.models import IPAllocation, Network, Port, Subnet
-from cheptel.network.service import ipam, networks, quotas
+from cheptel.network.models import IPAllocation, Network, Port, Subnet, SubnetPool
+from cheptel.network.service import ipam, networks, quotas, subnetpools
 from cheptel.network.service.common import OWNER_ROUTER_INTERFACE, apply, new_id, stamp, touch
 from cheptel.policy import Creds
 
@@ -117,7 +117,18 @@ def _check_cidr(values: dict) -> str:
 
 
 def create(db: Session, now: float, net: Network, project_id: str, values: dict,
-           subnet_id: str | None = None) -> Subnet:
+           subnet_id: str | None = None, pool: SubnetPool | None = None) -> Subnet:
+    """A subnet of `net`: on the given cidr, or carved from `pool` (the subnetpool_id the
+    caller may use) by cidr or prefixlen."""
+    if pool is not None:
+        if values.get("cidr"):
+            _check_cidr(values)
+            _overlapping(db, values["cidr"], net.id)
+        values = {**values, "cidr": subnetpools.allocate(db, pool, project_id,
+                                                         values.get("cidr"),
+                                                         values.get("prefixlen"))}
+    elif values.get("prefixlen") is not None and values.get("cidr"):
+        raise bad_request("cidr and prefixlen must not be supplied together")
     cidr = _check_cidr(values)
     sid = subnet_id or new_id()
     quotas.check(db, project_id, "subnet")
@@ -133,7 +144,8 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
                     ip_version=4, cidr=cidr, gateway_ip=gateway,
                     enable_dhcp=values.get("enable_dhcp", True), allocation_pools=pools,
                     dns_nameservers=values.get("dns_nameservers", []),
-                    host_routes=values.get("host_routes", []), tags=[], **stamp(now))
+                    host_routes=values.get("host_routes", []), tags=[],
+                    subnetpool_id=pool.id if pool is not None else None, **stamp(now))
     db.add(subnet)
     db.flush()
     db.expire(net, ["subnets"])

@@ -10,7 +10,9 @@ IMPLEMENTED = {
     "standard-attr-description", "standard-attr-timestamp", "standard-attr-revisions",
     "standard-attr-tag", "port-security", "allowed-address-pairs", "project-id", "pagination",
     "sorting", "filter-validation", "net-mtu", "net-mtu-writable", "provider",
-    "availability_zone", "network_availability_zone", "router_availability_zone"}
+    "availability_zone", "network_availability_zone", "router_availability_zone",
+    "subnet-external-network", "binding", "agent",
+    "subnet_allocation"}
 
 
 def test_versions_document_at_the_root(neutron: Neutron) -> None:
