@@ -134,7 +134,7 @@ def build_app(deps: Deps) -> ASGIApp:
                             status_code=404)
 
     mounts = [Mount(s.prefix, app=build_service_app(s.routes, deps, s.render_fault, s.negotiate,
-                                                    s.on_write))
+                                                    s.on_write, s.redirect_slashes))
               for s in SERVICES]
     app = Starlette(routes=[Route("/", root), *mounts], exception_handlers={404: not_found})
     app.state.deps = deps

@@ -79,11 +79,15 @@ RULES: dict[str, Rule] = {
     "self_unrestricted": lambda c, t: _self(c, t) and not _restricted_app_cred(c),
     "admin_or_self_unrestricted": lambda c, t: (c.is_admin or _self(c, t))
     and not _restricted_app_cred(c),
+    "admin_or_member_self": lambda c, t: c.is_admin or ("member" in c.roles and _self(c, t)),
     "admin_or_project": lambda c, t: c.is_admin or _own_project(c, t),
     "admin_or_domain": lambda c, t: c.is_admin or _own_domain(c, t),
     "admin_or_token_subject": lambda c, t: c.is_admin or _token_subject(c, t),
     "project_reader": lambda c, t: c.is_admin or _reader(c, t),
     "project_member": lambda c, t: c.is_admin or _member(c, t),
+    # Glance's metadef reads: a reader of the owning project, or anyone's reader when public
+    "project_reader_or_public": lambda c, t: c.is_admin or (
+        "reader" in c.roles and (_own_project(c, t) or t.get("visibility") == "public")),
     # project-owned resources loaded by id: the role in the token's own project is checked
     # here; that the resource belongs to that project is checked by the service (404)
     "scoped_reader": lambda c, t: c.is_admin or (c.project_id is not None

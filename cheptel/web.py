@@ -101,6 +101,9 @@ class Service:
     # called with the app's deps after every successful write (POST/PUT/PATCH/DELETE) has
     # committed: how the network service wakes the dataplane
     on_write: Callable[[Any], None] | None = None
+    # False: a path with a trailing slash it does not declare is a 404, never a redirect to
+    # the path without it (Glance's router has no such aliases)
+    redirect_slashes: bool = True
 
 
 @dataclass(frozen=True)
@@ -423,7 +426,8 @@ def _notifying(route: Route, on_write: Callable[[Any], None]) -> Route:
 
 def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRenderer,
                       negotiate: Negotiator | None = None,
-                      on_write: Callable[[Any], None] | None = None) -> Starlette:
+                      on_write: Callable[[Any], None] | None = None,
+                      redirect_slashes: bool = True) -> Starlette:
     """A Starlette app for one service: routes wrapped, faults in the service's format."""
     if on_write is not None:
         routes = [_notifying(r, on_write) if r.method in ("POST", "PUT", "PATCH", "DELETE")
@@ -448,5 +452,6 @@ def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRendere
         return _fault(render_fault, CheptelError(), request)
 
     app = Starlette(routes=starlette_routes, exception_handlers={HTTPException: http_error})
+    app.router.redirect_slashes = redirect_slashes
     app.state.routes_table = routes
     return app

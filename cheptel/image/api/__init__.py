@@ -4,16 +4,20 @@ Read it as a table: method, path (under /image), handler, policy name. Reads nee
 which images a caller sees is decided in the service layer (an image you may not see is
 a 404). Writes name the image's owner as the policy target (`project_member`: a member
 of the owning project, or an admin); member status is the consumer's own to set.
+
+Metadata definitions follow Glance's defaults: writes are the admin's; reads are for a
+reader of the namespace's owner, or any reader when the namespace is public (others get a
+404). Paths have no trailing-slash aliases: `/v2/images/` is a 404, as in Glance.
 """
 
 from __future__ import annotations
 
 from cheptel import policy
 from cheptel.identity.service.catalog import Registration
-from cheptel.image.api import data, discovery, images, members
+from cheptel.image.api import data, discovery, images, members, metadef_content, metadefs
 from cheptel.image.api.faults import render_fault
 from cheptel.image.service.patch import MEDIA_TYPES
-from cheptel.web import Ctx, Route, Service, Stream
+from cheptel.web import Ctx, Handler, Route, Service, Stream
 
 POLICIES = {
     "image:discovery": "anyone",
@@ -27,14 +31,41 @@ POLICIES = {
     "image:delete_image": "project_member",
     "image:upload_image": "project_member",
     "image:download_image": "authenticated",
-    "image:deactivate": "admin",
-    "image:reactivate": "admin",
+    "image:deactivate": "project_member",
+    "image:reactivate": "project_member",
     "image:get_members": "authenticated",
     "image:get_member": "authenticated",
     "image:add_member": "project_member",
     "image:modify_member": "project_member",
     "image:delete_member": "project_member",
     "image:not_implemented": "authenticated",
+    # metadata definitions (glance/policies/metadef.py)
+    "image:get_metadef_namespaces": "project_reader",
+    "image:get_metadef_namespace": "project_reader_or_public",
+    "image:add_metadef_namespace": "admin",
+    "image:modify_metadef_namespace": "admin",
+    "image:delete_metadef_namespace": "admin",
+    "image:list_metadef_resource_types": "project_reader_or_public",
+    "image:get_metadef_resource_type": "project_reader_or_public",
+    "image:add_metadef_resource_type_association": "admin",
+    "image:remove_metadef_resource_type_association": "admin",
+    "image:get_metadef_objects": "project_reader_or_public",
+    "image:get_metadef_object": "project_reader_or_public",
+    "image:add_metadef_object": "admin",
+    "image:modify_metadef_object": "admin",
+    "image:delete_metadef_object": "admin",
+    "image:get_metadef_properties": "project_reader_or_public",
+    "image:get_metadef_property": "project_reader_or_public",
+    "image:add_metadef_property": "admin",
+    "image:modify_metadef_property": "admin",
+    "image:remove_metadef_property": "admin",
+    "image:get_metadef_tags": "project_reader_or_public",
+    "image:get_metadef_tag": "project_reader_or_public",
+    "image:add_metadef_tag": "admin",
+    "image:add_metadef_tags": "admin",
+    "image:modify_metadef_tag": "admin",
+    "image:delete_metadef_tag": "admin",
+    "image:delete_metadef_tags": "admin",
 }
 policy.register(POLICIES)
 
@@ -50,8 +81,66 @@ OCTETS = ("application/octet-stream",)
 
 IMAGE = "/v2/images/{image_id}"
 MEMBERS = IMAGE + "/members"
-NOT_IMPLEMENTED = ("/v2/tasks", "/v2/metadefs", "/v2/cache", IMAGE + "/locations",
-                   IMAGE + "/tasks", "/v2/info/usage")
+NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMAGE + "/locations", IMAGE + "/tasks",
+                   "/v2/info/usage")
+NS = "/v2/metadefs/namespaces/{namespace}"
+
+
+def _metadef(method: str, path: str, handler: Handler, name: str, status: int = 200) -> Route:
+    """A metadef route: the handler checks the body, loads the namespace, then enforces."""
+    return Route(method, path, handler, f"image:{name}", status, deferred=True)
+
+
+METADEF_ROUTES: list[Route] = [
+    Route("GET", "/v2/schemas/metadefs/{name}", metadefs.get_schema, "image:get_schema"),
+    _metadef("GET", "/v2/metadefs/resource_types", metadefs.list_resource_types,
+             "list_metadef_resource_types"),
+    _metadef("GET", "/v2/metadefs/namespaces", metadefs.list_namespaces,
+             "get_metadef_namespaces"),
+    _metadef("POST", "/v2/metadefs/namespaces", metadefs.create_namespace,
+             "add_metadef_namespace", 201),
+    _metadef("GET", NS, metadefs.get_namespace, "get_metadef_namespace"),
+    _metadef("PUT", NS, metadefs.update_namespace, "modify_metadef_namespace"),
+    _metadef("DELETE", NS, metadefs.delete_namespace, "delete_metadef_namespace", 204),
+    _metadef("GET", NS + "/resource_types", metadefs.list_associations,
+             "get_metadef_resource_type"),
+    _metadef("POST", NS + "/resource_types", metadefs.associate,
+             "add_metadef_resource_type_association", 201),
+    _metadef("DELETE", NS + "/resource_types/{resource_type}", metadefs.dissociate,
+             "remove_metadef_resource_type_association", 204),
+    _metadef("GET", NS + "/objects", metadef_content.list_objects, "get_metadef_objects"),
+    _metadef("POST", NS + "/objects", metadef_content.create_object, "add_metadef_object",
+             201),
+    _metadef("DELETE", NS + "/objects", metadefs.delete_objects, "delete_metadef_namespace",
+             204),
+    _metadef("GET", NS + "/objects/{object_name}", metadef_content.get_object,
+             "get_metadef_object"),
+    _metadef("PUT", NS + "/objects/{object_name}", metadef_content.update_object,
+             "modify_metadef_object"),
+    _metadef("DELETE", NS + "/objects/{object_name}", metadef_content.delete_object,
+             "delete_metadef_object", 204),
+    _metadef("GET", NS + "/properties", metadef_content.list_properties,
+             "get_metadef_properties"),
+    _metadef("POST", NS + "/properties", metadef_content.create_property,
+             "add_metadef_property", 201),
+    _metadef("DELETE", NS + "/properties", metadefs.delete_properties,
+             "delete_metadef_namespace", 204),
+    _metadef("GET", NS + "/properties/{property_name}", metadef_content.get_property,
+             "get_metadef_property"),
+    _metadef("PUT", NS + "/properties/{property_name}", metadef_content.update_property,
+             "modify_metadef_property"),
+    _metadef("DELETE", NS + "/properties/{property_name}", metadef_content.delete_property,
+             "remove_metadef_property", 204),
+    _metadef("GET", NS + "/tags", metadef_content.list_tags, "get_metadef_tags"),
+    _metadef("POST", NS + "/tags", metadef_content.create_tags, "add_metadef_tags", 201),
+    _metadef("DELETE", NS + "/tags", metadefs.delete_tags, "delete_metadef_tags", 204),
+    _metadef("GET", NS + "/tags/{tag_name}", metadef_content.get_tag, "get_metadef_tag"),
+    _metadef("POST", NS + "/tags/{tag_name}", metadef_content.create_tag, "add_metadef_tag",
+             201),
+    _metadef("PUT", NS + "/tags/{tag_name}", metadef_content.update_tag, "modify_metadef_tag"),
+    _metadef("DELETE", NS + "/tags/{tag_name}", metadef_content.delete_tag,
+             "delete_metadef_tag", 204),
+]
 
 ROUTES: list[Route] = [
     *[Route(m, f"{p}{tail}", discovery.not_implemented, "image:not_implemented")
@@ -93,10 +182,11 @@ ROUTES: list[Route] = [
           deferred=True),
     Route("DELETE", MEMBERS + "/{member_id}", members.delete_member, "image:delete_member",
           204, deferred=True),
+    *METADEF_ROUTES,
 ]
 
 REGISTRATION = Registration("image", "glance", "/image", "cheptel image (Glance v2)")
 
 __all__ = ["POLICIES", "REGISTRATION", "ROUTES", "SERVICE", "render_fault"]
 
-SERVICE = Service("/image", ROUTES, render_fault, REGISTRATION)
+SERVICE = Service("/image", ROUTES, render_fault, REGISTRATION, redirect_slashes=False)

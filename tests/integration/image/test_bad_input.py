@@ -176,3 +176,83 @@ def test_discovery_and_schemas(image_cloud: Cloud) -> None:
     info = glance(image_cloud, "GET", "/v2/info/import", token).json()
     assert info["import-methods"]["value"] == []
     _is_glance_json(glance(image_cloud, "GET", "/v2/tasks", token, headers=JSON), 501)
+
+
+MD = "/v2/metadefs/namespaces"
+PROP = {"title": "t", "type": "string"}
+
+
+@pytest.mark.parametrize("extra, code", [
+    ({"namespace": None}, 400),
+    ({"namespace": "n" * 81}, 400),
+    ({"namespace": 5}, 400),
+    ({"visibility": "shared"}, 400),
+    ({"protected": "yes"}, 400),
+    ({"description": "d" * 501}, 400),
+    ({"bogus": 1}, 400),
+    ({"self": "/x"}, 403),
+    ({"created_at": "2020-01-01T00:00:00Z"}, 403),
+    ({"properties": {"p": {"type": "string"}}}, 400),  # a property needs a title
+    ({"properties": {"p": {**PROP, "minimum": "low"}}}, 400),
+    ({"objects": [{"name": "o", "properties": {"p": {"title": "t", "type": "blob"}}}]}, 400),
+    ({"resource_type_associations": [{"name": 5}]}, 400),
+    ({"tags": [{"name": "a"}, {"name": "a"}]}, 409),  # nothing is left half-made
+    ({"objects": [{"name": "o"}, {"name": "o"}]}, 409),
+    ({"tags": [{"name": "t" * 81}]}, 400),
+])
+def test_bad_metadef_namespace(image_cloud: Cloud, extra: dict, code: int) -> None:
+    token = admin_token(image_cloud)
+    name = unique("bad-ns")
+    body = {k: v for k, v in {"namespace": name, **extra}.items() if v is not None}
+    _is_glance_json(glance(image_cloud, "POST", MD, token, headers=JSON, json=body), code)
+    assert glance(image_cloud, "GET", f"{MD}/{name}", token).status_code == 404
+
+
+@pytest.mark.parametrize("method, path, body, code", [
+    ("POST", "/objects", {}, 400),
+    ("POST", "/objects", {"name": 5}, 400),
+    ("POST", "/objects", {"name": "o", "required": "quota"}, 400),
+    ("POST", "/objects", {"name": "o", "properties": {"p": {"title": "t"}}}, 400),
+    ("POST", "/objects", {"name": "o", "schema": "/x"}, 403),
+    ("POST", "/objects", {"name": "kept"}, 409),
+    ("PUT", "/objects/kept", {"name": "o" * 81}, 400),
+    ("PUT", "/objects/absent", {"name": "o"}, 404),
+    ("POST", "/properties", {"name": "p"}, 400),
+    ("POST", "/properties", {**PROP}, 400),  # a name is required here
+    ("POST", "/properties", {"name": "p", **PROP, "confidential": True}, 400),
+    ("POST", "/properties", {"name": "p", **PROP, "created_at": "x"}, 403),
+    ("PUT", "/properties/absent", {"name": "p", **PROP}, 404),
+    ("POST", "/tags", {"tags": "a"}, 400),
+    ("POST", "/tags", {"tags": [{}]}, 400),
+    ("POST", "/tags", {"tags": [{"name": "a", "x": 1}]}, 400),
+    ("POST", "/tags", {"tags": [{"name": "a"}, {"name": "A"}]}, 409),
+    ("POST", "/tags/" + "t" * 81, None, 400),
+    ("PUT", "/tags/kept", {"name": ""}, 400),
+    ("PUT", "/tags/kept", {"name": "x", "updated_at": "x"}, 403),
+    ("POST", "/resource_types", {}, 400),
+    ("POST", "/resource_types", {"name": "n" * 81}, 400),
+    ("POST", "/resource_types", {"name": "OS::Glance::Image", "prefix": 5}, 400),
+    ("DELETE", "/resource_types/OS::Nova::Flavor", None, 404),
+    ("PUT", "", {"display_name": "no namespace"}, 400),
+    ("PUT", "", {"namespace": "x", "visibility": "everyone"}, 400),
+])
+def test_bad_metadef_content(image_cloud: Cloud, method: str, path: str, body: object,
+                             code: int) -> None:
+    token = admin_token(image_cloud)
+    name = unique("bad-content")
+    r = glance(image_cloud, "POST", MD, token, json={
+        "namespace": name, "objects": [{"name": "kept"}], "tags": [{"name": "kept"}]})
+    assert r.status_code == 201, r.text
+    before = glance(image_cloud, "GET", f"{MD}/{name}", token).json()
+    r = glance(image_cloud, method, f"{MD}/{name}{path}", token, headers=JSON, json=body)
+    _is_glance_json(r, code)
+    assert glance(image_cloud, "GET", f"{MD}/{name}", token).json() == before
+
+
+@pytest.mark.parametrize("query, code", [
+    ("limit=ten", 400), ("limit=-1", 400), ("sort_dir=up", 400), ("sort_key=size", 400),
+    ("visibility=shared", 400), ("marker=absent-namespace", 404),
+])
+def test_bad_metadef_list_query(image_cloud: Cloud, query: str, code: int) -> None:
+    r = glance(image_cloud, "GET", f"{MD}?{query}", admin_token(image_cloud), headers=JSON)
+    _is_glance_json(r, code)
