@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image import store
-from cheptel.image.models import Image
+from cheptel.image.models import Image, ImageProperty
 from cheptel.image.service import data
 from cheptel.image.service import images as glance
 from cheptel.policy import Creds
@@ -102,3 +103,47 @@ def fail_snapshot(deps: Any, image_id: str | None) -> None:
             glance.delete_image(db, deps.settings.data_dir, image, after)
     for hook in after:
         hook()
+
+
+def auto_disk_config(db: Session, image_id: str) -> str | None:
+    """The image's auto_disk_config property (Nova's OS-DCF:diskConfig default), if any."""
+    return db.scalar(select(ImageProperty.value).where(
+        ImageProperty.image_id == image_id, ImageProperty.name == "auto_disk_config"))
+
+
+def new_backup(db: Session, creds: Creds, server: Any, name: str, backup_type: str,
+               metadata: dict, now: float) -> str:
+    """A queued private image of image_type backup (Nova's createBackup), filled in by
+    finish_snapshot(); rotate_backups() then keeps the newest of its backup_type."""
+    props = {**metadata, "image_type": "backup", "backup_type": backup_type,
+             "instance_uuid": server.id, "user_id": creds.user_id,
+             "base_image_ref": server.image_id, "owner_user_name": creds.user_name}
+    image = glance.create(db, now, server.project_id, glance.NewImage(
+        {"name": name, "container_format": "docker", "disk_format": "raw",
+         "visibility": "private", "min_ram": 0, "min_disk": 0}, props, []))
+    image.status = "saving"
+    return image.id
+
+
+def _with_property(name: str, value: str):  # type: ignore[no-untyped-def]
+    return select(ImageProperty.image_id).where(ImageProperty.name == name,
+                                                ImageProperty.value == value)
+
+
+def rotate_backups(deps: Any, server_id: str, backup_type: str, rotation: int) -> list[str]:
+    """Delete a server's backups of one backup_type beyond the newest `rotation` (Nova's
+    _rotate_backups); returns the ids deleted. A protected image stays."""
+    after: list = []
+    gone = []
+    with deps.sessions() as db, db.begin():
+        q = (select(Image).where(Image.id.in_(_with_property("instance_uuid", server_id)),
+                                 Image.id.in_(_with_property("image_type", "backup")),
+                                 Image.id.in_(_with_property("backup_type", backup_type)))
+             .order_by(Image.created_at.desc(), Image.id.desc()))
+        for image in list(db.scalars(q))[rotation:]:
+            if not image.protected:
+                gone.append(image.id)
+                glance.delete_image(db, deps.settings.data_dir, image, after)
+    for hook in after:
+        hook()
+    return gone

@@ -79,7 +79,10 @@ class Server(Base):
     availability_zone: Mapped[str] = mapped_column(NAME, default="nova")
     host: Mapped[str | None] = mapped_column(NAME, nullable=True)
     networks: Mapped[list] = mapped_column(JSON, default=list)  # as requested
-    addresses: Mapped[dict] = mapped_column(JSON, default=dict)  # as observed
+    access_ipv4: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    access_ipv6: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    disk_config: Mapped[str] = mapped_column(String(8), default="MANUAL",
+                                             server_default="MANUAL")  # OS-DCF:diskConfig
     security_groups: Mapped[list] = mapped_column(JSON, default=list)
     vm_state: Mapped[str] = mapped_column(String(16), default="building")
     task_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -139,6 +142,16 @@ class QuotaLimit(Base):
 
     __tablename__ = "compute_quotas"
     project_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    limit: Mapped[int] = mapped_column(Integer)
+
+
+class UserQuotaLimit(Base):
+    """A per-user override within a project (Nova's project_user_quotas; -1: unlimited)."""
+
+    __tablename__ = "compute_user_quotas"
+    project_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, primary_key=True)
     resource: Mapped[str] = mapped_column(String(64), primary_key=True)
     limit: Mapped[int] = mapped_column(Integer)
 

@@ -70,3 +70,42 @@ def release(db: Session, server_id: str) -> None:
 def release_one(db: Session, port_id: str) -> None:
     """Detach one interface: a port Nova made is deleted, a user's port is unbound."""
     neutron_ports.release_port(db, port_id)
+
+
+def _group_and_ports(db: Session, server_id: str, project_id: str, name: str,
+                     now: float) -> tuple[str, list]:
+    try:
+        group_id = security_groups.resolve(db, now, project_id, [name])[0]
+    except NotFound:
+        raise NotFound(f"Security group {name} is not found for project "
+                       f"{project_id}") from None
+    found = neutron_ports.ports_of_device(db, server_id)
+    if not found:
+        raise NotFound(f"instance_id {server_id} could not be found as device id on any "
+                       f"ports")
+    return group_id, found
+
+
+def add_security_group(db: Session, server_id: str, project_id: str, name: str,
+                       now: float) -> None:
+    """addSecurityGroup: the group (name or id, of the server's project) joins every port
+    of the server, as Nova's security_group_api.add_to_instance."""
+    group_id, found = _group_and_ports(db, server_id, project_id, name, now)
+    for port in found:
+        if not (port.fixed_ips and port.port_security_enabled):
+            raise BadRequest("Network requires port_security_enabled and subnet associated "
+                             "in order to apply security groups.")
+        neutron_ports.update(db, now, port, {"security_groups": [*port.security_group_ids,
+                                                                 group_id]})
+
+
+def remove_security_group(db: Session, server_id: str, project_id: str, name: str,
+                          now: float) -> None:
+    """removeSecurityGroup: off every port that has it; 404 if none had it."""
+    group_id, found = _group_and_ports(db, server_id, project_id, name, now)
+    had = [p for p in found if group_id in p.security_group_ids]
+    if not had:
+        raise NotFound(f"Security group {name} not associated with the instance {server_id}")
+    for port in had:
+        neutron_ports.update(db, now, port, {"security_groups": [
+            g for g in port.security_group_ids if g != group_id]})

@@ -14,6 +14,9 @@ DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
 TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}
 HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 63,
             "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$"}
+ACCESS_V4 = {"type": "string", "format": "ipv4"}
+ACCESS_V6 = {"type": "string", "format": "ipv6"}
+DISK_CONFIG = {"type": "string", "enum": ["AUTO", "MANUAL"]}
 NETWORK = obj({"uuid": {"type": "string"}, "port": {"type": ["string", "null"]},
                "fixed_ip": {"type": "string"}, "tag": {"type": "string"}})
 BDM = obj({
@@ -46,8 +49,7 @@ server_create = obj({
         "block_device_mapping": {"type": "array"},
         "description": DESCRIPTION, "tags": {"type": "array", "items": TAG, "maxItems": 50},
         "hostname": HOSTNAME, "adminPass": {"type": "string"},
-        "accessIPv4": {"type": "string"}, "accessIPv6": {"type": "string"},
-        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "accessIPv4": ACCESS_V4, "accessIPv6": ACCESS_V6, "OS-DCF:diskConfig": DISK_CONFIG,
         "personality": {"type": "array", "maxItems": 0},
         "trusted_image_certificates": {"type": ["array", "null"], "maxItems": 0},
         "host": {"type": "string"}, "hypervisor_hostname": {"type": "string"},
@@ -58,8 +60,8 @@ server_create = obj({
 
 server_update = obj({"server": obj({
     "name": NAME, "description": DESCRIPTION, "hostname": HOSTNAME,
-    "accessIPv4": {"type": "string"}, "accessIPv6": {"type": "string"},
-    "OS-DCF:diskConfig": {"type": "string"}}, min_props=0)}, ("server",))
+    "accessIPv4": ACCESS_V4, "accessIPv6": ACCESS_V6, "OS-DCF:diskConfig": DISK_CONFIG},
+    min_props=0)}, ("server",))
 
 metadata_all = obj({"metadata": META}, ("metadata",))
 metadata_one = obj({"meta": {**META, "minProperties": 1, "maxProperties": 1}}, ("meta",))
@@ -72,13 +74,18 @@ rebuild = obj({
     "metadata": META, "adminPass": {"type": "string"}, "description": DESCRIPTION,
     "user_data": {"type": ["string", "null"], "maxLength": 90000},
     "key_name": {"type": ["string", "null"]}, "preserve_ephemeral": {"type": "boolean"},
-    "accessIPv4": {"type": "string"}, "accessIPv6": {"type": "string"},
-    "OS-DCF:diskConfig": {"type": "string"}, "hostname": HOSTNAME,
+    "accessIPv4": ACCESS_V4, "accessIPv6": ACCESS_V6, "OS-DCF:diskConfig": DISK_CONFIG,
+    "hostname": HOSTNAME,
     "trusted_image_certificates": {"type": ["array", "null"], "maxItems": 0},
     "personality": {"type": "array", "maxItems": 0},
 }, ("imageRef",))
-resize = obj({"flavorRef": REF, "OS-DCF:diskConfig": {"type": "string"}}, ("flavorRef",))
+resize = obj({"flavorRef": REF, "OS-DCF:diskConfig": DISK_CONFIG}, ("flavorRef",))
 create_image = obj({"name": NAME, "metadata": META}, ("name",))
+create_backup = obj({"name": NAME, "backup_type": {"type": "string"},
+                     "rotation": {"type": ["integer", "string"], "pattern": "^[0-9]*$",
+                                  "minimum": 0, "minLength": 1},
+                     "metadata": META}, ("name", "backup_type", "rotation"))
+security_group_action = obj({"name": {"type": "string", "minLength": 1}}, ("name",))
 console_output = obj({"length": {"type": ["integer", "string", "null"],
                                  "pattern": "^-?[0-9]+$"}})
 lock = {"oneOf": [{"type": "null"}, obj({"locked_reason": {"type": "string",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from cheptel.common import iso
 from cheptel.compute import states
 from cheptel.compute.addresses import addresses as neutron_addresses
+from cheptel.compute.addresses import groups_of_server
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
 from cheptel.compute.service import server_groups
@@ -83,8 +84,9 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]},
         "flavor": flavor_view(base, server, version),
         "created": _t(server.created_at), "updated": _t(server.updated_at),
-        "addresses": addresses(db, server, full), "accessIPv4": "", "accessIPv6": "",
-        "links": links(base, "servers", server.id), "OS-DCF:diskConfig": "MANUAL",
+        "addresses": addresses(db, server, full), "accessIPv4": server.access_ipv4 or "",
+        "accessIPv6": server.access_ipv6 or "", "links": links(base, "servers", server.id),
+        "OS-DCF:diskConfig": server.disk_config or "MANUAL",
     }
     if status in PROGRESS_STATUSES:
         body["progress"] = server.progress or 0
@@ -105,8 +107,9 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             "OS-EXT-STS:power_state": server.power_state,
             "os-extended-volumes:volumes_attached": [],
         })
-        if status != "BUILD" or server.security_groups:
-            body["security_groups"] = [{"name": n} for n in server.security_groups or []]
+        groups = groups_of_server(db, server.id)
+        if groups:  # the groups of its Neutron ports; Nova leaves the key out when none
+            body["security_groups"] = [{"name": g.name} for g in groups]
     elif action == "rebuild" and version.at_least("2.54"):
         body["key_name"] = server.key_name
     if extended:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,21 @@ from cheptel.reconciler.network import engine_network, network_of
 
 log = logging.getLogger("cheptel.reconciler.servers")
 
-IDLE = ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
+# What a root filesystem image with no command of its own runs: a small init that says on
+# the console what booted (as a VM's console shows its boot), then idles until stopped.
+INIT = r"""
+echo "cheptel-init: booting $(uname -s) $(uname -r) $(uname -m)"
+echo "cheptel-init: hostname $(hostname)"
+if command -v ip >/dev/null 2>&1; then
+  ip -o addr show 2>/dev/null | while read -r _ dev family addr _; do
+    [ "$dev" = lo ] || echo "cheptel-init: $dev $family $addr"
+  done
+fi
+echo "cheptel-init: $(hostname) is up"
+trap 'echo "cheptel-init: $(hostname) is shutting down"; exit 0' TERM
+while :; do sleep 3600 & wait $!; done
+"""
+IDLE = ["/bin/sh", "-c", INIT]
 BOOT = r"""
 ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
 if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
@@ -42,6 +57,7 @@ fi
 exec "$@"
 """
 STOP_TIMEOUT = 10
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # what Nova strips from console output
 
 
 def container_name(server_id: str) -> str:
@@ -111,6 +127,7 @@ class ServerConverger:
             "unpausing": self._unpause, "suspending": self._pause, "resuming": self._unpause,
             "resize_prep": self._resize, "resize_confirming": self._confirm_resize,
             "resize_reverting": self._revert_resize, "image_snapshot": self._snapshot,
+            "image_backup": self._snapshot,
         }.get(task or "")
         if handler is None:
             if server.vm_state == "building":
@@ -124,7 +141,7 @@ class ServerConverger:
             log.warning("server %s: %s failed: %s", sid, task, exc)
             if task == "deleting":
                 return False  # retried by the next pass
-            if task == "image_snapshot":
+            if task in ("image_snapshot", "image_backup"):
                 images.fail_snapshot(self.deps, (server.task_args or {}).get("image_id"))
                 return self._finish(sid, task, task_state=None)
             return self._fail(sid, task, f"{task} failed: {exc}")
@@ -187,6 +204,11 @@ class ServerConverger:
         if server.public_key and self.engine.path_exists(name, "/root"):
             self.engine.put_files(name, {"root/.ssh/authorized_keys": (
                 server.public_key.encode() + b"\n", 0o600)})
+        if task == "rebuilding" and server.vm_state == "stopped":
+            # Nova powers a rebuilt server off again if it was stopped: it stays SHUTOFF
+            return self._finish(sid, task, vm_state="stopped", task_state=None,
+                                power_state=states.SHUTDOWN, progress=0, fault=None,
+                                container_id=name)
         self.engine.start(name)
         self._network_changed(sid)
         return self._finish(sid, task, vm_state="active", task_state=None,
@@ -284,7 +306,7 @@ class ServerConverger:
                             flavor=new, flavor_id=new["id"], old_flavor=old)
 
     def _confirm_resize(self, server: Server) -> bool:
-        previous = (server.old_flavor or {}).get("_vm_state", "active")
+        previous = _resized_from(server)
         return self._finish(server.id, "resize_confirming", vm_state=previous,
                             task_state=None, old_flavor=None)
 
@@ -299,14 +321,20 @@ class ServerConverger:
     # -- snapshot --------------------------------------------------------------------------
 
     def _snapshot(self, server: Server) -> bool:
-        image_id = (server.task_args or {})["image_id"]
+        """createImage, and createBackup: then the oldest backups beyond the rotation go."""
+        args = server.task_args or {}
+        image_id = args["image_id"]
         ref = images.local_ref(image_id)
         self.engine.commit(container_name(server.id), ref)
         with tempfile.TemporaryDirectory(dir=self.deps.settings.data_dir) as tmp:
             archive = Path(tmp) / "snapshot.tar"
             self.engine.save_image(ref, archive)
             images.finish_snapshot(self.deps, image_id, archive)
-        return self._finish(server.id, "image_snapshot", task_state=None)
+        if server.task_state == "image_backup":
+            for gone in images.rotate_backups(self.deps, server.id, args["backup_type"],
+                                              int(args["rotation"])):
+                self.engine.remove_image(images.local_ref(gone))
+        return self._finish(server.id, server.task_state, task_state=None)
 
     # -- delete ----------------------------------------------------------------------------
 
@@ -348,7 +376,7 @@ class ServerConverger:
                 unfinished.append(s.id)
             elif s.vm_state != "error":
                 c = seen.get(s.id)
-                if c is None or not _agrees(s.vm_state, c.status):
+                if c is None or not _agrees(s, c.status):
                     # the listing may predate a spawn that finished since: ask again
                     self._repair(s, self.engine.inspect(container_name(s.id)), first)
         return unfinished
@@ -362,23 +390,43 @@ class ServerConverger:
         elif c is None:
             self._fail(s.id, None, "The container of this server disappeared from the "
                        "container engine.")
-        elif c.status in ("exited", "dead", "created") and s.vm_state != "stopped":
+        elif c.status in ("exited", "dead", "created") and not _agrees(s, c.status):
             self._finish(s.id, None, vm_state="stopped", power_state=states.SHUTDOWN)
-        elif c.status == "running" and s.vm_state == "stopped":
+        elif c.status == "running" and _powered_off(s):
             self.engine.stop(c.name, STOP_TIMEOUT)  # the database is the truth
         elif c.status == "paused" and s.vm_state in ("active", "resized"):
             self.engine.unpause(c.name)
 
     def console_output(self, server: Server, tail: int | None) -> str:
+        """The container's output; with `tail`, Nova's _tail_log: the last `tail` items of
+        the text split on newlines (so a log ending in a newline gives tail - 1 lines and
+        an empty last item), and control characters other than tab and newline removed."""
+        if tail == 0:
+            return ""
         try:
-            return self.engine.logs(container_name(server.id), tail)
+            text = self.engine.logs(container_name(server.id), tail)
         except EngineError:
             return ""
+        if tail is not None:
+            text = "\n".join(text.split("\n")[-tail:])
+        return CONTROL.sub("", text)
 
 
 
-def _agrees(vm_state: str, status: str) -> bool:
-    """Whether a container's status is what a server in vm_state should have."""
+def _powered_off(server: Server) -> bool:
+    """SHUTOFF, or VERIFY_RESIZE of a server resized while SHUTOFF (Nova keeps it off)."""
+    return server.vm_state == "stopped" or (
+        server.vm_state == "resized" and _resized_from(server) == "stopped")
+
+
+def _agrees(server: Server, status: str) -> bool:
+    """Whether a container's status is what the server's vm_state wants."""
+    vm_state = "stopped" if _powered_off(server) else server.vm_state
     expected = {"active": ("running",), "resized": ("running",), "stopped": ("exited",
                 "created", "dead"), "paused": ("paused",), "suspended": ("paused",)}
     return status in expected.get(vm_state, (status,))
+
+
+def _resized_from(server: Server) -> str:
+    """The vm_state a resize started from (kept with the old flavor until it ends)."""
+    return (server.old_flavor or {}).get("_vm_state", "active")

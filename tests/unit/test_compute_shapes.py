@@ -86,7 +86,7 @@ def _server(db, sid: str, state: str = "active") -> None:  # noqa: ANN001
     db.add(Server(id=sid, name=sid, hostname=sid, project_id="p", user_id="u", image_id="i",
                   flavor_id="1", flavor={"vcpus": 1, "ram": 512, "disk": 1},
                   vm_state=state, created_at=0.0, updated_at=0.0, deleted=False,
-                  networks=[], addresses={}, security_groups=[], config_drive=False,
+                  networks=[], security_groups=[], config_drive=False,
                   availability_zone="nova", power_state=0, progress=0, locked=False,
                   launch_index=0, reservation_id=""))
     db.flush()

@@ -6,6 +6,9 @@ policy) and registers its POLICIES; this file only concatenates them.
 
 from __future__ import annotations
 
+import uuid
+
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cheptel.compute import microversion
@@ -21,6 +24,7 @@ from cheptel.compute.api import (
     quotas,
     server_actions,
     server_groups,
+    server_password,
     servers,
     versions,
 )
@@ -32,6 +36,7 @@ ROUTES: list[Route] = [
     *versions.ROUTES,
     *servers.ROUTES,
     *server_actions.ROUTES,
+    *server_password.ROUTES,
     *interfaces.ROUTES,
     *flavors.ROUTES,
     *keypairs.ROUTES,
@@ -57,7 +62,20 @@ def render_fault(exc: CheptelError) -> Response:
                         status_code=exc.code, headers=exc.headers)
 
 
+def negotiate(request: Request) -> tuple[microversion.Version, dict[str, str]]:
+    """The microversion, and a new request id on every answer (errors included), under
+    both names Nova sends: the id its instance actions record (servers.request_id)."""
+    rid = f"req-{uuid.uuid4()}"
+    ids = {"x-openstack-request-id": rid, "x-compute-request-id": rid}
+    try:
+        version, headers = microversion.negotiate(request)
+    except CheptelError as exc:
+        exc.headers = {**(exc.headers or {}), **ids}
+        raise
+    return version, {**headers, **ids}
+
+
 SERVICE = Service("/compute", ROUTES, render_fault,
                   Registration("compute", "nova", "/compute/v2.1", "cheptel compute (Nova)"),
-                  microversion.negotiate)
+                  negotiate)
 

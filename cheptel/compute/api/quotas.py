@@ -7,7 +7,6 @@ from cheptel.common import bool_filter
 from cheptel.compute import schemas, views_quotas
 from cheptel.compute.api.params import caller, check_query, loose_flag, version
 from cheptel.compute.service import projects, quotas
-from cheptel.errors import NotImplementedYet
 from cheptel.validation import check
 from cheptel.web import Ctx, Route
 
@@ -39,7 +38,8 @@ def _usage_user(ctx: Ctx) -> str:
 def _detail(ctx: Ctx) -> dict:
     project_id = ctx.params["project_id"]
     projects.verify(ctx.db, project_id)
-    values = quotas.detail(ctx.db, project_id, _usage_user(ctx))
+    values = quotas.detail(ctx.db, project_id, _usage_user(ctx),
+                           per_user=bool(ctx.query.get("user_id")))
     return views_quotas.quota_set(values, version(ctx), project_id)
 
 
@@ -51,7 +51,10 @@ def show(ctx: Ctx) -> dict:
         return _detail(ctx)
     project_id = ctx.params["project_id"]
     projects.verify(ctx.db, project_id)
-    return views_quotas.quota_set(quotas.limits(ctx.db, project_id), version(ctx), project_id)
+    user_id = ctx.query.get("user_id")
+    values = (quotas.user_limits(ctx.db, project_id, user_id) if user_id
+              else quotas.limits(ctx.db, project_id))
+    return views_quotas.quota_set(values, version(ctx), project_id)
 
 
 def detail(ctx: Ctx) -> dict:
@@ -77,12 +80,16 @@ def _update_schema(ctx: Ctx) -> dict:
 def update(ctx: Ctx) -> dict:
     body = check(_update_schema(ctx), ctx.body)["quota_set"]
     _query(ctx)
-    if ctx.query.get("user_id"):
-        raise NotImplementedYet("Per-user quotas are not supported by cheptel.")
+    user_id = ctx.query.get("user_id")
     project_id = ctx.params["project_id"]
     projects.verify(ctx.db, project_id)
     force = loose_flag(body.get("force", False))
     changes = {k: int(v) for k, v in body.items() if k != "force" and (v or v == 0)}
+    if user_id:  # a user's own limits within the project (Nova's project_user_quotas)
+        if not force:
+            quotas.check_user_settable(ctx.db, project_id, user_id, changes)
+        values = quotas.set_user_limits(ctx.db, project_id, user_id, changes)
+        return views_quotas.quota_set(values, version(ctx))
     if not force:
         quotas.check_settable(ctx.db, project_id, changes)
     values = quotas.set_limits(ctx.db, project_id, changes)
@@ -91,7 +98,9 @@ def update(ctx: Ctx) -> dict:
 
 def delete(ctx: Ctx) -> None:
     _query(ctx)
-    if not ctx.query.get("user_id"):  # there are no per-user quotas to reset
+    if ctx.query.get("user_id"):  # the user's own limits go: the project's apply again
+        quotas.reset_user(ctx.db, ctx.params["project_id"], ctx.query["user_id"])
+    else:
         quotas.reset(ctx.db, ctx.params["project_id"])
 
 

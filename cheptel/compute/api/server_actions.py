@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Callable
 
 from cheptel import policy
-from cheptel.compute import images, views
+from cheptel.compute import images, ports, views
 from cheptel.compute import schemas_servers as schemas
+from cheptel.compute.api import admin_actions
 from cheptel.compute.api.servers import ONE, _server, request_id
 from cheptel.compute.service import actions, servers
 from cheptel.errors import BadRequest, Forbidden, NotImplementedYet
@@ -17,12 +18,12 @@ from cheptel.web import Ctx, Reply, Route
 policy.register({"compute:servers:action": "scoped_member"})
 
 NOT_IMPLEMENTED = {"changePassword", "rescue", "unrescue", "shelve", "shelveOffload",
-                   "unshelve", "migrate", "os-migrateLive", "evacuate", "os-resetState",
-                   "resetNetwork", "injectNetworkInfo", "trigger_crash_dump",
-                   "addFloatingIp", "removeFloatingIp", "addFixedIp", "removeFixedIp",
-                   "os-getVNCConsole", "os-getSPICEConsole", "os-getRDPConsole",
-                   "os-getSerialConsole", "restore", "forceDelete", "createBackup",
-                   "addSecurityGroup", "removeSecurityGroup"}
+                   "unshelve", "os-migrateLive", "evacuate", "resetNetwork",
+                   "trigger_crash_dump", "addFloatingIp", "removeFloatingIp", "addFixedIp",
+                   "removeFixedIp", "os-getVNCConsole", "os-getSPICEConsole",
+                   "os-getRDPConsole", "os-getSerialConsole"}
+# Nova's answers where they are not the 202 of the route (confirmResize: 204)
+STATUS = {"confirmResize": 204}
 
 
 def _simple(name: str) -> Callable[[Ctx, object], Reply | None]:
@@ -61,7 +62,7 @@ def resize(ctx: Ctx, arg: object) -> None:
     server = _server(ctx)
     assert ctx.creds is not None
     actions.resize(ctx.db, server, ctx.creds, str(body["flavorRef"]).rsplit("/", 1)[-1],
-                   ctx.now, request_id(ctx))
+                   ctx.now, request_id(ctx), body.get("OS-DCF:diskConfig"))
     ctx.after_commit.append(lambda: ctx.deps.reconciler.kick(server.id))
 
 
@@ -78,6 +79,32 @@ def create_image(ctx: Ctx, arg: object) -> Reply:
     if ctx.version.at_least("2.45"):
         return Reply({"image_id": image_id}, status=202)
     return Reply(None, status=202, headers={"Location": location})
+
+
+def create_backup(ctx: Ctx, arg: object) -> Reply:
+    body = check(schemas.create_backup, arg)
+    server = _server(ctx)
+    assert ctx.creds is not None
+    rotation = int(body["rotation"])
+    image_id = actions.backup(ctx.db, server, ctx.creds, body["name"], body["backup_type"],
+                              rotation, body.get("metadata") or {}, ctx.now, request_id(ctx))
+    ctx.after_commit.append(lambda: ctx.deps.reconciler.kick(server.id))
+    if ctx.version.at_least("2.45"):
+        return Reply({"image_id": image_id}, status=202)
+    headers = {"Location": f"{ctx.base_url}/image/v2/images/{image_id}"} if rotation else {}
+    return Reply(None, status=202, headers=headers)
+
+
+def _security_group(add: bool) -> Callable[[Ctx, object], None]:
+    def act(ctx: Ctx, arg: object) -> None:
+        server = _server(ctx)
+        name = check(schemas.security_group_action, arg)["name"]
+        if not name.strip():
+            raise BadRequest("Security group name cannot be empty")
+        change = ports.add_security_group if add else ports.remove_security_group
+        change(ctx.db, server.id, server.project_id, name, ctx.now)
+        ctx.after_commit.append(ctx.deps.reconciler.kick_network)
+    return act
 
 
 def console_output(ctx: Ctx, arg: object) -> Reply:
@@ -131,6 +158,10 @@ ACTIONS: dict[str, Callable[[Ctx, object], Reply | None]] = {
     "os-getConsoleOutput": console_output,
     "lock": lock,
     "unlock": unlock,
+    "createBackup": create_backup,
+    "addSecurityGroup": _security_group(add=True),
+    "removeSecurityGroup": _security_group(add=False),
+    **admin_actions.ACTIONS,
 }
 
 
@@ -145,7 +176,7 @@ def action(ctx: Ctx) -> Reply | None:
     if handler is None:
         raise BadRequest(f"There is no such action: {name}")
     result = handler(ctx, arg)
-    return result if result is not None else Reply(None, status=202)
+    return result if result is not None else Reply(None, status=STATUS.get(name, 202))
 
 
 ROUTES = [

@@ -36,8 +36,9 @@ ONE = S + "/{server_id}"
 
 
 def request_id(ctx: Ctx) -> str:
-    rid = ctx.request.headers.get("x-openstack-request-id") or f"req-{uuid.uuid4()}"
-    ctx.headers_out["x-openstack-request-id"] = rid
+    """This request's id (compute.api.negotiate put it in the answer's headers)."""
+    rid = ctx.headers_out.get("x-compute-request-id") or f"req-{uuid.uuid4()}"
+    ctx.headers_out["x-openstack-request-id"] = ctx.headers_out["x-compute-request-id"] = rid
     return rid
 
 
@@ -45,9 +46,9 @@ def _base(ctx: Ctx) -> str:
     return ctx.base_url
 
 
-def _server(ctx: Ctx):  # type: ignore[no-untyped-def]
+def _server(ctx: Ctx, deleted: bool = False):  # type: ignore[no-untyped-def]
     assert ctx.creds is not None
-    return service.get(ctx.db, ctx.creds, ctx.params["server_id"])
+    return service.get(ctx.db, ctx.creds, ctx.params["server_id"], deleted)
 
 
 def _limit(ctx: Ctx) -> int | None:
@@ -122,7 +123,8 @@ def _create_request(ctx: Ctx, body: dict) -> service.CreateRequest:
         config_drive=str(s.get("config_drive", "")).lower() in ("true", "1"),
         min_count=min_count, max_count=max_count, description=s.get("description"),
         tags=s.get("tags"), hostname=s.get("hostname"), group_id=hints.get("group"),
-        cidr_pool=ctx.deps.settings.auto_cidr_pool)
+        cidr_pool=ctx.deps.settings.auto_cidr_pool, access_ipv4=s.get("accessIPv4"),
+        access_ipv6=s.get("accessIPv6"), disk_config=s.get("OS-DCF:diskConfig"))
 
 
 def create(ctx: Ctx) -> Reply:
@@ -136,7 +138,7 @@ def create(ctx: Ctx) -> Reply:
         return Reply({"reservation_id": created[0].reservation_id}, status=202)
     first = created[0]
     out = {"id": first.id, "links": views.links(_base(ctx), "servers", first.id),
-           "OS-DCF:diskConfig": "MANUAL",
+           "OS-DCF:diskConfig": first.disk_config,
            "security_groups": [{"name": n} for n in first.security_groups],
            "adminPass": body["server"].get("adminPass") or secrets.token_urlsafe(9)}
     return Reply({"server": out}, status=202,
@@ -265,14 +267,15 @@ def _action_view(a: InstanceAction, ctx: Ctx) -> dict:
 
 
 def actions_list(ctx: Ctx) -> dict:
-    rows = service.actions_of(ctx.db, _server(ctx).id)
+    # from 2.21 the actions of a deleted server are still listed (Nova reads deleted rows)
+    rows = service.actions_of(ctx.db, _server(ctx, ctx.version.at_least("2.21")).id)
     return {"instanceActions": [_action_view(a, ctx) for a in rows]}
 
 
 def action_show(ctx: Ctx) -> dict:
     """Events: always for admins, for others from 2.51 (no traceback); hostId for all from
     2.62, host for admins from 2.62, details for admins from 2.84."""
-    server = _server(ctx)
+    server = _server(ctx, ctx.version.at_least("2.21"))
     row = service.action_of(ctx.db, server.id, ctx.params["request_id"])
     body = _action_view(row, ctx)
     admin = ctx.creds is not None and ctx.creds.is_admin

@@ -10,7 +10,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cheptel.compute.models import KeyPair, QuotaLimit, Server, ServerGroup, ServerGroupMember
+from cheptel.compute.models import (
+    KeyPair,
+    QuotaLimit,
+    Server,
+    ServerGroup,
+    ServerGroupMember,
+    UserQuotaLimit,
+)
 from cheptel.errors import BadRequest, Forbidden
 
 DEFAULTS: dict[str, int] = {
@@ -67,6 +74,47 @@ def limits(db: Session, project_id: str) -> dict[str, int]:
     return values
 
 
+def user_limits(db: Session, project_id: str, user_id: str) -> dict[str, int]:
+    """A user's limits in a project: the project's, with the user's own overrides."""
+    values = limits(db, project_id)
+    rows = db.scalars(select(UserQuotaLimit).where(UserQuotaLimit.project_id == project_id,
+                                                   UserQuotaLimit.user_id == user_id))
+    values.update({row.resource: row.limit for row in rows})
+    return values
+
+
+def set_user_limits(db: Session, project_id: str, user_id: str,
+                    changes: dict[str, int]) -> dict[str, int]:
+    for resource, limit in changes.items():
+        row = db.get(UserQuotaLimit, (project_id, user_id, resource))
+        if row is None:
+            db.add(UserQuotaLimit(project_id=project_id, user_id=user_id, resource=resource,
+                                  limit=limit))
+        else:
+            row.limit = limit
+    db.flush()
+    return user_limits(db, project_id, user_id)
+
+
+def reset_user(db: Session, project_id: str, user_id: str) -> None:
+    for row in db.scalars(select(UserQuotaLimit).where(UserQuotaLimit.project_id == project_id,
+                                                       UserQuotaLimit.user_id == user_id)):
+        db.delete(row)
+
+
+def check_user_settable(db: Session, project_id: str, user_id: str,
+                        changes: dict[str, int]) -> None:
+    """Nova's bounds for a user's limit: at least what the user uses, at most the
+    project's limit."""
+    check_settable(db, project_id, changes, user_id, per_user=True)
+    project = limits(db, project_id)
+    for resource, limit in changes.items():
+        maximum = project.get(resource, UNLIMITED)
+        if maximum != UNLIMITED and (limit == UNLIMITED or limit > maximum):
+            raise BadRequest(f"Quota limit {limit} for {resource} must be less than or equal "
+                             f"to {maximum}.")
+
+
 def set_limits(db: Session, project_id: str, changes: dict[str, int]) -> dict[str, int]:
     for resource, limit in changes.items():
         row = db.get(QuotaLimit, (project_id, resource))
@@ -79,12 +127,19 @@ def set_limits(db: Session, project_id: str, changes: dict[str, int]) -> dict[st
 
 
 def reset(db: Session, project_id: str) -> None:
+    """The project's overrides go, its users' too (Nova's quota_destroy_all_by_project)."""
     for row in db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == project_id)):
         db.delete(row)
+    for user_row in db.scalars(select(UserQuotaLimit)
+                               .where(UserQuotaLimit.project_id == project_id)):
+        db.delete(user_row)
 
 
 def server_usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    """What the project's live servers use (only the user's, if user_id)."""
     live = select(Server).where(Server.project_id == project_id, Server.deleted.is_(False))
+    if user_id:
+        live = live.where(Server.user_id == user_id)
     servers = list(db.scalars(live))
     return {
         "instances": len(servers),
@@ -93,9 +148,11 @@ def server_usage(db: Session, project_id: str, user_id: str | None = None) -> di
     }
 
 
-def usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
+def usage(db: Session, project_id: str, user_id: str | None = None,
+          per_user: bool = False) -> dict[str, int]:
+    """The project's usage (key pairs: the user's); with per_user, servers the user's."""
     used = dict.fromkeys(DEFAULTS, 0)
-    used.update(server_usage(db, project_id))
+    used.update(server_usage(db, project_id, user_id if per_user else None))
     if user_id:
         used["key_pairs"] = db.scalar(
             select(func.count()).select_from(KeyPair).where(KeyPair.user_id == user_id)) or 0
@@ -110,17 +167,21 @@ def usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str,
     return used
 
 
-def detail(db: Session, project_id: str, user_id: str | None = None) -> dict[str, dict]:
-    """{resource: {limit, in_use, reserved}} as GET os-quota-sets/{p}/detail shows it."""
-    used = usage(db, project_id, user_id)
+def detail(db: Session, project_id: str, user_id: str | None = None,
+           per_user: bool = False) -> dict[str, dict]:
+    """{resource: {limit, in_use, reserved}} as GET os-quota-sets/{p}/detail shows it;
+    with per_user (?user_id=), the user's limits and usage."""
+    used = usage(db, project_id, user_id, per_user)
+    values = user_limits(db, project_id, user_id) if per_user and user_id else limits(
+        db, project_id)
     return {r: {"limit": limit, "in_use": used.get(r, 0), "reserved": 0}
-            for r, limit in limits(db, project_id).items()}
+            for r, limit in values.items()}
 
 
 def check_settable(db: Session, project_id: str, changes: dict[str, int],
-                   user_id: str | None = None) -> None:
+                   user_id: str | None = None, per_user: bool = False) -> None:
     """Nova's minimum: a new limit may not be below what the project already uses."""
-    used = usage(db, project_id, user_id)
+    used = usage(db, project_id, user_id, per_user)
     for resource, limit in changes.items():
         minimum = used.get(resource, 0)
         if limit != UNLIMITED and limit < minimum:
@@ -133,13 +194,19 @@ def fits(limit: int, used: int, wanted: int) -> bool:
 
 
 def how_many_servers_fit(db: Session, project_id: str, vcpus: int, ram: int,
-                         min_count: int, max_count: int) -> int:
-    """Nova's rule: as many as max_count fit, else raise the over-quota 403 for min_count."""
-    lim, used = limits(db, project_id), server_usage(db, project_id)
+                         min_count: int, max_count: int, user_id: str | None = None) -> int:
+    """Nova's rule: as many as max_count fit (in the project, and in the user's own limits
+    if it has some), else raise the over-quota 403 for min_count."""
     per = {"instances": 1, "cores": vcpus, "ram": ram}
+    scopes = [(limits(db, project_id), server_usage(db, project_id))]
+    if user_id:
+        scopes.append((user_limits(db, project_id, user_id),
+                       server_usage(db, project_id, user_id)))
     for count in range(max_count, min_count - 1, -1):
-        if all(fits(lim[r], used[r], per[r] * count) for r in per):
+        if all(fits(lim[r], used[r], per[r] * count) for lim, used in scopes for r in per):
             return count
+    lim, used = next((lim, used) for lim, used in scopes
+                     if not all(fits(lim[r], used[r], per[r] * min_count) for r in per))
     over = [r for r in per if not fits(lim[r], used[r], per[r] * min_count)]
     detail = ", ".join(over)
     first = over[0]

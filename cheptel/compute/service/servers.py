@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,20 +29,25 @@ def _hostname(name: str) -> str:
     return host or "server"
 
 
-def get(db: Session, creds: Creds, server_id: str) -> Server:
-    """A live server the caller may see: its project's, or any for the admin; else 404."""
+def get(db: Session, creds: Creds, server_id: str, deleted: bool = False) -> Server:
+    """A live server (or a deleted one too, if `deleted`) the caller may see: its project's,
+    or any for the admin; else 404."""
     server = db.get(Server, server_id)
-    if server is None or server.deleted or (
+    if server is None or (server.deleted and not deleted) or (
             not creds.is_admin and server.project_id != creds.project_id):
         raise NotFound(f"Instance {server_id} could not be found.")
     return server
 
 
 def record_action(db: Session, server: Server, creds: Creds, action: str, request_id: str,
-                  now: float) -> None:
+                  now: float, result: str | None = None) -> None:
+    """An instance action; with a result ("Success"/"Error") it is finished at once (an
+    action the API completes itself, as os-resetState)."""
     db.add(InstanceAction(server_id=server.id, request_id=request_id, action=action,
                           project_id=creds.project_id or server.project_id,
-                          user_id=creds.user_id, start_time=now, updated_at=now))
+                          user_id=creds.user_id, start_time=now, updated_at=now,
+                          finish_time=now if result else None, result=result,
+                          message="Error" if result == "Error" else None))
 
 
 @dataclass
@@ -64,6 +70,26 @@ class CreateRequest:
     group_id: str | None = None
     admin_pass: str | None = None
     cidr_pool: str | None = None  # where networks: "auto" finds a free /24
+    access_ipv4: str | None = None
+    access_ipv6: str | None = None
+    disk_config: str | None = None  # AUTO / MANUAL; None: the image's auto_disk_config
+
+
+def ip_text(address: str | None) -> str | None:
+    """An access address as Nova stores it (an IP column): canonical text, '' as none."""
+    return str(ipaddress.ip_address(address)) if address else None
+
+
+def disk_config_for(db: Session, image_id: str, requested: str | None) -> str:
+    """OS-DCF:diskConfig for a boot or rebuild: the request's, else the image's
+    auto_disk_config property (false by default: MANUAL); AUTO on an image that disables
+    it is a 400, as Nova's AutoDiskConfigDisabledByImage."""
+    prop = (images.auto_disk_config(db, image_id) or "").strip().lower()
+    if requested == "AUTO" and prop == "disabled":
+        raise BadRequest(f"Requested image {image_id} has automatic disk resize disabled.")
+    if requested:
+        return requested
+    return "AUTO" if prop in ("1", "t", "true", "on", "y", "yes") else "MANUAL"
 
 
 def _check_user_data(user_data: str | None) -> None:
@@ -85,6 +111,7 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     flavor = flavors.get_for_boot(db, req.flavor_ref, creds.project_id, creds.is_admin)
     flavor_doc = flavors.flavor_dict(db, flavor)
     image = images.for_boot(db, creds, req.image_ref)
+    disk_config = disk_config_for(db, image.id, req.disk_config)
     if image.min_ram and flavor.ram < image.min_ram:
         raise BadRequest("Flavor's memory is too small for requested image.")
     if image.min_disk and flavor.disk < image.min_disk:
@@ -101,7 +128,7 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     metadata = req.metadata or {}
     quotas.check_metadata(db, creds.project_id, len(metadata))
     count = quotas.how_many_servers_fit(db, creds.project_id, flavor.vcpus, flavor.ram,
-                                        req.min_count, req.max_count)
+                                        req.min_count, req.max_count, creds.user_id)
     no_host = None
     if req.group_id:
         try:
@@ -117,7 +144,9 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
             hostname=req.hostname or _hostname(name), project_id=creds.project_id,
             user_id=creds.user_id, image_id=image.id, flavor_id=flavor.id, flavor=flavor_doc,
             key_name=req.key_name, public_key=public_key, user_data=req.user_data,
-            config_drive=True, availability_zone="nova", networks=networks, addresses={},
+            config_drive=True, availability_zone="nova", networks=networks,
+            access_ipv4=ip_text(req.access_ipv4), access_ipv6=ip_text(req.access_ipv6),
+            disk_config=disk_config,
             security_groups=req.security_groups or ["default"],
             vm_state="error" if no_host else "building",
             task_state=None if no_host else "scheduling", fault=no_host,
@@ -149,17 +178,31 @@ def _regex(pattern: str) -> re.Pattern[str]:
         raise BadRequest(f"Invalid regular expression: {pattern!r}") from None
 
 
+TRUE = ("1", "t", "true", "on", "y", "yes")
+FALSE = ("0", "f", "false", "off", "n", "no")
+
+
+def _all_tenants(query: dict[str, str]) -> bool:
+    """Nova's is_all_tenants: present and empty, or a boolean string; else a 400."""
+    if "all_tenants" not in query:
+        return False
+    value = query["all_tenants"].strip().lower()
+    if value and value not in TRUE + FALSE:
+        raise BadRequest(f"Unrecognized value '{query['all_tenants']}', acceptable values "
+                         f"are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', "
+                         f"'true', 'y', 'yes'")
+    return value not in FALSE
+
+
 def list_servers(db: Session, creds: Creds, query: dict[str, str],
                  multi: dict[str, list[str]], admin_query: bool) -> list[Server]:
     """Nova's filters; admin-only ones are ignored for others, as Nova does."""
     q = select(Server)
-    all_tenants = admin_query and "all_tenants" in query and query["all_tenants"].lower() not in (
-        "0", "false", "off", "no")
-    if admin_query and (all_tenants or query.get("project_id") or query.get("tenant_id")):
+    if admin_query and _all_tenants(query):
         project = query.get("project_id") or query.get("tenant_id")
         if project:
             q = q.where(Server.project_id == project)
-    else:
+    else:  # without all_tenants, Nova ignores tenant_id and project_id (lp:#1185290)
         q = q.where(Server.project_id == creds.project_id)
     changes_since = None
     if "changes-since" in query:
@@ -336,9 +379,20 @@ def update(db: Session, server: Server, changes: dict, now: float) -> Server:
         server.description = changes["description"]
     if changes.get("hostname"):
         server.hostname = changes["hostname"]
+    set_access(server, changes)
     server.updated_at = now
     db.flush()
     return server
+
+
+def set_access(server: Server, changes: dict) -> None:
+    """accessIPv4, accessIPv6 and OS-DCF:diskConfig of an update, rebuild or resize."""
+    if "accessIPv4" in changes:
+        server.access_ipv4 = ip_text(changes["accessIPv4"])
+    if "accessIPv6" in changes:
+        server.access_ipv6 = ip_text(changes["accessIPv6"])
+    if changes.get("OS-DCF:diskConfig"):
+        server.disk_config = changes["OS-DCF:diskConfig"]
 
 
 def check_unlocked(server: Server, creds: Creds) -> None:

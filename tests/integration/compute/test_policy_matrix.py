@@ -26,7 +26,8 @@ import pytest
 from cheptel.compute.api import ROUTES as COMPUTE_ROUTES
 from cheptel.image.api import ROUTES as IMAGE_ROUTES
 from tests.integration.cloud import ADMIN_PASSWORD, Cloud
-from tests.integration.compute import support
+from tests.integration.compute import matrix_actions, support
+from tests.integration.compute import matrix_metadefs as metadefs
 
 PASSWORD = "matrix-pw-1"
 PERSONAS = ("reader_a", "member_a", "admin_a", "member_b")
@@ -55,16 +56,17 @@ KP, QS, QC = "/v2.1/os-keypairs", "/v2.1/os-quota-sets/{project_id}", \
 HV, SVC, AGG, SG = "/v2.1/os-hypervisors", "/v2.1/os-services", "/v2.1/os-aggregates", \
     "/v2.1/os-server-groups"
 IMG, MEM = "/v2/images/{image_id}", "/v2/images/{image_id}/members"
-IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/metadefs", "/v2/cache", IMG + "/locations",
-                         IMG + "/tasks", "/v2/info/usage")
+IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMG + "/locations", IMG + "/tasks",
+                         "/v2/info/usage")
 SERVER_READS = ("", "/metadata", "/metadata/{key}", "/tags", "/tags/{tag}", "/ips",
                 "/ips/{network}", "/os-instance-actions", "/os-instance-actions/{request_id}",
-                "/os-security-groups", "/os-interface", "/os-interface/{port_id}")
+                "/os-security-groups", "/os-interface", "/os-interface/{port_id}",
+                "/os-server-password")
 SERVER_WRITES = (("PUT", ""), ("DELETE", ""), ("PUT", "/metadata"), ("POST", "/metadata"),
                  ("PUT", "/metadata/{key}"), ("DELETE", "/metadata/{key}"), ("PUT", "/tags"),
                  ("DELETE", "/tags"), ("PUT", "/tags/{tag}"), ("DELETE", "/tags/{tag}"),
                  ("POST", "/action"), ("POST", "/os-interface"),
-                 ("DELETE", "/os-interface/{port_id}"))
+                 ("DELETE", "/os-interface/{port_id}"), ("DELETE", "/os-server-password"))
 Key = tuple[str, str, str]  # service, method, path as in the route table
 EXPECT: dict[Key, str] = {
     **{(C, "GET", p): "anyone" for p in ("/", "/v2", "/v2/", "/v2.1", "/v2.1/")},
@@ -107,11 +109,12 @@ EXPECT: dict[Key, str] = {
     (G, "PUT", IMG + "/stage"): "open",  # 404 for all: no glance-direct (ANSWERS)
     (G, "POST", IMG + "/import"): "open",  # 400 for all: no import method, checked first
     (G, "PUT", IMG + "/tags/{tag}"): "write_a", (G, "DELETE", IMG + "/tags/{tag}"): "write_a",
-    (G, "POST", IMG + "/actions/deactivate"): "admin_on_a",  # cheptel: admin only (docs)
-    (G, "POST", IMG + "/actions/reactivate"): "admin_on_a",
+    (G, "POST", IMG + "/actions/deactivate"): "write_a",
+    (G, "POST", IMG + "/actions/reactivate"): "write_a",
     (G, "GET", MEM): "open", (G, "POST", MEM): "owner_of_shared",
     (G, "GET", MEM + "/{member_id}"): "open", (G, "PUT", MEM + "/{member_id}"): "consumer",
     (G, "DELETE", MEM + "/{member_id}"): "owner_of_shared",
+    **metadefs.EXPECT,
 }
 # The keypair routes again, for another user's keypairs (?user_id= / body user_id, 2.10+).
 EXPECT_USER: dict[Key, str] = {(C, m, p): "user_keypair" for m, p in (
@@ -147,6 +150,7 @@ AIM: dict[Key, dict[str, str]] = {
     **{(G, m, p): {"image_id": "image_shared"} for m, p in (
         ("GET", MEM), ("POST", MEM), ("GET", MEM + "/{member_id}"),
         ("PUT", MEM + "/{member_id}"), ("DELETE", MEM + "/{member_id}"))},
+    **metadefs.AIM,
 }
 VERSIONS = {HV + "/statistics": "2.87", HV + "/{hypervisor_id}/uptime": "2.87",
             HV + "/{pattern}/search": "2.52", HV + "/{pattern}/servers": "2.52"}
@@ -184,9 +188,11 @@ BODIES: dict[Key, Body] = {
     (G, "PUT", MEM + "/{member_id}"): lambda w: {"status": "pending"},
     **{k: (lambda w: {}) for k in EXPECT if k[0] == G and k[1] in ("POST", "PUT", "PATCH")
        and k[2].startswith(IMAGE_NOT_IMPLEMENTED)},
+    **metadefs.BODIES,
 }
 NO_BODY = {(C, "PUT", ONE + "/tags/{tag}"), (G, "PUT", IMG + "/tags/{tag}"),
-           (G, "POST", IMG + "/actions/deactivate"), (G, "POST", IMG + "/actions/reactivate")}
+           (G, "POST", IMG + "/actions/deactivate"), (G, "POST", IMG + "/actions/reactivate"),
+           *metadefs.NO_BODY}
 
 
 def uniq(prefix: str = "mx") -> str:
@@ -251,6 +257,8 @@ class World:
         if kind == "group":
             return self.ok(C, "POST", SG, BODIES[(C, "POST", SG)](self), "member_a")[
                 "server_group"]["id"]
+        if kind == "namespace":
+            return metadefs.make_namespace(self)
         assert kind == "image"
         return self.ok(G, "POST", "/v2/images", {**BODIES[(G, "POST", "/v2/images")](self),
                                                  "visibility": "private"}, "member_a")["id"]
@@ -273,12 +281,15 @@ class World:
                     {"extra_specs": {"mx": "1"}})
         elif path == IMG + "/tags/{tag}":
             self.ok(G, "PUT", image + "/tags/mx")
+        elif path.startswith(metadefs.NS):
+            metadefs.fill_namespace(self)
         elif path.startswith(MEM):  # C is not a member yet, B is one (again)
             shared = f"/v2/images/{self.ids['image_shared']}/members"
             if method == "POST":
                 self.call(G, "DELETE", f"{shared}/{self.ids['project_c']}", self.admin_token)
             else:
                 self.call(G, "POST", shared, self.admin_token, {"member": self.ids["project_b"]})
+
 
 
 def fill(path: str, params: dict[str, str]) -> str:
@@ -331,6 +342,8 @@ def world(mcloud: Cloud) -> Iterator[World]:
     w.ok(G, "PUT", f"/v2/images/{ids['image_active']}/file", b"active data", "member_a")
     ids["image_shared"] = w.ok(G, "POST", "/v2/images", {"name": uniq(), "visibility": "shared"},
                                "member_a")["id"]
+    ids.update(metadefs.IDS)
+    ids["namespace"] = w.make("namespace")
     hv = w.ok(C, "GET", HV, version="2.87")["hypervisors"][0]
     ids.update(hypervisor_id=hv["id"], pattern=hv["hypervisor_hostname"])
     ids["service_id"] = next(s["id"] for s in w.ok(C, "GET", SVC)["services"]
@@ -449,5 +462,13 @@ def test_policy_matrix(world: World) -> None:
     ids, member = w.ids, w.personas["member_a"].token
     for svc, path in ((C, f"{S}/{ids['server_id']}"), (G, f"/v2/images/{ids['image_id']}"),
                       (C, f"{KP}/{ids['keypair_name']}"), (C, f"{SG}/{ids['group_id']}"),
-                      (C, f"/v2.1/flavors/{ids['flavor_id']}")):
+                      (C, f"/v2.1/flavors/{ids['flavor_id']}"),
+                      (G, f"/v2/metadefs/namespaces/{ids['namespace']}")):
         assert w.call(svc, "GET", path, member).status_code == 200, path
+
+
+
+def test_policy_matrix_of_server_actions(world: World) -> None:
+    """POST /servers/{id}/action, action by action (tests/integration/compute/matrix_actions)."""
+    mismatches = matrix_actions.mismatches(world)
+    assert not mismatches, "\n".join(mismatches)

@@ -157,3 +157,37 @@ def test_quota_class_default_changes_defaults(nova: Nova) -> None:
     finally:
         nova.ok("PUT", path, version="2.57",
                 json={"quota_class_set": {"metadata_items": before["metadata_items"]}})
+
+
+def test_per_user_quotas(compute_cloud: Cloud, nova: Nova,
+                         project: tuple[str, str, str]) -> None:
+    """?user_id=: a user's own limits within the project (Nova's project_user_quotas):
+    shown over the project's, bounded by them, enforced on boot, reset by DELETE."""
+    pid, user, password = project
+    uid, q = nova.user_id(user), f"/os-quota-sets/{pid}"
+    nova.ok("PUT", q, json={"quota_set": {"instances": 5, "cores": 20}})
+    mine = nova.ok("PUT", f"{q}?user_id={uid}", json={"quota_set": {
+        "instances": 1, "ram": 2048}})["quota_set"]
+    assert (mine["instances"], mine["ram"], mine["cores"]) == (1, 2048, 20)
+    assert nova.ok("GET", f"{q}?user_id={uid}")["quota_set"]["instances"] == 1
+    assert nova.ok("GET", q)["quota_set"]["instances"] == 5
+    detail = nova.ok("GET", f"{q}/detail?user_id={uid}")["quota_set"]["instances"]
+    assert detail == {"limit": 1, "in_use": 0, "reserved": 0}
+    for too_much in (6, -1):
+        fault(nova.call("PUT", f"{q}?user_id={uid}",
+                        json={"quota_set": {"instances": too_much}}), 400)
+
+    name = nova.client.get(f"/identity/v3/projects/{pid}", headers={
+        "X-Auth-Token": nova.token()}).json()["project"]["name"]
+    token = compute_cloud.token(user, password, name)
+    image = nova.client.get("/image/v2/images", params={"name": "busybox"}, headers={
+        "X-Auth-Token": token}).json()["images"][0]["id"]
+    body = {"server": {"name": "per-user", "imageRef": image, "flavorRef": "1",
+                       "networks": "none"}}
+    first = nova.ok("POST", "/servers", 202, token=token, version="2.90", json=body)
+    r = nova.call("POST", "/servers", token=token, version="2.90", json=body)
+    assert "Quota exceeded for instances" in fault(r, 403)
+    nova.call("DELETE", f"/servers/{first['server']['id']}", token=token)
+
+    assert nova.call("DELETE", f"{q}?user_id={uid}").status_code == 202
+    assert nova.ok("GET", f"{q}?user_id={uid}")["quota_set"]["instances"] == 5

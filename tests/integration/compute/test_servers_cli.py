@@ -67,8 +67,10 @@ def test_user_data_output_and_config_drive_in_console_log(scloud: Cloud) -> None
 
     out = support.wait_for(console, 30, "user data output")
     assert '"role": "web"' in out and '"hostname": "ud"' in out
-    tail = conn.compute.get_server_console_output(server.id, length=1)["output"]
-    assert len(tail.splitlines()) == 1
+    # Nova's tail: the last N items of the output split on newlines; it ends with one
+    tail = conn.compute.get_server_console_output(server.id, length=2)["output"]
+    assert len(tail.splitlines()) == 1 and tail.endswith("\n")
+    assert conn.compute.get_server_console_output(server.id, length=1)["output"] == ""
     # the drive is read-only inside the server
     c = support.container(server.id)
     code, _ = c.exec_run(["/bin/sh", "-c", "echo x > /openstack/latest/meta_data.json"])

@@ -226,6 +226,53 @@ def show_instance_action_admin(w: World, v: str) -> object:
     return body
 
 
+@op("servers", only=(MIN, "2.45", MAX))
+def create_backup(w: World, v: str) -> object:
+    w.settle(w.busy)
+    return w.demo.servers.create_backup(w.busy, name=f"tempest-bk-{v}", backup_type="schema",
+                                        rotation=0)
+
+
+@op("servers", only=(MIN, MAX))
+def confirm_and_revert_resize(w: World, v: str) -> object:
+    small = next(f["id"] for f in w.raw.ok("GET", "/flavors")["flavors"]
+                 if f["name"] == "m1.small")
+    for confirm in (False, True):
+        w.settle(w.busy)
+        now = w.raw.ok("GET", f"/servers/{w.busy}", who="demo")["server"]["flavor"]["id"]
+        w.demo.servers.resize_server(w.busy, small if now != small else w.flavor)
+        support.wait_for(lambda: w.raw.ok("GET", f"/servers/{w.busy}", who="demo")["server"][
+            "status"] == "VERIFY_RESIZE", 60, "VERIFY_RESIZE")
+        if not confirm:
+            w.demo.servers.revert_resize_server(w.busy)
+    return w.demo.servers.confirm_resize_server(w.busy)
+
+
+@op("servers", only=(MIN, MAX))
+def reset_state_and_inject(w: World, v: str) -> object:
+    w.settle(w.server)
+    w.admin.servers.reset_state(w.server, state="active")
+    return w.admin.servers.inject_network_info(w.server)
+
+
+@op("servers", only=(MIN, "2.56", MAX))
+def migrate_server(w: World, v: str) -> object:
+    return w.admin.servers.migrate_server(w.server)
+
+
+@op("servers", only=(MIN, MAX))
+def server_password(w: World, v: str) -> object:
+    w.demo.servers.show_password(w.server)
+    return w.demo.servers.delete_password(w.server)
+
+
+@op("servers", only=(MIN, MAX))
+def force_delete_server(w: World, v: str) -> object:
+    sid = _boot(w.raw, f"tempest-force-{v}", w.image, w.flavor)
+    w.settle(sid)  # Nova's forceDelete wants no task in progress
+    return w.demo.servers.force_delete_server(sid)
+
+
 # -- server metadata and tags ---------------------------------------------------------------
 
 def _meta(w: World, items: dict) -> None:
