@@ -73,6 +73,9 @@ class DockerEngine:
                 if not images:
                     raise EngineError("the docker archive holds no image")
                 images[0].tag(repo, tag)
+            elif not tarfile.is_tarfile(path):  # what Docker would refuse as "invalid tar header"
+                raise EngineError("the image data is not a root filesystem tar: there is "
+                                  "nothing to boot (a raw/bare image must be a tar archive)")
             else:
                 self.api.import_image_from_file(str(path), repository=repo, tag=tag)
 

@@ -81,8 +81,7 @@ OCTETS = ("application/octet-stream",)
 
 IMAGE = "/v2/images/{image_id}"
 MEMBERS = IMAGE + "/members"
-NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMAGE + "/locations", IMAGE + "/tasks",
-                   "/v2/info/usage")
+NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMAGE + "/locations", "/v2/info/usage")
 NS = "/v2/metadefs/namespaces/{namespace}"
 
 
@@ -157,6 +156,7 @@ ROUTES: list[Route] = [
     Route("GET", "/v2/images", images.list_images, "image:get_images"),
     Route("POST", "/v2/images", images.create_image, "image:add_image", 201, deferred=True),
     Route("GET", IMAGE, images.get_image, "image:get_image"),
+    Route("GET", IMAGE + "/tasks", images.get_image_tasks, "image:get_image"),
     Route("PATCH", IMAGE, images.update_image, "image:modify_image", deferred=True,
           content_types=PATCH),
     Route("DELETE", IMAGE, images.delete_image, "image:delete_image", 204, deferred=True),

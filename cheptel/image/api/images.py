@@ -59,6 +59,13 @@ def get_image(ctx: Ctx) -> dict:
     return _render(ctx, image)
 
 
+def get_image_tasks(ctx: Ctx) -> dict:
+    """GET /v2/images/{id}/tasks: the image's import tasks. cheptel runs none (no import
+    method is enabled, locations are not exposed), so a visible image has an empty list."""
+    images.get_visible(ctx.db, ctx.creds, ctx.params["image_id"])
+    return {"tasks": []}
+
+
 def update_image(ctx: Ctx) -> dict:
     media = (ctx.header("content-type") or "").split(";")[0].strip().lower()
     changes = patch.parse(ctx.body, media)

@@ -56,7 +56,7 @@ KP, QS, QC = "/v2.1/os-keypairs", "/v2.1/os-quota-sets/{project_id}", \
 HV, SVC, AGG, SG = "/v2.1/os-hypervisors", "/v2.1/os-services", "/v2.1/os-aggregates", \
     "/v2.1/os-server-groups"
 IMG, MEM = "/v2/images/{image_id}", "/v2/images/{image_id}/members"
-IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMG + "/locations", IMG + "/tasks",
+IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMG + "/locations",
                          "/v2/info/usage")
 SERVER_READS = ("", "/metadata", "/metadata/{key}", "/tags", "/tags/{tag}", "/ips",
                 "/ips/{network}", "/os-instance-actions", "/os-instance-actions/{request_id}",
@@ -103,7 +103,7 @@ EXPECT: dict[Key, str] = {
     **{(G, "GET", p): "open" for p in ("/v2/schemas/{name}", "/v2/info/import",
                                        "/v2/info/stores", "/v2/info/stores/detail",
                                        "/v2/images")},
-    (G, "POST", "/v2/images"): "create", (G, "GET", IMG): "read_a", (G, "PATCH", IMG): "write_a",
+    (G, "POST", "/v2/images"): "create", (G, "GET", IMG): "read_a", (G, "GET", IMG + "/tasks"): "read_a", (G, "PATCH", IMG): "write_a",
     (G, "DELETE", IMG): "write_a", (G, "PUT", IMG + "/file"): "write_a",
     (G, "GET", IMG + "/file"): "read_a",  # Glance's default wants a member: see the report
     (G, "PUT", IMG + "/stage"): "open",  # 404 for all: no glance-direct (ANSWERS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -149,6 +150,20 @@ def test_unbootable_format_gives_a_clear_fault(demo, tmp_path) -> None:  # type:
     s = support.wait_status(demo, server.id, "ERROR")
     assert "qcow2" in s.fault["message"] or "qcow2" in s.fault.get("details", "")
     demo.compute.delete_server(s.id)
+
+
+def test_raw_image_that_is_no_tar_gives_a_clear_fault(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "random.raw"
+    data.write_bytes(os.urandom(1024))  # what Tempest uploads as a "raw" image
+    image = demo.image.create_image(name="raw-" + uuid.uuid4().hex[:6], filename=str(data),
+                                    disk_format="raw", container_format="bare", wait=True)
+    server = demo.compute.create_server(
+        name="no-rootfs", image_id=image.id, networks="none",
+        flavor_id=demo.compute.find_flavor("m1.tiny").id)
+    s = support.wait_status(demo, server.id, "ERROR")
+    assert "not a root filesystem tar" in s.fault["message"], s.fault
+    demo.compute.delete_server(s.id)
+    demo.image.delete_image(image.id)
 
 
 def test_anti_affinity_on_one_host_fails_the_second_member(demo) -> None:  # type: ignore[no-untyped-def]

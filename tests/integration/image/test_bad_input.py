@@ -178,6 +178,18 @@ def test_discovery_and_schemas(image_cloud: Cloud) -> None:
     _is_glance_json(glance(image_cloud, "GET", "/v2/tasks", token, headers=JSON), 501)
 
 
+def test_an_images_tasks(image_cloud: Cloud) -> None:
+    """GET /v2/images/{id}/tasks (what Nova's backup waiters poll): no import ran."""
+    token = admin_token(image_cloud)
+    image = create(image_cloud, token, name=unique("tasks"))
+    r = glance(image_cloud, "GET", f"/v2/images/{image['id']}/tasks", token)
+    assert r.status_code == 200 and r.json() == {"tasks": []}
+    _is_glance_json(glance(image_cloud, "GET", f"/v2/images/{'0' * 32}/tasks", token,
+                           headers=JSON), 404)
+    _is_glance_json(glance(image_cloud, "POST", f"/v2/images/{image['id']}/tasks", token,
+                           headers=JSON), 405)
+
+
 MD = "/v2/metadefs/namespaces"
 PROP = {"title": "t", "type": "string"}
 
