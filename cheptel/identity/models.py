@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cheptel.db import Base
@@ -11,12 +21,18 @@ ID = String(64)
 NAME = String(255)
 
 
+def extra_column() -> Mapped[dict | None]:
+    """Keystone's "extra": request attributes it does not model, returned as given."""
+    return mapped_column(JSON, nullable=True)
+
+
 class Domain(Base):
     __tablename__ = "domains"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(NAME, unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict | None] = extra_column()
 
 
 class Project(Base):
@@ -28,6 +44,7 @@ class Project(Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id"), nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict | None] = extra_column()
 
 
 class ProjectTag(Base):
@@ -52,6 +69,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
+    extra: Mapped[dict | None] = extra_column()
 
 
 class Group(Base):
@@ -61,6 +79,7 @@ class Group(Base):
     name: Mapped[str] = mapped_column(NAME)
     domain_id: Mapped[str] = mapped_column(ForeignKey("domains.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict | None] = extra_column()
 
 
 class Membership(Base):
@@ -80,6 +99,7 @@ class Role(Base):
     name: Mapped[str] = mapped_column(NAME)
     domain_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict | None] = extra_column()
 
 
 class ImpliedRole(Base):
@@ -103,6 +123,9 @@ class Assignment(Base):
     role_id: Mapped[str] = mapped_column(
         ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
     )
+    # OS-INHERIT: the grant applies to the projects below the target, not the target itself
+    inherited: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=False,
+                                            server_default=false())
 
 
 class Token(Base):
@@ -151,6 +174,7 @@ class Region(Base):
     id: Mapped[str] = mapped_column(NAME, primary_key=True)
     description: Mapped[str] = mapped_column(Text, default="")
     parent_region_id: Mapped[str | None] = mapped_column(NAME, nullable=True)
+    extra: Mapped[dict | None] = extra_column()
 
 
 class Service(Base):
@@ -161,6 +185,7 @@ class Service(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[dict | None] = extra_column()
 
 
 class Endpoint(Base):
@@ -173,3 +198,62 @@ class Endpoint(Base):
     region_id: Mapped[str | None] = mapped_column(NAME, nullable=True)
     url: Mapped[str] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra: Mapped[dict | None] = extra_column()
+
+
+class Credential(Base):
+    """A /v3/credentials blob (EC2 keys and the like), encrypted at rest (see credentials)."""
+
+    __tablename__ = "credentials"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    type: Mapped[str] = mapped_column(NAME)
+    encrypted_blob: Mapped[str] = mapped_column(Text)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    extra: Mapped[dict | None] = extra_column()
+
+
+class Policy(Base):
+    """A /v3/policies document: stored and served, never evaluated (as Keystone)."""
+
+    __tablename__ = "policies"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    type: Mapped[str] = mapped_column(NAME)
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict | None] = extra_column()
+
+
+class Consumer(Base):
+    """An OAuth1 consumer; its secret is sealed like credential blobs (see credentials)."""
+
+    __tablename__ = "oauth1_consumers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    encrypted_secret: Mapped[str] = mapped_column(Text)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    extra: Mapped[dict | None] = extra_column()
+
+
+class EndpointGroup(Base):
+    """OS-EP-FILTER: the endpoints matching `filters` (service_id, region_id, interface)."""
+
+    __tablename__ = "endpoint_groups"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    filters: Mapped[dict] = mapped_column(JSON)
+
+
+class ProjectEndpointGroup(Base):
+    __tablename__ = "project_endpoint_groups"
+    endpoint_group_id: Mapped[str] = mapped_column(
+        ForeignKey("endpoint_groups.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+
+
+class ProjectEndpoint(Base):
+    __tablename__ = "project_endpoints"
+    endpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("endpoints.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.orm import Session
 
 from cheptel.common import iso
@@ -21,6 +23,14 @@ from cheptel.identity.service import appcreds, resources
 from cheptel.identity.service.tokens import TokenInfo
 
 
+def naive_iso(ts: float | None) -> str | None:
+    """A datetime as Keystone serialises its DateTimeInt columns: naive UTC isoformat()
+    (no "Z"; microseconds only when not zero)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat()
+
+
 def link(base: str, path: str) -> dict:
     return {"self": f"{base}/v3/{path}"}
 
@@ -29,21 +39,41 @@ def collection(base: str, path: str, key: str, items: list) -> dict:
     return {key: items, "links": {"self": f"{base}/v3/{path}", "previous": None, "next": None}}
 
 
+def extra(row: object) -> dict:
+    """Keystone returns a resource's extra attributes beside (never over) its own."""
+    return dict(getattr(row, "extra", None) or {})
+
+
+def with_extra_dict(body: dict, row: object) -> dict:
+    """Keystone's update of users and projects also returns the raw "extra" dict."""
+    return {**body, "extra": extra(row)}
+
+
 def domain(base: str, d: Domain) -> dict:
-    return {"id": d.id, "name": d.name, "description": d.description, "enabled": d.enabled,
-            "tags": [], "options": {}, "links": link(base, f"domains/{d.id}")}
+    return {"tags": [], **extra(d), "id": d.id, "name": d.name, "description": d.description,
+            "enabled": d.enabled, "options": {}, "links": link(base, f"domains/{d.id}")}
+
+
+def domain_as_project(base: str, d: Domain) -> dict:
+    """A domain as Keystone shows it through /v3/projects (a project acting as a domain)."""
+    return {**extra(d), "id": d.id, "name": d.name, "domain_id": None,
+            "description": d.description, "enabled": d.enabled, "parent_id": None,
+            "is_domain": True, "tags": [], "options": {},
+            "links": link(base, f"projects/{d.id}")}
 
 
 def project(base: str, db: Session, p: Project) -> dict:
-    return {"id": p.id, "name": p.name, "domain_id": p.domain_id, "description": p.description,
-            "enabled": p.enabled, "parent_id": p.parent_id or p.domain_id, "is_domain": False,
+    return {**extra(p), "id": p.id, "name": p.name, "domain_id": p.domain_id,
+            "description": p.description, "enabled": p.enabled,
+            "parent_id": p.parent_id or p.domain_id, "is_domain": False,
             "tags": resources.tags_of(db, p.id), "options": {},
             "links": link(base, f"projects/{p.id}")}
 
 
 def user(base: str, u: User) -> dict:
-    body = {"id": u.id, "name": u.name, "domain_id": u.domain_id, "enabled": u.enabled,
-            "password_expires_at": None, "options": {}, "links": link(base, f"users/{u.id}")}
+    body = {**extra(u), "id": u.id, "name": u.name, "domain_id": u.domain_id,
+            "enabled": u.enabled, "password_expires_at": None, "options": {},
+            "links": link(base, f"users/{u.id}")}
     if u.email is not None:
         body["email"] = u.email
     if u.description is not None:
@@ -54,13 +84,13 @@ def user(base: str, u: User) -> dict:
 
 
 def group(base: str, g: Group) -> dict:
-    return {"id": g.id, "name": g.name, "domain_id": g.domain_id, "description": g.description,
-            "links": link(base, f"groups/{g.id}")}
+    return {**extra(g), "id": g.id, "name": g.name, "domain_id": g.domain_id,
+            "description": g.description, "links": link(base, f"groups/{g.id}")}
 
 
 def role(base: str, r: Role) -> dict:
-    return {"id": r.id, "name": r.name, "domain_id": r.domain_id, "description": r.description,
-            "options": {}, "links": link(base, f"roles/{r.id}")}
+    return {**extra(r), "id": r.id, "name": r.name, "domain_id": r.domain_id,
+            "description": r.description, "options": {}, "links": link(base, f"roles/{r.id}")}
 
 
 def role_ref(base: str, r: Role) -> dict:
@@ -81,7 +111,7 @@ def implied_rule(base: str, db: Session, rule: ImpliedRole) -> dict:
 def app_cred(base: str, db: Session, c: AppCredential, secret: str | None = None) -> dict:
     body = {"id": c.id, "name": c.name, "description": c.description,
             "user_id": c.user_id, "project_id": c.project_id, "system": None,
-            "expires_at": iso(c.expires_at), "unrestricted": c.unrestricted,
+            "expires_at": naive_iso(c.expires_at), "unrestricted": c.unrestricted,
             "access_rules": [],
             "roles": [{"id": r.id, "name": r.name, "domain_id": r.domain_id}
                       for r in appcreds.roles_of(db, c.id)],
@@ -92,18 +122,20 @@ def app_cred(base: str, db: Session, c: AppCredential, secret: str | None = None
 
 
 def service(base: str, s: Service) -> dict:
-    return {"id": s.id, "type": s.type, "name": s.name, "description": s.description,
-            "enabled": s.enabled, "links": link(base, f"services/{s.id}")}
+    return {**extra(s), "id": s.id, "type": s.type, "name": s.name,
+            "description": s.description, "enabled": s.enabled,
+            "links": link(base, f"services/{s.id}")}
 
 
 def endpoint(base: str, e: Endpoint) -> dict:
-    return {"id": e.id, "service_id": e.service_id, "interface": e.interface,
+    return {**extra(e), "id": e.id, "service_id": e.service_id, "interface": e.interface,
             "region_id": e.region_id, "region": e.region_id, "url": e.url,
             "enabled": e.enabled, "links": link(base, f"endpoints/{e.id}")}
 
 
 def region(base: str, r: Region) -> dict:
-    return {"id": r.id, "description": r.description, "parent_region_id": r.parent_region_id,
+    return {**extra(r), "id": r.id, "description": r.description,
+            "parent_region_id": r.parent_region_id,
             "links": link(base, f"regions/{r.id}")}
 
 

@@ -110,3 +110,27 @@ def test_clouds_yaml_is_0600_under_a_permissive_umask(tmp_path: Path, make_api: 
     finally:
         os.umask(old)
     assert _mode(data_dir / "clouds.yaml") == 0o600
+
+
+def test_credential_blobs_are_encrypted_with_a_key_outside_the_database(
+        api: Api, data_dir: Path) -> None:
+    token = api.admin()
+    me = api.validate(token).json()["token"]["user"]["id"]
+    project = api.validate(token).json()["token"]["project"]["id"]
+    blob = '{"access": "clear-access-key", "secret": "clear-ec2-secret-never-stored"}'
+    r = api.call("POST", "/credentials", token, json={"credential": {
+        "user_id": me, "project_id": project, "type": "ec2", "blob": blob}})
+    assert r.status_code == 201, r.text
+    assert r.json()["credential"]["blob"] == blob
+    assert r.json()["credential"]["id"] == hashlib.sha256(b"clear-access-key").hexdigest()
+    r = api.call("POST", f"/users/{me}/credentials/OS-EC2", token, json={"tenant_id": project})
+    assert r.status_code == 201, r.text
+    ec2_secret = r.json()["credential"]["secret"]
+    [(sealed, _), (sealed2, _)] = _rows(api, "SELECT encrypted_blob, key_hash FROM credentials")
+    for secret in ("clear-ec2-secret-never-stored", ec2_secret):
+        assert secret not in sealed + sealed2
+        assert secret.encode() not in _db_bytes(data_dir)
+    key = data_dir / "credential.key"
+    assert _mode(key) == 0o600 and key.read_bytes() not in _db_bytes(data_dir)
+    listed = api.call("GET", "/credentials", token).json()["credentials"]
+    assert blob in [c["blob"] for c in listed]

@@ -37,7 +37,7 @@ def _catalog(ctx: Ctx, info: tokens.TokenInfo) -> list | None:
     if flag(ctx.query, "nocatalog"):
         return None
     if not (info.row.project_id or info.row.domain_id or info.row.system):
-        return []
+        return None  # as Keystone: an unscoped token has no catalog at all
     return catalog.build_catalog(ctx.db, info.row.project_id)
 
 
@@ -58,12 +58,11 @@ def issue_token(ctx: Ctx) -> Reply:
 def _subject(ctx: Ctx) -> tuple[str, tokens.TokenInfo]:
     subject = ctx.header("x-subject-token")
     if not subject:
+        ctx.enforce({})  # no subject: only the admin passes Keystone's policy
         raise NotFound("Could not find token: X-Subject-Token is missing.")
-    try:
-        info = tokens.validate(ctx.db, subject, ctx.now)
-    except NotFound:
-        ctx.enforce({})  # only the admin may learn that a token is invalid
-        raise
+    # As Keystone, the subject token is validated to build the policy target, so an
+    # invalid one is a 404 for any authenticated caller (before the policy is evaluated).
+    info = tokens.validate(ctx.db, subject, ctx.now)
     ctx.enforce({"subject_user_id": info.user.id})
     return subject, info
 

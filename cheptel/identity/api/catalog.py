@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cheptel.identity import schemas, views
 from cheptel.identity.api.common import base
-from cheptel.identity.service import catalog
+from cheptel.identity.service import catalog, extras
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply
 
@@ -19,6 +19,7 @@ def create_service(ctx: Ctx) -> Reply:
     body = check(schemas.service_create, ctx.body, "service")
     s = catalog.create_service(ctx.db, body["type"], body.get("name") or "",
                                body.get("description") or "", body.get("enabled", True))
+    extras.merge(ctx.db, s, schemas.extra_of(schemas.service_create, body))
     return Reply({"service": views.service(base(ctx), s)}, status=201)
 
 
@@ -29,8 +30,10 @@ def get_service(ctx: Ctx) -> dict:
 
 def update_service(ctx: Ctx) -> dict:
     body = check(schemas.service_update, ctx.body, "service")
+    schemas.check_same_id(body, ctx.params["service_id"])
     s = catalog.update_service(ctx.db, catalog.get_service(ctx.db, ctx.params["service_id"]),
                                body)
+    extras.merge(ctx.db, s, schemas.extra_of(schemas.service_update, body))
     return {"service": views.service(base(ctx), s)}
 
 
@@ -38,9 +41,14 @@ def delete_service(ctx: Ctx) -> None:
     catalog.delete_service(ctx.db, catalog.get_service(ctx.db, ctx.params["service_id"]))
 
 
-def _endpoint_body(body: dict) -> dict:
-    if "region" in body:  # the v2-era name some clients still send
-        body.setdefault("region_id", body.pop("region"))
+def _endpoint_body(ctx: Ctx, body: dict) -> dict:
+    """The v2-era "region" some clients still send: as Keystone, when region_id is not
+    given, it names the region, which is created if it does not exist (region_id itself
+    must name an existing region)."""
+    region = body.pop("region", None)
+    if body.get("region_id") is None and region:
+        body["region_id"] = region
+        catalog.ensure_region(ctx.db, region)
     return body
 
 
@@ -51,8 +59,10 @@ def list_endpoints(ctx: Ctx) -> dict:
 
 
 def create_endpoint(ctx: Ctx) -> Reply:
-    body = _endpoint_body(check(schemas.endpoint_create, ctx.body, "endpoint"))
-    e = catalog.create_endpoint(ctx.db, body)
+    body = check(schemas.endpoint_create, ctx.body, "endpoint")
+    extra = schemas.extra_of(schemas.endpoint_create, body)
+    e = catalog.create_endpoint(ctx.db, _endpoint_body(ctx, body))
+    extras.merge(ctx.db, e, extra)
     return Reply({"endpoint": views.endpoint(base(ctx), e)}, status=201)
 
 
@@ -62,9 +72,12 @@ def get_endpoint(ctx: Ctx) -> dict:
 
 
 def update_endpoint(ctx: Ctx) -> dict:
-    body = _endpoint_body(check(schemas.endpoint_update, ctx.body, "endpoint"))
-    e = catalog.update_endpoint(ctx.db, catalog.get_endpoint(ctx.db, ctx.params["endpoint_id"]),
-                                body)
+    body = check(schemas.endpoint_update, ctx.body, "endpoint")
+    schemas.check_same_id(body, ctx.params["endpoint_id"])
+    extra = schemas.extra_of(schemas.endpoint_update, body)
+    e = catalog.get_endpoint(ctx.db, ctx.params["endpoint_id"])
+    e = catalog.update_endpoint(ctx.db, e, _endpoint_body(ctx, body))
+    extras.merge(ctx.db, e, extra)
     return {"endpoint": views.endpoint(base(ctx), e)}
 
 
@@ -82,6 +95,7 @@ def _create_region(ctx: Ctx, region_id: str | None) -> Reply:
     body = check(schemas.region_create, ctx.body, "region")
     r = catalog.create_region(ctx.db, region_id or body.get("id"),
                               body.get("description") or "", body.get("parent_region_id"))
+    extras.merge(ctx.db, r, schemas.extra_of(schemas.region_create, body))
     return Reply({"region": views.region(base(ctx), r)}, status=201)
 
 
@@ -101,7 +115,9 @@ def get_region(ctx: Ctx) -> dict:
 
 def update_region(ctx: Ctx) -> dict:
     body = check(schemas.region_update, ctx.body, "region")
+    schemas.check_same_id(body, ctx.params["region_id"])
     r = catalog.update_region(ctx.db, catalog.get_region(ctx.db, ctx.params["region_id"]), body)
+    extras.merge(ctx.db, r, schemas.extra_of(schemas.region_update, body))
     return {"region": views.region(base(ctx), r)}
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from cheptel.common import flag
 from cheptel.errors import NotFound, ValidationError
 from cheptel.identity import schemas, views
 from cheptel.identity.api.common import base, filters
-from cheptel.identity.service import resources
+from cheptel.identity.models import Domain, Project
+from cheptel.identity.service import extras, resources
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply
 
@@ -22,7 +24,14 @@ def create_domain(ctx: Ctx) -> Reply:
     d = resources.create_domain(ctx.db, body["name"], body.get("description") or "",
                                 body.get("enabled", True),
                                 body.get("explicit_domain_id") or body.get("id"))
+    extras.merge(ctx.db, d, _domain_extra(schemas.domain_create, body))
     return Reply({"domain": views.domain(base(ctx), d)}, status=201)
+
+
+def _domain_extra(schema: dict, body: dict) -> dict:
+    # domain tags are kept as given (cheptel models tags on projects only)
+    tags = {"tags": sorted(set(body["tags"]))} if body.get("tags") is not None else {}
+    return {**schemas.extra_of(schema, body), **tags}
 
 
 def get_domain(ctx: Ctx) -> dict:
@@ -32,8 +41,10 @@ def get_domain(ctx: Ctx) -> dict:
 
 def update_domain(ctx: Ctx) -> dict:
     body = check(schemas.domain_update, ctx.body, "domain")
+    schemas.check_same_id(body, ctx.params["domain_id"])
     d = resources.update_domain(ctx.db, resources.get_domain(ctx.db, ctx.params["domain_id"]),
                                 body)
+    extras.merge(ctx.db, d, _domain_extra(schemas.domain_update, body))
     return {"domain": views.domain(base(ctx), d)}
 
 
@@ -46,10 +57,20 @@ def _tag_filters(ctx: Ctx) -> dict[str, list[str]]:
             for k in ("tags", "tags-any", "not-tags", "not-tags-any")}
 
 
+# Keystone's domains are projects acting as domains (is_domain): the project routes
+# also create, show, update and delete them, rendered as projects.
+
+def _acting_domain(ctx: Ctx) -> Domain | None:
+    """The domain a /v3/projects/{project_id} URL names, if it names no project."""
+    pid = ctx.params["project_id"]
+    return ctx.db.get(Domain, pid) if ctx.db.get(Project, pid) is None else None
+
+
 def list_projects(ctx: Ctx) -> dict:
     f = filters(ctx, ("name", "domain_id", "enabled", "parent_id"))
-    if "is_domain" in ctx.query and ctx.query["is_domain"].lower() == "true":
-        items: list = []
+    if "is_domain" in ctx.query and flag(ctx.query, "is_domain"):
+        items: list = [views.domain_as_project(base(ctx), d) for d in resources.list_domains(
+            ctx.db, f.get("name"), f.get("enabled"))]  # type: ignore[arg-type]
     else:
         items = [views.project(base(ctx), ctx.db, p)
                  for p in resources.list_projects(ctx.db, f, _tag_filters(ctx))]
@@ -59,7 +80,13 @@ def list_projects(ctx: Ctx) -> dict:
 def create_project(ctx: Ctx) -> Reply:
     body = check(schemas.project_create, ctx.body, "project")
     if body.get("is_domain"):
-        raise ValidationError("is_domain", "projects acting as domains are not supported")
+        if body.get("parent_id"):
+            raise ValidationError("parent_id", "only root projects are allowed to act as "
+                                  "domains")
+        d = resources.create_domain(ctx.db, body["name"], body.get("description") or "",
+                                    body.get("enabled", True))
+        extras.merge(ctx.db, d, schemas.extra_of(schemas.project_create, body))
+        return Reply({"project": views.domain_as_project(base(ctx), d)}, status=201)
     parent_id = body.get("parent_id")
     domain_id = body.get("domain_id")
     if not domain_id:
@@ -72,24 +99,40 @@ def create_project(ctx: Ctx) -> Reply:
                                  description=body.get("description") or "",
                                  enabled=body.get("enabled", True), parent_id=parent_id,
                                  tags=body.get("tags"))
+    extras.merge(ctx.db, p, schemas.extra_of(schemas.project_create, body))
     return Reply({"project": views.project(base(ctx), ctx.db, p)}, status=201)
 
 
 def get_project(ctx: Ctx) -> dict:
+    domain = _acting_domain(ctx)
+    if domain is not None:
+        return {"project": views.domain_as_project(base(ctx), domain)}
     p = resources.get_project(ctx.db, ctx.params["project_id"])
     return {"project": views.project(base(ctx), ctx.db, p)}
 
 
 def update_project(ctx: Ctx) -> dict:
     body = check(schemas.project_update, ctx.body, "project")
+    schemas.check_same_id(body, ctx.params["project_id"])
+    domain = _acting_domain(ctx)
+    if domain is not None:
+        if body.get("is_domain") is False or body.get("domain_id") or body.get("parent_id"):
+            raise ValidationError("is_domain", "a project acting as a domain stays one")
+        d = resources.update_domain(ctx.db, domain, body)
+        extras.merge(ctx.db, d, schemas.extra_of(schemas.project_update, body))
+        return {"project": views.domain_as_project(base(ctx), d)}
     p = resources.get_project(ctx.db, ctx.params["project_id"])
     if body.get("parent_id") == p.domain_id and p.parent_id is None:
         body.pop("parent_id")
     p = resources.update_project(ctx.db, p, body)
-    return {"project": views.project(base(ctx), ctx.db, p)}
+    extras.merge(ctx.db, p, schemas.extra_of(schemas.project_update, body))
+    return {"project": views.with_extra_dict(views.project(base(ctx), ctx.db, p), p)}
 
 
 def delete_project(ctx: Ctx) -> None:
+    domain = _acting_domain(ctx)
+    if domain is not None:
+        return resources.delete_domain(ctx.db, domain)
     resources.delete_project(ctx.db, resources.get_project(ctx.db, ctx.params["project_id"]))
 
 

@@ -6,7 +6,7 @@ from cheptel.common import flag
 from cheptel.errors import BadRequest
 from cheptel.identity import schemas, views
 from cheptel.identity.api.common import base
-from cheptel.identity.service import assignments, resources, roles
+from cheptel.identity.service import assignments, extras, resources, roles
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply
 
@@ -21,6 +21,7 @@ def create_role(ctx: Ctx) -> Reply:
     body = check(schemas.role_create, ctx.body, "role")
     r = roles.create_role(ctx.db, body["name"], body.get("description") or "",
                           body.get("domain_id"))
+    extras.merge(ctx.db, r, schemas.extra_of(schemas.role_create, body))
     return Reply({"role": views.role(base(ctx), r)}, status=201)
 
 
@@ -30,7 +31,9 @@ def get_role(ctx: Ctx) -> dict:
 
 def update_role(ctx: Ctx) -> dict:
     body = check(schemas.role_update, ctx.body, "role")
+    schemas.check_same_id(body, ctx.params["role_id"])
     r = roles.update_role(ctx.db, roles.get_role(ctx.db, ctx.params["role_id"]), body)
+    extras.merge(ctx.db, r, schemas.extra_of(schemas.role_update, body))
     return {"role": views.role(base(ctx), r)}
 
 
@@ -93,23 +96,32 @@ def _grant_key(ctx: Ctx) -> tuple[str, str, str, str]:
     return (*actor, *target)
 
 
+def _inherited(ctx: Ctx) -> bool:
+    """OS-INHERIT routes: /v3/OS-INHERIT/.../inherited_to_projects."""
+    return ctx.request.url.path.endswith("/inherited_to_projects")
+
+
 def put_grant(ctx: Ctx) -> None:
     key = _grant_key(ctx)
-    roles.grant(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id)
+    roles.grant(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id,
+                _inherited(ctx))
 
 
 def check_grant(ctx: Ctx) -> None:
     key = _grant_key(ctx)
-    roles.get_grant(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id)
+    roles.get_grant(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id,
+                    _inherited(ctx))
 
 
 def delete_grant(ctx: Ctx) -> None:
     key = _grant_key(ctx)
-    roles.revoke(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id)
+    roles.revoke(ctx.db, *key, roles.get_role(ctx.db, ctx.params["role_id"]).id,
+                 _inherited(ctx))
 
 
 def list_grants(ctx: Ctx) -> dict:
-    items = [views.role(base(ctx), r) for r in roles.grants_for(ctx.db, *_grant_key(ctx))]
+    items = [views.role(base(ctx), r)
+             for r in roles.grants_for(ctx.db, *_grant_key(ctx), _inherited(ctx))]
     return views.collection(base(ctx), ctx.request.url.path.split("/v3/", 1)[-1], "roles",
                             items)
 
@@ -119,7 +131,8 @@ def list_assignments(ctx: Ctx) -> dict:
     query = assignments.Query(
         user_id=q.get("user.id"), group_id=q.get("group.id"), role_id=q.get("role.id"),
         project_id=q.get("scope.project.id"), domain_id=q.get("scope.domain.id"),
-        system="scope.system" in q, effective=flag(q, "effective"),
+        system="scope.system" in q, inherited_to=q.get("scope.OS-INHERIT:inherited_to"),
+        effective=flag(q, "effective"),
         include_names=flag(q, "include_names"))
     if query.effective and query.group_id:
         raise BadRequest("group.id cannot be combined with effective.")

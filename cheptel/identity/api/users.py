@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cheptel.identity import schemas, views
 from cheptel.identity.api.common import base, filters, rounds
-from cheptel.identity.service import roles, users
+from cheptel.identity.service import extras, roles, users
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply
 
@@ -27,6 +27,7 @@ def create_user(ctx: Ctx) -> Reply:
         domain_id=body.get("domain_id") or _default_domain(ctx), password=body.get("password"),
         enabled=body.get("enabled", True), email=body.get("email"),
         description=body.get("description"), default_project_id=body.get("default_project_id"))
+    extras.merge(ctx.db, u, schemas.extra_of(schemas.user_create, body))
     return Reply({"user": views.user(base(ctx), u)}, status=201)
 
 
@@ -36,9 +37,11 @@ def get_user(ctx: Ctx) -> dict:
 
 def update_user(ctx: Ctx) -> dict:
     body = check(schemas.user_update, ctx.body, "user")
+    schemas.check_same_id(body, ctx.params["user_id"])
     u = users.update_user(ctx.db, users.get_user(ctx.db, ctx.params["user_id"]), body,
                           rounds(ctx))
-    return {"user": views.user(base(ctx), u)}
+    extras.merge(ctx.db, u, schemas.extra_of(schemas.user_update, body))
+    return {"user": views.with_extra_dict(views.user(base(ctx), u), u)}
 
 
 def delete_user(ctx: Ctx) -> None:
@@ -73,6 +76,7 @@ def create_group(ctx: Ctx) -> Reply:
     body = check(schemas.group_create, ctx.body, "group")
     g = users.create_group(ctx.db, body["name"], body.get("domain_id") or _default_domain(ctx),
                            body.get("description") or "")
+    extras.merge(ctx.db, g, schemas.extra_of(schemas.group_create, body))
     return Reply({"group": views.group(base(ctx), g)}, status=201)
 
 
@@ -82,7 +86,9 @@ def get_group(ctx: Ctx) -> dict:
 
 def update_group(ctx: Ctx) -> dict:
     body = check(schemas.group_update, ctx.body, "group")
+    schemas.check_same_id(body, ctx.params["group_id"])
     g = users.update_group(ctx.db, users.get_group(ctx.db, ctx.params["group_id"]), body)
+    extras.merge(ctx.db, g, schemas.extra_of(schemas.group_update, body))
     return {"group": views.group(base(ctx), g)}
 
 

@@ -20,6 +20,8 @@ class Row:
     role_id: str
     via_group: str | None = None
     prior_role: str | None = None
+    inherited: bool = False  # OS-INHERIT, as stored (listed without "effective")
+    inherited_from: tuple[str, str] | None = None  # effective: the grant it came down from
 
 
 @dataclass
@@ -30,13 +32,28 @@ class Query:
     project_id: str | None = None
     domain_id: str | None = None
     system: bool = False
+    inherited_to: str | None = None  # scope.OS-INHERIT:inherited_to
     effective: bool = False
     include_names: bool = False
 
 
 def _direct(db: Session) -> list[Row]:
-    return [Row(a.actor_type, a.actor_id, a.target_type, a.target_id, a.role_id)
+    return [Row(a.actor_type, a.actor_id, a.target_type, a.target_id, a.role_id,
+                inherited=a.inherited)
             for a in db.scalars(select(Assignment))]
+
+
+def _inherit(db: Session, rows: list[Row]) -> list[Row]:
+    """Effective mode: an inherited grant becomes a grant on each project below it."""
+    out: list[Row] = []
+    for r in rows:
+        if not r.inherited:
+            out.append(r)
+            continue
+        out.extend(Row(r.actor_type, r.actor_id, "project", pid, r.role_id,
+                       inherited_from=(r.target_type, r.target_id))
+                   for pid in roles.projects_below(db, r.target_type, r.target_id))
+    return out
 
 
 def _expand(db: Session, rows: list[Row]) -> list[Row]:
@@ -45,10 +62,11 @@ def _expand(db: Session, rows: list[Row]) -> list[Row]:
     for m in db.scalars(select(Membership)):
         members.setdefault(m.group_id, []).append(m.user_id)
     users: list[Row] = []
-    for r in rows:
+    for r in _inherit(db, rows):
         if r.actor_type == "group":
             users.extend(Row("user", uid, r.target_type, r.target_id, r.role_id,
-                             via_group=r.actor_id) for uid in members.get(r.actor_id, []))
+                             via_group=r.actor_id, inherited_from=r.inherited_from)
+                         for uid in members.get(r.actor_id, []))
         else:
             users.append(r)
     graph = roles.implications(db)
@@ -62,9 +80,12 @@ def _expand(db: Session, rows: list[Row]) -> list[Row]:
                 continue
             seen.add(rid)
             out.append(Row(r.actor_type, r.actor_id, r.target_type, r.target_id, rid,
-                           via_group=r.via_group, prior_role=r.role_id))
+                           via_group=r.via_group, prior_role=r.role_id,
+                           inherited_from=r.inherited_from))
             todo.extend(graph.get(rid, ()))
-    return list(dict.fromkeys(out))
+    # as Keystone: domain-specific roles only imply global ones; they are never effective
+    scoped = set(db.scalars(select(Role.id).where(Role.domain_id.is_not(None))))
+    return [r for r in dict.fromkeys(out) if r.role_id not in scoped]
 
 
 def _keep(r: Row, q: Query) -> bool:
@@ -73,6 +94,8 @@ def _keep(r: Row, q: Query) -> bool:
     if q.group_id and (r.actor_type, r.actor_id) != ("group", q.group_id):
         return False
     if q.role_id and r.role_id != q.role_id:
+        return False
+    if q.inherited_to is not None and not r.inherited:
         return False
     if q.project_id and (r.target_type, r.target_id) != ("project", q.project_id):
         return False
@@ -129,8 +152,14 @@ def _render(r: Row, lookup: dict, base: str) -> dict:
     actor_path = f"{r.actor_type}s/{r.actor_id}"
     if r.via_group:
         actor_path = f"groups/{r.via_group}"
-    links = {"assignment": f"{base}/v3/{target_path}/{actor_path}/roles/"
-                           f"{r.prior_role or r.role_id}"}
+    grant = f"{base}/v3/{target_path}/{actor_path}/roles/{r.prior_role or r.role_id}"
+    source = (r.target_type, r.target_id) if r.inherited else r.inherited_from
+    if r.inherited:
+        scope["OS-INHERIT:inherited_to"] = "projects"
+    if source is not None:  # Keystone links the OS-INHERIT grant
+        grant = (f"{base}/v3/OS-INHERIT/{source[0]}s/{source[1]}/{actor_path}/roles/"
+                 f"{r.prior_role or r.role_id}/inherited_to_projects")
+    links = {"assignment": grant}
     if r.via_group:
         links["membership"] = f"{base}/v3/groups/{r.via_group}/users/{r.actor_id}"
     if r.prior_role:

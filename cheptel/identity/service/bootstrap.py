@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
-from cheptel.identity.models import Domain
+from cheptel.identity.models import Domain, Role
 from cheptel.identity.service import resources, roles, users
 
 
@@ -22,17 +22,16 @@ class Bootstrapped:
 
 def bootstrap(db: Session, now: float, rounds: int, admin_password: str | None,
               demo_password: str | None) -> Bootstrapped | None:
-    """Create the initial identity data once; None when it was there already."""
+    """Create the initial identity data once; None when it was there already.
+
+    The default roles are checked at every start, as keystone-manage bootstrap does."""
     if db.get(Domain, "default") is not None:
+        ensure_default_roles(db)
         return None
     admin_password = admin_password or secrets.token_urlsafe(18)
     demo_password = demo_password or secrets.token_urlsafe(18)
     resources.create_domain(db, "Default", "The default domain", domain_id="default")
-    reader = roles.create_role(db, "reader")
-    member = roles.create_role(db, "member")
-    admin = roles.create_role(db, "admin")
-    roles.add_implied(db, admin, member)
-    roles.add_implied(db, member, reader)
+    admin, member = ensure_default_roles(db)
     admin_project = resources.create_project(db, "admin", "default",
                                              description="Bootstrap project for the admin")
     demo_project = resources.create_project(db, "demo", "default", description="Demo project")
@@ -44,6 +43,27 @@ def bootstrap(db: Session, now: float, rounds: int, admin_password: str | None,
     roles.grant(db, "user", admin_user.id, "system", roles.SYSTEM, admin.id)
     roles.grant(db, "user", demo_user.id, "project", demo_project.id, member.id)
     return Bootstrapped(admin_password, demo_password)
+
+
+def _role(db: Session, name: str) -> Role:
+    found = roles.list_roles(db, name)
+    return found[0] if found else roles.create_role(db, name)
+
+
+def ensure_default_roles(db: Session) -> tuple[Role, Role]:
+    """Keystone's default roles: admin implies manager implies member implies reader, and
+    service (no implications). Missing ones are created; returns (admin, member)."""
+    reader, member, manager, admin = (_role(db, n) for n in ("reader", "member", "manager",
+                                                             "admin"))
+    _role(db, "service")
+    for prior, implied in ((member, reader), (manager, member), (admin, manager)):
+        roles.add_implied(db, prior, implied)  # idempotent
+    # as Keystone's bootstrap: admin now reaches member through manager
+    for rule in roles.list_implied(db, admin.id):
+        if rule.implied_role_id == member.id:
+            db.delete(rule)
+    db.flush()
+    return admin, member
 
 
 def _cloud(auth_url: str, region: str, user: str, password: str, project: str) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cheptel.common import new_id
 from cheptel.errors import Conflict, NotFound, ValidationError
 from cheptel.identity.models import Endpoint, Region, Service
+from cheptel.identity.service import ep_filter
 
 INTERFACES = ("public", "internal", "admin")
 
@@ -59,12 +60,19 @@ def substitute(url: str, project_id: str | None) -> str | None:
 
 
 def build_catalog(db: Session, project_id: str | None) -> list[dict]:
+    """Every enabled endpoint of every enabled service; for a project with OS-EP-FILTER
+    associations, only its endpoints (see ep_filter)."""
+    only: set[str] | None = None
+    if project_id is not None:
+        only = {e.id for e in ep_filter.project_endpoints(db, project_id)} or None
     catalog = []
     for svc in db.scalars(select(Service).where(Service.enabled.is_(True))
                           .order_by(Service.type)):
         endpoints = []
         q = select(Endpoint).where(Endpoint.service_id == svc.id, Endpoint.enabled.is_(True))
         for ep in db.scalars(q.order_by(Endpoint.interface)):
+            if only is not None and ep.id not in only:
+                continue
             url = substitute(ep.url, project_id)
             if url is not None:
                 endpoints.append({"id": ep.id, "interface": ep.interface,
@@ -139,7 +147,7 @@ def _check_endpoint(db: Session, values: dict) -> None:
     if "interface" in values and values["interface"] not in INTERFACES:
         raise ValidationError("interface", f"must be one of {', '.join(INTERFACES)}")
     if values.get("region_id") and db.get(Region, values["region_id"]) is None:
-        raise ValidationError("region_id", f"no region {values['region_id']}")
+        raise ValidationError("endpoint region_id", "it does not exist in the region table")
 
 
 def create_endpoint(db: Session, values: dict) -> Endpoint:
@@ -189,6 +197,11 @@ def create_region(db: Session, region_id: str | None, description: str = "",
     db.add(region)
     db.flush()
     return region
+
+
+def ensure_region(db: Session, region_id: str) -> Region:
+    """The region, created (bare) if it does not exist yet."""
+    return db.get(Region, region_id) or create_region(db, region_id)
 
 
 def update_region(db: Session, region: Region, changes: dict) -> Region:

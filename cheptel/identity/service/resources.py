@@ -9,6 +9,7 @@ from cheptel.common import new_id
 from cheptel.errors import Conflict, Forbidden, NotFound, ValidationError
 from cheptel.identity.models import (
     AppCredential,
+    Credential,
     Domain,
     Group,
     Project,
@@ -16,7 +17,7 @@ from cheptel.identity.models import (
     Token,
     User,
 )
-from cheptel.identity.service import roles
+from cheptel.identity.service import credentials, ep_filter, roles
 
 MAX_TAGS = 80
 MAX_DEPTH = 5  # Keystone's max_project_tree_depth
@@ -102,6 +103,7 @@ def drop_user_rows(db: Session, user_id: str) -> None:
     roles.forget_actor(db, user_id)
     db.execute(delete(Token).where(Token.user_id == user_id))
     db.execute(delete(AppCredential).where(AppCredential.user_id == user_id))
+    db.execute(delete(Credential).where(Credential.user_id == user_id))
 
 
 # -- projects ------------------------------------------------------------------------------
@@ -203,13 +205,9 @@ def list_projects(db: Session, filters: dict[str, object], tag_filters: dict[str
 def create_project(db: Session, name: str, domain_id: str, *, description: str = "",
                    enabled: bool = True, parent_id: str | None = None,
                    tags: list[str] | None = None, project_id: str | None = None) -> Project:
-    domain = db.get(Domain, domain_id)
-    if domain is None:
-        raise ValidationError("domain_id", f"could not find domain {domain_id}")
+    get_domain(db, domain_id)  # as Keystone: an unknown domain or parent is a 404
     if parent_id:
-        parent = db.get(Project, parent_id)
-        if parent is None:
-            raise ValidationError("parent_id", f"could not find project {parent_id}")
+        parent = get_project(db, parent_id)
         if parent.domain_id != domain_id:
             raise ValidationError("parent_id", "the parent must be in the same domain")
         if depth(db, parent) + 1 > MAX_DEPTH:
@@ -259,6 +257,8 @@ def _drop_project(db: Session, project: Project) -> None:
     db.execute(delete(Token).where(Token.project_id == project.id))
     db.execute(delete(ProjectTag).where(ProjectTag.project_id == project.id))
     db.execute(delete(AppCredential).where(AppCredential.project_id == project.id))
+    credentials.forget_project(db, project.id)
+    ep_filter.forget_project(db, project.id)
     db.flush()
     db.delete(project)
     db.flush()

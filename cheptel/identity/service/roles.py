@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,11 +134,12 @@ def check_actor(db: Session, actor_type: str, actor_id: str) -> None:
 
 
 def grant(db: Session, actor_type: str, actor_id: str, target_type: str, target_id: str,
-          role_id: str) -> None:
-    key = (actor_type, actor_id, target_type, target_id, role_id)
+          role_id: str, inherited: bool = False) -> None:
+    """inherited (OS-INHERIT): the role goes to every project below the target instead."""
+    key = (actor_type, actor_id, target_type, target_id, role_id, inherited)
     if db.get(Assignment, key) is None:
         db.add(Assignment(actor_type=actor_type, actor_id=actor_id, target_type=target_type,
-                          target_id=target_id, role_id=role_id))
+                          target_id=target_id, role_id=role_id, inherited=inherited))
         try:
             db.flush()
         except IntegrityError:
@@ -146,8 +147,9 @@ def grant(db: Session, actor_type: str, actor_id: str, target_type: str, target_
 
 
 def get_grant(db: Session, actor_type: str, actor_id: str, target_type: str, target_id: str,
-              role_id: str) -> Assignment:
-    found = db.get(Assignment, (actor_type, actor_id, target_type, target_id, role_id))
+              role_id: str, inherited: bool = False) -> Assignment:
+    found = db.get(Assignment, (actor_type, actor_id, target_type, target_id, role_id,
+                                inherited))
     if found is None:
         raise NotFound(f"Could not find role assignment with role: {role_id}, "
                        f"{actor_type}: {actor_id}, {target_type}: {target_id}.")
@@ -155,15 +157,16 @@ def get_grant(db: Session, actor_type: str, actor_id: str, target_type: str, tar
 
 
 def revoke(db: Session, actor_type: str, actor_id: str, target_type: str, target_id: str,
-           role_id: str) -> None:
-    db.delete(get_grant(db, actor_type, actor_id, target_type, target_id, role_id))
+           role_id: str, inherited: bool = False) -> None:
+    db.delete(get_grant(db, actor_type, actor_id, target_type, target_id, role_id, inherited))
 
 
 def grants_for(db: Session, actor_type: str, actor_id: str, target_type: str,
-               target_id: str) -> list[Role]:
+               target_id: str, inherited: bool = False) -> list[Role]:
     q = (select(Role).join(Assignment, Assignment.role_id == Role.id)
          .where(Assignment.actor_type == actor_type, Assignment.actor_id == actor_id,
-                Assignment.target_type == target_type, Assignment.target_id == target_id)
+                Assignment.target_type == target_type, Assignment.target_id == target_id,
+                Assignment.inherited.is_(inherited))
          .order_by(Role.name))
     return list(db.scalars(q))
 
@@ -172,27 +175,67 @@ def group_ids_of(db: Session, user_id: str) -> list[str]:
     return list(db.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
 
 
+def inherited_from(db: Session, project_id: str) -> list[tuple[str, str]]:
+    """Where grants inherited by a project come from: its domain and its ancestors."""
+    project = db.get(Project, project_id)
+    if project is None:
+        return []
+    sources = [("domain", project.domain_id)]
+    parent = project.parent_id
+    while parent:
+        sources.append(("project", parent))
+        parent = db.get(Project, parent).parent_id  # type: ignore[union-attr]
+    return sources
+
+
+def projects_below(db: Session, target_type: str, target_id: str) -> list[str]:
+    """The projects an inherited grant on a domain or a project reaches."""
+    if target_type == "domain":
+        q = select(Project.id).where(Project.domain_id == target_id)
+        return list(db.scalars(q.order_by(Project.id)))
+    found, todo = [], [target_id]
+    while todo:
+        kids = list(db.scalars(select(Project.id).where(Project.parent_id == todo.pop())))
+        found += kids
+        todo += kids
+    return found
+
+
 def direct_role_ids(db: Session, user_id: str, target_type: str, target_id: str) -> set[str]:
+    """Roles granted on the target (directly or to a group), or inherited from above."""
     actors = [user_id, *group_ids_of(db, user_id)]
-    q = select(Assignment.role_id).where(
-        Assignment.actor_id.in_(actors), Assignment.target_type == target_type,
-        Assignment.target_id == target_id)
+    where = [and_(Assignment.target_type == target_type, Assignment.target_id == target_id,
+                  Assignment.inherited.is_(False))]
+    if target_type == "project":
+        where += [and_(Assignment.target_type == kind, Assignment.target_id == oid,
+                       Assignment.inherited.is_(True))
+                  for kind, oid in inherited_from(db, target_id)]
+    q = select(Assignment.role_id).where(Assignment.actor_id.in_(actors), or_(*where))
     return set(db.scalars(q))
 
 
 def effective_roles(db: Session, user_id: str, target_type: str, target_id: str) -> list[Role]:
-    """The roles a user holds on a target: direct, through groups, and implied."""
+    """The roles a user holds on a target: direct, through groups, and implied; as
+    Keystone, domain-specific roles count only through the global roles they imply."""
     ids = closure(db, direct_role_ids(db, user_id, target_type, target_id))
     if not ids:
         return []
-    return list(db.scalars(select(Role).where(Role.id.in_(ids)).order_by(Role.name)))
+    return list(db.scalars(select(Role).where(Role.id.in_(ids), Role.domain_id.is_(None))
+                           .order_by(Role.name)))
 
 
 def targets_of(db: Session, user_id: str, target_type: str) -> set[str]:
+    """The domains (or projects) the user holds a role on; projects include those reached
+    by inherited grants."""
     actors = [user_id, *group_ids_of(db, user_id)]
-    q = select(Assignment.target_id).where(Assignment.actor_id.in_(actors),
-                                           Assignment.target_type == target_type)
-    return set(db.scalars(q))
+    q = select(Assignment).where(Assignment.actor_id.in_(actors))
+    found: set[str] = set()
+    for a in db.scalars(q):
+        if not a.inherited and a.target_type == target_type:
+            found.add(a.target_id)
+        elif a.inherited and target_type == "project":
+            found.update(projects_below(db, a.target_type, a.target_id))
+    return found
 
 
 def user_projects(db: Session, user_id: str) -> list[Project]:

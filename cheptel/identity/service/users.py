@@ -48,8 +48,8 @@ def revoke_tokens(db: Session, user_id: str) -> None:
 
 
 def _check_domain(db: Session, domain_id: str) -> None:
-    if db.get(Domain, domain_id) is None:
-        raise ValidationError("domain_id", f"could not find domain {domain_id}")
+    if db.get(Domain, domain_id) is None:  # as Keystone: a 404, the body named it
+        raise NotFound(f"Could not find domain: {domain_id}.")
 
 
 def create_user(db: Session, now: float, rounds: int, *, name: str, domain_id: str,

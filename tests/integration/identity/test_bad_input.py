@@ -40,48 +40,75 @@ class Target:
 _AUTH = {"identity": {"methods": ["password"], "password": {"user": {
     "name": "nobody-bad-input", "domain": {"id": "default"}, "password": "not-it"}}}}
 _URL = "http://bad-input.invalid/"
+EXTRA = frozenset({"unknown_field"})  # valid there: Keystone keeps them as "extra"
 TARGETS = [
     Target("POST", "/v3/auth/tokens", "auth", _AUTH, "identity/password/user/name"),
     Target("POST", "/v3/projects", "project", {"name": "bi-new", "domain_id": "default"}, "name",
-           "enabled", "/v3/projects"),
+           "enabled", "/v3/projects", EXTRA),
     Target("PATCH", "/v3/projects/{project}", "project", {"description": "d"}, "name",
-           "enabled", "/v3/projects/{project}"),
+           "enabled", "/v3/projects/{project}", EXTRA),
     Target("PUT", "/v3/projects/{project}/tags", None, {"tags": ["good"]}, "tags/0", None,
            "/v3/projects/{project}/tags"),
     Target("POST", "/v3/users", "user", {"name": "bi-new", "password": "pw"}, "name", "enabled",
-           "/v3/users"),
+           "/v3/users", EXTRA),
     Target("PATCH", "/v3/users/{user}", "user", {"description": "d"}, "name", "enabled",
-           "/v3/users/{user}"),
+           "/v3/users/{user}", EXTRA),
     Target("POST", "/v3/users/{user}/password", "user",
            {"password": "new-pw", "original_password": "wrong"}, "password", None,
            "/v3/users/{user}", frozenset({"name_256"})),
-    Target("POST", "/v3/groups", "group", {"name": "bi-new"}, "name", None, "/v3/groups"),
+    Target("POST", "/v3/groups", "group", {"name": "bi-new"}, "name", None, "/v3/groups", EXTRA),
     Target("PATCH", "/v3/groups/{group}", "group", {"description": "d"}, "name", None,
-           "/v3/groups/{group}"),
-    Target("POST", "/v3/roles", "role", {"name": "bi-new"}, "name", None, "/v3/roles"),
+           "/v3/groups/{group}", EXTRA),
+    Target("POST", "/v3/roles", "role", {"name": "bi-new"}, "name", None, "/v3/roles", EXTRA),
     Target("PATCH", "/v3/roles/{role}", "role", {"description": "d"}, "name", None,
-           "/v3/roles/{role}"),
-    Target("POST", "/v3/domains", "domain", {"name": "bi-new"}, "name", "enabled", "/v3/domains"),
+           "/v3/roles/{role}", EXTRA),
+    Target("POST", "/v3/domains", "domain", {"name": "bi-new"}, "name", "enabled", "/v3/domains",
+           EXTRA),
     Target("PATCH", "/v3/domains/{domain}", "domain", {"description": "d"}, "name", "enabled",
-           "/v3/domains/{domain}"),
+           "/v3/domains/{domain}", EXTRA),
     Target("POST", "/v3/users/{admin}/application_credentials", "application_credential",
            {"name": "bi-new"}, "name", "unrestricted",
            "/v3/users/{admin}/application_credentials"),
     Target("POST", "/v3/regions", "region", {"id": "bi-new"}, "id", None, "/v3/regions",
-           frozenset({"empty_inner"})),
+           frozenset({"empty_inner"}) | EXTRA),
     Target("PATCH", "/v3/regions/{region}", "region", {"description": "d"}, "parent_region_id",
-           None, "/v3/regions/{region}", frozenset({"name_empty"})),
+           None, "/v3/regions/{region}", frozenset({"name_empty"}) | EXTRA),
     Target("PUT", "/v3/regions/bi-new-region", "region", {"description": "d"},
-           "parent_region_id", None, "/v3/regions", frozenset({"name_empty", "empty_inner"})),
+           "parent_region_id", None, "/v3/regions",
+           frozenset({"name_empty", "empty_inner"}) | EXTRA),
     Target("POST", "/v3/services", "service", {"type": "bi-new"}, "type", "enabled",
-           "/v3/services"),
+           "/v3/services", EXTRA),
     Target("PATCH", "/v3/services/{service}", "service", {"description": "d"}, "type",
-           "enabled", "/v3/services/{service}"),
+           "enabled", "/v3/services/{service}", EXTRA),
     Target("POST", "/v3/endpoints", "endpoint",
            {"service_id": "@service@", "interface": "public", "url": _URL}, "url", "enabled",
-           "/v3/endpoints"),
+           "/v3/endpoints", EXTRA),
     Target("PATCH", "/v3/endpoints/{endpoint}", "endpoint", {"url": _URL + "x"}, "url",
-           "enabled", "/v3/endpoints/{endpoint}"),
+           "enabled", "/v3/endpoints/{endpoint}", EXTRA),
+    Target("POST", "/v3/credentials", "credential",
+           {"user_id": "@admin@", "type": "cert", "blob": "b"}, "type", None,
+           "/v3/credentials", EXTRA),
+    Target("PATCH", "/v3/credentials/{credential}", "credential", {"blob": "b2"}, "type",
+           None, "/v3/credentials/{credential}", EXTRA),
+    Target("POST", "/v3/policies", "policy", {"type": "t", "blob": "b"}, "type", None,
+           "/v3/policies", EXTRA),
+    Target("PATCH", "/v3/policies/{policy}", "policy", {"blob": "b2"}, "type", None,
+           "/v3/policies/{policy}", EXTRA),
+    Target("POST", "/v3/OS-OAUTH1/consumers", "consumer", {"description": "d"}, "description",
+           None, "/v3/OS-OAUTH1/consumers",
+           frozenset({"name_256", "name_empty", "empty_inner"}) | EXTRA),
+    Target("PATCH", "/v3/OS-OAUTH1/consumers/{consumer}", "consumer", {"description": "d2"},
+           "description", None, "/v3/OS-OAUTH1/consumers/{consumer}",
+           frozenset({"name_256", "name_empty"}) | EXTRA),
+    Target("POST", "/v3/OS-EP-FILTER/endpoint_groups", "endpoint_group",
+           {"name": "bi-new", "filters": {"interface": "public"}}, "name", None,
+           "/v3/OS-EP-FILTER/endpoint_groups"),
+    Target("PATCH", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group}", "endpoint_group",
+           {"filters": {"interface": "admin"}}, "name", None,
+           "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group}"),
+    Target("POST", "/v3/users/{admin}/credentials/OS-EC2", None, {"tenant_id": "@project@"},
+           "tenant_id", None, "/v3/users/{admin}/credentials/OS-EC2",
+           frozenset({"wrong_root", "extra_root"}) | EXTRA),  # other keys are ignored
 ]
 
 
@@ -222,7 +249,9 @@ class Env:
         return path.format(**self.ids)
 
 
-GLOBAL = ("/v3/projects", "/v3/users", "/v3/groups", "/v3/roles", "/v3/domains", "/v3/regions",
+GLOBAL = ("/v3/OS-EP-FILTER/endpoint_groups", "/v3/credentials", "/v3/policies",
+          "/v3/OS-OAUTH1/consumers", "/v3/projects",
+          "/v3/users", "/v3/groups", "/v3/roles", "/v3/domains", "/v3/regions",
           "/v3/services", "/v3/endpoints", "/v3/role_assignments", "/v3/role_inferences",
           "/v3/users/{admin}/application_credentials", "/v3/projects/{project}/tags",
           "/v3/users/{user}", "/v3/groups/{group}/users")
@@ -253,6 +282,12 @@ def env(cloud: Cloud) -> Iterator[Env]:
     ids["domain"] = make("domains", "domain", {"name": f"bi-d-{tag}"})
     ids["region"] = make("regions", "region", {"id": f"bi-reg-{tag}"})
     ids["service"] = make("services", "service", {"type": f"bi-s-{tag}"})
+    ids["credential"] = make("credentials", "credential", {
+        "user_id": ids["admin"], "type": "cert", "blob": "bi-blob"})
+    ids["policy"] = make("policies", "policy", {"type": "t", "blob": "b"})
+    ids["consumer"] = make("OS-OAUTH1/consumers", "consumer", {"description": "d"})
+    ids["endpoint_group"] = make("OS-EP-FILTER/endpoint_groups", "endpoint_group", {
+        "name": "bi-eg", "filters": {"interface": "public"}})
     ids["endpoint"] = make("endpoints", "endpoint", {"service_id": ids["service"],
                                                      "interface": "public", "url": _URL})
     assert http.put(f"/identity/v3/projects/{ids['project']}/tags/t1", headers=h
@@ -352,14 +387,14 @@ REQUESTS = [
 OUTSIDE = [("outside_service", "GET", "/nope"), ("outside_service_post", "POST", "/nope")]
 NOT_IMPLEMENTED = [
     ("GET", "/v3/OS-TRUST/trusts"), ("POST", "/v3/OS-TRUST/trusts"),
-    ("GET", "/v3/credentials"), ("POST", "/v3/credentials"), ("GET", "/v3/credentials/x"),
-    ("GET", "/v3/policies"), ("GET", "/v3/limits"), ("GET", "/v3/registered_limits"),
+    ("GET", "/v3/domains/{domain}/config"), ("PUT", "/v3/domains/{domain}/config"),
+    ("GET", "/v3/policies/x/OS-ENDPOINT-POLICY/endpoints"), ("GET", "/v3/limits"),
+    ("GET", "/v3/registered_limits"),
     ("PATCH", "/v3/limits/x"), ("GET", "/v3/OS-FEDERATION/identity_providers"),
-    ("GET", "/v3/OS-EP-FILTER/endpoint_groups"), ("GET", "/v3/OS-REVOKE/events"),
-    ("GET", "/v3/OS-INHERIT/projects/x/users/y/roles/z/inherited_to_projects"),
-    ("GET", "/v3/users/{user}/credentials/OS-EC2"), ("GET", "/v3/users/{user}/access_rules"),
+    ("GET", "/v3/OS-REVOKE/events"),
+    ("GET", "/v3/users/{user}/access_rules"),
     ("GET", "/v3/domains/config/default/ldap"), ("GET", "/v3/auth/OS-FEDERATION/websso/x"),
-    ("POST", "/v3/auth/receipts"),
+    ("POST", "/v3/auth/receipts"), ("POST", "/v3/OS-OAUTH1/request_token"),
 ]
 
 

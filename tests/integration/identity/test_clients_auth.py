@@ -69,7 +69,7 @@ def test_application_credentials_with_the_cli_and_the_sdk(cloud: Cloud, owner) -
                          "--expiration", "2099-01-02T03:04:05")
     assert expiring["Expires At"].startswith("2099-01-02T03:04:05")
     # Without --role the credential takes every role of the creating token.
-    assert {r["name"] for r in expiring["Roles"]} == {"admin", "member", "reader"}
+    assert {r["name"] for r in expiring["Roles"]} == {"admin", "manager", "member", "reader"}
     unrestricted = cloud.cli(*me, "application", "credential", "create", uniq("ac-u"),
                              "--unrestricted")
     assert unrestricted["Unrestricted"] is True
@@ -103,7 +103,7 @@ def test_application_credentials_with_the_cli_and_the_sdk(cloud: Cloud, owner) -
                          username=user.name, user_domain_id="default")
     assert sdk_u.current_user_id == user.id
     assert {r["name"] for r in token_body(cloud, sdk_u.authorize())["roles"]} == {
-        "admin", "member", "reader"}
+        "admin", "manager", "member", "reader"}
 
     # A restricted credential cannot mint another credential; an unrestricted one can.
     with pytest.raises(exceptions.ForbiddenException):

@@ -71,7 +71,8 @@ def test_implied_roles_and_a_token_for_admin_carries_member_and_reader(cloud: Cl
     assert rule == {"implies": implied.id, "prior_role": prior.id}
     rows = cloud.cli("implied", "role", "list")
     pairs = {(r["Prior Role Name"], r["Implied Role Name"]) for r in rows}
-    assert {(prior.name, implied.name), ("admin", "member"), ("member", "reader")} <= pairs
+    assert {(prior.name, implied.name), ("admin", "manager"), ("manager", "member"),
+            ("member", "reader")} <= pairs
     by_id = {(r["Prior Role ID"], r["Implied Role ID"]) for r in rows}
     assert (prior.id, implied.id) in by_id
 
@@ -79,14 +80,15 @@ def test_implied_roles_and_a_token_for_admin_carries_member_and_reader(cloud: Cl
     user = conn.identity.create_user(name=uniq("iuser"), password="pw", domain_id="default")
     conn.identity.assign_project_role_to_user(project, user, conn.identity.find_role("admin"))
     token = cloud.token(user.name, "pw", project.name)
-    assert token_roles(cloud, token) == {"admin", "member", "reader"}
+    assert token_roles(cloud, token) == {"admin", "manager", "member", "reader"}
     # The explicit grant is admin alone; the effective list adds the implied ones.
     direct = list(conn.identity.role_assignments(user_id=user.id, scope_project_id=project.id))
     assert [a.role["id"] for a in direct] == [conn.identity.find_role("admin").id]
 
     conn.identity.assign_project_role_to_user(project, user, prior)
     token = cloud.token(user.name, "pw", project.name)
-    assert token_roles(cloud, token) == {"admin", "member", "reader", prior.name, implied.name}
+    assert token_roles(cloud, token) == {"admin", "manager", "member", "reader", prior.name,
+                                  implied.name}
 
     # Deleting a role takes its inference rules (and grants) with it.
     conn.identity.delete_role(prior)
@@ -97,7 +99,7 @@ def test_implied_roles_and_a_token_for_admin_carries_member_and_reader(cloud: Cl
         priors = {i["prior_role"]["id"] for i in r.json()["role_inferences"]}
         assert prior.id not in priors
     token = cloud.token(user.name, "pw", project.name)
-    assert token_roles(cloud, token) == {"admin", "member", "reader"}
+    assert token_roles(cloud, token) == {"admin", "manager", "member", "reader"}
     conn.identity.delete_role(implied)
     conn.identity.delete_user(user)
     conn.identity.delete_project(project)
