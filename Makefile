@@ -26,8 +26,10 @@ bench: setup
 	$(VENV)/bin/python bench/identity.py
 	$(VENV)/bin/python bench/boot.py
 
-# Tempest against a fresh cheptel; results in docs/tempest-summary.md.
-# TEMPEST_ARGS=--full for identity/compute/image/network, or --regex '...'.
+# Tempest's selected API tests against a fresh cheptel: docs/tempest-summary.md, and
+# docs/support-matrix.md regenerated from the route tables and the results.
+# TEMPEST_ARGS=--fast for CI's subset, --all for every identity/compute/image/network test,
+# or --regex '...'.
 tempest: setup
 	$(VENV)/bin/python scripts/tempest.py $(TEMPEST_ARGS)
 

@@ -103,7 +103,8 @@ EXPECT: dict[Key, str] = {
     **{(G, "GET", p): "open" for p in ("/v2/schemas/{name}", "/v2/info/import",
                                        "/v2/info/stores", "/v2/info/stores/detail",
                                        "/v2/images")},
-    (G, "POST", "/v2/images"): "create", (G, "GET", IMG): "read_a", (G, "GET", IMG + "/tasks"): "read_a", (G, "PATCH", IMG): "write_a",
+    (G, "POST", "/v2/images"): "create", (G, "GET", IMG): "read_a", (G, "PATCH", IMG): "write_a",
+    (G, "GET", IMG + "/tasks"): "read_a",
     (G, "DELETE", IMG): "write_a", (G, "PUT", IMG + "/file"): "write_a",
     (G, "GET", IMG + "/file"): "read_a",  # Glance's default wants a member: see the report
     (G, "PUT", IMG + "/stage"): "open",  # 404 for all: no glance-direct (ANSWERS)
