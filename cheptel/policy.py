@@ -76,6 +76,8 @@ RULES: dict[str, Rule] = {
     "authenticated": lambda c, t: True,
     "admin": lambda c, t: c.is_admin,
     "admin_or_self": lambda c, t: c.is_admin or _self(c, t),
+    # Nova's service_or_admin: other services (Neutron, Cinder) holding the service role
+    "admin_or_service": lambda c, t: c.is_admin or "service" in c.roles,
     "self_unrestricted": lambda c, t: _self(c, t) and not _restricted_app_cred(c),
     "admin_or_self_unrestricted": lambda c, t: (c.is_admin or _self(c, t))
     and not _restricted_app_cred(c),

@@ -9,6 +9,7 @@ import subprocess
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import docker
@@ -21,11 +22,14 @@ from cheptel.backends.engine import (
     AlreadyExists,
     ContainerSpec,
     ContainerState,
+    ContainerStats,
     EngineError,
     ImageConfig,
+    NicStats,
 )
 
 CPU_PERIOD = 100_000
+LINK = re.compile(r"^\d+: ([^:@\s]+)(?:@\S+)?: .*link/ether ([0-9a-f:]{17})")
 
 
 @contextmanager
@@ -188,6 +192,43 @@ class DockerEngine:
         except APIError as exc:
             raise EngineError(str(exc.explanation or exc)) from None
 
+    def stats(self, name: str) -> ContainerStats | None:
+        """`docker inspect` and a one-shot `docker stats` (API 1.41: no second sample,
+        so no rates), with each interface's MAC read in the container's namespace."""
+        try:
+            attrs = self.api.inspect_container(name)
+            raw = self.api.stats(name, stream=False, one_shot=True) or {}
+        except NotFound:
+            return None
+        except APIError as exc:
+            raise EngineError(str(exc.explanation or exc)) from None
+        state = attrs.get("State") or {}
+        memory = raw.get("memory_stats") or {}
+        usage, limit = memory.get("usage"), memory.get("limit")
+        page_cache = memory.get("stats") or {}  # cgroup v1 names it total_, v2 not
+        inactive = page_cache.get("total_inactive_file", page_cache.get("inactive_file", 0))
+        cpu = (raw.get("cpu_stats") or {}).get("cpu_usage") or {}
+        blkio = raw.get("blkio_stats") or {}
+        macs = _macs(int(state.get("Pid") or 0)) if state.get("Running") else {}
+        nics = tuple(NicStats(
+            name=ifname, mac=macs.get(ifname), rx_bytes=n.get("rx_bytes"),
+            rx_packets=n.get("rx_packets"), rx_errors=n.get("rx_errors"),
+            rx_dropped=n.get("rx_dropped"), tx_bytes=n.get("tx_bytes"),
+            tx_packets=n.get("tx_packets"), tx_errors=n.get("tx_errors"),
+            tx_dropped=n.get("tx_dropped"))
+            for ifname, n in sorted((raw.get("networks") or {}).items()))
+        return ContainerStats(
+            status=state.get("Status", "dead"), started_at=_docker_time(state.get("StartedAt")),
+            platform=attrs.get("Platform") or None,
+            memory_limit=limit, memory_used=None if usage is None else max(
+                0, usage - int(inactive or 0)),
+            cpu_total=cpu.get("total_usage"),
+            cpu_per_cpu=tuple(cpu.get("percpu_usage") or ()),
+            disk_read_bytes=_blkio(blkio, "io_service_bytes_recursive", "read"),
+            disk_read_ops=_blkio(blkio, "io_serviced_recursive", "read"),
+            disk_write_bytes=_blkio(blkio, "io_service_bytes_recursive", "write"),
+            disk_write_ops=_blkio(blkio, "io_serviced_recursive", "write"), nics=nics)
+
     def list_managed(self, cloud: str) -> list[ContainerState]:
         with _engine_errors():
             rows = self.api.containers(all=True, filters={"label": f"{LABEL_CLOUD}={cloud}"})
@@ -338,3 +379,33 @@ class DockerEngine:
                 "memory_mb": int(info.get("MemTotal") or 0) // (1024 * 1024),
                 "running": int(info.get("ContainersRunning") or 0),
                 "version": info.get("ServerVersion", "")}
+
+
+def _docker_time(text: str | None) -> float | None:
+    """Docker's RFC 3339 time with nanoseconds; its zero time (never) is None."""
+    if not text or text.startswith("0001-"):
+        return None
+    head, _, frac = text.rstrip("Z").partition(".")
+    stamp = datetime.fromisoformat(head + "+00:00").timestamp()
+    return stamp + (float("0." + frac[:9]) if frac.isdigit() else 0.0)
+
+
+def _blkio(blkio: dict, key: str, op: str) -> int | None:
+    """A block I/O total of one operation over all devices (cgroup v1 says "Read", v2
+    "read"); None when the engine reports no such counter."""
+    rows = blkio.get(key)
+    if rows is None:
+        return None
+    return sum(int(r.get("value") or 0) for r in rows if str(r.get("op", "")).lower() == op)
+
+
+def _macs(pid: int) -> dict[str, str]:
+    """Interface name -> MAC inside the network namespace of a running container."""
+    if not pid:
+        return {}
+    try:
+        out = subprocess.run(["nsenter", "-t", str(pid), "-n", "ip", "-o", "link"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {m.group(1): m.group(2) for m in map(LINK.match, out.splitlines()) if m}

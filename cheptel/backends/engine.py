@@ -62,6 +62,43 @@ class ContainerState:
 
 
 @dataclass(frozen=True)
+class NicStats:
+    """One interface of a container, as counted inside it (the guest's view)."""
+
+    name: str  # eth0, eth1, ...
+    mac: str | None
+    rx_bytes: int | None = None
+    rx_packets: int | None = None
+    rx_errors: int | None = None
+    rx_dropped: int | None = None
+    tx_bytes: int | None = None
+    tx_packets: int | None = None
+    tx_errors: int | None = None
+    tx_dropped: int | None = None
+
+
+@dataclass(frozen=True)
+class ContainerStats:
+    """One reading of a container's usage (what diagnostics show); None: not reported.
+
+    CPU times are nanoseconds, memory and I/O bytes. `cpu_per_cpu` is the time spent on
+    each host CPU when the engine accounts it (cgroup v1), else empty: only the total."""
+
+    status: str  # as ContainerState.status
+    started_at: float | None  # POSIX seconds of the last start
+    platform: str | None  # the engine's OS type, e.g. "linux"
+    memory_limit: int | None = None
+    memory_used: int | None = None  # the working set: usage less inactive page cache
+    cpu_total: int | None = None
+    cpu_per_cpu: tuple[int, ...] = ()
+    disk_read_bytes: int | None = None
+    disk_read_ops: int | None = None
+    disk_write_bytes: int | None = None
+    disk_write_ops: int | None = None
+    nics: tuple[NicStats, ...] = ()
+
+
+@dataclass(frozen=True)
 class ImageConfig:
     entrypoint: list[str] | None
     command: list[str] | None
@@ -85,6 +122,8 @@ class Engine(Protocol):
     def remove(self, name: str) -> None: ...
     def update_limits(self, name: str, memory_mb: int, vcpus: int) -> None: ...
     def inspect(self, name: str) -> ContainerState | None: ...
+    # one reading of its usage, no second sample waited for; None: no such container
+    def stats(self, name: str) -> ContainerStats | None: ...
     def list_managed(self, cloud: str) -> list[ContainerState]: ...
     def logs(self, name: str, tail: int | None) -> str: ...
     def path_exists(self, name: str, path: str) -> bool: ...

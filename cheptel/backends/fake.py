@@ -14,8 +14,10 @@ from cheptel.backends.engine import (
     AlreadyExists,
     ContainerSpec,
     ContainerState,
+    ContainerStats,
     EngineError,
     ImageConfig,
+    NicStats,
 )
 
 
@@ -110,6 +112,25 @@ class FakeEngine:
     def inspect(self, name: str) -> ContainerState | None:
         c = self.containers.get(name)
         return c.state if c else None
+
+    def stats(self, name: str) -> ContainerStats | None:
+        """The limits the spec set, a running container's made-up usage: each interface
+        (eth0, eth1, ... in attachment order) has moved one packet each way."""
+        c = self.containers.get(name)
+        if c is None:
+            return None
+        running = c.state.status == "running"
+        nets = list(self.networks_of(name))
+        nics = tuple(NicStats(name=f"eth{i}", mac=c.state.mac, rx_bytes=100, rx_packets=1,
+                              rx_errors=0, rx_dropped=0, tx_bytes=100, tx_packets=1,
+                              tx_errors=0, tx_dropped=0) for i in range(len(nets)))
+        return ContainerStats(
+            status=c.state.status, started_at=0.0 if running else None, platform="linux",
+            memory_limit=c.spec.memory_mb * 1024 * 1024,
+            memory_used=1024 * 1024 if running else 0, cpu_total=1_000_000 if running else 0,
+            cpu_per_cpu=(1_000_000,) if running else (0,), disk_read_bytes=0,
+            disk_read_ops=0, disk_write_bytes=0, disk_write_ops=0,
+            nics=nics if running else ())
 
     def list_managed(self, cloud: str) -> list[ContainerState]:
         return [c.state for c in self.containers.values()

@@ -195,3 +195,33 @@ server_groups_query_v275 = {**server_groups_query, "additionalProperties": False
 
 limits_query = query({"tenant_id": STRING}, extra=True)
 limits_query_v275 = query({"tenant_id": STRING}, extra=False)
+
+
+# -- os-server-external-events (nova/api/openstack/compute/schemas/server_external_events)
+
+# event names by the microversion that accepts them (nova/objects/external_event.py)
+EVENT_NAMES = (("2.1", "network-changed"), ("2.1", "network-vif-plugged"),
+               ("2.1", "network-vif-unplugged"), ("2.1", "network-vif-deleted"),
+               ("2.51", "volume-extended"), ("2.76", "power-update"),
+               ("2.82", "accelerator-request-bound"))
+EVENT_STATUSES = ["failed", "completed", "in-progress"]
+# Nova's "uuid" format (oslo is_uuid_like): hex digits, dashes optional
+UUID_LIKE = {"type": "string", "pattern": r"^[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?"
+                                          r"[0-9a-fA-F]{12}$"}
+
+
+def _events(names: list[str]) -> dict:
+    event = obj({"name": {"type": "string", "enum": names}, "server_uuid": UUID_LIKE,
+                 "status": {"type": "string", "enum": EVENT_STATUSES},
+                 "tag": {"type": "string", "maxLength": 255}}, ("name", "server_uuid"))
+    return obj({"events": {"type": "array", "minItems": 1, "items": event}}, ("events",))
+
+
+def events_for(version: Any) -> dict:
+    """The schema at a microversion (a compute.microversion.Version)."""
+    names = [name for since, name in EVENT_NAMES if version.at_least(since)]
+    return EVENTS[len(names)]
+
+
+# by the number of names a microversion accepts (4 until 2.50, then one more at each step)
+EVENTS = {n: _events([name for _, name in EVENT_NAMES[:n]]) for n in range(4, 8)}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 # power_state values (nova/compute/power_state.py)
 NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
+# their names (power_state.STATE_MAP): diagnostics' "state", its 409 messages
+POWER_NAMES = {NOSTATE: "pending", RUNNING: "running", PAUSED: "paused",
+               SHUTDOWN: "shutdown", CRASHED: "crashed", SUSPENDED: "suspended"}
 
 # vm_state -> status, with task states that override it while they run
 STATUS = {"building": "BUILD", "active": "ACTIVE", "stopped": "SHUTOFF", "paused": "PAUSED",

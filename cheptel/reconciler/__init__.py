@@ -13,8 +13,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from cheptel.backends.engine import ContainerStats
 from cheptel.reconciler.network import NetworkConverger
-from cheptel.reconciler.servers import ServerConverger
+from cheptel.reconciler.servers import ServerConverger, container_name
 
 log = logging.getLogger("cheptel.reconciler")
 
@@ -107,3 +108,8 @@ class Reconciler:
 
     def console_output(self, server: Any, tail: int | None) -> str:
         return self.servers.console_output(server, tail)
+
+    def container_stats(self, server: Any) -> ContainerStats | None:
+        """A usage reading of the server's container (diagnostics); None if it is gone.
+        May raise the engine's EngineError."""
+        return self.servers.engine.stats(container_name(server.id))

@@ -30,6 +30,7 @@ from tempest.lib.services.compute import (
     limits_client,
     quota_classes_client,
     quotas_client,
+    server_external_events_client,
     server_groups_client,
     servers_client,
     services_client,
@@ -123,6 +124,7 @@ CLIENTS = {
     "hypervisors": hypervisor_client.HypervisorClient,
     "services": services_client.ServicesClient,
     "server_groups": server_groups_client.ServerGroupsClient,
+    "server_external_events": server_external_events_client.ServerExternalEventsClient,
     "aggregates": aggregates_client.AggregatesClient,
     "versions": versions_client.VersionsClient,
 }
@@ -151,6 +153,7 @@ class Clients:
     hypervisors: hypervisor_client.HypervisorClient
     services: services_client.ServicesClient
     server_groups: server_groups_client.ServerGroupsClient
+    server_external_events: server_external_events_client.ServerExternalEventsClient
     aggregates: aggregates_client.AggregatesClient
     versions: versions_client.VersionsClient
 

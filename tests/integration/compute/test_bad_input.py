@@ -240,6 +240,8 @@ def test_bad_body(env: Env, target: Target, mutation: str, status: int) -> None:
 
 SRV = "/v2.1/servers/{server}"
 ACTION = SRV + "/action"
+EVENTS = "/v2.1/os-server-external-events"
+EVENT = {"name": "network-changed", "server_uuid": "{server}"}
 # (id, service, method, path, body, extra headers, status; None: any 4xx)
 REQUESTS = [
     ("nul_in_server_id", C, "GET", "/v2.1/servers/%00", None, {}, 400),
@@ -311,6 +313,21 @@ REQUESTS = [
         {"resize": {"flavorRef": "2", "OS-DCF:diskConfig": 1}}])],
     *[(f"action_in_wrong_state_{a}", C, "POST", ACTION, {a: None}, {}, 409)
       for a in ("confirmResize", "revertResize", "unpause", "resume", "restore")],
+    *[(f"external_events_{i}", C, "POST", EVENTS, body, {}, 400) for i, body in enumerate([
+        {}, {"events": []}, {"events": {}}, {"events": None}, {"event": [EVENT]},
+        {"events": [EVENT], "x": 1}, {"events": [{}]}, {"events": ["network-changed"]},
+        {"events": [{"name": "network-changed"}]}, {"events": [{"server_uuid": "{server}"}]},
+        {"events": [{**EVENT, "name": "nope"}]}, {"events": [{**EVENT, "name": 5}]},
+        {"events": [{**EVENT, "name": "volume-reimaged"}]},  # 2.93, past ours
+        {"events": [{**EVENT, "server_uuid": "not-a-uuid"}]},
+        {"events": [{**EVENT, "server_uuid": "{server}x"}]},
+        {"events": [{**EVENT, "status": "done"}]}, {"events": [{**EVENT, "tag": 5}]},
+        {"events": [{**EVENT, "tag": "t" * 256}]}, {"events": [{**EVENT, "extra": 1}]},
+        {"events": [EVENT, {**EVENT, "name": "nope"}]}])],
+    *[(f"external_event_{name}_at_{v}", C, "POST", EVENTS, {"events": [
+        {**EVENT, "name": name, "tag": "t"}]}, {"OpenStack-API-Version": f"compute {v}"}, 400)
+      for name, v in (("volume-extended", "2.50"), ("power-update", "2.75"),
+                      ("accelerator-request-bound", "2.81"))],
     ("servers_all_tenants_maybe", C, "GET", "/v2.1/servers?all_tenants=maybe", None, {}, 400),
     ("update_bad_access_ip", C, "PUT", SRV, {"server": {"accessIPv4": "1"}}, {}, 400),
     ("action_wrong_media", C, "POST", ACTION, b"os-stop", {"Content-Type": "text/plain"}, None),

@@ -73,6 +73,9 @@ EXPECT: dict[Key, str] = {
     (C, "GET", S): "open", (C, "GET", S + "/detail"): "open", (C, "POST", S): "create",
     **{(C, "GET", ONE + p): "read_a" for p in SERVER_READS},
     **{(C, m, ONE + p): "write_a" for m, p in SERVER_WRITES},
+    (C, "GET", ONE + "/diagnostics"): "admin_on_a",  # os-server-diagnostics: admin
+    # os-server-external-events:create: admin or the service role (no persona holds it)
+    (C, "POST", "/v2.1/os-server-external-events"): "admin",
     (C, "GET", "/v2.1/flavors"): "open", (C, "GET", "/v2.1/flavors/detail"): "open",
     (C, "POST", "/v2.1/flavors"): "admin", (C, "GET", FL): "open", (C, "PUT", FL): "admin",
     (C, "DELETE", FL): "admin", (C, "POST", FL + "/action"): "admin",
@@ -164,6 +167,8 @@ BODIES: dict[Key, Body] = {
     (C, "PUT", ONE + "/metadata"): lambda w: {"metadata": {"mx": "1"}},
     (C, "POST", ONE + "/metadata"): lambda w: {"metadata": {"mx": "1"}},
     (C, "PUT", ONE + "/metadata/{key}"): lambda w: {"meta": {"mx": "1"}},
+    (C, "POST", "/v2.1/os-server-external-events"): lambda w: {"events": [
+        {"name": "network-changed", "server_uuid": w.ids["server_id"]}]},
     (C, "PUT", ONE + "/tags"): lambda w: {"tags": ["mx"]},
     (C, "POST", ONE + "/action"): lambda w: {"os-getConsoleOutput": {"length": 5}},
     (C, "POST", ONE + "/os-interface"): lambda w: {"interfaceAttachment": {}},

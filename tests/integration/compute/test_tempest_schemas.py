@@ -260,6 +260,20 @@ def migrate_server(w: World, v: str) -> object:
     return w.admin.servers.migrate_server(w.server)
 
 
+@op("servers", only=(MIN, "2.47", "2.48", MAX))
+def show_server_diagnostics(w: World, v: str) -> object:
+    w.settle(w.server)
+    return w.admin.servers.show_server_diagnostics(w.server)
+
+
+@op("server_external_events", only=(MIN, MAX))
+def create_server_external_events(w: World, v: str) -> object:
+    body = w.admin.server_external_events.create_server_external_events(
+        [{"name": "network-changed", "server_uuid": w.server}])
+    assert body["events"][0]["code"] == 200
+    return body
+
+
 @op("servers", only=(MIN, MAX))
 def server_password(w: World, v: str) -> object:
     w.demo.servers.show_password(w.server)
