@@ -226,6 +226,7 @@ def _restart_dockerd() -> None:
     support.wait_for(up, 60, "dockerd to answer again")
 
 
+@pytest.mark.serial
 def test_dockerd_restart_keeps_connectivity_and_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
     if not docker.from_env().info().get("LiveRestoreEnabled"):
         pytest.skip("dockerd runs without --live-restore (scripts/setup.sh starts it with)")
