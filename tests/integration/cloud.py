@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,18 @@ class Cloud:
 
 
 BLOCKS = Path(tempfile.gettempdir()) / "cheptel-test-blocks.json"
+
+
+def private_database(url: str | None) -> str | None:
+    """A database of its own on the suite's PostgreSQL (None: SQLite in the data dir)."""
+    if url is None:
+        return None
+    import psycopg
+    name = f"cheptel_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def reserve_block() -> int:

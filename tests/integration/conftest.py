@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cloud import Cloud, Postgres, postgres_binaries
+from tests.integration.cloud import Cloud, Postgres, postgres_binaries, private_database
 from tests.integration.compute import support
 
 
@@ -65,6 +65,9 @@ def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """The shared cloud: the identity tests run once on SQLite and once on PostgreSQL
     (the CLI-driven modules on SQLite only: CLIENT_MODULES)."""
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    # a database of its own: pytest may finish this fixture and make it again (test order),
+    # and a second cloud on an already bootstrapped database would write no clouds.yaml
+    url = private_database(url)
     c = Cloud(tmp_path_factory.mktemp(f"cloud-{request.param}"), database_url=url).start()
     yield c
     c.stop()  # what it left on the engine goes at the end of the session (above)

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
-from tests.integration.cloud import ADMIN_PASSWORD, Cloud
+from tests.integration.cloud import ADMIN_PASSWORD, Cloud, private_database
 
 V3 = "/identity/v3"
 WITHIN = 1.0  # seconds a revocation may take to be seen
@@ -274,20 +273,9 @@ def test_rescoped_token_keeps_the_original_expiry(admin: Admin) -> None:
     admin.assert_works(rescoped)
 
 
-def _private_database(url: str | None) -> str | None:
-    """A database of its own on the suite's PostgreSQL (None: SQLite in the data dir)."""
-    if url is None:
-        return None
-    name = f"cheptel_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
-                         autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + f"/{name}"
-
-
 def test_an_expired_token_is_refused(cloud: Cloud, tmp_path: Path) -> None:
     # A cloud of its own with a 2 s token lifetime (the shared one keeps the default).
-    short = Cloud(tmp_path / "short", database_url=_private_database(cloud.database_url),
+    short = Cloud(tmp_path / "short", database_url=private_database(cloud.database_url),
                   extra_env={"CHEPTEL_TOKEN_LIFETIME": "2"}).start()
     try:
         admin = Admin(short)

@@ -108,10 +108,11 @@ def test_set_property_and_tags(image_cloud: Cloud, tmp_path: Path) -> None:
     assert sorted(conn.image.get_image(shown["id"]).tags) == ["t2", "t3"]
 
 
-def test_deactivate_by_admin_only(image_cloud: Cloud, tmp_path: Path) -> None:
+def test_deactivate_by_the_owning_project_or_admin_only(image_cloud: Cloud, tmp_path: Path) -> None:
     name = unique("deact")
     created = _upload(image_cloud, tmp_path, name, b"secret", "--public")
-    # (openstacksdk ignores the answer to the action: ask over raw HTTP)
+    # demo is no member of the owning (admin) project. (openstacksdk ignores the answer to
+    # the action: ask over raw HTTP)
     refused = glance(image_cloud, "POST", f"/v2/images/{created['id']}/actions/deactivate",
                      demo_token(image_cloud))
     assert refused.status_code == 403

@@ -56,6 +56,15 @@ def test_an_external_network_with_a_used_floating_ip_stays(neutron: Neutron) -> 
     fault(neutron.call("DELETE", f"/networks/{ext['id']}"), 409, "NetworkInUse")
     for fip in (used, idle):  # a refused delete removes nothing
         assert neutron.ok("GET", f"/floatingips/{fip['id']}")["floatingip"]["id"] == fip["id"]
+    # clean up: an external network is visible to every project (the listing tests)
+    for fip in (used, idle):
+        neutron.ok("DELETE", f"/floatingips/{fip['id']}", 204)
+    neutron.ok("PUT", f"/routers/{router['id']}/remove_router_interface",
+               json={"subnet_id": inner["subnet"]["id"]})
+    neutron.ok("DELETE", f"/routers/{router['id']}", 204)
+    neutron.ok("DELETE", f"/ports/{port['port']['id']}", 204)
+    for net in (inner, ext):
+        neutron.ok("DELETE", f"/networks/{net['id']}", 204)
 
 
 def test_port_binding_attributes(neutron: Neutron) -> None:
