@@ -76,6 +76,10 @@ def new_snapshot(db: Session, creds: Creds, server: Any, name: str, metadata: di
     """A queued private image in the server's project, filled in by finish_snapshot()."""
     props = {**metadata, "image_type": "snapshot", "instance_uuid": server.id,
              "base_image_ref": server.image_id, "owner_user_name": creds.user_name}
+    return _saving_image(db, now, server, name, props)
+
+
+def _saving_image(db: Session, now: float, server: Any, name: str, props: dict) -> str:
     image = glance.create(db, now, server.project_id, glance.NewImage(
         {"name": name, "container_format": "docker", "disk_format": "raw",
          "visibility": "private", "min_ram": 0, "min_disk": 0}, props, []))
@@ -118,11 +122,7 @@ def new_backup(db: Session, creds: Creds, server: Any, name: str, backup_type: s
     props = {**metadata, "image_type": "backup", "backup_type": backup_type,
              "instance_uuid": server.id, "user_id": creds.user_id,
              "base_image_ref": server.image_id, "owner_user_name": creds.user_name}
-    image = glance.create(db, now, server.project_id, glance.NewImage(
-        {"name": name, "container_format": "docker", "disk_format": "raw",
-         "visibility": "private", "min_ram": 0, "min_disk": 0}, props, []))
-    image.status = "saving"
-    return image.id
+    return _saving_image(db, now, server, name, props)
 
 
 def _with_property(name: str, value: str):  # type: ignore[no-untyped-def]
