@@ -65,12 +65,15 @@ def build_catalog(db: Session, project_id: str | None) -> list[dict]:
     only: set[str] | None = None
     if project_id is not None:
         only = {e.id for e in ep_filter.project_endpoints(db, project_id)} or None
+    by_service: dict[str, list[Endpoint]] = {}
+    for ep in db.scalars(select(Endpoint).where(Endpoint.enabled.is_(True))
+                         .order_by(Endpoint.interface, Endpoint.id)):
+        by_service.setdefault(ep.service_id, []).append(ep)  # one query, not one a service
     catalog = []
     for svc in db.scalars(select(Service).where(Service.enabled.is_(True))
                           .order_by(Service.type)):
         endpoints = []
-        q = select(Endpoint).where(Endpoint.service_id == svc.id, Endpoint.enabled.is_(True))
-        for ep in db.scalars(q.order_by(Endpoint.interface)):
+        for ep in by_service.get(svc.id, []):
             if only is not None and ep.id not in only:
                 continue
             url = substitute(ep.url, project_id)
