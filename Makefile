@@ -17,8 +17,8 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check cheptel tests bench scripts
 
-# Two workers (one test module each at a time), then the tests that disturb the whole
-# host (a dockerd restart) alone. pytest's exit 5 (nothing collected) is a failure here.
+# Two workers (one test module each at a time), then the dataplane tests alone (they
+# restart dockerd and time iptables changes to the second). pytest's exit 5 (nothing collected) is a failure here.
 test: export CHEPTEL_WITH_POSTGRES = 1
 test: setup lint
 	@$(VENV)/bin/pytest -q -rs -n $(WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS); \
