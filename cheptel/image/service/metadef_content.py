@@ -16,11 +16,32 @@ from cheptel.errors import BadRequest, Conflict, Forbidden, NotFound
 from cheptel.image import metadef_schemas as schemas
 from cheptel.image.models import MetadefNamespace, MetadefObject, MetadefProperty, MetadefTag
 
+Content = MetadefObject | MetadefProperty | MetadefTag
 
-def _protected(ns: MetadefNamespace, kind: str, name: str) -> None:
+
+def _named(db: Session, model: type[Content], ns: MetadefNamespace, name: str,
+           kind: str) -> Content:
+    row = db.scalar(select(model).where(model.namespace_id == ns.id, model.name == name))
+    if row is None:
+        raise NotFound(f"The metadata definition {kind} with name={name} was not found in "
+                       f"namespace={ns.namespace}.")
+    return row
+
+
+def _unique(db: Session, model: type[MetadefObject | MetadefProperty], ns: MetadefNamespace,
+            name: str, own_id: int | None, kind: str) -> None:
+    other = db.scalar(select(model.id).where(model.namespace_id == ns.id, model.name == name))
+    if other is not None and other != own_id:
+        raise Conflict(f"A metadata definition {kind} with name={name} already exists in "
+                       f"namespace={ns.namespace}.")
+
+
+def _delete(db: Session, ns: MetadefNamespace, row: Content, kind: str) -> None:
     if ns.protected:
-        raise Forbidden(f"Metadata definition {kind} {name} is protected and cannot be "
+        raise Forbidden(f"Metadata definition {kind} {row.name} is protected and cannot be "
                         f"deleted.")
+    db.delete(row)
+    db.flush()
 
 
 # -- objects -------------------------------------------------------------------------------
@@ -31,12 +52,7 @@ def objects(db: Session, ns: MetadefNamespace) -> list[MetadefObject]:
 
 
 def get_object(db: Session, ns: MetadefNamespace, name: str) -> MetadefObject:
-    obj = db.scalar(select(MetadefObject).where(MetadefObject.namespace_id == ns.id,
-                                                MetadefObject.name == name))
-    if obj is None:
-        raise NotFound(f"The metadata definition object with name={name} was not found in "
-                       f"namespace={ns.namespace}.")
-    return obj
+    return _named(db, MetadefObject, ns, name, "object")
 
 
 def _object_fields(body: dict) -> dict:
@@ -48,20 +64,12 @@ def _object_fields(body: dict) -> dict:
             "json_schema": json.dumps({k: schemas.clean_property(v) for k, v in props.items()})}
 
 
-def _unique_object(db: Session, ns: MetadefNamespace, name: str, own_id: int | None) -> None:
-    other = db.scalar(select(MetadefObject.id).where(MetadefObject.namespace_id == ns.id,
-                                                     MetadefObject.name == name))
-    if other is not None and other != own_id:
-        raise Conflict(f"A metadata definition object with name={name} already exists in "
-                       f"namespace={ns.namespace}.")
-
-
 def create_object(db: Session, ns: MetadefNamespace, body: dict, now: float) -> MetadefObject:
     if not isinstance(body.get("name"), str) or not body["name"]:
         raise BadRequest("Provided object does not match schema 'object': 'name' is a "
                          "required property")
     fields = _object_fields(body)
-    _unique_object(db, ns, fields["name"], None)
+    _unique(db, MetadefObject, ns, fields["name"], None, "object")
     obj = MetadefObject(namespace_id=ns.id, created_at=now, updated_at=now, **fields)
     db.add(obj)
     db.flush()
@@ -72,7 +80,7 @@ def update_object(db: Session, ns: MetadefNamespace, obj: MetadefObject, body: d
                   now: float) -> None:
     """Glance's PUT: name, description, required and properties are all replaced."""
     fields = _object_fields(body)
-    _unique_object(db, ns, fields["name"], obj.id)
+    _unique(db, MetadefObject, ns, fields["name"], obj.id, "object")
     for key, value in fields.items():
         setattr(obj, key, value)
     obj.updated_at = now
@@ -80,9 +88,7 @@ def update_object(db: Session, ns: MetadefNamespace, obj: MetadefObject, body: d
 
 
 def delete_object(db: Session, ns: MetadefNamespace, obj: MetadefObject) -> None:
-    _protected(ns, "object", obj.name)
-    db.delete(obj)
-    db.flush()
+    _delete(db, ns, obj, "object")
 
 
 # -- properties ----------------------------------------------------------------------------
@@ -94,27 +100,13 @@ def properties(db: Session, ns: MetadefNamespace) -> list[MetadefProperty]:
 
 
 def get_property(db: Session, ns: MetadefNamespace, name: str) -> MetadefProperty:
-    prop = db.scalar(select(MetadefProperty).where(MetadefProperty.namespace_id == ns.id,
-                                                   MetadefProperty.name == name))
-    if prop is None:
-        raise NotFound(f"The metadata definition property with name={name} was not found "
-                       f"in namespace={ns.namespace}.")
-    return prop
-
-
-def _unique_property(db: Session, ns: MetadefNamespace, name: str, own_id: int | None
-                     ) -> None:
-    other = db.scalar(select(MetadefProperty.id).where(MetadefProperty.namespace_id == ns.id,
-                                                       MetadefProperty.name == name))
-    if other is not None and other != own_id:
-        raise Conflict(f"A metadata definition property with name={name} already exists in "
-                       f"namespace={ns.namespace}.")
+    return _named(db, MetadefProperty, ns, name, "property")
 
 
 def create_property(db: Session, ns: MetadefNamespace, body: dict, now: float
                     ) -> MetadefProperty:
     name = body["name"]
-    _unique_property(db, ns, name, None)
+    _unique(db, MetadefProperty, ns, name, None, "property")
     prop = MetadefProperty(namespace_id=ns.id, name=name,
                            json_schema=json.dumps(schemas.clean_property(body)),
                            created_at=now, updated_at=now)
@@ -125,7 +117,7 @@ def create_property(db: Session, ns: MetadefNamespace, body: dict, now: float
 
 def update_property(db: Session, ns: MetadefNamespace, prop: MetadefProperty, body: dict,
                     now: float) -> None:
-    _unique_property(db, ns, body["name"], prop.id)
+    _unique(db, MetadefProperty, ns, body["name"], prop.id, "property")
     prop.name = body["name"]
     prop.json_schema = json.dumps(schemas.clean_property(body))
     prop.updated_at = now
@@ -133,9 +125,7 @@ def update_property(db: Session, ns: MetadefNamespace, prop: MetadefProperty, bo
 
 
 def delete_property(db: Session, ns: MetadefNamespace, prop: MetadefProperty) -> None:
-    _protected(ns, "property", prop.name)
-    db.delete(prop)
-    db.flush()
+    _delete(db, ns, prop, "property")
 
 
 # -- tags ----------------------------------------------------------------------------------
@@ -146,12 +136,7 @@ def tags(db: Session, ns: MetadefNamespace) -> list[MetadefTag]:
 
 
 def get_tag(db: Session, ns: MetadefNamespace, name: str) -> MetadefTag:
-    tag = db.scalar(select(MetadefTag).where(MetadefTag.namespace_id == ns.id,
-                                             MetadefTag.name == name))
-    if tag is None:
-        raise NotFound(f"The metadata definition tag with name={name} was not found in "
-                       f"namespace={ns.namespace}.")
-    return tag
+    return _named(db, MetadefTag, ns, name, "tag")
 
 
 def _check_tag_name(name: object) -> str:
@@ -204,6 +189,4 @@ def rename_tag(db: Session, ns: MetadefNamespace, tag: MetadefTag, name: object,
 
 
 def delete_tag(db: Session, ns: MetadefNamespace, tag: MetadefTag) -> None:
-    _protected(ns, "tag", tag.name)
-    db.delete(tag)
-    db.flush()
+    _delete(db, ns, tag, "tag")
