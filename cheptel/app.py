@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,27 +18,13 @@ from cheptel import cloud, spool
 from cheptel import db as dbmod
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall
-from cheptel.compute import api as compute_api
-from cheptel.compute.service import flavors as flavor_service
 from cheptel.config import Settings
-from cheptel.identity import api as identity_api
-from cheptel.identity.service import bootstrap, catalog, tokens
-from cheptel.image import api as image_api
-from cheptel.image.service import bootstrap as image_bootstrap
-from cheptel.network import api as network_api
-from cheptel.network.service import bootstrap as network_bootstrap
+from cheptel.identity.service import catalog, tokens
 from cheptel.policy import Creds
 from cheptel.reconciler import Reconciler
-from cheptel.web import Service, build_service_app
-
-# One line a service: URL prefix, route table, fault renderer, catalog registration.
-SERVICES = [
-    Service("/identity", identity_api.ROUTES, identity_api.render_fault,
-            identity_api.REGISTRATION),
-    compute_api.SERVICE,
-    image_api.SERVICE,
-    network_api.SERVICE,
-]
+from cheptel.service import Service
+from cheptel.services import SERVICES
+from cheptel.web import build_service_app
 
 
 @dataclass
@@ -51,7 +36,7 @@ class Deps:
     sessions: sessionmaker
     clock: Callable[[], float] = time.time
     containers: ContainerEngine | None = None  # None until the compute service starts it
-    reconciler: Any = None  # cheptel.reconciler.Reconciler once started
+    reconciler: Reconciler | None = None  # built by prepare(), started by start()
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
     firewall: Firewall | None = None
     notes: list[str] = field(default_factory=list)
@@ -92,22 +77,17 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
         deps.cloud_id = cloud.cloud_id(db)
-        boot = bootstrap.bootstrap(db, clock(), settings.bcrypt_rounds,
-                                   settings.admin_password, settings.demo_password)
-        catalog.register_builtin(db, [s.registration for s in SERVICES], settings.base_url,
+        for service in SERVICES:
+            if service.bootstrap is not None:
+                deps.notes += service.bootstrap(db, deps)
+        catalog.register_builtin(db, [registration(s) for s in SERVICES], settings.base_url,
                                  settings.region)
-        deps.notes += image_bootstrap.bootstrap(db, settings.data_dir, clock())
-        flavor_service.bootstrap(db, clock())
-        deps.notes += network_bootstrap.bootstrap(db, clock(), settings.public_cidr,
-                                                  settings.private_cidr)
-    clouds = settings.data_dir / "clouds.yaml"
-    bootstrap.write_clouds_yaml(clouds, f"{settings.base_url}/identity/v3", settings.region,
-                                boot)
-    if boot is not None:
-        deps.notes.append(f"bootstrapped: admin and demo accounts written to {clouds}")
-        if not settings.admin_password:
-            deps.notes.append(f"generated admin password: {boot.admin_password}")
     return deps
+
+
+def registration(service: Service) -> catalog.Registration:
+    return catalog.Registration(service.type, service.name,
+                                service.prefix + service.catalog_path, service.description)
 
 
 class _PrefixSlash:
@@ -123,19 +103,19 @@ class _PrefixSlash:
         await self.app(scope, receive, send)
 
 
-def build_app(deps: Deps) -> ASGIApp:
+def build_app(deps: Deps, services: list[Service] = SERVICES) -> ASGIApp:
+    """The cloud's ASGI app: "/" and one Mount per service (built and checked here: a
+    route naming a policy its service's table lacks fails the build)."""
     async def root(_: Request) -> JSONResponse:
         return JSONResponse({"cheptel": {"cloud_id": deps.cloud_id, "services": {
-            s.registration.type: f"{deps.settings.base_url}{s.prefix}" for s in SERVICES}}})
+            s.type: f"{deps.settings.base_url}{s.prefix}" for s in services}}})
 
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return JSONResponse({"error": {"code": 404, "title": "Not Found",
                                        "message": f"Could not find {request.url.path}."}},
                             status_code=404)
 
-    mounts = [Mount(s.prefix, app=build_service_app(s.routes, deps, s.render_fault, s.negotiate,
-                                                    s.on_write, s.redirect_slashes))
-              for s in SERVICES]
+    mounts = [Mount(s.prefix, app=build_service_app(s, deps)) for s in services]
     app = Starlette(routes=[Route("/", root), *mounts], exception_handlers={404: not_found})
     app.state.deps = deps
-    return _PrefixSlash(app, {s.prefix for s in SERVICES})
+    return _PrefixSlash(app, {s.prefix for s in services})

@@ -1,8 +1,9 @@
-"""Authorisation: one table, policy name -> rule, enforced on every route.
+"""Authorisation: the rules, and the policy tables that map policy names to them.
 
-Each route of every service names a policy (see each service's api.py); this module maps
-the policy to a rule and evaluates it against the caller's credentials and the target,
-which is the route's path parameters (plus what a handler adds after loading an object).
+Each route of every service names a policy; the service's table (its policies.py, handed
+to the app builder with the routes) maps the policy to a rule, evaluated against the
+caller's credentials and the target, which is the route's path parameters (plus what a
+handler adds after loading an object).
 
 Roles nest: admin implies member implies reader. As in Keystone's legacy defaults, the
 admin role on any scope makes the caller a cloud administrator.
@@ -98,30 +99,36 @@ RULES: dict[str, Rule] = {
                                                  and "member" in c.roles),
 }
 
-POLICIES: dict[str, str] = {}
+class PolicyTable:
+    """A service's policies: name -> rule name, checked when the app is built.
 
+    Each service hands its table (its policies.py) to the app builder, which refuses a
+    route naming a policy the table lacks; nothing is registered at import time."""
 
-def register(policies: Mapping[str, str]) -> None:
-    """Services add their rows at import time; a name may be defined once."""
-    for name, rule in policies.items():
-        if rule not in RULES:
-            raise ValueError(f"policy {name} names unknown rule {rule}")
-        if POLICIES.get(name, rule) != rule:
-            raise ValueError(f"policy {name} defined twice")
-        POLICIES[name] = rule
+    def __init__(self, policies: Mapping[str, str]) -> None:
+        for name, rule in policies.items():
+            if rule not in RULES:
+                raise ValueError(f"policy {name} names unknown rule {rule}")
+        self.rules: dict[str, str] = dict(policies)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self.rules
 
-def allowed(policy: str, creds: Creds | None, target: Target) -> bool:
-    rule = POLICIES[policy]
-    if rule == "anyone":
-        return True
-    if creds is None:
-        return False
-    return RULES[rule](creds, target)
+    def __getitem__(self, name: str) -> str:
+        return self.rules[name]
 
+    def allowed(self, policy: str, creds: Creds | None, target: Target) -> bool:
+        rule = self.rules[policy]
+        if rule == "anyone":
+            return True
+        if creds is None:
+            return False
+        return RULES[rule](creds, target)
 
-def enforce(policy: str, creds: Creds | None, target: Target) -> None:
-    if POLICIES[policy] != "anyone" and creds is None:
-        raise Unauthorized()
-    if not allowed(policy, creds, target):
-        raise Forbidden(f"You are not authorized to perform the requested action: {policy}.")
+    def enforce(self, policy: str, creds: Creds | None, target: Target) -> None:
+        if self.rules[policy] != "anyone" and creds is None:
+            raise Unauthorized()
+        if not self.allowed(policy, creds, target):
+            raise Forbidden(
+                f"You are not authorized to perform the requested action: {policy}.")
+

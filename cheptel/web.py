@@ -1,13 +1,16 @@
 """The glue between Starlette and the services: one route wrapper for every handler.
 
-A service declares `Route(method, path, handler, policy)` rows. The wrapper reads and
-checks the body (size, JSON without NaN or infinite numbers, depth, NUL bytes), opens one
-database transaction, authenticates the token, enforces the policy, calls the handler and
-renders its result.
-Errors of the cheptel.errors tree are rendered by the service's own fault renderer.
+A service declares `Route(method, path, handler, policy)` rows and hands them with its
+policy table to build_service_app, which refuses a route naming a policy the table lacks.
+Every route takes one path, endpoint(): negotiate, check the media type, read and check
+the body (size, JSON without NaN or infinite numbers, depth, NUL bytes), then _run() in
+one database transaction: authenticate the token, enforce the policy, call the handler;
+then render its result. Errors of the cheptel.errors tree are rendered by the service's
+own fault renderer.
 
-A route with `stream=Stream(...)` takes raw data instead of JSON (image uploads): see
-Stream. A route with `content_types` refuses other request media types with a 415.
+A route with `stream=Stream(...)` takes raw data instead of JSON (image uploads): the same
+_run() steps, with a begin step before the body is spooled and an abort step if it fails
+(see Stream). A route with `content_types` refuses other request media types with a 415.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlalchemy.orm import Session
@@ -29,7 +33,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
-from cheptel import policy
 from cheptel.errors import (
     BadRequest,
     CheptelError,
@@ -39,8 +42,13 @@ from cheptel.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from cheptel.policy import Creds
+from cheptel.policy import Creds, PolicyTable
 from cheptel.spool import CHUNK, Spooled, SpoolWriter, spool_directory
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
+    from cheptel.config import Settings
+    from cheptel.service import Service
 
 log = logging.getLogger("cheptel.web")
 
@@ -57,7 +65,8 @@ class Ctx:
 
     request: Request
     db: Session
-    deps: Any  # cheptel.app.Deps
+    deps: Deps
+    policies: PolicyTable  # the service's table, handed to build_service_app
     creds: Creds | None
     body: Any
     params: dict[str, str]
@@ -71,8 +80,15 @@ class Ctx:
 
     def enforce(self, target: dict[str, object]) -> None:
         """Check the route's policy against a target the handler loaded (deferred routes)."""
-        policy.enforce(self.policy_name, self.creds, {**self.params, **target})
+        self.policies.enforce(self.policy_name, self.creds, {**self.params, **target})
         self.enforced = True
+
+    def require(self, policy_name: str, target: dict[str, object]) -> None:
+        """Enforce another policy of the service's table (an attribute, an option)."""
+        self.policies.enforce(policy_name, self.creds, target)
+
+    def allowed(self, policy_name: str, target: dict[str, object]) -> bool:
+        return self.policies.allowed(policy_name, self.creds, target)
 
     @property
     def now(self) -> float:
@@ -87,23 +103,6 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Any]
-
-
-@dataclass(frozen=True)
-class Service:
-    """One line of app.SERVICES: where a service lives and how it speaks."""
-
-    prefix: str  # URL prefix, e.g. "/identity"
-    routes: list[Route]
-    render_fault: FaultRenderer
-    registration: Any  # cheptel.identity.service.catalog.Registration
-    negotiate: Negotiator | None = None
-    # called with the app's deps after every successful write (POST/PUT/PATCH/DELETE) has
-    # committed: how the network service wakes the dataplane
-    on_write: Callable[[Any], None] | None = None
-    # False: a path with a trailing slash it does not declare is a 404, never a redirect to
-    # the path without it (Glance's router has no such aliases)
-    redirect_slashes: bool = True
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ class Stream:
     fails, `abort(ctx)` runs (same caller, ctx.body None) and the temp file is deleted.
     """
 
-    cap: Callable[[Any], int]
+    cap: Callable[[Settings], int]
     begin: Handler
     abort: Handler
 
@@ -236,55 +235,87 @@ def json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
-             negotiate: Negotiator | None = None) -> Callable:
-    if route.stream is not None:
-        return stream_endpoint(route, deps, render_fault, negotiate)
-    settings = deps.settings
-
-    def run(request: Request, body: Any, version: Any, extra: dict[str, str]) -> Response:
-        params = dict(request.path_params)
+def _run(route: Route, deps: Deps, policies: PolicyTable, request: Request,
+         version: Any, extra: dict[str, str], handler: Handler, *, first: bool,
+         creds: Creds | None, body: Any) -> tuple[Creds | None, Any, dict[str, str]]:
+    """One step of a request in one transaction: on the first step, authenticate and
+    enforce the route's policy (or leave it to a deferred handler); then call `handler`
+    and run its after-commit hooks. -> (the caller, the result, the headers to send)."""
+    params = dict(request.path_params)
+    if first:
         _check_text(params.values(), "URL")
         _check_text(request.query_params.values(), "query string")
-        query_multi: dict[str, list[str]] = {}
-        for k, v in request.query_params.multi_items():
-            query_multi.setdefault(k, []).append(v)
-        with deps.sessions() as db, db.begin():
+    query_multi: dict[str, list[str]] = {}
+    for k, v in request.query_params.multi_items():
+        query_multi.setdefault(k, []).append(v)
+    with deps.sessions() as db, db.begin():
+        if first:
             token = request.headers.get("x-auth-token")
             creds = deps.authenticate(db, token) if token else None
             if route.deferred:
                 if creds is None:
                     raise Unauthorized()
             else:
-                policy.enforce(route.policy, creds, params)
-            ctx = Ctx(
-                request=request,
-                db=db,
-                deps=deps,
-                creds=creds,
-                body=body,
-                params=params,
-                query=dict(request.query_params),
-                query_multi=query_multi,
-                policy_name=route.policy,
-                enforced=not route.deferred,
-                version=version,
-                headers_out=dict(extra),
-            )
-            result = route.handler(ctx)
-            if not ctx.enforced:
-                raise RuntimeError(f"{route.method} {route.path} never enforced its policy")
-        for hook in ctx.after_commit:  # e.g. wake the reconciler once the intent is stored
-            hook()
-        status, headers = route.status, ctx.headers_out
-        if isinstance(result, Reply):
-            status, headers = result.status, {**headers, **result.headers}
-            result = result.body
-        if isinstance(result, Response):
-            return _with_headers(result, headers)
-        if request.method == "HEAD":
-            return Response(status_code=status, headers=headers)
-        return json_response(result, status, headers)
+                policies.enforce(route.policy, creds, params)
+        ctx = Ctx(request=request, db=db, deps=deps, policies=policies, creds=creds,
+                  body=body, params=params, query=dict(request.query_params),
+                  query_multi=query_multi, policy_name=route.policy,
+                  enforced=not (first and route.deferred), version=version,
+                  headers_out=dict(extra))
+        result = handler(ctx)
+        if not ctx.enforced:
+            raise RuntimeError(f"{route.method} {route.path} never enforced its policy")
+    for hook in ctx.after_commit:  # e.g. wake the reconciler once the intent is stored
+        hook()
+    return creds, result, ctx.headers_out
+
+
+def _render(route: Route, request: Request, result: Any, headers: dict[str, str]) -> Response:
+    status = route.status
+    if isinstance(result, Reply):
+        status, headers = result.status, {**headers, **result.headers}
+        result = result.body
+    if isinstance(result, Response):
+        return _with_headers(result, headers)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers)
+    return json_response(result, status, headers)
+
+
+Step = Callable[..., tuple[Creds | None, Any, dict[str, str]]]
+
+
+async def _streamed(route: Route, spec: Stream, settings: Settings, request: Request,
+                    step: Step) -> tuple[Any, dict[str, str]]:
+    """A `stream=` route's steps around the handler: begin, spool, handler (or abort)."""
+    creds, begun, done, spooled = None, False, False, None
+    try:
+        creds, _, _ = await run_in_threadpool(step, spec.begin, first=True, creds=None,
+                                              body=None)
+        begun = True
+        spooled = await spool_body(request, spool_directory(settings.data_dir),
+                                   spec.cap(settings))
+        _, result, headers = await run_in_threadpool(step, route.handler, first=False,
+                                                     creds=creds, body=spooled)
+        done = True
+        return result, headers
+    finally:  # before the answer leaves: a client told "failed" finds the target reset
+        if begun and not done:
+            try:
+                with anyio.CancelScope(shield=True):
+                    await run_in_threadpool(step, spec.abort, first=False, creds=creds,
+                                            body=None)
+            except Exception:
+                log.exception("abort failed on %s %s", request.method, request.url.path)
+        if spooled is not None:
+            spooled.discard()
+
+
+def endpoint(route: Route, deps: Deps, policies: PolicyTable, render_fault: FaultRenderer,
+             negotiate: Negotiator | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """The one request path of every route: negotiate, check the media type, read the
+    body (JSON, or spooled data for a `stream=` route), run the handler, render."""
+    settings = deps.settings
 
     async def handle(request: Request) -> Response:
         extra: dict[str, str] = {}
@@ -293,10 +324,17 @@ def endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
             if negotiate is not None:
                 version, extra = negotiate(request)
             _check_media(route, request)
-            body = None
-            if request.method in ("POST", "PUT", "PATCH"):
-                body = await read_json(request, settings.max_body_bytes, settings.max_json_depth)
-            return await run_in_threadpool(run, request, body, version, extra)
+            step = partial(_run, route, deps, policies, request, version, extra)
+            if route.stream is not None:
+                result, headers = await _streamed(route, route.stream, settings, request, step)
+            else:
+                body = None
+                if request.method in ("POST", "PUT", "PATCH"):
+                    body = await read_json(request, settings.max_body_bytes,
+                                           settings.max_json_depth)
+                _, result, headers = await run_in_threadpool(step, route.handler, first=True,
+                                                              creds=None, body=body)
+            return _render(route, request, result, headers)
         except CheptelError as exc:
             return _with_headers(_fault(render_fault, exc, request), extra)
         except Exception:
@@ -338,85 +376,7 @@ async def spool_body(request: Request, directory: Path, cap: int) -> Spooled:
         raise
 
 
-def stream_endpoint(route: Route, deps: Any, render_fault: FaultRenderer,
-                    negotiate: Negotiator | None = None) -> Callable:
-    """The wrapper of a `stream=` route: begin, spool, handler (or abort); see Stream."""
-    spec = route.stream
-    assert spec is not None
-
-    def step(request: Request, handler: Handler, first: bool, creds: Creds | None,
-             body: Any, version: Any, extra: dict[str, str]) -> tuple[Any, Any, dict]:
-        params = dict(request.path_params)
-        query_multi: dict[str, list[str]] = {}
-        for k, v in request.query_params.multi_items():
-            query_multi.setdefault(k, []).append(v)
-        with deps.sessions() as db, db.begin():
-            if first:
-                _check_text(params.values(), "URL")
-                _check_text(request.query_params.values(), "query string")
-                token = request.headers.get("x-auth-token")
-                creds = deps.authenticate(db, token) if token else None
-                if route.deferred:
-                    if creds is None:
-                        raise Unauthorized()
-                else:
-                    policy.enforce(route.policy, creds, params)
-            ctx = Ctx(request=request, db=db, deps=deps, creds=creds, body=body, params=params,
-                      query=dict(request.query_params), query_multi=query_multi,
-                      policy_name=route.policy, enforced=not (first and route.deferred),
-                      version=version, headers_out=dict(extra))
-            result = handler(ctx)
-            if not ctx.enforced:
-                raise RuntimeError(f"{route.method} {route.path} never enforced its policy")
-        for hook in ctx.after_commit:
-            hook()
-        return creds, result, ctx.headers_out
-
-    async def abort(request: Request, creds: Creds | None, version: Any,
-                    extra: dict[str, str]) -> None:
-        try:
-            with anyio.CancelScope(shield=True):
-                await run_in_threadpool(step, request, spec.abort, False, creds, None,
-                                        version, extra)
-        except Exception:
-            log.exception("abort failed on %s %s", request.method, request.url.path)
-
-    async def handle(request: Request) -> Response:
-        extra: dict[str, str] = {}
-        creds, begun, done, spooled = None, False, False, None
-        try:
-            version = None
-            if negotiate is not None:
-                version, extra = negotiate(request)
-            _check_media(route, request)
-            creds, _, _ = await run_in_threadpool(step, request, spec.begin, True, None, None,
-                                                  version, extra)
-            begun = True
-            spooled = await spool_body(request, spool_directory(deps.settings.data_dir),
-                                       spec.cap(deps.settings))
-            _, result, headers = await run_in_threadpool(step, request, route.handler, False,
-                                                         creds, spooled, version, extra)
-            done = True
-            status = route.status
-            if isinstance(result, Reply):
-                status, headers = result.status, {**headers, **result.headers}
-                result = result.body
-            return json_response(result, status, headers)
-        except CheptelError as exc:
-            return _with_headers(_fault(render_fault, exc, request), extra)
-        except Exception:
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-            return _with_headers(_fault(render_fault, CheptelError(), request), extra)
-        finally:  # before the answer leaves: a client told "failed" finds the target reset
-            if begun and not done:
-                await abort(request, creds, version, extra)
-            if spooled is not None:
-                spooled.discard()
-
-    return handle
-
-
-def _notifying(route: Route, on_write: Callable[[Any], None]) -> Route:
+def _notifying(route: Route, on_write: Callable[[Deps], None]) -> Route:
     def handler(ctx: Ctx) -> Any:
         result = route.handler(ctx)
         ctx.after_commit.append(lambda: on_write(ctx.deps))
@@ -424,24 +384,32 @@ def _notifying(route: Route, on_write: Callable[[Any], None]) -> Route:
     return replace(route, handler=handler)
 
 
-def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRenderer,
-                      negotiate: Negotiator | None = None,
-                      on_write: Callable[[Any], None] | None = None,
-                      redirect_slashes: bool = True) -> Starlette:
-    """A Starlette app for one service: routes wrapped, faults in the service's format."""
-    if on_write is not None:
+def check_policies(routes: Iterable[Route], policies: PolicyTable) -> None:
+    """Refuse to build a service whose route names a policy its table lacks."""
+    missing = sorted({f"{r.method} {r.path}: {r.policy}" for r in routes
+                      if r.policy not in policies})
+    if missing:
+        raise ValueError("routes name policies missing from the table: " + "; ".join(missing))
+
+
+def build_service_app(service: Service, deps: Deps) -> Starlette:
+    """A Starlette app for one service: routes wrapped, policies checked against the
+    service's table, faults in the service's format."""
+    policies = PolicyTable(service.policies)
+    check_policies(service.routes, policies)
+    routes = service.routes
+    if service.on_write is not None:
+        on_write = service.on_write
         routes = [_notifying(r, on_write) if r.method in ("POST", "PUT", "PATCH", "DELETE")
                   else r for r in routes]
+    render_fault = service.render_fault
     by_path: dict[str, list[Route]] = {}
     for r in routes:
         by_path.setdefault(r.path, []).append(r)
-    starlette_routes = []
-    for path, group in by_path.items():
-        for r in group:
-            starlette_routes.append(
-                StarletteRoute(path, endpoint(r, deps, render_fault, negotiate),
-                               methods=[r.method])
-            )
+    starlette_routes = [
+        StarletteRoute(path, endpoint(r, deps, policies, render_fault, service.negotiate),
+                       methods=[r.method])
+        for path, group in by_path.items() for r in group]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -452,6 +420,6 @@ def build_service_app(routes: list[Route], deps: Any, render_fault: FaultRendere
         return _fault(render_fault, CheptelError(), request)
 
     app = Starlette(routes=starlette_routes, exception_handlers={HTTPException: http_error})
-    app.router.redirect_slashes = redirect_slashes
-    app.state.routes_table = routes
+    app.router.redirect_slashes = service.redirect_slashes
+    app.state.policies = policies
     return app

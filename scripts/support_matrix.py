@@ -1,7 +1,7 @@
 """docs/support-matrix.md: every API operation of every service and how well it works.
 
 Generated from two sources, never written by hand:
-- the route tables (cheptel.app.SERVICES; Nova's server actions from their dispatch
+- the route tables (cheptel.services.SERVICES; Nova's server actions from their dispatch
   table), which say what cheptel answers and what it answers 501 for;
 - Tempest's results (docs/tempest-results.json, written by scripts/tempest.py from the
   run's log): which operations Tempest called, with which status codes, and which failing
@@ -26,14 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from starlette.routing import compile_path  # noqa: E402
 
-from cheptel.app import SERVICES  # noqa: E402
 from cheptel.compute.api import server_actions  # noqa: E402
+from cheptel.services import SERVICES  # noqa: E402
 
 RESULTS = ROOT / "docs" / "tempest-results.json"
 MATRIX = ROOT / "docs" / "support-matrix.md"
 ACTION_PATH = "/v2.1/servers/{server_id}/action"
-NAMES = {"/identity": "Identity (Keystone v3)", "/compute": "Compute (Nova v2.1)",
-         "/image": "Image (Glance v2)", "/network": "Networking (Neutron v2.0)"}
 
 _RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (\d+) (\w+) "
                      r"tempest\.lib\.common\.rest_client \[[^\]]*\] (.*)$")
@@ -215,7 +213,7 @@ def render(results: dict) -> str:
         for base, methods in stubs.items():
             lines.append(f"| `{' '.join(dict.fromkeys(methods))} {base}` | not implemented "
                          f"| 501 for every request |")
-        out += [f"## {NAMES.get(service.prefix, service.prefix)}\n",
+        out += [f"## {service.title}\n",
                 ", ".join(f"{state}: {n}" for state, n in sorted(tally.items())) + "\n",
                 *lines, ""]
         unrouted = {k: v for k, v in routes.items()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cheptel.image.api.faults import media_type
+from cheptel.image.faults import media_type
 from cheptel.image.models import Image
 from cheptel.image.service import bootstrap, rootfs
 from cheptel.image.service.listing import _split_in

@@ -1,7 +1,8 @@
 """The compute (Nova v2.1) route table, gathered from one table per concept.
 
-Each module below starts with its ROUTES table (method, path under /compute, handler,
-policy) and registers its POLICIES; this file only concatenates them.
+Each module below holds its handlers and its ROUTES table (method, path under /compute,
+handler, policy; the policies are in cheptel.compute.policies); this file concatenates
+them, and negotiates each request's microversion.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import uuid
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
 from cheptel.compute import microversion
 from cheptel.compute.api import (
@@ -31,8 +31,7 @@ from cheptel.compute.api import (
     versions,
 )
 from cheptel.errors import CheptelError
-from cheptel.identity.service.catalog import Registration
-from cheptel.web import Route, Service
+from cheptel.web import Route
 
 ROUTES: list[Route] = [
     *versions.ROUTES,
@@ -53,18 +52,6 @@ ROUTES: list[Route] = [
     *server_groups.ROUTES,
 ]
 
-FAULT_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-               405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
-               413: "overLimit", 415: "badMediaType", 429: "overLimit",
-               501: "notImplemented", 503: "serviceUnavailable"}
-
-
-def render_fault(exc: CheptelError) -> Response:
-    """Nova's fault body: {"<name>": {"code": N, "message": "..."}}."""
-    name = FAULT_NAMES.get(exc.code, "computeFault")
-    return JSONResponse({name: {"code": exc.code, "message": exc.message}},
-                        status_code=exc.code, headers=exc.headers)
-
 
 def negotiate(request: Request) -> tuple[microversion.Version, dict[str, str]]:
     """The microversion, and a new request id on every answer (errors included), under
@@ -77,9 +64,3 @@ def negotiate(request: Request) -> tuple[microversion.Version, dict[str, str]]:
         exc.headers = {**(exc.headers or {}), **ids}
         raise
     return version, {**headers, **ids}
-
-
-SERVICE = Service("/compute", ROUTES, render_fault,
-                  Registration("compute", "nova", "/compute/v2.1", "cheptel compute (Nova)"),
-                  negotiate)
-

@@ -8,16 +8,10 @@ their policy (403), as Nova's controllers do.
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute.api.servers import _server, request_id
 from cheptel.compute.service import actions, servers
 from cheptel.validation import check, obj
 from cheptel.web import Ctx
-
-POLICIES = {"compute:servers:reset_state": "admin",
-            "compute:servers:inject_network_info": "admin",
-            "compute:servers:migrate": "admin"}
-policy.register(POLICIES)
 
 RESET_STATE = obj({"state": {"type": "string", "enum": ["active", "error"]}}, ("state",))
 HOST = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
@@ -28,7 +22,7 @@ MIGRATE = {"type": ["object", "null"], "properties": {"host": HOST},
 
 def _admin_server(ctx: Ctx, rule: str):  # type: ignore[no-untyped-def]
     server = _server(ctx)
-    policy.enforce(rule, ctx.creds, {"project_id": server.project_id})
+    ctx.require(rule, {"project_id": server.project_id})
     return server
 
 

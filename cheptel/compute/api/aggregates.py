@@ -3,18 +3,10 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.errors import NotFound, NotImplementedYet
 from cheptel.web import Ctx, Route
 
 A = "/v2.1/os-aggregates"
-
-POLICIES = {
-    "compute:os-aggregates:index": "admin",
-    "compute:os-aggregates:show": "admin",
-    "compute:os-aggregates:create": "admin",
-}
-policy.register(POLICIES)
 
 
 def list_aggregates(ctx: Ctx) -> dict:

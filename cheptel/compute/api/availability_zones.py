@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from cheptel import policy
 from cheptel.compute import views_hosts
 from cheptel.compute.service import hosts
 from cheptel.web import Ctx, Route
-
-POLICIES = {
-    "compute:availability-zone:list": "authenticated",
-    "compute:availability-zone:detail": "admin",
-}
-policy.register(POLICIES)
 
 
 def list_zones(ctx: Ctx) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from cheptel import policy
 from cheptel.compute import schemas, views_hosts
 from cheptel.compute.api.params import check_query, loose_flag, version
 from cheptel.compute.service import hosts
@@ -20,12 +19,6 @@ from cheptel.web import Ctx, Route
 
 S = "/v2.1/os-services"
 
-POLICIES = {
-    "compute:os-services:list": "admin",
-    "compute:os-services:update": "admin",
-    "compute:os-services:delete": "admin",
-}
-policy.register(POLICIES)
 
 REFUSED = "cheptel runs a single compute service: it cannot be disabled, forced down or deleted."
 

@@ -3,7 +3,6 @@ flavor_access.py in Nova)."""
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import schemas
 from cheptel.compute import views_flavors as views
 from cheptel.compute.api.params import (
@@ -26,22 +25,6 @@ from cheptel.web import Ctx, Route
 FLAVOR = "/v2.1/flavors/{flavor_id}"
 SPECS = FLAVOR + "/os-extra_specs"
 
-POLICIES = {
-    "compute:flavors:list": "authenticated",
-    "compute:flavors:show": "authenticated",
-    "compute:flavors:create": "admin",
-    "compute:flavors:update": "admin",
-    "compute:flavors:delete": "admin",
-    "compute:flavor-access:list": "admin",
-    "compute:flavor-access:action": "admin",
-    "compute:flavor-extra-specs:index": "scoped_reader",
-    "compute:flavor-extra-specs:show": "scoped_reader",
-    "compute:flavor-extra-specs:create": "admin",
-    "compute:flavor-extra-specs:update": "admin",
-    "compute:flavor-extra-specs:delete": "admin",
-}
-policy.register(POLICIES)
-
 
 def _base(ctx: Ctx) -> str:
     return ctx.base_url
@@ -49,8 +32,8 @@ def _base(ctx: Ctx) -> str:
 
 def _specs_shown(ctx: Ctx) -> bool:
     """From 2.61 flavors carry extra_specs when the caller may read them."""
-    return version(ctx).at_least("2.61") and policy.allowed(
-        "compute:flavor-extra-specs:index", ctx.creds, {})
+    return version(ctx).at_least("2.61") and ctx.allowed(
+        "compute:flavor-extra-specs:index", {})
 
 
 def _flavor(ctx: Ctx) -> Flavor:

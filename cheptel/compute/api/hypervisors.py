@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from cheptel import policy
 from cheptel.compute import schemas, views_hosts
 from cheptel.compute.api.params import check_query, flag, limit_marker, version
 from cheptel.compute.service import hosts
@@ -14,17 +13,6 @@ from cheptel.errors import BadRequest, NotFound, NotImplementedYet
 from cheptel.web import Ctx, Route
 
 H = "/v2.1/os-hypervisors"
-
-POLICIES = {
-    "compute:hypervisors:list": "admin",
-    "compute:hypervisors:list-detail": "admin",
-    "compute:hypervisors:show": "admin",
-    "compute:hypervisors:statistics": "admin",
-    "compute:hypervisors:uptime": "admin",
-    "compute:hypervisors:search": "admin",
-    "compute:hypervisors:servers": "admin",
-}
-policy.register(POLICIES)
 
 
 def _host(ctx: Ctx) -> hosts.Host:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import ports
 from cheptel.compute.addresses import ports_of
 from cheptel.compute.api.servers import ONE, _server
 from cheptel.errors import NotFound
 from cheptel.validation import check, obj
 from cheptel.web import Ctx, Reply, Route
-
-policy.register({"compute:servers:interfaces:read": "scoped_reader",
-                 "compute:servers:interfaces:write": "scoped_member"})
 
 ATTACH = obj({"interfaceAttachment": obj({
     "net_id": {"type": "string", "maxLength": 64}, "port_id": {"type": "string",

@@ -3,7 +3,6 @@ administrator (?user_id= from 2.10)."""
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import schemas
 from cheptel.compute import views_keypairs as views
 from cheptel.compute.api.params import caller, check_query, limit_marker, version
@@ -13,14 +12,6 @@ from cheptel.validation import check
 from cheptel.web import Ctx, Reply, Route
 
 KEYPAIR = "/v2.1/os-keypairs/{keypair_name}"
-
-POLICIES = {
-    "compute:keypairs:index": "admin_or_self",
-    "compute:keypairs:create": "admin_or_self",
-    "compute:keypairs:show": "admin_or_self",
-    "compute:keypairs:delete": "admin_or_self",
-}
-policy.register(POLICIES)
 
 
 def _check_query(ctx: Ctx, index: bool = False) -> None:

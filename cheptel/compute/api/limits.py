@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import schemas, views_quotas
 from cheptel.compute.api.params import caller, check_query, version
 from cheptel.compute.service import quotas
 from cheptel.web import Ctx, Route
-
-POLICIES = {
-    "compute:limits": "authenticated",
-    "compute:limits:other_project": "admin",
-}
-policy.register(POLICIES)
 
 
 def show(ctx: Ctx) -> dict:
@@ -21,7 +14,7 @@ def show(ctx: Ctx) -> dict:
     creds = caller(ctx)
     project_id = creds.project_id or ""
     if "tenant_id" in ctx.query:
-        policy.enforce("compute:limits:other_project", creds, {})
+        ctx.require("compute:limits:other_project", {})
         project_id = ctx.query["tenant_id"]
     return views_quotas.limits(quotas.limits(ctx.db, project_id),
                                quotas.usage(ctx.db, project_id, creds.user_id), v)

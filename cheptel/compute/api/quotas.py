@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.common import bool_filter
 from cheptel.compute import schemas, views_quotas
 from cheptel.compute.api.params import caller, check_query, loose_flag, version
@@ -12,17 +11,6 @@ from cheptel.web import Ctx, Route
 
 QUOTA = "/v2.1/os-quota-sets/{project_id}"
 QUOTA_CLASS = "/v2.1/os-quota-class-sets/{class_name}"
-
-POLICIES = {
-    "compute:quota-sets:show": "project_reader",
-    "compute:quota-sets:detail": "project_reader",
-    "compute:quota-sets:defaults": "authenticated",
-    "compute:quota-sets:update": "admin",
-    "compute:quota-sets:delete": "admin",
-    "compute:quota-class-sets:show": "admin",
-    "compute:quota-class-sets:update": "admin",
-}
-policy.register(POLICIES)
 
 
 def _query(ctx: Ctx) -> None:

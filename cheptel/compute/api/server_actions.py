@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from cheptel import policy
 from cheptel.compute import images, ports, views
 from cheptel.compute import schemas_servers as schemas
 from cheptel.compute.api import admin_actions
@@ -14,8 +13,6 @@ from cheptel.compute.service import actions, servers
 from cheptel.errors import BadRequest, Forbidden, NotImplementedYet
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply, Route
-
-policy.register({"compute:servers:action": "scoped_member"})
 
 NOT_IMPLEMENTED = {"changePassword", "rescue", "unrescue", "shelve", "shelveOffload",
                    "unshelve", "os-migrateLive", "evacuate", "resetNetwork",

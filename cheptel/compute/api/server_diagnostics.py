@@ -7,14 +7,10 @@ standard body (cheptel/compute/views_diagnostics.py); 409 unless the server runs
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import views_diagnostics
 from cheptel.compute.api.servers import ONE, _server
 from cheptel.compute.service import diagnostics
 from cheptel.web import Ctx, Route
-
-POLICIES = {"compute:servers:diagnostics": "admin"}  # os_compute_api:os-server-diagnostics
-policy.register(POLICIES)
 
 
 def show(ctx: Ctx) -> dict:

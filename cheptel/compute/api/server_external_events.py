@@ -3,7 +3,6 @@ about servers; see cheptel/compute/service/external_events.py for what each does
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import schemas
 from cheptel.compute.api.servers import request_id
 from cheptel.compute.service import external_events
@@ -11,8 +10,6 @@ from cheptel.validation import check
 from cheptel.web import Ctx, Reply, Route
 
 # os_compute_api:os-server-external-events:create
-POLICIES = {"compute:server_external_events:create": "admin_or_service"}
-policy.register(POLICIES)
 
 
 def create(ctx: Ctx) -> Reply:

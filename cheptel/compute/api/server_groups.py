@@ -3,7 +3,6 @@ server_groups.py)."""
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import schemas, views_server_groups
 from cheptel.compute.api.params import caller, check_query, offset_limit, version
 from cheptel.compute.models import ServerGroup
@@ -13,15 +12,6 @@ from cheptel.validation import check
 from cheptel.web import Ctx, Route
 
 G = "/v2.1/os-server-groups"
-
-POLICIES = {
-    "compute:os-server-groups:index": "scoped_reader",
-    "compute:os-server-groups:index:all_projects": "admin",
-    "compute:os-server-groups:create": "scoped_member",
-    "compute:os-server-groups:show": "project_reader",
-    "compute:os-server-groups:delete": "project_member",
-}
-policy.register(POLICIES)
 
 
 def _view(ctx: Ctx, group: ServerGroup, members: list[str]) -> dict:
@@ -46,7 +36,7 @@ def list_groups(ctx: Ctx) -> dict:
     creds = caller(ctx)
     project_id = creds.project_id
     if "all_projects" in ctx.query and creds.is_admin:  # others silently get their own
-        policy.enforce("compute:os-server-groups:index:all_projects", creds, {})
+        ctx.require("compute:os-server-groups:index:all_projects", {})
         project_id = None
     offset, limit = offset_limit(ctx)
     groups = service.list_groups(ctx.db, project_id)[offset:offset + limit]

@@ -7,13 +7,8 @@ one: GET answers an empty password, DELETE (which only forgets it) has nothing t
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute.api.servers import ONE, _server
 from cheptel.web import Ctx, Route
-
-POLICIES = {"compute:servers:password:show": "scoped_reader",
-            "compute:servers:password:clear": "scoped_member"}
-policy.register(POLICIES)
 
 
 def show(ctx: Ctx) -> dict:

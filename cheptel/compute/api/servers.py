@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from cheptel import policy
 from cheptel.compute import schemas_servers as schemas
 from cheptel.compute import views
 from cheptel.compute.addresses import groups_of_server
@@ -14,22 +13,6 @@ from cheptel.compute.service import servers as service
 from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "compute:servers:index": "scoped_reader",
-    "compute:servers:show": "scoped_reader",
-    "compute:servers:create": "scoped_member",
-    "compute:servers:update": "scoped_member",
-    "compute:servers:delete": "scoped_member",
-    "compute:servers:metadata:read": "scoped_reader",
-    "compute:servers:metadata:write": "scoped_member",
-    "compute:servers:tags:read": "scoped_reader",
-    "compute:servers:tags:write": "scoped_member",
-    "compute:servers:ips": "scoped_reader",
-    "compute:servers:instance_actions": "scoped_reader",
-    "compute:servers:security_groups": "scoped_reader",
-}
-policy.register(POLICIES)
 
 S = "/v2.1/servers"
 ONE = S + "/{server_id}"

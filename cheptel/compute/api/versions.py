@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.compute import microversion
 from cheptel.web import Ctx, Reply, Route
-
-policy.register({"compute:discovery": "anyone"})
 
 UPDATED = "2013-07-23T11:33:21Z"
 

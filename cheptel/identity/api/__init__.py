@@ -1,15 +1,12 @@
 """The identity route table: every Keystone v3 route cheptel serves, and its policy.
 
 Read it as a table: method, path (under /identity), handler, policy name. The policy
-names map to rules in POLICIES below, registered with cheptel.policy.
+names map to rules in cheptel.identity.policies.
 """
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
-
-from cheptel import policy
-from cheptel.errors import CheptelError, NotImplementedYet
+from cheptel.errors import NotImplementedYet
 from cheptel.identity.api import (
     appcreds,
     auth,
@@ -21,115 +18,7 @@ from cheptel.identity.api import (
     roles,
     users,
 )
-from cheptel.identity.service.catalog import Registration
 from cheptel.web import Ctx, Route
-
-POLICIES = {
-    "identity:discovery": "anyone",
-    "identity:issue_token": "anyone",
-    "identity:not_implemented": "anyone",
-    "identity:validate_token": "admin_or_token_subject",
-    "identity:revoke_token": "admin_or_token_subject",
-    "identity:get_auth_catalog": "authenticated",
-    "identity:get_auth_projects": "authenticated",
-    "identity:get_auth_domains": "authenticated",
-    "identity:get_auth_system": "authenticated",
-    "identity:list_domains": "admin",
-    "identity:get_domain": "admin_or_domain",
-    "identity:create_domain": "admin",
-    "identity:update_domain": "admin",
-    "identity:delete_domain": "admin",
-    "identity:list_projects": "admin",
-    "identity:get_project": "admin_or_project",
-    "identity:create_project": "admin",
-    "identity:update_project": "admin",
-    "identity:delete_project": "admin",
-    "identity:get_project_tags": "admin_or_project",
-    "identity:update_project_tags": "admin",
-    "identity:list_users": "admin",
-    "identity:get_user": "admin_or_self",
-    "identity:create_user": "admin",
-    "identity:update_user": "admin",
-    "identity:delete_user": "admin",
-    "identity:change_password": "admin_or_self",
-    "identity:list_user_projects": "admin_or_self",
-    "identity:list_groups_for_user": "admin_or_self",
-    "identity:list_groups": "admin",
-    "identity:get_group": "admin",
-    "identity:create_group": "admin",
-    "identity:update_group": "admin",
-    "identity:delete_group": "admin",
-    "identity:list_users_in_group": "admin",
-    "identity:add_user_to_group": "admin",
-    "identity:check_user_in_group": "admin",
-    "identity:remove_user_from_group": "admin",
-    "identity:list_roles": "admin",
-    "identity:get_role": "admin",
-    "identity:create_role": "admin",
-    "identity:update_role": "admin",
-    "identity:delete_role": "admin",
-    "identity:implied_roles": "admin",
-    "identity:list_grants": "admin",
-    "identity:check_grant": "admin",
-    "identity:create_grant": "admin",
-    "identity:revoke_grant": "admin",
-    "identity:list_role_assignments": "admin",
-    "identity:create_application_credential": "self_unrestricted",
-    "identity:get_application_credential": "admin_or_self",
-    "identity:list_application_credentials": "admin_or_self",
-    "identity:delete_application_credential": "admin_or_self_unrestricted",
-    "identity:list_services": "admin",
-    "identity:get_service": "admin",
-    "identity:create_service": "admin",
-    "identity:update_service": "admin",
-    "identity:delete_service": "admin",
-    "identity:list_endpoints": "admin",
-    "identity:get_endpoint": "admin",
-    "identity:create_endpoint": "admin",
-    "identity:update_endpoint": "admin",
-    "identity:delete_endpoint": "admin",
-    "identity:list_credentials": "authenticated",  # filtered by get_credential
-    "identity:get_credential": "admin_or_self",
-    "identity:create_credential": "admin_or_self",
-    "identity:update_credential": "admin_or_self",
-    "identity:delete_credential": "admin_or_self",
-    "identity:ec2_list_credentials": "admin_or_self",
-    "identity:ec2_get_credential": "admin_or_self",
-    "identity:ec2_create_credential": "admin_or_member_self",
-    "identity:ec2_delete_credential": "admin_or_member_self",
-    "identity:list_policies": "admin",
-    "identity:get_policy": "admin",
-    "identity:create_policy": "admin",
-    "identity:update_policy": "admin",
-    "identity:delete_policy": "admin",
-    "identity:list_consumers": "admin",
-    "identity:get_consumer": "admin",
-    "identity:create_consumer": "admin",
-    "identity:update_consumer": "admin",
-    "identity:delete_consumer": "admin",
-    "identity:list_endpoint_groups": "admin",
-    "identity:get_endpoint_group": "admin",
-    "identity:create_endpoint_group": "admin",
-    "identity:update_endpoint_group": "admin",
-    "identity:delete_endpoint_group": "admin",
-    "identity:list_projects_associated_with_endpoint_group": "admin",
-    "identity:list_endpoints_associated_with_endpoint_group": "admin",
-    "identity:get_endpoint_group_in_project": "admin",
-    "identity:list_endpoint_groups_for_project": "admin",
-    "identity:add_endpoint_group_to_project": "admin",
-    "identity:remove_endpoint_group_from_project": "admin",
-    "identity:add_endpoint_to_project": "admin",
-    "identity:check_endpoint_in_project": "admin",
-    "identity:list_endpoints_for_project": "admin",
-    "identity:remove_endpoint_from_project": "admin",
-    "identity:list_projects_for_endpoint": "admin",
-    "identity:list_regions": "authenticated",
-    "identity:get_region": "authenticated",
-    "identity:create_region": "admin",
-    "identity:update_region": "admin",
-    "identity:delete_region": "admin",
-}
-policy.register(POLICIES)
 
 
 def _crud(path: str, key: str, mod: object, name: str, plural: str, *,
@@ -293,16 +182,3 @@ ROUTES: list[Route] = [
     *_crud("/v3/regions", "region_id", catalog, "region", "regions"),
     Route("PUT", "/v3/regions/{region_id}", catalog.put_region, "identity:create_region", 201),
 ]
-
-
-REGISTRATION = Registration("identity", "keystone", "/identity",
-                            "cheptel identity (Keystone v3)")
-
-
-def render_fault(exc: CheptelError) -> Response:
-    """Keystone's error body: {"error": {"code", "title", "message"}}."""
-    headers = dict(exc.headers)
-    if exc.code == 401:
-        headers.setdefault("WWW-Authenticate", "Keystone")
-    body = {"error": {"code": exc.code, "title": exc.title, "message": exc.message}}
-    return JSONResponse(body, status_code=exc.code, headers=headers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.errors import Forbidden, NotFound
 from cheptel.identity import schemas
 from cheptel.identity.api.common import base
@@ -57,7 +56,7 @@ def list_credentials(ctx: Ctx) -> dict:
     cipher = _cipher(ctx)
     found = credentials.list_all(ctx.db, ctx.query.get("user_id"), ctx.query.get("type"))
     items = [_view(ctx, cipher, c) for c in found  # only those the caller may read
-             if policy.allowed("identity:get_credential", ctx.creds, {"user_id": c.user_id})
+             if ctx.allowed("identity:get_credential", {"user_id": c.user_id})
              and _in_delegated_scope(ctx, c.project_id)]
     return {"credentials": items, "links": {"self": f"{base(ctx)}/v3/credentials",
                                             "previous": None, "next": None}}

@@ -6,12 +6,16 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from sqlalchemy.orm import Session
 
 from cheptel.identity.models import Domain, Role
 from cheptel.identity.service import resources, roles, users
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
 
 
 @dataclass(frozen=True)
@@ -94,3 +98,18 @@ def write_clouds_yaml(path: Path, auth_url: str, region: str, boot: Bootstrapped
     with os.fdopen(fd, "w") as fh:
         yaml.safe_dump(doc, fh, sort_keys=False)
     os.chmod(path, 0o600)
+
+
+def on_start(db: Session, deps: Deps) -> list[str]:
+    """The identity service's bootstrap: the initial data once, clouds.yaml every start."""
+    settings = deps.settings
+    boot = bootstrap(db, deps.clock(), settings.bcrypt_rounds, settings.admin_password,
+                     settings.demo_password)
+    clouds = settings.data_dir / "clouds.yaml"
+    write_clouds_yaml(clouds, f"{settings.base_url}/identity/v3", settings.region, boot)
+    if boot is None:
+        return []
+    notes = [f"bootstrapped: admin and demo accounts written to {clouds}"]
+    if not settings.admin_password:
+        notes.append(f"generated admin password: {boot.admin_password}")
+    return notes

@@ -1,9 +1,10 @@
 """The image route table: every Glance v2 route cheptel serves, and its policy.
 
-Read it as a table: method, path (under /image), handler, policy name. Reads need a token;
-which images a caller sees is decided in the service layer (an image you may not see is
-a 404). Writes name the image's owner as the policy target (`project_member`: a member
-of the owning project, or an admin); member status is the consumer's own to set.
+Read it as a table: method, path (under /image), handler, policy name (the rules are in
+cheptel.image.policies). Reads need a token; which images a caller sees is decided in the
+service layer (an image you may not see is a 404). Writes name the image's owner as the
+policy target (`project_member`: a member of the owning project, or an admin); member
+status is the consumer's own to set.
 
 Metadata definitions follow Glance's defaults: writes are the admin's; reads are for a
 reader of the namespace's owner, or any reader when the namespace is public (others get a
@@ -12,62 +13,9 @@ reader of the namespace's owner, or any reader when the namespace is public (oth
 
 from __future__ import annotations
 
-from cheptel import policy
-from cheptel.identity.service.catalog import Registration
 from cheptel.image.api import data, discovery, images, members, metadef_content, metadefs
-from cheptel.image.api.faults import render_fault
 from cheptel.image.service.patch import MEDIA_TYPES
-from cheptel.web import Ctx, Handler, Route, Service, Stream
-
-POLICIES = {
-    "image:discovery": "anyone",
-    "image:get_schema": "authenticated",
-    "image:get_images": "authenticated",
-    "image:get_image": "authenticated",
-    "image:add_image": "project_member",
-    "image:modify_image": "project_member",
-    "image:publicize_image": "admin",
-    "image:communitize_image": "project_member",
-    "image:delete_image": "project_member",
-    "image:upload_image": "project_member",
-    "image:download_image": "authenticated",
-    "image:deactivate": "project_member",
-    "image:reactivate": "project_member",
-    "image:get_members": "authenticated",
-    "image:get_member": "authenticated",
-    "image:add_member": "project_member",
-    "image:modify_member": "project_member",
-    "image:delete_member": "project_member",
-    "image:not_implemented": "authenticated",
-    # metadata definitions (glance/policies/metadef.py)
-    "image:get_metadef_namespaces": "project_reader",
-    "image:get_metadef_namespace": "project_reader_or_public",
-    "image:add_metadef_namespace": "admin",
-    "image:modify_metadef_namespace": "admin",
-    "image:delete_metadef_namespace": "admin",
-    "image:list_metadef_resource_types": "project_reader_or_public",
-    "image:get_metadef_resource_type": "project_reader_or_public",
-    "image:add_metadef_resource_type_association": "admin",
-    "image:remove_metadef_resource_type_association": "admin",
-    "image:get_metadef_objects": "project_reader_or_public",
-    "image:get_metadef_object": "project_reader_or_public",
-    "image:add_metadef_object": "admin",
-    "image:modify_metadef_object": "admin",
-    "image:delete_metadef_object": "admin",
-    "image:get_metadef_properties": "project_reader_or_public",
-    "image:get_metadef_property": "project_reader_or_public",
-    "image:add_metadef_property": "admin",
-    "image:modify_metadef_property": "admin",
-    "image:remove_metadef_property": "admin",
-    "image:get_metadef_tags": "project_reader_or_public",
-    "image:get_metadef_tag": "project_reader_or_public",
-    "image:add_metadef_tag": "admin",
-    "image:add_metadef_tags": "admin",
-    "image:modify_metadef_tag": "admin",
-    "image:delete_metadef_tag": "admin",
-    "image:delete_metadef_tags": "admin",
-}
-policy.register(POLICIES)
+from cheptel.web import Ctx, Handler, Route, Stream
 
 
 def _nothing(ctx: Ctx) -> None:
@@ -184,9 +132,3 @@ ROUTES: list[Route] = [
           204, deferred=True),
     *METADEF_ROUTES,
 ]
-
-REGISTRATION = Registration("image", "glance", "/image", "cheptel image (Glance v2)")
-
-__all__ = ["POLICIES", "REGISTRATION", "ROUTES", "SERVICE", "render_fault"]
-
-SERVICE = Service("/image", ROUTES, render_fault, REGISTRATION, redirect_slashes=False)

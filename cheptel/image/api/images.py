@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.errors import BadRequest
 from cheptel.image import views
 from cheptel.image.api.common import caller
@@ -24,7 +23,7 @@ def _load(ctx: Ctx) -> Image:
 def _visibility_policy(ctx: Ctx, visibility: object) -> None:
     name = VISIBILITY_POLICIES.get(str(visibility))
     if name:
-        policy.enforce(name, ctx.creds, {"project_id": caller(ctx).project_id})
+        ctx.require(name, {"project_id": caller(ctx).project_id})
 
 
 def _render(ctx: Ctx, image: Image) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from cheptel.image import store
 from cheptel.image.models import Image
 from cheptel.image.service import data, images, rootfs
 from cheptel.spool import spool_chunks
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
 
 BUSYBOX_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "cheptel:image:busybox"))
 BUSYBOX_NAME = "busybox"
@@ -58,3 +62,8 @@ def bootstrap(db: Session, data_dir: Path, now: float,
     finally:
         spooled.discard()  # a no-op once register() has moved it into place
     return notes
+
+
+def on_start(db: Session, deps: Deps) -> list[str]:
+    """The image service's bootstrap (every start)."""
+    return bootstrap(db, deps.settings.data_dir, deps.clock())

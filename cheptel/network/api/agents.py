@@ -8,7 +8,6 @@ an empty list rather than a 403) and any one agent is a 404 AgentNotFound.
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network.api.common import collection
 from cheptel.network.attributes import Attr, Resource, ro, to_bool
 from cheptel.network.errors import not_found
@@ -16,8 +15,6 @@ from cheptel.web import Ctx, Route
 
 # Neutron's get/update/delete_agent are the admin's, but an agent a caller may not see is
 # a 404 as one that does not exist: with no agent at all, every caller gets the same answer
-POLICIES = {"network:get_agent": "scoped_reader"}
-policy.register(POLICIES)
 
 AGENT: Resource = {name: ro() for name in (
     "id", "agent_type", "binary", "topic", "host", "created_at", "started_at",

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import enforce_attributes, project_of
 from cheptel.network.service import floatingips as service
 from cheptel.network.service.common import check_owner
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_floatingip": "scoped_reader",
-    "network:create_floatingip": "scoped_member",
-    "network:update_floatingip": "scoped_member",
-    "network:delete_floatingip": "scoped_member",
-}
-policy.register(POLICIES)
 
 ONE = "/v2.0/floatingips/{floatingip_id}"
 

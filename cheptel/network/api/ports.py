@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import enforce_attributes, project_of
@@ -13,14 +12,6 @@ from cheptel.network.service import subnets
 from cheptel.network.service.common import compute_host_name
 from cheptel.policy import Creds
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_port": "scoped_reader",
-    "network:create_port": "scoped_member",
-    "network:update_port": "scoped_member",
-    "network:delete_port": "scoped_member",
-}
-policy.register(POLICIES)
 
 ONE = "/v2.0/ports/{port_id}"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cheptel import policy
 from cheptel.errors import NotImplementedYet
 from cheptel.network import schemas
 from cheptel.network.api.common import caller
@@ -12,15 +11,6 @@ from cheptel.network.attributes import Invalid, parse, to_bool
 from cheptel.network.errors import bad_request
 from cheptel.network.service import quotas as service
 from cheptel.web import Ctx, Route
-
-POLICIES = {
-    "network:get_quotas": "admin",
-    "network:get_quota": "project_reader",
-    "network:update_quota": "admin",
-    "network:delete_quota": "admin",
-    "network:quota_project": "authenticated",
-}
-policy.register(POLICIES)
 
 ONE = "/v2.0/quotas/{project_id}"
 

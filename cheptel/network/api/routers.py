@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import Invalid, enforce_attributes, nullable, project_of, to_uuid
@@ -12,16 +11,6 @@ from cheptel.network.errors import bad_request, policy_denied
 from cheptel.network.service import routers as service
 from cheptel.policy import Creds
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_router": "scoped_reader",
-    "network:create_router": "scoped_member",
-    "network:update_router": "scoped_member",
-    "network:delete_router": "scoped_member",
-    "network:add_router_interface": "scoped_member",
-    "network:remove_router_interface": "scoped_member",
-}
-policy.register(POLICIES)
 
 ONE = "/v2.0/routers/{router_id}"
 ADMIN_GATEWAY_KEYS = ("enable_snat", "external_fixed_ips")

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import project_of
 from cheptel.network.service import security_groups as service
 from cheptel.network.service.common import check_owner
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_security_group": "scoped_reader",
-    "network:create_security_group": "scoped_member",
-    "network:update_security_group": "scoped_member",
-    "network:delete_security_group": "scoped_member",
-    "network:get_security_group_rule": "scoped_reader",
-    "network:create_security_group_rule": "scoped_member",
-    "network:delete_security_group_rule": "scoped_member",
-}
-policy.register(POLICIES)
 
 GROUPS = "/v2.0/security-groups"
 GROUP = GROUPS + "/{security_group_id}"

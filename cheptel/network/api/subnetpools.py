@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import enforce_attributes, project_of
 from cheptel.network.service import subnetpools as service
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_subnetpool": "scoped_reader",
-    "network:create_subnetpool": "scoped_member",
-    "network:update_subnetpool": "scoped_member",
-    "network:delete_subnetpool": "scoped_member",
-}
-policy.register(POLICIES)
 
 ONE = "/v2.0/subnetpools/{subnetpool_id}"
 

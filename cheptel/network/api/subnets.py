@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import project_of
 from cheptel.network.service import subnetpools
 from cheptel.network.service import subnets as service
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_subnet": "scoped_reader",
-    "network:create_subnet": "scoped_member",
-    "network:update_subnet": "scoped_member",
-    "network:delete_subnet": "scoped_member",
-}
-policy.register(POLICIES)
 
 ONE = "/v2.0/subnets/{subnet_id}"
 

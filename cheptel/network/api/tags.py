@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cheptel import policy
 from cheptel.network.api.common import caller
 from cheptel.network.service import (
     floatingips,
@@ -22,12 +21,6 @@ from cheptel.network.service import (
 from cheptel.network.service.common import check_owner
 from cheptel.policy import Creds
 from cheptel.web import Ctx, Reply, Route
-
-POLICIES = {
-    "network:get_tags": "scoped_reader",
-    "network:update_tags": "scoped_member",
-}
-policy.register(POLICIES)
 
 Getter = Callable[[Session, Creds, str], Any]
 

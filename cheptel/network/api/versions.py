@@ -6,18 +6,10 @@ that clients which check an alias (the SDK, the CLI, tempest) find what works he
 
 from __future__ import annotations
 
-from cheptel import policy
 from cheptel.network.api.common import collection
 from cheptel.network.attributes import ro
 from cheptel.network.errors import not_found
 from cheptel.web import Ctx, Route
-
-POLICIES = {
-    "network:discovery": "anyone",
-    "network:get_extension": "authenticated",
-    "network:get_availability_zone": "authenticated",
-}
-policy.register(POLICIES)
 
 # (alias, name, description, updated), from neutron-lib's API definitions
 EXTENSIONS = [

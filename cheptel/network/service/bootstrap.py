@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,9 @@ from cheptel.cloud import CloudMeta
 from cheptel.identity.models import Project
 from cheptel.network.service import networks, routers, subnets
 from cheptel.network.service.common import SYSTEM
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
 
 MARKER = "network_bootstrap"
 PRIVATE_CIDR = "10.0.0.0/24"
@@ -59,3 +63,9 @@ def bootstrap(db: Session, now: float, public_cidr: str,
     db.add(CloudMeta(key=MARKER, value="done"))
     db.flush()
     return notes
+
+
+def on_start(db: Session, deps: Deps) -> list[str]:
+    """The network service's bootstrap (every start; does its work once)."""
+    settings = deps.settings
+    return bootstrap(db, deps.clock(), settings.public_cidr, settings.private_cidr)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from cheptel.identity.api import POLICIES, ROUTES
+from cheptel.identity.api import ROUTES
+from cheptel.identity.policies import POLICIES
 from tests.integration.cloud import ADMIN_PASSWORD, Cloud
 
 PASSWORD = "matrix-pw-1"

@@ -1,0 +1,55 @@
+"""The image policy table: policy name -> rule (cheptel.policy.RULES).
+
+Every image route names one of these (api/__init__.py); a few are checked inside a
+handler (ctx.require: the visibility an image may be given). The app builder refuses a
+route whose policy is missing here. Glance's defaults (glance/policies/).
+"""
+
+POLICIES = {
+    "image:discovery": "anyone",
+    "image:get_schema": "authenticated",
+    "image:get_images": "authenticated",
+    "image:get_image": "authenticated",
+    "image:add_image": "project_member",
+    "image:modify_image": "project_member",
+    "image:publicize_image": "admin",
+    "image:communitize_image": "project_member",
+    "image:delete_image": "project_member",
+    "image:upload_image": "project_member",
+    "image:download_image": "authenticated",
+    "image:deactivate": "project_member",
+    "image:reactivate": "project_member",
+    "image:get_members": "authenticated",
+    "image:get_member": "authenticated",
+    "image:add_member": "project_member",
+    "image:modify_member": "project_member",
+    "image:delete_member": "project_member",
+    "image:not_implemented": "authenticated",
+    # metadata definitions (glance/policies/metadef.py)
+    "image:get_metadef_namespaces": "project_reader",
+    "image:get_metadef_namespace": "project_reader_or_public",
+    "image:add_metadef_namespace": "admin",
+    "image:modify_metadef_namespace": "admin",
+    "image:delete_metadef_namespace": "admin",
+    "image:list_metadef_resource_types": "project_reader_or_public",
+    "image:get_metadef_resource_type": "project_reader_or_public",
+    "image:add_metadef_resource_type_association": "admin",
+    "image:remove_metadef_resource_type_association": "admin",
+    "image:get_metadef_objects": "project_reader_or_public",
+    "image:get_metadef_object": "project_reader_or_public",
+    "image:add_metadef_object": "admin",
+    "image:modify_metadef_object": "admin",
+    "image:delete_metadef_object": "admin",
+    "image:get_metadef_properties": "project_reader_or_public",
+    "image:get_metadef_property": "project_reader_or_public",
+    "image:add_metadef_property": "admin",
+    "image:modify_metadef_property": "admin",
+    "image:remove_metadef_property": "admin",
+    "image:get_metadef_tags": "project_reader_or_public",
+    "image:get_metadef_tag": "project_reader_or_public",
+    "image:add_metadef_tag": "admin",
+    "image:add_metadef_tags": "admin",
+    "image:modify_metadef_tag": "admin",
+    "image:delete_metadef_tag": "admin",
+    "image:delete_metadef_tags": "admin",
+}

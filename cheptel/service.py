@@ -1,0 +1,61 @@
+"""What a service declares about itself: its spec.py holds one `SERVICE = Service(...)`.
+
+cheptel.services lists the declarations; everything that needs to know the services
+reads that list: the app (mounts, bootstrap), the catalog, the migrations' metadata
+(cheptel.models), the support matrix and the Tempest configuration. See
+docs/adding-a-service.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from cheptel.web import FaultRenderer, Negotiator, Route
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
+
+# Run at every start in the one bootstrap transaction, after identity's; idempotent.
+# Returns notes for the operator (printed by `cheptel serve`).
+Bootstrap = Callable[[Session, "Deps"], list[str]]
+
+
+@dataclass(frozen=True)
+class TempestTests:
+    """The Tempest tests of a service: regexes under `tempest.api.` (scripts/tempest.py)."""
+
+    all: str  # every test of the service (--all)
+    selected: str  # what cheptel claims (the default run, docs/tempest-summary.md)
+    fast: str  # CI's subset (--fast)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service: where it lives, how it speaks, what it needs at start."""
+
+    type: str  # the catalog's service type, e.g. "compute"
+    name: str  # the catalog's service name, e.g. "nova"
+    title: str  # for people (the support matrix): "Compute (Nova v2.1)"
+    prefix: str  # URL prefix, e.g. "/compute"
+    # the catalog endpoint, under the prefix: the version document the clients discover
+    # ("" when the prefix itself answers with the version list)
+    catalog_path: str
+    description: str  # the catalog service's description
+    routes: list[Route]  # api/__init__.py
+    policies: Mapping[str, str]  # policies.py: every route's policy must be in it
+    render_fault: FaultRenderer  # faults.py
+    models: ModuleType  # models.py: imported so that the migrations see its tables
+    bootstrap: Bootstrap | None = None  # service/bootstrap.py
+    negotiate: Negotiator | None = None  # per-request hook (microversions, request ids)
+    # called with the app's deps after every successful write (POST/PUT/PATCH/DELETE) has
+    # committed: the converger hook (how the network service wakes the dataplane)
+    on_write: Callable[[Deps], None] | None = None
+    # False: a path with a trailing slash it does not declare is a 404, never a redirect to
+    # the path without it (Glance's router has no such aliases)
+    redirect_slashes: bool = True
+    tempest: TempestTests | None = None

@@ -1,0 +1,14 @@
+"""The services this cloud serves: one line each (see docs/adding-a-service.md).
+
+Read by the app (mounts, bootstrap, the catalog), cheptel.models (the migrations'
+metadata), scripts/support_matrix.py and scripts/tempest.py. Identity comes first: its
+bootstrap makes the projects the others' bootstraps use.
+"""
+
+from cheptel.compute.spec import SERVICE as COMPUTE
+from cheptel.identity.spec import SERVICE as IDENTITY
+from cheptel.image.spec import SERVICE as IMAGE
+from cheptel.network.spec import SERVICE as NETWORK
+from cheptel.service import Service
+
+SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK]
