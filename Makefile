@@ -16,6 +16,7 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check cheptel tests bench scripts
+	$(VENV)/bin/mypy
 
 # Two workers (one test module each at a time), then the dataplane tests alone (they
 # restart dockerd and time iptables changes to the second). pytest's exit 5 (nothing collected) is a failure here.

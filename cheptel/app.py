@@ -33,13 +33,14 @@ class Deps:
 
     settings: Settings
     db_engine: Engine
-    sessions: sessionmaker
+    sessions: sessionmaker[Session]
+    containers: ContainerEngine
+    firewall: Firewall
     clock: Callable[[], float] = time.time
-    containers: ContainerEngine | None = None  # None until the compute service starts it
-    reconciler: Reconciler | None = None  # built by prepare(), started by start()
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
-    firewall: Firewall | None = None
     notes: list[str] = field(default_factory=list)
+    # built by prepare() right after the rest (it needs them); started by `cheptel serve`
+    reconciler: Reconciler = field(init=False)
 
     def authenticate(self, db: Session, token: str) -> Creds:
         return tokens.authenticate(db, token, self.clock())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    return int(raw) if raw else default
 
 
 @dataclass(frozen=True)

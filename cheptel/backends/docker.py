@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
@@ -134,7 +135,7 @@ class DockerEngine:
                 networking_config=networking, mac_address=first[2] if first else None)
             for net, ip, _mac in spec.attachments[1:]:
                 self.api.connect_container_to_network(spec.name, net, ipv4_address=ip)
-        return created["Id"]
+        return str(created["Id"])
 
     def _call(self, fn_name: str, name: str, **kwargs: object) -> None:
         with _engine_errors():
@@ -172,10 +173,10 @@ class DockerEngine:
                                       cpu_quota=self._cpus(vcpus) * CPU_PERIOD)
 
     @staticmethod
-    def _state(attrs: dict) -> ContainerState:
+    def _state(attrs: dict[str, Any]) -> ContainerState:
         state = attrs.get("State") or {}
         nets = ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).values()
-        net = next(iter(nets), {}) or {}
+        net: dict[str, Any] = next(iter(nets), {}) or {}
         name = (attrs.get("Name") or "").lstrip("/")
         return ContainerState(name=name, status=state.get("Status", "dead"),
                               exit_code=int(state.get("ExitCode") or 0),
@@ -238,7 +239,7 @@ class DockerEngine:
 
     def logs(self, name: str, tail: int | None) -> str:
         with _engine_errors():
-            raw = self.api.logs(name, stdout=True, stderr=True,
+            raw: bytes = self.api.logs(name, stdout=True, stderr=True,
                                 tail="all" if tail is None else tail)
         return raw.decode("utf-8", "replace")
 
@@ -372,7 +373,7 @@ class DockerEngine:
                 return rest.split(":")[0].split("@")[0]
         return None
 
-    def host_info(self) -> dict:
+    def host_info(self) -> dict[str, Any]:
         with _engine_errors():
             info = self.api.info()
         return {"hostname": info.get("Name"), "vcpus": int(info.get("NCPU") or 0),
@@ -390,7 +391,7 @@ def _docker_time(text: str | None) -> float | None:
     return stamp + (float("0." + frac[:9]) if frac.isdigit() else 0.0)
 
 
-def _blkio(blkio: dict, key: str, op: str) -> int | None:
+def _blkio(blkio: dict[str, Any], key: str, op: str) -> int | None:
     """A block I/O total of one operation over all devices (cgroup v1 says "Read", v2
     "read"); None when the engine reports no such counter."""
     rows = blkio.get(key)

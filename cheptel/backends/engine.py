@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 LABEL_SERVER = "cheptel.server"
 LABEL_PROJECT = "cheptel.project"
@@ -143,4 +143,4 @@ class Engine(Protocol):
     def networks_of(self, container: str) -> dict[str, str]: ...
     def host_interface(self, container: str, ip: str) -> str | None: ...
     # host facts
-    def host_info(self) -> dict: ...
+    def host_info(self) -> dict[str, Any]: ...

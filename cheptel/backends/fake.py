@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from cheptel.backends.engine import (
     LABEL_CLOUD,
@@ -185,7 +186,7 @@ class FakeEngine:
         return f"veth{abs(hash((container, ip))) % 10**6}" if container in self.containers else (
             None)
 
-    def host_info(self) -> dict:
+    def host_info(self) -> dict[str, Any]:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
                 "running": sum(c.state.status == "running" for c in self.containers.values()),
                 "version": "fake"}

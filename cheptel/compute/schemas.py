@@ -48,7 +48,7 @@ def query(props: dict[str, dict], extra: bool, single: tuple[str, ...] = ()) -> 
 
 
 STRING = {"type": "string"}
-PAGING = {"limit": NON_NEGATIVE_INTEGER, "marker": STRING}
+PAGING: dict[str, dict] = {"limit": NON_NEGATIVE_INTEGER, "marker": STRING}
 
 # -- flavors (schemas/flavors.py) -----------------------------------------------------------
 

@@ -8,7 +8,7 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # `alembic revision --autogenerate` from a developer's shell
     from cheptel.db import make_engine
 
-    connection = make_engine(context.config.get_main_option("sqlalchemy.url")).connect()
+    connection = make_engine(context.config.get_main_option("sqlalchemy.url") or "").connect()
 
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
 with context.begin_transaction():

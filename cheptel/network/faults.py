@@ -26,7 +26,8 @@ def render_fault(exc: CheptelError) -> Response:
     headers = dict(exc.headers)
     if exc.code == 401:
         headers.setdefault("WWW-Authenticate", "Keystone")
-        doc: dict = {"error": {"code": 401, "title": "Unauthorized", "message": exc.message}}
+        doc: dict[str, dict[str, object]] = {
+            "error": {"code": 401, "title": "Unauthorized", "message": exc.message}}
     else:
         kind = getattr(exc, "neutron_type", None) or HTTP_TYPES.get(
             exc.code, "HTTPInternalServerError")

@@ -11,17 +11,21 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cheptel.backends.engine import ContainerStats
+from cheptel.compute.models import Server
 from cheptel.reconciler.network import NetworkConverger
 from cheptel.reconciler.servers import ServerConverger, container_name
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
 
 log = logging.getLogger("cheptel.reconciler")
 
 
 class Reconciler:
-    def __init__(self, deps: Any, interval: float = 5.0, workers: int = 4):
+    def __init__(self, deps: Deps, interval: float = 5.0, workers: int = 4) -> None:
         self.deps = deps
         self.interval = interval
         self.servers = ServerConverger(deps, self)
@@ -106,10 +110,10 @@ class Reconciler:
         self._wake.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def console_output(self, server: Any, tail: int | None) -> str:
+    def console_output(self, server: Server, tail: int | None) -> str:
         return self.servers.console_output(server, tail)
 
-    def container_stats(self, server: Any) -> ContainerStats | None:
+    def container_stats(self, server: Server) -> ContainerStats | None:
         """A usage reading of the server's container (diagnostics); None if it is gone.
         May raise the engine's EngineError."""
         return self.servers.engine.stats(container_name(server.id))

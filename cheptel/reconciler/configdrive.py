@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+
+from cheptel.compute.models import Server
 
 
-def files(server: Any, metadata: dict[str, str]) -> dict[str, bytes]:
+def files(server: Server, metadata: dict[str, str]) -> dict[str, bytes]:
     """Paths (relative to the drive's root, mounted at /openstack) -> contents."""
     keys = {}
     if server.key_name and server.public_key:
@@ -19,7 +20,7 @@ def files(server: Any, metadata: dict[str, str]) -> dict[str, bytes]:
         "keys": [{"name": k, "type": "ssh", "data": v} for k, v in keys.items()],
         "devices": [],
     }
-    network = {"links": [], "networks": [], "services": []}
+    network: dict[str, list[object]] = {"links": [], "networks": [], "services": []}
     out = {
         "latest/meta_data.json": json.dumps(meta, sort_keys=True).encode(),
         "latest/network_data.json": json.dumps(network).encode(),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +24,9 @@ from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGr
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
 from cheptel.reconciler import rules
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
 
 log = logging.getLogger("cheptel.reconciler.network")
 COMPUTE = "compute:"
@@ -55,7 +58,7 @@ def _ipv4(network: Network):  # type: ignore[no-untyped-def]
 
 
 class NetworkConverger:
-    def __init__(self, deps: Any):
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._lock = threading.Lock()
         self._veths: dict[tuple[str, str], str] = {}  # (container, ip) -> host veth
@@ -185,8 +188,8 @@ class NetworkConverger:
             if container_of(port) is None or not ips:
                 continue
             groups = tuple(b.security_group_id for b in port.sg_bindings)
-            for group in groups:
-                state.members.setdefault(group, []).extend(ips)
+            for group_id in groups:
+                state.members.setdefault(group_id, []).extend(ips)
             pairs = tuple((p["ip_address"], p.get("mac_address"))
                           for p in port.allowed_address_pairs or [])
             state.ports.append(rules.PortState(

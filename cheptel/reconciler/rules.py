@@ -19,6 +19,7 @@ Chains, per cloud (prefix CH<cloud>-):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cheptel.backends.firewall import Ruleset
@@ -137,7 +138,7 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
                     continue
                 chain, flag = (allowed, "-d") if rule.direction == "egress" else (
                     ingress, "-s")
-                peers = [None]
+                peers: Sequence[str | None] = [None]
                 if rule.remote_group_id:
                     peers = state.members.get(rule.remote_group_id, [])
                 for peer in peers:

@@ -8,7 +8,7 @@ import logging
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from cheptel.backends.engine import (
     ContainerState,
     EngineError,
 )
+from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.common import iso
 from cheptel.compute import images, ports, states
 from cheptel.compute.addresses import ports_of
@@ -29,6 +30,10 @@ from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.network.models import Port
 from cheptel.reconciler import configdrive
 from cheptel.reconciler.network import engine_network, network_of
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
+    from cheptel.reconciler import Reconciler
 
 log = logging.getLogger("cheptel.reconciler.servers")
 
@@ -69,12 +74,12 @@ def volume_name(server_id: str) -> str:
 
 
 class ServerConverger:
-    def __init__(self, deps: Any, reconciler: Any):
+    def __init__(self, deps: Deps, reconciler: Reconciler) -> None:
         self.deps = deps
         self.reconciler = reconciler
 
     @property
-    def engine(self):  # type: ignore[no-untyped-def]
+    def engine(self) -> ContainerEngine:
         return self.deps.containers
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -375,8 +380,8 @@ class ServerConverger:
             if s.task_state is not None or s.vm_state == "building":
                 unfinished.append(s.id)
             elif s.vm_state != "error":
-                c = seen.get(s.id)
-                if c is None or not _agrees(s, c.status):
+                found = seen.get(s.id)
+                if found is None or not _agrees(s, found.status):
                     # the listing may predate a spawn that finished since: ask again
                     self._repair(s, self.engine.inspect(container_name(s.id)), first)
         return unfinished
@@ -429,4 +434,4 @@ def _agrees(server: Server, status: str) -> bool:
 
 def _resized_from(server: Server) -> str:
     """The vm_state a resize started from (kept with the old flavor until it ends)."""
-    return (server.old_flavor or {}).get("_vm_state", "active")
+    return str((server.old_flavor or {}).get("_vm_state", "active"))

@@ -129,7 +129,7 @@ def create(ctx: Ctx) -> dict:
         swap=to_int(body.get("swap", 0), "swap", 0, schemas.MAX_INT),
         rxtx_factor=rxtx, is_public=loose_flag(body.get("os-flavor-access:is_public", True)),
         description=body.get("description") if v.at_least("2.55") else None)
-    specs = {} if _specs_shown(ctx) else None
+    specs: dict[str, str] | None = {} if _specs_shown(ctx) else None
     return {"flavor": views.detail(_base(ctx), flavor, v, specs)}
 
 

@@ -65,7 +65,7 @@ def create(db: Session, now: float, *, project_id: str, user_id: str, name: str,
 
 
 def delete(db: Session, group: ServerGroup) -> None:
-    db.execute(ServerGroupMember.__table__.delete()
+    db.execute(ServerGroupMember.__table__.delete()  # type: ignore[attr-defined]
                .where(ServerGroupMember.group_id == group.id))
     db.delete(group)
     db.flush()

@@ -122,7 +122,7 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     _check_user_data(req.user_data)
     networks = ports.check_requested(req.networks)
     if req.availability_zone not in (None, "", "nova"):
-        zone = req.availability_zone.split(":")[0]
+        zone = (req.availability_zone or "").split(":")[0]
         if zone != "nova":
             raise BadRequest(f"The requested availability zone is not available: {zone}")
     metadata = req.metadata or {}
@@ -292,7 +292,8 @@ def _sort(servers: list[Server], multi: dict[str, list[str]]) -> list[Server]:
     for i in range(len(keys) - 1, -1, -1):
         attr = COLUMN.get(keys[i], keys[i])
         reverse = (dirs[i] if i < len(dirs) else "desc") == "desc"
-        out.sort(key=lambda s, a=attr: (getattr(s, a) is not None, getattr(s, a) or 0)
+        out.sort(key=lambda s, a=attr: (getattr(s, a) is not None,  # type: ignore[misc]
+                                        getattr(s, a) or 0)
                  if not isinstance(getattr(s, a), str) else (True, getattr(s, a)),
                  reverse=reverse)
     return out

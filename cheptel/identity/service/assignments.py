@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -104,7 +105,7 @@ def _keep(r: Row, q: Query) -> bool:
     return not (q.system and r.target_type != "system")
 
 
-def _names(db: Session, model: type, ids: set[str]) -> dict[str, object]:
+def _names(db: Session, model: type[Any], ids: set[str]) -> dict[str, object]:
     if not ids:
         return {}
     return {o.id: o for o in db.scalars(select(model).where(model.id.in_(ids)))}

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from cheptel.common import parse_iso
@@ -176,7 +176,7 @@ def _visible(creds: Creds | None, q: ListQuery) -> list[Any]:
     project = creds.project_id if creds else None
     where: list[Any] = []
     if not (creds and creds.is_admin):
-        seen = [Image.visibility.in_(("public", "community"))]
+        seen: list[ColumnElement[bool]] = [Image.visibility.in_(("public", "community"))]
         if project is not None:
             member = select(ImageMember.image_id).where(ImageMember.member_id == project)
             if q.member_status != "all":

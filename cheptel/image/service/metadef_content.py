@@ -8,6 +8,7 @@ The namespace was found (and the caller's right to it checked) by the caller.
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,10 +18,10 @@ from cheptel.image import metadef_schemas as schemas
 from cheptel.image.models import MetadefNamespace, MetadefObject, MetadefProperty, MetadefTag
 
 Content = MetadefObject | MetadefProperty | MetadefTag
+C = TypeVar("C", MetadefObject, MetadefProperty, MetadefTag)
 
 
-def _named(db: Session, model: type[Content], ns: MetadefNamespace, name: str,
-           kind: str) -> Content:
+def _named(db: Session, model: type[C], ns: MetadefNamespace, name: str, kind: str) -> C:
     row = db.scalar(select(model).where(model.namespace_id == ns.id, model.name == name))
     if row is None:
         raise NotFound(f"The metadata definition {kind} with name={name} was not found in "

@@ -191,7 +191,7 @@ def delete_namespace(db: Session, ns: MetadefNamespace) -> None:
     db.flush()
 
 
-def delete_content(db: Session, ns: MetadefNamespace, table: type) -> None:
+def delete_content(db: Session, ns: MetadefNamespace, table: type[content.Content]) -> None:
     """DELETE .../objects, .../properties or .../tags: all of one kind at once."""
     check_unprotected(ns)
     db.execute(delete(table).where(table.namespace_id == ns.id))

@@ -90,6 +90,6 @@ def build(binary: Path = BUSYBOX) -> bytes:
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for name in sorted(entries):
-            info, data = entries[name]
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+            info, entry = entries[name]
+            tar.addfile(info, None if entry is None else io.BytesIO(entry))
     return out.getvalue()

@@ -56,5 +56,4 @@ def request_id(request: Request) -> tuple[None, dict[str, str]]:
 
 def wake_dataplane(deps: Deps) -> None:
     """Every committed network change rebuilds the dataplane (within the second)."""
-    if deps.reconciler is not None:
-        deps.reconciler.kick_network()
+    deps.reconciler.kick_network()

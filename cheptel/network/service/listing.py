@@ -94,7 +94,7 @@ def parse(query: dict[str, list[str]], attrs: Resource, taggable: bool = True) -
         raise bad_resource_request("limit", f"Limit must be an integer 0 or greater and not "
                                    f"'{raw}'") from None
     q.limit = limit or None
-    q.marker = (query.get("marker") or [None])[0] if q.limit else None
+    q.marker = next(iter(query.get("marker") or []), None) if q.limit else None
     q.page_reverse = (query.get("page_reverse") or ["False"])[0].lower() == "true"
     q.fields = [f for f in query.get("fields", []) if f]
     return q

@@ -59,7 +59,7 @@ def _compact(prefixes: list[str]) -> list[IPv4Network]:
     if any(n.version != 4 for n in nets):
         raise invalid_input("IPv6 subnet pools are not supported by cheptel; use IPv4 "
                             "prefixes")
-    return list(ipaddress.collapse_addresses(nets))  # type: ignore[arg-type]
+    return list(ipaddress.collapse_addresses(nets))  # type: ignore[arg-type, type-var]
 
 
 def _bounds(low: int, high: int, default: int) -> None:

@@ -41,7 +41,7 @@ def external_network(db: Session) -> Network | None:
     externals = list(db.scalars(select(Network).where(Network.external.is_(True))
                                 .order_by(Network.created_at)))
     named = [n for n in externals if n.name == "public"]
-    return (named or externals or [None])[0]
+    return next(iter(named or externals), None)
 
 
 def _candidates(db: Session, project_id: str) -> list[Network]:
