@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,9 @@ from cheptel.image.service import data
 from cheptel.image.service import images as glance
 from cheptel.policy import Creds
 from cheptel.spool import hash_file
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
 
 BOOTABLE = {("docker", None), ("bare", "raw")}  # (container_format, disk_format or any)
 
@@ -54,7 +57,7 @@ def for_boot(db: Session, creds: Creds, image_ref: str | None) -> BootImage:
     return BootImage(id=image.id, min_ram=image.min_ram or 0, min_disk=image.min_disk or 0)
 
 
-def boot_source(deps: Any, image_id: str) -> BootSource:
+def boot_source(deps: Deps, image_id: str) -> BootSource:
     """Where the image's data is and how to load it, or why it cannot boot."""
     with deps.sessions() as db:
         image = db.get(Image, image_id)
@@ -87,7 +90,7 @@ def _saving_image(db: Session, now: float, server: Any, name: str, props: dict) 
     return image.id
 
 
-def finish_snapshot(deps: Any, image_id: str, archive: Path) -> None:
+def finish_snapshot(deps: Deps, image_id: str, archive: Path) -> None:
     """Store a `docker save` archive as the snapshot's data and make it active."""
     spooled = hash_file(archive)
     with deps.sessions() as db, db.begin():
@@ -96,7 +99,7 @@ def finish_snapshot(deps: Any, image_id: str, archive: Path) -> None:
             data.register(db, deps.settings.data_dir, image, spooled, deps.clock())
 
 
-def fail_snapshot(deps: Any, image_id: str | None) -> None:
+def fail_snapshot(deps: Deps, image_id: str | None) -> None:
     """A snapshot that could not be taken leaves no image behind."""
     if not image_id:
         return
@@ -130,7 +133,7 @@ def _with_property(name: str, value: str):  # type: ignore[no-untyped-def]
                                                 ImageProperty.value == value)
 
 
-def rotate_backups(deps: Any, server_id: str, backup_type: str, rotation: int) -> list[str]:
+def rotate_backups(deps: Deps, server_id: str, backup_type: str, rotation: int) -> list[str]:
     """Delete a server's backups of one backup_type beyond the newest `rotation` (Nova's
     _rotate_backups); returns the ids deleted. A protected image stays."""
     after: list = []
