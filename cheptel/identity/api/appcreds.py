@@ -8,7 +8,7 @@ from cheptel.identity import schemas, views
 from cheptel.identity.api.common import base, rounds
 from cheptel.identity.service import appcreds, tokens, users
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def create(ctx: Ctx) -> Reply:
@@ -43,3 +43,14 @@ def get(ctx: Ctx) -> dict:
 def delete(ctx: Ctx) -> None:
     appcreds.delete(ctx.db, appcreds.get(ctx.db, ctx.params["user_id"],
                                          ctx.params["app_cred_id"]))
+
+
+APPCREDS = "/v3/users/{user_id}/application_credentials"
+
+ROUTES: list[Route] = [
+    Route("GET", APPCREDS, list_all, "identity:list_application_credentials"),
+    Route("POST", APPCREDS, create, "identity:create_application_credential", 201),
+    Route("GET", APPCREDS + "/{app_cred_id}", get, "identity:get_application_credential"),
+    Route("DELETE", APPCREDS + "/{app_cred_id}", delete,
+          "identity:delete_application_credential", 204),
+]

@@ -9,7 +9,7 @@ from cheptel.identity.api.common import base
 from cheptel.identity.models import Domain
 from cheptel.identity.service import catalog, roles, tokens
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 UPDATED = "2024-04-01T00:00:00Z"
 MEDIA = [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
@@ -109,3 +109,15 @@ def auth_system(ctx: Ctx) -> dict:
     return {"system": items, "links": {"self": f"{base(ctx)}/v3/auth/system"}}
 
 
+ROUTES: list[Route] = [
+    Route("GET", "/", versions, "identity:discovery", 300),
+    Route("GET", "/v3", version, "identity:discovery"),
+    Route("GET", "/v3/", version, "identity:discovery"),
+    Route("POST", "/v3/auth/tokens", issue_token, "identity:issue_token", 201),
+    Route("GET", "/v3/auth/tokens", validate_token, "identity:validate_token", deferred=True),
+    Route("DELETE", "/v3/auth/tokens", revoke_token, "identity:revoke_token", 204, deferred=True),
+    Route("GET", "/v3/auth/catalog", auth_catalog, "identity:get_auth_catalog"),
+    Route("GET", "/v3/auth/projects", auth_projects, "identity:get_auth_projects"),
+    Route("GET", "/v3/auth/domains", auth_domains, "identity:get_auth_domains"),
+    Route("GET", "/v3/auth/system", auth_system, "identity:get_auth_system"),
+]

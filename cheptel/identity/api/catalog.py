@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from cheptel.identity import schemas, views
-from cheptel.identity.api.common import base
+from cheptel.identity.api.common import base, crud
 from cheptel.identity.service import catalog, extras
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def list_services(ctx: Ctx) -> dict:
@@ -123,3 +123,14 @@ def update_region(ctx: Ctx) -> dict:
 
 def delete_region(ctx: Ctx) -> None:
     catalog.delete_region(ctx.db, catalog.get_region(ctx.db, ctx.params["region_id"]))
+
+
+ROUTES: list[Route] = [
+    *crud("/v3/services", "service_id", "service", "services",
+          (list_services, create_service, get_service, update_service, delete_service)),
+    *crud("/v3/endpoints", "endpoint_id", "endpoint", "endpoints",
+          (list_endpoints, create_endpoint, get_endpoint, update_endpoint, delete_endpoint)),
+    *crud("/v3/regions", "region_id", "region", "regions",
+          (list_regions, create_region, get_region, update_region, delete_region)),
+    Route("PUT", "/v3/regions/{region_id}", put_region, "identity:create_region", 201),
+]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from cheptel.errors import Forbidden, NotFound
 from cheptel.identity import schemas
-from cheptel.identity.api.common import base
+from cheptel.identity.api.common import base, crud
 from cheptel.identity.models import Credential
 from cheptel.identity.service import credentials, resources, users
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def _cipher(ctx: Ctx) -> credentials.Cipher:
@@ -146,3 +146,17 @@ def get_ec2(ctx: Ctx) -> dict:
 
 def delete_ec2(ctx: Ctx) -> None:
     credentials.delete_one(ctx.db, _load_ec2(ctx))
+
+
+EC2 = "/v3/users/{user_id}/credentials/OS-EC2"
+
+ROUTES: list[Route] = [
+    *crud("/v3/credentials", "credential_id", "credential", "credentials",
+          (list_credentials, create_credential, get_credential, update_credential,
+           delete_credential), deferred=True),
+    Route("GET", EC2, list_ec2, "identity:ec2_list_credentials"),
+    Route("POST", EC2, create_ec2, "identity:ec2_create_credential", 201),
+    Route("GET", EC2 + "/{access_key}", get_ec2, "identity:ec2_get_credential", deferred=True),
+    Route("DELETE", EC2 + "/{access_key}", delete_ec2,
+          "identity:ec2_delete_credential", 204, deferred=True),
+]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from cheptel.identity import schemas, views
-from cheptel.identity.api.common import base
+from cheptel.identity.api.common import base, crud
 from cheptel.identity.models import EndpointGroup
 from cheptel.identity.service import catalog, ep_filter, resources
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 PREFIX = "OS-EP-FILTER"
 
@@ -120,3 +120,36 @@ def endpoint_projects(ctx: Ctx) -> dict:
     e = catalog.get_endpoint(ctx.db, ctx.params["endpoint_id"])
     return _projects(ctx, f"{PREFIX}/endpoints/{e.id}/projects",
                      ep_filter.projects_of_endpoint(ctx.db, e.id))
+
+
+EPF = "/v3/OS-EP-FILTER"
+EPG = EPF + "/endpoint_groups/{endpoint_group_id}"
+EPF_PROJECT = EPF + "/projects/{project_id}"
+
+ROUTES: list[Route] = [
+    *crud(EPF + "/endpoint_groups", "endpoint_group_id", "endpoint_group", "endpoint_groups",
+          (list_endpoint_groups, create_endpoint_group, get_endpoint_group,
+           update_endpoint_group, delete_endpoint_group)),
+    Route("GET", EPG + "/endpoints", group_endpoints,
+          "identity:list_endpoints_associated_with_endpoint_group"),
+    Route("GET", EPG + "/projects", group_projects,
+          "identity:list_projects_associated_with_endpoint_group"),
+    Route("PUT", EPG + "/projects/{project_id}", add_group_to_project,
+          "identity:add_endpoint_group_to_project", 204),
+    Route("GET", EPG + "/projects/{project_id}", get_group_in_project,
+          "identity:get_endpoint_group_in_project"),
+    Route("DELETE", EPG + "/projects/{project_id}", remove_group_from_project,
+          "identity:remove_endpoint_group_from_project", 204),
+    Route("GET", EPF_PROJECT + "/endpoint_groups", project_groups,
+          "identity:list_endpoint_groups_for_project"),
+    Route("GET", EPF_PROJECT + "/endpoints", project_endpoints,
+          "identity:list_endpoints_for_project"),
+    Route("PUT", EPF_PROJECT + "/endpoints/{endpoint_id}", add_endpoint_to_project,
+          "identity:add_endpoint_to_project", 204),
+    Route("GET", EPF_PROJECT + "/endpoints/{endpoint_id}", check_endpoint_in_project,
+          "identity:check_endpoint_in_project", 204),
+    Route("DELETE", EPF_PROJECT + "/endpoints/{endpoint_id}",
+          remove_endpoint_from_project, "identity:remove_endpoint_from_project", 204),
+    Route("GET", EPF + "/endpoints/{endpoint_id}/projects", endpoint_projects,
+          "identity:list_projects_for_endpoint"),
+]

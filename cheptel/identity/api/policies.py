@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from cheptel.errors import ValidationError
 from cheptel.identity import schemas, views
-from cheptel.identity.api.common import base
+from cheptel.identity.api.common import base, crud
 from cheptel.identity.models import Consumer, Policy
 from cheptel.identity.service import policies
 from cheptel.identity.service.credentials import Cipher
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def _policy(ctx: Ctx, p: Policy) -> dict:
@@ -86,3 +86,11 @@ def update_consumer(ctx: Ctx) -> dict:
 
 def delete_consumer(ctx: Ctx) -> None:
     ctx.db.delete(policies.get_consumer(ctx.db, ctx.params["consumer_id"]))
+
+
+ROUTES: list[Route] = [
+    *crud("/v3/policies", "policy_id", "policy", "policies",
+          (list_policies, create_policy, get_policy, update_policy, delete_policy)),
+    *crud("/v3/OS-OAUTH1/consumers", "consumer_id", "consumer", "consumers",
+          (list_consumers, create_consumer, get_consumer, update_consumer, delete_consumer)),
+]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from cheptel.common import flag
 from cheptel.errors import NotFound, ValidationError
 from cheptel.identity import schemas, views
-from cheptel.identity.api.common import base, filters
+from cheptel.identity.api.common import base, crud, filters
 from cheptel.identity.models import Domain, Project
 from cheptel.identity.service import extras, resources
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def list_domains(ctx: Ctx) -> dict:
@@ -169,3 +169,19 @@ def add_tag(ctx: Ctx) -> Reply:
 def remove_tag(ctx: Ctx) -> None:
     resources.remove_tag(ctx.db, resources.get_project(ctx.db, ctx.params["project_id"]),
                          ctx.params["tag"])
+
+
+TAGS = "/v3/projects/{project_id}/tags"
+
+ROUTES: list[Route] = [
+    *crud("/v3/domains", "domain_id", "domain", "domains",
+          (list_domains, create_domain, get_domain, update_domain, delete_domain)),
+    *crud("/v3/projects", "project_id", "project", "projects",
+          (list_projects, create_project, get_project, update_project, delete_project)),
+    Route("GET", TAGS, list_tags, "identity:get_project_tags"),
+    Route("PUT", TAGS, replace_tags, "identity:update_project_tags"),
+    Route("DELETE", TAGS, clear_tags, "identity:update_project_tags", 204),
+    Route("GET", TAGS + "/{tag}", check_tag, "identity:get_project_tags", 204),
+    Route("PUT", TAGS + "/{tag}", add_tag, "identity:update_project_tags", 201),
+    Route("DELETE", TAGS + "/{tag}", remove_tag, "identity:update_project_tags", 204),
+]

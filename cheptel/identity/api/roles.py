@@ -5,10 +5,10 @@ from __future__ import annotations
 from cheptel.common import flag
 from cheptel.errors import BadRequest
 from cheptel.identity import schemas, views
-from cheptel.identity.api.common import base
+from cheptel.identity.api.common import base, crud
 from cheptel.identity.service import assignments, extras, resources, roles
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def list_roles(ctx: Ctx) -> dict:
@@ -139,3 +139,41 @@ def list_assignments(ctx: Ctx) -> dict:
     items = assignments.list_assignments(ctx.db, query, base(ctx))
     return {"role_assignments": items, "links": {
         "self": f"{base(ctx)}/v3/role_assignments", "previous": None, "next": None}}
+
+
+def grants(prefix: str, tail: str = "", listed: bool = True) -> list[Route]:
+    """Grants on a target; OS-INHERIT's are the same routes with tail
+    "/inherited_to_projects" (and no list on projects, as Keystone)."""
+    routes = []
+    for actor in ("users/{user_id}", "groups/{group_id}"):
+        base = f"{prefix}/{actor}/roles"
+        one = f"{base}/{{role_id}}{tail}"
+        if listed:
+            routes.append(Route("GET", base + tail, list_grants, "identity:list_grants"))
+        routes += [
+            Route("PUT", one, put_grant, "identity:create_grant", 204),
+            Route("GET", one, check_grant, "identity:check_grant", 204),
+            Route("DELETE", one, delete_grant, "identity:revoke_grant", 204),
+        ]
+    return routes
+
+
+IMPLIES = "/v3/roles/{prior_role_id}/implies"
+
+ROUTES: list[Route] = [
+    *crud("/v3/roles", "role_id", "role", "roles",
+          (list_roles, create_role, get_role, update_role, delete_role)),
+    Route("GET", IMPLIES, list_implied, "identity:implied_roles"),
+    Route("PUT", IMPLIES + "/{implied_role_id}", create_implied, "identity:implied_roles", 201),
+    # HEAD first: Keystone answers a 204 (the GET route would answer HEAD with a 200)
+    Route("HEAD", IMPLIES + "/{implied_role_id}", get_implied, "identity:implied_roles", 204),
+    Route("GET", IMPLIES + "/{implied_role_id}", get_implied, "identity:implied_roles"),
+    Route("DELETE", IMPLIES + "/{implied_role_id}", delete_implied, "identity:implied_roles", 204),
+    Route("GET", "/v3/role_inferences", list_inferences, "identity:implied_roles"),
+    *grants("/v3/projects/{project_id}"),
+    *grants("/v3/domains/{domain_id}"),
+    *grants("/v3/system"),
+    *grants("/v3/OS-INHERIT/domains/{domain_id}", "/inherited_to_projects"),
+    *grants("/v3/OS-INHERIT/projects/{project_id}", "/inherited_to_projects", listed=False),
+    Route("GET", "/v3/role_assignments", list_assignments, "identity:list_role_assignments"),
+]

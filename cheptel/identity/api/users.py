@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from cheptel.identity import schemas, views
-from cheptel.identity.api.common import base, filters, rounds
+from cheptel.identity.api.common import base, crud, filters, rounds
 from cheptel.identity.service import extras, roles, users
 from cheptel.validation import check
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 
 def list_users(ctx: Ctx) -> dict:
@@ -117,3 +117,21 @@ def check_member(ctx: Ctx) -> None:
 
 def remove_member(ctx: Ctx) -> None:
     users.remove_member(ctx.db, *_pair(ctx))
+
+
+ROUTES: list[Route] = [
+    *crud("/v3/users", "user_id", "user", "users",
+          (list_users, create_user, get_user, update_user, delete_user)),
+    Route("POST", "/v3/users/{user_id}/password", change_password, "identity:change_password", 204),
+    Route("GET", "/v3/users/{user_id}/projects", user_projects, "identity:list_user_projects"),
+    Route("GET", "/v3/users/{user_id}/groups", user_groups, "identity:list_groups_for_user"),
+    *crud("/v3/groups", "group_id", "group", "groups",
+          (list_groups, create_group, get_group, update_group, delete_group)),
+    Route("GET", "/v3/groups/{group_id}/users", group_users, "identity:list_users_in_group"),
+    Route("PUT", "/v3/groups/{group_id}/users/{user_id}", add_member,
+          "identity:add_user_to_group", 204),
+    Route("GET", "/v3/groups/{group_id}/users/{user_id}", check_member,
+          "identity:check_user_in_group", 204),
+    Route("DELETE", "/v3/groups/{group_id}/users/{user_id}", remove_member,
+          "identity:remove_user_from_group", 204),
+]

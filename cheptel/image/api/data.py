@@ -9,9 +9,10 @@ from starlette.responses import Response, StreamingResponse
 from cheptel.config import Settings
 from cheptel.errors import BadRequest, PayloadTooLarge
 from cheptel.image import store
-from cheptel.image.api.common import caller
+from cheptel.image.api import discovery
+from cheptel.image.api.common import IMAGE, caller
 from cheptel.image.service import data, images
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route, Stream
 
 
 def upload_cap(settings: Settings) -> int:
@@ -59,3 +60,19 @@ def download(ctx: Ctx) -> Response | Reply:
                         media_type="application/octet-stream")
     return StreamingResponse(store.iter_file(fh), headers=headers,
                              media_type="application/octet-stream")
+
+
+def _nothing(ctx: Ctx) -> None:
+    """Nothing to undo."""
+
+
+UPLOAD = Stream(cap=upload_cap, begin=begin_upload, abort=abort_upload)
+STAGE = Stream(cap=upload_cap, begin=discovery.stage, abort=_nothing)
+OCTETS = ("application/octet-stream",)
+
+ROUTES: list[Route] = [
+    Route("PUT", IMAGE + "/file", upload, "image:upload_image", 204, deferred=True,
+          stream=UPLOAD, content_types=OCTETS),
+    Route("GET", IMAGE + "/file", download, "image:download_image"),
+    Route("PUT", IMAGE + "/stage", upload, "image:upload_image", 204, deferred=True, stream=STAGE),
+]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cheptel.errors import BadRequest, NotFound, NotImplementedYet
 from cheptel.image import schemas, views
-from cheptel.web import Ctx, Reply
+from cheptel.image.api.common import IMAGE
+from cheptel.web import Ctx, Reply, Route
 
 
 def versions(ctx: Ctx) -> Reply:
@@ -54,3 +55,22 @@ def import_image(ctx: Ctx) -> None:
 def not_implemented(ctx: Ctx) -> None:
     raise NotImplementedYet(f"{ctx.request.method} {ctx.request.url.path} is not implemented "
                             f"by cheptel.")
+
+
+NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMAGE + "/locations", "/v2/info/usage")
+
+ROUTES: list[Route] = [
+    # first in the table: 501 for every method of what cheptel does not implement
+    *[Route(m, f"{p}{tail}", not_implemented, "image:not_implemented")
+      for p in NOT_IMPLEMENTED for tail in ("", "/{rest:path}")
+      for m in ("GET", "POST", "PUT", "PATCH", "DELETE")],
+    Route("GET", "/", versions, "image:discovery", 300),
+    Route("GET", "/versions", versions_explicit, "image:discovery"),
+    Route("GET", "/v2", versions_explicit, "image:discovery"),
+    Route("GET", "/v2/", versions_explicit, "image:discovery"),
+    Route("GET", "/v2/schemas/{name}", get_schema, "image:get_schema"),
+    Route("GET", "/v2/info/import", import_info, "image:get_schema"),
+    Route("GET", "/v2/info/stores", stores_info, "image:get_schema"),
+    Route("GET", "/v2/info/stores/detail", stores_info, "image:get_schema"),
+    Route("POST", IMAGE + "/import", import_image, "image:upload_image", 202, deferred=True),
+]

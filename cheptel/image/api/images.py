@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from cheptel.errors import BadRequest
 from cheptel.image import views
-from cheptel.image.api.common import caller
+from cheptel.image.api.common import IMAGE, caller
 from cheptel.image.models import Image
 from cheptel.image.service import images, listing, patch
-from cheptel.web import Ctx, Reply
+from cheptel.image.service.patch import MEDIA_TYPES
+from cheptel.web import Ctx, Reply, Route
 
 VISIBILITY_POLICIES = {"public": "image:publicize_image",
                        "community": "image:communitize_image"}
@@ -99,3 +100,21 @@ def deactivate(ctx: Ctx) -> None:
 
 def reactivate(ctx: Ctx) -> None:
     images.reactivate(_load(ctx), ctx.now)
+
+
+PATCH = tuple(MEDIA_TYPES)
+
+ROUTES: list[Route] = [
+    Route("GET", "/v2/images", list_images, "image:get_images"),
+    Route("POST", "/v2/images", create_image, "image:add_image", 201, deferred=True),
+    Route("GET", IMAGE, get_image, "image:get_image"),
+    Route("GET", IMAGE + "/tasks", get_image_tasks, "image:get_image"),
+    Route("PATCH", IMAGE, update_image, "image:modify_image", deferred=True, content_types=PATCH),
+    Route("DELETE", IMAGE, delete_image, "image:delete_image", 204, deferred=True),
+    Route("PUT", IMAGE + "/tags/{tag}", add_tag, "image:modify_image", 204, deferred=True),
+    Route("DELETE", IMAGE + "/tags/{tag}", delete_tag, "image:modify_image", 204, deferred=True),
+    Route("POST", IMAGE + "/actions/deactivate", deactivate, "image:deactivate", 204,
+          deferred=True),
+    Route("POST", IMAGE + "/actions/reactivate", reactivate, "image:reactivate", 204,
+          deferred=True),
+]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from cheptel.image import schemas, views
-from cheptel.image.api.common import caller
+from cheptel.image.api.common import IMAGE, caller
 from cheptel.image.models import Image
 from cheptel.image.service import images, members
 from cheptel.validation import check
-from cheptel.web import Ctx
+from cheptel.web import Ctx, Route
 
 
 def _image(ctx: Ctx) -> Image:
@@ -45,3 +45,15 @@ def delete_member(ctx: Ctx) -> None:
     members.require_shared(image)
     member = members.get_member(ctx.db, caller(ctx), image, ctx.params["member_id"])
     members.remove_member(ctx.db, member)
+
+
+MEMBERS = IMAGE + "/members"
+
+ROUTES: list[Route] = [
+    Route("GET", MEMBERS, list_members, "image:get_members"),
+    Route("POST", MEMBERS, add_member, "image:add_member", deferred=True),
+    Route("GET", MEMBERS + "/{member_id}", get_member, "image:get_member"),
+    Route("PUT", MEMBERS + "/{member_id}", update_member, "image:modify_member", deferred=True),
+    Route("DELETE", MEMBERS + "/{member_id}", delete_member, "image:delete_member",
+          204, deferred=True),
+]

@@ -5,10 +5,17 @@ from __future__ import annotations
 from cheptel.errors import NotFound
 from cheptel.image import metadef_schemas as schemas
 from cheptel.image import metadef_views as views
-from cheptel.image.api.metadefs import READ_ONLY, load
+from cheptel.image.api.common import NS, metadef
+from cheptel.image.api.metadefs import (
+    READ_ONLY,
+    delete_objects,
+    delete_properties,
+    delete_tags,
+    load,
+)
 from cheptel.image.service import metadef_content as content
 from cheptel.image.service import metadefs
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 TIMES = ("created_at", "updated_at")
 
@@ -141,3 +148,27 @@ def update_tag(ctx: Ctx) -> dict:
 def delete_tag(ctx: Ctx) -> None:
     ns = load(ctx)
     content.delete_tag(ctx.db, ns, content.get_tag(ctx.db, ns, ctx.params["tag_name"]))
+
+
+ROUTES: list[Route] = [
+    metadef("GET", NS + "/objects", list_objects, "get_metadef_objects"),
+    metadef("POST", NS + "/objects", create_object, "add_metadef_object", 201),
+    metadef("DELETE", NS + "/objects", delete_objects, "delete_metadef_namespace", 204),
+    metadef("GET", NS + "/objects/{object_name}", get_object, "get_metadef_object"),
+    metadef("PUT", NS + "/objects/{object_name}", update_object, "modify_metadef_object"),
+    metadef("DELETE", NS + "/objects/{object_name}", delete_object, "delete_metadef_object", 204),
+    metadef("GET", NS + "/properties", list_properties, "get_metadef_properties"),
+    metadef("POST", NS + "/properties", create_property, "add_metadef_property", 201),
+    metadef("DELETE", NS + "/properties", delete_properties, "delete_metadef_namespace", 204),
+    metadef("GET", NS + "/properties/{property_name}", get_property, "get_metadef_property"),
+    metadef("PUT", NS + "/properties/{property_name}", update_property, "modify_metadef_property"),
+    metadef("DELETE", NS + "/properties/{property_name}", delete_property,
+            "remove_metadef_property", 204),
+    metadef("GET", NS + "/tags", list_tags, "get_metadef_tags"),
+    metadef("POST", NS + "/tags", create_tags, "add_metadef_tags", 201),
+    metadef("DELETE", NS + "/tags", delete_tags, "delete_metadef_tags", 204),
+    metadef("GET", NS + "/tags/{tag_name}", get_tag, "get_metadef_tag"),
+    metadef("POST", NS + "/tags/{tag_name}", create_tag, "add_metadef_tag", 201),
+    metadef("PUT", NS + "/tags/{tag_name}", update_tag, "modify_metadef_tag"),
+    metadef("DELETE", NS + "/tags/{tag_name}", delete_tag, "delete_metadef_tag", 204),
+]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from cheptel.errors import NotFound
 from cheptel.image import metadef_schemas as schemas
 from cheptel.image import metadef_views as views
-from cheptel.image.api.common import caller
+from cheptel.image.api.common import NS, caller, metadef
 from cheptel.image.models import MetadefNamespace, MetadefObject, MetadefProperty, MetadefTag
 from cheptel.image.service import metadef_content as content
 from cheptel.image.service import metadefs
-from cheptel.web import Ctx, Reply
+from cheptel.web import Ctx, Reply, Route
 
 READ_ONLY = ("self", "schema", "created_at", "updated_at")
 
@@ -116,3 +116,20 @@ def associate(ctx: Ctx) -> Reply:
 
 def dissociate(ctx: Ctx) -> None:
     metadefs.dissociate(ctx.db, load(ctx), ctx.params["resource_type"])
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/v2/schemas/metadefs/{name}", get_schema, "image:get_schema"),
+    metadef("GET", "/v2/metadefs/resource_types", list_resource_types,
+            "list_metadef_resource_types"),
+    metadef("GET", "/v2/metadefs/namespaces", list_namespaces, "get_metadef_namespaces"),
+    metadef("POST", "/v2/metadefs/namespaces", create_namespace, "add_metadef_namespace", 201),
+    metadef("GET", NS, get_namespace, "get_metadef_namespace"),
+    metadef("PUT", NS, update_namespace, "modify_metadef_namespace"),
+    metadef("DELETE", NS, delete_namespace, "delete_metadef_namespace", 204),
+    metadef("GET", NS + "/resource_types", list_associations, "get_metadef_resource_type"),
+    metadef("POST", NS + "/resource_types", associate,
+            "add_metadef_resource_type_association", 201),
+    metadef("DELETE", NS + "/resource_types/{resource_type}", dissociate,
+            "remove_metadef_resource_type_association", 204),
+]
