@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 from sqlalchemy.orm import Session
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("cheptel.web")
 
 FaultRenderer = Callable[[CheptelError], Response]
-Authenticator = Callable[[Session, str], Creds]
 # A service's per-request hook (e.g. Nova microversions): -> (value for ctx.version, headers
 # to add to every response of that request, errors included). May raise a CheptelError.
 Negotiator = Callable[[Request], tuple[Any, dict[str, str]]]
@@ -282,7 +281,11 @@ def _render(route: Route, request: Request, result: Any, headers: dict[str, str]
     return json_response(result, status, headers)
 
 
-Step = Callable[..., tuple[Creds | None, Any, dict[str, str]]]
+class Step(Protocol):
+    """_run() with the request's fixed parts bound: one transaction of the request."""
+
+    def __call__(self, handler: Handler, *, first: bool, creds: Creds | None,
+                 body: Any) -> tuple[Creds | None, Any, dict[str, str]]: ...
 
 
 async def _streamed(route: Route, spec: Stream, settings: Settings, request: Request,
