@@ -38,6 +38,7 @@ class FakeEngine:
         self.networks: set[str] = set()
         self.network_labels: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str]] = []
+        self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
 
     def _get(self, name: str) -> FakeContainer:
         if name not in self.containers:
@@ -189,3 +190,6 @@ class FakeEngine:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
                 "running": sum(c.state.status == "running" for c in self.containers.values()),
                 "version": "fake"}
+
+    def userns_remap(self) -> tuple[int, int] | None:
+        return self.remap
