@@ -51,8 +51,8 @@ class ContainerSpec:
     attachments: tuple[tuple[str, str, str | None], ...] = ()
     log_max_bytes: int = 1024 * 1024  # the console log: one file's size, then a new one
     log_max_files: int = 3  # files kept (the oldest goes): the log takes at most both
-    nofile: tuple[int, int] = (1024, 65536)  # open files, (soft, hard)
-    nproc: tuple[int, int] = (65536, 65536)  # processes of one user, (soft, hard)
+    nofile: tuple[int, int] = (1024, 4096)  # open files, (soft, hard)
+    nproc: tuple[int, int] = (4096, 4096)  # processes of one user, (soft, hard)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,15 @@
 processes, open files (ulimits) and its console log.
 
 A flavor may say its own ulimits in extra specs `cheptel:nofile` and `cheptel:nproc`
-("N", or "SOFT:HARD"); otherwise the defaults below. RLIMIT_NPROC counts the processes
-of one user id: without user namespace remapping a container's non-root users are host
-users shared by every container (root is not counted at all), so a tight nproc would let
-one tenant's processes stop another's forks; each server's processes are bounded by its
-pids cgroup limit instead, and nproc is only a host-wide backstop. With remapping every
-container counts its own, and nproc is the pids limit.
+("N", or "SOFT:HARD"); otherwise the defaults below. A hard limit above dockerd's own
+cannot be set (the container's init is refused: the server goes to ERROR saying so), so
+the defaults stay within what any dockerd has: the kernel's own defaults for open files
+(soft 1024, hard 4096). RLIMIT_NPROC counts the processes of one user id: without user
+namespace remapping a container's non-root users are host users shared by every
+container (root is not counted at all), so a tight nproc would let one tenant's
+processes stop another's forks; each server's processes are bounded by its pids cgroup
+limit instead, and nproc is a host-wide backstop. With remapping every container counts
+its own, and nproc is the pids limit.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import Any
 
 log = logging.getLogger("cheptel.reconciler.limits")
 
-NOFILE = (1024, 65536)  # a Linux distribution's defaults (soft 1024)
-NPROC_SHARED = 65536  # without remapping: a backstop, never tighter than the pids limit
+NOFILE = (1024, 4096)  # the kernel's defaults (INR_OPEN_CUR, INR_OPEN_MAX)
+NPROC_SHARED = 4096  # without remapping: a backstop above any pids limit of a flavor
+# (up to 32 vCPUs), under the kernel's own default on a host of 1 GiB and up
 SPEC_NOFILE, SPEC_NPROC = "cheptel:nofile", "cheptel:nproc"
 
 

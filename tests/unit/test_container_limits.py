@@ -43,10 +43,10 @@ def test_every_container_carries_the_caps(make_api: MakeApi) -> None:
     sid, _ = _boot(api)
     spec = _spec(api, sid)
     assert (spec.log_max_bytes, spec.log_max_files) == (65536, 2)
-    assert spec.nofile == (1024, 65536)
+    assert spec.nofile == (1024, 4096)
     # without user namespace remapping nproc is a host-wide backstop: the pids limit
     # bounds the server
-    assert spec.pids_limit == 256 and spec.nproc == (65536, 65536)
+    assert spec.pids_limit == 256 and spec.nproc == (4096, 4096)
 
 
 def test_a_flavor_says_its_ulimits_and_remapping_makes_nproc_the_pids_limit(
@@ -70,7 +70,7 @@ def test_a_bad_ulimit_spec_falls_back_to_the_default(make_api: MakeApi, bad: str
     api.client.post(COMPUTE + "/flavors/1/os-extra_specs", headers={
         "X-Auth-Token": api.admin()}, json={"extra_specs": {"cheptel:nproc": bad}})
     sid, _ = _boot(api)
-    assert _spec(api, sid).nproc == (65536, 65536)
+    assert _spec(api, sid).nproc == (4096, 4096)
 
 
 def test_the_console_log_shows_the_newest_output(make_api: MakeApi) -> None:
