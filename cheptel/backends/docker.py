@@ -382,6 +382,11 @@ class DockerEngine:
                 return rest.split(":")[0].split("@")[0]
         return None
 
+    def interface_exists(self, name: str) -> bool:
+        """A container restarted (behind cheptel's back too) has a new veth, the old one
+        is gone from the host."""
+        return Path("/sys/class/net", name).exists()
+
     def host_info(self) -> dict:
         with _engine_errors():
             info = self.api.info()

@@ -145,7 +145,7 @@ class NetworkConverger:
                     fip.status, fip.updated_at = status, now
 
     def _veth(self, port: Port, ip: str) -> str | None:
-        """The port's host veth: the last one found, until forget() says it changed.
+        """The port's host veth: the last one found, while it exists (until forget()).
 
         None while it is not found (the container is not running, or the lookup failed):
         the ruleset then drops whatever comes from that port (rules.py, S<network>)."""
@@ -154,6 +154,9 @@ class NetworkConverger:
             return None
         key = (container, ip)
         veth = self._veths.get(key)
+        if veth is not None and not self.engine.interface_exists(veth):
+            del self._veths[key]  # restarted, behind cheptel's back too: a new veth
+            veth = None
         if veth is None:
             try:
                 veth = self.engine.host_interface(container, ip)

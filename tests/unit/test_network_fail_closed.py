@@ -17,7 +17,7 @@ from cheptel.identity.service import resources
 from cheptel.network.models import Network, Port
 from cheptel.network.service import networks, ports, security_groups, subnets
 from cheptel.network.service.common import SYSTEM
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.network import bridge_for, engine_network
 from tests.unit.conftest import Api, MakeApi
 from tests.unit.iptables_sim import Packet, verdict
 
@@ -40,9 +40,10 @@ def _server_port(cloud: Api, project: str, network_id: str, server: str) -> tupl
                                    "compute:nova")
         found = (port.id, port.fixed_ips[0].ip_address, port.mac_address)
     name = f"cheptel-{server}"
+    attached = ((engine_network(cloud.deps.cloud_id, network_id), found[1], found[2]),)
     cloud.deps.containers.containers[name] = FakeContainer(
         spec=ContainerSpec(name=name, image="i", hostname=server, labels={}, memory_mb=64,
-                           vcpus=1),
+                           vcpus=1, attachments=attached),
         state=ContainerState(name=name, status="running"))
     return found
 
@@ -111,6 +112,31 @@ def test_a_port_whose_veth_is_not_found_is_dropped_not_passed(cloud: Api, raises
     _lookup(cloud, lambda container: container == "cheptel-spoofer", raises)
     rs = _ruleset(cloud)
     assert verdict(rs, sent(ip)) == "DROP"
+
+
+def test_a_container_restarted_behind_cheptels_back_is_dropped_until_found(
+        cloud: Api) -> None:
+    with cloud.deps.sessions() as db:
+        private = db.scalar(select(Network).where(Network.name == "private"))
+        net_id, bridge = private.id, bridge_for(cloud.deps.cloud_id, private.id)
+    _, peer_ip, _ = _server_port(cloud, "demo", net_id, "peer")
+    port_id, ip, mac = _server_port(cloud, "demo", net_id, "restarted")
+    engine = cloud.deps.containers
+    rs = _ruleset(cloud)
+    old = engine.host_interface("cheptel-restarted", ip)
+    engine.restart("cheptel-restarted", 0)  # an operator's `docker restart`: no forget()
+    new = engine.host_interface("cheptel-restarted", ip)
+    assert new != old
+
+    def sent(veth: str) -> Packet:
+        return Packet(in_if=bridge, out_if=bridge, physdev_in=veth, src=ip, dst=peer_ip,
+                      mac=mac, proto="icmp", dport=None)
+    # until the next pass, the rules in place do not know the new veth: dropped
+    assert verdict(rs, sent(new)) == "DROP"
+    # the next pass sees the old veth gone and finds the new one
+    rs = _ruleset(cloud)
+    assert verdict(rs, sent(new)) == "ACCEPT" and _status(cloud, port_id) == "ACTIVE"
+    assert not any(old in rule for rules in rs.tables["filter"].values() for rule in rules)
 
 
 def test_an_unrouted_network_never_reaches_another_projects_open_server(cloud: Api) -> None:
