@@ -32,6 +32,8 @@ class Settings:
     container_engine: str = "docker"  # docker | fake (in-memory, for unit tests)
     docker_url: str = ""  # default: the local socket
     reconcile_interval: float = 5.0  # seconds between drift checks
+    console_log_max_bytes: int = 1024 * 1024  # a server's log: one file's size ...
+    console_log_files: int = 3  # ... and the files kept, newest output kept
     private_cidr: str = "10.0.0.0/24"  # the demo project's network `private`
     auto_cidr_pool: str = "10.0.0.0/8"  # where networks: "auto" finds a free /24
     public_cidr: str = "172.24.4.0/24"  # the external network `public` made at bootstrap
@@ -76,6 +78,8 @@ def from_env(**overrides: object) -> Settings:
         "container_engine": env.get("CHEPTEL_CONTAINER_ENGINE", "docker"),
         "docker_url": env.get("CHEPTEL_DOCKER_URL", ""),
         "reconcile_interval": float(env.get("CHEPTEL_RECONCILE_INTERVAL") or 5.0),
+        "console_log_max_bytes": _env_int("CHEPTEL_CONSOLE_LOG_MAX_BYTES", 1024 * 1024),
+        "console_log_files": _env_int("CHEPTEL_CONSOLE_LOG_FILES", 3),
         "public_cidr": env.get("CHEPTEL_PUBLIC_CIDR") or "172.24.4.0/24",
         "private_cidr": env.get("CHEPTEL_PRIVATE_CIDR") or "10.0.0.0/24",
         "auto_cidr_pool": env.get("CHEPTEL_AUTO_CIDR_POOL") or "10.0.0.0/8",

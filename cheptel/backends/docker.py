@@ -15,7 +15,7 @@ from typing import Any
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import Mount
+from docker.types import LogConfig, Mount, Ulimit
 
 from cheptel.backends.engine import (
     LABEL_CLOUD,
@@ -59,6 +59,7 @@ class DockerEngine:
                                           version="1.41", timeout=timeout)
         self.api = self.client.api
         self._ncpu: int | None = None
+        self._remap: tuple[tuple[int, int] | None] | None = None  # asked once
 
     # -- images ----------------------------------------------------------------------------
 
@@ -123,7 +124,12 @@ class DockerEngine:
                 mem_limit=memory, memswap_limit=memory, pids_limit=spec.pids_limit,
                 cpu_period=CPU_PERIOD, cpu_quota=self._cpus(spec.vcpus) * CPU_PERIOD,
                 init=True, privileged=False, security_opt=["no-new-privileges"],
-                mounts=mounts, network_mode=network_mode)
+                mounts=mounts, network_mode=network_mode, cgroupns="private",
+                log_config=LogConfig(type="json-file", config={
+                    "max-size": str(spec.log_max_bytes),
+                    "max-file": str(spec.log_max_files)}),
+                ulimits=[Ulimit(name="nofile", soft=spec.nofile[0], hard=spec.nofile[1]),
+                         Ulimit(name="nproc", soft=spec.nproc[0], hard=spec.nproc[1])])
             networking = None
             if first:
                 networking = self.api.create_networking_config(
@@ -282,12 +288,16 @@ class DockerEngine:
             except NotFound:
                 vol = self.client.volumes.create(name=volume, labels=labels)
         root = Path(vol.attrs["Mountpoint"])
+        owner = self.userns_remap()  # remapped: the container's root owns them, as without
         try:
             for rel, content in files.items():
                 target = root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
                 target.chmod(0o444)
+                if owner is not None:
+                    for path in [target, *target.relative_to(root).parents]:
+                        os.chown(root / path, *owner)
         except OSError as exc:
             raise EngineError(f"cannot write the config drive: {exc}") from None
 
@@ -373,6 +383,11 @@ class DockerEngine:
                 return rest.split(":")[0].split("@")[0]
         return None
 
+    def interface_exists(self, name: str) -> bool:
+        """A container restarted (behind cheptel's back too) has a new veth, the old one
+        is gone from the host."""
+        return Path("/sys/class/net", name).exists()
+
     def host_info(self) -> dict[str, Any]:
         with _engine_errors():
             info = self.api.info()
@@ -380,6 +395,27 @@ class DockerEngine:
                 "memory_mb": int(info.get("MemTotal") or 0) // (1024 * 1024),
                 "running": int(info.get("ContainersRunning") or 0),
                 "version": info.get("ServerVersion", "")}
+
+    def userns_remap(self) -> tuple[int, int] | None:
+        """The host uid and gid of a container's root when dockerd remaps user namespaces
+        (`userns-remap`: "name=userns" in its security options; its data root is then
+        `<root>/<uid>.<gid>`); None when it does not. Asked once: dockerd changes it only
+        with a restart."""
+        if self._remap is None:
+            with _engine_errors():
+                info = self.api.info()
+            self._remap = (_remapped_root(info),)
+        return self._remap[0]
+
+
+def _remapped_root(info: dict) -> tuple[int, int] | None:
+    if "name=userns" not in (info.get("SecurityOptions") or []):
+        return None
+    match = re.fullmatch(r"(\d+)\.(\d+)", Path(info.get("DockerRootDir") or "").name)
+    if match is None:
+        raise EngineError("dockerd remaps user namespaces but its data root does not say "
+                          "to which ids")
+    return int(match.group(1)), int(match.group(2))
 
 
 def _docker_time(text: str | None) -> float | None:

@@ -6,7 +6,10 @@ A real implementation (cheptel.backends.docker) talks to the Docker Engine; the 
   create of an existing name raises AlreadyExists);
 - never give a tenant container privileges, the Docker socket or a host path: the spec
   has no field for them, and implementations add no-new-privileges and keep the default
-  seccomp profile.
+  seccomp profile;
+- cap what a container may take of the host beyond memory, CPU and processes: its log
+  (the console: a size a file, a number of files, newest kept), its open files and
+  processes (ulimits), and give it a cgroup namespace of its own.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ class ContainerSpec:
     # (engine network name, IPv4 address, MAC address) in order; the first is attached at
     # create time, the others before start. Overrides `network` when given.
     attachments: tuple[tuple[str, str, str | None], ...] = ()
+    log_max_bytes: int = 1024 * 1024  # the console log: one file's size, then a new one
+    log_max_files: int = 3  # files kept (the oldest goes): the log takes at most both
+    nofile: tuple[int, int] = (1024, 4096)  # open files, (soft, hard)
+    nproc: tuple[int, int] = (4096, 4096)  # processes of one user, (soft, hard)
 
 
 @dataclass(frozen=True)
@@ -142,5 +149,9 @@ class Engine(Protocol):
     def disconnect(self, container: str, network: str) -> None: ...
     def networks_of(self, container: str) -> dict[str, str]: ...
     def host_interface(self, container: str, ip: str) -> str | None: ...
+    # whether a host interface (a veth host_interface gave) is still there
+    def interface_exists(self, name: str) -> bool: ...
     # host facts
     def host_info(self) -> dict[str, Any]: ...
+    # the host (uid, gid) a container's root is, when the engine remaps user namespaces
+    def userns_remap(self) -> tuple[int, int] | None: ...

@@ -39,6 +39,8 @@ class FakeEngine:
         self.networks: set[str] = set()
         self.network_labels: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str]] = []
+        self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
+        self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
 
     def _get(self, name: str) -> FakeContainer:
         if name not in self.containers:
@@ -87,6 +89,7 @@ class FakeEngine:
     def start(self, name: str) -> None:
         self.calls.append(("start", name))
         self._set(name, "running")
+        self.boots[name] = self.boots.get(name, 0) + 1
 
     def stop(self, name: str, timeout: int) -> None:
         self.calls.append(("stop", name))
@@ -95,6 +98,7 @@ class FakeEngine:
     def restart(self, name: str, timeout: int) -> None:
         self.calls.append(("restart", name))
         self._set(name, "running")
+        self.boots[name] = self.boots.get(name, 0) + 1
 
     def pause(self, name: str) -> None:
         self._set(name, "paused")
@@ -183,10 +187,18 @@ class FakeEngine:
         return {**attached, **c.networks}
 
     def host_interface(self, container: str, ip: str) -> str | None:
-        return f"veth{abs(hash((container, ip))) % 10**6}" if container in self.containers else (
-            None)
+        if container not in self.containers:
+            return None
+        return f"veth{abs(hash((container, ip, self.boots.get(container, 0)))) % 10**6}"
+
+    def interface_exists(self, name: str) -> bool:
+        return any(name == self.host_interface(c, ip) for c in self.containers
+                   for ip in self.networks_of(c).values())
 
     def host_info(self) -> dict[str, Any]:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
                 "running": sum(c.state.status == "running" for c in self.containers.values()),
                 "version": "fake"}
+
+    def userns_remap(self) -> tuple[int, int] | None:
+        return self.remap

@@ -2,12 +2,20 @@
 
 Several clouds may share a host (tests do), so every chain is named `CH<cloud>-...`
 (iptables allows 28 characters). A Ruleset is the whole desired state of one cloud's
-chains (per table: chain -> rules), with entry chains "FWD", "DNAT" and "SNAT". apply()
-writes it in one `iptables-restore --noflush` per call, so every chain it names is
-replaced in one transaction; chains of an older ruleset that are no longer named are
-emptied in that same transaction and removed afterwards. The jumps from the built-in
-chains (FORWARD via DOCKER-USER when Docker is there, PREROUTING, OUTPUT, POSTROUTING)
-are added once and kept first.
+chains (per table: chain -> rules), with entry chains "FWD", "OUT", "DNAT" and "SNAT".
+apply() writes it in one `iptables-restore --noflush`, one transaction per table: every
+chain it names is replaced, the jumps from the built-in chains are put in place, and
+chains of an older ruleset that are no longer named are emptied, all in that same commit
+(the emptied chains are removed afterwards). No packet ever sees a chain half filled or
+a port unhooked.
+
+The jumps: PREROUTING, OUTPUT (nat and filter) and POSTROUTING jump to the entry chains
+first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates before its
+own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
+its isolation chain) whenever any network is made on the host, which leaves a moment
+when FORWARD does not reach DOCKER-USER. So FWD is also jumped to from FORWARD itself,
+above every rule Docker adds there (each apply moves the jump back above any that got in
+front of it, in one transaction): through either path, the cloud's rules decide.
 """
 
 from __future__ import annotations
@@ -71,6 +79,47 @@ def _run(*args: str, stdin: str | None = None) -> str:
     return proc.stdout
 
 
+def _chains(saved: str, prefix: str = "") -> set[str]:
+    """The chains of an iptables-save table dump (those of a prefix)."""
+    return {line[1:].split()[0] for line in saved.splitlines()
+            if line.startswith(":" + prefix)}
+
+
+def _rules(saved: str, chain: str) -> list[str]:
+    """A chain's rules in order, as iptables-save writes them (without "-A CHAIN ")."""
+    head = f"-A {chain} "
+    return [line[len(head):] for line in saved.splitlines() if line.startswith(head)]
+
+
+# what may stand above the backstop jump in FORWARD: Docker's jumps to its user and
+# isolation chains (they only return or drop) and other clouds' entry chains
+HARMLESS = ("-j DOCKER-USER", "-j DOCKER-ISOLATION-STAGE-1")
+
+
+def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
+    """iptables-restore lines that put the jumps to the entry chains in place."""
+    lines: list[str] = []
+    for (hook_table, builtin), suffix in HOOKS.items():
+        if hook_table != table:
+            continue
+        jump = f"-j {ruleset.name(suffix)}"
+        if (table, builtin) != ("filter", "FORWARD"):
+            if jump not in _rules(saved, builtin):
+                lines.append(f"-I {builtin} 1 {jump}")
+            continue
+        if "DOCKER-USER" in _chains(saved) and jump not in _rules(saved, "DOCKER-USER"):
+            lines.append(f"-I DOCKER-USER 1 {jump}")
+        rules = _rules(saved, "FORWARD")
+        if jump in rules:
+            above = rules[:rules.index(jump)]
+            if all(r in HARMLESS or (r.startswith("-j CH") and r.endswith("-FWD"))
+                   for r in above):
+                continue
+            lines.append(f"-D FORWARD {jump}")  # and back on top, in the same commit
+        lines.append(f"-I FORWARD 1 {jump}")
+    return lines
+
+
 class IptablesFirewall:
     """The real thing: iptables-restore on the host's tables (IPv4)."""
 
@@ -78,22 +127,8 @@ class IptablesFirewall:
         self.binary = binary
         self._lock = threading.Lock()
 
-    def _chains(self, table: str, prefix: str) -> set[str]:
-        out = _run(f"{self.binary}-save", "-t", table)
-        return {line[1:].split()[0] for line in out.splitlines()
-                if line.startswith(":" + prefix)}
-
-    def _hook(self, table: str, chain: str, target: str) -> None:
-        builtin = chain
-        if table == "filter" and chain == "FORWARD" and "DOCKER-USER" in self._all(table):
-            builtin = "DOCKER-USER"  # Docker evaluates it first; our rules come before its
-        check = [self.binary, "-t", table, "-C", builtin, "-j", target]
-        if subprocess.run(check, capture_output=True).returncode != 0:
-            _run(self.binary, "-t", table, "-I", builtin, "1", "-j", target)
-
-    def _all(self, table: str) -> set[str]:
-        out = _run(f"{self.binary}-save", "-t", table)
-        return {line[1:].split()[0] for line in out.splitlines() if line.startswith(":")}
+    def _save(self, table: str) -> str:
+        return _run(f"{self.binary}-save", "-t", table)
 
     def apply(self, ruleset: Ruleset) -> None:
         with self._lock:
@@ -102,17 +137,17 @@ class IptablesFirewall:
             stale: dict[str, set[str]] = {}
             lines: list[str] = []
             for table in ("filter", "nat"):
+                saved = self._save(table)
                 wanted = ruleset.tables.get(table, {})
-                old = self._chains(table, ruleset.prefix) - set(wanted)
+                old = _chains(saved, ruleset.prefix) - set(wanted)
                 stale[table] = old
                 lines.append(f"*{table}")
                 lines += [f":{name} - [0:0]" for name in sorted(set(wanted) | old)]
                 for name, rules in wanted.items():
                     lines += [f"-A {name} {rule}" for rule in rules]
+                lines += _hook_lines(table, saved, ruleset)
                 lines.append("COMMIT")
             _run(f"{self.binary}-restore", "--noflush", stdin="\n".join(lines) + "\n")
-            for (table, chain), suffix in HOOKS.items():
-                self._hook(table, chain, ruleset.name(suffix))
             for table, names in stale.items():
                 for name in names:
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
@@ -121,16 +156,18 @@ class IptablesFirewall:
         """Remove every chain of this prefix and the jumps to them."""
         with self._lock:
             for (table, chain), suffix in HOOKS.items():
-                target = prefix + suffix
-                builtin = "DOCKER-USER" if (table, chain) == ("filter", "FORWARD") and (
-                    "DOCKER-USER" in self._all(table)) else chain
-                while subprocess.run([self.binary, "-t", table, "-D", builtin, "-j", target],
-                                     capture_output=True).returncode == 0:
-                    pass
+                builtins = [chain]
+                if (table, chain) == ("filter", "FORWARD"):
+                    builtins.append("DOCKER-USER")
+                for builtin in builtins:
+                    while subprocess.run([self.binary, "-t", table, "-D", builtin, "-j",
+                                          prefix + suffix], capture_output=True
+                                         ).returncode == 0:
+                        pass
             for table in ("filter", "nat"):
-                for name in self._chains(table, prefix):
+                for name in _chains(self._save(table), prefix):
                     subprocess.run([self.binary, "-t", table, "-F", name], capture_output=True)
-                for name in self._chains(table, prefix):
+                for name in _chains(self._save(table), prefix):
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
 
     def owned_rules(self, prefix: str) -> int:

@@ -148,13 +148,25 @@ class NetworkConverger:
                     fip.status, fip.updated_at = status, now
 
     def _veth(self, port: Port, ip: str) -> str | None:
+        """The port's host veth: the last one found, while it exists (until forget()).
+
+        None while it is not found (the container is not running, or the lookup failed):
+        the ruleset then drops whatever comes from that port (rules.py, S<network>)."""
         container = container_of(port)
         if container is None:
             return None
         key = (container, ip)
         veth = self._veths.get(key)
+        if veth is not None and not self.engine.interface_exists(veth):
+            del self._veths[key]  # restarted, behind cheptel's back too: a new veth
+            veth = None
         if veth is None:
-            veth = self.engine.host_interface(container, ip)
+            try:
+                veth = self.engine.host_interface(container, ip)
+            except Exception as exc:  # nsenter or ip failing or timing out: fail closed
+                log.warning("port %s: its host interface was not found (%s): its traffic "
+                            "is dropped until it is", port.id, exc)
+                veth = None
             if veth:
                 self._veths[key] = veth
         return veth

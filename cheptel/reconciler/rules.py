@@ -1,17 +1,23 @@
 """From the network intent to one iptables ruleset (pure: no I/O, unit-tested).
 
 Chains, per cloud (prefix CH<cloud>-):
-  filter FWD   (jumped to first from FORWARD, via DOCKER-USER)
+  filter FWD   (jumped to first from DOCKER-USER, and from FORWARD as a backstop)
     1. established/related: ACCEPT
-    2. every packet from a port (-m physdev --physdev-in <veth>) goes to O<port>:
+    2. every packet from a bridge of the cloud (-i <bridge>) goes to S<network>, which
+       sends it by its bridge port (-m physdev --physdev-in <veth>) to O<port>:
        anti-spoofing (source IP and MAC must be the port's or an allowed pair), then the
-       security group's egress rules; RETURN if allowed, else DROP
+       security group's egress rules; RETURN if allowed, else DROP. A packet from a bridge
+       port S<network> does not know (a port whose veth is not found yet, a container
+       restarted since the last pass) is dropped: anti-spoofing fails closed.
     3. every packet to a port (-o <bridge> -d <ip>) goes to I<port>: the ingress rules;
        RETURN if allowed, else DROP
     4. traffic a router joins (between its interfaces' bridges and its gateway's bridge,
        and DNAT'd traffic to a floating IP's fixed IP): ACCEPT
-    Anything else falls through to Docker's chains: same-bridge traffic is accepted,
-    traffic between unrouted bridges is dropped by Docker's isolation chains.
+    5. per bridge: same-bridge traffic ACCEPT, anything else into the bridge DROP. The
+       cloud isolates its networks itself: Docker's isolation chains are not relied on
+       (Docker deletes and re-inserts its FORWARD jumps whenever any network is made).
+    Traffic from a bridge to anything that is not a bridge of the cloud falls through
+    to Docker's chains.
   filter OUT   (from OUTPUT) the host's own traffic to a port passes I<port> too
   nat DNAT     (PREROUTING, OUTPUT): floating IP -> fixed IP
   nat SNAT     (POSTROUTING): fixed IP -> floating IP, then subnet -> router gateway IP
@@ -112,22 +118,31 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
     fwd, out = rs.chain("filter", "FWD"), rs.chain("filter", "OUT")
     fwd.append("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
     out.append("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+    nets = sorted(state.nets.values(), key=lambda n: n.id)
+    sources: dict[str, list[str]] = {}  # network id -> its S chain: who sent the packet
+    for net in nets:
+        suffix = "S" + _chain_id(net.id)
+        fwd.append(f"-i {net.bridge} -j {rs.name(suffix)}")
+        sources[net.id] = rs.chain("filter", suffix)
     for port in state.ports:
         net = state.nets.get(port.network_id)
-        if net is None or not port.port_security:
+        if net is None:
+            continue
+        if not port.port_security:
+            if port.veth:  # unfiltered, but still known: an unknown bridge port is dropped
+                sources[net.id].append(f"-m physdev --physdev-in {port.veth} -j RETURN")
             continue
         cid = _chain_id(port.id)
         in_chain, out_chain = rs.name("I" + cid), rs.name("O" + cid)
         egress, ingress = rs.chain("filter", "O" + cid), rs.chain("filter", "I" + cid)
-        if port.veth:
-            fwd.append(f"-m physdev --physdev-in {port.veth} -j {out_chain}")
+        if port.veth:  # a goto: O<port>'s RETURN comes back to FWD, past the S jump
+            sources[net.id].append(f"-m physdev --physdev-in {port.veth} -g {out_chain}")
         fwd.append(f"-o {net.bridge} -d {port.ip}/32 -j {in_chain}")
         # the host's own traffic: no -o, since a DNAT in nat OUTPUT (a floating IP) is
         # routed again only after the filter hook has seen the old interface
         out.append(f"-d {port.ip}/32 -j {in_chain}")
         # anti-spoofing: only the port's own addresses (or allowed pairs) may leave it
-        sources = [(port.ip, port.mac), *port.allowed_pairs]
-        for ip, mac in sources:
+        for ip, mac in [(port.ip, port.mac), *port.allowed_pairs]:
             mac_part = f"-m mac --mac-source {mac or port.mac} " if (mac or port.mac) else ""
             egress.append(f"-s {ip} {mac_part}-g {rs.name('E' + cid)}")
         egress.append("-j DROP")
@@ -176,4 +191,12 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
                 if router.snat and router.gateway_ip:
                     snat.append(f"-s {a.cidr} -o {gateway.bridge} -j SNAT --to-source "
                                 f"{router.gateway_ip}")
+    for net in nets:
+        # a packet from a bridge port no port of the network is known on: dropped
+        sources[net.id].append("-j DROP")
+        # what the rules above did not accept: same-bridge traffic (its ports' chains
+        # passed it) is accepted, anything else into the bridge is another network's
+        # (or another cloud's) and is dropped
+        fwd.append(f"-i {net.bridge} -o {net.bridge} -j ACCEPT")
+        fwd.append(f"-o {net.bridge} -j DROP")
     return rs

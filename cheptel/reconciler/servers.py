@@ -28,7 +28,7 @@ from cheptel.compute import images, ports, states
 from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.network.models import Port
-from cheptel.reconciler import configdrive
+from cheptel.reconciler import configdrive, limits
 from cheptel.reconciler.network import engine_network, network_of
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ fi
 exec "$@"
 """
 STOP_TIMEOUT = 10
+MAX_CONSOLE_BYTES = 100 * 1024  # the newest output a console log shows (Nova's libvirt's)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # what Nova strips from console output
 
 
@@ -177,9 +178,11 @@ class ServerConverger:
             labels={LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
                     LABEL_SERVER: server.id, LABEL_PROJECT: server.project_id},
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
-            pids_limit=max(256, 128 * int(flavor["vcpus"])), entrypoint=entrypoint,
-            command=command, volumes_ro={volume_name(server.id): "/openstack"},
-            attachments=attachments)
+            entrypoint=entrypoint, command=command,
+            volumes_ro={volume_name(server.id): "/openstack"}, attachments=attachments,
+            **limits.container_limits(flavor, self.engine.userns_remap() is not None,
+                                      self.deps.settings.console_log_max_bytes,
+                                      self.deps.settings.console_log_files))
 
     def _spawn(self, server: Server) -> bool:
         sid, task = server.id, server.task_state
@@ -403,15 +406,19 @@ class ServerConverger:
             self.engine.unpause(c.name)
 
     def console_output(self, server: Server, tail: int | None) -> str:
-        """The container's output; with `tail`, Nova's _tail_log: the last `tail` items of
-        the text split on newlines (so a log ending in a newline gives tail - 1 lines and
-        an empty last item), and control characters other than tab and newline removed."""
+        """The container's output, its newest MAX_CONSOLE_BYTES at most (as Nova's libvirt
+        driver; the engine keeps a capped log, newest kept); with `tail`, Nova's
+        _tail_log: the last `tail` items of the text split on newlines (so a log ending in
+        a newline gives tail - 1 lines and an empty last item), and control characters
+        other than tab and newline removed."""
         if tail == 0:
             return ""
         try:
             text = self.engine.logs(container_name(server.id), tail)
         except EngineError:
             return ""
+        if len(text) > MAX_CONSOLE_BYTES:
+            text = text[-MAX_CONSOLE_BYTES:]
         if tail is not None:
             text = "\n".join(text.split("\n")[-tail:])
         return CONTROL.sub("", text)

@@ -36,7 +36,14 @@ def test_a_port_gets_ingress_and_egress_chains_with_anti_spoofing() -> None:
     rs = build(state(), P)
     fwd = rules(rs, "filter", "FWD")
     assert fwd[0].endswith("-j ACCEPT") and "ESTABLISHED" in fwd[0]
-    assert f"-m physdev --physdev-in veth1 -j {P}Oport1" in fwd
+    # what comes from a bridge is its port's (by the bridge port), or dropped
+    assert f"-i ch-priv -j {P}Spriv" in fwd
+    assert rules(rs, "filter", "Spriv") == [f"-m physdev --physdev-in veth1 -g {P}Oport1",
+                                           "-j DROP"]
+    assert rules(rs, "filter", "Spub") == ["-j DROP"]
+    # the cloud isolates its bridges itself: same bridge accepted, anything else dropped
+    assert fwd[-4:] == ["-i ch-priv -o ch-priv -j ACCEPT", "-o ch-priv -j DROP",
+                        "-i ch-pub -o ch-pub -j ACCEPT", "-o ch-pub -j DROP"]
     assert f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1" in fwd
     assert rules(rs, "filter", "OUT") == [
         "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
@@ -61,6 +68,8 @@ def test_allowed_address_pairs_and_no_port_security() -> None:
     assert f"-s 10.0.0.100 -m mac --mac-source fa:16:3e:00:00:06 -g {P}Eport2" in rules(
         rs, "filter", "Oport2")
     assert not any("veth3" in r or "10.0.0.7" in r for r in rules(rs, "filter", "FWD"))
+    # unfiltered, but known: its bridge port is not one the network drops
+    assert "-m physdev --physdev-in veth3 -j RETURN" in rules(rs, "filter", "Spriv")
 
 
 def test_floating_ip_and_router() -> None:

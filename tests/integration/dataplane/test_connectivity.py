@@ -100,6 +100,15 @@ def test_isolation_routing_floating_ips_and_security_groups(net_cloud: Cloud) ->
     # one network talks (the default group admits its members); unrouted networks do not
     assert pings(peer.id, web_ip)
     assert not pings(lonely.id, web_ip) and not pings(web.id, lonely_ip)
+    # FORWARD reaches the cloud's chain itself, above every rule Docker made for its
+    # bridges: the rules hold while Docker re-hooks DOCKER-USER (any network made)
+    cid = support.cloud_id(net_cloud)
+    bridges = {bridge_for(cid, n.id) for n in demo.network.networks()}
+    forward = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    ours = forward.index(f"-A FORWARD -j {prefix_for(cid)}FWD")
+    assert all(ours < i for i, rule in enumerate(forward)
+               if any(f" {b} " in rule + " " for b in bridges))
 
     # a floating IP reaches the server from the host only once a rule opens the port
     public = demo.network.find_network("public")

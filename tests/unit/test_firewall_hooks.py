@@ -1,0 +1,85 @@
+"""The real iptables firewall in a network namespace of its own (`unshare -n`: the host's
+tables are never touched): the cloud's forward chain stays reachable while Docker
+juggles its own FORWARD jumps."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import json, subprocess
+    from cheptel.backends.firewall import IptablesFirewall, Ruleset
+
+    def ipt(*args):
+        subprocess.run(["iptables", *args], check=True, capture_output=True)
+
+    def forward():
+        out = subprocess.run(["iptables", "-S", "FORWARD"], check=True, capture_output=True,
+                             text=True).stdout
+        return [line[len("-A FORWARD "):] for line in out.splitlines()
+                if line.startswith("-A FORWARD ")]
+
+    # what dockerd leaves: its user chain and isolation chain jumped to, a bridge's rules
+    ipt("-N", "DOCKER-USER"); ipt("-A", "DOCKER-USER", "-j", "RETURN")
+    ipt("-N", "DOCKER-ISOLATION-STAGE-1"); ipt("-A", "DOCKER-ISOLATION-STAGE-1", "-j", "RETURN")
+    ipt("-A", "FORWARD", "-j", "DOCKER-USER")
+    ipt("-A", "FORWARD", "-j", "DOCKER-ISOLATION-STAGE-1")
+    ipt("-A", "FORWARD", "-i", "cbold", "-o", "cbold", "-j", "ACCEPT")
+    fw = IptablesFirewall()
+    rs = Ruleset("CHtest00-")
+    rs.add("filter", "FWD", "-o cbold -j DROP")
+    out = {}
+    fw.apply(rs)
+    out["first"] = forward()
+    # Docker makes a network: its rules inserted on top, its jumps deleted and re-inserted
+    ipt("-I", "FORWARD", "-i", "cbnew", "-o", "cbnew", "-j", "ACCEPT")
+    ipt("-D", "FORWARD", "-j", "DOCKER-USER")
+    out["docker_user_gone"] = forward()
+    ipt("-I", "FORWARD", "-j", "DOCKER-USER")
+    fw.apply(rs)
+    out["again"] = forward()
+    fw.apply(rs)
+    out["stable"] = forward()
+    out["owned"] = fw.owned_rules("CHtest00-")
+    fw.clear("CHtest00-")
+    out["cleared"] = fw.owned_rules("CHtest00-")
+    print(json.dumps(out))
+""")
+
+
+def _in_namespace() -> dict:
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("iptables"):
+        pytest.skip("needs root, unshare and iptables")
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-c", SCRIPT],
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0 and "unshare failed" in proc.stderr:
+        pytest.skip(f"no network namespace here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_forward_reaches_the_cloud_chain_even_while_docker_rehooks_docker_user() -> None:
+    out = _in_namespace()
+    jump = "-j CHtest00-FWD"
+    # from FORWARD itself, above every rule of Docker's
+    assert out["first"][0] == jump
+    # Docker deletes its DOCKER-USER jump for a moment: FORWARD still reaches the chain
+    # before any ACCEPT of Docker's
+    gone = out["docker_user_gone"]
+    assert jump in gone and gone.index(jump) < gone.index("-i cbold -o cbold -j ACCEPT")
+    # a rule Docker put above it: the next apply moves the jump back on top (one commit)
+    again = out["again"]
+    assert again.count(jump) == 1
+    assert again.index(jump) < again.index("-i cbnew -o cbnew -j ACCEPT")
+    # only Docker's user and isolation jumps may stand above it: no churn
+    assert out["stable"] == again
+    # the rule, its chains' entry points (FWD, OUT, DNAT, SNAT) jumped to from DOCKER-USER,
+    # FORWARD, OUTPUT, nat PREROUTING, OUTPUT, POSTROUTING; nothing left after clear
+    assert out["owned"] == 1 + 6 and out["cleared"] == 0
