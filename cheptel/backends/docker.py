@@ -408,7 +408,7 @@ class DockerEngine:
         return self._remap[0]
 
 
-def _remapped_root(info: dict) -> tuple[int, int] | None:
+def _remapped_root(info: dict[str, Any]) -> tuple[int, int] | None:
     if "name=userns" not in (info.get("SecurityOptions") or []):
         return None
     match = re.fullmatch(r"(\d+)\.(\d+)", Path(info.get("DockerRootDir") or "").name)

@@ -125,19 +125,19 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
         fwd.append(f"-i {net.bridge} -j {rs.name(suffix)}")
         sources[net.id] = rs.chain("filter", suffix)
     for port in state.ports:
-        net = state.nets.get(port.network_id)
-        if net is None:
+        port_net = state.nets.get(port.network_id)
+        if port_net is None:
             continue
         if not port.port_security:
             if port.veth:  # unfiltered, but still known: an unknown bridge port is dropped
-                sources[net.id].append(f"-m physdev --physdev-in {port.veth} -j RETURN")
+                sources[port_net.id].append(f"-m physdev --physdev-in {port.veth} -j RETURN")
             continue
         cid = _chain_id(port.id)
         in_chain, out_chain = rs.name("I" + cid), rs.name("O" + cid)
         egress, ingress = rs.chain("filter", "O" + cid), rs.chain("filter", "I" + cid)
         if port.veth:  # a goto: O<port>'s RETURN comes back to FWD, past the S jump
-            sources[net.id].append(f"-m physdev --physdev-in {port.veth} -g {out_chain}")
-        fwd.append(f"-o {net.bridge} -d {port.ip}/32 -j {in_chain}")
+            sources[port_net.id].append(f"-m physdev --physdev-in {port.veth} -g {out_chain}")
+        fwd.append(f"-o {port_net.bridge} -d {port.ip}/32 -j {in_chain}")
         # the host's own traffic: no -o, since a DNAT in nat OUTPUT (a floating IP) is
         # routed again only after the filter hook has seen the old interface
         out.append(f"-d {port.ip}/32 -j {in_chain}")
