@@ -19,7 +19,7 @@ from cheptel import db as dbmod
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall
 from cheptel.config import Settings
-from cheptel.identity.service import catalog, tokens
+from cheptel.identity.service import catalog, token_cache
 from cheptel.policy import Creds
 from cheptel.reconciler import Reconciler
 from cheptel.service import Service
@@ -41,9 +41,11 @@ class Deps:
     notes: list[str] = field(default_factory=list)
     # built by prepare() right after the rest (it needs them); started by `cheptel serve`
     reconciler: Reconciler = field(init=False)
+    # validated tokens, dropped when the revocation generation moves (token_cache)
+    tokens: token_cache.TokenCache = field(default_factory=token_cache.TokenCache)
 
     def authenticate(self, db: Session, token: str) -> Creds:
-        return tokens.authenticate(db, token, self.clock())
+        return self.tokens.authenticate(db, token, self.clock())
 
 
 def make_containers(settings: Settings) -> ContainerEngine:
@@ -71,6 +73,7 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     engine = dbmod.make_engine(settings.db_url)
     dbmod.migrate(engine)
     sessions = dbmod.make_sessions(engine)
+    token_cache.install(sessions)  # every identity write bumps the revocation generation
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings),
                 firewall=make_firewall(settings))

@@ -257,3 +257,11 @@ class ProjectEndpoint(Base):
     endpoint_id: Mapped[str] = mapped_column(
         ForeignKey("endpoints.id", ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+
+
+class RevocationGeneration(Base):
+    """One row: bumped by every write that can change what a token means (token_cache)."""
+
+    __tablename__ = "revocation_generation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
