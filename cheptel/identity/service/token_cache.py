@@ -9,14 +9,14 @@ remembers the generation it was validated at and counts only while the database 
 holds that generation, so a revocation committed by this process or by another process
 sharing the database (PostgreSQL, several hosts) is seen by the very next request.
 
-What bumps the generation: any insert, update or delete, through the ORM or a bulk
-statement, of an identity table a token's meaning depends on (users, domains, projects,
-groups, memberships, roles, implied roles, assignments, application credentials and their
-roles, tokens). Exceptions, none of which can change an existing token: a new token row,
-the purge of expired token rows, and the lockout counters of a user. Tables the token does
-not read (catalog, credentials, policies, endpoint filters, project tags) never bump.
-Expiry needs no bump: an entry keeps the token's expiry and is refused from that instant by
-the injected clock.
+What bumps the generation, just before the transaction commits: any insert, update or
+delete, through the ORM or a bulk statement, of an identity table a token's meaning
+depends on (users, domains, projects, groups, memberships, roles, implied roles,
+assignments, application credentials and their roles, tokens). Exceptions, none of which
+can change an existing token: a new token row, the purge of expired token rows, and the
+lockout counters of a user. Tables the token does not read (catalog, credentials,
+policies, endpoint filters, project tags) never bump. Expiry needs no bump: an entry keeps
+the token's expiry and is refused from that instant by the injected clock.
 
 Order matters: the generation is read before the token is validated, so an entry is never
 tagged with a generation newer than the state it was computed from (PostgreSQL's read
@@ -72,10 +72,13 @@ def _flush_bumps(session: Session) -> bool:
                    if session.is_modified(o)))
 
 
+_FLAG = "cheptel_revokes"
+
+
 def _after_flush(session: Session, _ctx: Any) -> None:
     # the session still shows what was flushed (new, dirty, deleted) at this point
     if _flush_bumps(session):
-        session.connection().execute(_BUMP)
+        session.info[_FLAG] = True
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -86,13 +89,27 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     table = getattr(state.statement, "table", None)
     if table is not None and table.name in WATCHED:
-        state.session.connection().execute(_BUMP)
+        state.session.info[_FLAG] = True
+
+
+def _before_commit(session: Session) -> None:
+    """The bump, last thing before COMMIT: the counter's row lock is held for an instant
+    and always taken after every other row of the transaction (no deadlock through it)."""
+    session.flush()
+    if session.info.pop(_FLAG, False):
+        session.connection().execute(_BUMP)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_FLAG, None)
 
 
 def install(sessions: sessionmaker) -> None:
     """Make every session of this app bump the generation when it changes a token's meaning."""
     event.listen(sessions, "after_flush", _after_flush)
     event.listen(sessions, "do_orm_execute", _on_execute)
+    event.listen(sessions, "before_commit", _before_commit)
+    event.listen(sessions, "after_rollback", _after_rollback)
 
 
 def generation(db: Session) -> int:

@@ -294,3 +294,34 @@ def test_an_expired_token_is_refused(cloud: Cloud, tmp_path: Path) -> None:
         admin.http.close()
     finally:
         short.stop()
+
+
+def test_a_revocation_on_another_host_is_seen_at_once(cloud: Cloud, tmp_path: Path) -> None:
+    """Two hosts on one PostgreSQL database: a token each host has validated (and cached)
+    dies on both the moment the other host disables its user."""
+    if cloud.database_url is None:
+        pytest.skip("hosts share a database only on PostgreSQL")
+    url = private_database(cloud.database_url)
+    fake = {"CHEPTEL_CONTAINER_ENGINE": "fake"}
+    one = Cloud(tmp_path / "one", database_url=url, extra_env=fake).start()
+    two = Cloud(tmp_path / "two", database_url=url, extra_env=fake).start()
+    try:
+        here, there = Admin(one), Admin(two)
+        acc = here.account()
+        token = here.login(acc)
+        for _ in range(3):  # validated, then answered from each host's cache
+            here.assert_works(token)
+            assert there.own_request(token) == 200
+        there.call("PATCH", f"/users/{acc.user_id}", json={"user": {"enabled": False}})
+        assert here.own_request(token) == 401  # no polling: the very next request
+        here.call("PATCH", f"/users/{acc.user_id}", json={"user": {"enabled": True}})
+        token = here.login(acc)
+        assert there.own_request(token) == 200
+        here.call("DELETE", f"/projects/{acc.project_id}/users/{acc.user_id}/roles/"
+                            f"{here.role_id('member')}")
+        assert there.own_request(token) == 401
+        here.http.close()
+        there.http.close()
+    finally:
+        one.stop()
+        two.stop()
