@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from cheptel.common import iso
 from cheptel.compute import states
 from cheptel.compute.addresses import addresses as neutron_addresses
-from cheptel.compute.addresses import groups_of_server
+from cheptel.compute.addresses import (
+    addresses_of_servers,
+    groups_of_server,
+    groups_of_servers,
+    ports_of_servers,
+)
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
 from cheptel.compute.service import server_groups
@@ -63,29 +69,74 @@ def addresses(db: Session, server: Server, extended: bool = True) -> dict:
     """Addresses by network, mirrored from Neutron's ports; without the OS-EXT-IPS keys for
     /ips and the pre-2.75 PUT and rebuild bodies (Nova's extend_address)."""
     found = neutron_addresses(db, server.id)
-    if extended:
-        return found
+    return found if extended else _strip_extended(found)
+
+
+@dataclass
+class Related:
+    """What a server's body shows from other tables, loaded for a whole page at once
+    (GET /servers/detail): a constant number of queries, whatever the page's size."""
+
+    metadata: dict[str, dict[str, str]]
+    tags: dict[str, set[str]]
+    addresses: dict[str, dict[str, list[dict]]]  # with the OS-EXT-IPS keys
+    groups: dict[str, list[str]]  # security group names
+
+    @classmethod
+    def load(cls, db: Session, servers: list[Server], version: Version) -> Related:
+        ids = [s.id for s in servers]
+        ports = ports_of_servers(db, ids)
+        return cls(
+            metadata=service.metadata_of_servers(db, ids),
+            tags=service.tags_of_servers(db, ids) if version.at_least("2.26") else {},
+            addresses=addresses_of_servers(db, ids, ports=ports),
+            groups={sid: [g.name for g in found]
+                    for sid, found in groups_of_servers(db, ids, ports=ports).items()})
+
+    @classmethod
+    def one(cls, db: Session, server: Server, full: bool, version: Version) -> Related:
+        sid = server.id
+        return cls(
+            metadata={sid: service.metadata_of(db, sid)},
+            tags={sid: service.tags_of(db, sid)} if version.at_least("2.26") else {},
+            addresses={sid: neutron_addresses(db, sid)},
+            groups={sid: [g.name for g in groups_of_server(db, sid)]} if full else {})
+
+
+def detail_many(db: Session, base: str, servers: list[Server], creds: Creds,
+                version: Version) -> list[dict]:
+    """GET /servers/detail: every body of the page, their related rows loaded at once."""
+    related = Related.load(db, servers, version)
+    return [detail(db, base, s, creds, version, related=related) for s in servers]
+
+
+def _strip_extended(found: dict[str, list[dict]]) -> dict[str, list[dict]]:
     return {net: [{k: v for k, v in a.items() if k not in EXTENDED_IP_KEYS} for a in addrs]
             for net, addrs in found.items()}
 
 
 def detail(db: Session, base: str, server: Server, creds: Creds, version: Version,
-           *, show: bool = False, action: str | None = None) -> dict:
+           *, show: bool = False, action: str | None = None,
+           related: Related | None = None) -> dict:
     """GET /servers/{id} (show) and /servers/detail; with action "update" or "rebuild",
     the PUT and rebuild bodies, which before 2.75 leave out the extended attributes."""
     status = status_of(server)
     full = action is None or version.at_least("2.75")
     extended = creds.is_admin and full  # the OS-EXT-SRV-ATTR attributes (admin policy)
+    if related is None:
+        related = Related.one(db, server, full, version)
+    found = related.addresses[server.id]
     body: dict = {
         "id": server.id, "name": server.name, "status": status,
         "tenant_id": server.project_id, "user_id": server.user_id,
-        "metadata": service.metadata_of(db, server.id), "hostId": host_id(server),
+        "metadata": related.metadata[server.id], "hostId": host_id(server),
         "image": {"id": server.image_id, "links": [
             {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]},
         "flavor": flavor_view(base, server, version),
         "created": _t(server.created_at), "updated": _t(server.updated_at),
-        "addresses": addresses(db, server, full), "accessIPv4": server.access_ipv4 or "",
-        "accessIPv6": server.access_ipv6 or "", "links": links(base, "servers", server.id),
+        "addresses": found if full else _strip_extended(found),
+        "accessIPv4": server.access_ipv4 or "", "accessIPv6": server.access_ipv6 or "",
+        "links": links(base, "servers", server.id),
         "OS-DCF:diskConfig": server.disk_config or "MANUAL",
     }
     if status in PROGRESS_STATUSES:
@@ -107,9 +158,9 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             "OS-EXT-STS:power_state": server.power_state,
             "os-extended-volumes:volumes_attached": [],
         })
-        groups = groups_of_server(db, server.id)
+        groups = related.groups[server.id]
         if groups:  # the groups of its Neutron ports; Nova leaves the key out when none
-            body["security_groups"] = [{"name": g.name} for g in groups]
+            body["security_groups"] = [{"name": name} for name in groups]
     elif action == "rebuild" and version.at_least("2.54"):
         body["key_name"] = server.key_name
     if extended:
@@ -133,7 +184,7 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
     if version.at_least("2.19"):
         body["description"] = server.description
     if version.at_least("2.26"):
-        body["tags"] = sorted(service.tags_of(db, server.id))
+        body["tags"] = sorted(related.tags[server.id])
     if version.at_least("2.63"):
         body["trusted_image_certificates"] = None
     if version.at_least("2.71") and (show or action is not None):

@@ -48,9 +48,9 @@ def _listing(ctx: Ctx, detailed: bool) -> dict:
     items = service.list_servers(ctx.db, ctx.creds, ctx.query, ctx.query_multi,
                                  admin_query=ctx.creds.is_admin)
     page, more = service.page(items, ctx.query.get("marker"), _limit(ctx))
-    render = (lambda s: views.detail(ctx.db, _base(ctx), s, ctx.creds, ctx.version)) if (
-        detailed) else (lambda s: views.summary(_base(ctx), s))
-    body: dict = {"servers": [render(s) for s in page]}
+    body: dict = {"servers": views.detail_many(ctx.db, _base(ctx), page, ctx.creds,
+                                               ctx.version) if detailed else [
+        views.summary(_base(ctx), s) for s in page]}
     if more and page:
         query = "&".join(f"{k}={v}" for k, v in ctx.query.items() if k != "marker")
         path = "servers/detail" if detailed else "servers"

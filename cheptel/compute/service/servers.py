@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.common import iso, new_id, parse_iso
 from cheptel.compute import images, ports, states
-from cheptel.compute.addresses import addresses
+from cheptel.compute.addresses import addresses_of_servers, chunks
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
 from cheptel.compute.service import flavors, keypairs, quotas, server_groups
 from cheptel.errors import BadRequest, Conflict, NotFound
@@ -243,8 +243,9 @@ def list_servers(db: Session, creds: Creds, query: dict[str, str],
         servers = [s for s in servers if pattern.search(s.name)]
     if query.get("ip"):
         pattern = _regex(query["ip"])
+        found = addresses_of_servers(db, [s.id for s in servers])
         servers = [s for s in servers if any(
-            pattern.match(a.get("addr", "")) for addrs in addresses(db, s.id).values()
+            pattern.match(a.get("addr", "")) for addrs in found[s.id].values()
             for a in addrs)]
     servers = _filter_tags(db, servers, multi)
     return _sort(servers, multi)
@@ -256,8 +257,9 @@ def _filter_tags(db: Session, servers: list[Server], multi: dict[str, list[str]]
     if not any(wanted.values()):
         return servers
     out = []
+    tags = tags_of_servers(db, [s.id for s in servers])
     for s in servers:
-        have = tags_of(db, s.id)
+        have = tags[s.id]
         if wanted["tags"] and not wanted["tags"] <= have:
             continue
         if wanted["tags-any"] and not wanted["tags-any"] & have:
@@ -317,6 +319,16 @@ def metadata_of(db: Session, server_id: str) -> dict[str, str]:
     return {m.key: m.value for m in db.scalars(q)}
 
 
+def metadata_of_servers(db: Session, server_ids: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {sid: {} for sid in server_ids}
+    for chunk in chunks(server_ids):
+        q = select(ServerMetadata.server_id, ServerMetadata.key, ServerMetadata.value).where(
+            ServerMetadata.server_id.in_(chunk))
+        for sid, key, value in db.execute(q).tuples():
+            out[sid][key] = value
+    return out
+
+
 def set_metadata(db: Session, server: Server, items: dict[str, str], replace: bool) -> dict:
     current = {} if replace else metadata_of(db, server.id)
     current.update(items)
@@ -338,6 +350,15 @@ def delete_metadata(db: Session, server: Server, key: str) -> None:
 
 def tags_of(db: Session, server_id: str) -> set[str]:
     return set(db.scalars(select(ServerTag.tag).where(ServerTag.server_id == server_id)))
+
+
+def tags_of_servers(db: Session, server_ids: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {sid: set() for sid in server_ids}
+    for chunk in chunks(server_ids):
+        q = select(ServerTag.server_id, ServerTag.tag).where(ServerTag.server_id.in_(chunk))
+        for sid, tag in db.execute(q).tuples():
+            out[sid].add(tag)
+    return out
 
 
 MAX_TAGS = 50
