@@ -1,11 +1,16 @@
 """Boot benchmark: servers through the API (openstacksdk, until ACTIVE) against raw
-`docker run -d` of the same image, in one run; then delete latency both ways.
+`docker run -d` of the same image, in one run; then delete latency both ways; then Rally's
+boot-and-delete at a concurrency against the same with raw docker.
 
 Starts a real `cheptel serve` (real Docker Engine) in a temporary data dir, boots N
 servers one after the other from the bootstrap `busybox` image with flavor m1.tiny, and
 N containers with `docker run -d` of the same local image. Prints p50/p95 of each, the
-ratio, and the delete latencies (API: until 404; docker: `docker rm -f`).
-Run: `make bench` or `.venv/bin/python bench/boot.py [N]`.
+ratio, and the delete latencies (API: until 404; docker: `docker rm -f`). The same on the
+`private` network (a Neutron port and its rules) against `docker run -d` on that engine
+network. Then M boot-and-delete cycles (create, ACTIVE, delete, gone) by C workers, each
+polling every 0.2 s, against M `docker run -d` + `docker rm -f` by C workers on the same
+engine network: failures and wall time (target: 0 failures, <= 1.3x).
+Run: `make bench` or `.venv/bin/python bench/boot.py [N] [M] [C]` (defaults 10, 100, 5).
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.integration.cloud import Cloud  # noqa: E402
+from tests.integration.compute.support import remove_leftovers  # noqa: E402
 
 POLL = 0.02
 
@@ -34,7 +44,7 @@ def report(name: str, values: list[float]) -> float:
     return p50
 
 
-def wait_status(conn, sid: str, want: str) -> None:  # type: ignore[no-untyped-def]
+def wait_status(conn, sid: str, want: str, poll: float = POLL) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         server = conn.compute.get_server(sid)
@@ -42,23 +52,72 @@ def wait_status(conn, sid: str, want: str) -> None:  # type: ignore[no-untyped-d
             return
         if server.status == "ERROR":
             raise RuntimeError(f"server {sid} went to ERROR: {server.fault}")
-        time.sleep(POLL)
+        time.sleep(poll)
     raise RuntimeError(f"server {sid} never reached {want}")
 
 
-def wait_gone(conn, sid: str) -> None:  # type: ignore[no-untyped-def]
+def wait_gone(conn, sid: str, poll: float = POLL) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if conn.compute.find_server(sid, ignore_missing=True) is None:
             return
-        time.sleep(POLL)
+        time.sleep(poll)
     raise RuntimeError(f"server {sid} was never deleted")
+
+
+CMD = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
+
+
+def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
+               engine_net: str, ref: str, total: int, workers: int) -> None:
+    """Rally's boot-and-delete: `total` cycles by `workers` threads, API then raw docker."""
+    local = threading.local()
+    failures: list[str] = []
+
+    def api_cycle(i: int) -> None:
+        if not hasattr(local, "conn"):
+            local.conn = cloud.sdk("cheptel-demo")
+        conn = local.conn
+        try:
+            s = conn.compute.create_server(name=f"rally-{i}", image_id=image_id,
+                                           flavor_id=flavor_id,
+                                           networks=[{"uuid": network_id}])
+            wait_status(conn, s.id, "ACTIVE", poll=0.2)
+            conn.compute.delete_server(s.id)
+            wait_gone(conn, s.id, poll=0.2)
+        except Exception as exc:  # counted, not raised: the figure is the failure count
+            failures.append(f"{i}: {exc}")
+
+    def docker_cycle(i: int) -> None:
+        name = f"cheptel-bench-rally-{i}"
+        subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory", "512m",
+                        "--network", engine_net, ref, *CMD], check=True, capture_output=True)
+        subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(api_cycle, range(total)))
+    api_wall = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(docker_cycle, range(total)))
+    docker_wall = time.perf_counter() - t0
+    print(f"boot-and-delete x{total} at concurrency {workers}, on `private`")
+    print(f"{'  API (create, ACTIVE, delete, gone)':<34} wall {api_wall:8.1f} s   "
+          f"failures {len(failures)}")
+    print(f"{'  docker run -d + docker rm -f':<34} wall {docker_wall:8.1f} s")
+    print(f"{'  wall ratio (target <= 1.3x)':<34} {api_wall / docker_wall:8.2f}x")
+    for f in failures[:5]:
+        print(f"  failure {f}")
 
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    total = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     with tempfile.TemporaryDirectory() as tmp:
         cloud = Cloud(Path(tmp) / "cloud", extra_env={"CHEPTEL_BCRYPT_ROUNDS": "4"}).start()
+        cloud_id = httpx.get(cloud.base_url + "/", timeout=5).json()["cheptel"]["cloud_id"]
         try:
             conn = cloud.sdk("cheptel-demo")
             image = conn.image.find_image("busybox")
@@ -86,7 +145,7 @@ def main() -> int:
                 api_delete.append(time.perf_counter() - t0)
 
             docker_boot, docker_delete, names = [], [], []
-            cmd = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
+            cmd = CMD
             for i in range(n):
                 name = f"cheptel-bench-raw-{i}"
                 t0 = time.perf_counter()
@@ -126,6 +185,8 @@ def main() -> int:
                 subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
             for sid in net_ids:
                 conn.compute.delete_server(sid)
+            for sid in net_ids:
+                wait_gone(conn, sid)
 
             print(f"cheptel boot bench: {n} servers, image busybox, flavor m1.tiny")
             a = report("API boot (create -> ACTIVE)", api_boot)
@@ -137,8 +198,12 @@ def main() -> int:
             a = report("API delete (delete -> 404)", api_delete)
             d = report("docker rm -f", docker_delete)
             print(f"{'delete p50 ratio (API / docker)':<34} {a / d:8.2f}x")
+            if total:
+                concurrent(cloud, image.id, flavor.id, private.id, engine_net, ref, total,
+                           workers)
         finally:
             cloud.stop()
+            remove_leftovers(cloud_id)  # its networks, config drives and iptables chains
     return 0
 
 
