@@ -25,7 +25,7 @@ log = logging.getLogger("cheptel.reconciler")
 
 
 class Reconciler:
-    def __init__(self, deps: Deps, interval: float = 5.0, workers: int = 4) -> None:
+    def __init__(self, deps: Deps, interval: float = 5.0, workers: int = 8) -> None:
         self.deps = deps
         self.interval = interval
         self.servers = ServerConverger(deps, self)

@@ -62,6 +62,7 @@ class NetworkConverger:
         self.deps = deps
         self._lock = threading.Lock()
         self._veths: dict[tuple[str, str], str] = {}  # (container, ip) -> host veth
+        self._made: frozenset[str] = frozenset()  # ensured in the engine, not removed since
         self._hostname: str | None = None
 
     @property
@@ -82,7 +83,11 @@ class NetworkConverger:
     def ensure_networks(self, network_ids: set[str]) -> None:
         """Make sure these networks exist in the engine (before a server attaches).
 
-        Serialised with the periodic pass: two creates of one network race in the engine."""
+        Serialised with the periodic pass: two creates of one network race in the engine.
+        A network this converger made and has not removed since is not waited for: a boot
+        does not queue behind a whole pass (its ruleset) to learn what it already knows."""
+        if network_ids <= self._made:
+            return
         with self._lock, self.deps.sessions() as db:
             nets = db.scalars(select(Network).where(Network.id.in_(network_ids))
                               .options(selectinload(Network.subnets)))
@@ -97,6 +102,7 @@ class NetworkConverger:
                                    bridge_for(self.deps.cloud_id, net.id), subnet.cidr,
                                    subnet.gateway_ip,
                                    {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
+        self._made = self._made | {net.id}  # replaced, never changed: read without the lock
 
     def converge(self) -> None:
         with self._lock:
@@ -107,12 +113,15 @@ class NetworkConverger:
                     self._ensure(net)
                 except EngineError as exc:
                     log.warning("network %s: %s", net.id, exc)
+            present: set[str | None] = set()
             for name in self.engine.list_networks(self.deps.cloud_id):
+                present.add(network_of(self.deps.cloud_id, name))
                 if network_of(self.deps.cloud_id, name) not in wanted:
                     try:
                         self.engine.remove_network(name)
                     except EngineError as exc:  # still has endpoints: next pass
                         log.info("network %s not removed yet: %s", name, exc)
+            self._made = self._made & present & set(wanted)  # one removed behind our back
             try:
                 if state.nets:
                     self.deps.firewall.apply(rules.build(state, self.prefix))

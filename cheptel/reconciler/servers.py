@@ -78,6 +78,7 @@ class ServerConverger:
     def __init__(self, deps: Deps, reconciler: Reconciler) -> None:
         self.deps = deps
         self.reconciler = reconciler
+        self._hostname: str | None = None
 
     @property
     def engine(self) -> ContainerEngine:
@@ -256,10 +257,13 @@ class ServerConverger:
         self.reconciler.kick_network()
 
     def _host(self) -> str:
-        try:
-            return str(self.engine.host_info().get("hostname") or "localhost")
-        except EngineError:
-            return "localhost"
+        """The engine's host name, asked once (`docker info` costs tens of ms a boot)."""
+        if self._hostname is None:
+            try:
+                self._hostname = str(self.engine.host_info().get("hostname") or "localhost")
+            except EngineError:
+                return "localhost"
+        return self._hostname
 
     def _rebuild(self, server: Server) -> bool:
         self.engine.remove(container_name(server.id))
@@ -351,13 +355,17 @@ class ServerConverger:
         self.engine.remove_volume(volume_name(sid))
 
     def _delete(self, server: Server) -> bool:
-        self._remove(server.id)
+        self.engine.remove(container_name(server.id))
         with self.deps.sessions() as db, db.begin():
             ports.release(db, server.id)
         self._network_changed(server.id)
         now = self.deps.clock()
-        return self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
-                            task_state=None, power_state=states.NOSTATE, terminated_at=now)
+        again = self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
+                             task_state=None, power_state=states.NOSTATE, terminated_at=now)
+        # the config drive goes once the server is gone for the user: off the path the user
+        # waits on (a crash in between would leave this small labelled volume behind)
+        self.engine.remove_volume(volume_name(server.id))
+        return again
 
     # -- drift -----------------------------------------------------------------------------
 
