@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING = {
@@ -42,8 +41,43 @@ def make_sessions(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def script_heads() -> set[str]:
+    """The head revisions of the migration scripts, read from their `revision` and
+    `down_revision` lines (what Alembic would compute, without importing it)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text()
+        revision = re.search(r"""^revision\s*=\s*["']([^"']+)["']""", source, re.M)
+        down = re.search(r"^down_revision\s*=\s*(.+)$", source, re.M)
+        if revision:
+            revisions.add(revision.group(1))
+        if down:
+            parents.update(re.findall(r"""["']([^"']+)["']""", down.group(1)))
+    return revisions - parents
+
+
+def applied_heads(engine: Engine) -> set[str]:
+    if not inspect(engine).has_table("alembic_version"):
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied (idempotent, run at each start)."""
+    """Apply every Alembic migration not yet applied (idempotent, run at each start).
+
+    A database already at the heads is left alone without loading Alembic and every
+    migration script (most of a restart's time)."""
+    heads = script_heads()
+    if heads and applied_heads(engine) == heads:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as conn:
