@@ -4,11 +4,19 @@ mapped to them, keyed by network name (what Nova shows, and what Ansible polls f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
-from cheptel.network.models import FloatingIP, Network, Port, SecurityGroup
+from cheptel.network.models import (
+    FloatingIP,
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    SecurityGroup,
+)
 
 CHUNK = 500  # ids a query (SQLite and PostgreSQL cap the parameters of one statement)
 
@@ -19,17 +27,47 @@ def chunks(ids: Iterable[str]) -> list[list[str]]:
 
 
 def ports_of(db: Session, server_id: str) -> list[Port]:
-    return ports_of_servers(db, [server_id])[server_id]
+    q = select(Port).where(Port.device_id == server_id, Port.device_owner.like("compute:%"))
+    return sorted(db.scalars(q), key=lambda p: (p.created_at, p.id))
 
 
-def ports_of_servers(db: Session, server_ids: Iterable[str]) -> dict[str, list[Port]]:
-    """Each server's ports (fixed IPs and group bindings loaded), in creation order."""
-    out: dict[str, list[Port]] = {}
+@dataclass
+class PortRow:
+    """What a server's body shows of one of its ports (no ORM object: a listing of a
+    thousand servers reads only these columns)."""
+
+    id: str
+    server_id: str
+    network_id: str
+    mac_address: str
+    created_at: float
+    fixed_ips: list[str] = field(default_factory=list)  # in position order
+    group_ids: list[str] = field(default_factory=list)
+
+
+def port_rows(db: Session, server_ids: Iterable[str]) -> dict[str, list[PortRow]]:
+    """Each server's ports, in creation order, with their fixed IPs and group ids."""
+    out: dict[str, list[PortRow]] = {}
+    by_id: dict[str, PortRow] = {}
     for chunk in chunks(server_ids):
         out.update({sid: [] for sid in chunk})
-        q = select(Port).where(Port.device_id.in_(chunk), Port.device_owner.like("compute:%"))
-        for port in db.scalars(q):
-            out[port.device_id].append(port)
+        q = select(Port.id, Port.device_id, Port.network_id, Port.mac_address,
+                   Port.created_at).where(Port.device_id.in_(chunk),
+                                          Port.device_owner.like("compute:%"))
+        for row in db.execute(q).tuples():
+            port = PortRow(*row)
+            by_id[port.id] = port
+            out[port.server_id].append(port)
+    for chunk in chunks(by_id):
+        q = select(IPAllocation.port_id, IPAllocation.ip_address).where(
+            IPAllocation.port_id.in_(chunk)).order_by(IPAllocation.port_id,
+                                                     IPAllocation.position)
+        for port_id, address in db.execute(q).tuples():
+            by_id[port_id].fixed_ips.append(address)
+        q2 = select(PortSecurityGroup.port_id, PortSecurityGroup.security_group_id).where(
+            PortSecurityGroup.port_id.in_(chunk))
+        for port_id, group_id in db.execute(q2).tuples():
+            by_id[port_id].group_ids.append(group_id)
     for ports in out.values():
         ports.sort(key=lambda p: (p.created_at, p.id))
     return out
@@ -40,11 +78,11 @@ def addresses(db: Session, server_id: str, *, extended: bool = True) -> dict[str
 
 
 def addresses_of_servers(db: Session, server_ids: Iterable[str], *, extended: bool = True,
-                         ports: dict[str, list[Port]] | None = None
+                         ports: dict[str, list[PortRow]] | None = None
                          ) -> dict[str, dict[str, list[dict]]]:
     """The `addresses` of many servers in a constant number of queries."""
     if ports is None:
-        ports = ports_of_servers(db, server_ids)
+        ports = port_rows(db, server_ids)
     every = [p for found in ports.values() for p in found]
     names: dict[str, str] = {}
     for chunk in chunks(p.network_id for p in every):
@@ -62,13 +100,12 @@ def addresses_of_servers(db: Session, server_ids: Iterable[str], *, extended: bo
         for port in found:
             entries = out.setdefault(names.get(port.network_id, port.network_id), [])
             mapped = floating.get(port.id, {})
-            for alloc in sorted(port.fixed_ips, key=lambda a: a.position):
-                version = 6 if ":" in alloc.ip_address else 4
-                entries.append(_entry(alloc.ip_address, version, "fixed", port.mac_address,
+            for ip in port.fixed_ips:
+                entries.append(_entry(ip, 6 if ":" in ip else 4, "fixed", port.mac_address,
                                       extended))
-                if alloc.ip_address in mapped:
-                    entries.append(_entry(mapped[alloc.ip_address], 4, "floating",
-                                          port.mac_address, extended))
+                if ip in mapped:
+                    entries.append(_entry(mapped[ip], 4, "floating", port.mac_address,
+                                          extended))
         result[server_id] = out
     return result
 
@@ -83,28 +120,27 @@ def _entry(addr: str, version: int, kind: str, mac: str, extended: bool) -> dict
 
 def groups_of_server(db: Session, server_id: str) -> list[SecurityGroup]:
     """The security groups on a server's ports, each once, in port order."""
-    return groups_of_servers(db, [server_id])[server_id]
+    seen: dict[str, SecurityGroup] = {}
+    for port in ports_of(db, server_id):
+        for binding in port.sg_bindings:
+            group = db.get(SecurityGroup, binding.security_group_id)
+            if group is not None:
+                seen.setdefault(group.id, group)
+    return list(seen.values())
 
 
-def groups_of_servers(db: Session, server_ids: Iterable[str],
-                      ports: dict[str, list[Port]] | None = None
-                      ) -> dict[str, list[SecurityGroup]]:
+def group_names_of_servers(db: Session, server_ids: Iterable[str],
+                           ports: dict[str, list[PortRow]] | None = None
+                           ) -> dict[str, list[str]]:
+    """The names of groups_of_server for many servers, in a constant number of queries."""
     if ports is None:
-        ports = ports_of_servers(db, server_ids)
-    wanted = [b.security_group_id for found in ports.values() for p in found
-              for b in p.sg_bindings]
-    groups: dict[str, SecurityGroup] = {}
-    for chunk in chunks(wanted):  # the rules stay unloaded until asked for
-        q = select(SecurityGroup).where(SecurityGroup.id.in_(chunk)).options(
-            lazyload(SecurityGroup.rules))
-        groups.update((g.id, g) for g in db.scalars(q))
-    result: dict[str, list[SecurityGroup]] = {}
+        ports = port_rows(db, server_ids)
+    names: dict[str, str] = {}
+    for chunk in chunks(g for found in ports.values() for p in found for g in p.group_ids):
+        names.update(db.execute(select(SecurityGroup.id, SecurityGroup.name).where(
+            SecurityGroup.id.in_(chunk))).tuples().all())
+    result: dict[str, list[str]] = {}
     for server_id, found in ports.items():
-        seen: dict[str, SecurityGroup] = {}
-        for port in found:
-            for binding in port.sg_bindings:
-                group = groups.get(binding.security_group_id)
-                if group is not None:
-                    seen.setdefault(group.id, group)
-        result[server_id] = list(seen.values())
+        seen = dict.fromkeys(g for p in found for g in p.group_ids if g in names)
+        result[server_id] = [names[g] for g in seen]
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from starlette.requests import Request
 
@@ -26,6 +27,7 @@ class Version:
         return f"{self.major}.{self.minor}"
 
 
+@lru_cache(maxsize=512)  # at_least() asks it a dozen times a server body
 def parse(text: str) -> tuple[int, int]:
     major, _, minor = text.strip().partition(".")
     if not (major.isdigit() and minor.isdigit()) or len(text) > 16:

@@ -12,9 +12,9 @@ from cheptel.compute import states
 from cheptel.compute.addresses import addresses as neutron_addresses
 from cheptel.compute.addresses import (
     addresses_of_servers,
+    group_names_of_servers,
     groups_of_server,
-    groups_of_servers,
-    ports_of_servers,
+    port_rows,
 )
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
@@ -85,13 +85,12 @@ class Related:
     @classmethod
     def load(cls, db: Session, servers: list[Server], version: Version) -> Related:
         ids = [s.id for s in servers]
-        ports = ports_of_servers(db, ids)
+        ports = port_rows(db, ids)
         return cls(
             metadata=service.metadata_of_servers(db, ids),
             tags=service.tags_of_servers(db, ids) if version.at_least("2.26") else {},
             addresses=addresses_of_servers(db, ids, ports=ports),
-            groups={sid: [g.name for g in found]
-                    for sid, found in groups_of_servers(db, ids, ports=ports).items()})
+            groups=group_names_of_servers(db, ids, ports=ports))
 
     @classmethod
     def one(cls, db: Session, server: Server, full: bool, version: Version) -> Related:
