@@ -59,14 +59,14 @@ def port_rows(db: Session, server_ids: Iterable[str]) -> dict[str, list[PortRow]
             by_id[port.id] = port
             out[port.server_id].append(port)
     for chunk in chunks(by_id):
-        q = select(IPAllocation.port_id, IPAllocation.ip_address).where(
+        ips = select(IPAllocation.port_id, IPAllocation.ip_address).where(
             IPAllocation.port_id.in_(chunk)).order_by(IPAllocation.port_id,
                                                      IPAllocation.position)
-        for port_id, address in db.execute(q).tuples():
+        for port_id, address in db.execute(ips).tuples():
             by_id[port_id].fixed_ips.append(address)
-        q2 = select(PortSecurityGroup.port_id, PortSecurityGroup.security_group_id).where(
+        groups = select(PortSecurityGroup.port_id, PortSecurityGroup.security_group_id).where(
             PortSecurityGroup.port_id.in_(chunk))
-        for port_id, group_id in db.execute(q2).tuples():
+        for port_id, group_id in db.execute(groups).tuples():
             by_id[port_id].group_ids.append(group_id)
     for ports in out.values():
         ports.sort(key=lambda p: (p.created_at, p.id))
@@ -93,7 +93,8 @@ def addresses_of_servers(db: Session, server_ids: Iterable[str], *, extended: bo
         q = select(FloatingIP.port_id, FloatingIP.fixed_ip_address,
                    FloatingIP.floating_ip_address).where(FloatingIP.port_id.in_(chunk))
         for port_id, fixed, address in db.execute(q).tuples():
-            floating.setdefault(port_id, {})[fixed] = address
+            if port_id is not None and fixed is not None:
+                floating.setdefault(port_id, {})[fixed] = address
     result: dict[str, dict[str, list[dict]]] = {}
     for server_id, found in ports.items():
         out: dict[str, list[dict]] = {}

@@ -28,9 +28,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import Table, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from cheptel.errors import NotFound, Unauthorized
@@ -46,7 +46,7 @@ WATCHED = frozenset({
 # Columns of `users` whose change alone leaves every token as it was (login lockout).
 USER_NOISE = frozenset({"failed_logins", "locked_until"})
 
-_GEN = RevocationGeneration.__table__
+_GEN = cast(Table, RevocationGeneration.__table__)
 _READ = select(_GEN.c.value).where(_GEN.c.id == 1)
 # executed on the connection, not the session: it triggers no ORM event
 _BUMP = update(_GEN).where(_GEN.c.id == 1).values(value=_GEN.c.value + 1)
