@@ -31,6 +31,7 @@ test: setup lint
 
 bench: setup
 	$(VENV)/bin/python bench/identity.py
+	$(VENV)/bin/python bench/api.py
 	$(VENV)/bin/python bench/boot.py
 
 # Tempest's selected API tests against a fresh cheptel: docs/tempest-summary.md, and
