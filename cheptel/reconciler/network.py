@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from cheptel.backends.engine import LABEL_CLOUD, EngineError
-from cheptel.backends.firewall import FirewallError, prefix_for
+from cheptel.backends.firewall import FirewallError, Ruleset, prefix_for
 from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
@@ -63,6 +63,7 @@ class NetworkConverger:
         self._lock = threading.Lock()
         self._veths: dict[tuple[str, str], str] = {}  # (container, ip) -> host veth
         self._made: frozenset[str] = frozenset()  # ensured in the engine, not removed since
+        self._built: tuple[rules.NetworkState, Ruleset] | None = None  # the last build
         self._hostname: str | None = None
 
     @property
@@ -124,13 +125,21 @@ class NetworkConverger:
             self._made = self._made & present & set(wanted)  # one removed behind our back
             try:
                 if state.nets:
-                    self.deps.firewall.apply(rules.build(state, self.prefix))
+                    self.deps.firewall.apply(self._ruleset(state))
                 else:  # nothing left: not a rule, not a jump of this cloud's remains
                     self.deps.firewall.clear(self.prefix)
             except FirewallError as exc:
                 log.error("applying the ruleset failed: %s", exc)
                 return
             self._write_status(state)
+
+    def _ruleset(self, state: rules.NetworkState) -> Ruleset:
+        """rules.build, again only when the state changed: its remote-group rules grow
+        with members x members (a million lines for 1,000 ports in one group), seconds of
+        CPU holding the GIL against the API at every periodic pass otherwise."""
+        if self._built is None or self._built[0] != state:
+            self._built = (state, rules.build(state, self.prefix))
+        return self._built[1]
 
     def _write_status(self, state: rules.NetworkState) -> None:
         """Ports wired to a running container are ACTIVE and bound to this host (their

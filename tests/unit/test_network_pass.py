@@ -1,0 +1,76 @@
+"""The periodic network pass: the ruleset is rebuilt only when the network state changed
+(rules.build grows with group members x members), and always applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cheptel.backends.engine import ContainerSpec, ContainerState
+from cheptel.backends.fake import FakeContainer
+from cheptel.backends.firewall import Ruleset, prefix_for
+from cheptel.identity.models import Project
+from cheptel.network.models import Network
+from cheptel.network.service import ports
+from cheptel.reconciler import network as network_pass
+from cheptel.reconciler.network import engine_network
+from tests.unit.conftest import Api, MakeApi
+
+
+@pytest.fixture
+def cloud(make_api: MakeApi) -> Api:
+    return make_api(container_engine="fake")
+
+
+def _server(cloud: Api, server: str) -> str:
+    """A port on `private` for `server` and its running container; the port's IP."""
+    with cloud.deps.sessions() as db, db.begin():
+        net = db.scalar(select(Network).where(Network.name == "private"))
+        project = db.scalar(select(Project.id).where(Project.name == "demo"))
+        assert net is not None and project is not None
+        port = ports.allocate_port(db, project, net.id, server, "compute:nova")
+        ip, mac, net_id = port.fixed_ips[0].ip_address, port.mac_address, net.id
+    name = f"cheptel-{server}"
+    engine: Any = cloud.deps.containers
+    engine.containers[name] = FakeContainer(
+        spec=ContainerSpec(name=name, image="i", hostname=server, labels={}, memory_mb=64,
+                           vcpus=1, attachments=((engine_network(cloud.deps.cloud_id, net_id),
+                                                  ip, mac),)),
+        state=ContainerState(name=name, status="running"))
+    return ip
+
+
+def _applied(cloud: Api) -> Ruleset:
+    firewall: Any = cloud.deps.firewall
+    return firewall.rulesets[prefix_for(cloud.deps.cloud_id)]
+
+
+def _text(ruleset: Ruleset) -> str:
+    return "\n".join(r for chains in ruleset.tables.values() for rules in chains.values()
+                     for r in rules)
+
+
+def test_an_unchanged_state_is_not_built_again(cloud: Api,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    builds: list[int] = []
+    real = network_pass.rules.build
+
+    def counting(state: Any, prefix: str) -> Ruleset:
+        builds.append(1)
+        return real(state, prefix)
+
+    monkeypatch.setattr(network_pass.rules, "build", counting)
+    converger = cloud.deps.reconciler.network
+    first = _server(cloud, "one")
+    converger.converge()
+    assert len(builds) == 1 and first in _text(_applied(cloud))
+    firewall: Any = cloud.deps.firewall
+    firewall.rulesets.clear()  # drift: the rules went away behind cheptel's back
+    converger.converge()
+    assert len(builds) == 1  # the same state: the same ruleset...
+    assert first in _text(_applied(cloud))  # ...applied again all the same
+    second = _server(cloud, "two")
+    converger.converge()
+    assert len(builds) == 2 and second in _text(_applied(cloud))
