@@ -41,6 +41,7 @@ class FakeEngine:
         self.calls: list[tuple[str, str]] = []
         self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
+        self.veths: dict[str, tuple[str, str]] = {}  # veth named -> (container, ip)
 
     def _get(self, name: str) -> FakeContainer:
         if name not in self.containers:
@@ -189,11 +190,15 @@ class FakeEngine:
     def host_interface(self, container: str, ip: str) -> str | None:
         if container not in self.containers:
             return None
-        return f"veth{abs(hash((container, ip, self.boots.get(container, 0)))) % 10**6}"
+        name = f"veth{abs(hash((container, ip, self.boots.get(container, 0)))) % 10**6}"
+        self.veths[name] = (container, ip)
+        return name
 
     def interface_exists(self, name: str) -> bool:
-        return any(name == self.host_interface(c, ip) for c in self.containers
-                   for ip in self.networks_of(c).values())
+        """One lookup (not a walk over every container: a network pass asks it per port)."""
+        container, ip = self.veths.get(name, ("", ""))
+        return (container in self.containers and ip in self.networks_of(container).values()
+                and self.host_interface(container, ip) == name)
 
     def host_info(self) -> dict[str, Any]:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
