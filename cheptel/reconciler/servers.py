@@ -358,12 +358,13 @@ class ServerConverger:
         self.engine.remove(container_name(server.id))
         with self.deps.sessions() as db, db.begin():
             ports.release(db, server.id)
-        self._network_changed(server.id)
         now = self.deps.clock()
         again = self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
                              task_state=None, power_state=states.NOSTATE, terminated_at=now)
-        # the config drive goes once the server is gone for the user: off the path the user
-        # waits on (a crash in between would leave this small labelled volume behind)
+        # the network pass and the config drive once the server is gone for the user: off
+        # the path the user waits on (the container and its veth are gone already; a crash
+        # in between would leave the small labelled volume behind)
+        self._network_changed(server.id)
         self.engine.remove_volume(volume_name(server.id))
         return again
 
