@@ -33,9 +33,10 @@ def check_requested(networks: object) -> list[dict]:
 
 def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
              requested: list[dict], groups: list[str] | None, now: float,
-             pool: str | None = None) -> None:
+             pool: str | None = None, *, attach: bool = False) -> None:
     """Make (or bind) one port per requested network for the server, as Nova does; the
-    ports Nova makes get the requested security groups (names or ids)."""
+    ports Nova makes get the requested security groups (names or ids). A network or port
+    the caller cannot see is a 400 on boot, a 404 on interface attach (Nova's answers)."""
     try:
         group_ids = security_groups.resolve(db, now, project_id, groups or ["default"])
     except CheptelError as exc:
@@ -48,7 +49,8 @@ def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
                                             security_groups=group_ids, admin=creds.is_admin,
                                             now=now)
             elif item.get("port"):
-                neutron_ports.bind_port(db, creds, item["port"], server_id, OWNER, now=now)
+                neutron_ports.bind_port(db, creds, item["port"], server_id, OWNER,
+                                        project_id=project_id, now=now)
             else:
                 network = topology.get_network_visible(db, creds, item["uuid"])
                 neutron_ports.allocate_port(db, project_id, network.id, server_id, OWNER,
@@ -56,6 +58,8 @@ def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
                                             security_groups=group_ids,
                                             admin=creds.is_admin, now=now)
         except NotFound as exc:
+            if attach:
+                raise NotFound(str(exc.message)) from None
             raise BadRequest(str(exc.message)) from None
         except CheptelError as exc:
             if exc.code >= 500:
@@ -63,8 +67,8 @@ def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
             raise BadRequest(exc.message) from None
 
 
-def release(db: Session, server_id: str) -> None:
-    neutron_ports.release_ports(db, server_id)
+def release(db: Session, server_id: str, project_id: str) -> None:
+    neutron_ports.release_ports(db, server_id, project_id)
 
 
 def release_one(db: Session, port_id: str) -> None:
@@ -79,7 +83,7 @@ def _group_and_ports(db: Session, server_id: str, project_id: str, name: str,
     except NotFound:
         raise NotFound(f"Security group {name} is not found for project "
                        f"{project_id}") from None
-    found = neutron_ports.ports_of_device(db, server_id)
+    found = neutron_ports.ports_of_device(db, server_id, project_id)
     if not found:
         raise NotFound(f"instance_id {server_id} could not be found as device id on any "
                        f"ports")

@@ -62,7 +62,7 @@ EXTENDED_IP_KEYS = ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr")
 def addresses(db: Session, server: Server, extended: bool = True) -> dict:
     """Addresses by network, mirrored from Neutron's ports; without the OS-EXT-IPS keys for
     /ips and the pre-2.75 PUT and rebuild bodies (Nova's extend_address)."""
-    found = neutron_addresses(db, server.id)
+    found = neutron_addresses(db, server)
     if extended:
         return found
     return {net: [{k: v for k, v in a.items() if k not in EXTENDED_IP_KEYS} for a in addrs]
@@ -107,7 +107,7 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             "OS-EXT-STS:power_state": server.power_state,
             "os-extended-volumes:volumes_attached": [],
         })
-        groups = groups_of_server(db, server.id)
+        groups = groups_of_server(db, server)
         if groups:  # the groups of its Neutron ports; Nova leaves the key out when none
             body["security_groups"] = [{"name": g.name} for g in groups]
     elif action == "rebuild" and version.at_least("2.54"):
