@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest, CheptelError, NotFound
+from cheptel.network.models import Port, SecurityGroup
 from cheptel.network.service import ports as neutron_ports
 from cheptel.network.service import security_groups, topology
 from cheptel.policy import Creds
@@ -99,7 +100,7 @@ def add_security_group(db: Session, server_id: str, project_id: str, name: str,
         if not (port.fixed_ips and port.port_security_enabled):
             raise BadRequest("Network requires port_security_enabled and subnet associated "
                              "in order to apply security groups.")
-        neutron_ports.update(db, now, port, {"security_groups": [*port.security_group_ids,
+        neutron_ports.update(db, now, port, {"security_groups": [*_own_groups(db, port),
                                                                  group_id]})
 
 
@@ -112,4 +113,12 @@ def remove_security_group(db: Session, server_id: str, project_id: str, name: st
         raise NotFound(f"Security group {name} not associated with the instance {server_id}")
     for port in had:
         neutron_ports.update(db, now, port, {"security_groups": [
-            g for g in port.security_group_ids if g != group_id]})
+            g for g in _own_groups(db, port) if g != group_id]})
+
+
+def _own_groups(db: Session, port: Port) -> list[str]:
+    """The port's groups of its own project: a binding to another project's group (a row
+    no API call makes) is dropped rather than refusing the owner's change."""
+    return [g for g in port.security_group_ids
+            if (group := db.get(SecurityGroup, g)) is not None
+            and group.project_id == port.project_id]
