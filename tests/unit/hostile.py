@@ -25,11 +25,13 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # "victim_server", "mallory_net", ...
 
-    def call(self, who: str, method: str, path: str, json: Any = None) -> httpx.Response:
+    def call(self, who: str, method: str, path: str, json: Any = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:
         """A request as `who` (admin, victim or mallory) to a path under its service's
         prefix (/compute/v2.1/..., /network/v2.0/..., /image/v2/..., /identity/v3/...)."""
         return self.client.request(method, path, json=json,
-                                   headers={"X-Auth-Token": self.tokens[who]})
+                                   headers={"X-Auth-Token": self.tokens[who],
+                                            **(headers or {})})
 
     def ok(self, who: str, method: str, path: str, json: Any = None) -> dict:
         r = self.call(who, method, path, json)
@@ -66,6 +68,7 @@ def build_world(data_dir: Path) -> World:
          f"{member['id']}")
     w.tokens["mallory"] = _token(w.client, "mallory", MALLORY_PASSWORD, "mallory")
     w.ids["mallory_project"] = project["id"]
+    w.ids["victim_user"] = w.ok("admin", "GET", "/identity/v3/users?name=demo")["users"][0]["id"]
     _victim(w)
     _mallory(w)
     return w

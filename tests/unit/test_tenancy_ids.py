@@ -130,11 +130,31 @@ CASES: list[tuple[str, str, str, Any, int]] = [
     ("server group delete", "DELETE", "/compute/v2.1/os-server-groups/{victim_group}", None,
      404),
     ("flavor show (private flavor)", "GET", "/compute/v2.1/flavors/{victim_flavor}", None, 404),
+    ("quota set of another project", "GET", "/compute/v2.1/os-quota-sets/{victim_project}",
+     None, 403),
+    ("network tags of another's network", "PUT", N + "/networks/{victim_net}/tags/x", None,
+     404),
+    ("network quotas of another project", "PUT", N + "/quotas/{victim_project}",
+     {"quota": {"port": 1}}, 403),
     # Glance
+    ("image tag on another's image", "PUT", "/image/v2/images/{victim_image}/tags/x", None,
+     404),
     ("image member add on another's image", "POST", "/image/v2/images/{victim_image}/members",
      {"member": "{mallory_project}"}, 404),
     ("image member status on another's image", "PUT",
      "/image/v2/images/{victim_image}/members/{mallory_project}", {"status": "accepted"}, 404),
+]
+
+
+# requests that name another user from a microversion on (Nova's keypair user_id, 2.10)
+MV = {"OpenStack-API-Version": "compute 2.10"}
+CASES_MV: list[tuple[str, str, str, Any, int]] = [
+    ("keypair create user_id", "POST", "/compute/v2.1/os-keypairs",
+     {"keypair": {"name": "planted", "user_id": "{victim_user}"}}, 403),
+    ("keypair list user_id", "GET", "/compute/v2.1/os-keypairs?user_id={victim_user}", None,
+     403),
+    ("keypair show user_id", "GET",
+     "/compute/v2.1/os-keypairs/victim-key?user_id={victim_user}", None, 403),
 ]
 
 
@@ -187,3 +207,13 @@ def test_the_victim_may_use_its_own_ids(world: World) -> None:
     assert world.call("victim", "POST", S, body).status_code == 202
     r = world.call("admin", "POST", S, body)  # the admin may name any project's group
     assert r.status_code == 202, r.text
+
+
+@pytest.mark.parametrize(("field", "method", "path", "body", "status"), CASES_MV,
+                         ids=[c[0] for c in CASES_MV])
+def test_another_user_is_refused(world: World, field: str, method: str, path: str,
+                                 body: Any, status: int) -> None:
+    r = world.call("mallory", method, _fill(path, world.ids), _fill(body, world.ids), MV)
+    assert r.status_code == status, (field, r.status_code, r.text)
+    keys = world.ok("victim", "GET", "/compute/v2.1/os-keypairs")["keypairs"]
+    assert [k["keypair"]["name"] for k in keys] == ["victim-key"]
