@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest, CheptelError, NotFound
+from cheptel.network.models import Port, SecurityGroup
 from cheptel.network.service import ports as neutron_ports
 from cheptel.network.service import security_groups, topology
 from cheptel.policy import Creds
@@ -33,9 +34,10 @@ def check_requested(networks: object) -> list[dict]:
 
 def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
              requested: list[dict], groups: list[str] | None, now: float,
-             pool: str | None = None) -> None:
+             pool: str | None = None, *, attach: bool = False) -> None:
     """Make (or bind) one port per requested network for the server, as Nova does; the
-    ports Nova makes get the requested security groups (names or ids)."""
+    ports Nova makes get the requested security groups (names or ids). A network or port
+    the caller cannot see is a 400 on boot, a 404 on interface attach (Nova's answers)."""
     try:
         group_ids = security_groups.resolve(db, now, project_id, groups or ["default"])
     except CheptelError as exc:
@@ -48,7 +50,8 @@ def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
                                             security_groups=group_ids, admin=creds.is_admin,
                                             now=now)
             elif item.get("port"):
-                neutron_ports.bind_port(db, creds, item["port"], server_id, OWNER, now=now)
+                neutron_ports.bind_port(db, creds, item["port"], server_id, OWNER,
+                                        project_id=project_id, now=now)
             else:
                 network = topology.get_network_visible(db, creds, item["uuid"])
                 neutron_ports.allocate_port(db, project_id, network.id, server_id, OWNER,
@@ -56,6 +59,8 @@ def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
                                             security_groups=group_ids,
                                             admin=creds.is_admin, now=now)
         except NotFound as exc:
+            if attach:
+                raise NotFound(str(exc.message)) from None
             raise BadRequest(str(exc.message)) from None
         except CheptelError as exc:
             if exc.code >= 500:
@@ -63,8 +68,8 @@ def allocate(db: Session, creds: Creds, server_id: str, project_id: str,
             raise BadRequest(exc.message) from None
 
 
-def release(db: Session, server_id: str) -> None:
-    neutron_ports.release_ports(db, server_id)
+def release(db: Session, server_id: str, project_id: str) -> None:
+    neutron_ports.release_ports(db, server_id, project_id)
 
 
 def release_one(db: Session, port_id: str) -> None:
@@ -79,7 +84,7 @@ def _group_and_ports(db: Session, server_id: str, project_id: str, name: str,
     except NotFound:
         raise NotFound(f"Security group {name} is not found for project "
                        f"{project_id}") from None
-    found = neutron_ports.ports_of_device(db, server_id)
+    found = neutron_ports.ports_of_device(db, server_id, project_id)
     if not found:
         raise NotFound(f"instance_id {server_id} could not be found as device id on any "
                        f"ports")
@@ -95,7 +100,7 @@ def add_security_group(db: Session, server_id: str, project_id: str, name: str,
         if not (port.fixed_ips and port.port_security_enabled):
             raise BadRequest("Network requires port_security_enabled and subnet associated "
                              "in order to apply security groups.")
-        neutron_ports.update(db, now, port, {"security_groups": [*port.security_group_ids,
+        neutron_ports.update(db, now, port, {"security_groups": [*_own_groups(db, port),
                                                                  group_id]})
 
 
@@ -108,4 +113,12 @@ def remove_security_group(db: Session, server_id: str, project_id: str, name: st
         raise NotFound(f"Security group {name} not associated with the instance {server_id}")
     for port in had:
         neutron_ports.update(db, now, port, {"security_groups": [
-            g for g in port.security_group_ids if g != group_id]})
+            g for g in _own_groups(db, port) if g != group_id]})
+
+
+def _own_groups(db: Session, port: Port) -> list[str]:
+    """The port's groups of its own project: a binding to another project's group (a row
+    no API call makes) is dropped rather than refusing the owner's change."""
+    return [g for g in port.security_group_ids
+            if (group := db.get(SecurityGroup, g)) is not None
+            and group.project_id == port.project_id]

@@ -68,7 +68,7 @@ EXTENDED_IP_KEYS = ("OS-EXT-IPS:type", "OS-EXT-IPS-MAC:mac_addr")
 def addresses(db: Session, server: Server, extended: bool = True) -> dict:
     """Addresses by network, mirrored from Neutron's ports; without the OS-EXT-IPS keys for
     /ips and the pre-2.75 PUT and rebuild bodies (Nova's extend_address)."""
-    found = neutron_addresses(db, server.id)
+    found = neutron_addresses(db, server)
     return found if extended else _strip_extended(found)
 
 
@@ -85,12 +85,12 @@ class Related:
     @classmethod
     def load(cls, db: Session, servers: list[Server], version: Version) -> Related:
         ids = [s.id for s in servers]
-        ports = port_rows(db, ids)
+        ports = port_rows(db, servers)
         return cls(
             metadata=service.metadata_of_servers(db, ids),
             tags=service.tags_of_servers(db, ids) if version.at_least("2.26") else {},
-            addresses=addresses_of_servers(db, ids, ports=ports),
-            groups=group_names_of_servers(db, ids, ports=ports))
+            addresses=addresses_of_servers(db, servers, ports=ports),
+            groups=group_names_of_servers(db, servers, ports=ports))
 
     @classmethod
     def one(cls, db: Session, server: Server, full: bool, version: Version) -> Related:
@@ -98,8 +98,8 @@ class Related:
         return cls(
             metadata={sid: service.metadata_of(db, sid)},
             tags={sid: service.tags_of(db, sid)} if version.at_least("2.26") else {},
-            addresses={sid: neutron_addresses(db, sid)},
-            groups={sid: [g.name for g in groups_of_server(db, sid)]} if full else {})
+            addresses={sid: neutron_addresses(db, server)},
+            groups={sid: [g.name for g in groups_of_server(db, server)]} if full else {})
 
 
 def detail_many(db: Session, base: str, servers: list[Server], creds: Creds,

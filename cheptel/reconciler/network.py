@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cheptel.backends.engine import LABEL_CLOUD, EngineError
 from cheptel.backends.firewall import FirewallError, Ruleset, prefix_for
+from cheptel.compute.models import Server
 from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
@@ -47,10 +49,20 @@ def network_of(cloud_id: str, engine_name: str) -> str | None:
     return engine_name[len(prefix):] if engine_name.startswith(prefix) else None
 
 
-def container_of(port: Port) -> str | None:
-    if port.device_owner.startswith(COMPUTE) and port.device_id:
+def container_of(port: Port, servers: Mapping[str, str]) -> str | None:
+    """The container a port is wired to: its server's, when the port is a compute port of
+    that server's own project (servers: live server id -> project id). A port naming
+    another project's server is no NIC of it, whoever wrote the row."""
+    if port.device_owner.startswith(COMPUTE) and port.device_id and (
+            servers.get(port.device_id) == port.project_id):
         return f"cheptel-{port.device_id}"
     return None
+
+
+def server_projects(db: Session) -> dict[str, str]:
+    """Live server id -> its project (what container_of checks ports against)."""
+    rows = db.execute(select(Server.id, Server.project_id).where(Server.deleted.is_(False)))
+    return {server_id: project_id for server_id, project_id in rows}
 
 
 def _ipv4(network: Network):  # type: ignore[no-untyped-def]
@@ -148,8 +160,9 @@ class NetworkConverger:
         wired = {p.id for p in state.ports if p.veth}
         now = self.deps.clock()
         with self.deps.sessions() as db, db.begin():
+            servers = server_projects(db)
             for port in db.scalars(select(Port)):
-                if container_of(port) is not None:
+                if container_of(port, servers) is not None:
                     status = "ACTIVE" if port.id in wired else "DOWN"
                     if port.id in wired and port.binding_host_id != self.hostname:
                         port_service.bind(port, self.hostname, self.hostname)
@@ -165,12 +178,12 @@ class NetworkConverger:
                 if fip.status != status:
                     fip.status, fip.updated_at = status, now
 
-    def _veth(self, port: Port, ip: str) -> str | None:
+    def _veth(self, port: Port, ip: str, servers: Mapping[str, str]) -> str | None:
         """The port's host veth: the last one found, while it exists (until forget()).
 
         None while it is not found (the container is not running, or the lookup failed):
         the ruleset then drops whatever comes from that port (rules.py, S<network>)."""
-        container = container_of(port)
+        container = container_of(port, servers)
         if container is None:
             return None
         key = (container, ip)
@@ -204,28 +217,42 @@ class NetworkConverger:
                 wanted[net.id] = net
                 state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
                                                subnet.cidr)
+        group_projects: dict[str, str] = {}
         for group in db.scalars(select(SecurityGroup)):
+            group_projects[group.id] = group.project_id
             state.groups[group.id] = [rules.SGRule(
                 r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max,
                 r.remote_ip_prefix, r.remote_group_id) for r in group.rules]
+        for group_id, group_rules in state.groups.items():
+            # a rule may only name a group of its own group's project as its remote
+            state.groups[group_id] = [r for r in group_rules if r.remote_group_id is None
+                                      or group_projects.get(r.remote_group_id)
+                                      == group_projects[group_id]]
+        servers = server_projects(db)
+        router_list = list(db.scalars(select(Router)))
+        router_projects = {r.id: r.project_id for r in router_list}
         ports = list(db.scalars(select(Port)))
         router_ifaces: dict[str, list[str]] = {}
         for port in ports:
             ips = [a.ip_address for a in sorted(port.fixed_ips, key=lambda a: a.position)
                    if ":" not in a.ip_address]
-            if port.device_owner == "network:router_interface":
+            if port.device_owner == "network:router_interface" and (
+                    router_projects.get(port.device_id) == port.project_id):
                 router_ifaces.setdefault(port.device_id, []).append(port.network_id)
-            if container_of(port) is None or not ips:
+            if container_of(port, servers) is None or not ips:
                 continue
-            groups = tuple(b.security_group_id for b in port.sg_bindings)
+            # only groups of the port's own project filter it or count it as a member
+            groups = tuple(b.security_group_id for b in port.sg_bindings
+                           if group_projects.get(b.security_group_id) == port.project_id)
             for group_id in groups:
                 state.members.setdefault(group_id, []).extend(ips)
             pairs = tuple((p["ip_address"], p.get("mac_address"))
                           for p in port.allowed_address_pairs or [])
             state.ports.append(rules.PortState(
-                port.id, port.network_id, ips[0], port.mac_address, self._veth(port, ips[0]),
+                port.id, port.network_id, ips[0], port.mac_address,
+                self._veth(port, ips[0], servers),
                 groups, bool(port.port_security_enabled), pairs))
-        for router in db.scalars(select(Router)):
+        for router in router_list:
             gw = router.gw_port
             gw_ip = next((a.ip_address for a in gw.fixed_ips), None) if gw else None
             state.routers.append(rules.RouterState(
@@ -233,7 +260,10 @@ class NetworkConverger:
                 tuple(router_ifaces.get(router.id, []))))
         for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id.is_not(None))):
             inner = db.get(Port, fip.port_id)
-            if inner is not None and fip.fixed_ip_address:
+            # a floating IP maps only to an address of a port of its own project
+            if inner is not None and fip.fixed_ip_address and (
+                    inner.project_id == fip.project_id) and any(
+                    a.ip_address == fip.fixed_ip_address for a in inner.fixed_ips):
                 state.floating.append(rules.FloatingState(
                     fip.floating_ip_address, fip.fixed_ip_address, fip.floating_network_id,
                     inner.network_id))

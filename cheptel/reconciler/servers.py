@@ -168,7 +168,7 @@ class ServerConverger:
         with self.deps.sessions() as db:
             attachments = tuple(
                 (engine_network(self.deps.cloud_id, p.network_id), a.ip_address, p.mac_address)
-                for p in ports_of(db, server.id)
+                for p in ports_of(db, server)
                 for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]
                 if ":" not in a.ip_address)
         if attachments:
@@ -229,7 +229,7 @@ class ServerConverger:
         name = container_name(server.id)
         with self.deps.sessions() as db:
             found = [(engine_network(self.deps.cloud_id, p.network_id), a.ip_address, p.id)
-                     for p in ports_of(db, server.id)
+                     for p in ports_of(db, server)
                      for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]]
         wanted = {net: ip for net, ip, _ in found}
         port_of = {net: pid for net, _, pid in found}
@@ -357,7 +357,7 @@ class ServerConverger:
     def _delete(self, server: Server) -> bool:
         self.engine.remove(container_name(server.id))
         with self.deps.sessions() as db, db.begin():
-            ports.release(db, server.id)
+            ports.release(db, server.id, server.project_id)
         now = self.deps.clock()
         again = self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
                              task_state=None, power_state=states.NOSTATE, terminated_at=now)

@@ -12,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from cheptel.app import Deps, build_app, prepare
+from cheptel.compute.models import Server
 from cheptel.config import Settings
 
 ADMIN_PASSWORD = "unit-admin-secret"
@@ -114,3 +115,12 @@ def make_api(data_dir: Path, clock: FakeClock) -> Iterator[MakeApi]:
 @pytest.fixture
 def api(make_api: MakeApi) -> Api:
     return make_api()
+
+
+def server_row(server_id: str, project_id: str) -> Server:
+    """A live server's row, as the compute API writes it (for tests that plant ports)."""
+    return Server(id=server_id, name=server_id, hostname=server_id, project_id=project_id,
+                  user_id="u", image_id="i", flavor_id="1", flavor={}, vm_state="active",
+                  created_at=0.0, updated_at=0.0, deleted=False, networks=[],
+                  security_groups=[], config_drive=False, availability_zone="nova",
+                  power_state=1, progress=0, locked=False, launch_index=0, reservation_id="")

@@ -101,24 +101,24 @@ def test_anti_affinity_allows_one_member_per_host(make_api: MakeApi) -> None:
                                    policy="anti-affinity", rules={"max_server_per_host": "2"})
         near = server_groups.create(db, 0.0, project_id="p", user_id="u", name="c",
                                     policy="affinity")
-        server_groups.check_member_fits(db, anti.id)
+        server_groups.check_member_fits(db, anti.id, None)
         with pytest.raises(NoValidHost, match="No valid host was found"):
-            server_groups.check_member_fits(db, anti.id, count=2)
+            server_groups.check_member_fits(db, anti.id, None, count=2)
         _server(db, "s1")
         server_groups.add_member(db, anti.id, "s1")
         with pytest.raises(NoValidHost):
-            server_groups.check_member_fits(db, anti.id)
+            server_groups.check_member_fits(db, anti.id, None)
         _server(db, "s2", state="error")  # a failed build holds no place
         server_groups.add_member(db, two.id, "s2")
         server_groups.add_member(db, two.id, "s1")
-        server_groups.check_member_fits(db, two.id)
+        server_groups.check_member_fits(db, two.id, None)
         for i in range(5):
             _server(db, f"n{i}")
             server_groups.add_member(db, near.id, f"n{i}")
-        server_groups.check_member_fits(db, near.id, count=5)
+        server_groups.check_member_fits(db, near.id, None, count=5)
         with pytest.raises(Forbidden, match="too many servers in group"):
-            server_groups.check_member_fits(db, near.id, count=6)
+            server_groups.check_member_fits(db, near.id, None, count=6)
         with pytest.raises(BadRequest):
-            server_groups.check_member_fits(db, "no-such-group")
+            server_groups.check_member_fits(db, "no-such-group", None)
         assert sorted(server_groups.groups_of(db, "s1")) == sorted([anti.id, two.id])
         assert quotas.usage(db, "p")["server_group_members"] == 8

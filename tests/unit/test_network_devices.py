@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from cheptel.backends.engine import ContainerSpec, ContainerState
 from cheptel.backends.fake import FakeContainer
+from cheptel.compute.models import Server
 from cheptel.errors import CheptelError
 from cheptel.identity.models import Project
 from cheptel.identity.service import resources
@@ -52,14 +53,14 @@ def test_ports_for_a_server_then_released(cloud: Api) -> None:
         with pytest.raises(CheptelError) as busy:
             ports.bind_port(db, creds, mine.id, "server-9")
         assert busy.value.code == 409
-        assert {p.id for p in ports.ports_of_device(db, "server-1")} == {
+        assert {p.id for p in ports.ports_of_device(db, "server-1", demo)} == {
             first.id, second.id, mine.id}
         ports.set_port_status(db, first.id, "ACTIVE")
         public = _network(db, "public")
         fip = floatingips.create(db, 1.0, SYSTEM, demo, {"floating_network_id": public.id,
                                                          "port_id": first.id})
         assert fip.status == "ACTIVE" and fip.fixed_ip_address == "10.0.0.2"
-        assert sorted(ports.release_ports(db, "server-1")) == sorted([first.id, second.id])
+        assert sorted(ports.release_ports(db, "server-1", demo)) == sorted([first.id, second.id])
         assert db.get(Port, first.id) is None and db.get(Port, mine.id).device_id == ""
         fip_after = db.get(FloatingIP, fip.id)
         assert fip_after.port_id is None and fip_after.status == "DOWN"
@@ -93,6 +94,12 @@ def test_a_wired_server_port_is_bound_to_this_host_until_released(cloud: Api) ->
     engine = cloud.deps.containers
     with cloud.deps.sessions() as db, db.begin():
         demo = _project(db, "demo")
+        db.add(Server(id="server-b1", name="b1", hostname="b1", project_id=demo, user_id="u",
+                      image_id="i", flavor_id="1", flavor={}, vm_state="active",
+                      created_at=0.0, updated_at=0.0, deleted=False, networks=[],
+                      security_groups=[], config_drive=False, availability_zone="nova",
+                      power_state=1, progress=0, locked=False, launch_index=0,
+                      reservation_id=""))
         port = ports.create(db, 1.0, _network(db, "private"), demo, {"name": "handed"})
         ports.bind_port(db, SYSTEM, port.id, "server-b1")
         port_id = port.id

@@ -18,7 +18,7 @@ from cheptel.network.models import Network, Port
 from cheptel.network.service import networks, ports, security_groups, subnets
 from cheptel.network.service.common import SYSTEM
 from cheptel.reconciler.network import bridge_for, engine_network
-from tests.unit.conftest import Api, MakeApi
+from tests.unit.conftest import Api, MakeApi, server_row
 from tests.unit.iptables_sim import Packet, verdict
 
 
@@ -36,8 +36,9 @@ def _server_port(cloud: Api, project: str, network_id: str, server: str) -> tupl
                                                                                   str]:
     """A server's port and its running container; (port id, ip, mac)."""
     with cloud.deps.sessions() as db, db.begin():
-        port = ports.allocate_port(db, _project(db, project), network_id, server,
-                                   "compute:nova")
+        project_id = _project(db, project)
+        db.add(server_row(server, project_id))
+        port = ports.allocate_port(db, project_id, network_id, server, "compute:nova")
         found = (port.id, port.fixed_ips[0].ip_address, port.mac_address)
     name = f"cheptel-{server}"
     attached = ((engine_network(cloud.deps.cloud_id, network_id), found[1], found[2]),)

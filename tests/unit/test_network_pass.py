@@ -16,7 +16,7 @@ from cheptel.network.models import Network
 from cheptel.network.service import ports
 from cheptel.reconciler import network as network_pass
 from cheptel.reconciler.network import engine_network
-from tests.unit.conftest import Api, MakeApi
+from tests.unit.conftest import Api, MakeApi, server_row
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def _server(cloud: Api, server: str) -> str:
         net = db.scalar(select(Network).where(Network.name == "private"))
         project = db.scalar(select(Project.id).where(Project.name == "demo"))
         assert net is not None and project is not None
+        db.add(server_row(server, project))
         port = ports.allocate_port(db, project, net.id, server, "compute:nova")
         ip, mac, net_id = port.fixed_ips[0].ip_address, port.mac_address, net.id
     name = f"cheptel-{server}"

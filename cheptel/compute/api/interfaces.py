@@ -5,6 +5,7 @@ from __future__ import annotations
 from cheptel.compute import ports
 from cheptel.compute.addresses import ports_of
 from cheptel.compute.api.servers import ONE, _server
+from cheptel.compute.models import Server
 from cheptel.errors import NotFound
 from cheptel.validation import check, obj
 from cheptel.web import Ctx, Reply, Route
@@ -28,8 +29,8 @@ def _view(port, ctx: Ctx) -> dict:  # type: ignore[no-untyped-def]
     return body
 
 
-def _port(ctx: Ctx, server_id: str):  # type: ignore[no-untyped-def]
-    for port in ports_of(ctx.db, server_id):
+def _port(ctx: Ctx, server: Server):  # type: ignore[no-untyped-def]
+    for port in ports_of(ctx.db, server):
         if port.id == ctx.params["port_id"]:
             return port
     raise NotFound(f"Network interface {ctx.params['port_id']} could not be found.")
@@ -37,18 +38,18 @@ def _port(ctx: Ctx, server_id: str):  # type: ignore[no-untyped-def]
 
 def index(ctx: Ctx) -> dict:
     server = _server(ctx)
-    return {"interfaceAttachments": [_view(p, ctx) for p in ports_of(ctx.db, server.id)]}
+    return {"interfaceAttachments": [_view(p, ctx) for p in ports_of(ctx.db, server)]}
 
 
 def show(ctx: Ctx) -> dict:
-    return {"interfaceAttachment": _view(_port(ctx, _server(ctx).id), ctx)}
+    return {"interfaceAttachment": _view(_port(ctx, _server(ctx)), ctx)}
 
 
 def attach(ctx: Ctx) -> Reply:
     body = check(ATTACH, ctx.body)["interfaceAttachment"]
     server = _server(ctx)
     assert ctx.creds is not None
-    before = {p.id for p in ports_of(ctx.db, server.id)}
+    before = {p.id for p in ports_of(ctx.db, server)}
     if body.get("port_id"):
         wanted = [{"port": body["port_id"]}]
     else:
@@ -56,16 +57,16 @@ def attach(ctx: Ctx) -> Reply:
         wanted = [{"uuid": body["net_id"], "fixed_ip": fixed}] if body.get("net_id") else [
             {"auto": True}]
     ports.allocate(ctx.db, ctx.creds, server.id, server.project_id, wanted, None, ctx.now,
-                   ctx.deps.settings.auto_cidr_pool)
+                   ctx.deps.settings.auto_cidr_pool, attach=True)
     ctx.db.flush()
-    added = [p for p in ports_of(ctx.db, server.id) if p.id not in before]
+    added = [p for p in ports_of(ctx.db, server) if p.id not in before]
     ctx.after_commit.append(lambda: ctx.deps.reconciler.kick(server.id))
     return Reply({"interfaceAttachment": _view(added[0], ctx)}, status=200)
 
 
 def detach(ctx: Ctx) -> None:
     server = _server(ctx)
-    port = _port(ctx, server.id)
+    port = _port(ctx, server)
     ports.release_one(ctx.db, port.id)
     ctx.after_commit.append(lambda: ctx.deps.reconciler.kick(server.id))
 

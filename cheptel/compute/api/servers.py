@@ -284,7 +284,7 @@ def security_groups(ctx: Ctx) -> dict:
     server = _server(ctx)
     return {"security_groups": [
         {"id": g.id, "name": g.name, "description": g.description or "", "rules": [],
-         "tenant_id": g.project_id} for g in groups_of_server(ctx.db, server.id)]}
+         "tenant_id": g.project_id} for g in groups_of_server(ctx.db, server)]}
 
 
 ROUTES = [

@@ -94,14 +94,18 @@ def _placed_members(db: Session, group_id: str) -> int:
                Server.vm_state != "error")) or 0
 
 
-def check_member_fits(db: Session, group_id: str, count: int = 1) -> ServerGroup:
-    """May `count` new servers join the group (scheduler hint `group`)?
+def check_member_fits(db: Session, group_id: str, project_id: str | None, count: int = 1
+                      ) -> ServerGroup:
+    """May `count` new servers of `project_id` (None: the admin's, any project) join the
+    group (scheduler hint `group`)?
 
-    Raises BadRequest (no such group), Forbidden (server_group_members quota: "Quota
-    exceeded, too many servers in group") or NoValidHost (the policy cannot be met).
+    Raises BadRequest (no such group, or another project's: Nova's lookup filters by the
+    caller's project, InstanceGroupNotFound is a 400 on boot), Forbidden
+    (server_group_members quota: "Quota exceeded, too many servers in group") or
+    NoValidHost (the policy cannot be met).
     """
     group = db.get(ServerGroup, group_id)
-    if group is None:
+    if group is None or (project_id is not None and group.project_id != project_id):
         raise BadRequest(f"Instance group {group_id} could not be found.")
     live = len(members_of(db, [group_id])[group_id])
     limit = quotas.limits(db, group.project_id)["server_group_members"]

@@ -132,7 +132,8 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     no_host = None
     if req.group_id:
         try:
-            server_groups.check_member_fits(db, req.group_id, count=count)
+            server_groups.check_member_fits(
+                db, req.group_id, None if creds.is_admin else creds.project_id, count=count)
         except server_groups.NoValidHost as exc:  # as Nova's scheduler: ERROR servers
             no_host = {"code": 500, "created": iso(now, micro=False), "message": exc.message}
     reservation = "r-" + secrets.token_hex(4)
@@ -243,7 +244,7 @@ def list_servers(db: Session, creds: Creds, query: dict[str, str],
         servers = [s for s in servers if pattern.search(s.name)]
     if query.get("ip"):
         pattern = _regex(query["ip"])
-        found = addresses_of_servers(db, [s.id for s in servers])
+        found = addresses_of_servers(db, servers)
         servers = [s for s in servers if any(
             pattern.match(a.get("addr", "")) for addrs in found[s.id].values()
             for a in addrs)]

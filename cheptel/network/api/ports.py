@@ -53,6 +53,7 @@ def _make(ctx: Ctx, new: dict) -> dict:
     net = subnets.network_for_child(ctx.db, creds, new["network_id"], project_id,
                                     "create_port")
     _enforce("create_port", creds, net, new, True)
+    service.check_device(ctx.db, creds, project_id, new)
     return _view(ctx, service.create(ctx.db, ctx.now, net, project_id, new,
                                      local_host=_local_host(ctx, new)))
 
@@ -68,6 +69,7 @@ def update(ctx: Ctx) -> dict:
     net = ctx.db.get(Network, port.network_id)
     assert net is not None
     _enforce("update_port", creds, net, changes, False)
+    service.check_device(ctx.db, creds, port.project_id, changes, port)
     return {"port": _view(ctx, service.update(ctx.db, ctx.now, port, changes,
                                               local_host=_local_host(ctx, changes)))}
 

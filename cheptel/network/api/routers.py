@@ -8,6 +8,7 @@ from cheptel.network import schemas, views
 from cheptel.network.api.common import caller, collection, create, one, values
 from cheptel.network.attributes import Invalid, enforce_attributes, nullable, project_of, to_uuid
 from cheptel.network.errors import bad_request, policy_denied
+from cheptel.network.service import networks
 from cheptel.network.service import routers as service
 from cheptel.policy import Creds
 from cheptel.web import Ctx, Reply, Route
@@ -16,12 +17,14 @@ ONE = "/v2.0/routers/{router_id}"
 ADMIN_GATEWAY_KEYS = ("enable_snat", "external_fixed_ips")
 
 
-def _enforce(action: str, creds: Creds, new: dict, create: bool) -> None:
+def _enforce(ctx: Ctx, action: str, creds: Creds, new: dict, create: bool) -> None:
     enforce_attributes(action, schemas.ROUTER, new, create, creds)
     info = new.get("external_gateway_info") or {}
     for key in ADMIN_GATEWAY_KEYS:
         if key in info and not creds.is_admin:
             raise policy_denied(action, f"external_gateway_info:{key}")
+    if info.get("network_id"):  # another project's private network: 404, not "not external"
+        networks.get_visible(ctx.db, creds, info["network_id"])
 
 
 def index(ctx: Ctx) -> dict:
@@ -36,7 +39,7 @@ def show(ctx: Ctx) -> dict:
 
 def _make(ctx: Ctx, new: dict) -> dict:
     creds = caller(ctx)
-    _enforce("create_router", creds, new, True)
+    _enforce(ctx, "create_router", creds, new, True)
     return views.router(service.create(ctx.db, ctx.now, project_of(new, creds), new))
 
 
@@ -49,7 +52,7 @@ def update(ctx: Ctx) -> dict:
     creds = caller(ctx)
     changes = values(ctx, "router", schemas.ROUTER, False)
     router = service.get_visible(ctx.db, creds, ctx.params["router_id"])
-    _enforce("update_router", creds, changes, False)
+    _enforce(ctx, "update_router", creds, changes, False)
     return {"router": views.router(service.update(ctx.db, ctx.now, router, changes))}
 
 

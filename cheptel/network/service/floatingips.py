@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.network.errors import bad_resource_request, conflict, missing, not_found
 from cheptel.network.models import FloatingIP, Network, Port, Router
-from cheptel.network.service import ports, quotas, routers
+from cheptel.network.service import networks, ports, quotas, routers
 from cheptel.network.service.common import OWNER_FLOATINGIP, new_id, owned, stamp, touch
 from cheptel.policy import Creds
 
@@ -30,10 +30,10 @@ def get_visible(db: Session, creds: Creds, fip_id: str) -> FloatingIP:
     return fip
 
 
-def _external(db: Session, network_id: str) -> Network:
-    net = db.get(Network, network_id)
-    if net is None:
-        raise missing("network", network_id)
+def _external(db: Session, creds: Creds, network_id: str) -> Network:
+    """The floating network: one the caller sees (another project's private network is a
+    404, as Neutron's lookup with the caller's context), and external (else 400)."""
+    net = networks.get_visible(db, creds, network_id)
     if not net.external:
         raise bad_resource_request("floatingip", f"Network {network_id} is not a valid "
                                    "external network")
@@ -41,7 +41,7 @@ def _external(db: Session, network_id: str) -> Network:
 
 
 def create(db: Session, now: float, creds: Creds, project_id: str, values: dict) -> FloatingIP:
-    net = _external(db, values["floating_network_id"])
+    net = _external(db, creds, values["floating_network_id"])
     quotas.check(db, project_id, "floatingip")
     spec: dict = {}
     if values.get("subnet_id"):
@@ -95,7 +95,8 @@ def _router_between(db: Session, subnet_id: str, external_id: str) -> Router | N
                                               routers.OWNER_ROUTER_INTERFACE)):
         if any(a.subnet_id == subnet_id for a in port.fixed_ips):
             router = db.get(Router, port.device_id)
-            if router is not None and router.gw_port is not None and (
+            if router is not None and routers.is_interface_of(port, router) and (
+                    router.gw_port is not None) and (
                     router.gw_port.network_id == external_id):
                 return router
     return None
@@ -104,7 +105,9 @@ def _router_between(db: Session, subnet_id: str, external_id: str) -> Router | N
 def associate(db: Session, now: float, creds: Creds, fip: FloatingIP, port_id: str,
               fixed_ip: str | None) -> None:
     port = ports.get_visible(db, creds, port_id)
-    if port.project_id != fip.project_id and not creds.is_admin:
+    # an admin too (Neutron lets one): the dataplane maps a floating IP only to a port of
+    # its own project, so a crossing association would never work
+    if port.project_id != fip.project_id:
         raise bad_resource_request("floatingip", "Cannot create floating IP and bind it to "
                                    f"Port {port.id}, since that port is owned by a different "
                                    "project")

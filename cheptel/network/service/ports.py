@@ -13,11 +13,13 @@ import time
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cheptel.compute.models import Server
 from cheptel.network.errors import bad_request, conflict, missing, not_found, policy_denied
-from cheptel.network.models import FloatingIP, Network, Port, PortSecurityGroup
+from cheptel.network.models import FloatingIP, Network, Port, PortSecurityGroup, Router
 from cheptel.network.service import ipam, quotas, security_groups
 from cheptel.network.service.common import (
     OWNER_COMPUTE,
+    OWNER_ROUTER_INTERFACE,
     SERVICE_OWNERS,
     apply,
     check_owner,
@@ -78,6 +80,36 @@ def check_fixed_ip_policy(creds: Creds, net: Network, specs: list[dict] | None,
         return
     if any("ip_address" in s for s in specs):
         raise policy_denied(action, "fixed_ips:ip_address")
+
+
+def device_project(db: Session, device_owner: str, device_id: str) -> str | None:
+    """The project of the device a port names, when cheptel keeps that device: a router
+    (network:router_interface) or a server (compute:*); None otherwise."""
+    if not device_id:
+        return None
+    if device_owner == OWNER_ROUTER_INTERFACE:
+        router = db.get(Router, device_id)
+        return router.project_id if router is not None else None
+    if device_owner.startswith("compute:"):
+        server = db.get(Server, device_id)
+        return server.project_id if server is not None else None
+    return None
+
+
+def check_device(db: Session, creds: Creds, project_id: str, values: dict,
+                 port: Port | None = None) -> None:
+    """A port never attaches by its own say-so: outside an admin, its device_id may not
+    name another project's router (Neutron's _enforce_device_owner_not_router_intf_or_
+    device_id: 409 DeviceIDNotOwnedByTenant) nor, as device_owner compute:*, another
+    project's server (the same answer: Nova would never bind it)."""
+    if creds.is_admin or not ({"device_id", "device_owner"} & set(values)):
+        return
+    owner = values.get("device_owner", port.device_owner if port is not None else "")
+    device = values.get("device_id", port.device_id if port is not None else "")
+    found = device_project(db, owner, device)
+    if found is not None and found != project_id:
+        raise conflict("DeviceIDNotOwnedByTenant", f"The following device_id {device} is "
+                       "not owned by your tenant or matches another tenants router.")
 
 
 def _security(db: Session, now: float, port: Port, values: dict, create: bool) -> None:
@@ -259,9 +291,15 @@ def allocate_port(db: Session, project_id: str, network_id: str, device_id: str,
 
 
 def bind_port(db: Session, creds: Creds, port_id: str, device_id: str,
-              device_owner: str = OWNER_COMPUTE, *, now: float | None = None) -> Port:
-    """Give a port the user made to a device; 409 PortInUse if another device has it."""
+              device_owner: str = OWNER_COMPUTE, *, project_id: str | None = None,
+              now: float | None = None) -> Port:
+    """Give a port the user made to a device of `project_id`; 409 PortInUse if another
+    device has it, 400 PortNotUsable if the port belongs to another project (Nova's check:
+    a server only ever uses its own project's ports, whoever asks)."""
     port = get_writable(db, creds, port_id, "update_port")
+    if project_id is not None and port.project_id != project_id:
+        raise bad_request(f"Port {port.id} not usable for instance {device_id}.",
+                          "PortNotUsable")
     if port.device_id and port.device_id != device_id:
         raise conflict("PortInUse", f"Unable to complete operation on port {port.id} for "
                        f"network {port.network_id}. Port already has an attached device "
@@ -272,9 +310,11 @@ def bind_port(db: Session, creds: Creds, port_id: str, device_id: str,
     return port
 
 
-def ports_of_device(db: Session, device_id: str) -> list[Port]:
-    """The device's ports, oldest first (a server's NICs in order)."""
-    return list(db.scalars(select(Port).where(Port.device_id == device_id)
+def ports_of_device(db: Session, device_id: str, project_id: str) -> list[Port]:
+    """The device's ports, oldest first (a server's NICs in order): only those of the
+    device's project, so that a port another project pointed at it is never its."""
+    return list(db.scalars(select(Port).where(Port.device_id == device_id,
+                                              Port.project_id == project_id)
                            .order_by(Port.created_at, Port.id)))
 
 
@@ -294,11 +334,12 @@ def release_port(db: Session, port_id: str, *, now: float | None = None) -> None
         db.flush()
 
 
-def release_ports(db: Session, device_id: str, *, now: float | None = None) -> list[str]:
-    """Detach every port of a device (see release_port); their floating IPs stay allocated
-    but are disassociated. Returns the ids of the ports deleted."""
+def release_ports(db: Session, device_id: str, project_id: str, *,
+                  now: float | None = None) -> list[str]:
+    """Detach every port of a device of `project_id` (see release_port); their floating
+    IPs stay allocated but are disassociated. Returns the ids of the ports deleted."""
     deleted = []
-    for port in ports_of_device(db, device_id):
+    for port in ports_of_device(db, device_id, project_id):
         if port.device_owner in SERVICE_OWNERS:
             continue
         if port.auto_delete:

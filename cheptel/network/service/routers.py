@@ -1,5 +1,11 @@
 """Routers: a gateway port on an external network (SNAT by default) and interface ports
-(network:router_interface) holding their subnets' gateway addresses."""
+(network:router_interface) holding their subnets' gateway addresses.
+
+A router's interfaces are the router-interface ports naming it that belong to its own
+project: add_router_interface only ever makes such ports (a subnet's interface port is the
+router's project's, as in Neutron; a port handed in must already be), and every consumer
+(this module, floating IPs, the dataplane) reads them through `interfaces` or
+`is_interface_of`, so a port another project pointed at the router is never one."""
 
 from __future__ import annotations
 
@@ -40,10 +46,17 @@ def get_visible(db: Session, creds: Creds, router_id: str) -> Router:
     return router
 
 
-def interfaces(db: Session, router_id: str) -> list[Port]:
-    return list(db.scalars(select(Port).where(Port.device_id == router_id,
-                                              Port.device_owner == OWNER_ROUTER_INTERFACE)
+def interfaces(db: Session, router: Router) -> list[Port]:
+    return list(db.scalars(select(Port).where(Port.device_id == router.id,
+                                              Port.device_owner == OWNER_ROUTER_INTERFACE,
+                                              Port.project_id == router.project_id)
                            .order_by(Port.created_at)))
+
+
+def is_interface_of(port: Port, router: Router) -> bool:
+    """Is this port one of the router's interfaces (see the module's docstring)?"""
+    return (port.device_owner == OWNER_ROUTER_INTERFACE and port.device_id == router.id
+            and port.project_id == router.project_id)
 
 
 def _fips_through(db: Session, router: Router) -> bool:
@@ -122,7 +135,7 @@ def update(db: Session, now: float, router: Router, values: dict) -> Router:
 
 
 def delete(db: Session, now: float, router: Router) -> None:
-    if interfaces(db, router.id):
+    if interfaces(db, router):
         raise conflict("RouterInUse", f"Router {router.id} still has ports")
     _clear_gateway(db, now, router)
     db.delete(router)
@@ -130,14 +143,14 @@ def delete(db: Session, now: float, router: Router) -> None:
 
 
 def _on_subnet(db: Session, router: Router, subnet_id: str) -> Port | None:
-    for port in interfaces(db, router.id):
+    for port in interfaces(db, router):
         if any(a.subnet_id == subnet_id for a in port.fixed_ips):
             return port
     return None
 
 
 def _check_new_subnets(db: Session, router: Router, new: list[Subnet]) -> None:
-    attached = [db.get(Subnet, a.subnet_id) for p in interfaces(db, router.id)
+    attached = [db.get(Subnet, a.subnet_id) for p in interfaces(db, router)
                 for a in p.fixed_ips]
     for subnet in new:
         for other in attached:
@@ -172,11 +185,15 @@ def add_interface(db: Session, now: float, creds: Creds, router: Router,
     if not subnet_id and not port_id:
         raise bad_resource_request("router", "Either subnet_id or port_id must be specified")
     if port_id:
-        port = ports.get_visible(db, creds, port_id)
+        port = ports.get_writable(db, creds, port_id, "update_port")
         if port.device_id:
             raise conflict("PortInUse", f"Unable to complete operation on port {port.id} for "
                            f"network {port.network_id}. Port already has an attached device "
                            f"{port.device_id}.")
+        if port.project_id != router.project_id:  # an admin's: the dataplane would ignore it
+            raise bad_resource_request("router", f"Cannot add interface to router because "
+                                       f"port {port.id} is not owned by the project of "
+                                       f"router {router.id}")
         if not port.fixed_ips:
             raise bad_resource_request("router", "Router port must have at least one fixed IP")
         _check_new_subnets(db, router, [s for a in port.fixed_ips
@@ -191,12 +208,17 @@ def add_interface(db: Session, now: float, creds: Creds, router: Router,
         if subnet.gateway_ip is None:
             raise bad_resource_request("router", "Subnet for router interface must have a "
                                        "gateway IP")
+        if not creds.is_admin and subnet.project_id != creds.project_id:
+            # Neutron (LP-1757482): a shared network's subnet is not the caller's to route
+            raise bad_resource_request("router", f"Cannot add interface to router because "
+                                       f"subnet {subnet.id} is not owned by project making "
+                                       "the request")
         if subnet.network.external:  # its gateway is the host's; a router joins it by gw
             raise bad_resource_request("router", f"Subnet {subnet.id} is on the external "
                                        f"network {subnet.network_id}: set it as the "
                                        "router's external gateway instead")
         _check_new_subnets(db, router, [subnet])
-        port = ports.create(db, now, subnet.network, subnet.project_id, {
+        port = ports.create(db, now, subnet.network, router.project_id, {
             "device_id": router.id, "device_owner": OWNER_ROUTER_INTERFACE,
             "fixed_ips": [{"subnet_id": subnet.id, "ip_address": subnet.gateway_ip}]},
             status="ACTIVE")
@@ -210,8 +232,7 @@ def remove_interface(db: Session, now: float, router: Router, subnet_id: str | N
     """Remove (and delete) an interface port."""
     if port_id:
         port = db.get(Port, port_id)
-        if port is None or port.device_id != router.id or (
-                port.device_owner != OWNER_ROUTER_INTERFACE):
+        if port is None or not is_interface_of(port, router):
             raise not_found("RouterInterfaceNotFound", f"Router {router.id} does not have an "
                             f"interface with id {port_id}")
         if subnet_id and all(a.subnet_id != subnet_id for a in port.fixed_ips):
