@@ -52,6 +52,10 @@ QUERIES = {
     "offset": ["-1", str(2**64), "x"],
     "page_reverse": ["maybe", str(2**64)],
 }
+REPEATED = ["limit=1&limit=-1", "sort_key=name&sort_dir=asc&sort_dir=desc",
+            "sort_key=id&sort_key=id&sort_dir=asc&sort_dir=asc", "marker=a&marker=b&limit=1",
+            "limit=1&page_reverse=true&marker=00000000-0000-0000-0000-000000000000",
+            "limit=1&offset=1&marker=nope"]
 MEMBER_QUERIES = [("limit", HUGE), ("limit", "-1"), ("marker", "nope"),
                   ("sort_key", "nope"), ("offset", str(2**64))]
 # a valid argument for each server action (the walk shifts each of its members in turn)
@@ -67,6 +71,7 @@ ACTION_ARGS: dict[str, Any] = {
     "addSecurityGroup": {"name": "default"}, "removeSecurityGroup": {"name": "default"},
     "os-resetState": {"state": "active"}, "migrate": {"host": "h"},
 }
+NOT_OBJECTS = {b"[]", b'"x"', b"1", b"true", b"-1.5", b"[{}]"}
 SKIP_ACTIONS = {"forceDelete"}  # a success would delete the walked server
 
 
@@ -114,7 +119,8 @@ class Walk:
 
     def call(self, label: str, token: str | None, *, raw: bytes | None = None,
              media: str | None = None, query: str = "", real: bool = True,
-             version: str = "latest") -> None:
+             version: str = "latest", refused: bool = False) -> None:
+        """One request; `refused`: it must fail (a 4xx), whoever asks."""
         path = self.w.fill(self.prefix, self.route.path, real)
         if media is None and raw is not None:
             media = self.route.content_types[0] if self.route.content_types else \
@@ -124,6 +130,8 @@ class Walk:
         r = self.w.send(self.prefix, self.route.method, path, token, raw=raw, media=media,
                         query=query, version=version)
         problem = fault_problem(self.service, r)
+        if refused and r.status_code < 400:
+            problem = f"{r.status_code}: accepted a body it cannot use"
         if r.status_code >= 400 and self.w.writes.commits != commits:
             problem = (problem or "") + f" failed with {r.status_code} but committed a write"
         if problem:
@@ -159,12 +167,16 @@ def test_bad_bodies(world: World, prefix: str, route: Route) -> None:
         templates = list(_action_templates(world))
     else:
         templates = [_template(world, prefix, route)]
+    # a route whose valid body is an object (as the setup made it) refuses any other type
+    takes_object = isinstance(world.templates.get(f"{prefix} {route.method} {route.path}"),
+                              dict) or route.path.endswith("/action")
     seen: set[bytes] = set()
     for template in templates:
         for label, raw in bodies(template):
             if raw not in seen:
                 seen.add(raw)
-                walk.call(label, world.admin, raw=raw)
+                walk.call(label, world.admin, raw=raw,
+                          refused=takes_object and raw in NOT_OBJECTS)
     if prefix == "/compute":  # the oldest microversion's schemas too
         for raw in TYPE_BODIES:
             walk.call(f"2.1 {raw.decode()}", world.admin, raw=raw, version="2.1")
@@ -191,6 +203,8 @@ def test_bad_list_queries(world: World, prefix: str, route: Route) -> None:
     for name, values in QUERIES.items():
         for value in values:
             walk.call(f"{name}={value[:20]}", world.admin, query=f"{name}={quote(value)}")
+    for q in REPEATED:
+        walk.call(q, world.admin, query=q)
     rng = random.Random(route.path)
     for _ in range(3):  # a few of them at once
         picked = rng.sample(sorted(QUERIES), 3)
