@@ -21,6 +21,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -119,9 +120,9 @@ class Walk:
 
     def call(self, label: str, token: str | None, *, raw: bytes | None = None,
              media: str | None = None, query: str = "", real: bool = True,
-             version: str = "latest", refused: bool = False) -> None:
+             version: str = "latest", refused: bool = False, odd: str | None = None) -> None:
         """One request; `refused`: it must fail (a 4xx), whoever asks."""
-        path = self.w.fill(self.prefix, self.route.path, real)
+        path = self.w.fill(self.prefix, self.route.path, real, odd)
         if media is None and raw is not None:
             media = self.route.content_types[0] if self.route.content_types else \
                 "application/json"
@@ -199,7 +200,6 @@ def test_bodies_not_json(world: World, prefix: str, route: Route) -> None:
 @pytest.mark.parametrize(("prefix", "route"), _params(lists=True))
 def test_bad_list_queries(world: World, prefix: str, route: Route) -> None:
     walk = Walk(world, prefix, route)
-    from urllib.parse import quote
     for name, values in QUERIES.items():
         for value in values:
             walk.call(f"{name}={value[:20]}", world.admin, query=f"{name}={quote(value)}")
@@ -226,10 +226,22 @@ def test_as_a_member_and_unauthenticated(world: World, prefix: str, route: Route
         for label, raw in list(bodies(template))[len(TYPE_BODIES):][:12]:
             walk.call(f"member {label}", world.member, raw=raw)
     if is_list(route):
-        from urllib.parse import quote
         for name, value in MEMBER_QUERIES:
             walk.call(f"member {name}={value[:20]}", world.member,
                       query=f"{name}={quote(value)}")
+    walk.check()
+
+
+ODD_IDS = [str(2**64), "-1", "0", "1.5", quote("\u00e9\u2603"), "x" * 300, "%20", "%25",
+           quote("a/b", safe=""), "null"]
+
+
+@pytest.mark.parametrize(("prefix", "route"), [p for p in _params() if "{" in p.values[1].path])
+def test_odd_ids_in_the_path(world: World, prefix: str, route: Route) -> None:
+    walk = Walk(world, prefix, route)
+    body = b"{}" if route.method in WRITES else None
+    for odd in ODD_IDS:
+        walk.call(f"id {odd[:20]}", world.admin, raw=body, odd=odd)
     walk.check()
 
 

@@ -137,8 +137,9 @@ class World:
             self.templates[f"{prefix} {method} {template or path}"] = body
         return r.json() if r.content else None
 
-    def fill(self, prefix: str, path: str, real: bool = True) -> str:
-        """The path with every parameter replaced by a real object's id (or a random one)."""
+    def fill(self, prefix: str, path: str, real: bool = True, odd: str | None = None) -> str:
+        """The path with every parameter replaced by a real object's id (or a random one,
+        or `odd`, already quoted)."""
         segments = path.split("/")
         for i, seg in enumerate(segments):
             m = PARAM.fullmatch(seg)
@@ -147,7 +148,8 @@ class World:
             name = m.group(1)
             before = segments[i - 1] if i else ""
             value = self.ids.get(f"{prefix} {before} {name}") or self.ids.get(f"{prefix} {name}")
-            segments[i] = value if real and value else uuid.uuid4().hex
+            segments[i] = odd if odd is not None else (
+                value if real and value else uuid.uuid4().hex)
         return "/".join(segments)
 
     def known(self, prefix: str, path: str) -> list[str]:
