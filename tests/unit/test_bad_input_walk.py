@@ -12,7 +12,7 @@ makes one of each), as the admin and once as a plain member, and without a token
 
 Each answer must be below 500 (501, the deliberate "not implemented", aside) and, when
 it is a failure, in the service's own fault format, and a failure must commit nothing
-to the database.
+to the database and leave the data directory and the (fake) container engine as they were.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from tests.unit.walk import (
     fault_problem,
     is_list,
     method_routes,
+    outside_state,
     service_of,
 )
 from tests.unit.walk_world import populate
@@ -127,7 +128,8 @@ class Walk:
             media = self.route.content_types[0] if self.route.content_types else \
                 "application/json"
         assert self.w.writes is not None
-        commits = self.w.writes.commits
+        reads = self.route.method == "GET"  # (the database counter watches reads too)
+        commits, outside = self.w.writes.commits, None if reads else outside_state(self.w)
         r = self.w.send(self.prefix, self.route.method, path, token, raw=raw, media=media,
                         query=query, version=version)
         problem = fault_problem(self.service, r)
@@ -135,6 +137,9 @@ class Walk:
             problem = f"{r.status_code}: accepted a body it cannot use"
         if r.status_code >= 400 and self.w.writes.commits != commits:
             problem = (problem or "") + f" failed with {r.status_code} but committed a write"
+        if r.status_code >= 400 and not reads and outside_state(self.w) != outside:
+            problem = (problem or "") + f" failed with {r.status_code} but changed files or " \
+                "containers"
         if problem:
             self.problems.append(f"[{label}] {problem}")
 
@@ -267,3 +272,12 @@ def test_the_write_counter_sees_a_commit_and_no_rollback(world: World) -> None:
     assert r.status_code == 201 and world.writes.commits == before + 1
     r = world.send("/identity", "PUT", f"/v3/projects/{project}/tags/{'t' * 300}", world.admin)
     assert r.status_code == 400 and world.writes.commits == before + 1
+
+
+def test_outside_state_sees_image_data(world: World) -> None:
+    before = outside_state(world)
+    image = world.send("/image", "POST", "/v2/images", world.admin, {
+        "name": "walk-data", "disk_format": "raw", "container_format": "bare"}).json()["id"]
+    r = world.send("/image", "PUT", f"/v2/images/{image}/file", world.admin, raw=b"data",
+                   media="application/octet-stream")
+    assert r.status_code == 204 and outside_state(world) != before

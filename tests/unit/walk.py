@@ -96,6 +96,17 @@ class WriteCounter:
         self._dirty.discard(id(conn))
 
 
+def outside_state(world: World) -> tuple:
+    """What a request may change outside the database: files under the data directory
+    (image data, spooled uploads) and the fake engine's containers, images, networks."""
+    data = world.deps.settings.data_dir
+    files = sorted((str(p.relative_to(data)), p.stat().st_size) for p in data.rglob("*")
+                   if p.is_file() and not p.name.startswith("cheptel.db"))
+    engine = world.deps.containers
+    return (files, sorted(engine.containers), sorted(engine.images), sorted(engine.volumes),
+            sorted(engine.networks))
+
+
 @dataclass
 class World:
     """The walked cloud: its client, tokens, the ids of its objects and valid bodies."""
