@@ -222,10 +222,11 @@ def test_bad_list_queries(world: World, prefix: str, route: Route) -> None:
 def test_as_a_member_and_unauthenticated(world: World, prefix: str, route: Route) -> None:
     walk = Walk(world, prefix, route)
     writes = route.method in WRITES
-    for raw in (TYPE_BODIES if writes else [None]):
+    for i, raw in enumerate(TYPE_BODIES if writes else [None]):
         walk.call(f"member {raw!r}", world.member, raw=raw)
-        walk.call(f"no token {raw!r}", None, raw=raw)
-        walk.call(f"bad token {raw!r}", "not-a-token", raw=raw)
+        if i < 3:  # the token is checked before the body is looked at
+            walk.call(f"no token {raw!r}", None, raw=raw)
+            walk.call(f"bad token {raw!r}", "not-a-token", raw=raw)
     if writes:
         template = world.templates.get(f"{prefix} {route.method} {route.path}")
         for label, raw in list(bodies(template))[len(TYPE_BODIES):][:12]:
