@@ -10,6 +10,7 @@ enum, minimum...): the `property` definition below.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -212,10 +213,12 @@ def check(schema: dict, body: Any, read_only: tuple[str, ...] = ()) -> dict:
     then the schema (400 "Provided object does not match schema ...")."""
     if body is None:
         raise BadRequest("Body expected in request.")
-    if isinstance(body, dict):
-        for key in read_only:
-            if key in body:
-                raise Forbidden(f"Attribute '{key}' is read-only.")
+    if not isinstance(body, dict):  # the documents (Glance's) leave the top type unsaid
+        raise BadRequest(f"Provided object does not match schema '{schema['name']}': "
+                         f"{json.dumps(body)[:100]} is not of type 'object'")
+    for key in read_only:
+        if key in body:
+            raise Forbidden(f"Attribute '{key}' is read-only.")
     error = best_match(_validators[id(schema)].iter_errors(body))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path)

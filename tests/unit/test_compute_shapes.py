@@ -122,3 +122,19 @@ def test_anti_affinity_allows_one_member_per_host(make_api: MakeApi) -> None:
             server_groups.check_member_fits(db, "no-such-group", None)
         assert sorted(server_groups.groups_of(db, "s1")) == sorted([anti.id, two.id])
         assert quotas.usage(db, "p")["server_group_members"] == 8
+
+
+def test_how_many_servers_fit_is_computed_not_searched(make_api: MakeApi) -> None:
+    """max_count 2**64 answers at once (it once counted down from it, one by one)."""
+    api = make_api(container_engine="fake")
+    with api.deps.sessions() as db, db.begin():
+        limit = quotas.limits(db, "p")["instances"]
+        assert quotas.how_many_servers_fit(db, "p", 1, 64, 1, 2**64) == limit
+        assert quotas.how_many_servers_fit(db, "p", 1, 64, 2, 3) == 3
+        quotas.set_limits(db, "p", {"instances": 4, "cores": 3})
+        assert quotas.how_many_servers_fit(db, "p", 1, 64, 1, 2**64) == 3
+        assert quotas.how_many_servers_fit(db, "p", 0, 0, 1, 2**64) == 4
+        with pytest.raises(Forbidden, match="Quota exceeded for instances"):
+            quotas.how_many_servers_fit(db, "p", 0, 0, 5, 2**64)
+        quotas.set_limits(db, "p", {"instances": -1, "cores": -1, "ram": -1})
+        assert quotas.how_many_servers_fit(db, "p", 1, 64, 1, 2**64) == 2**64

@@ -202,9 +202,13 @@ def how_many_servers_fit(db: Session, project_id: str, vcpus: int, ram: int,
     if user_id:
         scopes.append((user_limits(db, project_id, user_id),
                        server_usage(db, project_id, user_id)))
-    for count in range(max_count, min_count - 1, -1):
-        if all(fits(lim[r], used[r], per[r] * count) for lim, used in scopes for r in per):
-            return count
+    count = max_count  # the largest count every limit leaves room for, computed, not
+    for lim, used in scopes:  # searched: max_count may be 2**64
+        for r, each in per.items():
+            if lim[r] != UNLIMITED and each > 0:
+                count = min(count, max(lim[r] - used[r], 0) // each)
+    if count >= min_count:
+        return count
     lim, used = next((lim, used) for lim, used in scopes
                      if not all(fits(lim[r], used[r], per[r] * min_count) for r in per))
     over = [r for r in per if not fits(lim[r], used[r], per[r] * min_count)]

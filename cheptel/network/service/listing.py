@@ -85,7 +85,7 @@ def parse(query: dict[str, list[str]], attrs: Resource, taggable: bool = True) -
         raise bad_request(f"{wrong} is invalid value for sort_dirs, valid value is 'asc' and "
                           "'desc'")
     q.sorts = [(k, d == "asc") for k, d in zip(keys, dirs, strict=True)]
-    raw = (query.get("limit") or ["0"])[0]
+    raw = (query.get("limit") or ["0"])[0] if "id" in attrs else "0"
     try:
         limit = int(raw)
         if limit < 0:
@@ -93,7 +93,8 @@ def parse(query: dict[str, list[str]], attrs: Resource, taggable: bool = True) -
     except ValueError:
         raise bad_resource_request("limit", f"Limit must be an integer 0 or greater and not "
                                    f"'{raw}'") from None
-    q.limit = limit or None
+    # a resource without ids (availability zones) has no markers: Neutron does not page it
+    q.limit = (limit or None) if "id" in attrs else None
     q.marker = next(iter(query.get("marker") or []), None) if q.limit else None
     q.page_reverse = (query.get("page_reverse") or ["False"])[0].lower() == "true"
     q.fields = [f for f in query.get("fields", []) if f]
