@@ -23,6 +23,7 @@ from cheptel.backends.firewall import FirewallError, prefix_for
 from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
+from cheptel.network.service.ipam import gateway_on_subnet
 from cheptel.reconciler import rules
 
 log = logging.getLogger("cheptel.reconciler.network")
@@ -92,7 +93,7 @@ class NetworkConverger:
             return
         self.engine.create_network(engine_network(self.deps.cloud_id, net.id),
                                    bridge_for(self.deps.cloud_id, net.id), subnet.cidr,
-                                   subnet.gateway_ip,
+                                   gateway_on_subnet(subnet.cidr, subnet.gateway_ip),
                                    {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
 
     def converge(self) -> None:

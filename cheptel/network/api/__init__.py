@@ -26,6 +26,7 @@ from cheptel.network.api import (
     quotas,
     routers,
     security_groups,
+    service_providers,
     subnetpools,
     subnets,
     tags,
@@ -45,6 +46,7 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *tags.ROUTES,
     *agents.ROUTES,
+    *service_providers.ROUTES,
 ]
 
 # what WebOb names the HTTP errors Neutron raises without a type of its own
