@@ -13,7 +13,9 @@ import pytest
 
 from cheptel.common import iso
 from cheptel.compute.models import Server
+from cheptel.errors import CheptelError
 from cheptel.image.service.bootstrap import BUSYBOX_ID
+from cheptel.network.service.ipam import check_gateway, gateway_on_subnet
 from tests.unit.conftest import DEMO_PASSWORD, Api, MakeApi
 
 DASHED = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -237,3 +239,15 @@ def test_project_parents_and_subtree(cloud: Api) -> None:
 
 def role_id(cloud: Api, token: str, name: str) -> str:
     return cloud.call("GET", f"/roles?name={name}", token).json()["roles"][0]["id"]
+
+
+# -- Neutron: a gateway off the subnet is on link; the bridge gets no gateway from it ------
+
+def test_only_a_gateway_on_the_subnet_goes_to_the_engine() -> None:
+    assert gateway_on_subnet("10.9.0.0/24", "10.9.0.1") == "10.9.0.1"
+    assert gateway_on_subnet("10.9.0.0/24", "10.8.255.1") is None
+    assert gateway_on_subnet("10.9.0.0/24", None) is None
+    check_gateway("10.9.0.0/24", "10.8.255.1")  # allowed, as Neutron
+    for bad in ("10.9.0.0", "10.9.0.255"):
+        with pytest.raises(CheptelError, match="Gateway is not valid on subnet"):
+            check_gateway("10.9.0.0/24", bad)
