@@ -144,6 +144,31 @@ def test_new_server_ids_are_dashed_and_old_ones_still_found(cloud: Api) -> None:
         assert nova(cloud, "GET", f"/servers?marker={marker}", token).status_code == 200
 
 
+def test_the_reconciler_keeps_old_and_new_servers_containers(cloud: Api) -> None:
+    """A server made before ids were dashed keeps its container (named and labelled by its
+    32-hex id): the reconciler's pass finds it and removes nothing."""
+    token = demo(cloud)
+    sid = boot(cloud, token)["id"]
+    old_id = "fedcba9876543210fedcba9876543210"
+    with cloud.deps.sessions() as db, db.begin():
+        row = db.get(Server, sid)
+        values = {c.name: getattr(row, c.name) for c in Server.__table__.columns}
+        db.add(Server(**{**values, "id": old_id}))
+    converger = cloud.deps.reconciler.servers
+    for server_id in (sid, old_id):
+        for _ in range(5):  # scheduling, spawning: one step a call
+            if not converger.converge(server_id):
+                break
+    engine = cloud.deps.containers
+    names = {c.name for c in engine.list_managed(cloud.deps.cloud_id)}
+    assert {f"cheptel-{sid}", f"cheptel-{old_id}"} <= names
+    assert converger.scan() == []
+    assert {c.name for c in engine.list_managed(cloud.deps.cloud_id)} == names
+    for server_id in (sid, old_id):
+        shown = nova(cloud, "GET", f"/servers/{server_id}", token).json()["server"]
+        assert shown["status"] == "ACTIVE", shown
+
+
 # -- compute APIs Nova answers -------------------------------------------------------------
 
 def test_migrations_are_an_empty_list_for_an_admin(cloud: Api) -> None:
