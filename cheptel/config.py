@@ -37,6 +37,7 @@ class Settings:
     private_cidr: str = "10.0.0.0/24"  # the demo project's network `private`
     auto_cidr_pool: str = "10.0.0.0/8"  # where networks: "auto" finds a free /24
     public_cidr: str = "172.24.4.0/24"  # the external network `public` made at bootstrap
+    force_config_drive: bool = False  # Nova's force_config_drive: every new server has one
 
     @property
     def db_url(self) -> str:
@@ -83,6 +84,8 @@ def from_env(**overrides: object) -> Settings:
         "public_cidr": env.get("CHEPTEL_PUBLIC_CIDR") or "172.24.4.0/24",
         "private_cidr": env.get("CHEPTEL_PRIVATE_CIDR") or "10.0.0.0/24",
         "auto_cidr_pool": env.get("CHEPTEL_AUTO_CIDR_POOL") or "10.0.0.0/8",
+        "force_config_drive": env.get("CHEPTEL_FORCE_CONFIG_DRIVE", "").strip().lower()
+        in ("1", "true", "yes", "on"),
     }
     if env.get("CHEPTEL_LISTEN"):
         values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])

@@ -97,6 +97,9 @@ RULES: dict[str, Rule] = {
                                                  and "reader" in c.roles),
     "scoped_member": lambda c, t: c.is_admin or (c.project_id is not None
                                                  and "member" in c.roles),
+    # Nova's PROJECT_MANAGER_OR_ADMIN on a listing of the token's own project
+    "scoped_manager": lambda c, t: c.is_admin or (c.project_id is not None
+                                                  and "manager" in c.roles),
 }
 
 class PolicyTable:

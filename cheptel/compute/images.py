@@ -112,10 +112,15 @@ def fail_snapshot(deps: Deps, image_id: str | None) -> None:
         hook()
 
 
+def image_property(db: Session, image_id: str, name: str) -> str | None:
+    """One property of an image, if it has it."""
+    return db.scalar(select(ImageProperty.value).where(
+        ImageProperty.image_id == image_id, ImageProperty.name == name))
+
+
 def auto_disk_config(db: Session, image_id: str) -> str | None:
     """The image's auto_disk_config property (Nova's OS-DCF:diskConfig default), if any."""
-    return db.scalar(select(ImageProperty.value).where(
-        ImageProperty.image_id == image_id, ImageProperty.name == "auto_disk_config"))
+    return image_property(db, image_id, "auto_disk_config")
 
 
 def new_backup(db: Session, creds: Creds, server: Any, name: str, backup_type: str,

@@ -12,6 +12,9 @@ POLICIES = {
     "compute:discovery": "anyone",
     # servers
     "compute:servers:index": "scoped_reader",
+    # Nova's servers:index:get_all_tenants and servers:detail:get_all_tenants (ADMIN)
+    "compute:servers:index:get_all_tenants": "admin",
+    "compute:servers:detail:get_all_tenants": "admin",
     "compute:servers:show": "scoped_reader",
     "compute:servers:create": "scoped_member",
     "compute:servers:update": "scoped_member",
@@ -89,6 +92,16 @@ POLICIES = {
     "compute:os-server-groups:create": "scoped_member",
     "compute:os-server-groups:show": "project_reader",
     "compute:os-server-groups:delete": "project_member",
+    # migrations
+    "compute:os-migrations:index": "scoped_manager",  # PROJECT_MANAGER_OR_ADMIN
+    "compute:os-migrations:index:all_projects": "admin",
+    # server_topology
+    "compute:server:topology:index": "project_reader",
+    # floating_ip_pools
+    "compute:os-floating-ip-pools": "authenticated",
+    # os_hosts
+    **{f"compute:os-hosts:{name}": "admin" for name in (
+        "list", "show", "update", "reboot", "shutdown", "start")},
     # admin_actions
     "compute:servers:reset_state": "admin",
     "compute:servers:inject_network_info": "admin",

@@ -17,7 +17,7 @@ each host CPU when the engine accounts per CPU (cgroup v1; a container is not pi
 these are the host's CPUs), else one entry with the total and a null id; num_cpus the
 flavor's vCPUs (the container's CPU quota); nic_details each interface inside the
 container (eth0, ...) with its MAC; one disk, the container's root filesystem, with the
-container's block I/O; config_drive true (the config drive volume is always mounted);
+container's block I/O; config_drive the server's (as Nova's configdrive.required_by);
 uptime the seconds since the container last started. A one-shot reading has no earlier
 sample, so rates and CPU utilisation are null.
 """
@@ -55,7 +55,8 @@ def standard(server: Server, stats: ContainerStats, now: float) -> dict:
         "state": states.POWER_NAMES[states.RUNNING], "driver": DRIVER,
         "hypervisor": HYPERVISOR, "hypervisor_os": stats.platform,
         "uptime": None if stats.started_at is None else max(0, int(now - stats.started_at)),
-        "config_drive": True, "num_cpus": int(server.flavor.get("vcpus") or len(cpus)),
+        "config_drive": bool(server.config_drive),
+        "num_cpus": int(server.flavor.get("vcpus") or len(cpus)),
         "num_nics": len(nics), "num_disks": len(disks),
         "cpu_details": cpus, "nic_details": nics, "disk_details": disks,
         "memory_details": {"maximum": _per(stats.memory_limit, MIB),

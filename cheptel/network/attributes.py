@@ -139,16 +139,18 @@ def ip_address(value: Any) -> str:
 
 
 def subnet_cidr(value: Any) -> str:
-    """A network address: a host address with a prefix is refused, naming the network."""
-    if not isinstance(value, str) or "/" not in value:
+    """neutron-lib's validate_subnet (a prefix is required; an IPv4 one written as netaddr
+    writes it back), then the network address, as NeutronDbPluginV2._create_subnet_precommit
+    turns the CIDR into a proper subnet: 10.99.99.0/16 is 10.99.0.0/16."""
+    if not isinstance(value, str) or "/" not in value or value != value.strip():
         raise Invalid(f"'{value}' is not a valid IP subnet")
     try:
-        loose = ipaddress.ip_network(value.strip(), strict=False)
+        given = ipaddress.ip_interface(value)
     except ValueError:
         raise Invalid(f"'{value}' is not a valid IP subnet") from None
-    if str(loose) != value.strip():
-        raise Invalid(f"'{value}' isn't a recognized IP subnet cidr, '{loose}' is recommended")
-    return str(loose)
+    if given.version == 4 and str(given) != value:
+        raise Invalid(f"'{value}' is not a valid IP subnet")
+    return str(given.network)
 
 
 def cidr_or_ip(value: Any) -> str:
@@ -165,11 +167,16 @@ def cidr_or_ip(value: Any) -> str:
 MAC = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 
 
+INVALID_MACS = ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff")  # neutron_lib.constants
+
+
 def mac_address(value: Any) -> str:
+    """neutron-lib's validate_mac_address: any well-formed MAC but the two it lists as
+    invalid (all zeros, broadcast); multicast MACs are accepted, as Neutron accepts them."""
     if not isinstance(value, str) or not MAC.match(value):
         raise Invalid(f"'{value}' is not a valid MAC address")
     mac = value.lower().replace("-", ":")
-    if mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+    if mac in INVALID_MACS:
         raise Invalid(f"'{value}' is not a valid MAC address")
     return mac
 

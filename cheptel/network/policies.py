@@ -61,6 +61,8 @@ POLICIES = {
     # tags
     "network:get_tags": "scoped_reader",
     "network:update_tags": "scoped_member",
+    # service_providers
+    "network:get_service_provider": "scoped_reader",
     # agents
     "network:get_agent": "scoped_reader",
 }

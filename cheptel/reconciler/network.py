@@ -25,6 +25,7 @@ from cheptel.compute.models import Server
 from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
+from cheptel.network.service.ipam import gateway_on_subnet
 from cheptel.reconciler import rules
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class NetworkConverger:
             return
         self.engine.create_network(engine_network(self.deps.cloud_id, net.id),
                                    bridge_for(self.deps.cloud_id, net.id), subnet.cidr,
-                                   subnet.gateway_ip,
+                                   gateway_on_subnet(subnet.cidr, subnet.gateway_ip),
                                    {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
         self._made = self._made | {net.id}  # replaced, never changed: read without the lock
 

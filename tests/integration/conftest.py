@@ -44,6 +44,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 # the Keystone fidelity tests and the endpoint filter; the CLI runs would repeat those
 # server paths at a few seconds a test.
 CLIENT_MODULES = {"test_cli_basics", "test_clients_auth", "test_clients_credentials",
+                  "test_clients_fidelity",
                   "test_clients_policies", "test_clients_resources", "test_clients_roles"}
 
 

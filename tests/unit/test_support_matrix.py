@@ -34,7 +34,7 @@ LOG = [
     *_debug(2, "None"),
     _info(1, "ServersTest:test_start", 202, "POST", "/compute/v2.1/servers/abc/action"),
     *_debug(1, '{"os-start": null}'),
-    _info(1, "ServersTest:test_start", 404, "GET", "/compute/v2.1/os-hosts/0a1b2c3d4e"),
+    _info(1, "ServersTest:test_start", 404, "GET", "/compute/v2.1/os-cells/0a1b2c3d4e"),
     *_debug(1, "None"),
     _info(2, "Other:test_x", 200, "GET", "/elsewhere/v1"),
 ]
@@ -54,9 +54,9 @@ def test_observe_maps_actions_head_and_unrouted_paths_and_blames_the_last_call()
     routes = sm.observe(LOG, outcomes)
     action = "/compute POST /v2.1/servers/{server_id}/action"
     assert routes[f"{action}#os-stop"] == {"codes": {"202": 1}, "tests": 1, "failing": []}
-    # test_start's last call was the unrouted os-hosts request: that one is blamed
+    # test_start's last call was the unrouted os-cells request: that one is blamed
     assert routes[f"{action}#os-start"]["failing"] == []
-    assert routes["/compute GET /v2.1/os-hosts/{id}"] == {
+    assert routes["/compute GET /v2.1/os-cells/{id}"] == {
         "codes": {"404": 1}, "tests": 1, "failing": ["ServersTest:test_start"]}
     assert routes["/identity GET /v3/auth/tokens"]["codes"] == {"200": 1}
     assert not any(k.startswith("/elsewhere") for k in routes)
@@ -69,13 +69,13 @@ def test_render_states() -> None:
                    f"{action}#os-stop": {"codes": {"202": 3}, "tests": 2, "failing": []},
                    f"{action}#os-start": {"codes": {"202": 1}, "tests": 1,
                                           "failing": ["ServersTest:test_start"]},
-                   "/compute GET /v2.1/os-hosts": {"codes": {"404": 1}, "tests": 1,
+                   "/compute GET /v2.1/os-cells": {"codes": {"404": 1}, "tests": 1,
                                                    "failing": []}}}
     text = sm.render(results)
     assert "| `POST /v2.1/servers/{server_id}/action` `os-stop` | works | tests: 2; 202×3 |" \
         in text
     assert "`os-start` | partial |" in text
-    assert "- `GET /v2.1/os-hosts`: tests: 1; 404×1" in text
+    assert "- `GET /v2.1/os-cells`: tests: 1; 404×1" in text
     assert "`GET /v2.1/flavors` | untested by Tempest |" in text
     assert "`GET POST PUT PATCH DELETE /v3/OS-TRUST` | not implemented |" in text
 

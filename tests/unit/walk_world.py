@@ -238,6 +238,8 @@ def _compute(w: World) -> None:
     hyper = w.client.get(f"{C}/v2.1/os-hypervisors", headers=headers).json()["hypervisors"][0]
     ids[f"{C} hypervisor_id"] = str(hyper["id"])
     ids[f"{C} pattern"] = hyper["hypervisor_hostname"]
+    ids[f"{C} host_name"] = hyper["hypervisor_hostname"]  # os-hosts (before 2.43)
+    w.templates[f"{C} PUT /v2.1/os-hosts/{{host_name}}"] = {"status": "enable"}
     ids[f"{C} service_id"] = str(w.client.get(f"{C}/v2.1/os-services", headers=headers).json()[
         "services"][0]["id"])
     ids[f"{C} aggregate_id"] = "1"  # aggregates are not supported: every one is a 501

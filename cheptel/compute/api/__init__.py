@@ -17,16 +17,20 @@ from cheptel.compute.api import (
     availability_zones,
     compute_services,
     flavors,
+    floating_ip_pools,
     hypervisors,
     interfaces,
     keypairs,
     limits,
+    migrations,
+    os_hosts,
     quotas,
     server_actions,
     server_diagnostics,
     server_external_events,
     server_groups,
     server_password,
+    server_topology,
     servers,
     versions,
 )
@@ -50,6 +54,10 @@ ROUTES: list[Route] = [
     *compute_services.ROUTES,
     *aggregates.ROUTES,
     *server_groups.ROUTES,
+    *server_topology.ROUTES,
+    *migrations.ROUTES,
+    *os_hosts.ROUTES,
+    *floating_ip_pools.ROUTES,
 ]
 
 

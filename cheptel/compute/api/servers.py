@@ -8,6 +8,7 @@ import uuid
 from cheptel.compute import schemas_servers as schemas
 from cheptel.compute import views
 from cheptel.compute.addresses import groups_of_server
+from cheptel.compute.api import params
 from cheptel.compute.models import InstanceAction
 from cheptel.compute.service import servers as service
 from cheptel.errors import BadRequest, NotFound
@@ -44,7 +45,13 @@ def _limit(ctx: Ctx) -> int | None:
 
 
 def _listing(ctx: Ctx, detailed: bool) -> dict:
+    """As Nova's ServersController._get_servers: all_tenants (a true value) needs the
+    get_all_tenants policy, else a 403; it is never quietly narrowed to the project."""
     assert ctx.creds is not None
+    if service.all_tenants(ctx.query):
+        name = "detail" if detailed else "index"
+        ctx.require(f"compute:servers:{name}:get_all_tenants",
+                    {"project_id": ctx.creds.project_id})
     items = service.list_servers(ctx.db, ctx.creds, ctx.query, ctx.query_multi,
                                  admin_query=ctx.creds.is_admin)
     page, more = service.page(items, ctx.query.get("marker"), _limit(ctx))
@@ -71,6 +78,18 @@ def show(ctx: Ctx) -> dict:
     server = _server(ctx)
     return {"server": views.detail(ctx.db, _base(ctx), server, ctx.creds, ctx.version,
                                    show=True)}
+
+
+def _config_drive(value: object) -> bool:
+    """nova.compute.api._check_config_drive: empty is no drive, else a strict boolean."""
+    if value in (None, "", False):
+        return False
+    text = str(value).strip().lower()
+    if text in params.TRUE:
+        return True
+    if text in params.FALSE:
+        return False
+    raise BadRequest("Invalid config_drive provided.")
 
 
 def _create_request(ctx: Ctx, body: dict) -> service.CreateRequest:
@@ -103,10 +122,11 @@ def _create_request(ctx: Ctx, body: dict) -> service.CreateRequest:
         metadata=s.get("metadata"),
         security_groups=[g["name"] for g in s.get("security_groups") or [] if "name" in g],
         availability_zone=s.get("availability_zone"),
-        config_drive=str(s.get("config_drive", "")).lower() in ("true", "1"),
+        config_drive=_config_drive(s.get("config_drive")),
         min_count=min_count, max_count=max_count, description=s.get("description"),
         tags=s.get("tags"), hostname=s.get("hostname"), group_id=hints.get("group"),
-        cidr_pool=ctx.deps.settings.auto_cidr_pool, access_ipv4=s.get("accessIPv4"),
+        cidr_pool=ctx.deps.settings.auto_cidr_pool,
+        force_config_drive=ctx.deps.settings.force_config_drive, access_ipv4=s.get("accessIPv4"),
         access_ipv6=s.get("accessIPv6"), disk_config=s.get("OS-DCF:diskConfig"))
 
 

@@ -20,13 +20,11 @@ server not on a host yet (still scheduling) a 422; the others are accepted (200,
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.orm import Session
 
 from cheptel.compute import states
 from cheptel.compute.models import Server
-from cheptel.compute.service.servers import record_action
+from cheptel.compute.service.servers import find, record_action
 from cheptel.policy import Creds
 
 TAG_REQUIRED = ("volume-extended", "power-update", "accelerator-request-bound")
@@ -36,7 +34,7 @@ POWER = {"POWER_ON": ("start", "stopped", states.SHUTDOWN),
 
 
 def _find(db: Session, server_uuid: str) -> Server | None:
-    server = db.get(Server, uuid.UUID(server_uuid).hex)
+    server = find(db, server_uuid)
     return None if server is None or server.deleted else server
 
 

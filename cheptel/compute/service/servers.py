@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import math
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cheptel.common import iso, new_id, parse_iso
+from cheptel.common import iso, parse_iso
 from cheptel.compute import images, ports, states
 from cheptel.compute.addresses import addresses_of_servers, chunks
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
@@ -29,10 +31,43 @@ def _hostname(name: str) -> str:
     return host or "server"
 
 
+def new_server_id() -> str:
+    """Nova's instance uuid: dashed (8-4-4-4-12), as every other OpenStack uuid shows it."""
+    return str(uuid.uuid4())
+
+
+def find(db: Session, server_id: str) -> Server | None:
+    """The server of this id, given as stored or in the other uuid form: servers made
+    before ids were dashed keep their 32-hex id (their container names and labels carry
+    it), and either spelling of a uuid finds a server of either age."""
+    server = db.get(Server, server_id)
+    if server is not None:
+        return server
+    try:
+        parsed = uuid.UUID(server_id)
+    except ValueError:
+        return None
+    for form in (str(parsed), parsed.hex):
+        if form != server_id:
+            server = db.get(Server, form)
+            if server is not None:
+                return server
+    return None
+
+
+def same_id(server: Server, given: str) -> bool:
+    if server.id == given:
+        return True
+    try:
+        return uuid.UUID(server.id) == uuid.UUID(given)
+    except ValueError:
+        return False
+
+
 def get(db: Session, creds: Creds, server_id: str, deleted: bool = False) -> Server:
     """A live server (or a deleted one too, if `deleted`) the caller may see: its project's,
     or any for the admin; else 404."""
-    server = db.get(Server, server_id)
+    server = find(db, server_id)
     if server is None or (server.deleted and not deleted) or (
             not creds.is_admin and server.project_id != creds.project_id):
         raise NotFound(f"Instance {server_id} could not be found.")
@@ -62,6 +97,7 @@ class CreateRequest:
     security_groups: list[str] | None = None
     availability_zone: str | None = None
     config_drive: bool = False
+    force_config_drive: bool = False  # the cloud's setting (Nova's force_config_drive)
     min_count: int = 1
     max_count: int = 1
     description: str | None = None
@@ -136,16 +172,20 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
                 db, req.group_id, None if creds.is_admin else creds.project_id, count=count)
         except server_groups.NoValidHost as exc:  # as Nova's scheduler: ERROR servers
             no_host = {"code": 500, "created": iso(now, micro=False), "message": exc.message}
+    # nova.virt.configdrive.required_by: asked for, forced by the cloud, or mandatory for
+    # the image (img_config_drive); Nova's update_instance then records it on the server
+    config_drive = req.config_drive or req.force_config_drive or (
+        images.image_property(db, image.id, "img_config_drive") == "mandatory")
     reservation = "r-" + secrets.token_hex(4)
     created = []
     for index in range(count):
         name = req.name if count == 1 else f"{req.name}-{index + 1}"
         server = Server(
-            id=new_id(), name=name, description=req.description,
+            id=new_server_id(), name=name, description=req.description,
             hostname=req.hostname or _hostname(name), project_id=creds.project_id,
             user_id=creds.user_id, image_id=image.id, flavor_id=flavor.id, flavor=flavor_doc,
             key_name=req.key_name, public_key=public_key, user_data=req.user_data,
-            config_drive=True, availability_zone="nova", networks=networks,
+            config_drive=config_drive, availability_zone="nova", networks=networks,
             access_ipv4=ip_text(req.access_ipv4), access_ipv6=ip_text(req.access_ipv6),
             disk_config=disk_config,
             security_groups=req.security_groups or ["default"],
@@ -183,7 +223,7 @@ TRUE = ("1", "t", "true", "on", "y", "yes")
 FALSE = ("0", "f", "false", "off", "n", "no")
 
 
-def _all_tenants(query: dict[str, str]) -> bool:
+def all_tenants(query: dict[str, str]) -> bool:
     """Nova's is_all_tenants: present and empty, or a boolean string; else a 400."""
     if "all_tenants" not in query:
         return False
@@ -195,32 +235,41 @@ def _all_tenants(query: dict[str, str]) -> bool:
     return value not in FALSE
 
 
+def _bound(query: dict[str, str], name: str) -> float | None:
+    if name not in query:
+        return None
+    try:
+        return parse_iso(query[name])
+    except ValueError:
+        raise BadRequest(f"Invalid filter field: {name}.") from None
+
+
 def list_servers(db: Session, creds: Creds, query: dict[str, str],
                  multi: dict[str, list[str]], admin_query: bool) -> list[Server]:
     """Nova's filters; admin-only ones are ignored for others, as Nova does."""
     q = select(Server)
-    if admin_query and _all_tenants(query):
+    if all_tenants(query):  # the caller checked the get_all_tenants policy
         project = query.get("project_id") or query.get("tenant_id")
         if project:
             q = q.where(Server.project_id == project)
     else:  # without all_tenants, Nova ignores tenant_id and project_id (lp:#1185290)
         q = q.where(Server.project_id == creds.project_id)
-    changes_since = None
-    if "changes-since" in query:
-        try:
-            changes_since = parse_iso(query["changes-since"])
-        except ValueError:
-            raise BadRequest("Invalid filter field: changes-since.") from None
-        q = q.where(Server.updated_at >= changes_since)
-    if "changes-before" in query:
-        try:
-            q = q.where(Server.updated_at <= parse_iso(query["changes-before"]))
-        except ValueError:
-            raise BadRequest("Invalid filter field: changes-before.") from None
-    deleted = admin_query and query.get("deleted", "").lower() in ("true", "1", "yes")
-    if deleted:
-        q = q.where(Server.deleted.is_(True))
-    elif changes_since is None:
+    since = _bound(query, "changes-since")
+    before = _bound(query, "changes-before")
+    if since is not None and before is not None and before < since:
+        raise BadRequest("The value of changes-since must be less than or equal to "
+                         "changes-before.")
+    # Nova compares updated_at >= changes-since and <= changes-before at its database's
+    # precision: whole seconds, as its views print them. cheptel keeps microseconds, so
+    # each bound is widened to the second: floor(updated_at) >= since is updated_at >=
+    # ceil(since), floor(updated_at) <= before is updated_at < floor(before) + 1.
+    if since is not None:
+        q = q.where(Server.updated_at >= math.ceil(since))
+    if before is not None:
+        q = q.where(Server.updated_at < math.floor(before) + 1)
+    if admin_query and "deleted" in query:  # strutils.bool_from_string(default=False)
+        q = q.where(Server.deleted.is_(query["deleted"].strip().lower() in TRUE))
+    elif since is None and before is None:  # with either bound Nova lists deleted ones too
         q = q.where(Server.deleted.is_(False))
     for key, column in (("image", Server.image_id), ("flavor", Server.flavor_id),
                         ("reservation_id", Server.reservation_id),
@@ -304,10 +353,10 @@ def _sort(servers: list[Server], multi: dict[str, list[str]]) -> list[Server]:
 
 def page(items: list[Server], marker: str | None, limit: int | None) -> tuple[list, bool]:
     if marker:
-        ids = [s.id for s in items]
-        if marker not in ids:
+        at = next((i for i, s in enumerate(items) if same_id(s, marker)), None)
+        if at is None:
             raise BadRequest(f"marker [{marker}] not found")
-        items = items[ids.index(marker) + 1:]
+        items = items[at + 1:]
     if limit is not None:
         return items[:limit], len(items) > limit
     return items, False

@@ -7,7 +7,7 @@ from cheptel.errors import NotFound, ValidationError
 from cheptel.identity import schemas, views
 from cheptel.identity.api.common import base, crud, filters
 from cheptel.identity.models import Domain, Project
-from cheptel.identity.service import extras, resources
+from cheptel.identity.service import extras, resources, roles
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply, Route
 
@@ -108,7 +108,45 @@ def get_project(ctx: Ctx) -> dict:
     if domain is not None:
         return {"project": views.domain_as_project(base(ctx), domain)}
     p = resources.get_project(ctx.db, ctx.params["project_id"])
-    return {"project": views.project(base(ctx), ctx.db, p)}
+    body = views.project(base(ctx), ctx.db, p)
+    _expand(ctx, p, body)
+    return {"project": body}
+
+
+def _expand(ctx: Ctx, p: Project, body: dict) -> None:
+    """keystone.api.projects.ProjectResource._expand_project_ref: parents and subtree as
+    lists of the projects the caller has a role on, or as nested ids (all of them)."""
+    asked = {name: flag(ctx.query, name) for name in (
+        "parents_as_list", "parents_as_ids", "subtree_as_list", "subtree_as_ids")}
+    if asked["parents_as_list"] and asked["parents_as_ids"]:
+        raise ValidationError(None, "Cannot use parents_as_list and parents_as_ids query "
+                              "params at the same time.")
+    if asked["subtree_as_list"] and asked["subtree_as_ids"]:
+        raise ValidationError(None, "Cannot use subtree_as_list and subtree_as_ids query "
+                              "params at the same time.")
+    if not any(asked.values()):
+        return
+    assert ctx.creds is not None
+    mine = {q.id for q in roles.user_projects(ctx.db, ctx.creds.user_id)}
+    if asked["parents_as_list"]:
+        body["parents"] = [{"project": views.project(base(ctx), ctx.db, q)}
+                           for q in resources.parents(ctx.db, p) if q.id in mine]
+    elif asked["parents_as_ids"]:
+        nested: dict | None = {p.domain_id: None}  # the domain acting as the top project
+        for q in reversed(resources.parents(ctx.db, p)):
+            nested = {q.id: nested}
+        body["parents"] = nested
+    if asked["subtree_as_list"]:
+        body["subtree"] = [{"project": views.project(base(ctx), ctx.db, q)}
+                           for q in resources.subtree(ctx.db, p.id) if q.id in mine]
+    elif asked["subtree_as_ids"]:
+        below: dict[str, list[str]] = {}
+        for q in resources.subtree(ctx.db, p.id):
+            below.setdefault(q.parent_id or "", []).append(q.id)
+
+        def tree(pid: str) -> dict | None:
+            return {c: tree(c) for c in below[pid]} if pid in below else None
+        body["subtree"] = tree(p.id)
 
 
 def update_project(ctx: Ctx) -> dict:

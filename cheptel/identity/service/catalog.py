@@ -60,8 +60,12 @@ def substitute(url: str, project_id: str | None) -> str | None:
 
 
 def build_catalog(db: Session, project_id: str | None) -> list[dict]:
-    """Every enabled endpoint of every enabled service; for a project with OS-EP-FILTER
-    associations, only its endpoints (see ep_filter)."""
+    """Every enabled service with its enabled endpoints, as Keystone's SQL catalog
+    (keystone.catalog.backends.sql.Catalog.get_v3_catalog): a service with no endpoint it
+    can list (none, none enabled, none in the region a client will pick, or only
+    project URLs in an unscoped catalog) is still listed, with no endpoints. For a
+    project with OS-EP-FILTER associations, only its endpoints, and then a service left
+    with none is dropped (see ep_filter), as Keystone does."""
     only: set[str] | None = None
     if project_id is not None:
         only = {e.id for e in ep_filter.project_endpoints(db, project_id)} or None
@@ -81,7 +85,7 @@ def build_catalog(db: Session, project_id: str | None) -> list[dict]:
                 endpoints.append({"id": ep.id, "interface": ep.interface,
                                   "region_id": ep.region_id, "region": ep.region_id,
                                   "url": url})
-        if endpoints:
+        if endpoints or only is None:
             catalog.append({"id": svc.id, "type": svc.type, "name": svc.name,
                             "endpoints": endpoints})
     return catalog

@@ -137,6 +137,32 @@ def children(db: Session, project_id: str) -> list[Project]:
     return list(db.scalars(select(Project).where(Project.parent_id == project_id)))
 
 
+def parents(db: Session, project: Project) -> list[Project]:
+    """The projects above this one, nearest first (Keystone's list_project_parents, less
+    the domain acting as the top one: cheptel keeps domains apart)."""
+    found: list[Project] = []
+    current = project
+    while current.parent_id and len(found) < 64:
+        parent = db.get(Project, current.parent_id)
+        if parent is None:
+            break
+        found.append(parent)
+        current = parent
+    return found
+
+
+def subtree(db: Session, project_id: str) -> list[Project]:
+    """Every project below this one, level by level (Keystone's list_projects_in_subtree)."""
+    found: list[Project] = []
+    level = [project_id]
+    while level and len(found) < 10_000:
+        below = list(db.scalars(select(Project).where(Project.parent_id.in_(level))
+                                .order_by(Project.name, Project.id)))
+        found.extend(below)
+        level = [p.id for p in below]
+    return found
+
+
 def tags_of(db: Session, project_id: str) -> list[str]:
     q = select(ProjectTag.name).where(ProjectTag.project_id == project_id)
     return sorted(db.scalars(q))

@@ -24,6 +24,7 @@ from cheptel.network.api import (
     quotas,
     routers,
     security_groups,
+    service_providers,
     subnetpools,
     subnets,
     tags,
@@ -46,6 +47,7 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *tags.ROUTES,
     *agents.ROUTES,
+    *service_providers.ROUTES,
 ]
 
 

@@ -67,6 +67,8 @@ EXTENSIONS = [
     ("agent", "agent", "The agent management extension.", "2013-02-03T10:00:00-00:00"),
     ("router_availability_zone", "Router Availability Zone", "Availability zone support for "
      "router.", "2015-01-01T10:00:00-00:00"),
+    ("service-type", "Neutron Service Type Management", "API for retrieving service "
+     "providers for Neutron advanced services", "2013-01-20T00:00:00-00:00"),
 ]
 CORE = (("network", "networks"), ("subnet", "subnets"), ("port", "ports"))
 ZONE = {"name": ro(), "resource": ro(), "state": ro()}

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from cheptel.network.errors import bad_resource_request, conflict, missing, not_found
 from cheptel.network.models import FloatingIP, Network, Port, Router
 from cheptel.network.service import networks, ports, quotas, routers
-from cheptel.network.service.common import OWNER_FLOATINGIP, new_id, owned, stamp, touch
+from cheptel.network.service.common import (
+    OWNER_DHCP,
+    OWNER_FLOATINGIP,
+    new_id,
+    owned,
+    stamp,
+    touch,
+)
 from cheptel.policy import Creds
 
 
@@ -74,6 +81,9 @@ def _fixed_ip(port: Port, fip: FloatingIP, wanted: str | None) -> tuple[str, str
     v4 = [(a.ip_address, a.subnet_id) for a in port.fixed_ips
           if ipaddress.ip_address(a.ip_address).version == 4]
     if wanted is not None:
+        if ipaddress.ip_address(wanted).version != 4:
+            raise bad_resource_request("floatingip", "Cannot process floating IP association "
+                                       f"with {wanted}, since that is not an IPv4 address")
         for address, subnet_id in v4:
             if address == wanted:
                 return address, subnet_id
@@ -105,15 +115,17 @@ def _router_between(db: Session, subnet_id: str, external_id: str) -> Router | N
 def associate(db: Session, now: float, creds: Creds, fip: FloatingIP, port_id: str,
               fixed_ip: str | None) -> None:
     port = ports.get_visible(db, creds, port_id)
-    # an admin too (Neutron lets one): the dataplane maps a floating IP only to a port of
-    # its own project, so a crossing association would never work
+    # neutron.db.l3_db._internal_fip_assoc_data refuses another project's port (unless
+    # admin: cheptel refuses it to an admin too, since the dataplane maps a floating IP only
+    # to a port of its own project) and a DHCP port (neutron.common.utils.is_fip_serviced);
+    # any other device owner, router ports and unbound ports included, may have one
     if port.project_id != fip.project_id:
-        raise bad_resource_request("floatingip", "Cannot create floating IP and bind it to "
-                                   f"Port {port.id}, since that port is owned by a different "
-                                   "project")
-    if port.device_owner.startswith("network:"):
-        raise bad_resource_request("floatingip", f"Port {port.id} has device owner "
-                                   f"{port.device_owner} and cannot have a floating IP")
+        raise bad_resource_request("floatingip", "Cannot process floating IP association "
+                                   f"with Port {port.id}, since that port is owned by a "
+                                   "different project")
+    if port.device_owner == OWNER_DHCP:
+        raise bad_resource_request("floatingip", f"Port {port.id} is unable to be assigned "
+                                   "a floating IP")
     address, subnet_id = _fixed_ip(port, fip, fixed_ip)
     router = _router_between(db, subnet_id, fip.floating_network_id)
     if router is None:

@@ -42,11 +42,23 @@ def default_pools(cidr: str, gateway: str | None) -> list[dict]:
 
 
 def check_gateway(cidr: str, gateway: str | None) -> None:
+    """neutron.ipam.utils.check_gateway_invalid_in_subnet: a gateway inside the subnet may
+    not be its network or broadcast address; one outside it is not checked (Neutron
+    assumes it is on link)."""
     if gateway is None:
         return
-    first, last = host_range(cidr)
-    if ipaddress.ip_address(gateway).version != 4 or not first <= IPv4Address(gateway) <= last:
+    address, net = ipaddress.ip_address(gateway), IPv4Network(cidr)
+    if address.version != 4 or address in (net.network_address, net.broadcast_address):
         raise invalid_input("Gateway is not valid on subnet")
+
+
+def gateway_on_subnet(cidr: str, gateway: str | None) -> str | None:
+    """The gateway if it is a host address of the subnet, else None (the bridge then takes
+    the engine's choice, as for a subnet without a gateway)."""
+    if gateway is None:
+        return None
+    first, last = host_range(cidr)
+    return gateway if first <= IPv4Address(gateway) <= last else None
 
 
 def check_pools(cidr: str, gateway: str | None, pools: list[dict]) -> None:

@@ -1,6 +1,7 @@
 """The persona matrix of POST /servers/{id}/action, action by action, for
 test_policy_matrix (its world, personas and rules): what each persona gets from Nova's
-default policies. Body, rule, and the non-2xx answer an allowed persona may get (the
+default policies. Body, rule, and the non-2xx answer an allowed persona may get (its
+status and two texts, either of which its message holds; the
 shared server has no port of its own at first, nothing is ever soft-deleted); forceDelete
 goes to a throwaway server.
 """
@@ -15,9 +16,9 @@ ACTIONS: dict[str, tuple[object, str, tuple[int, str, str] | None]] = {
     "migrate": (None, "admin_on_a", None),
     "createBackup": ({"name": "mx-backup", "backup_type": "mx", "rotation": 0}, "write_a",
                      (409, "task_state", "task_state")),
-    "addSecurityGroup": ({"name": "default"}, "write_a", (404, "as device id", "-")),
+    "addSecurityGroup": ({"name": "default"}, "write_a", (404, "as device id", "as device id")),
     "removeSecurityGroup": ({"name": "default"}, "write_a", (404, "device id", "not assoc")),
-    "restore": (None, "write_a", (409, "vm_state active", "-")),
+    "restore": (None, "write_a", (409, "vm_state active", "vm_state active")),
     "forceDelete": (None, "write_a", None),
 }
 

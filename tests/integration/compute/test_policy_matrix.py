@@ -55,6 +55,7 @@ KP, QS, QC = "/v2.1/os-keypairs", "/v2.1/os-quota-sets/{project_id}", \
     "/v2.1/os-quota-class-sets/{class_name}"
 HV, SVC, AGG, SG = "/v2.1/os-hypervisors", "/v2.1/os-services", "/v2.1/os-aggregates", \
     "/v2.1/os-server-groups"
+HOSTS = "/v2.1/os-hosts"
 IMG, MEM = "/v2/images/{image_id}", "/v2/images/{image_id}/members"
 IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMG + "/locations",
                          "/v2/info/usage")
@@ -100,6 +101,13 @@ EXPECT: dict[Key, str] = {
                                        ("GET", AGG + "/{aggregate_id}"))},
     (C, "GET", SG): "open", (C, "POST", SG): "create", (C, "GET", SG + "/{group_id}"): "read_a",
     (C, "DELETE", SG + "/{group_id}"): "write_a",
+    (C, "GET", ONE + "/topology"): "read_a",  # 2.78; PROJECT_READER_OR_ADMIN
+    (C, "GET", "/v2.1/os-migrations"): "admin",  # PROJECT_MANAGER_OR_ADMIN; no manager here
+    (C, "GET", "/v2.1/os-floating-ip-pools"): "open",  # RULE_ANY, before 2.36
+    **{(C, m, HOSTS + p): "admin" for m, p in (
+        ("GET", ""), ("GET", "/{host_name}"), ("PUT", "/{host_name}"),
+        ("GET", "/{host_name}/reboot"), ("GET", "/{host_name}/shutdown"),
+        ("GET", "/{host_name}/startup"))},  # os-hosts, before 2.43
     **{(G, m, p + tail): "open" for p in IMAGE_NOT_IMPLEMENTED for tail in ("", "/{rest:path}")
        for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     **{(G, "GET", p): "anyone" for p in ("/", "/versions", "/v2", "/v2/")},
@@ -132,6 +140,10 @@ ANSWERS: dict[Key, tuple[int, str]] = {
     (C, "DELETE", ONE + "/os-interface/{port_id}"): (404, "Network interface"),
     (C, "GET", AGG + "/{aggregate_id}"): (404, "Aggregate 1 could not be found"),
     (C, "POST", AGG): (501, "not supported"),
+    # Nova's libvirt driver implements none of these either: 501 once the host is known
+    **{(C, m, HOSTS + p): (501, "not supported") for m, p in (
+        ("PUT", "/{host_name}"), ("GET", "/{host_name}/reboot"),
+        ("GET", "/{host_name}/shutdown"), ("GET", "/{host_name}/startup"))},
     (G, "GET", "/v2/info/stores"): (404, "Multi backend"),
     (G, "GET", "/v2/info/stores/detail"): (404, "Multi backend"),
     (G, "PUT", IMG + "/stage"): (404, "glance-direct"),
@@ -157,7 +169,10 @@ AIM: dict[Key, dict[str, str]] = {
     **metadefs.AIM,
 }
 VERSIONS = {HV + "/statistics": "2.87", HV + "/{hypervisor_id}/uptime": "2.87",
-            HV + "/{pattern}/search": "2.52", HV + "/{pattern}/servers": "2.52"}
+            HV + "/{pattern}/search": "2.52", HV + "/{pattern}/servers": "2.52",
+            "/v2.1/os-floating-ip-pools": "2.35",
+            **{HOSTS + p: "2.42" for p in ("", "/{host_name}", "/{host_name}/reboot",
+                                           "/{host_name}/shutdown", "/{host_name}/startup")}}
 PATCH_MEDIA = "application/openstack-images-v2.1-json-patch"
 Body = Callable[["World"], object]
 BODIES: dict[Key, Body] = {
@@ -182,6 +197,7 @@ BODIES: dict[Key, Body] = {
     (C, "PUT", QS): lambda w: {"quota_set": {"instances": 10}},
     (C, "PUT", QC): lambda w: {"quota_class_set": {"instances": 10}},
     (C, "PUT", SVC + "/{service_id}"): lambda w: {"status": "enabled"},
+    (C, "PUT", HOSTS + "/{host_name}"): lambda w: {"status": "enable"},
     (C, "POST", AGG): lambda w: {"aggregate": {"name": uniq()}},
     (C, "POST", SG): lambda w: {"server_group": {"name": uniq(), "policy": "affinity"}},
     (G, "POST", "/v2/images"): lambda w: {"name": uniq(), "disk_format": "raw",
@@ -351,7 +367,8 @@ def world(mcloud: Cloud) -> Iterator[World]:
     ids.update(metadefs.IDS)
     ids["namespace"] = w.make("namespace")
     hv = w.ok(C, "GET", HV, version="2.87")["hypervisors"][0]
-    ids.update(hypervisor_id=hv["id"], pattern=hv["hypervisor_hostname"])
+    ids.update(hypervisor_id=hv["id"], pattern=hv["hypervisor_hostname"],
+               host_name=hv["hypervisor_hostname"])
     ids["service_id"] = next(s["id"] for s in w.ok(C, "GET", SVC)["services"]
                              if s["binary"] == "nova-compute")
 

@@ -58,8 +58,16 @@ def test_user_data_output_and_config_drive_in_console_log(scloud: Cloud) -> None
     server = conn.compute.create_server(
         name="ud", image_id=conn.image.find_image("busybox").id,
         flavor_id=conn.compute.find_flavor("m1.tiny").id, networks="none",
-        user_data=support.user_data(script), metadata={"role": "web"})
+        user_data=support.user_data(script), metadata={"role": "web"}, config_drive=True)
     support.wait_status(conn, server.id, "ACTIVE")
+    # the config drive asked for is the server's; one not asked for is not (the files are
+    # at /openstack in both: cheptel has no metadata service to serve them instead)
+    assert conn.compute.get_server(server.id).has_config_drive
+    plain = conn.compute.create_server(
+        name="no-cd", image_id=conn.image.find_image("busybox").id,
+        flavor_id=conn.compute.find_flavor("m1.tiny").id, networks="none")
+    assert not conn.compute.get_server(plain.id).has_config_drive
+    conn.compute.delete_server(plain.id)
 
     def console() -> str:
         out = conn.compute.get_server_console_output(server.id)["output"]

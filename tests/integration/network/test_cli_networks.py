@@ -39,9 +39,14 @@ def test_subnet_with_pools_dns_and_no_gateway(net_cloud: Cloud, neutron: Neutron
     assert subnet["cidr"] == "10.90.0.0/24" and subnet["gateway_ip"] is None
     assert subnet["allocation_pools"] == [{"start": "10.90.0.100", "end": "10.90.0.150"}]
     assert subnet["dns_nameservers"] == ["192.0.2.53"] and subnet["ip_version"] == 4
+    # host bits set: Neutron's _create_subnet_precommit turns it into the network address
+    loose = net_cloud.cli("subnet", "create", "--network", net["id"], "--subnet-range",
+                          "10.91.0.9/24", _name("loose"))
+    assert loose["cidr"] == "10.91.0.0/24"
+    net_cloud.cli("subnet", "delete", loose["id"], as_json=False)
     bad = net_cloud.cli("subnet", "create", "--network", net["id"], "--subnet-range",
-                        "10.91.0.9/24", _name("bad"), check=False, as_json=False)
-    assert bad.returncode != 0 and "400" in bad.stderr and "10.91.0.0/24" in bad.stderr
+                        "10.91.0.9", _name("bad"), check=False, as_json=False)
+    assert bad.returncode != 0 and "400" in bad.stderr and "not a valid IP subnet" in bad.stderr
     v6 = net_cloud.cli("subnet", "create", "--network", net["id"], "--ip-version", "6",
                        "--subnet-range", "fd00:1::/64", _name("v6"), check=False,
                        as_json=False)

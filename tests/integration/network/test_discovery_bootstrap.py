@@ -12,7 +12,7 @@ IMPLEMENTED = {
     "sorting", "filter-validation", "net-mtu", "net-mtu-writable", "provider",
     "availability_zone", "network_availability_zone", "router_availability_zone",
     "subnet-external-network", "binding", "agent",
-    "subnet_allocation"}
+    "subnet_allocation", "service-type"}
 
 
 def test_versions_document_at_the_root(neutron: Neutron) -> None:
