@@ -1,7 +1,15 @@
-"""In-process fixtures: the real app (cheptel.app) on a temp SQLite, a clock the test moves."""
+"""In-process fixtures: the real app (cheptel.app) on a temp SQLite, a clock the test moves.
+
+Migrating and bootstrapping a database takes most of a second; a test's app is instead
+built on a copy of a template data directory, migrated and bootstrapped once a session for
+the same settings (bootstrap is deterministic given the injected clock and passwords, up to
+random ids, salts and the cloud id). prepare() then runs on the copy as on any restart.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,18 +97,59 @@ def data_dir(tmp_path: Path) -> Path:
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"data_dir": data_dir, "bcrypt_rounds": 4,
-                              "admin_password": ADMIN_PASSWORD, "demo_password": DEMO_PASSWORD}
+                              "admin_password": ADMIN_PASSWORD, "demo_password": DEMO_PASSWORD,
+                              "container_engine": "fake"}
     values.update(overrides)
     return Settings(**values)
 
 
+# Settings prepare() does not read into the database: apps differing only in these share
+# a template.
+RUNTIME_ONLY = {"token_lifetime": 3600, "lockout_failure_attempts": 0,
+                "lockout_duration": 1800, "max_body_bytes": 0, "max_json_depth": 0,
+                "image_size_cap": 0, "reconcile_interval": 0.0}
+
+
+class Templates:
+    """Data directories prepared once a session, one per distinct bootstrap input."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.made: dict[tuple[Settings, float], Path] = {}
+
+    def copy_to(self, settings: Settings, now: float) -> None:
+        if settings.database_url:
+            return  # not a file: prepare from scratch
+        key = (dataclasses.replace(settings, data_dir=Path("."), **RUNTIME_ONLY), now)
+        template = self.made.get(key)
+        if template is None:
+            template = self.root / f"t{len(self.made)}"
+            deps = prepare(dataclasses.replace(settings, data_dir=template),
+                           clock=FakeClock(now))
+            deps.reconciler.stop()
+            deps.db_engine.dispose()  # the last connection closes: the WAL is checkpointed
+            self.made[key] = template
+        shutil.copytree(template, settings.data_dir)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
-def make_api(data_dir: Path, clock: FakeClock) -> Iterator[MakeApi]:
-    """Build an app on `data_dir` with Settings overrides; every call prepares it again."""
+def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator[MakeApi]:
+    """Build an app on `data_dir` with Settings overrides; every call prepares it again.
+
+    The first call starts from a copy of the template for its settings, unless `fresh`:
+    then prepare() migrates and bootstraps an empty directory itself."""
     made: list[Api] = []
 
-    def make(**overrides: Any) -> Api:
-        deps = prepare(settings_for(data_dir, **overrides), clock=clock)
+    def make(fresh: bool = False, **overrides: Any) -> Api:
+        settings = settings_for(data_dir, **overrides)
+        if not fresh and not data_dir.exists():
+            templates.copy_to(settings, clock.now)
+        deps = prepare(settings, clock=clock)
         client = TestClient(build_app(deps), base_url=deps.settings.base_url)
         made.append(Api(client, deps, clock))
         return made[-1]
@@ -108,6 +157,7 @@ def make_api(data_dir: Path, clock: FakeClock) -> Iterator[MakeApi]:
     yield make
     for api in made:
         api.client.close()
+        api.deps.reconciler.stop()
         api.deps.db_engine.dispose()
 
 
