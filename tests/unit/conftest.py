@@ -13,14 +13,18 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from cheptel.app import Deps, build_app, prepare
+from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.config import Settings
+
+if TYPE_CHECKING:
+    from tests.unit.reconcile import Cloud
 
 ADMIN_PASSWORD = "unit-admin-secret"
 DEMO_PASSWORD = "unit-demo-secret"
@@ -142,14 +146,16 @@ def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator
     """Build an app on `data_dir` with Settings overrides; every call prepares it again.
 
     The first call starts from a copy of the template for its settings, unless `fresh`:
-    then prepare() migrates and bootstraps an empty directory itself."""
+    then prepare() migrates and bootstraps an empty directory itself. `containers`: the
+    engine to drive (default: a new fake one)."""
     made: list[Api] = []
 
-    def make(fresh: bool = False, **overrides: Any) -> Api:
+    def make(fresh: bool = False, containers: ContainerEngine | None = None,
+             **overrides: Any) -> Api:
         settings = settings_for(data_dir, **overrides)
         if not fresh and not data_dir.exists():
             templates.copy_to(settings, clock.now)
-        deps = prepare(settings, clock=clock)
+        deps = prepare(settings, clock=clock, containers=containers)
         client = TestClient(build_app(deps), base_url=deps.settings.base_url)
         made.append(Api(client, deps, clock))
         return made[-1]
@@ -164,3 +170,11 @@ def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator
 @pytest.fixture
 def api(make_api: MakeApi) -> Api:
     return make_api()
+
+
+@pytest.fixture
+def rcloud(make_api: MakeApi) -> Iterator[Cloud]:
+    """A cloud over the fake engine whose reconciler runs only when the test settles it."""
+    from tests.unit.reconcile import start
+
+    yield from start(make_api)
