@@ -195,3 +195,28 @@ def test_no_networks_no_rules(rcloud: Cloud) -> None:
         assert r.status_code == 204, r.text
     rcloud.settle()
     assert rcloud.ruleset() is None and not rcloud.engine.networks
+
+
+def test_an_interface_hot_plugged_then_unplugged(rcloud: Cloud) -> None:
+    cid = rcloud.deps.cloud_id
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n5"}}))["network"]
+    _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.6.0.0/24"}}))
+    r = rcloud.nova("POST", f"/servers/{sid}/os-interface",
+                    {"interfaceAttachment": {"net_id": net["id"]}})
+    attached = _ok(r, 200)["interfaceAttachment"]
+    rcloud.settle()
+    name, ip = engine_network(cid, net["id"]), attached["fixed_ips"][0]["ip_address"]
+    assert rcloud.engine.networks_of(f"cheptel-{sid}")[name] == ip
+    port = _ok(rcloud.neutron("GET", f"/ports/{attached['port_id']}"), 200)["port"]
+    # the engine (Docker: 02:42:...) chose the hot-plugged interface's MAC, not Neutron
+    # (fa:16:3e:...): the port records it, and anti-spoofing expects that one
+    assert port["mac_address"].startswith("02:42:")
+    assert port["status"] == "ACTIVE" and _with(rcloud.rules(), ip, port["mac_address"])
+    r = rcloud.nova("DELETE", f"/servers/{sid}/os-interface/{attached['port_id']}")
+    assert r.status_code == 202, r.text
+    rcloud.settle()
+    assert name not in rcloud.engine.networks_of(f"cheptel-{sid}")
+    assert not _with(rcloud.rules(), ip)
