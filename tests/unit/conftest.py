@@ -8,17 +8,20 @@ random ids, salts and the cloud id). prepare() then runs on the copy as on any r
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from cheptel import db as dbmod
 from cheptel.app import Deps, build_app, prepare
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.config import Settings
@@ -121,9 +124,10 @@ class Templates:
         self.root = root
         self.made: dict[tuple[Settings, float], Path] = {}
 
-    def copy_to(self, settings: Settings, now: float) -> None:
+    def copy_to(self, settings: Settings, now: float) -> bool:
+        """Copy the template for these settings to their data_dir; False: no template."""
         if settings.database_url:
-            return  # not a file: prepare from scratch
+            return False  # not a file: prepare from scratch
         key = (dataclasses.replace(settings, data_dir=Path("."), **RUNTIME_ONLY), now)
         template = self.made.get(key)
         if template is None:
@@ -134,6 +138,11 @@ class Templates:
             deps.db_engine.dispose()  # the last connection closes: the WAL is checkpointed
             self.made[key] = template
         shutil.copytree(template, settings.data_dir)
+        return True
+
+
+def _at_head(engine: Any) -> None:
+    """migrate() for a copy of a template: already at the migrations' head."""
 
 
 @pytest.fixture(scope="session")
@@ -149,13 +158,18 @@ def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator
     then prepare() migrates and bootstraps an empty directory itself. `containers`: the
     engine to drive (default: a new fake one)."""
     made: list[Api] = []
+    copied = False
 
     def make(fresh: bool = False, containers: ContainerEngine | None = None,
              **overrides: Any) -> Api:
+        nonlocal copied
         settings = settings_for(data_dir, **overrides)
         if not fresh and not data_dir.exists():
-            templates.copy_to(settings, clock.now)
-        deps = prepare(settings, clock=clock, containers=containers)
+            copied = templates.copy_to(settings, clock.now)
+        with contextlib.ExitStack() as stack:
+            if copied:  # the template is migrated: no Alembic run (it parses every script)
+                stack.enter_context(mock.patch.object(dbmod, "migrate", _at_head))
+            deps = prepare(settings, clock=clock, containers=containers)
         client = TestClient(build_app(deps), base_url=deps.settings.base_url)
         made.append(Api(client, deps, clock))
         return made[-1]
