@@ -31,10 +31,12 @@ def test_dead_between_making_the_container_and_writing_active(
     with pytest.raises(Crash):
         rcloud.settle()
     assert rcloud.status(sid) == "BUILD" and rcloud.container(sid) is not None
+    rcloud.container(sid).log = "the half-made container"
     rcloud.crash(make_api)
     assert rcloud.status(sid) == "ACTIVE"
     assert rcloud.container_status(sid) == "running"
     assert list(rcloud.engine.containers) == [container_name(sid)]
+    assert rcloud.container(sid).log == ""  # started over from a clean container
 
 
 def test_dead_after_the_stop_before_shutoff_is_written(rcloud: Cloud,
