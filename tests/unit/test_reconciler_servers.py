@@ -240,3 +240,17 @@ def test_a_failed_snapshot_leaves_the_server_active_and_no_image(rcloud: Cloud) 
     r = rcloud.api.client.get(f"/image/v2/images/{image_id}",
                               headers={"X-Auth-Token": rcloud.token})
     assert r.status_code == 404
+
+
+def test_a_delete_asked_while_a_stop_runs_wins(rcloud: Cloud) -> None:
+    sid = rcloud.active()
+    stop = rcloud.engine.stop
+
+    def stop_then_the_user_deletes(name: str, timeout: int) -> None:
+        stop(name, timeout)
+        assert rcloud.nova("DELETE", f"/servers/{sid}").status_code == 204
+
+    rcloud.engine.stop = stop_then_the_user_deletes  # type: ignore[method-assign]
+    rcloud.act(sid, "os-stop")
+    rcloud.settle()  # the stop's outcome is not written over the delete; the delete runs
+    assert rcloud.gone(sid) and rcloud.container(sid) is None
