@@ -1,11 +1,32 @@
 """In-memory twin of the container engine, for fast unit tests of compute and reconciler.
 
-It keeps the contract of cheptel.backends.engine: names are unique, operations on a
-missing container raise EngineError, remove is idempotent, limits are recorded.
+It keeps the contract of cheptel.backends.engine, which a real engine must also keep (the
+reconciler relies on each point; tests/unit/test_reconciler_*.py drive it over this twin):
+- container names are unique: create of an existing name raises AlreadyExists (a crash
+  between create and ACTIVE is recovered from by removing and creating again);
+- operations on a missing container raise EngineError; remove, remove_volume, disconnect
+  and remove_image of something missing do nothing (the reconciler repeats itself);
+- the state machine of a container: created -start-> running -stop-> exited -start->
+  running; running -pause-> paused -unpause-> running. start and restart of a paused
+  container, pause of one that is not running and unpause of one that is not paused
+  raise EngineError (Docker's 409s); start of a running one and stop of a stopped one do
+  nothing; stop and remove work in any state;
+- create attaches the spec's first attachment with its IPv4 address and MAC (the others
+  before start, as `connect`); a missing image or network raises EngineError;
+- create_network of an existing name does nothing; remove_network of a network with a
+  container still attached raises EngineError (the next pass retries), of a missing one
+  does nothing; list_managed and list_networks return only what carries the cloud label;
+- host_interface names the host side of an interface only while the container runs
+  (a stopped container has no veth).
+
+Tests may also make any operation fail (`fail`), or make the process "die" right after an
+operation took effect (`crash_after`, which raises Crash: not an Exception, so no handler
+of the reconciler catches it, as nothing runs after a kill -9).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +49,19 @@ class FakeContainer:
     state: ContainerState
     files: dict[str, bytes] = field(default_factory=dict)
     log: str = ""
-    networks: dict[str, str] = field(default_factory=dict)  # network -> IPv4
+    networks: dict[str, str] = field(default_factory=dict)  # attached: network -> IPv4
+
+
+class Crash(BaseException):  # noqa: N818 - the process died here: nothing catches it
+    """Raised after an operation took effect, as if cheptel was killed at that point."""
+
+
+@dataclass(frozen=True)
+class FakeNetwork:
+    bridge: str
+    cidr: str
+    gateway: str | None
+    labels: dict[str, str]
 
 
 class FakeEngine:
@@ -38,10 +71,34 @@ class FakeEngine:
         self.volumes: dict[str, dict[str, bytes]] = {}
         self.networks: set[str] = set()
         self.network_labels: dict[str, dict[str, str]] = {}
+        self.network_specs: dict[str, FakeNetwork] = {}
         self.calls: list[tuple[str, str]] = []
         self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
         self.veths: dict[str, tuple[str, str]] = {}  # veth named -> (container, ip)
+        self.failures: dict[str, list[str]] = {}  # operation -> messages, one a call
+        self.crashes: set[str] = set()  # operations after which the process "dies"
+
+    # -- what tests inject -----------------------------------------------------------------
+
+    def fail(self, operation: str, message: str = "injected failure", times: int = 1) -> None:
+        """The next `times` calls of `operation` (a method name) raise EngineError."""
+        self.failures.setdefault(operation, []).extend([message] * times)
+
+    def crash_after(self, operation: str) -> None:
+        """The next call of `operation` takes effect, then raises Crash."""
+        self.crashes.add(operation)
+
+    def _enter(self, operation: str, name: str = "") -> None:
+        self.calls.append((operation, name))
+        pending = self.failures.get(operation)
+        if pending:
+            raise EngineError(pending.pop(0))
+
+    def _leave(self, operation: str) -> None:
+        if operation in self.crashes:
+            self.crashes.discard(operation)
+            raise Crash(operation)
 
     def _get(self, name: str) -> FakeContainer:
         if name not in self.containers:
@@ -52,11 +109,14 @@ class FakeEngine:
         c = self._get(name)
         c.state = replace(c.state, status=status, exit_code=exit_code)
 
+    def _status(self, name: str) -> str:
+        return self._get(name).state.status
+
     def image_present(self, ref: str) -> bool:
         return ref in self.images
 
     def load_image(self, ref: str, path: Path, container_format: str) -> None:
-        self.calls.append(("load_image", ref))
+        self._enter("load_image", ref)
         self.images[ref] = ImageConfig(entrypoint=None, command=["/bin/sh"])
 
     def image_config(self, ref: str) -> ImageConfig:
@@ -66,6 +126,7 @@ class FakeEngine:
         self.images.pop(ref, None)
 
     def commit(self, name: str, ref: str) -> None:
+        self._enter("commit", name)
         self._get(name)
         self.images[ref] = ImageConfig(entrypoint=None, command=["/bin/sh"])
 
@@ -73,47 +134,70 @@ class FakeEngine:
         dest.write_bytes(f"fake image {ref}".encode())
 
     def create(self, spec: ContainerSpec) -> str:
+        self._enter("create", spec.name)
         if spec.name in self.containers:
             raise AlreadyExists(spec.name)
         if spec.image not in self.images:
             raise EngineError(f"No such image: {spec.image}")
-        self.calls.append(("create", spec.name))
         for net, _ip, _mac in spec.attachments:
             if net not in self.networks:
                 raise EngineError(f"network {net} not found")
+        first = spec.attachments[0] if spec.attachments else None
         self.containers[spec.name] = FakeContainer(
-            spec=spec, state=ContainerState(name=spec.name, status="created",
-                                            labels=dict(spec.labels), ip="10.0.0.2",
-                                            mac="02:42:0a:00:00:02"))
+            spec=spec, state=ContainerState(
+                name=spec.name, status="created", labels=dict(spec.labels),
+                ip=first[1] if first else None,
+                mac=(first[2] or _engine_mac(spec.name, first[1])) if first else None),
+            networks={net: ip for net, ip, _mac in spec.attachments})
+        self._leave("create")
         return f"id-{spec.name}"
 
     def start(self, name: str) -> None:
-        self.calls.append(("start", name))
+        self._enter("start", name)
+        if self._status(name) == "paused":
+            raise EngineError("cannot start a paused container, try unpause instead")
         self._set(name, "running")
         self.boots[name] = self.boots.get(name, 0) + 1
+        self._leave("start")
 
     def stop(self, name: str, timeout: int) -> None:
-        self.calls.append(("stop", name))
-        self._set(name, "exited", 137 if timeout == 0 else 0)
+        self._enter("stop", name)
+        if self._status(name) not in ("exited", "created", "dead"):
+            self._set(name, "exited", 137 if timeout == 0 else 0)
+        self._leave("stop")
 
     def restart(self, name: str, timeout: int) -> None:
-        self.calls.append(("restart", name))
+        self._enter("restart", name)
+        if self._status(name) == "paused":
+            raise EngineError("cannot restart a paused container")
         self._set(name, "running")
         self.boots[name] = self.boots.get(name, 0) + 1
+        self._leave("restart")
 
     def pause(self, name: str) -> None:
+        self._enter("pause", name)
+        if self._status(name) != "running":
+            raise EngineError(f"Container {name} is not running")
         self._set(name, "paused")
+        self._leave("pause")
 
     def unpause(self, name: str) -> None:
+        self._enter("unpause", name)
+        if self._status(name) != "paused":
+            raise EngineError(f"Container {name} is not paused")
         self._set(name, "running")
+        self._leave("unpause")
 
     def remove(self, name: str) -> None:
-        self.calls.append(("remove", name))
+        self._enter("remove", name)
         self.containers.pop(name, None)
+        self._leave("remove")
 
     def update_limits(self, name: str, memory_mb: int, vcpus: int) -> None:
+        self._enter("update_limits", name)
         c = self._get(name)
         c.spec = replace(c.spec, memory_mb=memory_mb, vcpus=vcpus)
+        self._leave("update_limits")
 
     def inspect(self, name: str) -> ContainerState | None:
         c = self.containers.get(name)
@@ -153,6 +237,7 @@ class FakeEngine:
         self._get(name).files.update({k: v[0] for k, v in files.items()})
 
     def write_volume(self, volume: str, files: dict[str, bytes], labels: dict[str, str]) -> None:
+        self._enter("write_volume", volume)
         self.volumes.setdefault(volume, {}).update(files)
 
     def remove_volume(self, volume: str) -> None:
@@ -160,37 +245,49 @@ class FakeEngine:
 
     def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
                        labels: dict[str, str]) -> None:
+        self._enter("create_network", name)
+        if name in self.networks:
+            return
         self.networks.add(name)
         self.network_labels[name] = dict(labels)
+        self.network_specs[name] = FakeNetwork(bridge, cidr, gateway, dict(labels))
 
     def remove_network(self, name: str) -> None:
+        self._enter("remove_network", name)
+        users = [c for c in self.containers if name in self.networks_of(c)]
+        if users:
+            raise EngineError(f"network {name} has active endpoints ({', '.join(users)})")
         self.networks.discard(name)
         self.network_labels.pop(name, None)
+        self.network_specs.pop(name, None)
 
     def list_networks(self, cloud: str) -> list[str]:
         return [n for n, labels in self.network_labels.items()
                 if labels.get(LABEL_CLOUD) == cloud]
 
     def connect(self, container: str, network: str, ip: str) -> str | None:
+        self._enter("connect", container)
+        if network not in self.networks:
+            raise EngineError(f"network {network} not found")
         self._get(container).networks[network] = ip
-        return "02:42:00:00:00:01"
+        return _engine_mac(container, ip)
 
     def disconnect(self, container: str, network: str) -> None:
+        self._enter("disconnect", container)
         c = self.containers.get(container)
         if c is not None:
             c.networks.pop(network, None)
 
     def networks_of(self, container: str) -> dict[str, str]:
         c = self.containers.get(container)
-        if c is None:
-            return {}
-        attached = {net: ip for net, ip, _mac in c.spec.attachments}
-        return {**attached, **c.networks}
+        return dict(c.networks) if c is not None else {}
 
     def host_interface(self, container: str, ip: str) -> str | None:
-        if container not in self.containers:
+        c = self.containers.get(container)
+        if c is None or c.state.status not in ("running", "paused"):
             return None
-        name = f"veth{abs(hash((container, ip, self.boots.get(container, 0)))) % 10**6}"
+        boots = self.boots.get(container, 0)  # a restart makes new veths
+        name = "veth" + hashlib.sha256(f"{container}/{ip}/{boots}".encode()).hexdigest()[:8]
         self.veths[name] = (container, ip)
         return name
 
@@ -207,3 +304,9 @@ class FakeEngine:
 
     def userns_remap(self) -> tuple[int, int] | None:
         return self.remap
+
+
+def _engine_mac(container: str, ip: str) -> str:
+    """What the engine picks when the spec names no MAC: stable for a container and IP."""
+    digest = hashlib.sha256(f"{container}/{ip}".encode()).hexdigest()
+    return "02:42:" + ":".join(digest[i:i + 2] for i in range(0, 8, 2))

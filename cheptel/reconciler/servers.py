@@ -275,6 +275,7 @@ class ServerConverger:
 
     def _power_off(self, server: Server) -> bool:
         self.engine.stop(container_name(server.id), STOP_TIMEOUT)
+        self._network_changed(server.id)  # no veth while stopped: its ports go DOWN
         return self._finish(server.id, server.task_state, vm_state="stopped", task_state=None,
                             power_state=states.SHUTDOWN)
 
@@ -409,6 +410,7 @@ class ServerConverger:
                        "container engine.")
         elif c.status in ("exited", "dead", "created") and not _agrees(s, c.status):
             self._finish(s.id, None, vm_state="stopped", power_state=states.SHUTDOWN)
+            self._network_changed(s.id)
         elif c.status == "running" and _powered_off(s):
             self.engine.stop(c.name, STOP_TIMEOUT)  # the database is the truth
         elif c.status == "paused" and s.vm_state in ("active", "resized"):

@@ -1,19 +1,34 @@
-"""In-process fixtures: the real app (cheptel.app) on a temp SQLite, a clock the test moves."""
+"""In-process fixtures: the real app (cheptel.app) on a temp SQLite, a clock the test moves.
+
+Migrating and bootstrapping a database takes most of a second; a test's app is instead
+built on a copy of a template data directory, migrated and bootstrapped once a session for
+the same settings (bootstrap is deterministic given the injected clock and passwords, up to
+random ids, salts and the cloud id). prepare() then runs on the copy as on any restart.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from cheptel import db as dbmod
 from cheptel.app import Deps, build_app, prepare
+from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.compute.models import Server
 from cheptel.config import Settings
+
+if TYPE_CHECKING:
+    from tests.unit.reconcile import Cloud
 
 ADMIN_PASSWORD = "unit-admin-secret"
 DEMO_PASSWORD = "unit-demo-secret"
@@ -90,18 +105,72 @@ def data_dir(tmp_path: Path) -> Path:
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"data_dir": data_dir, "bcrypt_rounds": 4,
-                              "admin_password": ADMIN_PASSWORD, "demo_password": DEMO_PASSWORD}
+                              "admin_password": ADMIN_PASSWORD, "demo_password": DEMO_PASSWORD,
+                              "container_engine": "fake"}
     values.update(overrides)
     return Settings(**values)
 
 
-@pytest.fixture
-def make_api(data_dir: Path, clock: FakeClock) -> Iterator[MakeApi]:
-    """Build an app on `data_dir` with Settings overrides; every call prepares it again."""
-    made: list[Api] = []
+# Settings prepare() does not read into the database: apps differing only in these share
+# a template.
+RUNTIME_ONLY = {"token_lifetime": 3600, "lockout_failure_attempts": 0,
+                "lockout_duration": 1800, "max_body_bytes": 0, "max_json_depth": 0,
+                "image_size_cap": 0, "reconcile_interval": 0.0}
 
-    def make(**overrides: Any) -> Api:
-        deps = prepare(settings_for(data_dir, **overrides), clock=clock)
+
+class Templates:
+    """Data directories prepared once a session, one per distinct bootstrap input."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.made: dict[tuple[Settings, float], Path] = {}
+
+    def copy_to(self, settings: Settings, now: float) -> bool:
+        """Copy the template for these settings to their data_dir; False: no template."""
+        if settings.database_url:
+            return False  # not a file: prepare from scratch
+        key = (dataclasses.replace(settings, data_dir=Path("."), **RUNTIME_ONLY), now)
+        template = self.made.get(key)
+        if template is None:
+            template = self.root / f"t{len(self.made)}"
+            deps = prepare(dataclasses.replace(settings, data_dir=template),
+                           clock=FakeClock(now))
+            deps.reconciler.stop()
+            deps.db_engine.dispose()  # the last connection closes: the WAL is checkpointed
+            self.made[key] = template
+        shutil.copytree(template, settings.data_dir)
+        return True
+
+
+def _at_head(engine: Any) -> None:
+    """migrate() for a copy of a template: already at the migrations' head."""
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture
+def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator[MakeApi]:
+    """Build an app on `data_dir` with Settings overrides; every call prepares it again.
+
+    The first call starts from a copy of the template for its settings, unless `fresh`:
+    then prepare() migrates and bootstraps an empty directory itself. `containers`: the
+    engine to drive (default: a new fake one)."""
+    made: list[Api] = []
+    copied = False
+
+    def make(fresh: bool = False, containers: ContainerEngine | None = None,
+             **overrides: Any) -> Api:
+        nonlocal copied
+        settings = settings_for(data_dir, **overrides)
+        if not fresh and not data_dir.exists():
+            copied = templates.copy_to(settings, clock.now)
+        with contextlib.ExitStack() as stack:
+            if copied:  # the template is migrated: no Alembic run (it parses every script)
+                stack.enter_context(mock.patch.object(dbmod, "migrate", _at_head))
+            deps = prepare(settings, clock=clock, containers=containers)
         client = TestClient(build_app(deps), base_url=deps.settings.base_url)
         made.append(Api(client, deps, clock))
         return made[-1]
@@ -109,12 +178,21 @@ def make_api(data_dir: Path, clock: FakeClock) -> Iterator[MakeApi]:
     yield make
     for api in made:
         api.client.close()
+        api.deps.reconciler.stop()
         api.deps.db_engine.dispose()
 
 
 @pytest.fixture
 def api(make_api: MakeApi) -> Api:
     return make_api()
+
+
+@pytest.fixture
+def rcloud(make_api: MakeApi) -> Iterator[Cloud]:
+    """A cloud over the fake engine whose reconciler runs only when the test settles it."""
+    from tests.unit.reconcile import start
+
+    yield from start(make_api)
 
 
 def server_row(server_id: str, project_id: str) -> Server:

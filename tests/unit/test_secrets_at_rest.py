@@ -106,7 +106,7 @@ def test_clouds_yaml_is_0600_under_a_permissive_umask(tmp_path: Path, make_api: 
                                                       data_dir: Path) -> None:
     old = os.umask(0)
     try:
-        make_api()
+        make_api(fresh=True)  # bootstrap writes it here, not a copy of a template
     finally:
         os.umask(old)
     assert _mode(data_dir / "clouds.yaml") == 0o600

@@ -1,0 +1,226 @@
+"""The network converger over the fake engine and firewall: the bridges and rules a few
+topologies become. Rules are matched by what they must mention (addresses, bridges, ports),
+not by their exact iptables syntax."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cheptel.backends.engine import LABEL_CLOUD
+from cheptel.reconciler.network import bridge_for, engine_network
+from tests.unit.conftest import ADMIN_PASSWORD
+from tests.unit.reconcile import Cloud
+
+
+def _converge(cloud: Cloud) -> None:
+    cloud.deps.reconciler.kick_network()
+    cloud.settle()
+
+
+def _ok(r: Any, status: int = 201) -> dict:
+    assert r.status_code == status, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _network(cloud: Cloud, name: str) -> dict:
+    nets = _ok(cloud.neutron("GET", f"/networks?name={name}"), 200)["networks"]
+    assert len(nets) == 1, nets
+    return nets[0]  # type: ignore[no-any-return]
+
+
+def _with(rules: list[str], *words: str) -> list[str]:
+    return [r for r in rules if all(w in r for w in words)]
+
+
+def _server_port(cloud: Cloud, sid: str) -> dict:
+    (port,) = _ok(cloud.neutron("GET", f"/ports?device_id={sid}"), 200)["ports"]
+    return port  # type: ignore[no-any-return]
+
+
+def test_the_bootstrap_networks_become_bridges_routed_with_snat(rcloud: Cloud) -> None:
+    _converge(rcloud)
+    cid = rcloud.deps.cloud_id
+    private, public = _network(rcloud, "private"), _network(rcloud, "public")
+    for net, cidr, gateway in ((private, "10.0.0.0/24", "10.0.0.1"),
+                               (public, "172.24.4.0/24", "172.24.4.1")):
+        spec = rcloud.engine.network_specs[engine_network(cid, net["id"])]
+        assert (spec.bridge, spec.cidr, spec.gateway) == (
+            bridge_for(cid, net["id"]), cidr, gateway)
+        assert spec.labels[LABEL_CLOUD] == cid
+    rules = rcloud.rules()
+    bpriv, bpub = bridge_for(cid, private["id"]), bridge_for(cid, public["id"])
+    # router1 joins private to public and hides private behind its gateway address
+    assert _with(rules, "filter", f"-i {bpriv}", f"-o {bpub}", "ACCEPT")
+    assert _with(rules, "nat", "10.0.0.0/24", bpub, "SNAT")
+    assert not _with(rules, f"-i {bpub}", f"-o {bpriv}", "-j ACCEPT")  # not the way back
+
+
+def test_a_server_port_is_wired_filtered_and_active(rcloud: Cloud) -> None:
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    port = _server_port(rcloud, sid)
+    ip = port["fixed_ips"][0]["ip_address"]
+    veth = rcloud.engine.host_interface(f"cheptel-{sid}", ip)
+    assert rcloud.engine.networks_of(f"cheptel-{sid}") == {
+        engine_network(rcloud.deps.cloud_id, private["id"]): ip}
+    rules = rcloud.rules()
+    assert veth and _with(rules, "filter", veth)  # its traffic out is checked
+    assert _with(rules, "filter", ip, port["mac_address"])  # anti-spoofing: its own pair
+    assert _with(rules, "filter", f"{ip}/32")  # its traffic in is checked
+    assert _server_port(rcloud, sid)["status"] == "ACTIVE"
+
+    rcloud.nova("DELETE", f"/servers/{sid}")
+    rcloud.settle()
+    assert not _with(rcloud.rules(), ip) and not _with(rcloud.rules(), veth)
+
+
+def test_a_stopped_server_has_no_veth_and_its_port_goes_down(rcloud: Cloud) -> None:
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    rcloud.act(sid, "os-stop")
+    rcloud.settle()
+    _converge(rcloud)
+    assert _server_port(rcloud, sid)["status"] == "DOWN"
+    rcloud.act(sid, "os-start")
+    rcloud.settle()
+    assert _server_port(rcloud, sid)["status"] == "ACTIVE"
+    rcloud.engine.stop(f"cheptel-{sid}", 0)  # behind its back
+    rcloud.pass_once()
+    assert _server_port(rcloud, sid)["status"] == "DOWN"
+
+
+def test_a_security_group_rule_opens_its_port(rcloud: Cloud) -> None:
+    private = _network(rcloud, "private")
+    rcloud.active("web", networks=[{"uuid": private["id"]}])
+    assert not _with(rcloud.rules(), "8080")
+    groups = _ok(rcloud.neutron("GET", "/security-groups?name=default"), 200)
+    group = groups["security_groups"][0]["id"]
+    _ok(rcloud.neutron("POST", "/security-group-rules", {"security_group_rule": {
+        "security_group_id": group, "direction": "ingress", "protocol": "tcp",
+        "port_range_min": 8080, "port_range_max": 8080}}))
+    rcloud.settle()  # the API kicked the network converger
+    assert _with(rcloud.rules(), "filter", "tcp", "8080")
+
+
+def test_a_floating_ip_is_dnat_and_snat_to_the_fixed_address(rcloud: Cloud) -> None:
+    private, public = _network(rcloud, "private"), _network(rcloud, "public")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    port = _server_port(rcloud, sid)
+    fixed = port["fixed_ips"][0]["ip_address"]
+    fip = _ok(rcloud.neutron("POST", "/floatingips", {"floatingip": {
+        "floating_network_id": public["id"], "port_id": port["id"]}}))["floatingip"]
+    rcloud.settle()
+    address = fip["floating_ip_address"]
+    rules = rcloud.rules()
+    assert _with(rules, "nat", address, "DNAT", fixed)
+    assert _with(rules, "nat", fixed, "SNAT", address)
+    got = _ok(rcloud.neutron("GET", f"/floatingips/{fip['id']}"), 200)["floatingip"]
+    assert got["status"] == "ACTIVE"
+    _ok(rcloud.neutron("PUT", f"/floatingips/{fip['id']}",
+                       {"floatingip": {"port_id": None}}), 200)
+    rcloud.settle()
+    assert not _with(rcloud.rules(), address)
+
+
+def test_a_new_network_gets_a_bridge_once_it_has_a_subnet(rcloud: Cloud) -> None:
+    cid = rcloud.deps.cloud_id
+    net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n2"}}))["network"]
+    rcloud.settle()
+    name = engine_network(cid, net["id"])
+    assert name not in rcloud.engine.networks  # nothing to address it with yet
+    _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.9.0.0/24"}}))
+    rcloud.settle()
+    assert rcloud.engine.network_specs[name].cidr == "10.9.0.0/24"
+    # an isolated network: no router joins it to anything; the cloud isolates it itself
+    bridge = bridge_for(cid, net["id"])
+    mine = _with(rcloud.rules(), bridge)
+    accepted = [r.split(" ", 2)[2] for r in mine if r.endswith("-j ACCEPT")]
+    assert accepted == [f"-i {bridge} -o {bridge} -j ACCEPT"]  # only within itself
+    assert any(r.endswith(f"-o {bridge} -j DROP") for r in mine)
+    assert rcloud.neutron("DELETE", f"/networks/{net['id']}").status_code == 204
+    rcloud.settle()
+    assert name not in rcloud.engine.networks
+
+
+def test_a_router_interface_joins_a_network_to_the_others(rcloud: Cloud) -> None:
+    cid = rcloud.deps.cloud_id
+    net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n3"}}))["network"]
+    subnet = _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.8.0.0/24"}}))["subnet"]
+    router = _ok(rcloud.neutron("GET", "/routers?name=router1"), 200)["routers"][0]
+    _ok(rcloud.neutron("PUT", f"/routers/{router['id']}/add_router_interface",
+                       {"subnet_id": subnet["id"]}), 200)
+    rcloud.settle()
+    b3 = bridge_for(cid, net["id"])
+    bpriv = bridge_for(cid, _network(rcloud, "private")["id"])
+    rules = rcloud.rules()
+    assert _with(rules, f"-i {b3}", f"-o {bpriv}", "ACCEPT")
+    assert _with(rules, f"-i {bpriv}", f"-o {b3}", "ACCEPT")
+    assert _with(rules, "nat", "10.8.0.0/24", "SNAT")
+
+
+def test_a_network_still_in_use_is_removed_by_a_later_pass(rcloud: Cloud) -> None:
+    cid = rcloud.deps.cloud_id
+    net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n4"}}))["network"]
+    _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.7.0.0/24"}}))
+    rcloud.settle()
+    name = engine_network(cid, net["id"])
+    squatter = rcloud.plant("0" * 32, cloud="elsewhere")  # attached behind cheptel's back
+    rcloud.engine.connect(squatter, name, "10.7.0.50")
+    assert rcloud.neutron("DELETE", f"/networks/{net['id']}").status_code == 204
+    rcloud.settle()
+    assert name in rcloud.engine.networks  # the engine refused: kept for the next pass
+    rcloud.engine.disconnect(squatter, name)
+    _converge(rcloud)
+    assert name not in rcloud.engine.networks
+
+
+def test_another_clouds_networks_are_left_alone(rcloud: Cloud) -> None:
+    rcloud.engine.create_network("cheptel-other-x", "cbother", "10.99.0.0/24", None,
+                                 {LABEL_CLOUD: "some-other-cloud"})
+    _converge(rcloud)
+    assert "cheptel-other-x" in rcloud.engine.networks
+
+
+def test_no_networks_no_rules(rcloud: Cloud) -> None:
+    _converge(rcloud)
+    assert rcloud.ruleset() is not None
+    admin = rcloud.api.token("admin", ADMIN_PASSWORD, "admin")
+    rcloud.token = admin
+    router = _ok(rcloud.neutron("GET", "/routers?name=router1"), 200)["routers"][0]
+    subnet = _network(rcloud, "private")["subnets"][0]
+    _ok(rcloud.neutron("PUT", f"/routers/{router['id']}/remove_router_interface",
+                       {"subnet_id": subnet}), 200)
+    assert rcloud.neutron("DELETE", f"/routers/{router['id']}").status_code == 204
+    for name in ("private", "public"):
+        r = rcloud.neutron("DELETE", f"/networks/{_network(rcloud, name)['id']}")
+        assert r.status_code == 204, r.text
+    rcloud.settle()
+    assert rcloud.ruleset() is None and not rcloud.engine.networks
+
+
+def test_an_interface_hot_plugged_then_unplugged(rcloud: Cloud) -> None:
+    cid = rcloud.deps.cloud_id
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n5"}}))["network"]
+    _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.6.0.0/24"}}))
+    r = rcloud.nova("POST", f"/servers/{sid}/os-interface",
+                    {"interfaceAttachment": {"net_id": net["id"]}})
+    attached = _ok(r, 200)["interfaceAttachment"]
+    rcloud.settle()
+    name, ip = engine_network(cid, net["id"]), attached["fixed_ips"][0]["ip_address"]
+    assert rcloud.engine.networks_of(f"cheptel-{sid}")[name] == ip
+    port = _ok(rcloud.neutron("GET", f"/ports/{attached['port_id']}"), 200)["port"]
+    # the engine (Docker: 02:42:...) chose the hot-plugged interface's MAC, not Neutron
+    # (fa:16:3e:...): the port records it, and anti-spoofing expects that one
+    assert port["mac_address"].startswith("02:42:")
+    assert port["status"] == "ACTIVE" and _with(rcloud.rules(), ip, port["mac_address"])
+    r = rcloud.nova("DELETE", f"/servers/{sid}/os-interface/{attached['port_id']}")
+    assert r.status_code == 202, r.text
+    rcloud.settle()
+    assert name not in rcloud.engine.networks_of(f"cheptel-{sid}")
+    assert not _with(rcloud.rules(), ip)
