@@ -6,12 +6,17 @@ PYTEST_ARGS ?=
 TEMPEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: setup run test lint bench tempest clean
+.PHONY: setup setup-run run test lint bench tempest clean
 
+# Everything the tests need (pyproject.toml's `test` extras, PostgreSQL for `make test`).
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh test
 
-run: setup
+# Only what running needs: cheptel and the openstack CLI of the README's walkthrough.
+setup-run:
+	@scripts/setup.sh cli
+
+run: setup-run
 	$(VENV)/bin/cheptel serve --listen $(LISTEN) --data-dir $(DATA)
 
 lint: setup
