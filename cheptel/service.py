@@ -26,12 +26,35 @@ Bootstrap = Callable[[Session, "Deps"], list[str]]
 
 
 @dataclass(frozen=True)
+class TempestCloud:
+    """The running cloud a tempest.conf is written for (scripts/tempest.py finds it)."""
+
+    url: str  # the base URL, e.g. http://127.0.0.1:8080
+    block: int  # its address block: 10.<block>.0.0/16 private, 172.24.<block>.0/24 public
+    image: str  # the busybox image's id
+    image_alt: str  # a second bootable image's id
+    public_network: str  # the public network's id
+    extensions: str  # Neutron's extension aliases, comma-separated
+
+
+# tempest.conf sections: section -> option -> value. Sections several services write
+# (service_available) are merged.
+TempestSections = dict[str, dict[str, str]]
+
+
+def _no_sections(cloud: TempestCloud) -> TempestSections:
+    return {}
+
+
+@dataclass(frozen=True)
 class TempestTests:
-    """The Tempest tests of a service: regexes under `tempest.api.` (scripts/tempest.py)."""
+    """A service's part of Tempest (scripts/tempest.py): its tests, regexes under
+    `tempest.api.`, and the tempest.conf sections it owns (its feature flags)."""
 
     all: str  # every test of the service (--all)
     selected: str  # what cheptel claims (the default run, docs/tempest-summary.md)
     fast: str  # CI's subset (--fast)
+    conf: Callable[[TempestCloud], TempestSections] = _no_sections
 
 
 @dataclass(frozen=True)
