@@ -19,6 +19,7 @@ from cheptel.web import FaultRenderer, Negotiator, Route
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
+    from cheptel.reconciler import Converger, Reconciler
 
 # Run at every start in the one bootstrap transaction, after identity's; idempotent.
 # Returns notes for the operator (printed by `cheptel serve`).
@@ -82,3 +83,6 @@ class Service:
     # the path without it (Glance's router has no such aliases)
     redirect_slashes: bool = True
     tempest: TempestTests | None = None
+    # builds the service's converger once per app (cheptel.reconciler: the reconciler
+    # schedules its keys and runs its scan at every periodic pass)
+    converger: Callable[[Deps, Reconciler], Converger] | None = None

@@ -1,12 +1,13 @@
 """The compute service (Nova v2.1): what it is, where it lives, what it needs.
 
-Its converger is the reconciler's ServerConverger (cheptel/reconciler/servers.py): the
-handlers record intent and kick it after commit (ctx.after_commit).
+Its converger is the reconciler's ServerConverger (cheptel/reconciler/servers.py), one
+server at a time: the handlers record intent and kick it after commit (ctx.after_commit).
 """
 
 from cheptel.compute import faults, models, policies
 from cheptel.compute.api import ROUTES, negotiate
 from cheptel.compute.service import bootstrap
+from cheptel.reconciler.servers import ServerConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
 
@@ -45,6 +46,7 @@ SERVICE = Service(
     models=models,
     bootstrap=bootstrap.on_start,
     negotiate=negotiate,
+    converger=ServerConverger,
     tempest=TempestTests(
         all=r"compute",
         selected=r"compute\.(servers|flavors|keypairs|limits|test_quotas|test_versions"

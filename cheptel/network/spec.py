@@ -7,6 +7,7 @@ woken after every committed write (on_write).
 from cheptel.network import faults, models, policies
 from cheptel.network.api import ROUTES, request_id, wake_dataplane
 from cheptel.network.service import bootstrap
+from cheptel.reconciler.network import NetworkConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
 
@@ -38,6 +39,7 @@ SERVICE = Service(
     bootstrap=bootstrap.on_start,
     negotiate=request_id,
     on_write=wake_dataplane,
+    converger=lambda deps, reconciler: NetworkConverger(deps),
     tempest=TempestTests(
         all=r"network",
         selected=r"network",
