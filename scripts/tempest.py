@@ -41,7 +41,6 @@ import testtools
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 from cheptel.service import Service, TempestCloud, TempestSections  # noqa: E402
 from cheptel.services import SERVICES  # noqa: E402
 from tests.integration.cloud import free_port, reserve_block  # noqa: E402
@@ -289,7 +288,7 @@ def summarise(verdicts: dict[str, tuple[str, str]], regex: str, seconds: float) 
 
 def publish(verdicts: dict[str, tuple[str, str]], log: Path, selection: str) -> None:
     """docs/tempest-results.json (per operation, from the log) and the support matrix."""
-    import support_matrix
+    import support_matrix  # beside this script (the script's directory is on sys.path)
     by_key: dict[str, str] = {}
     for test_id, (state, _) in verdicts.items():
         parts = re.sub(r"\[.*\]$", "", test_id).split(".")
