@@ -38,8 +38,8 @@ class TempestCloud:
     extensions: str  # Neutron's extension aliases, comma-separated
 
 
-# tempest.conf sections: section -> option -> value. Sections several services write
-# (service_available) are merged.
+# tempest.conf sections: section -> option -> value (sections several services write are
+# merged).
 TempestSections = dict[str, dict[str, str]]
 
 
