@@ -77,7 +77,7 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings),
                 firewall=make_firewall(settings))
-    deps.reconciler = Reconciler(deps, interval=settings.reconcile_interval)
+    deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
         deps.cloud_id = cloud.cloud_id(db)

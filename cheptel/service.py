@@ -19,6 +19,7 @@ from cheptel.web import FaultRenderer, Negotiator, Route
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
+    from cheptel.reconciler import Converger, Reconciler
 
 # Run at every start in the one bootstrap transaction, after identity's; idempotent.
 # Returns notes for the operator (printed by `cheptel serve`).
@@ -26,12 +27,35 @@ Bootstrap = Callable[[Session, "Deps"], list[str]]
 
 
 @dataclass(frozen=True)
+class TempestCloud:
+    """The running cloud a tempest.conf is written for (scripts/tempest.py finds it)."""
+
+    url: str  # the base URL, e.g. http://127.0.0.1:8080
+    block: int  # its address block: 10.<block>.0.0/16 private, 172.24.<block>.0/24 public
+    image: str  # the busybox image's id
+    image_alt: str  # a second bootable image's id
+    public_network: str  # the public network's id
+    extensions: str  # Neutron's extension aliases, comma-separated
+
+
+# tempest.conf sections: section -> option -> value (sections several services write are
+# merged).
+TempestSections = dict[str, dict[str, str]]
+
+
+def _no_sections(cloud: TempestCloud) -> TempestSections:
+    return {}
+
+
+@dataclass(frozen=True)
 class TempestTests:
-    """The Tempest tests of a service: regexes under `tempest.api.` (scripts/tempest.py)."""
+    """A service's part of Tempest (scripts/tempest.py): its tests, regexes under
+    `tempest.api.`, and the tempest.conf sections it owns (its feature flags)."""
 
     all: str  # every test of the service (--all)
     selected: str  # what cheptel claims (the default run, docs/tempest-summary.md)
     fast: str  # CI's subset (--fast)
+    conf: Callable[[TempestCloud], TempestSections] = _no_sections
 
 
 @dataclass(frozen=True)
@@ -59,3 +83,6 @@ class Service:
     # the path without it (Glance's router has no such aliases)
     redirect_slashes: bool = True
     tempest: TempestTests | None = None
+    # builds the service's converger once per app (cheptel.reconciler: the reconciler
+    # schedules its keys and runs its scan at every periodic pass)
+    converger: Callable[[Deps, Reconciler], Converger] | None = None

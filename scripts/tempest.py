@@ -41,7 +41,7 @@ import testtools
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from cheptel.service import Service, TempestCloud, TempestSections  # noqa: E402
 from cheptel.services import SERVICES  # noqa: E402
 from tests.integration.cloud import free_port, reserve_block  # noqa: E402
 
@@ -119,8 +119,9 @@ def stop_cloud(proc: subprocess.Popen, cloud_id: str | None) -> None:
         remove_leftovers(cloud_id)
 
 
-def discover(base: str) -> dict[str, object]:
-    """What tempest.conf needs from the running cloud: ids and the Neutron extensions."""
+def discover(base: str, block: int) -> tuple[TempestCloud, str]:
+    """What tempest.conf needs from the running cloud (ids and the Neutron extensions),
+    and the cloud's id."""
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "name": "admin", "password": ADMIN_PASSWORD, "domain": {"name": "Default"}}}},
         "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
@@ -133,9 +134,9 @@ def discover(base: str) -> dict[str, object]:
         public = c.get("/network/v2.0/networks", params={"name": "public"}).json()["networks"]
         exts = c.get("/network/v2.0/extensions").json()["extensions"]
         cloud_id = c.get("/").json()["cheptel"]["cloud_id"]
-    return {"image": images[0]["id"], "image_alt": alt, "public": public[0]["id"],
-            "cloud_id": cloud_id,
-            "extensions": ",".join(sorted(e["alias"] for e in exts))}
+    return TempestCloud(url=base, block=block, image=images[0]["id"], image_alt=alt,
+                        public_network=public[0]["id"],
+                        extensions=",".join(sorted(e["alias"] for e in exts))), cloud_id
 
 
 def alt_image(c: httpx.Client, image: dict) -> str:
@@ -149,55 +150,37 @@ def alt_image(c: httpx.Client, image: dict) -> str:
     return alt["id"]
 
 
-def tempest_conf(base: str, block: int, found: dict[str, object], work: Path) -> str:
-    conf = {
+# Tempest's services cheptel does not serve (yet: one of SERVICES by that name wins)
+NOT_SERVED = ("cinder", "swift", "heat", "octavia", "horizon", "placement", "designate",
+              "barbican")
+
+
+def tempest_sections(cloud: TempestCloud, work: Path,
+                     services: list[Service] = SERVICES) -> TempestSections:
+    """tempest.conf: the credentials and logging here, service_available from the services'
+    names (Tempest has no option for keystone: identity is always there), then every
+    service's own sections (Service.tempest.conf), merged where several write one."""
+    conf: TempestSections = {
         "DEFAULT": {"log_file": str(work / "tempest.log"), "debug": "True"},
         "auth": {"admin_username": "admin", "admin_password": ADMIN_PASSWORD,
                  "admin_project_name": "admin", "admin_domain_name": "Default",
                  "default_credentials_domain_name": "Default",
                  "use_dynamic_credentials": "True", "create_isolated_networks": "True"},
-        "identity": {"uri_v3": f"{base}/identity/v3", "auth_version": "v3",
-                     "region": "RegionOne", "default_domain_id": "default"},
-        "identity-feature-enabled": {
-            "api_v2": "False", "api_v3": "True", "trust": "False", "access_rules": "False",
-            "security_compliance": "False", "domain_specific_drivers": "False",
-            "application_credentials": "True", "project_tags": "True",
-            "external_idp": "False", "immutable_user_source": "False"},
         "service_available": {
-            **{name: "False" for name in ("cinder", "swift", "heat", "octavia", "horizon",
-                                          "placement", "designate", "barbican")},
-            **{s.name: "True" for s in SERVICES if s.name != "keystone"}},
-        "compute": {"image_ref": found["image"], "image_ref_alt": found["image_alt"],
-                    "flavor_ref": "42", "flavor_ref_alt": "84",
-                    "fixed_network_name": "private", "region": "RegionOne",
-                    "min_microversion": "2.1", "max_microversion": "2.90",
-                    "build_timeout": "120"},
-        "compute-feature-enabled": {
-            "console_output": "True", "resize": "True", "snapshot": "True",
-            "pause": "True", "suspend": "True", "interface_attach": "True",
-            "config_drive": "True", "metadata_service": "False", "personality": "False",
-            "shelve": "False", "shelve_migrate": "False", "rescue": "False",
-            "stable_rescue": "False", "live_migration": "False", "cold_migration": "False",
-            "block_migration_for_live_migration": "False", "change_password": "False",
-            "vnc_console": "False", "spice_console": "False", "serial_console": "False",
-            "attach_encrypted_volume": "False", "volume_multiattach": "False",
-            "swap_volume": "False", "hostname_fqdn_sanitization": "False"},
-        "image": {"container_formats": "bare,docker", "disk_formats": "raw",
-                  "region": "RegionOne", "build_timeout": "120"},
-        # cheptel stores any bytes under any disk_format (it inspects no image format)
-        "image-feature-enabled": {"api_v2": "True", "api_v1": "False",
-                                  "import_image": "False", "os_glance_reserved": "True",
-                                  "image_format_enforcement": "False"},
-        "network": {"public_network_id": found["public"], "floating_network_name": "public",
-                    "project_network_cidr": f"10.{block}.128.0/17",
-                    "project_network_mask_bits": "28", "region": "RegionOne",
-                    "build_timeout": "120"},
-        "network-feature-enabled": {"api_extensions": found["extensions"], "ipv6": "False",
-                                    "ipv6_subnet_attributes": "False"},
-        "validation": {"run_validation": "False"},
+            **{name: "False" for name in NOT_SERVED},
+            **{s.name: "True" for s in services if s.name != "keystone"}},
     }
+    for service in services:
+        for section, options in (service.tempest.conf(cloud) if service.tempest else {}
+                                 ).items():
+            conf.setdefault(section, {}).update(options)
+    conf["validation"] = {"run_validation": "False"}  # no guest to ssh into
+    return conf
+
+
+def tempest_conf(cloud: TempestCloud, work: Path) -> str:
     return "".join(f"[{s}]\n" + "".join(f"{k} = {v}\n" for k, v in kv.items()) + "\n"
-                   for s, kv in conf.items())
+                   for s, kv in tempest_sections(cloud, work).items())
 
 
 def area(test_id: str) -> str:
@@ -305,7 +288,7 @@ def summarise(verdicts: dict[str, tuple[str, str]], regex: str, seconds: float) 
 
 def publish(verdicts: dict[str, tuple[str, str]], log: Path, selection: str) -> None:
     """docs/tempest-results.json (per operation, from the log) and the support matrix."""
-    import support_matrix
+    import support_matrix  # beside this script (the script's directory is on sys.path)
     by_key: dict[str, str] = {}
     for test_id, (state, _) in verdicts.items():
         parts = re.sub(r"\[.*\]$", "", test_id).split(".")
@@ -343,14 +326,14 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cheptel-tempest-"))
     block = reserve_block()
     proc, base = start_cloud(work, block)
-    found: dict[str, object] = {}
+    cloud_id: str | None = None
     started = time.monotonic()
     try:
-        found = discover(base)
+        cloud, cloud_id = discover(base, block)
         ws = work / "ws"
         subprocess.run([str(BIN / "tempest"), "init", "--name", work.name, str(ws)],
                        check=True, capture_output=True)
-        (ws / "etc" / "tempest.conf").write_text(tempest_conf(base, block, found, work))
+        (ws / "etc" / "tempest.conf").write_text(tempest_conf(cloud, work))
         print(f"cheptel at {base}, workspace {ws}, regex {regex}", flush=True)
         run = subprocess.run([str(BIN / "tempest"), "run", "--regex", regex,
                               "--concurrency", str(args.concurrency)], cwd=ws)
@@ -365,7 +348,7 @@ def main() -> int:
         print(f"tempest exited {run.returncode} after {seconds:.0f} s; "
               f"summary in {args.output}")
     finally:
-        stop_cloud(proc, str(found.get("cloud_id") or "") or None)
+        stop_cloud(proc, cloud_id)
         subprocess.run([str(BIN / "tempest"), "workspace", "remove", "--name", work.name],
                        capture_output=True)  # tempest's registry of workspaces
         if args.keep:

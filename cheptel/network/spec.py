@@ -7,7 +7,23 @@ woken after every committed write (on_write).
 from cheptel.network import faults, models, policies
 from cheptel.network.api import ROUTES, request_id, wake_dataplane
 from cheptel.network.service import bootstrap
-from cheptel.service import Service, TempestTests
+from cheptel.reconciler.network import NetworkConverger
+from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
+
+
+def tempest_conf(cloud: TempestCloud) -> TempestSections:
+    """Neutron's sections of tempest.conf: Tempest's project subnets are /28s of a /17 of
+    the cloud's own address block; IPv4 only."""
+    return {
+        "network": {"public_network_id": cloud.public_network,
+                    "floating_network_name": "public",
+                    "project_network_cidr": f"10.{cloud.block}.128.0/17",
+                    "project_network_mask_bits": "28", "region": "RegionOne",
+                    "build_timeout": "120"},
+        "network-feature-enabled": {"api_extensions": cloud.extensions, "ipv6": "False",
+                                    "ipv6_subnet_attributes": "False"},
+    }
+
 
 SERVICE = Service(
     type="network",
@@ -23,9 +39,11 @@ SERVICE = Service(
     bootstrap=bootstrap.on_start,
     negotiate=request_id,
     on_write=wake_dataplane,
+    converger=lambda deps, reconciler: NetworkConverger(deps),
     tempest=TempestTests(
         all=r"network",
         selected=r"network",
         fast=r"network\.(test_networks\.|test_ports\.|test_routers\.|test_security_groups\."
-             r"|test_floating_ips\.)"),
+             r"|test_floating_ips\.)",
+        conf=tempest_conf),
 )

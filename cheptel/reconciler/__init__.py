@@ -1,83 +1,103 @@
 """The reconciler: makes the container engine match the database, and repairs drift.
 
 The API only records intent (a server row with a task_state) and kicks the reconciler.
-Work runs on a small thread pool, one server at a time per id; a periodic pass (every
-`interval` seconds, and at start) re-kicks unfinished work, detects drift (a container
-stopped or removed behind cheptel's back) and removes labelled containers without a row.
+Each service that has a converger declares it (Service.converger, in its spec.py); the
+reconciler builds them from the services it is given and runs their work on a small
+thread pool, one key (a server id; WHOLE for a converger of the whole dataplane) at a
+time per converger, repeated kicks collapsing. A periodic pass (every `interval`
+seconds, and at start) asks every converger what to do again (its scan: unfinished work,
+drift, orphans) and kicks it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
-
-from cheptel.backends.engine import ContainerStats
-from cheptel.compute.models import Server
-from cheptel.reconciler.network import NetworkConverger
-from cheptel.reconciler.servers import ServerConverger, container_name
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
+    from cheptel.service import Service
 
 log = logging.getLogger("cheptel.reconciler")
 
+WHOLE = "*"  # the key of a converger that converges everything at once (the network)
+
+
+class Converger(Protocol):
+    """What a service's converger does; built once per app by its factory
+    (Service.converger: `(deps, reconciler) -> Converger`)."""
+
+    def scan(self, first: bool) -> Iterable[str]:
+        """Repair what needs no queue (orphans, drift) and return the keys to converge
+        now; `first`: the pass right after a start."""
+
+    def converge(self, key: str) -> bool:
+        """Make the engine match the database for one key; True: converge it again (the
+        intent moved on meanwhile). Never runs twice at once for the same key."""
+
+
+C = TypeVar("C")
+
 
 class Reconciler:
-    def __init__(self, deps: Deps, interval: float = 5.0, workers: int = 8) -> None:
+    def __init__(self, deps: Deps, services: Sequence[Service], interval: float = 5.0,
+                 workers: int = 8) -> None:
         self.deps = deps
         self.interval = interval
-        self.servers = ServerConverger(deps, self)
-        self.network = NetworkConverger(deps)
-        self._network_pending = False
+        # by service type, in the services' order (the periodic pass kicks in that order)
+        self.convergers: dict[str, Converger] = {
+            s.type: s.converger(deps, self) for s in services if s.converger is not None}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile")
-        self._pending: set[str] = set()
-        self._locks: dict[str, threading.Lock] = {}
+        self._pending: set[tuple[str, str]] = set()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._mutex = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def converger(self, kind: type[C]) -> C:
+        """The converger of this class (one service's converger asking another's)."""
+        found = [c for c in self.convergers.values() if isinstance(c, kind)]
+        if not found:
+            raise LookupError(f"no service declares a {kind.__name__}")
+        return found[0]
+
     # -- work queue ------------------------------------------------------------------------
 
-    def kick(self, *server_ids: str) -> None:
-        """Converge these servers soon (idempotent; repeated kicks collapse)."""
-        for sid in server_ids:
+    def schedule(self, service_type: str, *keys: str) -> None:
+        """Converge these keys of this service's converger soon (idempotent; repeated
+        kicks collapse)."""
+        for key in keys:
+            job = (service_type, key)
             with self._mutex:
-                if sid in self._pending or self._stop.is_set():
+                if job in self._pending or self._stop.is_set():
                     continue
-                self._pending.add(sid)
-            self._pool.submit(self._run, sid)
+                self._pending.add(job)
+            self._pool.submit(self._run, job)
 
-    def _run(self, sid: str) -> None:
-        with self._mutex:
-            self._pending.discard(sid)
-            lock = self._locks.setdefault(sid, threading.Lock())
-        with lock:
-            try:
-                again = self.servers.converge(sid)
-            except Exception:  # a bug must not kill the worker; the next pass retries
-                log.exception("converging server %s failed", sid)
-                again = False
-        if again:
-            self.kick(sid)
+    def kick(self, *server_ids: str) -> None:
+        """Converge these servers soon (compute's converger)."""
+        self.schedule("compute", *server_ids)
 
     def kick_network(self) -> None:
-        """Rebuild the network dataplane soon (repeated kicks collapse into one pass)."""
-        with self._mutex:
-            if self._network_pending or self._stop.is_set():
-                return
-            self._network_pending = True
-        self._pool.submit(self._run_network)
+        """Rebuild the network dataplane soon (network's converger, one pass for all)."""
+        self.schedule("network", WHOLE)
 
-    def _run_network(self) -> None:
+    def _run(self, job: tuple[str, str]) -> None:
         with self._mutex:
-            self._network_pending = False
-        try:
-            self.network.converge()
-        except Exception:
-            log.exception("converging the network failed")
+            self._pending.discard(job)
+            lock = self._locks.setdefault(job, threading.Lock())
+        with lock:
+            try:
+                again = self.convergers[job[0]].converge(job[1])
+            except Exception:  # a bug must not kill the worker; the next pass retries
+                log.exception("converging %s %s failed", *job)
+                again = False
+        if again:
+            self.schedule(*job)
 
     # -- periodic pass ---------------------------------------------------------------------
 
@@ -97,10 +117,10 @@ class Reconciler:
             self._wake.clear()
 
     def pass_once(self, first: bool = False) -> None:
-        """Re-kick unfinished work, repair drift, remove orphans; the first pass after a
-        start also brings back servers whose containers a host restart stopped."""
-        self.kick(*self.servers.scan(first))
-        self.kick_network()
+        """Every converger's scan, its keys kicked; the first pass after a start also
+        brings back servers whose containers a host restart stopped."""
+        for service_type, converger in self.convergers.items():
+            self.schedule(service_type, *converger.scan(first))
 
     def wake(self) -> None:
         self._wake.set()
@@ -109,11 +129,3 @@ class Reconciler:
         self._stop.set()
         self._wake.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def console_output(self, server: Server, tail: int | None) -> str:
-        return self.servers.console_output(server, tail)
-
-    def container_stats(self, server: Server) -> ContainerStats | None:
-        """A usage reading of the server's container (diagnostics); None if it is gone.
-        May raise the engine's EngineError."""
-        return self.servers.engine.stats(container_name(server.id))

@@ -26,7 +26,7 @@ from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGr
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
 from cheptel.network.service.ipam import gateway_on_subnet
-from cheptel.reconciler import rules
+from cheptel.reconciler import WHOLE, rules
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -71,6 +71,9 @@ def _ipv4(network: Network):  # type: ignore[no-untyped-def]
 
 
 class NetworkConverger:
+    """The network service's converger (Service.converger): the whole dataplane at once,
+    under the one key WHOLE."""
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._lock = threading.Lock()
@@ -118,7 +121,12 @@ class NetworkConverger:
                                    {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
         self._made = self._made | {net.id}  # replaced, never changed: read without the lock
 
-    def converge(self) -> None:
+    def scan(self, first: bool) -> list[str]:
+        """Every periodic pass rebuilds the dataplane (cheap at this scale)."""
+        return [WHOLE]
+
+    def converge(self, key: str = WHOLE) -> bool:
+        """Build the whole dataplane (every key is the whole); never again at once."""
         with self._lock:
             with self.deps.sessions() as db:
                 state, wanted = self._read(db)
@@ -143,8 +151,9 @@ class NetworkConverger:
                     self.deps.firewall.clear(self.prefix)
             except FirewallError as exc:
                 log.error("applying the ruleset failed: %s", exc)
-                return
+                return False
             self._write_status(state)
+        return False
 
     def _ruleset(self, state: rules.NetworkState) -> Ruleset:
         """rules.build, again only when the state changed: its remote-group rules grow

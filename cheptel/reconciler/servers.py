@@ -20,6 +20,7 @@ from cheptel.backends.engine import (
     AlreadyExists,
     ContainerSpec,
     ContainerState,
+    ContainerStats,
     EngineError,
 )
 from cheptel.backends.engine import Engine as ContainerEngine
@@ -29,7 +30,7 @@ from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.network.models import Port
 from cheptel.reconciler import configdrive, limits
-from cheptel.reconciler.network import engine_network, network_of
+from cheptel.reconciler.network import NetworkConverger, engine_network, network_of
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -172,7 +173,7 @@ class ServerConverger:
                 for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]
                 if ":" not in a.ip_address)
         if attachments:
-            self.reconciler.network.ensure_networks(
+            self._network().ensure_networks(
                 {network_of(self.deps.cloud_id, a[0]) or "" for a in attachments})
         return ContainerSpec(
             name=container_name(server.id), image=image_ref, hostname=server.hostname,
@@ -240,7 +241,7 @@ class ServerConverger:
             self.engine.disconnect(name, net)
         missing = {n: ip for n, ip in wanted.items() if n not in have}
         if missing:
-            self.reconciler.network.ensure_networks(
+            self._network().ensure_networks(
                 {network_of(self.deps.cloud_id, n) or "" for n in missing})
         for net, ip in missing.items():
             mac = self.engine.connect(name, net, ip)
@@ -253,8 +254,11 @@ class ServerConverger:
 
     def _network_changed(self, sid: str) -> None:
         """The container's interfaces were (re)made: their host veths are new."""
-        self.reconciler.network.forget(sid)
+        self._network().forget(sid)
         self.reconciler.kick_network()
+
+    def _network(self) -> NetworkConverger:
+        return self.reconciler.converger(NetworkConverger)
 
     def _host(self) -> str:
         """The engine's host name, asked once (`docker info` costs tens of ms a boot)."""
@@ -415,6 +419,11 @@ class ServerConverger:
             self.engine.stop(c.name, STOP_TIMEOUT)  # the database is the truth
         elif c.status == "paused" and s.vm_state in ("active", "resized"):
             self.engine.unpause(c.name)
+
+    def container_stats(self, server: Server) -> ContainerStats | None:
+        """A usage reading of the server's container (diagnostics); None if it is gone.
+        May raise the engine's EngineError."""
+        return self.engine.stats(container_name(server.id))
 
     def console_output(self, server: Server, tail: int | None) -> str:
         """The container's output, its newest MAX_CONSOLE_BYTES at most (as Nova's libvirt

@@ -19,23 +19,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from starlette.testclient import TestClient
 
-from cheptel.app import build_app, prepare
 from cheptel.compute.api import server_actions
 from cheptel.services import SERVICES
 from cheptel.web import Route
-from tests.unit.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, FakeClock, settings_for
 from tests.unit.walk import (
     TYPE_BODIES,
     World,
-    WriteCounter,
-    admin_login,
     bodies,
     fault_problem,
     is_list,
@@ -43,7 +37,7 @@ from tests.unit.walk import (
     outside_state,
     service_of,
 )
-from tests.unit.walk_world import populate
+from tests.unit.walk_world import walked_world
 
 WRITES = ("POST", "PUT", "PATCH")
 HUGE = str(10**30)
@@ -97,19 +91,7 @@ def _params(methods: tuple[str, ...] | None = None, lists: bool = False) -> list
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    data: Path = tmp_path_factory.mktemp("walk") / "data"
-    deps = prepare(settings_for(data, container_engine="fake"), clock=FakeClock())
-    client = TestClient(build_app(deps), base_url=deps.settings.base_url)
-    w = World(client, deps, writes=WriteCounter(deps.db_engine))
-    w.admin = admin_login(client, "admin", ADMIN_PASSWORD, "admin")
-    w.member = admin_login(client, "demo", DEMO_PASSWORD, "demo")
-    populate(w)
-    # the work the setup kicked is done, and no later success starts more: a commit seen
-    # during a failed request is then that request's own
-    deps.reconciler.stop()
-    yield w
-    client.close()
-    deps.db_engine.dispose()
+    yield from walked_world(tmp_path_factory)
 
 
 class Walk:
@@ -149,14 +131,6 @@ class Walk:
             self.problems[:40])
 
 
-def _template(w: World, prefix: str, route: Route) -> Any:
-    known = w.templates.get(f"{prefix} {route.method} {route.path}")
-    if known is not None or route.method == "POST":
-        return known
-    r = w.send(prefix, "GET", w.fill(prefix, route.path), w.admin)
-    return r.json() if r.status_code == 200 and r.content else None
-
-
 def _action_templates(w: World) -> Iterator[Any]:
     busybox = w.client.get("/image/v2/images?name=busybox", headers=w.headers(
         "image", w.admin)).json()["images"][0]["id"]
@@ -173,7 +147,7 @@ def test_bad_bodies(world: World, prefix: str, route: Route) -> None:
     if route.path.endswith("/servers/{server_id}/action"):
         templates = list(_action_templates(world))
     else:
-        templates = [_template(world, prefix, route)]
+        templates = [world.template(prefix, route)]
     # a route whose valid body is an object (as the setup made it) refuses any other type
     takes_object = isinstance(world.templates.get(f"{prefix} {route.method} {route.path}"),
                               dict) or route.path.endswith("/action")

@@ -18,7 +18,7 @@ from cheptel.validation import check
 
 
 class Reader:
-    """The one reconciler method diagnostics use, over a fake engine."""
+    """The one server converger method diagnostics use, over a fake engine."""
 
     def __init__(self, engine: FakeEngine):
         self.engine = engine

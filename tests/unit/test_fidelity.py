@@ -154,7 +154,7 @@ def test_the_reconciler_keeps_old_and_new_servers_containers(cloud: Api) -> None
         row = db.get(Server, sid)
         values = {c.name: getattr(row, c.name) for c in Server.__table__.columns}
         db.add(Server(**{**values, "id": old_id}))
-    converger = cloud.deps.reconciler.servers
+    converger = cloud.deps.reconciler.convergers["compute"]
     for server_id in (sid, old_id):
         for _ in range(5):  # scheduling, spawning: one step a call
             if not converger.converge(server_id):

@@ -109,7 +109,7 @@ def test_a_wired_server_port_is_bound_to_this_host_until_released(cloud: Api) ->
         spec=ContainerSpec(name=name, image="i", hostname="b1", labels={}, memory_mb=64,
                            vcpus=1),
         state=ContainerState(name=name, status="running"))
-    cloud.deps.reconciler.network.converge()
+    cloud.deps.reconciler.convergers["network"].converge()
     with cloud.deps.sessions() as db, db.begin():
         port = db.get(Port, port_id)
         assert (port.status, port.binding_host_id, port.binding_vif_type) == (

@@ -50,7 +50,7 @@ def _server_port(cloud: Api, project: str, network_id: str, server: str) -> tupl
 
 
 def _ruleset(cloud: Api) -> Ruleset:
-    cloud.deps.reconciler.network.converge()
+    cloud.deps.reconciler.convergers["network"].converge()
     return cloud.deps.firewall.rulesets[prefix_for(cloud.deps.cloud_id)]
 
 
@@ -109,7 +109,7 @@ def test_a_port_whose_veth_is_not_found_is_dropped_not_passed(cloud: Api, raises
     assert _status(cloud, port_id) == "ACTIVE"
 
     # restarted (its veth changes): the old one is forgotten, a failed lookup drops again
-    cloud.deps.reconciler.network.forget("spoofer")
+    cloud.deps.reconciler.convergers["network"].forget("spoofer")
     _lookup(cloud, lambda container: container == "cheptel-spoofer", raises)
     rs = _ruleset(cloud)
     assert verdict(rs, sent(ip)) == "DROP"

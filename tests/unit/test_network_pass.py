@@ -63,7 +63,7 @@ def test_an_unchanged_state_is_not_built_again(cloud: Api,
         return real(state, prefix)
 
     monkeypatch.setattr(network_pass.rules, "build", counting)
-    converger = cloud.deps.reconciler.network
+    converger = cloud.deps.reconciler.convergers["network"]
     first = _server(cloud, "one")
     converger.converge()
     assert len(builds) == 1 and first in _text(_applied(cloud))

@@ -27,7 +27,7 @@ S = "/compute/v2.1/servers"
 def _settle(w: World, server_id: str) -> dict:
     """Run the reconciler for the server until it has no task left (the fake engine)."""
     for _ in range(10):
-        w.deps.reconciler.servers.converge(server_id)
+        w.deps.reconciler.convergers["compute"].converge(server_id)
         server = w.ok("admin", "GET", f"{S}/{server_id}")["server"]
         if server["OS-EXT-STS:task_state"] is None and server["status"] != "BUILD":
             return server
@@ -86,7 +86,7 @@ def test_the_reconciler_does_not_plug_a_crossing_port(world: World) -> None:
     _cross(w)
     engine, sid = w.deps.containers, w.ids["victim_server"]
     mine = engine_network(w.deps.cloud_id, w.ids["victim_net"])
-    w.deps.reconciler.servers.converge(sid)  # hot-plug pass
+    w.deps.reconciler.convergers["compute"].converge(sid)  # hot-plug pass
     assert set(engine.networks_of(container_name(sid))) == {mine}
     w.ok("victim", "POST", f"{S}/{sid}/action", {"rebuild": {"imageRef": w.ids["image"]}})
     assert _settle(w, sid)["status"] == "ACTIVE"  # a new container, from the ports again
@@ -97,7 +97,7 @@ def test_the_reconciler_does_not_plug_a_crossing_port(world: World) -> None:
 def test_router_and_firewall_rules_ignore_crossing_rows(world: World) -> None:
     w = world
     made = _cross(w)
-    w.deps.reconciler.network.converge()
+    w.deps.reconciler.convergers["network"].converge()
     rs = w.deps.firewall.rulesets[prefix_for(w.deps.cloud_id)]
     text = "\n".join(r for chains in rs.tables.values() for rules in chains.values()
                      for r in rules)
@@ -136,7 +136,7 @@ def test_a_deleted_server_releases_only_its_own_ports(world: World) -> None:
     made = _cross(w)
     sid = w.ids["victim_server"]
     assert w.call("victim", "DELETE", f"{S}/{sid}").status_code == 204
-    w.deps.reconciler.servers.converge(sid)
+    w.deps.reconciler.convergers["compute"].converge(sid)
     with w.deps.sessions() as db:
         assert db.get(Port, made["victim_nic"]) is None  # Nova's own port: deleted
         assert db.get(Port, made["nic"]).device_id == sid  # mallory's: not touched

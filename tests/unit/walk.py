@@ -149,6 +149,14 @@ class World:
             self.templates[f"{prefix} {method} {template or path}"] = body
         return r.json() if r.content else None
 
+    def template(self, prefix: str, route: Route) -> Any:
+        """A valid body for a write: the setup's, or for a PUT/PATCH the object's own."""
+        known = self.templates.get(f"{prefix} {route.method} {route.path}")
+        if known is not None or route.method == "POST":
+            return known
+        r = self.send(prefix, "GET", self.fill(prefix, route.path), self.admin)
+        return r.json() if r.status_code == 200 and r.content else None
+
     def fill(self, prefix: str, path: str, real: bool = True, odd: str | None = None) -> str:
         """The path with every parameter replaced by a real object's id (or a random one,
         or `odd`, already quoted)."""

@@ -11,6 +11,7 @@ from cheptel.compute.api import admin_actions
 from cheptel.compute.api.servers import ONE, _server, request_id
 from cheptel.compute.service import actions, servers
 from cheptel.errors import BadRequest, Forbidden, NotImplementedYet
+from cheptel.reconciler.servers import ServerConverger
 from cheptel.validation import check
 from cheptel.web import Ctx, Reply, Route
 
@@ -114,7 +115,7 @@ def console_output(ctx: Ctx, arg: object) -> Reply:
             raise BadRequest("length must be -1 or a positive integer")
         tail = None if tail == -1 else tail
     server = _server(ctx)
-    output = ctx.deps.reconciler.console_output(server, tail)
+    output = ctx.deps.reconciler.converger(ServerConverger).console_output(server, tail)
     return Reply({"output": output}, status=200)
 
 

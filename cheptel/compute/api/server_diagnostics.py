@@ -10,13 +10,14 @@ from __future__ import annotations
 from cheptel.compute import views_diagnostics
 from cheptel.compute.api.servers import ONE, _server
 from cheptel.compute.service import diagnostics
+from cheptel.reconciler.servers import ServerConverger
 from cheptel.web import Ctx, Route
 
 
 def show(ctx: Ctx) -> dict:
     server = _server(ctx)
     ctx.enforce({"project_id": server.project_id})
-    stats = diagnostics.read(ctx.deps.reconciler, server)
+    stats = diagnostics.read(ctx.deps.reconciler.converger(ServerConverger), server)
     if ctx.version.at_least("2.48"):
         return views_diagnostics.standard(server, stats, ctx.now)
     return views_diagnostics.legacy(stats)

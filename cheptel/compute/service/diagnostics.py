@@ -29,12 +29,12 @@ def power_state(server: Server, stats: ContainerStats | None) -> int:
     return states.SHUTDOWN
 
 
-def read(reconciler: Any, server: Server) -> ContainerStats:
+def read(converger: Any, server: Server) -> ContainerStats:
     """The running server's container reading, or Nova's 409."""
     if not server.host:
         raise Conflict(f"Instance {server.id} is not ready")
     try:
-        stats = reconciler.container_stats(server)
+        stats = converger.container_stats(server)
     except EngineError as exc:
         raise ServiceUnavailable(f"The compute host cannot be reached: {exc}") from None
     power = power_state(server, stats)

@@ -1,0 +1,166 @@
+"""scripts/tempest.py: tempest.conf assembled from what each service of SERVICES declares."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+from pathlib import Path
+
+from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
+from cheptel.services import SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
+# loaded under another name: `tempest` is Tempest's own package
+_spec = importlib.util.spec_from_file_location("tempest_script", ROOT / "scripts" / "tempest.py")
+assert _spec and _spec.loader
+script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(script)
+
+CLOUD = TempestCloud(url="http://127.0.0.1:1234", block=7, image="IMG", image_alt="IMG2",
+                     public_network="PUB", extensions="router,security-group")
+WORK = Path("/w")
+
+# What scripts/tempest.py wrote for this cloud when it hard-coded every section.
+EXPECTED = """
+[DEFAULT]
+log_file = /w/tempest.log
+debug = True
+
+[auth]
+admin_username = admin
+admin_password = tempest-admin-secret
+admin_project_name = admin
+admin_domain_name = Default
+default_credentials_domain_name = Default
+use_dynamic_credentials = True
+create_isolated_networks = True
+
+[identity]
+uri_v3 = http://127.0.0.1:1234/identity/v3
+auth_version = v3
+region = RegionOne
+default_domain_id = default
+
+[identity-feature-enabled]
+api_v2 = False
+api_v3 = True
+trust = False
+access_rules = False
+security_compliance = False
+domain_specific_drivers = False
+application_credentials = True
+project_tags = True
+external_idp = False
+immutable_user_source = False
+
+[service_available]
+cinder = False
+swift = False
+heat = False
+octavia = False
+horizon = False
+placement = False
+designate = False
+barbican = False
+nova = True
+glance = True
+neutron = True
+
+[compute]
+image_ref = IMG
+image_ref_alt = IMG2
+flavor_ref = 42
+flavor_ref_alt = 84
+fixed_network_name = private
+region = RegionOne
+min_microversion = 2.1
+max_microversion = 2.90
+build_timeout = 120
+
+[compute-feature-enabled]
+console_output = True
+resize = True
+snapshot = True
+pause = True
+suspend = True
+interface_attach = True
+config_drive = True
+metadata_service = False
+personality = False
+shelve = False
+shelve_migrate = False
+rescue = False
+stable_rescue = False
+live_migration = False
+cold_migration = False
+block_migration_for_live_migration = False
+change_password = False
+vnc_console = False
+spice_console = False
+serial_console = False
+attach_encrypted_volume = False
+volume_multiattach = False
+swap_volume = False
+hostname_fqdn_sanitization = False
+
+[image]
+container_formats = bare,docker
+disk_formats = raw
+region = RegionOne
+build_timeout = 120
+
+[image-feature-enabled]
+api_v2 = True
+api_v1 = False
+import_image = False
+os_glance_reserved = True
+image_format_enforcement = False
+
+[network]
+public_network_id = PUB
+floating_network_name = public
+project_network_cidr = 10.7.128.0/17
+project_network_mask_bits = 28
+region = RegionOne
+build_timeout = 120
+
+[network-feature-enabled]
+api_extensions = router,security-group
+ipv6 = False
+ipv6_subnet_attributes = False
+
+[validation]
+run_validation = False
+"""
+
+
+def _sections(text: str) -> TempestSections:
+    parser = configparser.RawConfigParser(default_section="no default section")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(text)
+    return {name: dict(parser[name]) for name in parser.sections()}
+
+
+def test_the_conf_from_services_is_the_one_written_by_hand() -> None:
+    assert _sections(script.tempest_conf(CLOUD, WORK)) == _sections(EXPECTED)
+
+
+def _volume(cloud: TempestCloud) -> TempestSections:
+    return {"volume": {"catalog_type": "block-storage", "uri": f"{cloud.url}/volume"}}
+
+
+def test_a_new_service_writes_its_own_sections() -> None:
+    compute = next(s for s in SERVICES if s.type == "compute")
+    assert compute.tempest
+    volume = Service(type="block-storage", name="cinder", title="Block storage",
+                     prefix="/volume", catalog_path="/v3", description="volumes",
+                     routes=[], policies={}, render_fault=compute.render_fault,
+                     models=compute.models,
+                     tempest=TempestTests(all="volume", selected="volume", fast="volume",
+                                          conf=_volume))
+    conf = script.tempest_sections(CLOUD, WORK, [*SERVICES, volume])
+    assert conf["volume"] == {"catalog_type": "block-storage",
+                              "uri": "http://127.0.0.1:1234/volume"}
+    assert conf["service_available"]["cinder"] == "True"  # served beats not served
+    assert conf["service_available"]["nova"] == "True"
+    assert "volume" not in script.tempest_sections(CLOUD, WORK)
