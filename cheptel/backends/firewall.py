@@ -20,6 +20,7 @@ front of it, in one transaction): through either path, the cloud's rules decide.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ HOOKS = {
     ("nat", "OUTPUT"): "DNAT",
     ("nat", "POSTROUTING"): "SNAT",
 }
+
+
+# every table a cloud's chains may be in (clear() looks in each)
+TABLES = ("filter", "nat", "mangle", "raw")
 
 
 def prefix_for(cloud_id: str) -> str:
@@ -83,6 +88,26 @@ def _chains(saved: str, prefix: str = "") -> set[str]:
     """The chains of an iptables-save table dump (those of a prefix)."""
     return {line[1:].split()[0] for line in saved.splitlines()
             if line.startswith(":" + prefix)}
+
+
+def _targets(prefix: str, rule: str) -> bool:
+    """Whether a rule (as iptables-save writes it) jumps or goes to a chain of the prefix."""
+    words = rule.split()
+    return any(flag in ("-j", "-g") and target.startswith(prefix)
+               for flag, target in zip(words, words[1:], strict=False))
+
+
+def sweep_lines(saved: str, prefix: str) -> list[str]:
+    """The iptables-restore lines (one table, without "*table" and COMMIT) that delete
+    every rule jumping to a chain of the prefix from a chain that is not, then flush and
+    delete those chains; nothing when the table holds none of either."""
+    owned = sorted(_chains(saved, prefix))
+    hooks = [line[len("-A "):] for line in saved.splitlines() if line.startswith("-A ")
+             and not line[len("-A "):].startswith(prefix) and _targets(prefix, line)]
+    if not owned and not hooks:
+        return []
+    return ([f"-D {rule}" for rule in hooks] + [f":{name} - [0:0]" for name in owned]
+            + [f"-X {name}" for name in owned])
 
 
 def _rules(saved: str, chain: str) -> list[str]:
@@ -153,30 +178,47 @@ class IptablesFirewall:
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
 
     def clear(self, prefix: str) -> None:
-        """Remove every chain of this prefix and the jumps to them."""
+        """Remove every chain of this prefix and every rule that jumps to one, wherever it
+        is (any chain of any table, in IPv4 and, when the host has it, IPv6), one
+        iptables-restore per table: a partial earlier removal, a jump moved by hand or a
+        chain left without its jumps are all found by the prefix alone."""
         with self._lock:
-            for (table, chain), suffix in HOOKS.items():
-                builtins = [chain]
-                if (table, chain) == ("filter", "FORWARD"):
-                    builtins.append("DOCKER-USER")
-                for builtin in builtins:
-                    while subprocess.run([self.binary, "-t", table, "-D", builtin, "-j",
-                                          prefix + suffix], capture_output=True
-                                         ).returncode == 0:
-                        pass
-            for table in ("filter", "nat"):
-                for name in _chains(self._save(table), prefix):
-                    subprocess.run([self.binary, "-t", table, "-F", name], capture_output=True)
-                for name in _chains(self._save(table), prefix):
-                    subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
+            for binary in self._binaries():
+                for table in TABLES:
+                    self._sweep(binary, table, prefix)
+
+    def _binaries(self) -> list[str]:
+        six = self.binary.replace("iptables", "ip6tables")
+        return [self.binary] + ([six] if six != self.binary and shutil.which(f"{six}-save")
+                                else [])
+
+    def _sweep(self, binary: str, table: str, prefix: str) -> None:
+        for _attempt in range(5):  # Docker may change a chain between save and restore
+            proc = subprocess.run([f"{binary}-save", "-t", table], capture_output=True,
+                                  text=True, timeout=30)
+            if proc.returncode != 0:  # the table is not there (its module not loaded)
+                return
+            lines = sweep_lines(proc.stdout, prefix)
+            if not lines:
+                return
+            try:
+                _run(f"{binary}-restore", "--noflush",
+                     stdin="\n".join([f"*{table}", *lines, "COMMIT"]) + "\n")
+                return
+            except FirewallError:
+                continue
+        raise FirewallError(f"{binary} {table}: the chains of {prefix} could not be removed")
 
     def owned_rules(self, prefix: str) -> int:
-        """Rules in this prefix's chains, and the jumps to them."""
+        """Rules in this prefix's chains, and the jumps to them (every table, IPv4 and
+        IPv6)."""
         count = 0
-        for table in ("filter", "nat"):
-            out = _run(f"{self.binary}-save", "-t", table)
-            count += sum(1 for line in out.splitlines()
-                         if line.startswith("-A " + prefix) or f"-j {prefix}" in line)
+        for binary in self._binaries():
+            for table in TABLES:
+                proc = subprocess.run([f"{binary}-save", "-t", table], capture_output=True,
+                                      text=True, timeout=30)
+                count += sum(1 for line in proc.stdout.splitlines() if line.startswith(
+                    "-A " + prefix) or (line.startswith("-A ") and _targets(prefix, line)))
         return count
 
 
