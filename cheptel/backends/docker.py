@@ -307,6 +307,11 @@ class DockerEngine:
         except (NotFound, APIError):
             pass
 
+    def list_volumes(self, cloud: str) -> list[str]:
+        with _engine_errors():
+            rows = self.api.volumes(filters={"label": f"{LABEL_CLOUD}={cloud}"})
+        return [v["Name"] for v in (rows or {}).get("Volumes") or []]
+
     def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
                        labels: dict[str, str]) -> None:
         """A bridge network; Docker's own masquerading is off: routers decide egress."""
