@@ -104,5 +104,4 @@ def test_kill_9_during_create_then_restart_leaves_no_orphan(tmp_path: Path) -> N
         support.wait_for(lambda: not support.engine().containers.list(
             all=True, filters={"name": f"cheptel-{victim}"}), 30, "the container to go")
     finally:
-        cloud.stop()
-        support.remove_leftovers(cid)
+        cloud.close()
