@@ -152,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_teardown, listen=None, public_url=None)
     _image_commands(sub)
     args = parser.parse_args(argv)
+    from cheptel.backends.firewall import FirewallError
+
     try:
         return args.func(args)
     except ValueError as exc:
         print(f"cheptel: {exc}", file=sys.stderr)
         return 2
+    except FirewallError as exc:  # e.g. the chain prefix is another cloud's on this host
+        print(f"cheptel: {exc}", file=sys.stderr)
+        return 1

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from cheptel import db as dbmod
 from cheptel.backends.engine import Engine, EngineError
-from cheptel.backends.firewall import Firewall, FirewallError, prefix_for
+from cheptel.backends.firewall import Firewall, FirewallError, prefix_for, taken
 from cheptel.cloud import CloudMeta
 
 
@@ -105,6 +105,10 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall) -> Removal:
         out.left.append("iptables rules kept: a container of the cloud may still be there")
         return out
     prefix = prefix_for(cloud)
+    owner = firewall.owner(prefix)
+    if owner is not None and owner != cloud:  # the same 6 digits, another cloud's chains: kept
+        out.left.append(f"iptables rules of {prefix}: {taken(prefix, owner)}")
+        return out
     try:
         out.rules = firewall.owned_rules(prefix)
         firewall.clear(prefix)
@@ -114,4 +118,6 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall) -> Removal:
         return out
     if remaining:
         out.left.append(f"{remaining} iptables rules of {prefix}")
+    else:
+        firewall.release(prefix, cloud)
     return out

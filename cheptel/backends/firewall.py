@@ -16,14 +16,23 @@ its isolation chain) whenever any network is made on the host, which leaves a mo
 when FORWARD does not reach DOCKER-USER. So FWD is also jumped to from FORWARD itself,
 above every rule Docker adds there (each apply moves the jump back above any that got in
 front of it, in one transaction): through either path, the cloud's rules decide.
+
+A prefix holds only 6 hex digits of the cloud id (the 28 characters), so two clouds could
+draw the same one. A cloud therefore claims its prefix on the host when it starts
+(claim(): a file under /run/cheptel/chains naming its full id, made exclusively; /run
+goes with a reboot, as the rules do): a second cloud drawing a taken prefix refuses to
+start rather than share, and replace, the first one's chains; `cheptel teardown` removes
+chains only under its own claim, and releases it last.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 # built-in (table, chain) -> our entry chain's suffix; the jump is inserted at the top
@@ -35,6 +44,9 @@ HOOKS = {
     ("nat", "POSTROUTING"): "SNAT",
 }
 
+
+log = logging.getLogger("cheptel.firewall")
+CLAIMS = Path("/run/cheptel/chains")  # prefix -> the id of the cloud that holds it
 
 # every table a cloud's chains may be in (clear() looks in each)
 TABLES = ("filter", "nat", "mangle", "raw")
@@ -75,6 +87,53 @@ class Firewall(Protocol):
     def apply(self, ruleset: Ruleset) -> None: ...
     def clear(self, prefix: str) -> None: ...
     def owned_rules(self, prefix: str) -> int: ...
+    # the prefix to this cloud on this host; FirewallError if another cloud holds it
+    def claim(self, prefix: str, cloud: str) -> None: ...
+    # the cloud holding the prefix on this host, if any
+    def owner(self, prefix: str) -> str | None: ...
+    # give the prefix up (a claim of another cloud is left alone)
+    def release(self, prefix: str, cloud: str) -> None: ...
+
+
+def taken(prefix: str, owner: str) -> FirewallError:
+    return FirewallError(f"the iptables chains {prefix}* of this host belong to cloud "
+                         f"{owner}: `cheptel teardown` that cloud first")
+
+
+class Claims:
+    """Claims as files, one per prefix, holding the cloud id (made with O_EXCL)."""
+
+    def __init__(self, root: Path = CLAIMS) -> None:
+        self.root = root
+
+    def _path(self, prefix: str) -> Path:
+        return self.root / prefix.rstrip("-")
+
+    def claim(self, prefix: str, cloud: str) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(self._path(prefix), "x") as fh:
+                fh.write(cloud)
+            return
+        except FileExistsError:
+            owner = self.owner(prefix)
+        except PermissionError as exc:  # not root: iptables refuses this process anyway
+            log.warning("the iptables prefix %s is not claimed: %s", prefix, exc)
+            return
+        if owner is not None and owner != cloud:
+            raise taken(prefix, owner)
+        if owner is None:  # an empty file: a claim cut short by a crash, never used
+            self._path(prefix).write_text(cloud)
+
+    def owner(self, prefix: str) -> str | None:
+        try:
+            return self._path(prefix).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def release(self, prefix: str, cloud: str) -> None:
+        if self.owner(prefix) == cloud:
+            self._path(prefix).unlink(missing_ok=True)
 
 
 def _run(*args: str, stdin: str | None = None) -> str:
@@ -148,9 +207,19 @@ def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
 class IptablesFirewall:
     """The real thing: iptables-restore on the host's tables (IPv4)."""
 
-    def __init__(self, binary: str = "iptables") -> None:
+    def __init__(self, binary: str = "iptables", claims: Path = CLAIMS) -> None:
         self.binary = binary
         self._lock = threading.Lock()
+        self.claims = Claims(claims)
+
+    def claim(self, prefix: str, cloud: str) -> None:
+        self.claims.claim(prefix, cloud)
+
+    def owner(self, prefix: str) -> str | None:
+        return self.claims.owner(prefix)
+
+    def release(self, prefix: str, cloud: str) -> None:
+        self.claims.release(prefix, cloud)
 
     def _save(self, table: str) -> str:
         return _run(f"{self.binary}-save", "-t", table)
@@ -228,6 +297,19 @@ class FakeFirewall:
     def __init__(self) -> None:
         self.rulesets: dict[str, Ruleset] = {}
         self.applied = 0
+        self.claims: dict[str, str] = {}  # prefix -> cloud (a host's claims, in memory)
+
+    def claim(self, prefix: str, cloud: str) -> None:
+        owner = self.claims.setdefault(prefix, cloud)
+        if owner != cloud:
+            raise taken(prefix, owner)
+
+    def owner(self, prefix: str) -> str | None:
+        return self.claims.get(prefix)
+
+    def release(self, prefix: str, cloud: str) -> None:
+        if self.claims.get(prefix) == cloud:
+            del self.claims[prefix]
 
     def apply(self, ruleset: Ruleset) -> None:
         self.rulesets[ruleset.prefix] = ruleset

@@ -8,10 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from cheptel import cli
+from cheptel import app, cli
 from cheptel.backends.engine import LABEL_CLOUD, LABEL_MANAGED, LABEL_SERVER, ContainerSpec
 from cheptel.backends.fake import Crash, FakeEngine
-from cheptel.backends.firewall import FakeFirewall, Ruleset, prefix_for
+from cheptel.backends.firewall import (
+    Claims,
+    FakeFirewall,
+    FirewallError,
+    Ruleset,
+    prefix_for,
+)
 from cheptel.runlock import Busy, exclusive, hold_serving
 from cheptel.teardown import read_cloud_id, teardown
 from tests.unit.conftest import MakeApi
@@ -166,3 +172,49 @@ def test_serve_refuses_to_start_during_a_teardown(tmp_path: Path) -> None:
     with exclusive(tmp_path):
         with pytest.raises(Busy):
             hold_serving(tmp_path)
+
+
+def test_a_prefix_held_by_another_cloud_is_never_swept(two: Cloud) -> None:
+    """Two ids may share the 6 digits of a chain prefix: the chains are the holder's."""
+    cloud, prefix = two.deps.cloud_id, prefix_for(two.deps.cloud_id)
+    two.firewall.claims[prefix] = OTHER  # as if the other cloud had drawn these digits
+    removal = teardown(cloud, two.engine, two.firewall)
+    assert any(OTHER in line for line in removal.left)
+    assert two.firewall.owned_rules(prefix) and two.firewall.owner(prefix) == OTHER
+    # what carries the full id went all the same
+    assert not two.engine.list_managed(cloud) and not two.engine.list_networks(cloud)
+
+
+def test_a_cloud_does_not_start_on_a_prefix_another_cloud_holds(
+        make_api: MakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud = make_api().deps.cloud_id
+    host = FakeFirewall()  # this host's iptables: another cloud drew the same 6 digits
+    host.claim(prefix_for(cloud), OTHER)
+    monkeypatch.setattr(app, "make_firewall", lambda settings: host)
+    with pytest.raises(FirewallError, match=OTHER):
+        make_api()
+    assert host.owner(prefix_for(cloud)) == OTHER
+    host.release(prefix_for(cloud), OTHER)  # its teardown
+    assert make_api().deps.firewall is host and host.owner(prefix_for(cloud)) == cloud
+
+
+def test_a_teardown_gives_the_prefix_up(two: Cloud) -> None:
+    prefix = prefix_for(two.deps.cloud_id)
+    assert two.firewall.owner(prefix) == two.deps.cloud_id  # claimed at start
+    assert teardown(two.deps.cloud_id, two.engine, two.firewall).left == []
+    assert two.firewall.owner(prefix) is None
+
+
+def test_claims_on_the_host_are_files_made_once(tmp_path: Path) -> None:
+    claims = Claims(tmp_path / "chains")
+    claims.claim("CHabcdef-", "a" * 32)
+    claims.claim("CHabcdef-", "a" * 32)  # a restart of the same cloud
+    with pytest.raises(FirewallError, match="a" * 32):
+        claims.claim("CHabcdef-", "b" * 32)
+    claims.release("CHabcdef-", "b" * 32)  # not its claim: kept
+    assert claims.owner("CHabcdef-") == "a" * 32
+    claims.release("CHabcdef-", "a" * 32)
+    assert claims.owner("CHabcdef-") is None
+    (tmp_path / "chains" / "CHabcdef").write_text("")  # a claim a crash cut short
+    claims.claim("CHabcdef-", "b" * 32)
+    assert claims.owner("CHabcdef-") == "b" * 32
