@@ -143,6 +143,15 @@ def _run(*args: str, stdin: str | None = None) -> str:
     return proc.stdout
 
 
+def _saved(binary: str, table: str) -> str:
+    """A table's iptables-save dump; empty when the host has no such binary (no rule can
+    be there). A failing save raises: "no rule" must never be a guess."""
+    try:
+        return _run(f"{binary}-save", "-t", table)
+    except FileNotFoundError:
+        return ""
+
+
 def _chains(saved: str, prefix: str = "") -> set[str]:
     """The chains of an iptables-save table dump (those of a prefix)."""
     return {line[1:].split()[0] for line in saved.splitlines()
@@ -263,11 +272,7 @@ class IptablesFirewall:
 
     def _sweep(self, binary: str, table: str, prefix: str) -> None:
         for _attempt in range(5):  # Docker may change a chain between save and restore
-            proc = subprocess.run([f"{binary}-save", "-t", table], capture_output=True,
-                                  text=True, timeout=30)
-            if proc.returncode != 0:  # the table is not there (its module not loaded)
-                return
-            lines = sweep_lines(proc.stdout, prefix)
+            lines = sweep_lines(_saved(binary, table), prefix)
             if not lines:
                 return
             try:
@@ -284,10 +289,9 @@ class IptablesFirewall:
         count = 0
         for binary in self._binaries():
             for table in TABLES:
-                proc = subprocess.run([f"{binary}-save", "-t", table], capture_output=True,
-                                      text=True, timeout=30)
-                count += sum(1 for line in proc.stdout.splitlines() if line.startswith(
-                    "-A " + prefix) or (line.startswith("-A ") and _targets(prefix, line)))
+                count += sum(1 for line in _saved(binary, table).splitlines()
+                             if line.startswith("-A " + prefix)
+                             or (line.startswith("-A ") and _targets(prefix, line)))
         return count
 
 

@@ -4,13 +4,15 @@ links), and the other's servers, networks and rules are exactly as they were."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cheptel.backends.firewall import prefix_for
+from cheptel.backends.firewall import CLAIMS, prefix_for
 from cheptel.reconciler.network import bridge_for
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
@@ -85,3 +87,37 @@ def test_teardown_removes_one_cloud_and_leaves_the_other_intact(
 
     again = a.teardown()  # idempotent: nothing left, nothing done
     assert again.returncode == 0 and "nothing of cloud" in again.stdout
+
+
+def _claim(cloud: str) -> Path:
+    return CLAIMS / prefix_for(cloud).rstrip("-")
+
+
+def test_the_prefix_is_held_while_the_cloud_lives_and_never_shared(tmp_path: Path) -> None:
+    """A chain prefix has 6 digits of the id: a cloud that draws the digits of a cloud
+    still on the host (running or stopped) refuses to start, rather than take its rules."""
+    a = support.start_cloud(tmp_path / "a")
+    try:
+        assert a.id and _claim(a.id).read_text() == a.id
+        a.stop()
+        assert _claim(a.id).read_text() == a.id  # stopped, its servers and rules stay
+        twin = Cloud(tmp_path / "twin")
+        made = subprocess.run([sys.executable, "-m", "cheptel", "init", "--data-dir",
+                               str(twin.data_dir)], env=twin.env(), capture_output=True,
+                              text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+        assert twin.teardown().returncode == 0  # its own random prefix given up
+        other = a.id[:6] + ("0" * 26 if a.id[6:] != "0" * 26 else "1" * 26)
+        with sqlite3.connect(twin.data_dir / "cheptel.db") as db:
+            db.execute("UPDATE cloud_meta SET value = ? WHERE key = 'cloud_id'", (other,))
+        refused = subprocess.run([sys.executable, "-m", "cheptel", "serve", "--data-dir",
+                                  str(twin.data_dir), "--listen", f"127.0.0.1:{twin.port}"],
+                                 env=twin.env(), capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1 and a.id in refused.stderr, refused.stderr
+        assert _claim(a.id).read_text() == a.id
+        done = twin.teardown()  # nothing of the twin: a's chains are not its to remove
+        assert done.returncode == 1 and a.id in done.stderr
+        assert _of(a.id)["rules"]
+    finally:
+        a.close()
+    assert not _claim(a.id).exists()
