@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cheptel.compute.images import local_ref  # noqa: E402
 from tests.integration.cloud import Cloud  # noqa: E402
 
 POLL = 0.02
@@ -122,7 +123,7 @@ def main() -> int:
             first = conn.compute.create_server(name="warm", image_id=image.id,
                                                flavor_id=flavor.id, networks="none")
             wait_status(conn, first.id, "ACTIVE")
-            ref = f"cheptel-image:{image.id}"
+            ref = local_ref(cloud.id or "", image.id)
             conn.compute.delete_server(first.id)
             wait_gone(conn, first.id)
 

@@ -3,14 +3,15 @@
 A cloud that stops keeps what it made (its servers keep running, isolated by its rules);
 this is the operator's way to take it all away. Everything is found by the cloud's id,
 never by a name that looks like cheptel's: containers, config drive volumes and Docker
-networks by the `cheptel.cloud` label (a network's Linux bridge goes with it), iptables
+networks by the `cheptel.cloud` label (a network's Linux bridge goes with it), the images
+it loaded into the engine by their repository (cheptel-image-<cloud id>), iptables
 chains by the cloud's prefix and every rule, in any chain of any table (IPv4 and IPv6),
 that jumps to one of them. Another cloud on the same engine is never touched.
 
 The order keeps what remains isolated at every step, whatever failed before: containers
-first, then their volumes and networks, and the rules last, only once no container of the
-cloud is left. A removal that fails leaves the rest for the next run, which finds it the
-same way; a run with nothing left to remove changes nothing.
+first, then their images, volumes and networks, and the rules last, only once no
+container of the cloud is left. A removal that fails leaves the rest for the next run,
+which finds it the same way; a run with nothing left to remove changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cheptel import db as dbmod
 from cheptel.backends.engine import Engine, EngineError
 from cheptel.backends.firewall import Firewall, FirewallError, prefix_for, taken
 from cheptel.cloud import CloudMeta
+from cheptel.compute.images import engine_repository
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Removal:
 
     cloud: str
     containers: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
     rules: int = 0  # rules in the cloud's chains, and the jumps to them
@@ -40,14 +43,15 @@ class Removal:
 
     @property
     def nothing(self) -> bool:
-        return not (self.containers or self.volumes or self.networks or self.rules)
+        return not (self.containers or self.images or self.volumes or self.networks
+                    or self.rules)
 
     def summary(self) -> str:
         if self.nothing and not self.left:
             return f"nothing of cloud {self.cloud} was left on this host"
-        done = (f"removed {len(self.containers)} containers, {len(self.volumes)} volumes, "
-                f"{len(self.networks)} networks, {self.rules} iptables rules of cloud "
-                f"{self.cloud}")
+        done = (f"removed {len(self.containers)} containers, {len(self.images)} images, "
+                f"{len(self.volumes)} volumes, {len(self.networks)} networks, {self.rules} "
+                f"iptables rules of cloud {self.cloud}")
         return done + "".join(f"\nleft: {sentence}" for sentence in self.left)
 
 
@@ -76,6 +80,8 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall) -> Removal:
     kinds: tuple[tuple[str, Callable[[], list[str]], Callable[[str], None], list[str]], ...]
     kinds = (("container", lambda: [c.name for c in engine.list_managed(cloud)],
               engine.remove, out.containers),
+             ("image", lambda: engine.list_images(engine_repository(cloud)),
+              engine.remove_image, out.images),
              ("volume", lambda: engine.list_volumes(cloud), engine.remove_volume, out.volumes),
              ("network", lambda: engine.list_networks(cloud), engine.remove_network,
               out.networks))

@@ -96,6 +96,12 @@ class DockerEngine:
         except (NotFound, APIError):
             pass
 
+    def list_images(self, repository: str) -> list[str]:
+        with _engine_errors():
+            rows = self.api.images(name=repository)
+        return sorted({tag for row in rows for tag in row.get("RepoTags") or []
+                       if tag.startswith(repository + ":")})
+
     def commit(self, name: str, ref: str) -> None:
         repo, tag = _split_ref(ref)
         with _engine_errors():

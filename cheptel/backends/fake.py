@@ -127,6 +127,9 @@ class FakeEngine:
     def remove_image(self, ref: str) -> None:
         self.images.pop(ref, None)
 
+    def list_images(self, repository: str) -> list[str]:
+        return [ref for ref in self.images if ref.startswith(repository + ":")]
+
     def commit(self, name: str, ref: str) -> None:
         self._enter("commit", name)
         self._get(name)

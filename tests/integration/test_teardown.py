@@ -1,6 +1,7 @@
 """`cheptel teardown` on the real engine and host: two clouds, one torn down; nothing of it
-is left (iptables-save, docker ps -a, docker network ls, docker volume ls, the host's
-links), and the other's servers, networks and rules are exactly as they were."""
+is left (iptables-save, docker ps -a, docker images, docker network ls, docker volume ls,
+the host's links), and the other's servers, images, networks and rules are exactly as
+they were."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cheptel.backends.firewall import CLAIMS, prefix_for
+from cheptel.compute.images import engine_repository
 from cheptel.reconciler.network import bridge_for
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
@@ -29,6 +31,8 @@ def _of(cloud: str) -> dict[str, list[str]]:
     return {
         "rules": sorted(line for line in rules.splitlines() if prefix_for(cloud) in line),
         "containers": sorted(_host("docker", "ps", "-a", "-q", "--filter", label).split()),
+        "images": sorted(_host("docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
+                               engine_repository(cloud)).split()),
         "networks": sorted(_host("docker", "network", "ls", "-q", "--filter", label).split()),
         "volumes": sorted(_host("docker", "volume", "ls", "-q", "--filter", label).split()),
     }
@@ -77,7 +81,8 @@ def test_teardown_removes_one_cloud_and_leaves_the_other_intact(
     done = a.teardown()
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"removed {len(before_a['containers'])} containers" in done.stdout
-    assert _of(a.id) == {"rules": [], "containers": [], "networks": [], "volumes": []}
+    assert _of(a.id) == {"rules": [], "containers": [], "images": [], "networks": [],
+                         "volumes": []}
     links = _host("ip", "-o", "link")
     assert not any(f": {bridge}:" in links for bridge in a_bridges)
 

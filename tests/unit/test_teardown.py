@@ -18,6 +18,8 @@ from cheptel.backends.firewall import (
     Ruleset,
     prefix_for,
 )
+from cheptel.compute.images import engine_repository, local_ref
+from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.runlock import Busy, exclusive, hold_serving
 from cheptel.teardown import read_cloud_id, teardown
 from tests.unit.conftest import MakeApi
@@ -32,8 +34,9 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
     labels = {LABEL_MANAGED: "true", LABEL_CLOUD: OTHER}
     engine.create_network(f"cheptel-{OTHER[:8]}-net", "cbother", "10.99.0.0/24", None, labels)
     engine.write_volume("cheptel-cd-other", {"x": b"y"}, {**labels, LABEL_SERVER: "other"})
-    engine.images.setdefault("img", None)  # type: ignore[arg-type]
-    engine.create(ContainerSpec(name="cheptel-other", image="img", hostname="other",
+    image = local_ref(OTHER, BUSYBOX_ID)  # the same image id as this cloud's busybox
+    engine.images.setdefault(image, None)  # type: ignore[arg-type]
+    engine.create(ContainerSpec(name="cheptel-other", image=image, hostname="other",
                                 labels={**labels, LABEL_SERVER: "other"}, memory_mb=64,
                                 vcpus=1, attachments=((f"cheptel-{OTHER[:8]}-net",
                                                        "10.99.0.5", None),)))
@@ -45,6 +48,7 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
 
 def _everything(engine: FakeEngine, firewall: FakeFirewall, cloud: str) -> dict[str, object]:
     return {"containers": [c.name for c in engine.list_managed(cloud)],
+            "images": engine.list_images(engine_repository(cloud)),
             "volumes": engine.list_volumes(cloud), "networks": engine.list_networks(cloud),
             "rules": firewall.owned_rules(prefix_for(cloud))}
 
@@ -71,10 +75,11 @@ def test_everything_of_the_cloud_goes_and_nothing_of_another(two: Cloud) -> None
     other = _everything(engine, firewall, OTHER)
     removal = teardown(cloud, engine, firewall)
     assert removal.left == []
-    assert (removal.containers, removal.volumes, removal.networks, removal.rules) == (
-        before["containers"], before["volumes"], before["networks"], before["rules"])
+    assert (removal.containers, removal.images, removal.volumes, removal.networks,
+            removal.rules) == (before["containers"], before["images"], before["volumes"],
+                               before["networks"], before["rules"])
     assert _everything(engine, firewall, cloud) == {
-        "containers": [], "volumes": [], "networks": [], "rules": 0}
+        "containers": [], "images": [], "volumes": [], "networks": [], "rules": 0}
     assert _everything(engine, firewall, OTHER) == other
     assert engine.containers["cheptel-other"].state.status == "running"
 
