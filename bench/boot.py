@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cheptel.compute.images import local_ref  # noqa: E402
+from cheptel.reconciler.network import engine_network  # noqa: E402
 from tests.integration.cloud import Cloud  # noqa: E402
 
 POLL = 0.02
@@ -87,7 +88,7 @@ def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
             failures.append(f"{i}: {exc}")
 
     def docker_cycle(i: int) -> None:
-        name = f"cheptel-bench-rally-{i}"
+        name = f"cheptel-bench-{(cloud.id or '')[:12]}-rally-{i}"  # benches may overlap
         subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory", "512m",
                         "--network", engine_net, ref, *CMD], check=True, capture_output=True)
         subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
@@ -144,7 +145,7 @@ def main() -> int:
             docker_boot, docker_delete, names = [], [], []
             cmd = CMD
             for i in range(n):
-                name = f"cheptel-bench-raw-{i}"
+                name = f"cheptel-bench-{(cloud.id or '')[:12]}-raw-{i}"
                 t0 = time.perf_counter()
                 subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
                                 "512m", "--network", "none", ref, *cmd], check=True,
@@ -168,12 +169,12 @@ def main() -> int:
                 wait_status(conn, s.id, "ACTIVE")
                 net_boot.append(time.perf_counter() - t0)
                 net_ids.append(s.id)
-            engine_net = next(name for name in subprocess.run(
-                ["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True,
-                text=True, check=True).stdout.split() if name.endswith(private.id))
+            # this cloud's: `private` has the same id in every cloud of the engine, so a
+            # name ending in it may be another cloud's network
+            engine_net = engine_network(cloud.id or "", private.id)
             docker_net = []
             for i in range(n):
-                name = f"cheptel-bench-net-{i}"
+                name = f"cheptel-bench-{(cloud.id or '')[:12]}-net-{i}"
                 t0 = time.perf_counter()
                 subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
                                 "512m", "--network", engine_net, ref, *cmd], check=True,
