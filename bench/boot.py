@@ -24,11 +24,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cheptel.compute.images import local_ref  # noqa: E402
+from cheptel.reconciler.network import engine_network  # noqa: E402
 from tests.integration.cloud import Cloud  # noqa: E402
-from tests.integration.compute.support import remove_leftovers  # noqa: E402
 
 POLL = 0.02
 
@@ -89,7 +88,7 @@ def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
             failures.append(f"{i}: {exc}")
 
     def docker_cycle(i: int) -> None:
-        name = f"cheptel-bench-rally-{i}"
+        name = f"cheptel-bench-{(cloud.id or '')[:12]}-rally-{i}"  # benches may overlap
         subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory", "512m",
                         "--network", engine_net, ref, *CMD], check=True, capture_output=True)
         subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
@@ -117,7 +116,6 @@ def main() -> int:
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     with tempfile.TemporaryDirectory() as tmp:
         cloud = Cloud(Path(tmp) / "cloud", extra_env={"CHEPTEL_BCRYPT_ROUNDS": "4"}).start()
-        cloud_id = httpx.get(cloud.base_url + "/", timeout=5).json()["cheptel"]["cloud_id"]
         try:
             conn = cloud.sdk("cheptel-demo")
             image = conn.image.find_image("busybox")
@@ -126,7 +124,7 @@ def main() -> int:
             first = conn.compute.create_server(name="warm", image_id=image.id,
                                                flavor_id=flavor.id, networks="none")
             wait_status(conn, first.id, "ACTIVE")
-            ref = f"cheptel-image:{image.id}"
+            ref = local_ref(cloud.id or "", image.id)
             conn.compute.delete_server(first.id)
             wait_gone(conn, first.id)
 
@@ -147,7 +145,7 @@ def main() -> int:
             docker_boot, docker_delete, names = [], [], []
             cmd = CMD
             for i in range(n):
-                name = f"cheptel-bench-raw-{i}"
+                name = f"cheptel-bench-{(cloud.id or '')[:12]}-raw-{i}"
                 t0 = time.perf_counter()
                 subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
                                 "512m", "--network", "none", ref, *cmd], check=True,
@@ -171,12 +169,12 @@ def main() -> int:
                 wait_status(conn, s.id, "ACTIVE")
                 net_boot.append(time.perf_counter() - t0)
                 net_ids.append(s.id)
-            engine_net = next(name for name in subprocess.run(
-                ["docker", "network", "ls", "--format", "{{.Name}}"], capture_output=True,
-                text=True, check=True).stdout.split() if name.endswith(private.id))
+            # this cloud's: `private` has the same id in every cloud of the engine, so a
+            # name ending in it may be another cloud's network
+            engine_net = engine_network(cloud.id or "", private.id)
             docker_net = []
             for i in range(n):
-                name = f"cheptel-bench-net-{i}"
+                name = f"cheptel-bench-{(cloud.id or '')[:12]}-net-{i}"
                 t0 = time.perf_counter()
                 subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
                                 "512m", "--network", engine_net, ref, *cmd], check=True,
@@ -202,8 +200,7 @@ def main() -> int:
                 concurrent(cloud, image.id, flavor.id, private.id, engine_net, ref, total,
                            workers)
         finally:
-            cloud.stop()
-            remove_leftovers(cloud_id)  # its networks, config drives and iptables chains
+            cloud.close()  # stopped, then `cheptel teardown`: nothing of it stays
     return 0
 
 

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cheptel import cloud, spool
 from cheptel import db as dbmod
 from cheptel.backends.engine import Engine as ContainerEngine
-from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall
+from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
 from cheptel.config import Settings
 from cheptel.identity.service import catalog, token_cache
 from cheptel.policy import Creds
@@ -81,6 +81,8 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
         deps.cloud_id = cloud.cloud_id(db)
+        # before anything could apply a rule: a prefix another cloud holds is refused
+        deps.firewall.claim(prefix_for(deps.cloud_id), deps.cloud_id)
         for service in SERVICES:
             if service.bootstrap is not None:
                 deps.notes += service.bootstrap(db, deps)

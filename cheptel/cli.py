@@ -1,4 +1,5 @@
-"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel image import-docker`."""
+"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel teardown`,
+`cheptel image import-docker`."""
 
 from __future__ import annotations
 
@@ -41,8 +42,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cheptel.app import build_app, prepare
+    from cheptel.runlock import Busy, hold_serving
 
     settings = _settings(args)
+    try:  # held until the process ends: `cheptel teardown` of this data dir refuses
+        lock = hold_serving(settings.data_dir)
+    except Busy as exc:
+        print(f"cheptel: {exc}", file=sys.stderr)
+        return 3
     deps = prepare(settings)
     for note in deps.notes:
         print(note, flush=True)
@@ -50,7 +57,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     deps.reconciler.start()
     uvicorn.run(build_app(deps), host=settings.listen_host, port=settings.listen_port,
                 log_level="warning", access_log=args.access_log, server_header=False)
+    lock.close()
     return 0
+
+
+def cmd_teardown(args: argparse.Namespace) -> int:
+    """Exit 0: nothing of the cloud is left on this host; 1: something is (said on
+    stderr; run it again); 3: refused, a `cheptel serve` of this data dir is running."""
+    from cheptel.app import make_containers, make_firewall
+    from cheptel.runlock import Busy, exclusive
+    from cheptel.teardown import read_cloud_id, teardown
+
+    settings = _settings(args)
+    if not settings.data_dir.is_dir() and not settings.database_url:
+        print(f"no cloud in {settings.data_dir}: nothing to remove")
+        return 0
+    try:
+        with exclusive(settings.data_dir):
+            cloud = read_cloud_id(settings.db_url)
+            if cloud is None:
+                print(f"no cloud in {settings.data_dir}: nothing to remove")
+                return 0
+            removal = teardown(cloud, make_containers(settings), make_firewall(settings))
+    except Busy as exc:
+        print(f"cheptel: {exc}", file=sys.stderr)
+        return 3
+    print(removal.summary(), file=sys.stderr if removal.left else sys.stdout)
+    return 1 if removal.left else 0
 
 
 def cmd_image_import_docker(args: argparse.Namespace) -> int:
@@ -111,10 +144,21 @@ def main(argv: list[str] | None = None) -> int:
         if name == "serve":
             p.add_argument("--access-log", action="store_true", help="log every request")
         p.set_defaults(func=func)
+    p = sub.add_parser("teardown", help="remove from this host everything the cloud of "
+                       "this data dir put there (containers, volumes, networks, iptables "
+                       "rules); refused while it serves")
+    p.add_argument("--data-dir", help="where state lives (default ./data)")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
+    p.set_defaults(func=cmd_teardown, listen=None, public_url=None)
     _image_commands(sub)
     args = parser.parse_args(argv)
+    from cheptel.backends.firewall import FirewallError
+
     try:
         return args.func(args)
     except ValueError as exc:
         print(f"cheptel: {exc}", file=sys.stderr)
         return 2
+    except FirewallError as exc:  # e.g. the chain prefix is another cloud's on this host
+        print(f"cheptel: {exc}", file=sys.stderr)
+        return 1

@@ -96,6 +96,12 @@ class DockerEngine:
         except (NotFound, APIError):
             pass
 
+    def list_images(self, repository: str) -> list[str]:
+        with _engine_errors():
+            rows = self.api.images(name=repository)
+        return sorted({tag for row in rows for tag in row.get("RepoTags") or []
+                       if tag.startswith(repository + ":")})
+
     def commit(self, name: str, ref: str) -> None:
         repo, tag = _split_ref(ref)
         with _engine_errors():
@@ -306,6 +312,11 @@ class DockerEngine:
             self.client.volumes.get(volume).remove(force=True)
         except (NotFound, APIError):
             pass
+
+    def list_volumes(self, cloud: str) -> list[str]:
+        with _engine_errors():
+            rows = self.api.volumes(filters={"label": f"{LABEL_CLOUD}={cloud}"})
+        return [v["Name"] for v in (rows or {}).get("Volumes") or []]
 
     def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
                        labels: dict[str, str]) -> None:

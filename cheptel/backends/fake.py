@@ -15,7 +15,8 @@ reconciler relies on each point; tests/unit/test_reconciler_*.py drive it over t
   before start, as `connect`); a missing image or network raises EngineError;
 - create_network of an existing name does nothing; remove_network of a network with a
   container still attached raises EngineError (the next pass retries), of a missing one
-  does nothing; list_managed and list_networks return only what carries the cloud label;
+  does nothing; list_managed, list_networks and list_volumes return only what carries the
+  cloud label;
 - host_interface names the host side of an interface only while the container runs
   (a stopped container has no veth).
 
@@ -69,6 +70,7 @@ class FakeEngine:
         self.images: dict[str, ImageConfig] = {}
         self.containers: dict[str, FakeContainer] = {}
         self.volumes: dict[str, dict[str, bytes]] = {}
+        self.volume_labels: dict[str, dict[str, str]] = {}
         self.networks: set[str] = set()
         self.network_labels: dict[str, dict[str, str]] = {}
         self.network_specs: dict[str, FakeNetwork] = {}
@@ -124,6 +126,9 @@ class FakeEngine:
 
     def remove_image(self, ref: str) -> None:
         self.images.pop(ref, None)
+
+    def list_images(self, repository: str) -> list[str]:
+        return [ref for ref in self.images if ref.startswith(repository + ":")]
 
     def commit(self, name: str, ref: str) -> None:
         self._enter("commit", name)
@@ -239,9 +244,17 @@ class FakeEngine:
     def write_volume(self, volume: str, files: dict[str, bytes], labels: dict[str, str]) -> None:
         self._enter("write_volume", volume)
         self.volumes.setdefault(volume, {}).update(files)
+        self.volume_labels.setdefault(volume, dict(labels))  # a volume's labels never change
 
     def remove_volume(self, volume: str) -> None:
+        self._enter("remove_volume", volume)
         self.volumes.pop(volume, None)
+        self.volume_labels.pop(volume, None)
+        self._leave("remove_volume")
+
+    def list_volumes(self, cloud: str) -> list[str]:
+        return [v for v, labels in self.volume_labels.items()
+                if labels.get(LABEL_CLOUD) == cloud]
 
     def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
                        labels: dict[str, str]) -> None:
@@ -260,6 +273,7 @@ class FakeEngine:
         self.networks.discard(name)
         self.network_labels.pop(name, None)
         self.network_specs.pop(name, None)
+        self._leave("remove_network")
 
     def list_networks(self, cloud: str) -> list[str]:
         return [n for n, labels in self.network_labels.items()

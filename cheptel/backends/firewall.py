@@ -16,13 +16,23 @@ its isolation chain) whenever any network is made on the host, which leaves a mo
 when FORWARD does not reach DOCKER-USER. So FWD is also jumped to from FORWARD itself,
 above every rule Docker adds there (each apply moves the jump back above any that got in
 front of it, in one transaction): through either path, the cloud's rules decide.
+
+A prefix holds only 6 hex digits of the cloud id (the 28 characters), so two clouds could
+draw the same one. A cloud therefore claims its prefix on the host when it starts
+(claim(): a file under /run/cheptel/chains naming its full id, made exclusively; /run
+goes with a reboot, as the rules do): a second cloud drawing a taken prefix refuses to
+start rather than share, and replace, the first one's chains; `cheptel teardown` removes
+chains only under its own claim, and releases it last.
 """
 
 from __future__ import annotations
 
+import logging
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 # built-in (table, chain) -> our entry chain's suffix; the jump is inserted at the top
@@ -33,6 +43,13 @@ HOOKS = {
     ("nat", "OUTPUT"): "DNAT",
     ("nat", "POSTROUTING"): "SNAT",
 }
+
+
+log = logging.getLogger("cheptel.firewall")
+CLAIMS = Path("/run/cheptel/chains")  # prefix -> the id of the cloud that holds it
+
+# every table a cloud's chains may be in (clear() looks in each)
+TABLES = ("filter", "nat", "mangle", "raw")
 
 
 def prefix_for(cloud_id: str) -> str:
@@ -70,6 +87,53 @@ class Firewall(Protocol):
     def apply(self, ruleset: Ruleset) -> None: ...
     def clear(self, prefix: str) -> None: ...
     def owned_rules(self, prefix: str) -> int: ...
+    # the prefix to this cloud on this host; FirewallError if another cloud holds it
+    def claim(self, prefix: str, cloud: str) -> None: ...
+    # the cloud holding the prefix on this host, if any
+    def owner(self, prefix: str) -> str | None: ...
+    # give the prefix up (a claim of another cloud is left alone)
+    def release(self, prefix: str, cloud: str) -> None: ...
+
+
+def taken(prefix: str, owner: str) -> FirewallError:
+    return FirewallError(f"the iptables chains {prefix}* of this host belong to cloud "
+                         f"{owner}: `cheptel teardown` that cloud first")
+
+
+class Claims:
+    """Claims as files, one per prefix, holding the cloud id (made with O_EXCL)."""
+
+    def __init__(self, root: Path = CLAIMS) -> None:
+        self.root = root
+
+    def _path(self, prefix: str) -> Path:
+        return self.root / prefix.rstrip("-")
+
+    def claim(self, prefix: str, cloud: str) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(self._path(prefix), "x") as fh:
+                fh.write(cloud)
+            return
+        except FileExistsError:
+            owner = self.owner(prefix)
+        except PermissionError as exc:  # not root: iptables refuses this process anyway
+            log.warning("the iptables prefix %s is not claimed: %s", prefix, exc)
+            return
+        if owner is not None and owner != cloud:
+            raise taken(prefix, owner)
+        if owner is None:  # an empty file: a claim cut short by a crash, never used
+            self._path(prefix).write_text(cloud)
+
+    def owner(self, prefix: str) -> str | None:
+        try:
+            return self._path(prefix).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def release(self, prefix: str, cloud: str) -> None:
+        if self.owner(prefix) == cloud:
+            self._path(prefix).unlink(missing_ok=True)
 
 
 def _run(*args: str, stdin: str | None = None) -> str:
@@ -79,10 +143,39 @@ def _run(*args: str, stdin: str | None = None) -> str:
     return proc.stdout
 
 
+def _saved(binary: str, table: str) -> str:
+    """A table's iptables-save dump; empty when the host has no such binary (no rule can
+    be there). A failing save raises: "no rule" must never be a guess."""
+    try:
+        return _run(f"{binary}-save", "-t", table)
+    except FileNotFoundError:
+        return ""
+
+
 def _chains(saved: str, prefix: str = "") -> set[str]:
     """The chains of an iptables-save table dump (those of a prefix)."""
     return {line[1:].split()[0] for line in saved.splitlines()
             if line.startswith(":" + prefix)}
+
+
+def _targets(prefix: str, rule: str) -> bool:
+    """Whether a rule (as iptables-save writes it) jumps or goes to a chain of the prefix."""
+    words = rule.split()
+    return any(flag in ("-j", "-g") and target.startswith(prefix)
+               for flag, target in zip(words, words[1:], strict=False))
+
+
+def sweep_lines(saved: str, prefix: str) -> list[str]:
+    """The iptables-restore lines (one table, without "*table" and COMMIT) that delete
+    every rule jumping to a chain of the prefix from a chain that is not, then flush and
+    delete those chains; nothing when the table holds none of either."""
+    owned = sorted(_chains(saved, prefix))
+    hooks = [line[len("-A "):] for line in saved.splitlines() if line.startswith("-A ")
+             and not line[len("-A "):].startswith(prefix) and _targets(prefix, line)]
+    if not owned and not hooks:
+        return []
+    return ([f"-D {rule}" for rule in hooks] + [f":{name} - [0:0]" for name in owned]
+            + [f"-X {name}" for name in owned])
 
 
 def _rules(saved: str, chain: str) -> list[str]:
@@ -123,9 +216,19 @@ def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
 class IptablesFirewall:
     """The real thing: iptables-restore on the host's tables (IPv4)."""
 
-    def __init__(self, binary: str = "iptables") -> None:
+    def __init__(self, binary: str = "iptables", claims: Path = CLAIMS) -> None:
         self.binary = binary
         self._lock = threading.Lock()
+        self.claims = Claims(claims)
+
+    def claim(self, prefix: str, cloud: str) -> None:
+        self.claims.claim(prefix, cloud)
+
+    def owner(self, prefix: str) -> str | None:
+        return self.claims.owner(prefix)
+
+    def release(self, prefix: str, cloud: str) -> None:
+        self.claims.release(prefix, cloud)
 
     def _save(self, table: str) -> str:
         return _run(f"{self.binary}-save", "-t", table)
@@ -153,30 +256,42 @@ class IptablesFirewall:
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
 
     def clear(self, prefix: str) -> None:
-        """Remove every chain of this prefix and the jumps to them."""
+        """Remove every chain of this prefix and every rule that jumps to one, wherever it
+        is (any chain of any table, in IPv4 and, when the host has it, IPv6), one
+        iptables-restore per table: a partial earlier removal, a jump moved by hand or a
+        chain left without its jumps are all found by the prefix alone."""
         with self._lock:
-            for (table, chain), suffix in HOOKS.items():
-                builtins = [chain]
-                if (table, chain) == ("filter", "FORWARD"):
-                    builtins.append("DOCKER-USER")
-                for builtin in builtins:
-                    while subprocess.run([self.binary, "-t", table, "-D", builtin, "-j",
-                                          prefix + suffix], capture_output=True
-                                         ).returncode == 0:
-                        pass
-            for table in ("filter", "nat"):
-                for name in _chains(self._save(table), prefix):
-                    subprocess.run([self.binary, "-t", table, "-F", name], capture_output=True)
-                for name in _chains(self._save(table), prefix):
-                    subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
+            for binary in self._binaries():
+                for table in TABLES:
+                    self._sweep(binary, table, prefix)
+
+    def _binaries(self) -> list[str]:
+        six = self.binary.replace("iptables", "ip6tables")
+        return [self.binary] + ([six] if six != self.binary and shutil.which(f"{six}-save")
+                                else [])
+
+    def _sweep(self, binary: str, table: str, prefix: str) -> None:
+        for _attempt in range(5):  # Docker may change a chain between save and restore
+            lines = sweep_lines(_saved(binary, table), prefix)
+            if not lines:
+                return
+            try:
+                _run(f"{binary}-restore", "--noflush",
+                     stdin="\n".join([f"*{table}", *lines, "COMMIT"]) + "\n")
+                return
+            except FirewallError:
+                continue
+        raise FirewallError(f"{binary} {table}: the chains of {prefix} could not be removed")
 
     def owned_rules(self, prefix: str) -> int:
-        """Rules in this prefix's chains, and the jumps to them."""
+        """Rules in this prefix's chains, and the jumps to them (every table, IPv4 and
+        IPv6)."""
         count = 0
-        for table in ("filter", "nat"):
-            out = _run(f"{self.binary}-save", "-t", table)
-            count += sum(1 for line in out.splitlines()
-                         if line.startswith("-A " + prefix) or f"-j {prefix}" in line)
+        for binary in self._binaries():
+            for table in TABLES:
+                count += sum(1 for line in _saved(binary, table).splitlines()
+                             if line.startswith("-A " + prefix)
+                             or (line.startswith("-A ") and _targets(prefix, line)))
         return count
 
 
@@ -186,6 +301,19 @@ class FakeFirewall:
     def __init__(self) -> None:
         self.rulesets: dict[str, Ruleset] = {}
         self.applied = 0
+        self.claims: dict[str, str] = {}  # prefix -> cloud (a host's claims, in memory)
+
+    def claim(self, prefix: str, cloud: str) -> None:
+        owner = self.claims.setdefault(prefix, cloud)
+        if owner != cloud:
+            raise taken(prefix, owner)
+
+    def owner(self, prefix: str) -> str | None:
+        return self.claims.get(prefix)
+
+    def release(self, prefix: str, cloud: str) -> None:
+        if self.claims.get(prefix) == cloud:
+            del self.claims[prefix]
 
     def apply(self, ruleset: Ruleset) -> None:
         self.rulesets[ruleset.prefix] = ruleset

@@ -40,9 +40,16 @@ class BootSource:
     error: str = ""
 
 
-def local_ref(image_id: str) -> str:
+def engine_repository(cloud_id: str) -> str:
+    """The engine repository of a cloud's images: its own, so that clouds sharing an
+    engine never share (nor remove) an image, even one of the same id (busybox's is the
+    same in every cloud), and `cheptel teardown` finds them by the cloud id."""
+    return f"cheptel-image-{cloud_id}"
+
+
+def local_ref(cloud_id: str, image_id: str) -> str:
     """The tag of an image once loaded into the container engine."""
-    return f"cheptel-image:{image_id}"
+    return f"{engine_repository(cloud_id)}:{image_id}"
 
 
 def for_boot(db: Session, creds: Creds, image_ref: str | None) -> BootImage:

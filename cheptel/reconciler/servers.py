@@ -195,7 +195,7 @@ class ServerConverger:
         source = images.boot_source(self.deps, server.image_id)
         if source.error:
             return self._fail(sid, task, source.error)
-        ref = images.local_ref(server.image_id)
+        ref = images.local_ref(self.deps.cloud_id, server.image_id)
         if not self.engine.image_present(ref):
             self.engine.load_image(ref, source.path, source.container_format)
         with self.deps.sessions() as db:
@@ -341,7 +341,7 @@ class ServerConverger:
         """createImage, and createBackup: then the oldest backups beyond the rotation go."""
         args = server.task_args or {}
         image_id = args["image_id"]
-        ref = images.local_ref(image_id)
+        ref = images.local_ref(self.deps.cloud_id, image_id)
         self.engine.commit(container_name(server.id), ref)
         with tempfile.TemporaryDirectory(dir=self.deps.settings.data_dir) as tmp:
             archive = Path(tmp) / "snapshot.tar"
@@ -350,7 +350,7 @@ class ServerConverger:
         if server.task_state == "image_backup":
             for gone in images.rotate_backups(self.deps, server.id, args["backup_type"],
                                               int(args["rotation"])):
-                self.engine.remove_image(images.local_ref(gone))
+                self.engine.remove_image(images.local_ref(self.deps.cloud_id, gone))
         return self._finish(server.id, server.task_state, task_state=None)
 
     # -- delete ----------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def free_port() -> int:
 class Cloud:
     """One cheptel process with its own data dir; start/stop/kill it like an operator."""
 
-    started: set[str] = set()  # ids of the clouds on the real engine this session started
+    opened: list[Cloud] = []  # the clouds on the real engine this session started
 
     def __init__(self, data_dir: Path, database_url: str | None = None,
                  extra_env: dict[str, str] | None = None):
@@ -46,6 +46,12 @@ class Cloud:
         self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
         self.log = data_dir / "serve.log"
+        self.id: str | None = None  # once started on the real engine
+
+    @property
+    def real(self) -> bool:
+        """On the host's Docker Engine and iptables (not the in-memory fakes)."""
+        return self.extra_env.get("CHEPTEL_CONTAINER_ENGINE") != "fake"
 
     @functools.cached_property
     def block(self) -> int:
@@ -65,7 +71,7 @@ class Cloud:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-        if self.extra_env.get("CHEPTEL_CONTAINER_ENGINE") != "fake":
+        if self.real:
             # each cloud its own address space: clouds on the real engine share this host's
             # Docker Engine and routing table, where subnets must not overlap
             block = self.block
@@ -92,9 +98,10 @@ class Cloud:
                 raise RuntimeError(f"cheptel exited: {self.log.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{self.auth_url}", timeout=1).status_code == 200:
-                    if self.extra_env.get("CHEPTEL_CONTAINER_ENGINE") != "fake":
+                    if self.real and self.id is None:
                         root = httpx.get(self.base_url + "/", timeout=5).json()
-                        Cloud.started.add(root["cheptel"]["cloud_id"])
+                        self.id = root["cheptel"]["cloud_id"]
+                        Cloud.opened.append(self)
                     return self
             except httpx.HTTPError:
                 pass
@@ -116,6 +123,25 @@ class Cloud:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+    def teardown(self) -> subprocess.CompletedProcess:
+        """`cheptel teardown` of this cloud's data dir (the operator's command)."""
+        cmd = [sys.executable, "-m", "cheptel", "teardown", "--data-dir", str(self.data_dir)]
+        if self.database_url:
+            cmd += ["--database-url", self.database_url]
+        return subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
+                              timeout=300)
+
+    def close(self) -> None:
+        """Stop it, then remove everything it put on the host (a stopped cloud keeps its
+        servers and rules: only the teardown takes them away). Every fixture that starts a
+        cloud on the real engine ends with this; a fake engine's cloud leaves nothing."""
+        self.stop()
+        if self.real and self.id is not None:
+            proc = self.teardown()
+            assert proc.returncode == 0, f"teardown failed: {proc.stdout}{proc.stderr}"
+            if self in Cloud.opened:
+                Cloud.opened.remove(self)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.integration.cloud import Cloud, Postgres, postgres_binaries, private_database
-from tests.integration.compute import support
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _engine_left_clean() -> Iterator[None]:
-    """At the end of the session, whatever any cloud left on the shared engine and host
-    (containers, networks, volumes, iptables chains) is removed, cloud by cloud."""
+    """At the end of the session, any cloud on the real engine that a test started but
+    did not close is closed: stopped, and `cheptel teardown` run on its data dir."""
     yield
-    for cid in Cloud.started:
-        support.remove_leftovers(cid)
+    for c in list(Cloud.opened):
+        c.close()
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +70,7 @@ def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     url = private_database(url)
     c = Cloud(tmp_path_factory.mktemp(f"cloud-{request.param}"), database_url=url).start()
     yield c
-    c.stop()  # what it left on the engine goes at the end of the session (above)
+    c.close()
 
 
 @pytest.fixture
@@ -79,4 +78,4 @@ def new_cloud(tmp_path: Path) -> Iterator[Cloud]:
     """A private cloud (not started) for tests that restart, kill or reconfigure it."""
     c = Cloud(tmp_path / "cloud")
     yield c
-    c.stop()
+    c.close()

@@ -15,7 +15,7 @@ def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A cloud shared by the compute tests: each test names what it creates uniquely."""
     c = Cloud(tmp_path_factory.mktemp("compute-cloud")).start()
     yield c
-    c.stop()
+    c.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import docker.errors
 import httpx
 import pytest
 
-from cheptel.backends.firewall import IptablesFirewall, prefix_for
 from tests.integration.cloud import Cloud
 
 
@@ -26,31 +25,10 @@ def cloud_id(c: Cloud) -> str:
     return httpx.get(c.base_url + "/").json()["cheptel"]["cloud_id"]
 
 
-def remove_leftovers(cloud: str) -> None:
-    """Remove what one cloud left on the shared engine and host (never another cloud's):
-    containers, networks, config drive volumes, iptables chains."""
-    eng = engine()
-    label = {"label": f"cheptel.cloud={cloud}"}
-    for container in eng.containers.list(all=True, filters=label, sparse=True):  # no inspect:
-        # one removed meanwhile (a delete still finishing) would fail the listing
-        try:
-            container.remove(force=True)
-        except docker.errors.APIError as exc:  # "removal already in progress"
-            if exc.status_code not in (404, 409):
-                raise
-    for network in eng.networks.list(filters=label):
-        network.remove()
-    for volume in eng.volumes.list(filters=label):
-        volume.remove(force=True)
-    IptablesFirewall().clear(prefix_for(cloud))
-
-
 def cloud_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     c = start_cloud(tmp_path_factory.mktemp("servers"))
-    cid = cloud_id(c)
     yield c
-    c.stop()
-    remove_leftovers(cid)
+    c.close()
 
 
 def engine() -> docker.DockerClient:

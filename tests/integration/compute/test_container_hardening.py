@@ -25,10 +25,8 @@ def capped_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     c = Cloud(tmp_path_factory.mktemp("capped"), extra_env={
         "CHEPTEL_CONSOLE_LOG_MAX_BYTES": str(CAP), "CHEPTEL_CONSOLE_LOG_FILES": str(FILES),
         "CHEPTEL_RECONCILE_INTERVAL": "1"}).start()
-    cid = support.cloud_id(c)
     yield c
-    c.stop()
-    support.remove_leftovers(cid)
+    c.close()
 
 
 def test_a_servers_container_is_capped_and_its_console_shows_the_newest(

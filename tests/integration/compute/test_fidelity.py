@@ -23,7 +23,7 @@ def fcloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     c = Cloud(tmp_path_factory.mktemp("fidelity-cloud"),
               extra_env={"CHEPTEL_CONTAINER_ENGINE": "fake"}).start()
     yield c
-    c.stop()
+    c.close()
 
 
 def boot(conn, **extra):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cheptel.compute.images import local_ref
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
 
@@ -21,6 +22,16 @@ def _boot(conn, name: str):  # type: ignore[no-untyped-def]
     return conn.compute.create_server(
         name=name, image_id=conn.image.find_image("busybox").id, networks="none",
         flavor_id=conn.compute.find_flavor("m1.tiny").id)
+
+
+def _busybox_ref(c: Cloud) -> str:
+    """The cloud's busybox in the engine (its own repository), loaded by a first boot."""
+    conn = c.sdk("cheptel-demo")
+    ref = local_ref(c.id or "", conn.image.find_image("busybox").id)
+    if not support.engine().images.list(name=ref):
+        s = support.wait_status(conn, _boot(conn, "load").id, "ACTIVE")
+        conn.compute.delete_server(s.id)
+    return ref
 
 
 def test_stopped_behind_its_back_goes_shutoff(scloud: Cloud) -> None:
@@ -46,10 +57,9 @@ def test_removed_behind_its_back_goes_error_with_a_fault(scloud: Cloud) -> None:
 
 
 def test_a_labelled_container_with_no_row_is_removed(scloud: Cloud) -> None:
-    image = scloud.sdk("cheptel-demo").image.find_image("busybox")
     fake_id = uuid.uuid4().hex
     orphan = support.engine().containers.run(
-        f"cheptel-image:{image.id}", ["sleep", "600"], detach=True, name=f"cheptel-{fake_id}",
+        _busybox_ref(scloud), ["sleep", "600"], detach=True, name=f"cheptel-{fake_id}",
         labels={"cheptel.managed": "true", "cheptel.cloud": support.cloud_id(scloud),
                 "cheptel.server": fake_id}, network_mode="none")
     support.wait_for(lambda: not support.engine().containers.list(
@@ -57,9 +67,8 @@ def test_a_labelled_container_with_no_row_is_removed(scloud: Cloud) -> None:
 
 
 def test_another_clouds_containers_are_left_alone(scloud: Cloud) -> None:
-    image = scloud.sdk("cheptel-demo").image.find_image("busybox")
     other = support.engine().containers.run(
-        f"cheptel-image:{image.id}", ["sleep", "600"], detach=True,
+        _busybox_ref(scloud), ["sleep", "600"], detach=True,
         labels={"cheptel.managed": "true", "cheptel.cloud": "some-other-cloud",
                 "cheptel.server": uuid.uuid4().hex}, network_mode="none")
     try:
@@ -104,5 +113,4 @@ def test_kill_9_during_create_then_restart_leaves_no_orphan(tmp_path: Path) -> N
         support.wait_for(lambda: not support.engine().containers.list(
             all=True, filters={"name": f"cheptel-{victim}"}), 30, "the container to go")
     finally:
-        cloud.stop()
-        support.remove_leftovers(cid)
+        cloud.close()

@@ -217,8 +217,7 @@ def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) ->
         links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
         assert not any(f": {bridge}:" in links for bridge in bridges)
     finally:
-        cloud.stop()
-        support.remove_leftovers(cid)
+        cloud.close()
 
 
 def _restart_dockerd() -> None:
@@ -258,8 +257,7 @@ def test_dockerd_restart_keeps_connectivity_and_rules(tmp_path) -> None:  # type
             a.id, b_ip), 30, "the same rules and connectivity after dockerd restarted")
         assert demo.compute.get_server(a.id).status == "ACTIVE"
     finally:
-        cloud.stop()
-        support.remove_leftovers(cid)
+        cloud.close()
 
 
 def test_hot_plug_a_port_and_auto_network(net_cloud: Cloud) -> None:

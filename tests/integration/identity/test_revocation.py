@@ -293,7 +293,7 @@ def test_an_expired_token_is_refused(cloud: Cloud, tmp_path: Path) -> None:
         assert r.status_code == 401
         admin.http.close()
     finally:
-        short.stop()
+        short.close()
 
 
 def test_a_revocation_on_another_host_is_seen_at_once(postgres_url: str,

@@ -17,4 +17,4 @@ def image_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
               extra_env={"CHEPTEL_IMAGE_SIZE_CAP": str(CAP),
                          "CHEPTEL_CONTAINER_ENGINE": "fake"}).start()
     yield c
-    c.stop()
+    c.close()

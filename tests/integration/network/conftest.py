@@ -19,7 +19,7 @@ def net_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     c = Cloud(tmp_path_factory.mktemp("network-cloud"),
               extra_env={"CHEPTEL_CONTAINER_ENGINE": "fake"}).start()
     yield c
-    c.stop()
+    c.close()
 
 
 @pytest.fixture(scope="session")
