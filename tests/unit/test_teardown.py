@@ -122,7 +122,7 @@ def test_a_teardown_killed_half_way_is_finished_by_the_next(two: Cloud,
 def test_rules_left_alone_by_a_dead_cloud_go_too(rcloud: Cloud) -> None:
     """A cloud whose containers and networks are gone (a host reboot, an earlier run)
     but whose chains remain: the rules are found by the prefix alone."""
-    rcloud.deps.reconciler.network.converge()
+    rcloud.deps.reconciler.convergers["network"].converge()
     rcloud.engine.networks.clear()
     rcloud.engine.network_labels.clear()
     assert rcloud.firewall.owned_rules(prefix_for(rcloud.deps.cloud_id))
