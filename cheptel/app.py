@@ -67,7 +67,9 @@ def make_firewall(settings: Settings) -> Firewall:
 
 
 def make_blocks(settings: Settings) -> BlockStore:
-    if settings.container_engine == "fake":
+    backend = settings.volume_backend or (
+        "fake" if settings.container_engine == "fake" else "file")
+    if backend == "fake":
         from cheptel.backends.fake_blocks import FakeBlockStore
 
         return FakeBlockStore()
