@@ -33,7 +33,9 @@ def volume_summary(base: str, v: Volume) -> dict[str, Any]:
 
 
 def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
-           admin: bool) -> dict[str, Any]:
+           admin: bool, extended: bool = True) -> dict[str, Any]:
+    """Cinder's detail view; `extended`: with the attributes its extensions add to show
+    and detail (tenant, host, migration), which create and update answers lack."""
     doc: dict[str, Any] = {
         "id": v.id, "name": v.name, "description": v.description, "status": v.status,
         "size": v.size, "availability_zone": v.availability_zone,
@@ -44,9 +46,10 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
         "bootable": "true" if v.bootable else "false", "encrypted": False,
         "replication_status": None, "consistencygroup_id": None, "multiattach": False,
         "migration_status": None,
-        "os-vol-tenant-attr:tenant_id": v.project_id,
     }
-    if admin:
+    if extended:
+        doc["os-vol-tenant-attr:tenant_id"] = v.project_id
+    if extended and admin:
         doc["os-vol-host-attr:host"] = "cheptel@file#file"
         doc["os-vol-mig-status-attr:migstat"] = None
         doc["os-vol-mig-status-attr:name_id"] = None
@@ -74,12 +77,14 @@ def next_link(base: str, kind: str, query: dict[str, str], last: str) -> list[di
     return [{"rel": "next", "href": f"{base}/{kind}?{urlencode(q)}"}]
 
 
-def volume_type(vt: VolumeType, admin: bool) -> dict[str, Any]:
+def volume_type(vt: VolumeType, admin: bool, answer: str = "show") -> dict[str, Any]:
+    """A type as show and list give it; `answer` "create" leaves out the admin's
+    qos_specs_id, "update" the access flag too (Tempest's schemas of Cinder's answers)."""
     doc: dict[str, Any] = {"id": vt.id, "name": vt.name, "description": vt.description,
-                           "is_public": vt.is_public,
-                           "os-volume-type-access:is_public": vt.is_public,
-                           "extra_specs": dict(vt.extra_specs)}
-    if admin:
+                           "is_public": vt.is_public, "extra_specs": dict(vt.extra_specs)}
+    if answer != "update":
+        doc["os-volume-type-access:is_public"] = vt.is_public
+    if admin and answer == "show":
         doc["qos_specs_id"] = None
     return doc
 

@@ -17,8 +17,8 @@ def _type(ctx: Ctx) -> VolumeType:
     return types.get(ctx.db, caller(ctx), ctx.params["type_id"])
 
 
-def _render(ctx: Ctx, vt: VolumeType) -> dict[str, Any]:
-    return {"volume_type": views.volume_type(vt, caller(ctx).is_admin)}
+def _render(ctx: Ctx, vt: VolumeType, answer: str = "show") -> dict[str, Any]:
+    return {"volume_type": views.volume_type(vt, caller(ctx).is_admin, answer)}
 
 
 def list_types(ctx: Ctx) -> dict[str, Any]:
@@ -42,13 +42,13 @@ def create(ctx: Ctx) -> dict[str, Any]:
     body = check(schemas.type_create, ctx.body)["volume_type"]
     caller(ctx)
     public = volumes.as_bool(body.get("os-volume-type-access:is_public", True))
-    return _render(ctx, types.create(ctx.db, body, public, ctx.now))
+    return _render(ctx, types.create(ctx.db, body, public, ctx.now), "create")
 
 
 def update(ctx: Ctx) -> dict[str, Any]:
     body = check(schemas.type_update, ctx.body)["volume_type"]
     public = volumes.as_bool(body["is_public"]) if "is_public" in body else None
-    return _render(ctx, types.update(ctx.db, _type(ctx), body, public))
+    return _render(ctx, types.update(ctx.db, _type(ctx), body, public), "update")
 
 
 def delete(ctx: Ctx) -> None:

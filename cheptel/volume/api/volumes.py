@@ -9,15 +9,18 @@ from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
 from cheptel.volume import schemas, views
 from cheptel.volume.api.common import VOLUME, VOLUMES, base, caller, version
+from cheptel.volume.microversion import Version
 from cheptel.volume.models import Volume
 from cheptel.volume.service import listing, types, volumes
 from cheptel.web import Ctx, Reply, Route
 
 
-def _render(ctx: Ctx, v: Volume) -> dict[str, Any]:
+def _render(ctx: Ctx, v: Volume, extended: bool = True,
+            cap: Version | None = None) -> dict[str, Any]:
     creds = caller(ctx)
-    return views.volume(base(ctx), v, volumes.volume_type(ctx.db, v), version(ctx),
-                        creds.is_admin)
+    at = version(ctx) if cap is None else min(version(ctx), cap)
+    return views.volume(base(ctx), v, volumes.volume_type(ctx.db, v), at, creds.is_admin,
+                        extended)
 
 
 def _page(ctx: Ctx) -> listing.Page:
@@ -59,7 +62,7 @@ def create(ctx: Ctx) -> Reply:
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
     deps, vid = ctx.deps, v.id
     ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
-    return Reply({"volume": _render(ctx, v)}, status=202)
+    return Reply({"volume": _render(ctx, v, extended=False)}, status=202)
 
 
 def _volume(ctx: Ctx) -> Volume:
@@ -73,7 +76,9 @@ def show(ctx: Ctx) -> dict[str, Any]:
 def update(ctx: Ctx) -> dict[str, Any]:
     body = check(schemas.update, ctx.body)["volume"]
     v = volumes.update(ctx.db, _volume(ctx), body, ctx.now)
-    return {"volume": _render(ctx, v)}
+    # Cinder's update answer keeps the 3.60 fields (Tempest's update_volume schema
+    # has none of the later ones at any microversion)
+    return {"volume": _render(ctx, v, extended=False, cap=Version(3, 60))}
 
 
 def delete(ctx: Ctx) -> None:

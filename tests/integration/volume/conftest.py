@@ -1,4 +1,5 @@
-"""One cheptel (SQLite, in-memory container engine, real volume files) for the volume tests."""
+"""One cheptel (SQLite, in-memory container engine, real volume files) for the volume
+tests; and the unit tests' in-process app, for the Tempest schema checks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.cloud import Cloud
+
+# the in-process app of the unit tests (test_tempest_schemas.py)
+from tests.unit.conftest import api, clock, data_dir, make_api, templates  # noqa: F401
 
 
 @pytest.fixture(scope="session")
