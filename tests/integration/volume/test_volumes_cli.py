@@ -23,10 +23,10 @@ def _is_ext4(path: Path) -> bool:
         return f.read(2) == b"\x53\xef"
 
 
-def _wait(cloud: Cloud, name: str, status: str, *cli: str) -> dict:
+def _wait(cloud: Cloud, name: str, status: str, as_: str = "cheptel") -> dict:
     deadline = time.monotonic() + 60
     while True:
-        shown: dict = cloud.cli("volume", "show", name, *cli)
+        shown: dict = cloud.cli("volume", "show", name, cloud=as_)
         if shown["status"] == status or time.monotonic() > deadline:
             return shown
         time.sleep(0.5)
@@ -94,3 +94,38 @@ def test_a_restart_after_kill_leaves_no_half_made_volume(new_cloud: Cloud) -> No
     assert sorted(p.name for p in volumes.iterdir()) == [f"{kept['id']}.img"]
     assert c.cli("volume", "show", "kept")["status"] == "available"
     c.stop()
+
+
+def test_types_zones_limits_and_listing_all_projects_with_the_cli(volume_cloud: Cloud) -> None:
+    c = volume_cloud
+    name = f"type-{uuid.uuid4().hex[:8]}"
+    created = c.cli("volume", "type", "create", "--property", "tier=gold",
+                    "--description", "gold disks", name)
+    assert created["name"] == name
+    shown = c.cli("volume", "type", "show", name)
+    assert shown["properties"] == {"tier": "gold"} and shown["is_public"] is True
+    c.cli("volume", "type", "set", "--property", "speed=fast", name, as_json=False)
+    assert c.cli("volume", "type", "show", name)["properties"] == {
+        "tier": "gold", "speed": "fast"}
+    assert {t["Name"] for t in c.cli("volume", "type", "list")} >= {"__DEFAULT__", name}
+    vol = c.cli("volume", "create", "--size", "1", "--type", name, f"typed-{name}",
+                cloud="cheptel-demo")
+    _wait(c, vol["id"], "available", "cheptel-demo")
+    # the admin lists every project's volumes; demo's own list has its volume
+    everyone = {v["ID"] for v in c.cli("volume", "list", "--all-projects")}
+    assert vol["id"] in everyone
+    assert vol["id"] in {v["ID"] for v in c.cli("volume", "list", cloud="cheptel-demo")}
+    busy = c.cli("volume", "type", "delete", name, check=False, as_json=False)
+    assert busy.returncode != 0
+    c.cli("volume", "delete", vol["id"], cloud="cheptel-demo", as_json=False)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and vol["id"] in {
+            v["ID"] for v in c.cli("volume", "list", cloud="cheptel-demo")}:
+        time.sleep(0.5)
+    c.cli("volume", "type", "delete", name, as_json=False)
+    zones = c.cli("availability", "zone", "list", "--volume")
+    assert {z["Zone Name"] for z in zones} == {"nova"}
+    # OSC prints the SDK's names of Cinder's absolute limits
+    limits = {r["Name"]: r["Value"] for r in c.cli("limits", "show", "--absolute")}
+    assert limits["max_total_volumes"] == 10, limits
+    assert limits["max_total_volume_gigabytes"] == 1000
