@@ -62,11 +62,11 @@ class FileBlockStore:
 
     def create(self, volume_id: str, size_gib: int) -> None:
         final = self.path(volume_id)
-        if final.exists():
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
         part = final.with_name(final.name + PARTIAL)
         try:
+            if final.exists():
+                return
+            self.directory.mkdir(parents=True, exist_ok=True)
             with open(part, "wb") as f:
                 f.truncate(size_gib * GIB)
             _run("mkfs.ext4", "-q", "-F", "-m", "0",
@@ -81,16 +81,19 @@ class FileBlockStore:
 
     def delete(self, volume_id: str) -> None:
         final = self.path(volume_id)
-        final.with_name(final.name + PARTIAL).unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        try:
+            final.with_name(final.name + PARTIAL).unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+        except OSError as exc:
+            raise BlockStoreError(f"cannot remove the volume file: {exc.strerror}") from exc
 
     def extend(self, volume_id: str, size_gib: int) -> None:
         path = self.path(volume_id)
-        if not path.exists():
-            raise BlockStoreError(f"volume {volume_id} has no file")
-        if path.stat().st_size >= size_gib * GIB:
-            return
         try:
+            if not path.exists():
+                raise BlockStoreError(f"volume {volume_id} has no file")
+            if path.stat().st_size >= size_gib * GIB:
+                return
             with open(path, "r+b") as f:
                 f.truncate(size_gib * GIB)
         except OSError as exc:

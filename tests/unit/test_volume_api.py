@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from cheptel.backends.fake_blocks import FakeBlockStore
-from tests.unit.conftest import DEMO_PASSWORD, Api
+from tests.unit.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, Api
 
 LATEST = {"OpenStack-API-Version": "volume 3.71"}
 
@@ -272,3 +272,25 @@ def test_volume_types(admin: Cinder, demo: Cinder) -> None:
 def test_availability_zones(demo: Cinder) -> None:
     assert demo("GET", "/os-availability-zone").json() == {"availabilityZoneInfo": [
         {"zoneName": "nova", "zoneState": {"available": True}}]}
+
+
+def test_a_token_of_no_project_gets_a_malformed_url_not_a_crash(api: Api, admin: Cinder
+                                                               ) -> None:
+    h = {"X-Auth-Token": admin.token}
+    me = api.client.get("/identity/v3/auth/tokens", headers={
+        **h, "X-Subject-Token": admin.token}).json()["token"]["user"]["id"]
+    role = api.client.get("/identity/v3/roles?name=admin", headers=h).json()["roles"][0]["id"]
+    r = api.client.put(f"/identity/v3/domains/default/users/{me}/roles/{role}", headers=h)
+    assert r.status_code == 204
+    r = api.client.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
+        "methods": ["password"], "password": {"user": {"id": me, "password": ADMIN_PASSWORD}}},
+        "scope": {"domain": {"id": "default"}}}})
+    domain_token = r.headers["X-Subject-Token"]
+    for method, path, body in (("GET", "/volumes", None),
+                               ("POST", "/volumes", {"volume": {"size": 1}}),
+                               ("GET", "/limits", None)):
+        r = api.client.request(method, f"/volume/v3/{admin.project}{path}", json=body,
+                               headers={"X-Auth-Token": domain_token})
+        assert r.status_code == 400 and r.json()["badRequest"]["message"] == \
+            "Malformed request url", (path, r.text)
+    assert blocks(api).volumes == {}

@@ -3,8 +3,12 @@ start by volumes.recover, over the fake storage."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
+from cheptel.backends.blockstore import BlockStoreError, FileBlockStore
 from cheptel.backends.fake_blocks import FakeBlockStore
 from cheptel.volume.models import Volume
 from cheptel.volume.service import types, volumes
@@ -51,3 +55,13 @@ def test_recover_marks_what_the_storage_refuses(api: Api) -> None:
     with api.deps.sessions() as db:
         row = db.get(Volume, "cannot")
         assert row is not None and row.error_message == "mkfs.ext4 is not installed"
+
+
+def test_a_failed_mkfs_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = FileBlockStore(tmp_path / "volumes")
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # no mkfs.ext4 to be found
+    with pytest.raises(BlockStoreError, match="mkfs.ext4 is not installed"):
+        store.create("v1", 1)
+    assert list((tmp_path / "volumes").iterdir()) == [] and store.ids() == set()
+    (tmp_path / "volumes" / "v2.img.part").write_bytes(b"half")
+    assert store.sweep() == ["v2.img.part"] and store.ids() == set()

@@ -18,11 +18,11 @@ TYPE = TYPES + "/{type_id}"
 
 def caller(ctx: Ctx) -> Creds:
     """The authenticated caller, whose project is the URL's (Cinder: "Malformed request
-    url" otherwise, admins included)."""
+    url" otherwise, admins included; a token of no project names none)."""
     if ctx.creds is None:
         raise Unauthorized()
     creds = ctx.creds
-    if creds.project_id is not None and ctx.params.get("project_id") != creds.project_id:
+    if creds.project_id is None or ctx.params.get("project_id") != creds.project_id:
         raise BadRequest("Malformed request url")
     return creds
 
