@@ -22,6 +22,7 @@ POLICIES = {
     # actions (volume_extension:volume_actions:*, volume_extension:volume_admin_actions:*)
     "volume:action": "scoped_member",
     "volume_extension:volume_admin_actions:reset_status": "admin",
+    "volume_extension:volume_admin_actions:force_delete": "admin",
     # volume types
     "volume_extension:type_get": "authenticated",
     "volume_extension:type_get_all": "authenticated",

@@ -45,6 +45,9 @@ reset_status = obj({
     "attach_status": {"type": "string", "enum": ["attached", "detached"]},
     "migration_status": {"type": ["string", "null"], "maxLength": 255},
 }, min_props=1)
+retype = obj({"new_type": {"type": "string", "minLength": 1, "maxLength": 255},
+              "migration_policy": {"type": ["string", "null"],
+                                   "enum": ["never", "on-demand", None]}}, ("new_type",))
 set_bootable = obj({"bootable": BOOL}, ("bootable",))
 readonly = obj({"readonly": BOOL}, ("readonly",))
 

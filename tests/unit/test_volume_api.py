@@ -294,3 +294,25 @@ def test_a_token_of_no_project_gets_a_malformed_url_not_a_crash(api: Api, admin:
         assert r.status_code == 400 and r.json()["badRequest"]["message"] == \
             "Malformed request url", (path, r.text)
     assert blocks(api).volumes == {}
+
+
+def test_retype_and_force_delete(api: Api, admin: Cinder, demo: Cinder) -> None:
+    admin("POST", "/types", {"volume_type": {"name": "fast"}})
+    v = demo.create()
+    act = f"/volumes/{v['id']}/action"
+    assert demo("POST", act, {"os-retype": {"new_type": "fast",
+                                            "migration_policy": "never"}}).status_code == 202
+    assert demo("GET", f"/volumes/{v['id']}").json()["volume"]["volume_type"] == "fast"
+    r = demo("POST", act, {"os-retype": {"new_type": "fast"}})
+    assert r.status_code == 400 and "different" in r.json()["badRequest"]["message"]
+    assert demo("POST", act, {"os-retype": {"new_type": "nope"}}).status_code == 404
+    # a volume stuck in error_deleting: only the admin's force-delete removes it
+    blocks(api).fail["delete"] = "busy"
+    demo("DELETE", f"/volumes/{v['id']}")
+    del blocks(api).fail["delete"]
+    assert demo("DELETE", f"/volumes/{v['id']}").status_code == 400
+    r = demo("POST", act, {"os-force_delete": {}})
+    assert r.status_code == 403 and "forbidden" in r.json()
+    assert admin("POST", act, {"os-force_delete": {}}).status_code == 202
+    assert demo("GET", f"/volumes/{v['id']}").status_code == 404
+    assert blocks(api).volumes == {}

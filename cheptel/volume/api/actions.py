@@ -31,6 +31,21 @@ def _reset_status(ctx: Ctx, v: Volume, arg: Any) -> Reply:
     return Reply(None, status=202)
 
 
+def _force_delete(ctx: Ctx, v: Volume, arg: Any) -> Reply:
+    ctx.require("volume_extension:volume_admin_actions:force_delete",
+                {"project_id": v.project_id})
+    volumes.mark_deleting(ctx.db, v, ctx.now, force=True)
+    deps, vid = ctx.deps, v.id
+    ctx.after_commit.append(lambda: volumes.finish_delete(deps, vid))
+    return Reply(None, status=202)
+
+
+def _retype(ctx: Ctx, v: Volume, arg: Any) -> Reply:
+    body = check(schemas.retype, arg)
+    volumes.retype(ctx.db, caller(ctx), v, body["new_type"], ctx.now)
+    return Reply(None, status=202)
+
+
 def _set_bootable(ctx: Ctx, v: Volume, arg: Any) -> Reply:
     body = check(schemas.set_bootable, arg)
     volumes.set_bootable(ctx.db, v, volumes.as_bool(body["bootable"]), ctx.now)
@@ -46,6 +61,8 @@ def _readonly(ctx: Ctx, v: Volume, arg: Any) -> Reply:
 ACTIONS: dict[str, Callable[[Ctx, Volume, Any], Reply]] = {
     "os-extend": _extend,
     "os-reset_status": _reset_status,
+    "os-force_delete": _force_delete,
+    "os-retype": _retype,
     "os-set_bootable": _set_bootable,
     "os-update_readonly_flag": _readonly,
 }

@@ -63,15 +63,16 @@ def reset(db: Session, project_id: str) -> None:
 
 
 def check_volume(db: Session, project_id: str, vt: VolumeType, new_volumes: int,
-                 new_gigabytes: int) -> None:
-    """413 when adding volumes/gigabytes would pass a limit (Cinder's messages)."""
+                 new_gigabytes: int, per_type_only: bool = False) -> None:
+    """413 when adding volumes/gigabytes would pass a limit (Cinder's messages);
+    `per_type_only`: a volume changing type, counted against the new type's limits."""
     lim, used = limits(db, project_id), usage(db, project_id)
     per_volume = lim["per_volume_gigabytes"]
     if per_volume >= 0 and new_gigabytes > per_volume and new_volumes:
         raise PayloadTooLarge(f"VolumeSizeExceedsLimit: Requested volume size "
                               f"{new_gigabytes}G is larger than maximum allowed limit "
                               f"{per_volume}G.")
-    for suffix in ("", f"_{vt.name}"):
+    for suffix in ((f"_{vt.name}",) if per_type_only else ("", f"_{vt.name}")):
         vol_key, gb_key = f"volumes{suffix}", f"gigabytes{suffix}"
         if new_volumes and 0 <= lim[vol_key] < used[vol_key] + new_volumes:
             raise PayloadTooLarge(f"VolumeLimitExceeded: Maximum number of volumes allowed "

@@ -89,7 +89,13 @@ def update(db: Session, volume: Volume, body: dict[str, Any], now: float) -> Vol
     return volume
 
 
-def mark_deleting(db: Session, volume: Volume, now: float) -> None:
+def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) -> None:
+    """`deleting`, if the status allows (any but `in-use`/attaching ones when forced, as
+    Cinder's os-force_delete)."""
+    if force and volume.status not in ("in-use", "attaching", "detaching", "reserved"):
+        volume.status, volume.updated_at = "deleting", now
+        db.flush()
+        return
     if volume.status not in DELETABLE:
         raise BadRequest(f"Invalid volume: Volume status must be available or error or "
                          f"error_restoring or error_extending or error_managing and must "
@@ -132,6 +138,20 @@ def start_extend(db: Session, volume: Volume, new_size: int, now: float) -> None
     if vt is not None:
         quotas.check_volume(db, volume.project_id, vt, 0, new_size - volume.size)
     volume.size, volume.status, volume.updated_at = new_size, "extending", now
+    db.flush()
+
+
+def retype(db: Session, creds: Creds, volume: Volume, new_type: str, now: float) -> None:
+    """Another type for a detached volume (nothing moves: one backend serves every type)."""
+    vt = types.by_name_or_id(db, creds, new_type)
+    if volume.status != "available":
+        raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available "
+                         f"to retype, but current status is: {volume.status}.")
+    if vt.id == volume.volume_type_id:
+        raise BadRequest("Invalid input received: New volume type must be different "
+                         "from the current one.")
+    quotas.check_volume(db, volume.project_id, vt, 1, volume.size, per_type_only=True)
+    volume.volume_type_id, volume.updated_at = vt.id, now
     db.flush()
 
 

@@ -117,7 +117,10 @@ def test_types_zones_limits_and_listing_all_projects_with_the_cli(volume_cloud: 
     assert vol["id"] in {v["ID"] for v in c.cli("volume", "list", cloud="cheptel-demo")}
     busy = c.cli("volume", "type", "delete", name, check=False, as_json=False)
     assert busy.returncode != 0
-    c.cli("volume", "delete", vol["id"], cloud="cheptel-demo", as_json=False)
+    c.cli("volume", "set", "--type", "__DEFAULT__", vol["id"], cloud="cheptel-demo",
+          as_json=False)
+    assert c.cli("volume", "show", vol["id"])["type"] == "__DEFAULT__"
+    c.cli("volume", "delete", "--force", vol["id"], as_json=False)  # the admin's
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and vol["id"] in {
             v["ID"] for v in c.cli("volume", "list", cloud="cheptel-demo")}:
