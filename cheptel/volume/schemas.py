@@ -48,6 +48,7 @@ reset_status = obj({
 retype = obj({"new_type": {"type": "string", "minLength": 1, "maxLength": 255},
               "migration_policy": {"type": ["string", "null"],
                                    "enum": ["never", "on-demand", None]}}, ("new_type",))
+no_argument = {"type": ["object", "null"], "maxProperties": 0}  # os-force_delete
 set_bootable = obj({"bootable": BOOL}, ("bootable",))
 readonly = obj({"readonly": BOOL}, ("readonly",))
 

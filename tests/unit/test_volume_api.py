@@ -170,6 +170,7 @@ def test_actions(api: Api, demo: Cinder) -> None:
     assert r.status_code == 403 and "forbidden" in r.json()
     for bad in ({"os-nope": {}}, {"os-extend": {"new_size": "x"}}, {"os-extend": None},
                 {"os-set_bootable": {"bootable": "maybe"}}, {}, [],
+                {"os-force_delete": "x"}, {"os-force_delete": {"a": 1}},
                 {"os-extend": {"new_size": 4}, "os-set_bootable": {"bootable": True}}):
         r = demo("POST", act, bad)
         assert r.status_code == 400 and "badRequest" in r.json(), bad

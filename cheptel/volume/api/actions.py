@@ -32,6 +32,7 @@ def _reset_status(ctx: Ctx, v: Volume, arg: Any) -> Reply:
 
 
 def _force_delete(ctx: Ctx, v: Volume, arg: Any) -> Reply:
+    check(schemas.no_argument, arg)  # None from openstacksdk, {} from Tempest
     ctx.require("volume_extension:volume_admin_actions:force_delete",
                 {"project_id": v.project_id})
     volumes.mark_deleting(ctx.db, v, ctx.now, force=True)
