@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cheptel import cloud, spool
 from cheptel import db as dbmod
+from cheptel.backends.blockstore import BlockStore, FileBlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
 from cheptel.config import Settings
@@ -36,6 +37,7 @@ class Deps:
     sessions: sessionmaker[Session]
     containers: ContainerEngine
     firewall: Firewall
+    blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
     clock: Callable[[], float] = time.time
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
     notes: list[str] = field(default_factory=list)
@@ -64,6 +66,16 @@ def make_firewall(settings: Settings) -> Firewall:
     return IptablesFirewall()
 
 
+def make_blocks(settings: Settings) -> BlockStore:
+    backend = settings.volume_backend or (
+        "fake" if settings.container_engine == "fake" else "file")
+    if backend == "fake":
+        from cheptel.backends.fake_blocks import FakeBlockStore
+
+        return FakeBlockStore()
+    return FileBlockStore(settings.data_dir / "volumes")
+
+
 def prepare(settings: Settings, clock: Callable[[], float] = time.time,
             containers: ContainerEngine | None = None) -> Deps:
     """Open the database, migrate it, bootstrap on first start, refresh the catalog.
@@ -76,7 +88,7 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     token_cache.install(sessions)  # every identity write bumps the revocation generation
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings),
-                firewall=make_firewall(settings))
+                firewall=make_firewall(settings), blocks=make_blocks(settings))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():

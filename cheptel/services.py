@@ -10,5 +10,6 @@ from cheptel.identity.spec import SERVICE as IDENTITY
 from cheptel.image.spec import SERVICE as IMAGE
 from cheptel.network.spec import SERVICE as NETWORK
 from cheptel.service import Service
+from cheptel.volume.spec import SERVICE as VOLUME
 
-SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK]
+SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME]

@@ -28,6 +28,8 @@ command -v iptables >/dev/null || need_apt+=(iptables)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v pgrep >/dev/null || need_apt+=(procps)
+# volumes: mkfs.ext4, e2fsck and resize2fs (cheptel/backends/blockstore.py)
+dpkg -s e2fsprogs >/dev/null 2>&1 || need_apt+=(e2fsprogs)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 if [ ! -x "$VENV/bin/python" ]; then
   command -v "$PY" >/dev/null || need_apt+=(python3)

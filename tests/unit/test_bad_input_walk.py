@@ -131,6 +131,14 @@ class Walk:
             self.problems[:40])
 
 
+# every volume action but os-force_delete, whose valid bodies ({} and null) are among
+# the walk's own and would delete the walked volume
+VOLUME_ACTIONS = [{"os-extend": {"new_size": 2}}, {"os-set_bootable": {"bootable": True}},
+                  {"os-update_readonly_flag": {"readonly": False}},
+                  {"os-reset_status": {"status": "available", "attach_status": "detached"}},
+                  {"os-retype": {"new_type": "walk-type", "migration_policy": "never"}}]
+
+
 def _action_templates(w: World) -> Iterator[Any]:
     busybox = w.client.get("/image/v2/images?name=busybox", headers=w.headers(
         "image", w.admin)).json()["images"][0]["id"]
@@ -146,6 +154,8 @@ def test_bad_bodies(world: World, prefix: str, route: Route) -> None:
     walk = Walk(world, prefix, route)
     if route.path.endswith("/servers/{server_id}/action"):
         templates = list(_action_templates(world))
+    elif route.path.endswith("/volumes/{volume_id}/action"):
+        templates = list(VOLUME_ACTIONS)
     else:
         templates = [world.template(prefix, route)]
     # a route whose valid body is an object (as the setup made it) refuses any other type
@@ -235,7 +245,8 @@ def test_every_path_parameter_is_real(world: World) -> None:
 
 def test_the_walk_covers_every_service(world: World) -> None:
     methods = {(service_of(p), r.method) for p, r in method_routes(SERVICES, WRITES)}
-    assert {s for s, _ in methods} == {"identity", "compute", "image", "network"}
+    assert {s for s, _ in methods} == {"identity", "compute", "image", "network",
+                                         "volume"}
     assert len(_params(lists=True)) > 100
 
 

@@ -29,8 +29,9 @@ def test_alembic_runs_only_when_a_migration_is_missing(make_api: MakeApi,
     dbmod.migrate(engine)
     assert calls == []  # at the heads: Alembic is not even loaded
     with engine.begin() as conn:  # as if the newest migration had not run yet
-        conn.execute(text("DROP TABLE revocation_generation"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+        for table in ("volume_quotas", "volume_types", "volumes"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0011_revocation'"))
     dbmod.migrate(engine)
     assert calls == ["heads"]
     assert dbmod.applied_heads(engine) == dbmod.script_heads()

@@ -54,7 +54,7 @@ external_idp = False
 immutable_user_source = False
 
 [service_available]
-cinder = False
+cinder = True
 swift = False
 heat = False
 octavia = False
@@ -129,6 +129,25 @@ api_extensions = router,security-group
 ipv6 = False
 ipv6_subnet_attributes = False
 
+[volume]
+catalog_type = block-storage
+region = RegionOne
+build_timeout = 60
+min_microversion = 3.0
+max_microversion = 3.71
+volume_size = 1
+
+[volume-feature-enabled]
+api_v3 = True
+backup = False
+snapshot = False
+clone = False
+manage_snapshot = False
+manage_volume = False
+multi_backend = False
+extend_attached_volume = False
+enable_volume_image_dep_tests = False
+
 [validation]
 run_validation = False
 """
@@ -145,22 +164,23 @@ def test_the_conf_from_services_is_the_one_written_by_hand() -> None:
     assert _sections(script.tempest_conf(CLOUD, WORK)) == _sections(EXPECTED)
 
 
-def _volume(cloud: TempestCloud) -> TempestSections:
-    return {"volume": {"catalog_type": "block-storage", "uri": f"{cloud.url}/volume"}}
+def _objects(cloud: TempestCloud) -> TempestSections:
+    return {"object-storage": {"catalog_type": "object-store",
+                               "uri": f"{cloud.url}/object-store"}}
 
 
 def test_a_new_service_writes_its_own_sections() -> None:
     compute = next(s for s in SERVICES if s.type == "compute")
     assert compute.tempest
-    volume = Service(type="block-storage", name="cinder", title="Block storage",
-                     prefix="/volume", catalog_path="/v3", description="volumes",
-                     routes=[], policies={}, render_fault=compute.render_fault,
-                     models=compute.models,
-                     tempest=TempestTests(all="volume", selected="volume", fast="volume",
-                                          conf=_volume))
-    conf = script.tempest_sections(CLOUD, WORK, [*SERVICES, volume])
-    assert conf["volume"] == {"catalog_type": "block-storage",
-                              "uri": "http://127.0.0.1:1234/volume"}
-    assert conf["service_available"]["cinder"] == "True"  # served beats not served
+    objects = Service(type="object-store", name="swift", title="Object storage",
+                      prefix="/object-store", catalog_path="/v1", description="objects",
+                      routes=[], policies={}, render_fault=compute.render_fault,
+                      models=compute.models,
+                      tempest=TempestTests(all="object_storage", selected="object_storage",
+                                           fast="object_storage", conf=_objects))
+    conf = script.tempest_sections(CLOUD, WORK, [*SERVICES, objects])
+    assert conf["object-storage"] == {"catalog_type": "object-store",
+                                      "uri": "http://127.0.0.1:1234/object-store"}
+    assert conf["service_available"]["swift"] == "True"  # served beats not served
     assert conf["service_available"]["nova"] == "True"
-    assert "volume" not in script.tempest_sections(CLOUD, WORK)
+    assert "object-storage" not in script.tempest_sections(CLOUD, WORK)

@@ -59,7 +59,7 @@ def fault_problem(service: str, r: httpx.Response) -> str | None:
     keystone = isinstance(body.get("error"), dict) and body["error"].get("code") == code
     if service == "identity" or (code == 401 and service in ("image", "network")):
         ok = keystone and bool(body["error"].get("message")) and bool(body["error"].get("title"))
-    elif service == "compute":
+    elif service in ("compute", "volume"):  # Cinder's faults are Nova's shape
         (name, inner), = body.items() if len(body) == 1 else ((None, None),)
         ok = (name in NOVA_FAULTS or (code == 501 and name == "computeFault")) and \
             isinstance(inner, dict) and inner.get("code") == code and bool(inner.get("message"))
@@ -127,6 +127,8 @@ class World:
             h["X-Auth-Token"] = token
         if service == "compute":
             h["OpenStack-API-Version"] = f"compute {version}"
+        if service == "volume":
+            h["OpenStack-API-Version"] = "volume latest"
         if media:
             h["Content-Type"] = media
         return h

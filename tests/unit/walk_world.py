@@ -17,7 +17,7 @@ from cheptel.app import build_app, prepare
 from tests.unit.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, FakeClock, settings_for
 from tests.unit.walk import WALK_PASSWORD, World, WriteCounter, admin_login
 
-K, C, G, N = "/identity", "/compute", "/image", "/network"
+K, C, G, N, V = "/identity", "/compute", "/image", "/network", "/volume"
 
 
 def walked_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -42,6 +42,7 @@ def populate(w: World) -> None:
     _image(w)
     _network(w)
     _compute(w)
+    _volume(w)
 
 
 def _identity(w: World) -> None:
@@ -288,3 +289,41 @@ def _compute(w: World) -> None:
         "instances": 10}}
     w.templates[f"{C} PUT /v2.1/os-services/{{service_id}}"] = {
         "status": "disabled", "disabled_reason": "r", "forced_down": False}
+
+
+def _volume(w: World) -> None:
+    """A volume with metadata, a type with an extra spec; the URL's project is the
+    admin's (whose token the walk sends)."""
+    ids = w.ids
+    project = ids[f"{K} admin_project"]
+    ids[f"{V} project_id"] = project
+    ids[f"{V} quota_project_id"] = project
+    p = f"/v3/{project}"
+    vt = w.ok(V, "POST", f"{p}/types", {"volume_type": {
+        "name": "walk-type", "description": "d", "os-volume-type-access:is_public": True,
+        "extra_specs": {"walk-key": "1"}}}, template="/v3/{project_id}/types")["volume_type"]
+    ids[f"{V} type_id"] = vt["id"]
+    ids[f"{V} extra_specs key"] = "walk-key"
+    w.ok(V, "POST", f"{p}/types/{vt['id']}/extra_specs", {"extra_specs": {"walk-key": "1"}},
+         template="/v3/{project_id}/types/{type_id}/extra_specs")
+    w.templates[f"{V} PUT /v3/{{project_id}}/types/{{type_id}}/extra_specs/{{key}}"] = {
+        "walk-key": "2"}
+    w.templates[f"{V} PUT /v3/{{project_id}}/types/{{type_id}}"] = {"volume_type": {
+        "name": "walk-type", "description": "d2", "is_public": True}}
+    vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {
+        "size": 1, "name": "walk-vol", "description": "d", "volume_type": "walk-type",
+        "availability_zone": "nova", "metadata": {"walk-key": "v"}}},
+        template="/v3/{project_id}/volumes")["volume"]
+    ids[f"{V} volume_id"] = vol["id"]
+    ids[f"{V} metadata key"] = "walk-key"
+    w.templates[f"{V} PUT /v3/{{project_id}}/volumes/{{volume_id}}"] = {"volume": {
+        "name": "walk-vol", "description": "d", "metadata": {"walk-key": "v"}}}
+    for method in ("POST", "PUT"):
+        w.templates[f"{V} {method} /v3/{{project_id}}/volumes/{{volume_id}}/metadata"] = {
+            "metadata": {"walk-key": "v"}}
+    w.templates[f"{V} PUT /v3/{{project_id}}/volumes/{{volume_id}}/metadata/{{key}}"] = {
+        "meta": {"walk-key": "v"}}
+    w.templates[f"{V} POST /v3/{{project_id}}/volumes/{{volume_id}}/action"] = {
+        "os-set_bootable": {"bootable": True}}
+    w.templates[f"{V} PUT /v3/{{project_id}}/os-quota-sets/{{quota_project_id}}"] = {
+        "quota_set": {"volumes": 20, "gigabytes": 1000}}

@@ -1,0 +1,58 @@
+"""Volume tables. Times are POSIX seconds (float) so SQLite and PostgreSQL agree.
+
+Metadata and extra specs are JSON objects in their row (Cinder keeps them in side tables;
+nothing here queries them but the listing filters, which read them in Python). Quota
+usage is never stored: it is counted from the volume rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cheptel.db import Base
+
+ID = String(36)  # Cinder's ids are dashed UUIDs
+PROJECT = String(64)
+
+
+class Volume(Base):
+    __tablename__ = "volumes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int] = mapped_column(Integer)  # GiB
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    # why the volume is in `error` (the backend's message), for the operator and the logs
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    volume_type_id: Mapped[str] = mapped_column(ID)
+    bootable: Mapped[bool] = mapped_column(Boolean, default=False)
+    readonly: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class VolumeType(Base):
+    __tablename__ = "volume_types"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra_specs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class VolumeQuota(Base):
+    """A project's limit for one resource (absent: the default)."""
+
+    __tablename__ = "volume_quotas"
+    project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,39 @@
+"""The volume policy table: policy name -> rule (cheptel.policy.RULES).
+
+Cinder's defaults (cinder/policies/): a project's readers read, its members write, the
+admin resets statuses and manages types and quotas. The target of every route is the
+project of its URL (checked against the token's: cheptel.volume.api.common.project), then
+the volume's own project.
+"""
+
+POLICIES = {
+    "volume:discovery": "anyone",
+    # volumes
+    "volume:get_all": "scoped_reader",
+    "volume:get": "scoped_reader",
+    "volume:create": "scoped_member",
+    "volume:update": "scoped_member",
+    "volume:delete": "scoped_member",
+    # the all_tenants filter (volume_extension:volume_tenant_attribute's list side)
+    "volume:get_all_tenants": "admin",
+    "volume:get_volume_metadata": "scoped_reader",
+    "volume:update_volume_metadata": "scoped_member",
+    "volume:delete_volume_metadata": "scoped_member",
+    # actions (volume_extension:volume_actions:*, volume_extension:volume_admin_actions:*)
+    "volume:action": "scoped_member",
+    "volume_extension:volume_admin_actions:reset_status": "admin",
+    "volume_extension:volume_admin_actions:force_delete": "admin",
+    # volume types
+    "volume_extension:type_get": "authenticated",
+    "volume_extension:type_get_all": "authenticated",
+    "volume_extension:types_manage": "admin",
+    "volume_extension:types_extra_specs:index": "scoped_reader",
+    "volume_extension:types_extra_specs:manage": "admin",
+    "volume_extension:default_get": "scoped_reader",
+    # quotas, limits, availability zones
+    "volume_extension:quotas:show": "scoped_reader",
+    "volume_extension:quotas:update": "admin",
+    "volume_extension:quotas:delete": "admin",
+    "limits_extension:used_limits": "scoped_reader",
+    "volume_extension:availability_zone_list": "scoped_reader",
+}

@@ -1,0 +1,77 @@
+"""Request bodies, declared as Cinder's own schemas declare them (cinder/api/schemas/)."""
+
+from __future__ import annotations
+
+from cheptel.validation import obj
+
+NAME = {"type": ["string", "null"], "maxLength": 255}
+DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
+SIZE = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1,
+        "maximum": 2147483647, "maxLength": 10}
+NULLABLE_SIZE = {**SIZE, "type": ["integer", "string", "null"]}
+METADATA = {"type": "object", "maxProperties": 128, "patternProperties": {
+    "^[a-zA-Z0-9-_:. /]{1,255}$": {"type": "string", "maxLength": 255}},
+    "additionalProperties": False}
+NULLABLE_METADATA = {**METADATA, "type": ["object", "null"]}
+ID = {"type": ["string", "null"], "maxLength": 36}
+BOOL = {"type": ["boolean", "string"], "enum": [True, False, "true", "false", "True",
+                                                "False", "1", "0", "yes", "no", "on", "off"]}
+
+create = obj({"volume": obj({
+    "name": NAME, "display_name": NAME, "description": DESCRIPTION,
+    "display_description": DESCRIPTION, "size": NULLABLE_SIZE,
+    "volume_type": NAME, "availability_zone": NAME, "metadata": NULLABLE_METADATA,
+    "snapshot_id": ID, "source_volid": ID, "imageRef": ID, "backup_id": ID,
+    "multiattach": {"type": "boolean"}, "consistencygroup_id": ID, "group_id": ID,
+})}, ("volume",), extra=False)
+# Cinder lets scheduler hints sit beside "volume"
+create["properties"]["OS-SCH-HNT:scheduler_hints"] = {"type": ["object", "null"]}
+
+update = obj({"volume": obj({
+    "name": NAME, "display_name": NAME, "description": DESCRIPTION,
+    "display_description": DESCRIPTION, "metadata": NULLABLE_METADATA,
+})}, ("volume",))
+
+metadata = obj({"metadata": METADATA}, ("metadata",))
+meta_item = obj({"meta": {**METADATA, "minProperties": 1}}, ("meta",))
+
+extend = obj({"new_size": SIZE}, ("new_size",))
+reset_status = obj({
+    "status": {"type": "string", "enum": [
+        "creating", "available", "deleting", "error", "error_deleting", "error_managing",
+        "managing", "attaching", "in-use", "detaching", "maintenance", "reserved",
+        "error_extending", "extending", "error_restoring", "restoring-backup",
+        "backing-up", "downloading", "uploading", "retyping"]},
+    "attach_status": {"type": "string", "enum": ["attached", "detached"]},
+    "migration_status": {"type": ["string", "null"], "maxLength": 255},
+}, min_props=1)
+retype = obj({"new_type": {"type": "string", "minLength": 1, "maxLength": 255},
+              "migration_policy": {"type": ["string", "null"],
+                                   "enum": ["never", "on-demand", None]}}, ("new_type",))
+no_argument = {"type": ["object", "null"], "maxProperties": 0}  # os-force_delete
+set_bootable = obj({"bootable": BOOL}, ("bootable",))
+readonly = obj({"readonly": BOOL}, ("readonly",))
+
+TYPE_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+             "pattern": "^(?! )[^\\x00-\\x1f]*(?<! )$"}
+EXTRA_SPECS = {"type": "object", "maxProperties": 128, "patternProperties": {
+    "^[a-zA-Z0-9-_:. /]{1,255}$": {"type": "string", "maxLength": 255}},
+    "additionalProperties": False}
+type_create = obj({"volume_type": obj({
+    "name": TYPE_NAME, "description": DESCRIPTION,
+    "os-volume-type-access:is_public": BOOL, "extra_specs": EXTRA_SPECS,
+}, ("name",))}, ("volume_type",))
+type_update = obj({"volume_type": obj({
+    "name": {**TYPE_NAME, "type": ["string", "null"]}, "description": DESCRIPTION,
+    "is_public": BOOL,
+}, min_props=1)}, ("volume_type",))
+extra_specs = obj({"extra_specs": EXTRA_SPECS}, ("extra_specs",))
+
+QUOTA = {"type": ["integer", "string"], "pattern": "^-?[0-9]+$", "minimum": -1,
+         "maximum": 2147483647, "maxLength": 11}
+QUOTA_RESOURCES = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes",
+                   "groups", "per_volume_gigabytes")
+quota_update = obj({"quota_set": {
+    "type": "object", "properties": {r: QUOTA for r in QUOTA_RESOURCES},
+    "patternProperties": {"^(volumes|snapshots|gigabytes)_.{1,255}$": QUOTA},
+    "additionalProperties": False}}, ("quota_set",))

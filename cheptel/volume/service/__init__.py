@@ -1,0 +1,1 @@
+"""The volume domain logic: no HTTP."""

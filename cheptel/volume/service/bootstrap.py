@@ -1,0 +1,27 @@
+"""At every start: the `__DEFAULT__` volume type, and what a crash left (volumes.recover)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cheptel.volume.models import VolumeType
+from cheptel.volume.service import volumes
+from cheptel.volume.service.types import DEFAULT_NAME
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
+
+
+def on_start(db: Session, deps: Deps) -> list[str]:
+    notes: list[str] = []
+    if db.scalar(select(VolumeType).where(VolumeType.name == DEFAULT_NAME)) is None:
+        db.add(VolumeType(id=str(uuid.uuid4()), name=DEFAULT_NAME,
+                          description="Default Volume Type", is_public=True,
+                          extra_specs={}, created_at=deps.clock()))
+        db.flush()
+    notes += volumes.recover(db, deps.blocks, deps.clock())
+    return notes

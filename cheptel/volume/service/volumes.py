@@ -1,0 +1,257 @@
+"""Volumes: create, read, update, delete, metadata and the simple actions.
+
+A write records intent in the database and commits; the backend then makes the host
+match (materialize / finish_delete, run after the commit in their own transaction).
+A crash between the two leaves a `creating` or `deleting` row, which `recover` (at every
+start) drives to its end: a volume is never half-made, and no file outlives its row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cheptel.backends.blockstore import BlockStore, BlockStoreError
+from cheptel.errors import BadRequest, NotFound
+from cheptel.policy import Creds
+from cheptel.volume.models import Volume, VolumeType
+from cheptel.volume.service import quotas, types
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
+
+log = logging.getLogger(__name__)
+
+AZ = "nova"  # Cinder's default storage_availability_zone
+DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
+TRUE = ("true", "True", "1", "yes", "on")
+
+
+def as_bool(value: bool | str) -> bool:
+    return value is True or (isinstance(value, str) and value in TRUE)
+
+
+def get_visible(db: Session, creds: Creds, volume_id: str) -> Volume:
+    """The volume, if the caller's project owns it (or the caller is an admin): else 404."""
+    volume = db.get(Volume, volume_id) if len(volume_id) <= 36 else None
+    if volume is None or not (creds.is_admin or volume.project_id == creds.project_id):
+        raise NotFound(f"Volume {volume_id} could not be found.")
+    return volume
+
+
+def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
+    for source, what in (("snapshot_id", "a snapshot"), ("source_volid", "a volume"),
+                         ("imageRef", "an image"), ("backup_id", "a backup")):
+        if body.get(source):
+            raise BadRequest(f"Creating a volume from {what} is not supported by this "
+                             f"cloud yet.")
+    if body.get("size") is None:
+        raise BadRequest("Size of the volume is required unless a source is given.")
+    size = int(body["size"])
+    if body.get("multiattach"):
+        raise BadRequest("Multiattach volumes are not supported by this cloud yet.")
+    az = body.get("availability_zone") or AZ
+    if az != AZ:
+        raise BadRequest(f"Availability zone '{az}' is invalid.")
+    vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
+          else types.default(db))
+    if creds.project_id is None:  # (api/common.caller already refuses such a token)
+        raise BadRequest("Malformed request url")
+    quotas.check_volume(db, creds.project_id, vt, 1, size)
+    volume = Volume(id=str(uuid.uuid4()), project_id=creds.project_id, user_id=creds.user_id,
+                    name=body.get("name", body.get("display_name")),
+                    description=body.get("description", body.get("display_description")),
+                    size=size, status="creating", availability_zone=az,
+                    volume_type_id=vt.id, bootable=False, readonly=None,
+                    meta=dict(body.get("metadata") or {}), created_at=now, updated_at=None)
+    db.add(volume)
+    db.flush()
+    return volume
+
+
+def volume_type(db: Session, volume: Volume) -> VolumeType | None:
+    return db.get(VolumeType, volume.volume_type_id)
+
+
+def update(db: Session, volume: Volume, body: dict[str, Any], now: float) -> Volume:
+    for key, alias, attr in (("name", "display_name", "name"),
+                             ("description", "display_description", "description")):
+        if key in body or alias in body:
+            setattr(volume, attr, body.get(key, body.get(alias)))
+    if body.get("metadata") is not None:
+        volume.meta = dict(body["metadata"])
+    volume.updated_at = now
+    db.flush()
+    return volume
+
+
+def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) -> None:
+    """`deleting`, if the status allows (any but `in-use`/attaching ones when forced, as
+    Cinder's os-force_delete)."""
+    if force and volume.status not in ("in-use", "attaching", "detaching", "reserved"):
+        volume.status, volume.updated_at = "deleting", now
+        db.flush()
+        return
+    if volume.status not in DELETABLE:
+        raise BadRequest(f"Invalid volume: Volume status must be available or error or "
+                         f"error_restoring or error_extending or error_managing and must "
+                         f"not be migrating, attached, belong to a group, have snapshots, "
+                         f"awaiting a transfer, or be disassociated from snapshots after "
+                         f"volume transfer. (status: {volume.status})")
+    volume.status, volume.updated_at = "deleting", now
+    db.flush()
+
+
+# --- metadata ------------------------------------------------------------------------
+
+def set_metadata(db: Session, volume: Volume, meta: dict[str, str], replace: bool,
+                 now: float) -> dict[str, str]:
+    volume.meta = dict(meta) if replace else {**volume.meta, **meta}
+    volume.updated_at = now
+    db.flush()
+    return dict(volume.meta)
+
+
+def delete_metadata_key(db: Session, volume: Volume, key: str, now: float) -> None:
+    if key not in volume.meta:
+        raise NotFound(f"Volume {volume.id} has no metadata with key {key}.")
+    volume.meta = {k: v for k, v in volume.meta.items() if k != key}
+    volume.updated_at = now
+    db.flush()
+
+
+# --- actions ---------------------------------------------------------------------------
+
+def start_extend(db: Session, volume: Volume, new_size: int, now: float) -> None:
+    """Record the new size and `extending`; the storage grows after commit (extend)."""
+    if volume.status != "available":
+        raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available "
+                         f"to extend, but current status is: {volume.status}.")
+    if new_size <= volume.size:
+        raise BadRequest(f"New size for extend must be greater than current size. "
+                         f"(current: {volume.size}, extended: {new_size}).")
+    vt = volume_type(db, volume)
+    if vt is not None:
+        quotas.check_volume(db, volume.project_id, vt, 0, new_size - volume.size)
+    volume.size, volume.status, volume.updated_at = new_size, "extending", now
+    db.flush()
+
+
+def retype(db: Session, creds: Creds, volume: Volume, new_type: str, now: float) -> None:
+    """Another type for a detached volume (nothing moves: one backend serves every type)."""
+    vt = types.by_name_or_id(db, creds, new_type)
+    if volume.status != "available":
+        raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available "
+                         f"to retype, but current status is: {volume.status}.")
+    if vt.id == volume.volume_type_id:
+        raise BadRequest("Invalid input received: New volume type must be different "
+                         "from the current one.")
+    quotas.check_volume(db, volume.project_id, vt, 1, volume.size, per_type_only=True)
+    volume.volume_type_id, volume.updated_at = vt.id, now
+    db.flush()
+
+
+def reset_status(db: Session, volume: Volume, status: str | None, now: float) -> None:
+    if status is not None:
+        volume.status = status
+        volume.error_message = None
+    volume.updated_at = now
+    db.flush()
+
+
+def set_bootable(db: Session, volume: Volume, bootable: bool, now: float) -> None:
+    volume.bootable, volume.updated_at = bootable, now
+    db.flush()
+
+
+def set_readonly(db: Session, volume: Volume, readonly: bool, now: float) -> None:
+    if volume.status != "available":
+        raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available "
+                         f"to update readonly flag, but current status is: "
+                         f"{volume.status}.")
+    volume.readonly, volume.updated_at = readonly, now
+    db.flush()
+
+
+# --- the host side (after commit, and at start) ---------------------------------------
+
+def materialize(deps: Deps, volume_id: str) -> None:
+    """Make a `creating` volume's storage, then say `available` (or `error`, and why)."""
+    with deps.sessions() as db, db.begin():
+        volume = db.get(Volume, volume_id)
+        if volume is None or volume.status != "creating":
+            return
+        _make(db, deps.blocks, volume, deps.clock())
+
+
+def _make(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
+    try:
+        blocks.create(volume.id, volume.size)
+        volume.status, volume.error_message = "available", None
+    except BlockStoreError as exc:
+        log.warning("volume %s: creation failed: %s", volume.id, exc)
+        volume.status, volume.error_message = "error", str(exc)
+    volume.updated_at = now
+    db.flush()
+
+
+def extend(deps: Deps, volume_id: str) -> None:
+    """Grow an `extending` volume to its recorded size: `available`, or `error_extending`."""
+    with deps.sessions() as db, db.begin():
+        volume = db.get(Volume, volume_id)
+        if volume is None or volume.status != "extending":
+            return
+        _grow(db, deps.blocks, volume, deps.clock())
+
+
+def _grow(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
+    try:
+        blocks.extend(volume.id, volume.size)
+        volume.status, volume.error_message = "available", None
+    except BlockStoreError as exc:
+        log.warning("volume %s: extend failed: %s", volume.id, exc)
+        volume.status, volume.error_message = "error_extending", str(exc)
+    volume.updated_at = now
+    db.flush()
+
+
+def finish_delete(deps: Deps, volume_id: str) -> None:
+    """Remove a `deleting` volume's storage, then its row (or say `error_deleting`)."""
+    with deps.sessions() as db, db.begin():
+        volume = db.get(Volume, volume_id)
+        if volume is None or volume.status != "deleting":
+            return
+        _remove(db, deps.blocks, volume, deps.clock())
+
+
+def _remove(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
+    try:
+        blocks.delete(volume.id)
+    except BlockStoreError as exc:
+        log.warning("volume %s: deletion failed: %s", volume.id, exc)
+        volume.status, volume.error_message, volume.updated_at = "error_deleting", str(exc), now
+        db.flush()
+        return
+    db.delete(volume)
+    db.flush()
+
+
+def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
+    """At start: finish what a crash interrupted; remove storage no row owns."""
+    notes = [f"volume storage: removed half-made {name}" for name in blocks.sweep()]
+    rows = {v.id: v for v in db.scalars(select(Volume))}
+    for volume in rows.values():
+        if volume.status == "creating":
+            _make(db, blocks, volume, now)
+        elif volume.status == "extending":
+            _grow(db, blocks, volume, now)
+        elif volume.status == "deleting":
+            _remove(db, blocks, volume, now)
+    for orphan in sorted(blocks.ids() - set(rows)):
+        blocks.delete(orphan)
+        notes.append(f"volume storage: removed {orphan}, which no volume owns")
+    return notes

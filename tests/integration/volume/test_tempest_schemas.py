@@ -1,0 +1,106 @@
+"""Cinder answers checked against Tempest's own response schemas (tempest.lib), at the
+microversions where Tempest's volumes client switches schema module (3.0, 3.61, 3.63,
+3.64, 3.65, 3.69), as the admin (who sees the most fields) and as a member.
+
+In process (the unit tests' app over the fake storage), but here rather than in
+tests/unit: there, tests/unit/test_support_matrix.py puts scripts/ first on sys.path,
+and its scripts/tempest.py then shadows the tempest package in the same worker."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from tempest.lib.api_schema.response.volume import limits, quotas, versions, volume_types
+from tempest.lib.common.rest_client import RestClient
+
+from tests.unit.conftest import DEMO_PASSWORD, Api
+
+SCHEMAS = {"3.0": "volumes", "3.61": "v3_61.volumes", "3.63": "v3_63.volumes",
+           "3.64": "v3_64.volumes", "3.65": "v3_65.volumes", "3.69": "v3_69.volumes",
+           "3.71": "v3_69.volumes"}
+
+
+def _module(version: str) -> ModuleType:
+    return importlib.import_module(
+        f"tempest.lib.api_schema.response.volume.{SCHEMAS[version]}")
+
+
+def _check(schema: dict, r: httpx.Response) -> None:
+    body = r.json() if r.content else None
+    RestClient.validate_response(schema, SimpleNamespace(status=r.status_code), body)
+
+
+def _project(api: Api, token: str) -> str:
+    r = api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": token, "X-Subject-Token": token})
+    return str(r.json()["token"]["project"]["id"])
+
+
+@pytest.mark.parametrize("who", ["admin", "demo"])
+@pytest.mark.parametrize("version", sorted(SCHEMAS))
+def test_volume_documents_match_tempest(api: Api, version: str, who: str) -> None:
+    token = api.admin() if who == "admin" else api.token("demo", DEMO_PASSWORD, "demo")
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token, "OpenStack-API-Version": f"volume {version}"}
+
+    def call(method: str, path: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, base + path, json=body, headers=h)
+
+    s = _module(version)
+    r = call("POST", "/volumes", {"volume": {"size": 1, "name": "t", "metadata": {"a": "b"}}})
+    _check(s.create_volume, r)
+    vid = r.json()["volume"]["id"]
+    _check(s.show_volume, call("GET", f"/volumes/{vid}"))
+    _check(s.list_volumes_no_detail, call("GET", "/volumes?limit=1"))
+    _check(s.list_volumes_with_detail, call("GET", "/volumes/detail"))
+    _check(s.update_volume, call("PUT", f"/volumes/{vid}", {"volume": {"name": "u"}}))
+    _check(s.set_bootable_volume, call("POST", f"/volumes/{vid}/action",
+                                       {"os-set_bootable": {"bootable": True}}))
+    _check(s.update_volume_readonly, call("POST", f"/volumes/{vid}/action",
+                                          {"os-update_readonly_flag": {"readonly": True}}))
+    _check(s.extend_volume, call("POST", f"/volumes/{vid}/action",
+                                 {"os-extend": {"new_size": 2}}))
+    if who == "admin":
+        _check(s.reset_volume_status, call("POST", f"/volumes/{vid}/action",
+                                           {"os-reset_status": {"status": "available"}}))
+    _check(s.delete_volume, call("DELETE", f"/volumes/{vid}"))
+
+
+def test_types_quotas_limits_versions_match_tempest(api: Api) -> None:
+    token = api.admin()
+    project = _project(api, token)
+    base = f"/volume/v3/{project}"
+    h = {"X-Auth-Token": token}
+
+    def call(method: str, path: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, base + path, json=body, headers=h)
+
+    _check(versions.list_versions, api.client.get("/volume/"))
+    r = call("POST", "/types", {"volume_type": {"name": "t", "extra_specs": {"k": "v"}}})
+    _check(volume_types.create_volume_type, r)
+    tid = r.json()["volume_type"]["id"]
+    _check(volume_types.show_volume_type, call("GET", f"/types/{tid}"))
+    _check(volume_types.list_volume_types, call("GET", "/types"))
+    _check(volume_types.update_volume_types, call("PUT", f"/types/{tid}", {
+        "volume_type": {"description": "d"}}))
+    _check(volume_types.create_volume_types_extra_specs, call(
+        "POST", f"/types/{tid}/extra_specs", {"extra_specs": {"x": "y"}}))
+    _check(volume_types.list_volume_types_extra_specs, call("GET", f"/types/{tid}/extra_specs"))
+    _check(volume_types.show_volume_types_extra_specs, call("GET",
+                                                            f"/types/{tid}/extra_specs/x"))
+    _check(volume_types.update_volume_type_extra_specs, call(
+        "PUT", f"/types/{tid}/extra_specs/x", {"x": "z"}))
+    _check(volume_types.delete_volume_types_extra_specs, call(
+        "DELETE", f"/types/{tid}/extra_specs/x"))
+    _check(volume_types.delete_volume_type, call("DELETE", f"/types/{tid}"))
+    _check(quotas.show_quota_set, call("GET", f"/os-quota-sets/{project}"))
+    _check(quotas.show_quota_set, call("GET", f"/os-quota-sets/{project}/defaults"))
+    _check(quotas.show_quota_set_usage, call("GET", f"/os-quota-sets/{project}?usage=True"))
+    _check(quotas.update_quota_set, call("PUT", f"/os-quota-sets/{project}", {
+        "quota_set": {"volumes": 11}}))
+    _check(quotas.delete_quota_set, call("DELETE", f"/os-quota-sets/{project}"))
+    _check(limits.show_limits, call("GET", "/limits"))

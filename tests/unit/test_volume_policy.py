@@ -1,0 +1,128 @@
+"""The block storage persona matrix, in process: what each persona gets from each route,
+written from Cinder's defaults (cinder/policies/: project reader reads, member writes,
+admin manages types, quotas and statuses). Every route of the service is listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cheptel.volume.spec import SERVICE
+from tests.unit.conftest import DEMO_PASSWORD, Api
+
+ADMIN, MEMBER, READER, ANON = "admin", "member", "reader", "anonymous"
+R, W, A = "read", "write", "admin"
+# (method, path) -> kind: R = any reader of the project, W = its members, A = the admin
+KINDS = {
+    ("GET", "/"): "anyone", ("GET", "/v3/"): "anyone",
+    ("GET", "/v3/{project_id}/volumes"): R, ("GET", "/v3/{project_id}/volumes/detail"): R,
+    ("POST", "/v3/{project_id}/volumes"): W,
+    ("GET", "/v3/{project_id}/volumes/{volume_id}"): R,
+    ("PUT", "/v3/{project_id}/volumes/{volume_id}"): W,
+    ("DELETE", "/v3/{project_id}/volumes/{volume_id}"): W,
+    ("GET", "/v3/{project_id}/volumes/{volume_id}/metadata"): R,
+    ("POST", "/v3/{project_id}/volumes/{volume_id}/metadata"): W,
+    ("PUT", "/v3/{project_id}/volumes/{volume_id}/metadata"): W,
+    ("GET", "/v3/{project_id}/volumes/{volume_id}/metadata/{key}"): R,
+    ("PUT", "/v3/{project_id}/volumes/{volume_id}/metadata/{key}"): W,
+    ("DELETE", "/v3/{project_id}/volumes/{volume_id}/metadata/{key}"): W,
+    ("POST", "/v3/{project_id}/volumes/{volume_id}/action"): W,
+    ("GET", "/v3/{project_id}/types"): R, ("POST", "/v3/{project_id}/types"): A,
+    ("GET", "/v3/{project_id}/types/default"): R,
+    ("GET", "/v3/{project_id}/types/{type_id}"): R,
+    ("PUT", "/v3/{project_id}/types/{type_id}"): A,
+    ("DELETE", "/v3/{project_id}/types/{type_id}"): A,
+    ("GET", "/v3/{project_id}/types/{type_id}/extra_specs"): R,
+    ("POST", "/v3/{project_id}/types/{type_id}/extra_specs"): A,
+    ("GET", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): R,
+    ("PUT", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): A,
+    ("DELETE", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): A,
+    ("GET", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): R,
+    ("GET", "/v3/{project_id}/os-quota-sets/{quota_project_id}/defaults"): R,
+    ("PUT", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): A,
+    ("DELETE", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): A,
+    ("GET", "/v3/{project_id}/limits"): R,
+    ("GET", "/v3/{project_id}/os-availability-zone"): R,
+}
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/v3/{project_id}/volumes"): {"volume": {"size": 1}},
+    ("PUT", "/v3/{project_id}/volumes/{volume_id}"): {"volume": {"name": "n"}},
+    ("POST", "/v3/{project_id}/volumes/{volume_id}/metadata"): {"metadata": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/volumes/{volume_id}/metadata"): {"metadata": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/volumes/{volume_id}/metadata/{key}"): {"meta": {"k": "v"}},
+    ("POST", "/v3/{project_id}/volumes/{volume_id}/action"): {
+        "os-set_bootable": {"bootable": True}},
+    ("POST", "/v3/{project_id}/types"): {"volume_type": {"name": "t"}},
+    ("PUT", "/v3/{project_id}/types/{type_id}"): {"volume_type": {"description": "d"}},
+    ("POST", "/v3/{project_id}/types/{type_id}/extra_specs"): {"extra_specs": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): {"k": "v"},
+    ("PUT", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): {
+        "quota_set": {"volumes": -1}},
+}
+
+
+def test_the_matrix_lists_every_route() -> None:
+    assert {(r.method, r.path) for r in SERVICE.routes} == set(KINDS)
+
+
+def _allowed(kind: str, persona: str) -> bool:
+    return kind == "anyone" or persona == ADMIN or (
+        persona == MEMBER and kind in (R, W)) or (persona == READER and kind == R)
+
+
+@pytest.mark.parametrize("persona", [ADMIN, MEMBER, READER, ANON])
+def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
+    admin = api.admin()
+    demo = api.token("demo", DEMO_PASSWORD, "demo")
+    # a reader of demo: a new user with only the reader role there
+    h = {"X-Auth-Token": admin}
+    demo_project = api.client.get("/identity/v3/projects?name=demo", headers=h).json()[
+        "projects"][0]["id"]
+    user = api.client.post("/identity/v3/users", headers=h, json={"user": {
+        "name": "vol-reader", "password": "reader-secret-1"}}).json()["user"]["id"]
+    reader_role = api.client.get("/identity/v3/roles?name=reader", headers=h).json()[
+        "roles"][0]["id"]
+    api.client.put(f"/identity/v3/projects/{demo_project}/users/{user}/roles/{reader_role}",
+                   headers=h)
+    tokens = {ADMIN: admin, MEMBER: demo, READER: api.token("vol-reader", "reader-secret-1",
+                                                            "demo"), ANON: None}
+    token = tokens[persona]
+    project = demo_project if persona != ADMIN else api.client.get(
+        "/identity/v3/auth/tokens", headers={"X-Auth-Token": admin, "X-Subject-Token": admin}
+    ).json()["token"]["project"]["id"]
+    ap = admin_project(api, admin)
+    problems: list[str] = []
+    for i, route in enumerate(SERVICE.routes):
+        r = api.client.put(f"/volume/v3/{ap}/os-quota-sets/{project}", headers={
+            "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1}})
+        assert r.status_code == 200, r.text
+        kind = KINDS[(route.method, route.path)]
+        # fresh objects of the project for each route (a delete must not spoil the next)
+        dh = {"X-Auth-Token": admin if persona == ADMIN else demo}
+        vol = api.client.post(f"/volume/v3/{project}/volumes", headers=dh,
+                              json={"volume": {"size": 1, "metadata": {"k": "v"}}}
+                              ).json()["volume"]["id"]
+        vt = api.client.post(f"/volume/v3/{ap}/types", headers={"X-Auth-Token": admin},
+                             json={"volume_type": {"name": f"t-{i}",
+                                                   "extra_specs": {"k": "v"}}}
+                             ).json()["volume_type"]["id"]
+        path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
+                                 quota_project_id=project)
+        headers = {"OpenStack-API-Version": "volume 3.71"}
+        if token:
+            headers["X-Auth-Token"] = token
+        body = BODIES.get((route.method, route.path))
+        if body and route.path.endswith("/types"):
+            body = {"volume_type": {"name": f"new-{persona}"}}
+        r = api.client.request(route.method, "/volume" + path, json=body, headers=headers)
+        want_ok = _allowed(kind, persona) if token or kind == "anyone" else False
+        ok = r.status_code < 400
+        if ok != want_ok or (not ok and r.status_code not in (401, 403)):
+            problems.append(f"{route.method} {route.path}: {r.status_code} {r.text[:120]}")
+    assert not problems, "\n".join(problems)
+
+
+def admin_project(api: Api, admin: str) -> str:
+    return str(api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": admin, "X-Subject-Token": admin}).json()["token"]["project"]["id"])
