@@ -9,6 +9,15 @@ chains of an older ruleset that are no longer named are emptied, all in that sam
 (the emptied chains are removed afterwards). No packet ever sees a chain half filled or
 a port unhooked.
 
+Address sets: a security group named as a remote group is matched by one ipset of its
+members' addresses (`-m set --match-set`), not by a rule per member, so a group of N ports
+costs N set entries, not N x N rules. A set is named by a hash of its group and members:
+a set a committed rule refers to never changes (new members make a new set, which the
+same iptables-restore commit switches to), so no rule ever sees members of a later state.
+Each apply first (re)fills every wanted set through a temporary set swapped in (a set
+emptied behind cheptel's back is whole again), and destroys the sets no longer wanted
+after the commit.
+
 The jumps: PREROUTING, OUTPUT (nat and filter) and POSTROUTING jump to the entry chains
 first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates before its
 own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
@@ -20,6 +29,7 @@ front of it, in one transaction): through either path, the cloud's rules decide.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -45,10 +55,12 @@ class FirewallError(Exception):
 
 @dataclass
 class Ruleset:
-    """table -> chain -> rule lines (without "-A CHAIN"); chain names are full names."""
+    """table -> chain -> rule lines (without "-A CHAIN"); chain names are full names;
+    sets: ipset name -> its IPv4 addresses (hash:ip)."""
 
     prefix: str
     tables: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    sets: dict[str, list[str]] = field(default_factory=dict)
 
     def name(self, suffix: str) -> str:
         full = self.prefix + suffix
@@ -58,6 +70,15 @@ class Ruleset:
 
     def chain(self, table: str, suffix: str) -> list[str]:
         return self.tables.setdefault(table, {}).setdefault(self.name(suffix), [])
+
+    def address_set(self, key: str, addresses: list[str]) -> str:
+        """The name of the set of these addresses (named by `key` and the addresses: a
+        different membership is a different set)."""
+        members = sorted(set(addresses))
+        digest = hashlib.sha256("\n".join([key, *members]).encode()).hexdigest()[:16]
+        name = f"{self.prefix}G{digest}"
+        self.sets[name] = members
+        return name
 
     def add(self, table: str, suffix: str, rule: str) -> None:
         self.chain(table, suffix).append(rule)
@@ -70,6 +91,19 @@ class Firewall(Protocol):
     def apply(self, ruleset: Ruleset) -> None: ...
     def clear(self, prefix: str) -> None: ...
     def owned_rules(self, prefix: str) -> int: ...
+
+
+def _set_lines(sets: dict[str, list[str]], prefix: str) -> list[str]:
+    """`ipset restore` lines that make each set hold exactly its members: filled under a
+    temporary name, then swapped in (atomic for whoever matches the set meanwhile)."""
+    lines: list[str] = []
+    for name, members in sorted(sets.items()):
+        tmp = prefix + "T" + name[len(prefix) + 1:]
+        lines += [f"create {tmp} hash:ip family inet", f"flush {tmp}"]
+        lines += [f"add {tmp} {ip}" for ip in members]
+        lines += [f"create {name} hash:ip family inet", f"swap {tmp} {name}",
+                  f"destroy {tmp}"]
+    return lines
 
 
 def _run(*args: str, stdin: str | None = None) -> str:
@@ -123,9 +157,23 @@ def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
 class IptablesFirewall:
     """The real thing: iptables-restore on the host's tables (IPv4)."""
 
-    def __init__(self, binary: str = "iptables") -> None:
+    def __init__(self, binary: str = "iptables", ipset: str = "ipset") -> None:
         self.binary = binary
+        self.ipset = ipset
         self._lock = threading.Lock()
+
+    def _set_names(self, prefix: str) -> set[str]:
+        """This prefix's ipsets (none when the ipset tool is not installed)."""
+        try:
+            out = subprocess.run([self.ipset, "list", "-n"], capture_output=True, text=True,
+                                 timeout=30).stdout
+        except FileNotFoundError:
+            return set()
+        return {name for name in out.split() if name.startswith(prefix)}
+
+    def _destroy_sets(self, names: set[str]) -> None:
+        for name in names:  # one still referenced (another apply raced) stays: next time
+            subprocess.run([self.ipset, "destroy", name], capture_output=True)
 
     def _save(self, table: str) -> str:
         return _run(f"{self.binary}-save", "-t", table)
@@ -134,6 +182,9 @@ class IptablesFirewall:
         with self._lock:
             for (table, _), suffix in HOOKS.items():
                 ruleset.chain(table, suffix)  # entry chains always exist
+            if ruleset.sets:  # before any rule that names them
+                _run(self.ipset, "-exist", "restore",
+                     stdin="\n".join(_set_lines(ruleset.sets, ruleset.prefix)) + "\n")
             stale: dict[str, set[str]] = {}
             lines: list[str] = []
             for table in ("filter", "nat"):
@@ -151,6 +202,7 @@ class IptablesFirewall:
             for table, names in stale.items():
                 for name in names:
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
+            self._destroy_sets(self._set_names(ruleset.prefix) - set(ruleset.sets))
 
     def clear(self, prefix: str) -> None:
         """Remove every chain of this prefix and the jumps to them."""
@@ -169,15 +221,16 @@ class IptablesFirewall:
                     subprocess.run([self.binary, "-t", table, "-F", name], capture_output=True)
                 for name in _chains(self._save(table), prefix):
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
+            self._destroy_sets(self._set_names(prefix))
 
     def owned_rules(self, prefix: str) -> int:
-        """Rules in this prefix's chains, and the jumps to them."""
+        """Rules in this prefix's chains, the jumps to them, and its sets."""
         count = 0
         for table in ("filter", "nat"):
             out = _run(f"{self.binary}-save", "-t", table)
             count += sum(1 for line in out.splitlines()
                          if line.startswith("-A " + prefix) or f"-j {prefix}" in line)
-        return count
+        return count + len(self._set_names(prefix))
 
 
 class FakeFirewall:
@@ -196,4 +249,4 @@ class FakeFirewall:
 
     def owned_rules(self, prefix: str) -> int:
         ruleset = self.rulesets.get(prefix)
-        return ruleset.count() if ruleset else 0
+        return ruleset.count() + len(ruleset.sets) if ruleset else 0
