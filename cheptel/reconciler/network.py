@@ -133,20 +133,28 @@ class NetworkConverger:
         with self._lock:
             with self.deps.sessions() as db:
                 state, wanted = self._read(db)
+            # one listing, then only what it lacks is made (a create asks the engine
+            # about its network first: two calls per network at every pass otherwise)
+            listed: dict[str | None, str] = {
+                network_of(self.deps.cloud_id, name): name
+                for name in self.engine.list_networks(self.deps.cloud_id)}
+            made: set[str] = set()
             for net in wanted.values():
+                if net.id in listed:
+                    continue
                 try:
                     self._ensure(net)
+                    made.add(net.id)
                 except EngineError as exc:
                     log.warning("network %s: %s", net.id, exc)
-            present: set[str | None] = set()
-            for name in self.engine.list_networks(self.deps.cloud_id):
-                present.add(network_of(self.deps.cloud_id, name))
-                if network_of(self.deps.cloud_id, name) not in wanted:
+            for net_id, name in listed.items():
+                if net_id not in wanted:
                     try:
                         self.engine.remove_network(name)
                     except EngineError as exc:  # still has endpoints: next pass
                         log.info("network %s not removed yet: %s", name, exc)
-            self._made = self._made & present & set(wanted)  # one removed behind our back
+            # what the engine listed or this pass made (one removed behind our back is not)
+            self._made = frozenset({n for n in listed if n in wanted} | made)
             try:
                 if state.nets:
                     self.deps.firewall.apply(self._ruleset(state))

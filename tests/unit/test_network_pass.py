@@ -101,3 +101,25 @@ def test_a_pass_over_an_unchanged_cloud_loads_and_writes_no_port(cloud: Api) -> 
     assert ip in _text(_applied(cloud))
     with cloud.deps.sessions() as db:
         assert db.scalar(select(Port.status).where(Port.device_id == "one")) == "ACTIVE"
+
+
+def test_a_pass_makes_only_the_networks_the_engine_lacks(cloud: Api) -> None:
+    """One listing a pass, a create only for a network it lacks (each create asked the
+    engine about its network first: two calls per network at every pass); a network
+    removed behind cheptel's back is made again at the next pass."""
+    converger = cloud.deps.reconciler.network
+    engine: Any = cloud.deps.containers
+    converger.converge()
+    with cloud.deps.sessions() as db:
+        private = db.scalar(select(Network.id).where(Network.name == "private"))
+    assert private is not None
+    name = engine_network(cloud.deps.cloud_id, private)
+    assert name in engine.networks
+    engine.calls.clear()
+    converger.converge()
+    assert [c for c in engine.calls if c[0] == "create_network"] == []
+    engine.networks.discard(name)  # behind cheptel's back
+    engine.network_labels.pop(name)
+    converger.converge()
+    assert ("create_network", name) in engine.calls and name in engine.networks
+    assert private in converger._made
