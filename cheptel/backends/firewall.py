@@ -107,7 +107,11 @@ def _set_lines(sets: dict[str, list[str]], prefix: str) -> list[str]:
 
 
 def _run(*args: str, stdin: str | None = None) -> str:
-    proc = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=30)
+    try:
+        proc = subprocess.run(list(args), input=stdin, capture_output=True, text=True,
+                              timeout=30)
+    except FileNotFoundError:  # ipset not installed (scripts/setup.sh installs it)
+        raise FirewallError(f"{args[0]}: not found") from None
     if proc.returncode != 0:
         raise FirewallError(f"{' '.join(args[:3])}: {proc.stderr.strip()[:500]}")
     return proc.stdout
