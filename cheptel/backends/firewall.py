@@ -165,6 +165,9 @@ class IptablesFirewall:
         self.binary = binary
         self.ipset = ipset
         self._lock = threading.Lock()
+        # prefix -> the sets this process left in place (listed from the host the first
+        # time: a previous process may have left some): no listing at every apply
+        self._sets: dict[str, set[str]] = {}
 
     def _set_names(self, prefix: str) -> set[str]:
         """This prefix's ipsets (none when the ipset tool is not installed)."""
@@ -175,9 +178,18 @@ class IptablesFirewall:
             return set()
         return {name for name in out.split() if name.startswith(prefix)}
 
-    def _destroy_sets(self, names: set[str]) -> None:
-        for name in names:  # one still referenced (another apply raced) stays: next time
-            subprocess.run([self.ipset, "destroy", name], capture_output=True)
+    def _destroy_sets(self, names: set[str]) -> set[str]:
+        """Destroy these sets (one process); those that could not be destroyed remain."""
+        if not names:
+            return set()
+        batch = "".join(f"destroy {name}\n" for name in sorted(names))
+        if subprocess.run([self.ipset, "restore"], input=batch, capture_output=True,
+                          text=True).returncode == 0:
+            return set()
+        # one still referenced, or gone already: each on its own, what stays is kept
+        return {name for name in names if subprocess.run(
+            [self.ipset, "destroy", name], capture_output=True).returncode != 0
+            and name in self._set_names(name)}
 
     def _save(self, table: str) -> str:
         return _run(f"{self.binary}-save", "-t", table)
@@ -186,9 +198,13 @@ class IptablesFirewall:
         with self._lock:
             for (table, _), suffix in HOOKS.items():
                 ruleset.chain(table, suffix)  # entry chains always exist
+            prefix = ruleset.prefix
+            if prefix not in self._sets:
+                self._sets[prefix] = self._set_names(prefix)
             if ruleset.sets:  # before any rule that names them
+                self._sets[prefix] |= set(ruleset.sets)  # made, even if what follows fails
                 _run(self.ipset, "-exist", "restore",
-                     stdin="\n".join(_set_lines(ruleset.sets, ruleset.prefix)) + "\n")
+                     stdin="\n".join(_set_lines(ruleset.sets, prefix)) + "\n")
             stale: dict[str, set[str]] = {}
             lines: list[str] = []
             for table in ("filter", "nat"):
@@ -206,7 +222,8 @@ class IptablesFirewall:
             for table, names in stale.items():
                 for name in names:
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
-            self._destroy_sets(self._set_names(ruleset.prefix) - set(ruleset.sets))
+            left = self._destroy_sets(self._sets[prefix] - set(ruleset.sets))
+            self._sets[prefix] = set(ruleset.sets) | left
 
     def clear(self, prefix: str) -> None:
         """Remove every chain of this prefix and the jumps to them."""
@@ -226,6 +243,7 @@ class IptablesFirewall:
                 for name in _chains(self._save(table), prefix):
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
             self._destroy_sets(self._set_names(prefix))
+            self._sets.pop(prefix, None)
 
     def owned_rules(self, prefix: str) -> int:
         """Rules in this prefix's chains, the jumps to them, and its sets."""
