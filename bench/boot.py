@@ -69,7 +69,7 @@ CMD = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
 
 
 def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
-               engine_net: str, ref: str, total: int, workers: int) -> None:
+               engine_net: str, ref: str, total: int, workers: int, tag: str) -> None:
     """Rally's boot-and-delete: `total` cycles by `workers` threads, API then raw docker."""
     local = threading.local()
     failures: list[str] = []
@@ -89,10 +89,13 @@ def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
             failures.append(f"{i}: {exc}")
 
     def docker_cycle(i: int) -> None:
-        name = f"cheptel-bench-rally-{i}"
-        subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory", "512m",
-                        "--network", engine_net, ref, *CMD], check=True, capture_output=True)
-        subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+        name = f"cheptel-bench-{tag}-rally-{i}"
+        try:
+            subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
+                            "512m", "--network", engine_net, ref, *CMD], check=True,
+                           capture_output=True)
+        finally:  # a failed run may leave a created container behind
+            subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -147,7 +150,7 @@ def main() -> int:
             docker_boot, docker_delete, names = [], [], []
             cmd = CMD
             for i in range(n):
-                name = f"cheptel-bench-raw-{i}"
+                name = f"cheptel-bench-{cloud_id[:8]}-raw-{i}"
                 t0 = time.perf_counter()
                 subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
                                 "512m", "--network", "none", ref, *cmd], check=True,
@@ -176,7 +179,7 @@ def main() -> int:
                 text=True, check=True).stdout.split() if name.endswith(private.id))
             docker_net = []
             for i in range(n):
-                name = f"cheptel-bench-net-{i}"
+                name = f"cheptel-bench-{cloud_id[:8]}-net-{i}"
                 t0 = time.perf_counter()
                 subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
                                 "512m", "--network", engine_net, ref, *cmd], check=True,
@@ -200,7 +203,7 @@ def main() -> int:
             print(f"{'delete p50 ratio (API / docker)':<34} {a / d:8.2f}x")
             if total:
                 concurrent(cloud, image.id, flavor.id, private.id, engine_net, ref, total,
-                           workers)
+                           workers, cloud_id[:8])
         finally:
             cloud.stop()
             remove_leftovers(cloud_id)  # its networks, config drives and iptables chains
