@@ -122,6 +122,7 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
     out.append("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
     nets = sorted(state.nets.values(), key=lambda n: n.id)
     sources: dict[str, list[str]] = {}  # network id -> its S chain: who sent the packet
+    set_names: dict[str, str] = {}  # remote group -> its members' set (made once a build)
     for net in nets:
         suffix = "S" + _chain_id(net.id)
         fwd.append(f"-i {net.bridge} -j {rs.name(suffix)}")
@@ -161,7 +162,10 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
                     if not members:
                         continue  # no member: nobody to admit
                     # one set of the members, not a rule each (N ports x N members)
-                    peers = rs.address_set(rule.remote_group_id, members)
+                    peers = set_names.get(rule.remote_group_id, "")
+                    if not peers:  # hashed once a build, not once a port
+                        peers = rs.address_set(rule.remote_group_id, members)
+                        set_names[rule.remote_group_id] = peers
                     peer_part = (f"-m set --match-set {peers} "
                                  f"{'dst' if flag == '-d' else 'src'} ")
                 for frag in _match(rule, flag):
