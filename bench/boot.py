@@ -68,7 +68,7 @@ CMD = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
 
 
 def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
-               engine_net: str, ref: str, total: int, workers: int) -> None:
+               engine_net: str, ref: str, total: int, workers: int, tag: str) -> None:
     """Rally's boot-and-delete: `total` cycles by `workers` threads, API then raw docker."""
     local = threading.local()
     failures: list[str] = []
@@ -88,10 +88,13 @@ def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
             failures.append(f"{i}: {exc}")
 
     def docker_cycle(i: int) -> None:
-        name = f"cheptel-bench-{(cloud.id or '')[:12]}-rally-{i}"  # benches may overlap
-        subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory", "512m",
-                        "--network", engine_net, ref, *CMD], check=True, capture_output=True)
-        subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+        name = f"cheptel-bench-{tag}-rally-{i}"
+        try:
+            subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
+                            "512m", "--network", engine_net, ref, *CMD], check=True,
+                           capture_output=True)
+        finally:  # a failed run may leave a created container behind
+            subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -198,7 +201,7 @@ def main() -> int:
             print(f"{'delete p50 ratio (API / docker)':<34} {a / d:8.2f}x")
             if total:
                 concurrent(cloud, image.id, flavor.id, private.id, engine_net, ref, total,
-                           workers)
+                           workers, (cloud.id or '')[:12])
         finally:
             cloud.close()  # stopped, then `cheptel teardown`: nothing of it stays
     return 0

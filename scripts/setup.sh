@@ -25,6 +25,7 @@ need_apt=()
 command -v make >/dev/null || need_apt+=(make)
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 command -v iptables >/dev/null || need_apt+=(iptables)
+command -v ipset >/dev/null || need_apt+=(ipset)  # security groups' remote-group sets
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v pgrep >/dev/null || need_apt+=(procps)

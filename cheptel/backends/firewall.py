@@ -9,6 +9,15 @@ chains of an older ruleset that are no longer named are emptied, all in that sam
 (the emptied chains are removed afterwards). No packet ever sees a chain half filled or
 a port unhooked.
 
+Address sets: a security group named as a remote group is matched by one ipset of its
+members' addresses (`-m set --match-set`), not by a rule per member, so a group of N ports
+costs N set entries, not N x N rules. A set is named by a hash of its group and members:
+a set a committed rule refers to never changes (new members make a new set, which the
+same iptables-restore commit switches to), so no rule ever sees members of a later state.
+Each apply first (re)fills every wanted set through a temporary set swapped in (a set
+emptied behind cheptel's back is whole again), and destroys the sets no longer wanted
+after the commit.
+
 The jumps: PREROUTING, OUTPUT (nat and filter) and POSTROUTING jump to the entry chains
 first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates before its
 own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
@@ -27,6 +36,7 @@ chains only under its own claim, and releases it last.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import subprocess
@@ -62,10 +72,12 @@ class FirewallError(Exception):
 
 @dataclass
 class Ruleset:
-    """table -> chain -> rule lines (without "-A CHAIN"); chain names are full names."""
+    """table -> chain -> rule lines (without "-A CHAIN"); chain names are full names;
+    sets: ipset name -> its IPv4 addresses (hash:ip)."""
 
     prefix: str
     tables: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    sets: dict[str, list[str]] = field(default_factory=dict)
 
     def name(self, suffix: str) -> str:
         full = self.prefix + suffix
@@ -75,6 +87,15 @@ class Ruleset:
 
     def chain(self, table: str, suffix: str) -> list[str]:
         return self.tables.setdefault(table, {}).setdefault(self.name(suffix), [])
+
+    def address_set(self, key: str, addresses: list[str]) -> str:
+        """The name of the set of these addresses (named by `key` and the addresses: a
+        different membership is a different set)."""
+        members = sorted(set(addresses))
+        digest = hashlib.sha256("\n".join([key, *members]).encode()).hexdigest()[:16]
+        name = f"{self.prefix}G{digest}"
+        self.sets[name] = members
+        return name
 
     def add(self, table: str, suffix: str, rule: str) -> None:
         self.chain(table, suffix).append(rule)
@@ -136,8 +157,25 @@ class Claims:
             self._path(prefix).unlink(missing_ok=True)
 
 
+def _set_lines(sets: dict[str, list[str]], prefix: str) -> list[str]:
+    """`ipset restore` lines that make each set hold exactly its members: filled under a
+    temporary name, then swapped in (atomic for whoever matches the set meanwhile)."""
+    lines: list[str] = []
+    for name, members in sorted(sets.items()):
+        tmp = prefix + "T" + name[len(prefix) + 1:]
+        lines += [f"create {tmp} hash:ip family inet", f"flush {tmp}"]
+        lines += [f"add {tmp} {ip}" for ip in members]
+        lines += [f"create {name} hash:ip family inet", f"swap {tmp} {name}",
+                  f"destroy {tmp}"]
+    return lines
+
+
 def _run(*args: str, stdin: str | None = None) -> str:
-    proc = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=30)
+    try:
+        proc = subprocess.run(list(args), input=stdin, capture_output=True, text=True,
+                              timeout=30)
+    except FileNotFoundError:  # ipset not installed (scripts/setup.sh installs it)
+        raise FirewallError(f"{args[0]}: not found") from None
     if proc.returncode != 0:
         raise FirewallError(f"{' '.join(args[:3])}: {proc.stderr.strip()[:500]}")
     return proc.stdout
@@ -216,10 +254,15 @@ def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
 class IptablesFirewall:
     """The real thing: iptables-restore on the host's tables (IPv4)."""
 
-    def __init__(self, binary: str = "iptables", claims: Path = CLAIMS) -> None:
+    def __init__(self, binary: str = "iptables", ipset: str = "ipset",
+                 claims: Path = CLAIMS) -> None:
         self.binary = binary
+        self.ipset = ipset
         self._lock = threading.Lock()
         self.claims = Claims(claims)
+        # prefix -> the sets this process left in place (listed from the host the first
+        # time: a previous process may have left some): no listing at every apply
+        self._sets: dict[str, set[str]] = {}
 
     def claim(self, prefix: str, cloud: str) -> None:
         self.claims.claim(prefix, cloud)
@@ -230,6 +273,28 @@ class IptablesFirewall:
     def release(self, prefix: str, cloud: str) -> None:
         self.claims.release(prefix, cloud)
 
+    def _set_names(self, prefix: str) -> set[str]:
+        """This prefix's ipsets (none when the ipset tool is not installed)."""
+        try:
+            out = subprocess.run([self.ipset, "list", "-n"], capture_output=True, text=True,
+                                 timeout=30).stdout
+        except FileNotFoundError:
+            return set()
+        return {name for name in out.split() if name.startswith(prefix)}
+
+    def _destroy_sets(self, names: set[str]) -> set[str]:
+        """Destroy these sets (one process); those that could not be destroyed remain."""
+        if not names:
+            return set()
+        batch = "".join(f"destroy {name}\n" for name in sorted(names))
+        if subprocess.run([self.ipset, "restore"], input=batch, capture_output=True,
+                          text=True).returncode == 0:
+            return set()
+        # one still referenced, or gone already: each on its own, what stays is kept
+        return {name for name in names if subprocess.run(
+            [self.ipset, "destroy", name], capture_output=True).returncode != 0
+            and name in self._set_names(name)}
+
     def _save(self, table: str) -> str:
         return _run(f"{self.binary}-save", "-t", table)
 
@@ -237,6 +302,13 @@ class IptablesFirewall:
         with self._lock:
             for (table, _), suffix in HOOKS.items():
                 ruleset.chain(table, suffix)  # entry chains always exist
+            prefix = ruleset.prefix
+            if prefix not in self._sets:
+                self._sets[prefix] = self._set_names(prefix)
+            if ruleset.sets:  # before any rule that names them
+                self._sets[prefix] |= set(ruleset.sets)  # made, even if what follows fails
+                _run(self.ipset, "-exist", "restore",
+                     stdin="\n".join(_set_lines(ruleset.sets, prefix)) + "\n")
             stale: dict[str, set[str]] = {}
             lines: list[str] = []
             for table in ("filter", "nat"):
@@ -254,6 +326,8 @@ class IptablesFirewall:
             for table, names in stale.items():
                 for name in names:
                     subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
+            left = self._destroy_sets(self._sets[prefix] - set(ruleset.sets))
+            self._sets[prefix] = set(ruleset.sets) | left
 
     def clear(self, prefix: str) -> None:
         """Remove every chain of this prefix and every rule that jumps to one, wherever it
@@ -264,6 +338,8 @@ class IptablesFirewall:
             for binary in self._binaries():
                 for table in TABLES:
                     self._sweep(binary, table, prefix)
+            self._destroy_sets(self._set_names(prefix))
+            self._sets.pop(prefix, None)
 
     def _binaries(self) -> list[str]:
         six = self.binary.replace("iptables", "ip6tables")
@@ -292,7 +368,7 @@ class IptablesFirewall:
                 count += sum(1 for line in _saved(binary, table).splitlines()
                              if line.startswith("-A " + prefix)
                              or (line.startswith("-A ") and _targets(prefix, line)))
-        return count
+        return count + len(self._set_names(prefix))
 
 
 class FakeFirewall:
@@ -324,4 +400,4 @@ class FakeFirewall:
 
     def owned_rules(self, prefix: str) -> int:
         ruleset = self.rulesets.get(prefix)
-        return ruleset.count() if ruleset else 0
+        return ruleset.count() + len(ruleset.sets) if ruleset else 0

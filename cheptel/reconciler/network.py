@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session, selectinload
 from cheptel.backends.engine import LABEL_CLOUD, EngineError
 from cheptel.backends.firewall import FirewallError, Ruleset, prefix_for
 from cheptel.compute.models import Server
-from cheptel.network.models import FloatingIP, Network, Port, Router, SecurityGroup
+from cheptel.network.models import (
+    FloatingIP,
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+)
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
 from cheptel.network.service.ipam import gateway_on_subnet
@@ -50,13 +59,15 @@ def network_of(cloud_id: str, engine_name: str) -> str | None:
     return engine_name[len(prefix):] if engine_name.startswith(prefix) else None
 
 
-def container_of(port: Port, servers: Mapping[str, str]) -> str | None:
-    """The container a port is wired to: its server's, when the port is a compute port of
-    that server's own project (servers: live server id -> project id). A port naming
-    another project's server is no NIC of it, whoever wrote the row."""
-    if port.device_owner.startswith(COMPUTE) and port.device_id and (
-            servers.get(port.device_id) == port.project_id):
-        return f"cheptel-{port.device_id}"
+def container_of(device_owner: str, device_id: str, project_id: str,
+                 servers: Mapping[str, str]) -> str | None:
+    """The container a port (its device_owner, device_id and project_id columns) is wired
+    to: its server's, when the port is a compute port of that server's own project
+    (servers: live server id -> project id). A port naming another project's server is no
+    NIC of it, whoever wrote the row."""
+    if device_owner.startswith(COMPUTE) and device_id and (
+            servers.get(device_id) == project_id):
+        return f"cheptel-{device_id}"
     return None
 
 
@@ -130,20 +141,28 @@ class NetworkConverger:
         with self._lock:
             with self.deps.sessions() as db:
                 state, wanted = self._read(db)
+            # one listing, then only what it lacks is made (a create asks the engine
+            # about its network first: two calls per network at every pass otherwise)
+            listed: dict[str | None, str] = {
+                network_of(self.deps.cloud_id, name): name
+                for name in self.engine.list_networks(self.deps.cloud_id)}
+            made: set[str] = set()
             for net in wanted.values():
+                if net.id in listed:
+                    continue
                 try:
                     self._ensure(net)
+                    made.add(net.id)
                 except EngineError as exc:
                     log.warning("network %s: %s", net.id, exc)
-            present: set[str | None] = set()
-            for name in self.engine.list_networks(self.deps.cloud_id):
-                present.add(network_of(self.deps.cloud_id, name))
-                if network_of(self.deps.cloud_id, name) not in wanted:
+            for net_id, name in listed.items():
+                if net_id not in wanted:
                     try:
                         self.engine.remove_network(name)
                     except EngineError as exc:  # still has endpoints: next pass
                         log.info("network %s not removed yet: %s", name, exc)
-            self._made = self._made & present & set(wanted)  # one removed behind our back
+            # what the engine listed or this pass made (one removed behind our back is not)
+            self._made = frozenset({n for n in listed if n in wanted} | made)
             try:
                 if state.nets:
                     self.deps.firewall.apply(self._ruleset(state))
@@ -166,36 +185,50 @@ class NetworkConverger:
     def _write_status(self, state: rules.NetworkState) -> None:
         """Ports wired to a running container are ACTIVE and bound to this host (their
         binding:host_id, as Nova binds a server's ports to its compute host); floating
-        IPs mapped are ACTIVE."""
+        IPs mapped are ACTIVE.
+
+        Read as plain columns, again here (the API may have changed a port since _read);
+        only the rows whose status or binding must change are loaded and written: a
+        periodic pass over an unchanged cloud writes nothing."""
         wired = {p.id for p in state.ports if p.veth}
         now = self.deps.clock()
         with self.deps.sessions() as db, db.begin():
             servers = server_projects(db)
-            for port in db.scalars(select(Port)):
-                if container_of(port, servers) is not None:
-                    status = "ACTIVE" if port.id in wired else "DOWN"
-                    if port.id in wired and port.binding_host_id != self.hostname:
-                        port_service.bind(port, self.hostname, self.hostname)
-                        port.updated_at = now
-                elif port.device_owner.startswith("network:"):
+            for row in db.execute(select(Port.id, Port.device_owner, Port.device_id,
+                                         Port.project_id, Port.status,
+                                         Port.binding_host_id)):
+                port_id, owner, device, project, current, host = row
+                bind = False
+                if container_of(owner, device, project, servers) is not None:
+                    status = "ACTIVE" if port_id in wired else "DOWN"
+                    bind = port_id in wired and host != self.hostname
+                elif owner.startswith("network:"):
                     status = "ACTIVE"
                 else:
                     continue
+                if current == status and not bind:
+                    continue
+                port = db.get(Port, port_id)
+                if port is None:
+                    continue
+                if bind:
+                    port_service.bind(port, self.hostname, self.hostname)
+                    port.updated_at = now
                 if port.status != status:
                     port.status, port.updated_at = status, now
-            for fip in db.scalars(select(FloatingIP)):
-                status = "ACTIVE" if fip.port_id else "DOWN"
-                if fip.status != status:
-                    fip.status, fip.updated_at = status, now
+            fips = db.execute(select(FloatingIP.id, FloatingIP.port_id, FloatingIP.status))
+            for fip_id, port_id, current in fips:
+                status = "ACTIVE" if port_id else "DOWN"
+                if current != status:
+                    fip = db.get(FloatingIP, fip_id)
+                    if fip is not None:
+                        fip.status, fip.updated_at = status, now
 
-    def _veth(self, port: Port, ip: str, servers: Mapping[str, str]) -> str | None:
+    def _veth(self, port_id: str, container: str, ip: str) -> str | None:
         """The port's host veth: the last one found, while it exists (until forget()).
 
         None while it is not found (the container is not running, or the lookup failed):
         the ruleset then drops whatever comes from that port (rules.py, S<network>)."""
-        container = container_of(port, servers)
-        if container is None:
-            return None
         key = (container, ip)
         veth = self._veths.get(key)
         if veth is not None and not self.engine.interface_exists(veth):
@@ -206,7 +239,7 @@ class NetworkConverger:
                 veth = self.engine.host_interface(container, ip)
             except Exception as exc:  # nsenter or ip failing or timing out: fail closed
                 log.warning("port %s: its host interface was not found (%s): its traffic "
-                            "is dropped until it is", port.id, exc)
+                            "is dropped until it is", port_id, exc)
                 veth = None
             if veth:
                 self._veths[key] = veth
@@ -218,6 +251,8 @@ class NetworkConverger:
             del self._veths[key]
 
     def _read(self, db: Session) -> tuple[rules.NetworkState, dict[str, Network]]:
+        """The network intent, as plain columns: a periodic pass over 1,000 ports builds
+        no ORM object per port (that alone held the GIL for most of a second)."""
         state = rules.NetworkState()
         nets = list(db.scalars(select(Network).options(selectinload(Network.subnets))))
         wanted = {}
@@ -227,56 +262,73 @@ class NetworkConverger:
                 wanted[net.id] = net
                 state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
                                                subnet.cidr)
-        group_projects: dict[str, str] = {}
-        for group in db.scalars(select(SecurityGroup)):
-            group_projects[group.id] = group.project_id
-            state.groups[group.id] = [rules.SGRule(
-                r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max,
-                r.remote_ip_prefix, r.remote_group_id) for r in group.rules]
-        for group_id, group_rules in state.groups.items():
+        group_projects: dict[str, str] = dict(
+            db.execute(select(SecurityGroup.id, SecurityGroup.project_id)).tuples().all())
+        for group_id in group_projects:
+            state.groups[group_id] = []
+        sgr = SecurityGroupRule
+        for gid, *fields in db.execute(select(
+                sgr.security_group_id, sgr.direction, sgr.ethertype, sgr.protocol,
+                sgr.port_range_min, sgr.port_range_max, sgr.remote_ip_prefix,
+                sgr.remote_group_id).order_by(sgr.created_at)):
+            remote = fields[-1]
             # a rule may only name a group of its own group's project as its remote
-            state.groups[group_id] = [r for r in group_rules if r.remote_group_id is None
-                                      or group_projects.get(r.remote_group_id)
-                                      == group_projects[group_id]]
+            if gid in state.groups and (remote is None or group_projects.get(remote)
+                                        == group_projects[gid]):
+                state.groups[gid].append(rules.SGRule(*fields))
         servers = server_projects(db)
-        router_list = list(db.scalars(select(Router)))
-        router_projects = {r.id: r.project_id for r in router_list}
-        ports = list(db.scalars(select(Port)))
+        fixed: dict[str, list[tuple[int, str]]] = {}
+        for port_id, ip, position in db.execute(select(
+                IPAllocation.port_id, IPAllocation.ip_address, IPAllocation.position)):
+            fixed.setdefault(port_id, []).append((position, ip))
+        addresses = {port_id: [ip for _, ip in sorted(ips)] for port_id, ips in fixed.items()}
+        bindings: dict[str, list[str]] = {}
+        for port_id, group_id in db.execute(select(PortSecurityGroup.port_id,
+                                                   PortSecurityGroup.security_group_id)):
+            bindings.setdefault(port_id, []).append(group_id)
+        router_list = db.execute(select(Router.id, Router.project_id, Router.gw_port_id,
+                                        Router.enable_snat)).tuples().all()
+        router_projects = {r[0]: r[1] for r in router_list}
         router_ifaces: dict[str, list[str]] = {}
-        for port in ports:
-            ips = [a.ip_address for a in sorted(port.fixed_ips, key=lambda a: a.position)
-                   if ":" not in a.ip_address]
-            if port.device_owner == "network:router_interface" and (
-                    router_projects.get(port.device_id) == port.project_id):
-                router_ifaces.setdefault(port.device_id, []).append(port.network_id)
-            if container_of(port, servers) is None or not ips:
+        port_rows: dict[str, tuple[str, str]] = {}  # id -> (network, project)
+        for (port_id, network_id, owner, device, project, mac, secured,
+             pairs) in db.execute(select(
+                Port.id, Port.network_id, Port.device_owner, Port.device_id,
+                Port.project_id, Port.mac_address, Port.port_security_enabled,
+                Port.allowed_address_pairs)):
+            port_rows[port_id] = (network_id, project)
+            if owner == "network:router_interface" and (
+                    router_projects.get(device) == project):
+                router_ifaces.setdefault(device, []).append(network_id)
+            container = container_of(owner, device, project, servers)
+            ips = [ip for ip in addresses.get(port_id, []) if ":" not in ip]
+            if container is None or not ips:
                 continue
             # only groups of the port's own project filter it or count it as a member
-            groups = tuple(b.security_group_id for b in port.sg_bindings
-                           if group_projects.get(b.security_group_id) == port.project_id)
+            groups = tuple(g for g in bindings.get(port_id, [])
+                           if group_projects.get(g) == project)
             for group_id in groups:
                 state.members.setdefault(group_id, []).extend(ips)
-            pairs = tuple((p["ip_address"], p.get("mac_address"))
-                          for p in port.allowed_address_pairs or [])
             state.ports.append(rules.PortState(
-                port.id, port.network_id, ips[0], port.mac_address,
-                self._veth(port, ips[0], servers),
-                groups, bool(port.port_security_enabled), pairs))
-        for router in router_list:
-            gw = router.gw_port
-            gw_ip = next((a.ip_address for a in gw.fixed_ips), None) if gw else None
+                port_id, network_id, ips[0], mac, self._veth(port_id, container, ips[0]),
+                groups, bool(secured),
+                tuple((p["ip_address"], p.get("mac_address")) for p in pairs or [])))
+        for router_id, _, gw_port_id, snat in router_list:
+            gw = port_rows.get(gw_port_id) if gw_port_id else None
+            gw_ips = addresses.get(gw_port_id or "", [])
             state.routers.append(rules.RouterState(
-                gw.network_id if gw else None, gw_ip, bool(router.enable_snat),
-                tuple(router_ifaces.get(router.id, []))))
-        for fip in db.scalars(select(FloatingIP).where(FloatingIP.port_id.is_not(None))):
-            inner = db.get(Port, fip.port_id)
+                gw[0] if gw else None, gw_ips[0] if gw and gw_ips else None, bool(snat),
+                tuple(router_ifaces.get(router_id, []))))
+        for address, fixed_ip, external, port_id, project in db.execute(select(
+                FloatingIP.floating_ip_address, FloatingIP.fixed_ip_address,
+                FloatingIP.floating_network_id, FloatingIP.port_id,
+                FloatingIP.project_id).where(FloatingIP.port_id.is_not(None))):
+            inner = port_rows.get(port_id)
             # a floating IP maps only to an address of a port of its own project
-            if inner is not None and fip.fixed_ip_address and (
-                    inner.project_id == fip.project_id) and any(
-                    a.ip_address == fip.fixed_ip_address for a in inner.fixed_ips):
-                state.floating.append(rules.FloatingState(
-                    fip.floating_ip_address, fip.fixed_ip_address, fip.floating_network_id,
-                    inner.network_id))
+            if inner is not None and fixed_ip and inner[1] == project and (
+                    fixed_ip in addresses.get(port_id, [])):
+                state.floating.append(rules.FloatingState(address, fixed_ip, external,
+                                                          inner[0]))
         return state, wanted
 
     def clear(self) -> None:

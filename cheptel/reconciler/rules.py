@@ -18,6 +18,9 @@ Chains, per cloud (prefix CH<cloud>-):
        (Docker deletes and re-inserts its FORWARD jumps whenever any network is made).
     Traffic from a bridge to anything that is not a bridge of the cloud falls through
     to Docker's chains.
+    A rule whose remote is a security group matches one address set of that group's
+    members (-m set --match-set G<hash> src|dst): O(members) set entries, not a rule per
+    member in every member's chain.
   filter OUT   (from OUTPUT) the host's own traffic to a port passes I<port> too
   nat DNAT     (PREROUTING, OUTPUT): floating IP -> fixed IP
   nat SNAT     (POSTROUTING): fixed IP -> floating IP, then subnet -> router gateway IP
@@ -25,7 +28,6 @@ Chains, per cloud (prefix CH<cloud>-):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cheptel.backends.firewall import Ruleset
@@ -120,6 +122,7 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
     out.append("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
     nets = sorted(state.nets.values(), key=lambda n: n.id)
     sources: dict[str, list[str]] = {}  # network id -> its S chain: who sent the packet
+    set_names: dict[str, str] = {}  # remote group -> its members' set (made once a build)
     for net in nets:
         suffix = "S" + _chain_id(net.id)
         fwd.append(f"-i {net.bridge} -j {rs.name(suffix)}")
@@ -153,13 +156,20 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
                     continue
                 chain, flag = (allowed, "-d") if rule.direction == "egress" else (
                     ingress, "-s")
-                peers: Sequence[str | None] = [None]
+                peer_part = ""
                 if rule.remote_group_id:
-                    peers = state.members.get(rule.remote_group_id, [])
-                for peer in peers:
-                    for frag in _match(rule, flag):
-                        peer_part = f"{flag} {peer}/32 " if peer else ""
-                        chain.append(f"{peer_part}{frag}-j RETURN".replace("  ", " "))
+                    members = state.members.get(rule.remote_group_id)
+                    if not members:
+                        continue  # no member: nobody to admit
+                    # one set of the members, not a rule each (N ports x N members)
+                    peers = set_names.get(rule.remote_group_id, "")
+                    if not peers:  # hashed once a build, not once a port
+                        peers = rs.address_set(rule.remote_group_id, members)
+                        set_names[rule.remote_group_id] = peers
+                    peer_part = (f"-m set --match-set {peers} "
+                                 f"{'dst' if flag == '-d' else 'src'} ")
+                for frag in _match(rule, flag):
+                    chain.append(f"{peer_part}{frag}-j RETURN".replace("  ", " "))
         allowed.append("-j DROP")
         ingress.append("-j DROP")
     snat, dnat = rs.chain("nat", "SNAT"), rs.chain("nat", "DNAT")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cheptel.backends.engine import (
     LABEL_CLOUD,
@@ -91,22 +92,27 @@ class ServerConverger:
         """Write an outcome unless the user asked for something else meanwhile.
 
         Returns True when the row moved on (another task is waiting: converge again)."""
-        now = self.deps.clock()
         with self.deps.sessions() as db, db.begin():
-            server = db.get(Server, sid)
-            if server is None:
-                return False
-            if server.task_state != expected_task:
-                return True
-            for key, value in values.items():
-                setattr(server, key, value)
-            server.updated_at = now
-            action = db.scalar(select(InstanceAction).where(
-                InstanceAction.server_id == sid, InstanceAction.finish_time.is_(None))
-                .order_by(InstanceAction.id.desc()))
-            if action is not None:
-                action.finish_time, action.updated_at = now, now
-                action.result = "Error" if values.get("vm_state") == "error" else "Success"
+            return self._finish_in(db, sid, expected_task, **values)
+
+    def _finish_in(self, db: Session, sid: str, expected_task: str | None,
+                   **values: Any) -> bool:
+        """_finish, in the caller's transaction."""
+        now = self.deps.clock()
+        server = db.get(Server, sid)
+        if server is None:
+            return False
+        if server.task_state != expected_task:
+            return True
+        for key, value in values.items():
+            setattr(server, key, value)
+        server.updated_at = now
+        action = db.scalar(select(InstanceAction).where(
+            InstanceAction.server_id == sid, InstanceAction.finish_time.is_(None))
+            .order_by(InstanceAction.id.desc()))
+        if action is not None:
+            action.finish_time, action.updated_at = now, now
+            action.result = "Error" if values.get("vm_state") == "error" else "Success"
         return False
 
     def _fail(self, sid: str, task: str | None, message: str, vm_state: str = "error") -> bool:
@@ -220,10 +226,13 @@ class ServerConverger:
                                 power_state=states.SHUTDOWN, progress=0, fault=None,
                                 container_id=name)
         self.engine.start(name)
+        again = self._finish(sid, task, vm_state="active", task_state=None,
+                             power_state=states.RUNNING, progress=100, fault=None,
+                             launched_at=self.deps.clock(), container_id=name)
+        # after the outcome is written: the pass does not compete with the write the user
+        # waits for (until it runs, the new veth is unknown: its traffic is dropped)
         self._network_changed(sid)
-        return self._finish(sid, task, vm_state="active", task_state=None,
-                            power_state=states.RUNNING, progress=100, fault=None,
-                            launched_at=self.deps.clock(), container_id=name)
+        return again
 
     def _sync_interfaces(self, server: Server) -> None:
         """Hot-plug: connect the ports the server gained, disconnect those it lost."""
@@ -285,9 +294,10 @@ class ServerConverger:
 
     def _power_on(self, server: Server) -> bool:
         self.engine.start(container_name(server.id))
-        self._network_changed(server.id)
-        return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
-                            power_state=states.RUNNING)
+        again = self._finish(server.id, server.task_state, vm_state="active",
+                             task_state=None, power_state=states.RUNNING)
+        self._network_changed(server.id)  # after the write the user waits for (_spawn)
+        return again
 
     def _reboot(self, server: Server) -> bool:
         name = container_name(server.id)
@@ -296,9 +306,10 @@ class ServerConverger:
             self.engine.unpause(name)
         timeout = 0 if server.task_state == "rebooting_hard" else STOP_TIMEOUT
         self.engine.restart(name, timeout)
-        self._network_changed(server.id)
-        return self._finish(server.id, server.task_state, vm_state="active", task_state=None,
-                            power_state=states.RUNNING)
+        again = self._finish(server.id, server.task_state, vm_state="active",
+                             task_state=None, power_state=states.RUNNING)
+        self._network_changed(server.id)  # after the write the user waits for (_spawn)
+        return again
 
     def _pause(self, server: Server) -> bool:
         self.engine.pause(container_name(server.id))
@@ -361,11 +372,12 @@ class ServerConverger:
 
     def _delete(self, server: Server) -> bool:
         self.engine.remove(container_name(server.id))
-        with self.deps.sessions() as db, db.begin():
-            ports.release(db, server.id, server.project_id)
         now = self.deps.clock()
-        again = self._finish(server.id, "deleting", deleted=True, vm_state="deleted",
-                             task_state=None, power_state=states.NOSTATE, terminated_at=now)
+        with self.deps.sessions() as db, db.begin():  # one commit the user waits for
+            ports.release(db, server.id, server.project_id)
+            again = self._finish_in(db, server.id, "deleting", deleted=True,
+                                    vm_state="deleted", task_state=None,
+                                    power_state=states.NOSTATE, terminated_at=now)
         # the network pass and the config drive once the server is gone for the user: off
         # the path the user waits on (the container and its veth are gone already; a crash
         # in between would leave the small labelled volume behind)

@@ -31,8 +31,10 @@ def _in(addr: str, cidr: str) -> bool:
     return ipaddress.ip_address(addr) in ipaddress.ip_network(cidr, strict=False)
 
 
-def _matches(tokens: list[str], pkt: Packet) -> tuple[bool, str | None, str | None]:
-    """Whether the rule's matches hold; its -j target and -g target."""
+def _matches(tokens: list[str], pkt: Packet, sets: dict[str, list[str]]
+             ) -> tuple[bool, str | None, str | None]:
+    """Whether the rule's matches hold; its -j target and -g target. A set unknown to the
+    ruleset fails the test (iptables-restore refuses a rule naming a missing set)."""
     ok, jump, goto, negate, i = True, None, None, False, 0
     while i < len(tokens):
         tok = tokens[i]
@@ -41,6 +43,14 @@ def _matches(tokens: list[str], pkt: Packet) -> tuple[bool, str | None, str | No
             continue
         if tok == "-m":
             i += 2
+            continue
+        if tok == "--match-set":  # hash:ip: the packet's source or destination address
+            name, direction = tokens[i + 1], tokens[i + 2]
+            assert name in sets, f"the rule names a set the ruleset lacks: {name}"
+            assert direction in ("src", "dst"), direction
+            hit = (pkt.src if direction == "src" else pkt.dst) in sets[name]
+            ok = ok and (hit != negate)
+            negate, i = False, i + 3
             continue
         arg = tokens[i + 1]
         if tok == "-j":
@@ -80,7 +90,7 @@ def verdict(rs: Ruleset, pkt: Packet, chain: str = "FWD") -> str | None:
     def walk(name: str, depth: int = 0) -> str | None:
         assert depth < 16, "chain loop"
         for rule in chains[name]:
-            ok, jump, goto = _matches(shlex.split(rule), pkt)
+            ok, jump, goto = _matches(shlex.split(rule), pkt, rs.sets)
             if not ok:
                 continue
             if goto is not None:

@@ -54,10 +54,10 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _in_namespace() -> dict:
+def _in_namespace(script: str = SCRIPT) -> dict:
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("iptables"):
         pytest.skip("needs root, unshare and iptables")
-    proc = subprocess.run(["unshare", "-n", sys.executable, "-c", SCRIPT],
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-c", script],
                           capture_output=True, text=True, timeout=60)
     if proc.returncode != 0 and "unshare failed" in proc.stderr:
         pytest.skip(f"no network namespace here: {proc.stderr.strip()}")
@@ -83,3 +83,54 @@ def test_forward_reaches_the_cloud_chain_even_while_docker_rehooks_docker_user()
     # the rule, its chains' entry points (FWD, OUT, DNAT, SNAT) jumped to from DOCKER-USER,
     # FORWARD, OUTPUT, nat PREROUTING, OUTPUT, POSTROUTING; nothing left after clear
     assert out["owned"] == 1 + 6 and out["cleared"] == 0
+
+
+SETS = textwrap.dedent("""
+    import json, subprocess
+    from cheptel.backends.firewall import IptablesFirewall, Ruleset
+
+    def sets():
+        names = subprocess.run(["ipset", "list", "-n"], check=True, capture_output=True,
+                               text=True).stdout.split()
+        return {n: sorted(subprocess.run(["ipset", "list", n], check=True,
+                                         capture_output=True, text=True).stdout
+                          .split("Members:")[1].split()) for n in names}
+
+    def ruleset(members):
+        rs = Ruleset("CHtest00-")
+        name = rs.address_set("sg", members)
+        rs.add("filter", "FWD", f"-m set --match-set {name} src -j ACCEPT")
+        return rs, name
+
+    fw = IptablesFirewall()
+    out = {}
+    rs, out["name1"] = ruleset(["10.0.0.5", "10.0.0.6"])
+    fw.apply(rs)
+    out["sets1"] = sets()
+    subprocess.run(["ipset", "flush", out["name1"]], check=True)  # behind cheptel's back
+    fw.apply(rs)
+    out["refilled"] = sets()
+    rs, out["name2"] = ruleset(["10.0.0.5"])
+    fw.apply(rs)
+    out["sets2"] = sets()
+    out["rule2"] = subprocess.run(["iptables", "-S", "CHtest00-FWD"], check=True,
+                                  capture_output=True, text=True).stdout
+    out["owned"] = fw.owned_rules("CHtest00-")
+    fw.clear("CHtest00-")
+    out["cleared"] = sets()
+    print(json.dumps(out))
+""")
+
+
+def test_remote_group_sets_are_made_before_use_refilled_and_destroyed_after() -> None:
+    if not shutil.which("ipset"):
+        pytest.skip("needs ipset (scripts/setup.sh installs it)")
+    out = _in_namespace(SETS)
+    one, two = out["name1"], out["name2"]
+    assert one != two  # another membership: another set, never the one a rule names
+    assert out["sets1"] == {one: ["10.0.0.5", "10.0.0.6"]}
+    assert out["refilled"] == out["sets1"]  # an emptied set is whole again
+    # the rule switched to the new set in the commit; the old set destroyed after it
+    assert out["sets2"] == {two: ["10.0.0.5"]} and f"--match-set {two} src" in out["rule2"]
+    assert out["owned"] == 1 + 5 + 1  # the rule, the jumps (no DOCKER-USER here), the set
+    assert out["cleared"] == {}

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from cheptel.backends.engine import ContainerSpec, ContainerState
 from cheptel.backends.fake import FakeContainer
 from cheptel.backends.firewall import Ruleset, prefix_for
 from cheptel.identity.models import Project
-from cheptel.network.models import Network
+from cheptel.network.models import FloatingIP, IPAllocation, Network, Port
 from cheptel.network.service import ports
 from cheptel.reconciler import network as network_pass
 from cheptel.reconciler.network import engine_network
@@ -75,3 +75,51 @@ def test_an_unchanged_state_is_not_built_again(cloud: Api,
     second = _server(cloud, "two")
     converger.converge()
     assert len(builds) == 2 and second in _text(_applied(cloud))
+
+
+def test_a_pass_over_an_unchanged_cloud_loads_and_writes_no_port(cloud: Api) -> None:
+    """The periodic pass reads plain columns: an ORM object per port (and per fixed IP and
+    group binding) at every pass held the GIL against the API for most of a second with
+    1,000 ports. Only a port whose status or binding changes is loaded, to be written."""
+    converger = cloud.deps.reconciler.network
+    ip = _server(cloud, "one")
+    converger.converge()  # the port goes ACTIVE and is bound: loaded and written once
+    loaded: list[str] = []
+
+    def on_load(target: Any, _context: Any) -> None:
+        loaded.append(type(target).__name__)
+
+    listened = [(model, "load", on_load) for model in (Port, IPAllocation, FloatingIP)]
+    for args in listened:
+        event.listen(*args)
+    try:
+        converger.converge()
+    finally:
+        for args in listened:
+            event.remove(*args)
+    assert loaded == []
+    assert ip in _text(_applied(cloud))
+    with cloud.deps.sessions() as db:
+        assert db.scalar(select(Port.status).where(Port.device_id == "one")) == "ACTIVE"
+
+
+def test_a_pass_makes_only_the_networks_the_engine_lacks(cloud: Api) -> None:
+    """One listing a pass, a create only for a network it lacks (each create asked the
+    engine about its network first: two calls per network at every pass); a network
+    removed behind cheptel's back is made again at the next pass."""
+    converger = cloud.deps.reconciler.network
+    engine: Any = cloud.deps.containers
+    converger.converge()
+    with cloud.deps.sessions() as db:
+        private = db.scalar(select(Network.id).where(Network.name == "private"))
+    assert private is not None
+    name = engine_network(cloud.deps.cloud_id, private)
+    assert name in engine.networks
+    engine.calls.clear()
+    converger.converge()
+    assert [c for c in engine.calls if c[0] == "create_network"] == []
+    engine.networks.discard(name)  # behind cheptel's back
+    engine.network_labels.pop(name)
+    converger.converge()
+    assert ("create_network", name) in engine.calls and name in engine.networks
+    assert private in converger._made

@@ -11,6 +11,7 @@ from cheptel.reconciler.rules import (
     SGRule,
     build,
 )
+from tests.unit.iptables_sim import Packet, verdict
 
 P = "CHabcdef-"
 
@@ -53,7 +54,9 @@ def test_a_port_gets_ingress_and_egress_chains_with_anti_spoofing() -> None:
                    "-j DROP"]
     assert rules(rs, "filter", "Eport1") == ["-j RETURN", "-j DROP"]
     ingress = rules(rs, "filter", "Iport1")
-    assert "-s 10.0.0.5/32 -j RETURN" in ingress
+    (members,) = rs.sets.values()  # the group's members, matched as one set
+    assert members == ["10.0.0.5"]
+    assert f"-m set --match-set {next(iter(rs.sets))} src -j RETURN" in ingress
     assert "-s 0.0.0.0/0 -p tcp --dport 22 -j RETURN" in ingress
     assert ingress[-1] == "-j DROP"
 
@@ -91,3 +94,35 @@ def test_floating_ip_and_router() -> None:
     # the security group checks come before anything that accepts
     assert fwd.index(f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1") < fwd.index(
         "-i ch-priv -o ch-pub -j ACCEPT")
+
+
+def test_a_remote_group_is_one_set_of_its_members_not_a_rule_each() -> None:
+    """A group of N ports admitting its own members: N set entries, not N x N rules; a
+    member is admitted, anyone else on the bridge is not; a new membership is a new set
+    (a set a committed rule names never changes under it)."""
+    s = state()
+    s.ports = [PortState(f"port-{i}", "priv", f"10.0.0.{i}", f"fa:16:3e:00:00:{i:02x}",
+                         f"veth{i}", ("sg",)) for i in range(10, 60)]
+    s.members = {"sg": [p.ip for p in s.ports]}
+    rs = build(s, P)
+    assert len(rs.sets) == 1
+    (name, members), = rs.sets.items()
+    assert sorted(members) == sorted(s.members["sg"])
+    assert all(len(rules(rs, "filter", f"Iport{i}")) == 3 for i in range(10, 60))
+
+    def to_port10(src: str, veth: str) -> str | None:
+        return verdict(rs, Packet("ch-priv", "ch-priv", veth, src, "10.0.0.10",
+                                  f"fa:16:3e:00:00:{int(src.rsplit('.', 1)[1]):02x}",
+                                  dport=80))
+
+    assert to_port10("10.0.0.59", "veth59") == "ACCEPT"  # a member
+    s.groups["out"] = [SGRule("egress")]  # may send anything, is no member of sg
+    s.ports.append(PortState("port-70", "priv", "10.0.0.70", "fa:16:3e:00:00:46", "veth70",
+                             ("out",)))
+    rs = build(s, P)
+    assert to_port10("10.0.0.70", "veth70") == "DROP"  # on the bridge, not in the group
+    s.members["sg"] = [*s.members["sg"], "10.0.0.70"]
+    grown = build(s, P)
+    assert list(grown.sets) != [name] and name not in grown.sets
+    rs = grown
+    assert to_port10("10.0.0.70", "veth70") == "ACCEPT"
