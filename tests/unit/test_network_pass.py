@@ -81,7 +81,7 @@ def test_a_pass_over_an_unchanged_cloud_loads_and_writes_no_port(cloud: Api) -> 
     """The periodic pass reads plain columns: an ORM object per port (and per fixed IP and
     group binding) at every pass held the GIL against the API for most of a second with
     1,000 ports. Only a port whose status or binding changes is loaded, to be written."""
-    converger = cloud.deps.reconciler.network
+    converger = cloud.deps.reconciler.convergers["network"]
     ip = _server(cloud, "one")
     converger.converge()  # the port goes ACTIVE and is bound: loaded and written once
     loaded: list[str] = []
@@ -107,7 +107,7 @@ def test_a_pass_makes_only_the_networks_the_engine_lacks(cloud: Api) -> None:
     """One listing a pass, a create only for a network it lacks (each create asked the
     engine about its network first: two calls per network at every pass); a network
     removed behind cheptel's back is made again at the next pass."""
-    converger = cloud.deps.reconciler.network
+    converger = cloud.deps.reconciler.convergers["network"]
     engine: Any = cloud.deps.containers
     converger.converge()
     with cloud.deps.sessions() as db:
