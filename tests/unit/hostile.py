@@ -61,8 +61,13 @@ def _token(client: TestClient, user: str, password: str, project: str) -> str:
 
 def build_world(data_dir: Path) -> World:
     deps = prepare(settings_for(data_dir, container_engine="fake"), clock=FakeClock())
-    deps.reconciler.stop()  # the tests drive the reconciler themselves, when they want it
-    w = World(open_client(deps), deps)
+    return populate(World(open_client(deps), deps))
+
+
+def populate(w: World) -> World:
+    """Make the two projects' objects in a fresh cloud (built by build_world, or by the
+    make_api fixture: then on a copy of a prepared template, and closed by the fixture)."""
+    w.deps.reconciler.stop()  # the tests drive the reconciler themselves, when they want it
     w.tokens["admin"] = _token(w.client, "admin", ADMIN_PASSWORD, "admin")
     w.tokens["victim"] = _token(w.client, "demo", DEMO_PASSWORD, "demo")
     project = w.ok("admin", "POST", "/identity/v3/projects",
