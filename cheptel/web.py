@@ -387,6 +387,13 @@ def _notifying(route: Route, on_write: Callable[[Deps], None]) -> Route:
     return replace(route, handler=handler)
 
 
+def _by_method(handlers: dict[str, Callable[[Request], Awaitable[Response]]]
+               ) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        return await handlers[request.method](request)
+    return handle
+
+
 def check_policies(routes: Iterable[Route], policies: PolicyTable) -> None:
     """Refuse to build a service whose route names a policy its table lacks."""
     missing = sorted({f"{r.method} {r.path}: {r.policy}" for r in routes
@@ -409,10 +416,14 @@ def build_service_app(service: Service, deps: Deps) -> Starlette:
     by_path: dict[str, list[Route]] = {}
     for r in routes:
         by_path.setdefault(r.path, []).append(r)
-    starlette_routes = [
-        StarletteRoute(path, endpoint(r, deps, policies, render_fault, service.negotiate),
-                       methods=[r.method])
-        for path, group in by_path.items() for r in group]
+    starlette_routes = []
+    for path, group in by_path.items():  # one route a path: a request tries fewer patterns
+        handlers: dict[str, Callable[[Request], Awaitable[Response]]] = {}
+        for r in group:  # the first route of a method wins; a GET answers HEAD too
+            handle = endpoint(r, deps, policies, render_fault, service.negotiate)
+            for method in (r.method, "HEAD") if r.method == "GET" else (r.method,):
+                handlers.setdefault(method, handle)
+        starlette_routes.append(StarletteRoute(path, _by_method(handlers), methods=handlers))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

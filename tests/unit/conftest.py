@@ -93,6 +93,13 @@ class Api:
 MakeApi = Callable[..., Api]
 
 
+def open_client(deps: Deps) -> TestClient:
+    """A client of the app on one event loop (and its thread pool) for all its requests:
+    without `__enter__`, TestClient starts a loop thread for each request. Close it with
+    `client.__exit__(None, None, None)`."""
+    return TestClient(build_app(deps), base_url=deps.settings.base_url).__enter__()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -171,13 +178,12 @@ def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator
             if copied:  # the template is migrated: no Alembic run (it parses every script)
                 stack.enter_context(mock.patch.object(dbmod, "migrate", _at_head))
             deps = prepare(settings, clock=clock, containers=containers)
-        client = TestClient(build_app(deps), base_url=deps.settings.base_url)
-        made.append(Api(client, deps, clock))
+        made.append(Api(open_client(deps), deps, clock))
         return made[-1]
 
     yield make
     for api in made:
-        api.client.close()
+        api.client.__exit__(None, None, None)
         api.deps.reconciler.stop()
         api.deps.db_engine.dispose()
 

@@ -12,8 +12,14 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from cheptel.app import Deps, build_app, prepare
-from tests.unit.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, FakeClock, settings_for
+from cheptel.app import Deps, prepare
+from tests.unit.conftest import (
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    FakeClock,
+    open_client,
+    settings_for,
+)
 
 MALLORY_PASSWORD = "mallory-secret"
 
@@ -40,7 +46,7 @@ class World:
 
     def close(self) -> None:
         self.deps.reconciler.stop()
-        self.client.close()
+        self.client.__exit__(None, None, None)
         self.deps.db_engine.dispose()
 
 
@@ -55,8 +61,13 @@ def _token(client: TestClient, user: str, password: str, project: str) -> str:
 
 def build_world(data_dir: Path) -> World:
     deps = prepare(settings_for(data_dir, container_engine="fake"), clock=FakeClock())
-    deps.reconciler.stop()  # the tests drive the reconciler themselves, when they want it
-    w = World(TestClient(build_app(deps), base_url=deps.settings.base_url), deps)
+    return populate(World(open_client(deps), deps))
+
+
+def populate(w: World) -> World:
+    """Make the two projects' objects in a fresh cloud (built by build_world, or by the
+    make_api fixture: then on a copy of a prepared template, and closed by the fixture)."""
+    w.deps.reconciler.stop()  # the tests drive the reconciler themselves, when they want it
     w.tokens["admin"] = _token(w.client, "admin", ADMIN_PASSWORD, "admin")
     w.tokens["victim"] = _token(w.client, "demo", DEMO_PASSWORD, "demo")
     project = w.ok("admin", "POST", "/identity/v3/projects",

@@ -8,8 +8,6 @@ rebuild), the router and firewall ruleset, floating IPs and port status."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +17,8 @@ from cheptel.network.service import floatingips, ports
 from cheptel.network.service.common import SYSTEM
 from cheptel.reconciler.network import bridge_for, engine_network
 from cheptel.reconciler.servers import container_name
-from tests.unit.hostile import World, build_world
+from tests.unit.conftest import MakeApi
+from tests.unit.hostile import World, populate
 
 S = "/compute/v2.1/servers"
 
@@ -35,11 +34,11 @@ def _settle(w: World, server_id: str) -> dict:
 
 
 @pytest.fixture
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = build_world(tmp_path_factory.mktemp("tenancy-ports"))
+def world(make_api: MakeApi) -> World:
+    api = make_api()
+    w = populate(World(api.client, api.deps))
     assert _settle(w, w.ids["victim_server"])["status"] == "ACTIVE"
-    yield w
-    w.close()
+    return w
 
 
 def _cross(w: World) -> dict[str, str]:

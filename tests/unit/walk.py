@@ -10,6 +10,7 @@ committed nothing to the database (`fault_problem`, `WriteCounter`).
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -97,15 +98,25 @@ class WriteCounter:
         self._dirty.discard(id(conn))
 
 
+def _files(top: str | os.PathLike[str], rel: str = "") -> list[tuple[str, int]]:
+    """(path under `top`, size) of each file but the database's (with scandir: the walk
+    looks twice a request, and pathlib's rglob cost four times as much)."""
+    out = []
+    with os.scandir(top) as entries:
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                out += _files(e.path, f"{rel}{e.name}/")
+            elif e.is_file() and not e.name.startswith("cheptel.db"):
+                out.append((rel + e.name, e.stat().st_size))
+    return out
+
+
 def outside_state(world: World) -> tuple:
     """What a request may change outside the database: files under the data directory
     (image data, spooled uploads) and the fake engine's containers, images, networks."""
-    data = world.deps.settings.data_dir
-    files = sorted((str(p.relative_to(data)), p.stat().st_size) for p in data.rglob("*")
-                   if p.is_file() and not p.name.startswith("cheptel.db"))
     engine = world.deps.containers
-    return (files, sorted(engine.containers), sorted(engine.images), sorted(engine.volumes),
-            sorted(engine.networks))
+    return (sorted(_files(world.deps.settings.data_dir)), sorted(engine.containers),
+            sorted(engine.images), sorted(engine.volumes), sorted(engine.networks))
 
 
 @dataclass

@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from starlette.testclient import TestClient
 
-from cheptel.app import build_app, prepare
-from tests.unit.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, FakeClock, settings_for
+from cheptel.app import prepare
+from tests.unit.conftest import (
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    FakeClock,
+    open_client,
+    settings_for,
+)
 from tests.unit.walk import WALK_PASSWORD, World, WriteCounter, admin_login
 
 K, C, G, N, V = "/identity", "/compute", "/image", "/network", "/volume"
@@ -26,14 +31,14 @@ def walked_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     more: a commit seen during a failed request is then that request's own)."""
     data = tmp_path_factory.mktemp("walk") / "data"
     deps = prepare(settings_for(data, container_engine="fake"), clock=FakeClock())
-    client = TestClient(build_app(deps), base_url=deps.settings.base_url)
+    client = open_client(deps)
     w = World(client, deps, writes=WriteCounter(deps.db_engine))
     w.admin = admin_login(client, "admin", ADMIN_PASSWORD, "admin")
     w.member = admin_login(client, "demo", DEMO_PASSWORD, "demo")
     populate(w)
     deps.reconciler.stop()
     yield w
-    client.close()
+    client.__exit__(None, None, None)
     deps.db_engine.dispose()
 
 
