@@ -6,7 +6,8 @@ from cheptel.validation import obj
 
 NAME = {"type": ["string", "null"], "maxLength": 255}
 DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
-SIZE = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1,
+# a string size is held to the minimum too, as Cinder's validator does ("0": 400)
+SIZE = {"type": ["integer", "string"], "pattern": "^0*[1-9][0-9]*$", "minimum": 1,
         "maximum": 2147483647, "maxLength": 10}
 NULLABLE_SIZE = {**SIZE, "type": ["integer", "string", "null"]}
 METADATA = {"type": "object", "maxProperties": 128, "patternProperties": {

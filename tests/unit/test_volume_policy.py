@@ -18,6 +18,9 @@ KINDS = {
     ("GET", "/"): "anyone", ("GET", "/v3/"): "anyone",
     ("GET", "/v3/{project_id}/volumes"): R, ("GET", "/v3/{project_id}/volumes/detail"): R,
     ("POST", "/v3/{project_id}/volumes"): W,
+    ("GET", "/v3/{project_id}/volumes/summary"): R,
+    ("GET", "/v3/{project_id}/volumes/"): R, ("PUT", "/v3/{project_id}/volumes/"): W,
+    ("DELETE", "/v3/{project_id}/volumes/"): W,
     ("GET", "/v3/{project_id}/volumes/{volume_id}"): R,
     ("PUT", "/v3/{project_id}/volumes/{volume_id}"): W,
     ("DELETE", "/v3/{project_id}/volumes/{volume_id}"): W,
@@ -45,6 +48,8 @@ KINDS = {
     ("GET", "/v3/{project_id}/limits"): R,
     ("GET", "/v3/{project_id}/os-availability-zone"): R,
 }
+# an empty volume id: Cinder's 404 to whoever may reach it (and 401/403 to the others)
+EMPTY_ID = {"/v3/{project_id}/volumes/"}
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v3/{project_id}/volumes"): {"volume": {"size": 1}},
     ("PUT", "/v3/{project_id}/volumes/{volume_id}"): {"volume": {"name": "n"}},
@@ -117,7 +122,7 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             body = {"volume_type": {"name": f"new-{persona}"}}
         r = api.client.request(route.method, "/volume" + path, json=body, headers=headers)
         want_ok = _allowed(kind, persona) if token or kind == "anyone" else False
-        ok = r.status_code < 400
+        ok = r.status_code == 404 if route.path in EMPTY_ID else r.status_code < 400
         if ok != want_ok or (not ok and r.status_code not in (401, 403)):
             problems.append(f"{route.method} {route.path}: {r.status_code} {r.text[:120]}")
     assert not problems, "\n".join(problems)

@@ -61,7 +61,8 @@ def list_specs(ctx: Ctx) -> dict[str, Any]:
 
 def create_specs(ctx: Ctx) -> dict[str, Any]:
     specs = check(schemas.extra_specs, ctx.body)["extra_specs"]
-    return {"extra_specs": types.set_specs(ctx.db, _type(ctx), specs)}
+    types.set_specs(ctx.db, _type(ctx), specs)
+    return {"extra_specs": dict(specs)}  # Cinder answers with the body's specs only
 
 
 def show_spec(ctx: Ctx) -> dict[str, Any]:
