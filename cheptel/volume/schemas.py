@@ -76,3 +76,21 @@ quota_update = obj({"quota_set": {
     "type": "object", "properties": {r: QUOTA for r in QUOTA_RESOURCES},
     "patternProperties": {"^(volumes|snapshots|gigabytes)_.{1,255}$": QUOTA},
     "additionalProperties": False}}, ("quota_set",))
+quota_class_update = obj({"quota_class_set": quota_update["properties"]["quota_set"]},
+                         ("quota_class_set",))
+
+# os-services (cinder/api/schemas/services.py)
+HOST = {"type": "string", "minLength": 1, "maxLength": 255}
+service_switch = obj({"host": HOST, "binary": NAME, "service": NAME}, ("host",))
+service_reason = obj({"host": HOST, "binary": NAME, "service": NAME, "disabled_reason": {
+    "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^(?!\\s*$).+"}},
+    ("host", "disabled_reason"))
+service_host = obj({"host": HOST}, ("host",))
+
+# os-volume-type-access (cinder/api/schemas/volume_type_access.py): one action a request
+PROJECT = {"type": "object", "properties": {"project": {
+    "type": "string", "minLength": 1, "maxLength": 255}}, "required": ["project"],
+    "additionalProperties": False}
+type_access = {"type": "object", "oneOf": [
+    obj({"addProjectAccess": PROJECT}, ("addProjectAccess",)),
+    obj({"removeProjectAccess": PROJECT}, ("removeProjectAccess",))]}
