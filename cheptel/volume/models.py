@@ -56,3 +56,33 @@ class VolumeQuota(Base):
     project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
     resource: Mapped[str] = mapped_column(String(255), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class VolumeService(Base):
+    """A Cinder service on this host (os-services): made at start, enabled or disabled."""
+
+    __tablename__ = "volume_services"
+    binary: Mapped[str] = mapped_column(String(255), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class VolumeTypeProject(Base):
+    """A project given access to a private volume type (os-volume-type-access)."""
+
+    __tablename__ = "volume_type_projects"
+    type_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
+
+
+class VolumeQuotaClass(Base):
+    """A limit of the `default` quota class (os-quota-class-sets): every project's
+    default for that resource."""
+
+    __tablename__ = "volume_quota_classes"
+    class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)

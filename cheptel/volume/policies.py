@@ -30,10 +30,21 @@ POLICIES = {
     "volume_extension:types_extra_specs:index": "scoped_reader",
     "volume_extension:types_extra_specs:manage": "admin",
     "volume_extension:default_get": "scoped_reader",
+    "volume_extension:volume_type_access:get_type_access": "admin",
+    "volume_extension:volume_type_access:addProjectAccess": "admin",
+    "volume_extension:volume_type_access:removeProjectAccess": "admin",
     # quotas, limits, availability zones
     "volume_extension:quotas:show": "scoped_reader",
     "volume_extension:quotas:update": "admin",
     "volume_extension:quotas:delete": "admin",
+    "volume_extension:quota_classes": "admin",
     "limits_extension:used_limits": "scoped_reader",
     "volume_extension:availability_zone_list": "scoped_reader",
+    # this host's services, hosts, pools, capabilities; the extension list
+    "volume:extensions": "scoped_reader",
+    "volume_extension:service:index": "admin",
+    "volume_extension:service:update": "admin",
+    "volume_extension:hosts": "admin",
+    "scheduler_extension:scheduler_stats:get_pools": "admin",
+    "volume_extension:capabilities": "admin",
 }

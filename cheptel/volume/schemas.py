@@ -6,7 +6,8 @@ from cheptel.validation import obj
 
 NAME = {"type": ["string", "null"], "maxLength": 255}
 DESCRIPTION = {"type": ["string", "null"], "maxLength": 255}
-SIZE = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1,
+# a string size is held to the minimum too, as Cinder's validator does ("0": 400)
+SIZE = {"type": ["integer", "string"], "pattern": "^0*[1-9][0-9]*$", "minimum": 1,
         "maximum": 2147483647, "maxLength": 10}
 NULLABLE_SIZE = {**SIZE, "type": ["integer", "string", "null"]}
 METADATA = {"type": "object", "maxProperties": 128, "patternProperties": {
@@ -75,3 +76,21 @@ quota_update = obj({"quota_set": {
     "type": "object", "properties": {r: QUOTA for r in QUOTA_RESOURCES},
     "patternProperties": {"^(volumes|snapshots|gigabytes)_.{1,255}$": QUOTA},
     "additionalProperties": False}}, ("quota_set",))
+quota_class_update = obj({"quota_class_set": quota_update["properties"]["quota_set"]},
+                         ("quota_class_set",))
+
+# os-services (cinder/api/schemas/services.py)
+HOST = {"type": "string", "minLength": 1, "maxLength": 255}
+service_switch = obj({"host": HOST, "binary": NAME, "service": NAME}, ("host",))
+service_reason = obj({"host": HOST, "binary": NAME, "service": NAME, "disabled_reason": {
+    "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^(?!\\s*$).+"}},
+    ("host", "disabled_reason"))
+service_host = obj({"host": HOST}, ("host",))
+
+# os-volume-type-access (cinder/api/schemas/volume_type_access.py): one action a request
+PROJECT = {"type": "object", "properties": {"project": {
+    "type": "string", "minLength": 1, "maxLength": 255}}, "required": ["project"],
+    "additionalProperties": False}
+type_access = {"type": "object", "oneOf": [
+    obj({"addProjectAccess": PROJECT}, ("addProjectAccess",)),
+    obj({"removeProjectAccess": PROJECT}, ("removeProjectAccess",))]}

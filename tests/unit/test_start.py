@@ -29,9 +29,9 @@ def test_alembic_runs_only_when_a_migration_is_missing(make_api: MakeApi,
     dbmod.migrate(engine)
     assert calls == []  # at the heads: Alembic is not even loaded
     with engine.begin() as conn:  # as if the newest migration had not run yet
-        for table in ("volume_quotas", "volume_types", "volumes"):
+        for table in ("volume_quota_classes", "volume_type_projects", "volume_services"):
             conn.execute(text(f"DROP TABLE {table}"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0011_revocation'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0012_volume'"))
     dbmod.migrate(engine)
     assert calls == ["heads"]
     assert dbmod.applied_heads(engine) == dbmod.script_heads()

@@ -332,3 +332,12 @@ def _volume(w: World) -> None:
         "os-set_bootable": {"bootable": True}}
     w.templates[f"{V} PUT /v3/{{project_id}}/os-quota-sets/{{quota_project_id}}"] = {
         "quota_set": {"volumes": 20, "gigabytes": 1000}}
+    ids[f"{V} class_name"] = "default"
+    ids[f"{V} host"] = "cheptel@file"
+    ids[f"{V} action"] = "enable"
+    w.templates[f"{V} PUT /v3/{{project_id}}/os-quota-class-sets/{{class_name}}"] = {
+        "quota_class_set": {"volumes": 20}}
+    w.templates[f"{V} PUT /v3/{{project_id}}/os-services/{{action}}"] = {
+        "host": "cheptel@file", "binary": "cinder-volume"}
+    w.templates[f"{V} POST /v3/{{project_id}}/types/{{type_id}}/action"] = {
+        "removeProjectAccess": {"project": "walk-nobody"}}

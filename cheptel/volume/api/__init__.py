@@ -8,7 +8,7 @@ project is a 404 (service/volumes.get_visible). Types are the admin's to manage.
 
 from __future__ import annotations
 
-from cheptel.volume.api import actions, discovery, quotas, types, volumes
+from cheptel.volume.api import actions, backends, discovery, quotas, types, volumes
 from cheptel.web import Route
 
 ROUTES: list[Route] = [
@@ -17,4 +17,5 @@ ROUTES: list[Route] = [
     *actions.ROUTES,
     *types.ROUTES,
     *quotas.ROUTES,
+    *backends.ROUTES,
 ]

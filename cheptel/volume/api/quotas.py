@@ -1,11 +1,12 @@
-"""Quota sets (os-quota-sets, with usage), absolute limits, availability zones."""
+"""Quota sets (os-quota-sets, with usage), quota classes (os-quota-class-sets: the
+`default` class is every project's default), absolute limits, availability zones."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cheptel.common import flag
-from cheptel.errors import Forbidden
+from cheptel.errors import BadRequest, Forbidden
 from cheptel.validation import check
 from cheptel.volume import schemas, views
 from cheptel.volume.api.common import P, caller
@@ -50,6 +51,28 @@ def delete(ctx: Ctx) -> None:
     quotas.reset(ctx.db, _target(ctx))
 
 
+def _class_name(ctx: Ctx) -> str:
+    caller(ctx)
+    name = ctx.params["class_name"]
+    if len(name) > 255:
+        raise BadRequest("The quota class name is too long.")
+    return name
+
+
+def show_class(ctx: Ctx) -> dict[str, Any]:
+    name = _class_name(ctx)
+    return {"quota_class_set": views.quota_set(name, quotas.class_limits(ctx.db, name),
+                                               None)}
+
+
+def update_class(ctx: Ctx) -> dict[str, Any]:
+    body = check(schemas.quota_class_update, ctx.body)["quota_class_set"]
+    name = _class_name(ctx)
+    limits = quotas.set_class_limits(ctx.db, name, {k: int(v) for k, v in body.items()})
+    return {"quota_class_set": {k: v for k, v in views.quota_set(name, limits, None).items()
+                                if k != "id"}}
+
+
 def limits(ctx: Ctx) -> dict[str, Any]:
     caller(ctx)
     project = ctx.params["project_id"]
@@ -69,6 +92,10 @@ ROUTES: list[Route] = [
     Route("GET", QUOTA + "/defaults", defaults, "volume_extension:quotas:show"),
     Route("PUT", QUOTA, update, "volume_extension:quotas:update"),
     Route("DELETE", QUOTA, delete, "volume_extension:quotas:delete"),
+    Route("GET", P + "/os-quota-class-sets/{class_name}", show_class,
+          "volume_extension:quota_classes"),
+    Route("PUT", P + "/os-quota-class-sets/{class_name}", update_class,
+          "volume_extension:quota_classes"),
     Route("GET", P + "/limits", limits, "limits_extension:used_limits"),
     Route("GET", P + "/os-availability-zone", availability_zones,
           "volume_extension:availability_zone_list"),

@@ -1,4 +1,4 @@
-"""Volume types and their extra specs; /types/default (3.62)."""
+"""Volume types, their extra specs and access lists; /types/default (3.62)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cheptel.volume import schemas, views
 from cheptel.volume.api.common import TYPE, TYPES, caller
 from cheptel.volume.models import VolumeType
 from cheptel.volume.service import types, volumes
-from cheptel.web import Ctx, Route
+from cheptel.web import Ctx, Reply, Route
 
 
 def _type(ctx: Ctx) -> VolumeType:
@@ -61,7 +61,8 @@ def list_specs(ctx: Ctx) -> dict[str, Any]:
 
 def create_specs(ctx: Ctx) -> dict[str, Any]:
     specs = check(schemas.extra_specs, ctx.body)["extra_specs"]
-    return {"extra_specs": types.set_specs(ctx.db, _type(ctx), specs)}
+    types.set_specs(ctx.db, _type(ctx), specs)
+    return {"extra_specs": dict(specs)}  # Cinder answers with the body's specs only
 
 
 def show_spec(ctx: Ctx) -> dict[str, Any]:
@@ -86,6 +87,24 @@ def delete_spec(ctx: Ctx) -> None:
     types.delete_spec(ctx.db, _type(ctx), ctx.params["key"])
 
 
+def list_access(ctx: Ctx) -> dict[str, Any]:
+    vt = _type(ctx)
+    return {"volume_type_access": [{"volume_type_id": vt.id, "project_id": p}
+                                   for p in types.access_list(ctx.db, vt)]}
+
+
+def type_action(ctx: Ctx) -> Reply:
+    """addProjectAccess / removeProjectAccess (202, as Cinder)."""
+    body = check(schemas.type_access, ctx.body)
+    vt = _type(ctx)
+    if "addProjectAccess" in body:
+        types.add_access(ctx.db, vt, body["addProjectAccess"]["project"])
+    else:
+        ctx.require("volume_extension:volume_type_access:removeProjectAccess", {})
+        types.remove_access(ctx.db, vt, body["removeProjectAccess"]["project"])
+    return Reply(None, status=202)
+
+
 SPECS = TYPE + "/extra_specs"
 MANAGE = "volume_extension:types_manage"
 SPECS_MANAGE = "volume_extension:types_extra_specs:manage"
@@ -97,6 +116,10 @@ ROUTES: list[Route] = [
     Route("GET", TYPE, show, "volume_extension:type_get"),
     Route("PUT", TYPE, update, MANAGE),
     Route("DELETE", TYPE, delete, MANAGE, 202),
+    Route("GET", TYPE + "/os-volume-type-access", list_access,
+          "volume_extension:volume_type_access:get_type_access"),
+    Route("POST", TYPE + "/action", type_action,
+          "volume_extension:volume_type_access:addProjectAccess", 202),
     Route("GET", SPECS, list_specs, "volume_extension:types_extra_specs:index"),
     Route("POST", SPECS, create_specs, SPECS_MANAGE),
     Route("GET", SPECS + "/{key}", show_spec, "volume_extension:types_extra_specs:index"),

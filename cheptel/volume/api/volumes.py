@@ -37,10 +37,11 @@ def _page(ctx: Ctx) -> listing.Page:
     return listing.list_volumes(ctx.db, creds, query, all_tenants, type_ids)
 
 
-def _listing(ctx: Ctx, docs: list[dict[str, Any]], page: listing.Page) -> dict[str, Any]:
+def _listing(ctx: Ctx, docs: list[dict[str, Any]], page: listing.Page,
+             kind: str = "volumes") -> dict[str, Any]:
     out: dict[str, Any] = {"volumes": docs}
     if page.more and page.volumes:
-        out["volumes_links"] = views.next_link(base(ctx), "volumes", ctx.query,
+        out["volumes_links"] = views.next_link(base(ctx), kind, ctx.query,
                                                page.volumes[-1].id)
     if version(ctx).at_least("3.45") and flag(ctx.query, "with_count"):
         out["count"] = page.count
@@ -54,7 +55,26 @@ def list_volumes(ctx: Ctx) -> dict[str, Any]:
 
 def list_detail(ctx: Ctx) -> dict[str, Any]:
     page = _page(ctx)
-    return _listing(ctx, [_render(ctx, v) for v in page.volumes], page)
+    return _listing(ctx, [_render(ctx, v) for v in page.volumes], page, "volumes/detail")
+
+
+def show_summary(ctx: Ctx) -> dict[str, Any]:
+    creds = caller(ctx)
+    if not version(ctx).at_least("3.12"):  # before 3.12 "summary" is read as an id
+        raise NotFound("Volume summary could not be found.")
+    all_tenants = "all_tenants" in ctx.query and flag(ctx.query, "all_tenants") and \
+        ctx.allowed("volume:get_all_tenants", {})
+    count, size, meta = listing.summary(ctx.db, creds, all_tenants)
+    doc: dict[str, Any] = {"total_size": size, "total_count": count}
+    if version(ctx).at_least("3.36"):
+        doc["metadata"] = meta
+    return {"volume-summary": doc}
+
+
+def no_id(ctx: Ctx) -> None:
+    """`/volumes/` with an empty id: Cinder's 404 (not the list, not a 405)."""
+    caller(ctx)
+    raise NotFound("Volume  could not be found.")
 
 
 def create(ctx: Ctx) -> Reply:
@@ -139,6 +159,10 @@ ROUTES: list[Route] = [
     Route("GET", VOLUMES, list_volumes, "volume:get_all"),
     Route("GET", VOLUMES + "/detail", list_detail, "volume:get_all"),
     Route("POST", VOLUMES, create, "volume:create", 202),
+    Route("GET", VOLUMES + "/summary", show_summary, "volume:get_all"),
+    Route("GET", VOLUMES + "/", no_id, "volume:get"),
+    Route("PUT", VOLUMES + "/", no_id, "volume:update"),
+    Route("DELETE", VOLUMES + "/", no_id, "volume:delete"),
     Route("GET", VOLUME, show, "volume:get"),
     Route("PUT", VOLUME, update, "volume:update"),
     Route("DELETE", VOLUME, delete, "volume:delete", 202),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.volume.models import VolumeType
-from cheptel.volume.service import volumes
+from cheptel.volume.service import backends, volumes
 from cheptel.volume.service.types import DEFAULT_NAME
 
 if TYPE_CHECKING:
@@ -23,5 +23,6 @@ def on_start(db: Session, deps: Deps) -> list[str]:
                           description="Default Volume Type", is_public=True,
                           extra_specs={}, created_at=deps.clock()))
         db.flush()
+    backends.ensure(db, deps.clock())
     notes += volumes.recover(db, deps.blocks, deps.clock())
     return notes

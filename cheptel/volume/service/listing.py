@@ -29,7 +29,8 @@ ATTR = {"display_name": "name", "description": "description"}
 @dataclass
 class Page:
     volumes: list[Volume]
-    more: bool  # a full page: the listing says where the next one starts
+    more: bool  # a full page: the listing says where the next one starts (Cinder gives
+    # the link whenever the page is full, even if the next one turns out empty)
     count: int  # every volume the filters match (3.45 with_count)
 
 
@@ -134,4 +135,20 @@ def list_volumes(db: Session, creds: Creds, query: dict[str, str], all_tenants: 
         found = found[ids.index(marker) + 1:]
     found = found[offset:]
     size = min(limit, MAX_LIMIT) if limit is not None else MAX_LIMIT
-    return Page(found[:size], len(found) > size, count)
+    page = found[:size]
+    return Page(page, bool(page) and len(page) >= size, count)
+
+
+def summary(db: Session, creds: Creds, all_tenants: bool) -> tuple[int, int, dict[str, list[Any]]]:
+    """(count, total GiB, {metadata key: its distinct values}) of the caller's volumes
+    (every project's with all_tenants), as Cinder's volume summary (3.12, metadata 3.36)."""
+    stmt = select(Volume)
+    if not all_tenants:
+        stmt = stmt.where(Volume.project_id == creds.project_id)
+    found = list(db.scalars(stmt))
+    meta: dict[str, list[Any]] = {}
+    for v in found:
+        for key, value in v.meta.items():
+            if value not in meta.setdefault(key, []):
+                meta[key].append(value)
+    return len(found), sum(v.size for v in found), meta

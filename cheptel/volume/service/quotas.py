@@ -6,19 +6,45 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cheptel.errors import NotFound, PayloadTooLarge
-from cheptel.volume.models import Volume, VolumeQuota, VolumeType
+from cheptel.volume.models import Volume, VolumeQuota, VolumeQuotaClass, VolumeType
 
 DEFAULTS = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
             "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
 PER_TYPE = ("volumes", "gigabytes", "snapshots")
 
 
-def defaults(db: Session) -> dict[str, int]:
+def class_limits(db: Session, class_name: str = "default") -> dict[str, int]:
+    """A quota class's limits: the built-in defaults (-1 for each type's), then what
+    os-quota-class-sets set; the `default` class is every project's default."""
     out = dict(DEFAULTS)
     for name in db.scalars(select(VolumeType.name).order_by(VolumeType.name)):
         for r in PER_TYPE:
             out[f"{r}_{name}"] = -1
+    for q in db.scalars(select(VolumeQuotaClass).where(
+            VolumeQuotaClass.class_name == class_name)):
+        if q.resource in out:  # a type deleted since keeps its row, unshown
+            out[q.resource] = q.hard_limit
     return out
+
+
+def defaults(db: Session) -> dict[str, int]:
+    return class_limits(db, "default")
+
+
+def set_class_limits(db: Session, class_name: str, changes: dict[str, int]
+                     ) -> dict[str, int]:
+    known = class_limits(db, class_name)
+    for resource, value in changes.items():
+        if resource not in known:
+            continue  # a per-type key of no type: Cinder ignores it
+        row = db.get(VolumeQuotaClass, (class_name, resource))
+        if row is None:
+            db.add(VolumeQuotaClass(class_name=class_name, resource=resource,
+                                    hard_limit=value))
+        else:
+            row.hard_limit = value
+    db.flush()
+    return class_limits(db, class_name)
 
 
 def limits(db: Session, project_id: str) -> dict[str, int]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest, Conflict, NotFound
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeType
+from cheptel.volume.models import Volume, VolumeType, VolumeTypeProject
 
 DEFAULT_NAME = "__DEFAULT__"
 
@@ -22,14 +22,17 @@ def default(db: Session) -> VolumeType:
     return vt
 
 
-def _visible(creds: Creds, vt: VolumeType) -> bool:
-    return vt.is_public or creds.is_admin
+def _visible(db: Session, creds: Creds, vt: VolumeType) -> bool:
+    """Public types are everyone's; a private one the admin's and its projects'."""
+    return vt.is_public or creds.is_admin or (
+        creds.project_id is not None
+        and db.get(VolumeTypeProject, (vt.id, creds.project_id)) is not None)
 
 
 def get(db: Session, creds: Creds, ref: str) -> VolumeType:
     """A type by id (or, as Cinder's find does for creation, by name)."""
     vt = db.get(VolumeType, ref) if len(ref) <= 36 else None
-    if vt is None or not _visible(creds, vt):
+    if vt is None or not _visible(db, creds, vt):
         raise NotFound(f"Volume type {ref} could not be found.")
     return vt
 
@@ -38,7 +41,7 @@ def by_name_or_id(db: Session, creds: Creds, ref: str) -> VolumeType:
     vt = db.get(VolumeType, ref) if len(ref) <= 36 else None
     if vt is None:
         vt = db.scalar(select(VolumeType).where(VolumeType.name == ref))
-    if vt is None or not _visible(creds, vt):
+    if vt is None or not _visible(db, creds, vt):
         raise NotFound(f"Volume type with name {ref} could not be found.")
     return vt
 
@@ -46,7 +49,7 @@ def by_name_or_id(db: Session, creds: Creds, ref: str) -> VolumeType:
 def list_types(db: Session, creds: Creds, is_public: bool | None = None) -> list[VolumeType]:
     types = db.scalars(select(VolumeType).order_by(VolumeType.created_at,
                                                    VolumeType.id)).all()
-    out = [t for t in types if _visible(creds, t)]
+    out = [t for t in types if _visible(db, creds, t)]
     if is_public is not None and creds.is_admin:
         out = [t for t in out if t.is_public == is_public]
     return out
@@ -90,6 +93,8 @@ def delete(db: Session, vt: VolumeType) -> None:
         Volume.volume_type_id == vt.id))
     if used:
         raise BadRequest(f"Target volume type {vt.id} is still in use.")
+    for row in db.scalars(select(VolumeTypeProject).where(VolumeTypeProject.type_id == vt.id)):
+        db.delete(row)
     db.delete(vt)
     db.flush()
 
@@ -104,4 +109,36 @@ def delete_spec(db: Session, vt: VolumeType, key: str) -> None:
     if key not in vt.extra_specs:
         raise NotFound(f"Volume Type {vt.id} has no extra specs with key {key}.")
     vt.extra_specs = {k: v for k, v in vt.extra_specs.items() if k != key}
+    db.flush()
+
+
+# --- access lists of private types (os-volume-type-access) ----------------------------
+
+def access_list(db: Session, vt: VolumeType) -> list[str]:
+    if vt.is_public:
+        raise NotFound("Access list not available for public volume types.")
+    return list(db.scalars(select(VolumeTypeProject.project_id).where(
+        VolumeTypeProject.type_id == vt.id).order_by(VolumeTypeProject.project_id)))
+
+
+def add_access(db: Session, vt: VolumeType, project_id: str) -> None:
+    if vt.is_public:
+        raise BadRequest("Invalid volume type: Type access modification is not "
+                         "applicable to public volume type.")
+    if db.get(VolumeTypeProject, (vt.id, project_id)) is not None:
+        raise Conflict(f"Volume type access for {vt.id} / {project_id} combination "
+                       f"already exists.")
+    db.add(VolumeTypeProject(type_id=vt.id, project_id=project_id))
+    db.flush()
+
+
+def remove_access(db: Session, vt: VolumeType, project_id: str) -> None:
+    if vt.is_public:
+        raise BadRequest("Invalid volume type: Type access modification is not "
+                         "applicable to public volume type.")
+    row = db.get(VolumeTypeProject, (vt.id, project_id))
+    if row is None:
+        raise NotFound(f"Volume type access not found for {vt.id} / {project_id} "
+                       f"combination.")
+    db.delete(row)
     db.flush()

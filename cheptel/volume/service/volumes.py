@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
+from cheptel.image.service import images
 from cheptel.policy import Creds
 from cheptel.volume.models import Volume, VolumeType
 from cheptel.volume.service import quotas, types
@@ -43,12 +44,31 @@ def get_visible(db: Session, creds: Creds, volume_id: str) -> Volume:
     return volume
 
 
+def _check_sources(db: Session, creds: Creds, body: dict[str, Any]) -> None:
+    """Cinder looks every source up before anything else: an unknown one is its 404 (an
+    unknown image its 400); a source that exists is refused, as this slice cannot copy."""
+    if body.get("snapshot_id"):  # no snapshots exist yet
+        raise NotFound(f"Snapshot {body['snapshot_id']} could not be found.")
+    if body.get("source_volid"):
+        get_visible(db, creds, body["source_volid"])
+        raise BadRequest("Creating a volume from a volume is not supported by this "
+                         "cloud yet.")
+    if body.get("imageRef"):
+        try:  # an image's URL names it by its last segment, as Cinder reads imageRef
+            images.get_visible(db, creds, str(body["imageRef"]).rsplit("/", 1)[-1])
+        except NotFound:
+            raise BadRequest("Invalid image identifier or unable to access requested "
+                             "image.") from None
+        raise BadRequest("Creating a volume from an image is not supported by this "
+                         "cloud yet.")
+    if body.get("backup_id"):  # no backups exist yet
+        raise NotFound(f"Backup {body['backup_id']} could not be found.")
+
+
 def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
-    for source, what in (("snapshot_id", "a snapshot"), ("source_volid", "a volume"),
-                         ("imageRef", "an image"), ("backup_id", "a backup")):
-        if body.get(source):
-            raise BadRequest(f"Creating a volume from {what} is not supported by this "
-                             f"cloud yet.")
+    vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
+          else types.default(db))
+    _check_sources(db, creds, body)
     if body.get("size") is None:
         raise BadRequest("Size of the volume is required unless a source is given.")
     size = int(body["size"])
@@ -57,8 +77,6 @@ def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volum
     az = body.get("availability_zone") or AZ
     if az != AZ:
         raise BadRequest(f"Availability zone '{az}' is invalid.")
-    vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
-          else types.default(db))
     if creds.project_id is None:  # (api/common.caller already refuses such a token)
         raise BadRequest("Malformed request url")
     quotas.check_volume(db, creds.project_id, vt, 1, size)
@@ -90,9 +108,10 @@ def update(db: Session, volume: Volume, body: dict[str, Any], now: float) -> Vol
 
 
 def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) -> None:
-    """`deleting`, if the status allows (any but `in-use`/attaching ones when forced, as
-    Cinder's os-force_delete)."""
-    if force and volume.status not in ("in-use", "attaching", "detaching", "reserved"):
+    """`deleting`, if the status allows. Forced, any status but the attached ones, as
+    Cinder's os-force_delete (which checks attach_status only: `attaching` and `reserved`
+    are not attached yet)."""
+    if force and volume.status not in ("in-use", "detaching"):
         volume.status, volume.updated_at = "deleting", now
         db.flush()
         return
