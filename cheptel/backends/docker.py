@@ -21,6 +21,7 @@ from docker.types import LogConfig, Mount, Ulimit
 from cheptel.backends.engine import (
     LABEL_CLOUD,
     LABEL_MANAGED,
+    VOLUMES_PATH,
     AlreadyExists,
     ContainerSpec,
     ContainerState,
@@ -123,6 +124,9 @@ class DockerEngine:
     def create(self, spec: ContainerSpec) -> str:
         mounts = [Mount(target=path, source=vol, type="volume", read_only=True)
                   for vol, path in spec.volumes_ro.items()]
+        if spec.volume_dir:
+            mounts.append(Mount(target=VOLUMES_PATH, source=spec.volume_dir, type="bind",
+                                read_only=True, propagation="rslave"))
         memory = f"{spec.memory_mb}m"
         first = spec.attachments[0] if spec.attachments else None
         network_mode = first[0] if first else (spec.network or "none")

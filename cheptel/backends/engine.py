@@ -4,9 +4,11 @@ A real implementation (cheptel.backends.docker) talks to the Docker Engine; the 
 (cheptel.backends.fake) keeps containers in memory for fast unit tests. Both must:
 - be idempotent where the reconciler may repeat itself (remove of a missing container,
   create of an existing name raises AlreadyExists);
-- never give a tenant container privileges, the Docker socket or a host path: the spec
-  has no field for them, and implementations add no-new-privileges and keep the default
-  seccomp profile;
+- never give a tenant container privileges, the Docker socket or a host path beyond its
+  own: the spec has no field for them but `volume_dir` (the server's own directory of
+  attached volumes, bound read-only at /mnt/volumes with `rslave` propagation, so that
+  volumes the host mounts there later appear inside), and implementations add
+  no-new-privileges and keep the default seccomp profile;
 - cap what a container may take of the host beyond memory, CPU and processes: its log
   (the console: a size a file, a number of files, newest kept), its open files and
   processes (ulimits), and give it a cgroup namespace of its own.
@@ -22,6 +24,7 @@ LABEL_SERVER = "cheptel.server"
 LABEL_PROJECT = "cheptel.project"
 LABEL_MANAGED = "cheptel.managed"
 LABEL_CLOUD = "cheptel.cloud"  # which cloud owns it: several may share one engine
+VOLUMES_PATH = "/mnt/volumes"  # where a server sees its attached volumes (one per device)
 
 
 class EngineError(Exception):
@@ -45,6 +48,7 @@ class ContainerSpec:
     command: list[str] | None = None
     env: dict[str, str] = field(default_factory=dict)
     volumes_ro: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
+    volume_dir: str | None = None  # the host directory seen at VOLUMES_PATH (see above)
     network: str | None = None  # None: no network at all
     # (engine network name, IPv4 address, MAC address) in order; the first is attached at
     # create time, the others before start. Overrides `network` when given.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cheptel.backends.blockstore import BlockStoreError
 from cheptel.backends.engine import (
     LABEL_CLOUD,
     LABEL_MANAGED,
@@ -32,6 +33,7 @@ from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.network.models import Port
 from cheptel.reconciler import configdrive, limits
 from cheptel.reconciler.network import NetworkConverger, engine_network, network_of
+from cheptel.volume.service import attachments
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -188,9 +190,16 @@ class ServerConverger:
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
             entrypoint=entrypoint, command=command,
             volumes_ro={volume_name(server.id): "/openstack"}, attachments=attachments,
+            volume_dir=self._volume_dir(server.id),
             **limits.container_limits(flavor, self.engine.userns_remap() is not None,
                                       self.deps.settings.console_log_max_bytes,
                                       self.deps.settings.console_log_files))
+
+    def _volume_dir(self, sid: str) -> str:
+        try:
+            return str(self.deps.blocks.server_dir(sid))
+        except BlockStoreError as exc:
+            raise EngineError(str(exc)) from exc
 
     def _spawn(self, server: Server) -> bool:
         sid, task = server.id, server.task_state
@@ -369,15 +378,26 @@ class ServerConverger:
     def _remove(self, sid: str) -> None:
         self.engine.remove(container_name(sid))
         self.engine.remove_volume(volume_name(sid))
+        with self.deps.sessions() as db, db.begin():
+            volumes = attachments.release_server(db, sid, self.deps.clock())
+        if volumes:
+            self.reconciler.schedule("block-storage", *volumes)
+        else:
+            self.deps.blocks.remove_server_dir(sid)
 
     def _delete(self, server: Server) -> bool:
         self.engine.remove(container_name(server.id))
         now = self.deps.clock()
         with self.deps.sessions() as db, db.begin():  # one commit the user waits for
             ports.release(db, server.id, server.project_id)
+            volumes = attachments.release_server(db, server.id, now)
             again = self._finish_in(db, server.id, "deleting", deleted=True,
                                     vm_state="deleted", task_state=None,
                                     power_state=states.NOSTATE, terminated_at=now)
+        if volumes:
+            self.reconciler.schedule("block-storage", *volumes)
+        else:
+            self.deps.blocks.remove_server_dir(server.id)
         # the network pass and the config drive once the server is gone for the user: off
         # the path the user waits on (the container and its veth are gone already; a crash
         # in between would leave the small labelled volume behind)

@@ -1,4 +1,5 @@
-"""At every start: the `__DEFAULT__` volume type, and what a crash left (volumes.recover)."""
+"""At every start: the `__DEFAULT__` volume type, what a crash left (volumes.recover),
+and the shared mount root that attachments propagate through."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cheptel.backends.blockstore import BlockStoreError
 from cheptel.volume.models import VolumeType
 from cheptel.volume.service import backends, volumes
 from cheptel.volume.service.types import DEFAULT_NAME
@@ -25,4 +27,8 @@ def on_start(db: Session, deps: Deps) -> list[str]:
         db.flush()
     backends.ensure(db, deps.clock())
     notes += volumes.recover(db, deps.blocks, deps.clock())
+    try:  # before any server starts: its container binds a directory under it
+        deps.blocks.prepare()
+    except BlockStoreError as exc:
+        notes.append(f"volume attachments will fail: cannot share the mount root: {exc}")
     return notes

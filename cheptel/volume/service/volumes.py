@@ -19,7 +19,7 @@ from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeType
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeType
 from cheptel.volume.service import quotas, types
 
 if TYPE_CHECKING:
@@ -249,6 +249,11 @@ def finish_delete(deps: Deps, volume_id: str) -> None:
 
 def _remove(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
     try:
+        for att in db.scalars(select(VolumeAttachment).where(  # a forced delete
+                VolumeAttachment.volume_id == volume.id)):
+            if att.server_id is not None and att.device:
+                blocks.detach(att.server_id, att.device.rsplit("/", 1)[-1], lazy=True)
+            db.delete(att)
         blocks.delete(volume.id)
     except BlockStoreError as exc:
         log.warning("volume %s: deletion failed: %s", volume.id, exc)
