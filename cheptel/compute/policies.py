@@ -38,6 +38,13 @@ POLICIES = {
     # interfaces
     "compute:servers:interfaces:read": "scoped_reader",
     "compute:servers:interfaces:write": "scoped_member",
+    # volume_attachments (os_compute_api:os-volumes-attachments:*; swap: service_or_admin)
+    "compute:servers:volume_attachments:index": "scoped_reader",
+    "compute:servers:volume_attachments:show": "scoped_reader",
+    "compute:servers:volume_attachments:create": "scoped_member",
+    "compute:servers:volume_attachments:update": "scoped_member",
+    "compute:servers:volume_attachments:swap": "admin_or_service",
+    "compute:servers:volume_attachments:delete": "scoped_member",
     # flavors
     "compute:flavors:list": "authenticated",
     "compute:flavors:show": "authenticated",

@@ -225,3 +225,31 @@ def events_for(version: Any) -> dict:
 
 # by the number of names a microversion accepts (4 until 2.50, then one more at each step)
 EVENTS = {n: _events([name for _, name in EVENT_NAMES[:n]]) for n in range(4, 8)}
+
+
+# -- os-volume_attachments (nova/api/openstack/compute/schemas/volume_attachments.py) -------
+
+# the pattern of nova.block_device.match_device
+DEVICE = {"type": ["string", "null"], "pattern": "(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$"}
+ATTACHMENT_TAG = {"type": "string", "pattern": "^[^,/]*$", "minLength": 1, "maxLength": 60}
+
+volume_attachments_query = query({"limit": NON_NEGATIVE_INTEGER,
+                                  "offset": NON_NEGATIVE_INTEGER}, extra=True)
+volume_attachments_query_v275 = query({"limit": NON_NEGATIVE_INTEGER,
+                                       "offset": NON_NEGATIVE_INTEGER}, extra=False)
+
+volume_attach = obj({"volumeAttachment": obj({"volumeId": UUID_LIKE, "device": DEVICE},
+                                             ("volumeId",))}, ("volumeAttachment",))
+volume_attach_v249 = copy.deepcopy(volume_attach)
+volume_attach_v249["properties"]["volumeAttachment"]["properties"]["tag"] = ATTACHMENT_TAG
+volume_attach_v279 = copy.deepcopy(volume_attach_v249)
+volume_attach_v279["properties"]["volumeAttachment"]["properties"][
+    "delete_on_termination"] = BOOLEAN
+
+# before 2.85 a PUT swaps volumes: it names the new volume only
+volume_update = obj({"volumeAttachment": obj({"volumeId": UUID_LIKE}, ("volumeId",))},
+                    ("volumeAttachment",))
+volume_update_v285 = obj({"volumeAttachment": obj({
+    "volumeId": UUID_LIKE, "device": DEVICE, "tag": ATTACHMENT_TAG,
+    "delete_on_termination": BOOLEAN, "serverId": UUID_LIKE, "id": UUID_LIKE},
+    ("volumeId",))}, ("volumeAttachment",))

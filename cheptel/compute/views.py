@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from cheptel.common import iso
-from cheptel.compute import states
+from cheptel.compute import states, views_volumes
 from cheptel.compute.addresses import addresses as neutron_addresses
 from cheptel.compute.addresses import (
     addresses_of_servers,
@@ -21,6 +21,8 @@ from cheptel.compute.models import Server
 from cheptel.compute.service import server_groups
 from cheptel.compute.service import servers as service
 from cheptel.policy import Creds
+from cheptel.volume.models import VolumeAttachment
+from cheptel.volume.service import attachments
 
 PROGRESS_STATUSES = {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
 
@@ -81,6 +83,7 @@ class Related:
     tags: dict[str, set[str]]
     addresses: dict[str, dict[str, list[dict]]]  # with the OS-EXT-IPS keys
     groups: dict[str, list[str]]  # security group names
+    volumes: dict[str, list[VolumeAttachment]]  # the mappings of volumes (attachments)
 
     @classmethod
     def load(cls, db: Session, servers: list[Server], version: Version) -> Related:
@@ -90,7 +93,8 @@ class Related:
             metadata=service.metadata_of_servers(db, ids),
             tags=service.tags_of_servers(db, ids) if version.at_least("2.26") else {},
             addresses=addresses_of_servers(db, servers, ports=ports),
-            groups=group_names_of_servers(db, servers, ports=ports))
+            groups=group_names_of_servers(db, servers, ports=ports),
+            volumes=attachments.of_servers(db, ids))
 
     @classmethod
     def one(cls, db: Session, server: Server, full: bool, version: Version) -> Related:
@@ -99,7 +103,8 @@ class Related:
             metadata={sid: service.metadata_of(db, sid)},
             tags={sid: service.tags_of(db, sid)} if version.at_least("2.26") else {},
             addresses={sid: neutron_addresses(db, server)},
-            groups={sid: [g.name for g in groups_of_server(db, server)]} if full else {})
+            groups={sid: [g.name for g in groups_of_server(db, server)]} if full else {},
+            volumes=attachments.of_servers(db, [sid]) if full else {})
 
 
 def detail_many(db: Session, base: str, servers: list[Server], creds: Creds,
@@ -155,7 +160,8 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             "OS-EXT-STS:task_state": server.task_state,
             "OS-EXT-STS:vm_state": server.vm_state,
             "OS-EXT-STS:power_state": server.power_state,
-            "os-extended-volumes:volumes_attached": [],
+            "os-extended-volumes:volumes_attached": views_volumes.volumes_attached(
+                related.volumes[server.id], version),
         })
         groups = related.groups[server.id]
         if groups:  # the groups of its Neutron ports; Nova leaves the key out when none

@@ -33,6 +33,7 @@ from cheptel.compute.api import (
     server_topology,
     servers,
     versions,
+    volume_attachments,
 )
 from cheptel.errors import CheptelError
 from cheptel.web import Route
@@ -45,6 +46,7 @@ ROUTES: list[Route] = [
     *server_diagnostics.ROUTES,
     *server_external_events.ROUTES,
     *interfaces.ROUTES,
+    *volume_attachments.ROUTES,
     *flavors.ROUTES,
     *keypairs.ROUTES,
     *limits.ROUTES,
