@@ -126,6 +126,24 @@ CASES: list[tuple[str, str, str, Any, int]] = [
      S + "/{mallory_server}/os-interface/{victim_port}", None, 404),
     ("interface detach port_id of another server", "DELETE",
      S + "/{mallory_server}/os-interface/{victim_port}", None, 404),
+    # Nova: volume attachments (the victim's volume is attached to the victim's server)
+    ("volume attach volumeId", "POST", S + "/{mallory_server}/os-volume_attachments",
+     {"volumeAttachment": {"volumeId": "{victim_volume}"}}, 404),
+    ("volume attach to another's server", "POST", S + "/{victim_server}/os-volume_attachments",
+     {"volumeAttachment": {"volumeId": "{mallory_volume}"}}, 404),
+    ("volume attachments of another's server", "GET",
+     S + "/{victim_server}/os-volume_attachments", None, 404),
+    ("volume attachment show on another's server", "GET",
+     S + "/{victim_server}/os-volume_attachments/{victim_volume}", None, 404),
+    ("volume attachment show of another's volume", "GET",
+     S + "/{mallory_server}/os-volume_attachments/{victim_volume}", None, 404),
+    ("volume attachment update on another's server", "PUT",
+     S + "/{victim_server}/os-volume_attachments/{victim_volume}",
+     {"volumeAttachment": {"volumeId": "{victim_volume}"}}, 404),
+    ("volume detach from another's server", "DELETE",
+     S + "/{victim_server}/os-volume_attachments/{victim_volume}", None, 404),
+    ("volume detach of another's volume", "DELETE",
+     S + "/{mallory_server}/os-volume_attachments/{victim_volume}", None, 404),
     ("server group show", "GET", "/compute/v2.1/os-server-groups/{victim_group}", None, 404),
     ("server group delete", "DELETE", "/compute/v2.1/os-server-groups/{victim_group}", None,
      404),
@@ -173,8 +191,29 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = build_world(tmp_path_factory.mktemp("tenancy-ids"))
     public = w.ok("mallory", "GET", "/network/v2.0/networks?name=public")["networks"]
     w.ids["public_net"] = public[0]["id"]
+    _volumes(w)
     yield w
     w.close()
+
+
+def _volumes(w: World) -> None:
+    """Both servers ACTIVE (the world's reconciler is stopped: converged here), the victim's
+    volume attached to the victim's server, and a volume of mallory's."""
+    servers = w.deps.reconciler.convergers["compute"]
+    for who in ("victim", "mallory"):
+        sid = w.ids[f"{who}_server"]
+        for _ in range(10):
+            if not servers.converge(sid):
+                break
+        assert w.ok(who, "GET", f"/compute/v2.1/servers/{sid}")["server"]["status"] == "ACTIVE"
+        project = w.ids["victim_project"] if who == "victim" else w.ids["mallory_project"]
+        w.ids[f"{who}_volume"] = w.ok(who, "POST", f"/volume/v3/{project}/volumes", {
+            "volume": {"size": 1, "name": f"{who}-volume"}})["volume"]["id"]
+    w.ok("victim", "POST", f"/compute/v2.1/servers/{w.ids['victim_server']}/"
+         "os-volume_attachments", {"volumeAttachment": {"volumeId": w.ids["victim_volume"]}})
+    w.deps.reconciler.convergers["block-storage"].converge(w.ids["victim_volume"])
+    assert w.ok("victim", "GET", f"/volume/v3/{w.ids['victim_project']}/volumes/"
+                f"{w.ids['victim_volume']}")["volume"]["status"] == "in-use"
 
 
 def _victim_state(w: World) -> dict:
@@ -185,7 +224,11 @@ def _victim_state(w: World) -> dict:
             "group": w.ok("victim", "GET", "/compute/v2.1/os-server-groups/"
                           f"{w.ids['victim_group']}"),
             "members": w.ok("victim", "GET",
-                            f"/image/v2/images/{w.ids['victim_image']}/members")}
+                            f"/image/v2/images/{w.ids['victim_image']}/members"),
+            "volumes": w.ok("victim", "GET",
+                            f"/volume/v3/{w.ids['victim_project']}/volumes/detail"),
+            "attachments": w.ok("victim", "GET", f"/compute/v2.1/servers/"
+                                f"{w.ids['victim_server']}/os-volume_attachments")}
 
 
 @pytest.mark.parametrize(("field", "method", "path", "body", "status"), CASES,

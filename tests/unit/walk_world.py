@@ -8,6 +8,7 @@ this module does not make.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -341,3 +342,31 @@ def _volume(w: World) -> None:
         "host": "cheptel@file", "binary": "cinder-volume"}
     w.templates[f"{V} POST /v3/{{project_id}}/types/{{type_id}}/action"] = {
         "removeProjectAccess": {"project": "walk-nobody"}}
+    _attached(w, p)
+
+
+def _until(w: World, prefix: str, path: str, key: str, field: str, value: str) -> None:
+    """Until the setup's reconciler (its own threads) has made the object reach `value`."""
+    deadline = time.monotonic() + 30
+    while w.ok(prefix, "GET", path)[key][field] != value:
+        assert time.monotonic() < deadline, f"{path}: never {value}"
+        time.sleep(0.02)
+
+
+def _attached(w: World, p: str) -> None:
+    """A volume attached to the walked server (os-volume_attachments/{volume_id}), and one
+    left available for the attach template."""
+    ids = w.ids
+    server = ids[f"{C} server_id"]
+    _until(w, C, f"/v2.1/servers/{server}", "server", "status", "ACTIVE")
+    attached, free = (w.ok(V, "POST", f"{p}/volumes", {"volume": {
+        "size": 1, "name": name}})["volume"]["id"] for name in ("walk-attached", "walk-free"))
+    w.ok(C, "POST", f"/v2.1/servers/{server}/os-volume_attachments", {"volumeAttachment": {
+        "volumeId": attached, "tag": "walk-tag", "delete_on_termination": False}})
+    _until(w, V, f"{p}/volumes/{attached}", "volume", "status", "in-use")
+    ids[f"{C} volume_id"] = attached
+    w.templates[f"{C} POST /v2.1/servers/{{server_id}}/os-volume_attachments"] = {
+        "volumeAttachment": {"volumeId": free, "device": "/dev/vdc", "tag": "t",
+                             "delete_on_termination": False}}
+    w.templates[f"{C} PUT /v2.1/servers/{{server_id}}/os-volume_attachments/{{volume_id}}"] = {
+        "volumeAttachment": {"volumeId": attached, "delete_on_termination": False}}
