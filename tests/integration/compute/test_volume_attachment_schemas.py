@@ -1,0 +1,90 @@
+"""os-volume_attachments and the servers' volumes_attached checked against Tempest's own
+response schemas, sent by Tempest's servers client (tempest.lib) at the microversions
+where Nova changes these bodies.
+
+In process (the unit tests' app over the fake engine and the fake volume storage, its
+reconciler run by hand), but here rather than in tests/unit: there, tests/unit/
+test_support_matrix.py puts scripts/ first on sys.path, and its scripts/tempest.py then
+shadows the tempest package in the same worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.compute.tempest_harness import Clients, Credentials, microversion
+from tests.unit.conftest import (  # noqa: F401  (the in-process app's fixtures)
+    ADMIN_PASSWORD,
+    clock,
+    data_dir,
+    make_api,
+    rcloud,
+    templates,
+)
+from tests.unit.reconcile import Cloud
+
+VERSIONS = ["2.1", "2.3", "2.48", "2.49", "2.70", "2.79", "2.85", "2.89", "2.90"]
+
+
+def _clients(cloud: Cloud, token: str) -> Clients:
+    r = cloud.api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": token, "X-Subject-Token": token})
+    body = r.json()["token"]
+    return Clients(cloud.deps.settings.base_url + "/compute/v2.1", token,
+                   Credentials(body["user"]["id"], body["project"]["id"]), cloud.api.client)
+
+
+def _volume(cloud: Cloud, project: str) -> str:
+    r = cloud.api.client.post(f"/volume/v3/{project}/volumes", json={"volume": {"size": 1}},
+                              headers={"X-Auth-Token": cloud.token})
+    assert r.status_code == 202, r.text
+    return str(r.json()["volume"]["id"])
+
+
+def _status(cloud: Cloud, project: str, vid: str) -> str:
+    r = cloud.api.client.get(f"/volume/v3/{project}/volumes/{vid}",
+                             headers={"X-Auth-Token": cloud.token})
+    return str(r.json()["volume"]["status"])
+
+
+def _since(version: str, since: str) -> bool:
+    return tuple(map(int, version.split("."))) >= tuple(map(int, since.split(".")))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_volume_attachments_match_tempest(rcloud: Cloud, version: str) -> None:
+    demo = _clients(rcloud, rcloud.token)
+    admin = _clients(rcloud, rcloud.api.token("admin", ADMIN_PASSWORD, "admin"))
+    project = demo.servers.auth_provider.credentials.project_id
+    sid = rcloud.active()
+    vid, other = _volume(rcloud, project), _volume(rcloud, project)
+    extra: dict[str, object] = {}
+    if _since(version, "2.49"):
+        extra["tag"] = "schema"
+    if _since(version, "2.79"):
+        extra["delete_on_termination"] = True
+    with microversion(version):
+        att = demo.servers.attach_volume(sid, volumeId=vid, **extra)["volumeAttachment"]
+        assert att["volumeId"] == vid and att["device"] == "/dev/vdb"
+        # listed and shown while attaching, as Nova does from the reservation
+        demo.servers.list_volume_attachments(sid)
+        rcloud.settle()
+        assert _status(rcloud, project, vid) == "in-use"
+        demo.servers.attach_volume(sid, volumeId=other, device="/dev/vdd")
+        rcloud.settle()
+        listed = demo.servers.list_volume_attachments(sid)["volumeAttachments"]
+        assert [a["volumeId"] for a in listed] == [vid, other]
+        shown = demo.servers.show_volume_attachment(sid, vid)["volumeAttachment"]
+        assert ("attachment_id" in shown) == _since(version, "2.89")
+        assert shown.get("tag", "schema") == "schema"
+        server = demo.servers.show_server(sid)["server"]
+        assert [v["id"] for v in server["os-extended-volumes:volumes_attached"]] == [
+            vid, other]
+        demo.servers.list_servers(detail=True)
+        admin.servers.show_server(sid)
+        if _since(version, "2.85"):
+            demo.servers.update_attached_volume(sid, vid, volumeId=vid,
+                                                delete_on_termination=False)
+        demo.servers.detach_volume(sid, vid)
+        demo.servers.detach_volume(sid, other)
+    rcloud.settle()
+    assert _status(rcloud, project, vid) == _status(rcloud, project, other) == "available"
