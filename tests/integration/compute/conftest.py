@@ -1,4 +1,5 @@
-"""Fixtures for the compute tests: one real `cheptel serve` (SQLite, the real engine)."""
+"""Fixtures for the compute tests: one real `cheptel serve` (SQLite, the real engine); and
+the unit tests' in-process app, for the volume attachments' Tempest schema checks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import pytest
 
 from tests.integration.cloud import Cloud
 from tests.integration.compute.nova_http import Nova
+
+# the in-process app of the unit tests, its reconciler run by hand
+# (test_volume_attachment_schemas.py)
+from tests.unit.conftest import clock, data_dir, make_api, rcloud, templates  # noqa: F401
 
 
 @pytest.fixture(scope="session")

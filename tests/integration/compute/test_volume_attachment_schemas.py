@@ -12,14 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.compute.tempest_harness import Clients, Credentials, microversion
-from tests.unit.conftest import (  # noqa: F401  (the in-process app's fixtures)
-    ADMIN_PASSWORD,
-    clock,
-    data_dir,
-    make_api,
-    rcloud,
-    templates,
-)
+from tests.unit.conftest import ADMIN_PASSWORD
 from tests.unit.reconcile import Cloud
 
 VERSIONS = ["2.1", "2.3", "2.48", "2.49", "2.70", "2.79", "2.85", "2.89", "2.90"]
