@@ -45,6 +45,12 @@ POLICIES = {
     "compute:servers:volume_attachments:update": "scoped_member",
     "compute:servers:volume_attachments:swap": "admin_or_service",
     "compute:servers:volume_attachments:delete": "scoped_member",
+    # volumes (os_compute_api:os-volumes:*, the proxy API until 2.35)
+    "compute:os-volumes:list": "scoped_reader",
+    "compute:os-volumes:detail": "scoped_reader",
+    "compute:os-volumes:show": "scoped_reader",
+    "compute:os-volumes:create": "scoped_member",
+    "compute:os-volumes:delete": "scoped_member",
     # flavors
     "compute:flavors:list": "authenticated",
     "compute:flavors:show": "authenticated",

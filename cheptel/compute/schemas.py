@@ -253,3 +253,12 @@ volume_update_v285 = obj({"volumeAttachment": obj({
     "volumeId": UUID_LIKE, "device": DEVICE, "tag": ATTACHMENT_TAG,
     "delete_on_termination": BOOLEAN, "serverId": UUID_LIKE, "id": UUID_LIKE},
     ("volumeId",))}, ("volumeAttachment",))
+
+# -- os-volumes, a proxy API until 2.35 (nova/api/openstack/compute/schemas/volumes.py) -----
+
+volumes_query = volume_attachments_query
+volumes_create = obj({"volume": obj({
+    "volume_type": STRING, "metadata": {"type": "object"}, "snapshot_id": STRING,
+    "size": {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1},
+    "availability_zone": STRING, "display_name": STRING, "display_description": STRING},
+    ("size",))}, ("volume",))

@@ -1,12 +1,15 @@
 """Volume attachments as Nova renders them, per microversion (nova/api/openstack/compute/
-volume_attachments.py, and the server view's os-extended-volumes:volumes_attached)."""
+volume_attachments.py, and the server view's os-extended-volumes:volumes_attached); and
+the volumes of Nova's os-volumes proxy (volumes.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cheptel.common import iso
 from cheptel.compute.microversion import Version
-from cheptel.volume.models import VolumeAttachment
+from cheptel.volume import views as volume_views
+from cheptel.volume.models import Volume, VolumeAttachment
 
 
 def attachment(att: VolumeAttachment, version: Version) -> dict[str, Any]:
@@ -45,3 +48,24 @@ def volumes_attached(rows: list[VolumeAttachment], version: Version) -> list[dic
         return [{"id": a.volume_id, "delete_on_termination": a.delete_on_termination}
                 for a in rows]
     return [{"id": a.volume_id} for a in rows]
+
+
+def proxied_volume(v: Volume, type_name: str | None,
+                   attached: list[VolumeAttachment]) -> dict[str, Any]:
+    """os-volumes (before 2.36): Cinder's volume in Nova's old words
+    (nova/api/openstack/compute/volumes.py _translate_volume_summary_view): the first
+    attachment once attached, else `[{}]`."""
+    done = [a for a in attached if a.status == "attached" and a.server_id is not None]
+    attachments: list[dict[str, Any]] = [{}]
+    if done:
+        first: dict[str, Any] = {"id": v.id, "volumeId": v.id, "serverId": done[0].server_id}
+        if done[0].device:
+            first["device"] = done[0].device
+        attachments = [first]
+    created = iso(v.created_at)
+    return {"id": v.id, "status": v.status, "size": v.size,
+            "availabilityZone": v.availability_zone,
+            "createdAt": created[:-1] if created else None,  # Cinder's naive UTC
+            "attachments": attachments, "displayName": v.name,
+            "displayDescription": v.description, "volumeType": type_name,
+            "snapshotId": None, "metadata": volume_views.metadata(v)}

@@ -386,3 +386,64 @@ def test_a_reader_reads_and_cannot_write(rcloud: Cloud, admin: str) -> None:
           403)
     fault(nova(rcloud, "PUT", f"{path}/{vid}", {"volumeAttachment": {
         "volumeId": vid, "delete_on_termination": True}}, token=token), 403)
+
+
+# -- os-volumes, Nova's proxy of Cinder's volumes (until 2.35) ------------------------------
+
+def test_the_os_volumes_proxy_until_2_35(rcloud: Cloud, admin: str) -> None:
+    r = nova(rcloud, "POST", "/os-volumes", {"volume": {
+        "size": 1, "display_name": "proxied", "display_description": "d",
+        "metadata": {"k": "v"}}}, "2.35")
+    assert r.status_code == 200, r.text
+    made = r.json()["volume"]
+    vid = made["id"]
+    assert r.headers["location"].endswith(f"/compute/v2.1/os-volumes/{vid}")
+    assert made["attachments"] == [{}] and made["snapshotId"] is None
+    assert (made["displayName"], made["displayDescription"], made["size"]) == (
+        "proxied", "d", 1)
+    assert made["volumeType"] == "__DEFAULT__" and made["metadata"] == {"k": "v"}
+    shown = nova(rcloud, "GET", f"/os-volumes/{vid}", version="2.35").json()["volume"]
+    assert shown["status"] == "available" and shown["createdAt"] == made["createdAt"]
+    assert volume(rcloud, vid)["name"] == "proxied"  # Cinder's volume, Nova's words
+
+    sid = rcloud.active()
+    attach(rcloud, sid, vid)
+    rcloud.settle()
+    shown = nova(rcloud, "GET", f"/os-volumes/{vid}", version="2.1").json()["volume"]
+    assert shown["status"] == "in-use" and shown["attachments"] == [
+        {"id": vid, "volumeId": vid, "serverId": sid, "device": "/dev/vdb"}]
+    message = fault(nova(rcloud, "DELETE", f"/os-volumes/{vid}", version="2.1"), 400)
+    assert message.startswith("Invalid input received: Invalid volume: Volume status must")
+
+    rcloud.api.clock.advance(1)
+    newer = make_volume(rcloud)
+    listed = nova(rcloud, "GET", "/os-volumes", version="2.1").json()["volumes"]
+    assert [v["id"] for v in listed] == [newer, vid]  # Cinder's order: newest first
+    detail = nova(rcloud, "GET", "/os-volumes/detail?limit=1&offset=1", version="2.1")
+    assert [v["id"] for v in detail.json()["volumes"]] == [vid]
+    foreign = make_volume(rcloud, admin)
+    assert fault(nova(rcloud, "GET", f"/os-volumes/{foreign}", version="2.1"), 404) == (
+        f"Volume {foreign} could not be found.")
+    assert foreign not in {v["id"] for v in nova(rcloud, "GET", "/os-volumes/detail",
+                                                   version="2.1").json()["volumes"]}
+
+    r = nova(rcloud, "DELETE", f"/os-volumes/{newer}", version="2.1")
+    assert r.status_code == 202 and not r.content
+    assert cinder(rcloud, "GET", f"/volumes/{newer}").status_code == 404
+    for path in ("/os-volumes", "/os-volumes/detail", f"/os-volumes/{vid}"):
+        fault(nova(rcloud, "GET", path, version="2.36"), 404)
+
+
+def test_the_os_volumes_proxy_refuses_as_nova_and_cinder(rcloud: Cloud) -> None:
+    def create(body: dict) -> httpx.Response:
+        return nova(rcloud, "POST", "/os-volumes", {"volume": body}, "2.1")
+
+    for bad in ({}, {"size": 0}, {"size": "#$%"}, {"size": 1, "name": "x"}):
+        fault(create(bad), 400)
+    message = fault(create({"size": "0"}), 400)  # Nova's schema lets it by, Cinder refuses
+    assert message.startswith("Invalid input received: ") and "(HTTP 400)" in message
+    fault(create({"size": 1, "metadata": {"k": 1}}), 400)
+    assert "could not be found" in fault(create({"size": 1, "volume_type": "nope"}), 404)
+    assert "could not be found" in fault(create({"size": 1, "snapshot_id": "nope"}), 404)
+    assert "VolumeSizeExceedsAvailableQuota" in fault(create({"size": 100000}), 403) or \
+        "quota" in fault(create({"size": 100000}), 403).lower()

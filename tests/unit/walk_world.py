@@ -370,3 +370,6 @@ def _attached(w: World, p: str) -> None:
                              "delete_on_termination": False}}
     w.templates[f"{C} PUT /v2.1/servers/{{server_id}}/os-volume_attachments/{{volume_id}}"] = {
         "volumeAttachment": {"volumeId": attached, "delete_on_termination": False}}
+    w.templates[f"{C} POST /v2.1/os-volumes"] = {"volume": {  # (os-volumes/{volume_id}:
+        "size": 1, "display_name": "walk-proxied", "display_description": "d",  # attached)
+        "metadata": {"k": "v"}, "volume_type": "walk-type", "availability_zone": "nova"}}

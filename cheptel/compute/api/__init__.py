@@ -34,6 +34,7 @@ from cheptel.compute.api import (
     servers,
     versions,
     volume_attachments,
+    volumes,
 )
 from cheptel.errors import CheptelError
 from cheptel.web import Route
@@ -47,6 +48,7 @@ ROUTES: list[Route] = [
     *server_external_events.ROUTES,
     *interfaces.ROUTES,
     *volume_attachments.ROUTES,
+    *volumes.ROUTES,
     *flavors.ROUTES,
     *keypairs.ROUTES,
     *limits.ROUTES,

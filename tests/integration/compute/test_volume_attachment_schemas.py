@@ -1,6 +1,6 @@
-"""os-volume_attachments and the servers' volumes_attached checked against Tempest's own
-response schemas, sent by Tempest's servers client (tempest.lib) at the microversions
-where Nova changes these bodies.
+"""os-volume_attachments, the servers' volumes_attached and the os-volumes proxy checked
+against Tempest's own response schemas, sent by Tempest's servers and volumes clients
+(tempest.lib) at the microversions where Nova changes these bodies.
 
 In process (the unit tests' app over the fake engine and the fake volume storage, its
 reconciler run by hand), but here rather than in tests/unit: there, tests/unit/
@@ -10,6 +10,7 @@ shadows the tempest package in the same worker."""
 from __future__ import annotations
 
 import pytest
+from tempest.lib.services.compute import volumes_client
 
 from tests.integration.compute.tempest_harness import Clients, Credentials, microversion
 from tests.unit.conftest import ADMIN_PASSWORD
@@ -62,6 +63,7 @@ def test_volume_attachments_match_tempest(rcloud: Cloud, version: str) -> None:
         demo.servers.list_volume_attachments(sid)
         rcloud.settle()
         assert _status(rcloud, project, vid) == "in-use"
+        rcloud.api.clock.advance(1)  # listed in the order they were made
         demo.servers.attach_volume(sid, volumeId=other, device="/dev/vdd")
         rcloud.settle()
         listed = demo.servers.list_volume_attachments(sid)["volumeAttachments"]
@@ -81,3 +83,24 @@ def test_volume_attachments_match_tempest(rcloud: Cloud, version: str) -> None:
         demo.servers.detach_volume(sid, other)
     rcloud.settle()
     assert _status(rcloud, project, vid) == _status(rcloud, project, other) == "available"
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.35"])
+def test_os_volumes_proxy_matches_tempest(rcloud: Cloud, version: str) -> None:
+    demo = _clients(rcloud, rcloud.token)
+    client = volumes_client.VolumesClient(demo.servers.auth_provider, "compute", "RegionOne")
+    client.http_obj = demo.servers.http_obj
+    sid = rcloud.active()
+    with microversion(version):
+        made = client.create_volume(size=1, display_name="schema",
+                                    metadata={"k": "v"})["volume"]
+        client.show_volume(made["id"])
+        demo.servers.attach_volume(sid, volumeId=made["id"])
+        rcloud.settle()
+        shown = client.show_volume(made["id"])["volume"]
+        assert shown["attachments"][0]["serverId"] == sid
+        client.list_volumes()
+        client.list_volumes(detail=True, params={"limit": 1})
+        demo.servers.detach_volume(sid, made["id"])
+        rcloud.settle()
+        client.delete_volume(made["id"])
