@@ -432,6 +432,8 @@ def test_the_os_volumes_proxy_until_2_35(rcloud: Cloud, admin: str) -> None:
     assert cinder(rcloud, "GET", f"/volumes/{newer}").status_code == 404
     for path in ("/os-volumes", "/os-volumes/detail", f"/os-volumes/{vid}"):
         fault(nova(rcloud, "GET", path, version="2.36"), 404)
+    for method in ("GET", "DELETE"):  # an empty id is routed nowhere
+        fault(nova(rcloud, method, "/os-volumes/", version="2.1"), 404)
 
 
 def test_the_os_volumes_proxy_refuses_as_nova_and_cinder(rcloud: Cloud) -> None:

@@ -85,10 +85,19 @@ def delete(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: volumes.finish_delete(deps, vid))
 
 
+def no_id(ctx: Ctx) -> None:
+    """`/os-volumes/` with an empty id: Nova routes it nowhere (404, not the list, not a
+    405)."""
+    raise NotFound("The resource could not be found.")
+
+
 ROUTES = [
     Route("GET", VOLUMES, _listing, f"{POLICY}:list"),
     Route("POST", VOLUMES, create, f"{POLICY}:create"),
     Route("GET", VOLUMES + "/detail", _listing, f"{POLICY}:detail"),
+    # any reader gets the 404 an unrouted path gives (a delete too: no policy is reached)
+    Route("GET", VOLUMES + "/", no_id, f"{POLICY}:show"),
+    Route("DELETE", VOLUMES + "/", no_id, f"{POLICY}:show"),
     Route("GET", VOLUMES + "/{volume_id}", show, f"{POLICY}:show"),
     Route("DELETE", VOLUMES + "/{volume_id}", delete, f"{POLICY}:delete", 202),
 ]
