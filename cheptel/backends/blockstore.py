@@ -12,6 +12,16 @@ What every BlockStore guarantees (FakeBlockStore keeps the same promises in memo
 - delete(id) is idempotent: no volume, nothing to do.
 - extend(id, size) grows a detached volume's file and filesystem; never shrinks.
 - ids() lists the complete volumes; sweep() removes what a crash left half-made.
+- snapshot(volume_id, snapshot_id, frozen_at) copies a volume's file whole to
+  DATA_DIR/snapshots/<id>.img (`cp --reflink=auto --sparse=always`: a reflink where the
+  filesystem has them, a sparse copy elsewhere), under a temporary name renamed once
+  complete; with `frozen_at` (the mount point of an attached volume) the filesystem is
+  frozen (`fsfreeze -f`) around the copy and always thawed after. Idempotent.
+- create_from(volume_id, "snapshot" | "volume", source_id, size) makes a volume as a
+  copy of a snapshot or of another volume (the same copy), then grows it to `size` if
+  that is larger (as extend). Idempotent; a crash leaves at most a temporary file.
+- delete_snapshot(id) is idempotent; snapshot_ids() lists the complete snapshots;
+  sweep_snapshots() removes the temporary files of interrupted snapshots.
 Failures raise BlockStoreError with a message fit for an operator.
 """
 
@@ -37,6 +47,14 @@ class BlockStore(Protocol):
     def extend(self, volume_id: str, size_gib: int) -> None: ...
     def ids(self) -> set[str]: ...
     def sweep(self) -> list[str]: ...
+    # snapshots and volumes made from a source (see the end of this module)
+    def snapshot(self, volume_id: str, snapshot_id: str,
+                 frozen_at: Path | None = None) -> None: ...
+    def delete_snapshot(self, snapshot_id: str) -> None: ...
+    def snapshot_ids(self) -> set[str]: ...
+    def sweep_snapshots(self) -> list[str]: ...
+    def create_from(self, volume_id: str, source_kind: str, source_id: str,
+                    size_gib: int, frozen_at: Path | None = None) -> None: ...
 
 
 def _run(*argv: str) -> None:
@@ -116,3 +134,86 @@ class FileBlockStore:
                 p.unlink(missing_ok=True)
                 gone.append(p.name)
         return gone
+
+    # --- snapshots, and volumes made from a snapshot or a volume --------------------
+
+    @property
+    def snapshot_directory(self) -> Path:
+        return self.directory.parent / "snapshots"
+
+    def snapshot_path(self, snapshot_id: str) -> Path:
+        return self.snapshot_directory / f"{snapshot_id}{SUFFIX}"
+
+    def snapshot(self, volume_id: str, snapshot_id: str,
+                 frozen_at: Path | None = None) -> None:
+        final = self.snapshot_path(snapshot_id)
+        if final.exists():
+            return
+        _copy(self.path(volume_id), final, frozen_at)
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        final = self.snapshot_path(snapshot_id)
+        try:
+            final.with_name(final.name + PARTIAL).unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+        except OSError as exc:
+            raise BlockStoreError(f"cannot remove the snapshot file: {exc.strerror}"
+                                  ) from exc
+
+    def snapshot_ids(self) -> set[str]:
+        where = self.snapshot_directory
+        if not where.is_dir():
+            return set()
+        return {p.name[:-len(SUFFIX)] for p in where.iterdir() if p.name.endswith(SUFFIX)}
+
+    def sweep_snapshots(self) -> list[str]:
+        where = self.snapshot_directory
+        if not where.is_dir():
+            return []
+        gone = []
+        for p in where.iterdir():
+            if p.name.endswith(PARTIAL):
+                p.unlink(missing_ok=True)
+                gone.append(p.name)
+        return gone
+
+    def create_from(self, volume_id: str, source_kind: str, source_id: str,
+                    size_gib: int, frozen_at: Path | None = None) -> None:
+        if source_kind not in SOURCE_KINDS:
+            raise BlockStoreError(f"unknown source kind {source_kind[:32]!r}")
+        final = self.path(volume_id)
+        if not final.exists():
+            source = (self.snapshot_path(source_id) if source_kind == "snapshot"
+                      else self.path(source_id))
+            _copy(source, final, frozen_at)
+        self.extend(volume_id, size_gib)  # nothing to do unless larger
+
+
+SOURCE_KINDS = ("snapshot", "volume")
+
+
+def _copy(source: Path, final: Path, frozen_at: Path | None) -> None:
+    """`cp --reflink=auto --sparse=always` of `source` under a temporary name, renamed to
+    `final` once complete; with `frozen_at`, that filesystem is frozen around the copy
+    and always thawed after. On any failure nothing is left under either name."""
+    part = final.with_name(final.name + PARTIAL)
+    if not source.exists():
+        raise BlockStoreError(f"the source file {source.name} is missing")
+    frozen = False
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if frozen_at is not None:
+            _run("fsfreeze", "-f", str(frozen_at))
+            frozen = True
+        _run("cp", "--reflink=auto", "--sparse=always", str(source), str(part))
+        os.replace(part, final)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise BlockStoreError(f"cannot copy {source.name}: {exc.strerror}") from exc
+    except BlockStoreError:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        if frozen:  # a frozen filesystem blocks its every writer: thaw, whatever happened
+            assert frozen_at is not None
+            _run("fsfreeze", "-u", str(frozen_at))
