@@ -47,4 +47,19 @@ POLICIES = {
     "volume_extension:hosts": "admin",
     "scheduler_extension:scheduler_stats:get_pools": "admin",
     "volume_extension:capabilities": "admin",
+    # snapshots (cinder/policies/snapshots.py, snapshot_metadata.py, snapshot_actions.py)
+    "volume:get_all_snapshots": "scoped_reader",
+    "volume:get_snapshot": "scoped_reader",
+    "volume:create_snapshot": "scoped_member",
+    "volume:update_snapshot": "scoped_member",
+    "volume:delete_snapshot": "scoped_member",
+    "volume_extension:extended_snapshot_attributes": "scoped_reader",
+    "volume:get_snapshot_metadata": "scoped_reader",
+    "volume:update_snapshot_metadata": "scoped_member",
+    "volume:delete_snapshot_metadata": "scoped_member",
+    # POST /snapshots/{id}/action: each action checks its own policy below
+    "volume:snapshot_action": "scoped_member",
+    "snapshot_extension:snapshot_actions:update_snapshot_status": "scoped_member",
+    "volume_extension:snapshot_admin_actions:reset_status": "admin",
+    "volume_extension:snapshot_admin_actions:force_delete": "admin",
 }

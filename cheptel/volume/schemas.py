@@ -94,3 +94,21 @@ PROJECT = {"type": "object", "properties": {"project": {
 type_access = {"type": "object", "oneOf": [
     obj({"addProjectAccess": PROJECT}, ("addProjectAccess",)),
     obj({"removeProjectAccess": PROJECT}, ("removeProjectAccess",))]}
+
+# snapshots (cinder/api/schemas/snapshots.py, snapshot_actions.py, admin_actions.py)
+snapshot_create = obj({"snapshot": obj({
+    "name": NAME, "display_name": NAME, "description": DESCRIPTION,
+    "volume_id": {"type": ["string", "null"], "maxLength": 36}, "force": BOOL,
+    "metadata": NULLABLE_METADATA,
+}, ("volume_id",))}, ("snapshot",))
+snapshot_update = obj({"snapshot": {**obj({
+    "name": NAME, "display_name": NAME, "description": DESCRIPTION,
+    "display_description": DESCRIPTION,
+}), "anyOf": [{"required": [k]} for k in ("name", "description", "display_name",
+                                          "display_description")]}}, ("snapshot",))
+snapshot_reset_status = obj({"status": {"type": "string", "minLength": 1,
+                                        "maxLength": 32}}, ("status",))
+snapshot_update_status = obj({
+    "status": {"type": "string", "maxLength": 32},
+    "progress": {"type": ["string", "null"], "maxLength": 5},
+}, ("status",))

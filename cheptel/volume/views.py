@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from cheptel.common import iso
 from cheptel.volume.microversion import Version
-from cheptel.volume.models import Volume, VolumeType
+from cheptel.volume.models import Volume, VolumeSnapshot, VolumeType
 
 
 def _time(ts: float | None) -> str | None:
@@ -41,7 +41,8 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
         "size": v.size, "availability_zone": v.availability_zone,
         "created_at": _time(v.created_at), "updated_at": _time(v.updated_at),
         "attachments": [], "volume_type": vt.name if vt else None,
-        "snapshot_id": None, "source_volid": None, "metadata": metadata(v),
+        "snapshot_id": v.snapshot_id, "source_volid": v.source_volid,
+        "metadata": metadata(v),
         "links": links(base, "volumes", v.project_id, v.id), "user_id": v.user_id,
         "bootable": "true" if v.bootable else "false", "encrypted": False,
         "replication_status": None, "consistencygroup_id": None, "multiattach": False,
@@ -112,3 +113,26 @@ def absolute_limits(limits: dict[str, int], usage: dict[str, int]) -> dict[str, 
         "totalBackupGigabytesUsed": usage["backup_gigabytes"],
     }
 
+
+def snapshot(s: VolumeSnapshot, version: Version | None, extended: bool = False
+             ) -> dict[str, Any]:
+    """Cinder's snapshot view (cinder/api/views/snapshots.py summary). `version`: the
+    detail view's fields by microversion (cinder/api/v3/views/snapshots.py; None for the
+    summary list, which has none of them); `extended`: os-extended-snapshot-attributes,
+    which extends show and the detailed list (not create and update)."""
+    doc: dict[str, Any] = {
+        "id": s.id, "created_at": _time(s.created_at), "updated_at": _time(s.updated_at),
+        "name": s.name, "description": s.description, "volume_id": s.volume_id,
+        "status": s.status, "size": s.volume_size, "metadata": dict(s.meta),
+    }
+    if version is not None:
+        if version.at_least("3.14"):
+            doc["group_snapshot_id"] = None
+        if version.at_least("3.41"):
+            doc["user_id"] = s.user_id
+        if version.at_least("3.65"):
+            doc["consumes_quota"] = True
+    if extended:
+        doc["os-extended-snapshot-attributes:project_id"] = s.project_id
+        doc["os-extended-snapshot-attributes:progress"] = s.progress
+    return doc

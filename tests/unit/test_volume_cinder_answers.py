@@ -45,8 +45,10 @@ def test_sources_are_looked_up_first(demo: Cinder) -> None:
     assert create(snapshot_id=MISSING) == (404, f"Snapshot {MISSING} could not be found.")
     assert create(backup_id=MISSING) == (404, f"Backup {MISSING} could not be found.")
     assert create(source_volid=MISSING) == (404, f"Volume {MISSING} could not be found.")
-    status, message = create(source_volid=demo.create()["id"])
-    assert status == 400 and "not supported" in message
+    source = demo.create()["id"]
+    assert create(source_volid=source, imageRef=BUSYBOX_ID) == (
+        400, "Invalid input received: May specify only one of backup, imageRef, "
+             "snapshot, source volume")
     assert create(imageRef=MISSING) == (
         400, "Invalid image identifier or unable to access requested image.")
     status, message = create(imageRef=BUSYBOX_ID)

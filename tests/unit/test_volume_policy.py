@@ -58,6 +58,18 @@ KINDS = {
     ("GET", "/v3/{project_id}/capabilities/{host}"): A,
     ("GET", "/v3/{project_id}/limits"): R,
     ("GET", "/v3/{project_id}/os-availability-zone"): R,
+    ("GET", "/v3/{project_id}/snapshots"): R, ("GET", "/v3/{project_id}/snapshots/detail"): R,
+    ("POST", "/v3/{project_id}/snapshots"): W,
+    ("GET", "/v3/{project_id}/snapshots/{snapshot_id}"): R,
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}"): W,
+    ("DELETE", "/v3/{project_id}/snapshots/{snapshot_id}"): W,
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/action"): W,
+    ("GET", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): R,
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): W,
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): W,
+    ("GET", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): R,
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): W,
+    ("DELETE", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): W,
 }
 # an empty volume id: Cinder's 404 to whoever may reach it (and 401/403 to the others)
 EMPTY_ID = {"/v3/{project_id}/volumes/"}
@@ -81,6 +93,14 @@ BODIES: dict[tuple[str, str], Any] = {
         "quota_class_set": {"backups": 10}},
     ("PUT", "/v3/{project_id}/os-services/{action}"): {
         "host": "cheptel@file", "binary": "cinder-volume"},
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}"): {"snapshot": {"name": "n"}},
+    # a driver's report on a `creating` snapshot (the admin resets it so first, below)
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/action"): {
+        "os-update_snapshot_status": {"status": "available", "progress": "100%"}},
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): {"metadata": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): {"metadata": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): {
+        "meta": {"k": "v"}},
 }
 # the routes of private types' access lists, tried on a private type
 PRIVATE = {"/v3/{project_id}/types/{type_id}/os-volume-type-access",
@@ -120,7 +140,8 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
     problems: list[str] = []
     for i, route in enumerate(SERVICE.routes):
         r = api.client.put(f"/volume/v3/{ap}/os-quota-sets/{project}", headers={
-            "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1}})
+            "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1,
+                                                        "snapshots": -1}})
         assert r.status_code == 200, r.text
         kind = KINDS[(route.method, route.path)]
         # fresh objects of the project for each route (a delete must not spoil the next)
@@ -128,6 +149,14 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
         vol = api.client.post(f"/volume/v3/{project}/volumes", headers=dh,
                               json={"volume": {"size": 1, "metadata": {"k": "v"}}}
                               ).json()["volume"]["id"]
+        # a snapshot of another volume (a volume with snapshots cannot be deleted)
+        of = api.client.post(f"/volume/v3/{project}/volumes", headers=dh,
+                             json={"volume": {"size": 1}}).json()["volume"]["id"]
+        snap = api.client.post(f"/volume/v3/{project}/snapshots", headers=dh, json={
+            "snapshot": {"volume_id": of, "metadata": {"k": "v"}}}).json()["snapshot"]["id"]
+        if route.path.endswith("/snapshots/{snapshot_id}/action"):
+            api.client.post(f"/volume/v3/{ap}/snapshots/{snap}/action", headers={
+                "X-Auth-Token": admin}, json={"os-reset_status": {"status": "creating"}})
         vt = api.client.post(f"/volume/v3/{ap}/types", headers={"X-Auth-Token": admin},
                              json={"volume_type": {
                                  "name": f"t-{i}", "extra_specs": {"k": "v"},
@@ -135,6 +164,7 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
                              ).json()["volume_type"]["id"]
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
                                  quota_project_id=project, class_name="default",
+                                 snapshot_id=snap,
                                  action="enable", host="cheptel@file")
         headers = {"OpenStack-API-Version": "volume 3.71"}
         if token:
@@ -142,6 +172,8 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
         body = BODIES.get((route.method, route.path))
         if body and route.path.endswith("/types"):
             body = {"volume_type": {"name": f"new-{persona}"}}
+        if route.method == "POST" and route.path.endswith("/snapshots"):
+            body = {"snapshot": {"volume_id": of}}
         r = api.client.request(route.method, "/volume" + path, json=body, headers=headers)
         want_ok = _allowed(kind, persona) if token or kind == "anyone" else False
         ok = r.status_code == 404 if route.path in EMPTY_ID else r.status_code < 400

@@ -11,7 +11,7 @@ from cheptel.validation import check
 from cheptel.volume import schemas
 from cheptel.volume.api.common import VOLUME, body_object, caller
 from cheptel.volume.models import Volume
-from cheptel.volume.service import volumes
+from cheptel.volume.service import snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
 
 
@@ -35,6 +35,7 @@ def _force_delete(ctx: Ctx, v: Volume, arg: Any) -> Reply:
     check(schemas.no_argument, arg)  # None from openstacksdk, {} from Tempest
     ctx.require("volume_extension:volume_admin_actions:force_delete",
                 {"project_id": v.project_id})
+    snapshots.before_volume_delete(ctx.db, caller(ctx), v, False, True, ctx.now)
     volumes.mark_deleting(ctx.db, v, ctx.now, force=True)
     deps, vid = ctx.deps, v.id
     ctx.after_commit.append(lambda: volumes.finish_delete(deps, vid))

@@ -1,4 +1,5 @@
-"""At every start: the `__DEFAULT__` volume type, and what a crash left (volumes.recover)."""
+"""At every start: the `__DEFAULT__` volume type, and what a crash left (volumes.recover,
+snapshots.recover)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.volume.models import VolumeType
-from cheptel.volume.service import backends, volumes
+from cheptel.volume.service import backends, snapshots, volumes
 from cheptel.volume.service.types import DEFAULT_NAME
 
 if TYPE_CHECKING:
@@ -25,4 +26,6 @@ def on_start(db: Session, deps: Deps) -> list[str]:
         db.flush()
     backends.ensure(db, deps.clock())
     notes += volumes.recover(db, deps.blocks, deps.clock())
+    # after the volumes: a volume made from a `deleting` snapshot is made before it goes
+    notes += snapshots.recover(db, deps.blocks, deps.clock())
     return notes

@@ -19,8 +19,8 @@ from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeType
-from cheptel.volume.service import quotas, types
+from cheptel.volume.models import Volume, VolumeSnapshot, VolumeType
+from cheptel.volume.service import quotas, snapshots, types
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -44,34 +44,78 @@ def get_visible(db: Session, creds: Creds, volume_id: str) -> Volume:
     return volume
 
 
-def _check_sources(db: Session, creds: Creds, body: dict[str, Any]) -> None:
+def _check_sources(db: Session, creds: Creds, body: dict[str, Any]
+                   ) -> tuple[VolumeSnapshot | None, Volume | None]:
     """Cinder looks every source up before anything else: an unknown one is its 404 (an
-    unknown image its 400); a source that exists is refused, as this slice cannot copy."""
-    if body.get("snapshot_id"):  # no snapshots exist yet
-        raise NotFound(f"Snapshot {body['snapshot_id']} could not be found.")
-    if body.get("source_volid"):
-        get_visible(db, creds, body["source_volid"])
-        raise BadRequest("Creating a volume from a volume is not supported by this "
-                         "cloud yet.")
+    unknown image its 400); then only one may be given, and it must be usable. Images and
+    backups that exist are refused, as this cloud cannot copy them yet."""
+    snap = snapshots.get_visible(db, creds, body["snapshot_id"]) \
+        if body.get("snapshot_id") else None
+    source = get_visible(db, creds, body["source_volid"]) if body.get("source_volid") \
+        else None
     if body.get("imageRef"):
         try:  # an image's URL names it by its last segment, as Cinder reads imageRef
             images.get_visible(db, creds, str(body["imageRef"]).rsplit("/", 1)[-1])
         except NotFound:
             raise BadRequest("Invalid image identifier or unable to access requested "
                              "image.") from None
-        raise BadRequest("Creating a volume from an image is not supported by this "
-                         "cloud yet.")
     if body.get("backup_id"):  # no backups exist yet
         raise NotFound(f"Backup {body['backup_id']} could not be found.")
+    given = [k for k, key in (("snapshot", "snapshot_id"), ("imageRef", "imageRef"),
+                              ("source volume", "source_volid")) if body.get(key)]
+    if len(given) > 1:  # cinder/utils.py check_exclusive_options
+        raise BadRequest("Invalid input received: May specify only one of backup, "
+                         "imageRef, snapshot, source volume")
+    if body.get("imageRef"):
+        raise BadRequest("Creating a volume from an image is not supported by this "
+                         "cloud yet.")
+    if snap is not None and snap.status != "available":
+        raise BadRequest("Invalid snapshot: Originating snapshot status must be one of "
+                         "'available' values")
+    if source is not None and source.status not in ("available", "in-use"):
+        raise BadRequest("Invalid volume: Originating source volume status must be one "
+                         "of 'available, in-use' values")
+    return snap, source
+
+
+def _source_size(size: int | None, snap: VolumeSnapshot | None,
+                 source: Volume | None) -> int:
+    """The size asked, or the source's; never smaller than the source (Cinder's
+    messages, cinder/volume/flows/api/create_volume.py _extract_size)."""
+    if size is None:
+        if source is not None:
+            return source.size
+        if snap is not None:
+            return snap.volume_size
+        raise BadRequest("Size of the volume is required unless a source is given.")
+    if source is not None and size < source.size:
+        raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be "
+                         f"smaller than original volume size  {source.size}GB. They must "
+                         f"be >= original volume size.")
+    if source is None and snap is not None and size < snap.volume_size:
+        raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be "
+                         f"smaller than the snapshot size {snap.volume_size}GB. They "
+                         f"must be >= original snapshot size.")
+    return size
+
+
+def _source_type(db: Session, snap: VolumeSnapshot | None,
+                 source: Volume | None) -> VolumeType:
+    """The source's type (a volume's before a snapshot's), else the default."""
+    type_id = source.volume_type_id if source is not None else (
+        snap.volume_type_id if snap is not None else None)
+    vt = db.get(VolumeType, type_id) if type_id else None
+    return vt if vt is not None else types.default(db)
 
 
 def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
     vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
-          else types.default(db))
-    _check_sources(db, creds, body)
-    if body.get("size") is None:
-        raise BadRequest("Size of the volume is required unless a source is given.")
-    size = int(body["size"])
+          else None)
+    snap, source = _check_sources(db, creds, body)
+    if vt is None:
+        vt = _source_type(db, snap, source)
+    size = _source_size(None if body.get("size") is None else int(body["size"]),
+                        snap, source)
     if body.get("multiattach"):
         raise BadRequest("Multiattach volumes are not supported by this cloud yet.")
     az = body.get("availability_zone") or AZ
@@ -85,7 +129,9 @@ def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volum
                     description=body.get("description", body.get("display_description")),
                     size=size, status="creating", availability_zone=az,
                     volume_type_id=vt.id, bootable=False, readonly=None,
-                    meta=dict(body.get("metadata") or {}), created_at=now, updated_at=None)
+                    meta=dict(body.get("metadata") or {}), created_at=now, updated_at=None,
+                    snapshot_id=snap.id if snap else None,
+                    source_volid=source.id if source else None)
     db.add(volume)
     db.flush()
     return volume
@@ -209,7 +255,15 @@ def materialize(deps: Deps, volume_id: str) -> None:
 
 def _make(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
     try:
-        blocks.create(volume.id, volume.size)
+        if volume.snapshot_id:
+            blocks.create_from(volume.id, "snapshot", volume.snapshot_id, volume.size)
+        elif volume.source_volid:  # a clone: the source is read whole, frozen if mounted
+            with snapshots.reading(volume.source_volid):
+                blocks.create_from(volume.id, "volume", volume.source_volid, volume.size,
+                                   snapshots.mount_point(db, db.get(Volume,
+                                                                    volume.source_volid)))
+        else:
+            blocks.create(volume.id, volume.size)
         volume.status, volume.error_message = "available", None
     except BlockStoreError as exc:
         log.warning("volume %s: creation failed: %s", volume.id, exc)
@@ -229,7 +283,8 @@ def extend(deps: Deps, volume_id: str) -> None:
 
 def _grow(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
     try:
-        blocks.extend(volume.id, volume.size)
+        with snapshots.reading(volume.id):  # not while a snapshot or clone copies it
+            blocks.extend(volume.id, volume.size)
         volume.status, volume.error_message = "available", None
     except BlockStoreError as exc:
         log.warning("volume %s: extend failed: %s", volume.id, exc)
