@@ -14,7 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from tempest.lib.api_schema.response.volume import limits, quotas, versions, volume_types
+from tempest.lib.api_schema.response.volume import (
+    limits,
+    quotas,
+    snapshots,
+    versions,
+    volume_types,
+)
 from tempest.lib.common.rest_client import RestClient
 
 from tests.unit.conftest import DEMO_PASSWORD, Api
@@ -103,4 +109,54 @@ def test_types_quotas_limits_versions_match_tempest(api: Api) -> None:
     _check(quotas.update_quota_set, call("PUT", f"/os-quota-sets/{project}", {
         "quota_set": {"volumes": 11}}))
     _check(quotas.delete_quota_set, call("DELETE", f"/os-quota-sets/{project}"))
+    _check(limits.show_limits, call("GET", "/limits"))
+
+
+@pytest.mark.parametrize("who", ["admin", "demo"])
+def test_snapshot_documents_match_tempest(api: Api, who: str) -> None:
+    """Tempest's snapshots client sends no microversion: Cinder's 3.0 documents."""
+    token = api.admin() if who == "admin" else api.token("demo", DEMO_PASSWORD, "demo")
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token}
+
+    def call(method: str, path: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, base + path, json=body, headers=h)
+
+    vid = call("POST", "/volumes", {"volume": {"size": 1}}).json()["volume"]["id"]
+    r = call("POST", "/snapshots", {"snapshot": {"volume_id": vid, "name": "s",
+                                                 "metadata": {"a": "b"}}})
+    _check(snapshots.create_snapshot, r)
+    sid = r.json()["snapshot"]["id"]
+    _check(snapshots.show_snapshot, call("GET", f"/snapshots/{sid}"))
+    _check(snapshots.list_snapshots_no_detail, call("GET", "/snapshots?limit=1"))
+    _check(snapshots.list_snapshots_with_detail, call("GET", "/snapshots/detail?limit=1"))
+    _check(snapshots.update_snapshot, call("PUT", f"/snapshots/{sid}", {
+        "snapshot": {"name": "t", "description": "d"}}))
+    _check(snapshots.create_snapshot_metadata, call("POST", f"/snapshots/{sid}/metadata", {
+        "metadata": {"c": "d"}}))
+    _check(snapshots.show_snapshot_metadata, call("GET", f"/snapshots/{sid}/metadata"))
+    _check(snapshots.update_snapshot_metadata, call("PUT", f"/snapshots/{sid}/metadata", {
+        "metadata": {"e": "f"}}))
+    _check(snapshots.update_snapshot_metadata_item, call(
+        "PUT", f"/snapshots/{sid}/metadata/e", {"meta": {"e": "g"}}))
+    _check(snapshots.show_snapshot_metadata_item, call("GET", f"/snapshots/{sid}/metadata/e"))
+    _check(snapshots.delete_snapshot_metadata_item, call(
+        "DELETE", f"/snapshots/{sid}/metadata/e"))
+    # volumes made from it and from its volume, as the volumes client sees them
+    s = _module("3.0")
+    r = call("POST", "/volumes", {"volume": {"snapshot_id": sid}})
+    _check(s.create_volume, r)
+    _check(s.show_volume, call("GET", f"/volumes/{r.json()['volume']['id']}"))
+    r = call("POST", "/volumes", {"volume": {"source_volid": vid, "size": 2}})
+    _check(s.create_volume, r)
+    _check(s.show_volume, call("GET", f"/volumes/{r.json()['volume']['id']}"))
+    if who == "admin":
+        _check(snapshots.reset_snapshot_status, call("POST", f"/snapshots/{sid}/action", {
+            "os-reset_status": {"status": "creating"}}))
+        _check(snapshots.update_snapshot_status, call("POST", f"/snapshots/{sid}/action", {
+            "os-update_snapshot_status": {"status": "available"}}))
+        _check(snapshots.force_delete_snapshot, call("POST", f"/snapshots/{sid}/action", {
+            "os-force_delete": {}}))
+    else:
+        _check(snapshots.delete_snapshot, call("DELETE", f"/snapshots/{sid}"))
     _check(limits.show_limits, call("GET", "/limits"))
