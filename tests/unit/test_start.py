@@ -29,9 +29,11 @@ def test_alembic_runs_only_when_a_migration_is_missing(make_api: MakeApi,
     dbmod.migrate(engine)
     assert calls == []  # at the heads: Alembic is not even loaded
     with engine.begin() as conn:  # as if the newest migration had not run yet
-        for table in ("volume_quota_classes", "volume_type_projects", "volume_services"):
-            conn.execute(text(f"DROP TABLE {table}"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0012_volume'"))
+        conn.execute(text("DROP TABLE volume_snapshots"))
+        conn.execute(text("DROP INDEX ix_volumes_snapshot_id"))
+        for column in ("snapshot_id", "source_volid"):
+            conn.execute(text(f"ALTER TABLE volumes DROP COLUMN {column}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0013_volume_more'"))
     dbmod.migrate(engine)
     assert calls == ["heads"]
     assert dbmod.applied_heads(engine) == dbmod.script_heads()
