@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -55,6 +56,8 @@ class BlockStore(Protocol):
     def attach(self, volume_id: str, server_id: str, device: str, readonly: bool) -> None: ...
     def detach(self, server_id: str, device: str, lazy: bool = False) -> None: ...
     def mounts(self) -> dict[tuple[str, str], str]: ...
+    # write into a detached volume's filesystem (an image unpacked into it)
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None: ...
     # teardown: every mount and loop device under MNT gone, MNT itself unmounted
     def release(self) -> list[str]: ...
 
@@ -137,6 +140,14 @@ class FileBlockStore:
             if p.name.endswith(PARTIAL):
                 p.unlink(missing_ok=True)
                 gone.append(p.name)
+        fills = self.directory / ".fill"
+        for p in fills.iterdir() if fills.is_dir() else ():  # a fill a crash cut short
+            source = _mountinfo().get(str(p.resolve()))
+            if source is not None:
+                _run("umount", "-l", str(p))
+                _loop_free(source)
+            _rmdir(p)
+            gone.append(f"the unfinished fill of {p.name}")
         return gone
 
     # -- attaching -------------------------------------------------------------------------
@@ -198,6 +209,24 @@ class FileBlockStore:
             if source.startswith("/dev/loop"):
                 _loop_free(source)  # a lazy umount: freed when its last user goes
         _rmdir(target)
+
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None:
+        """Mount the volume privately (DATA_DIR/volumes/.fill/<id>), let `writer` write
+        into it, then unmount: the files are on the volume."""
+        source, target = self.path(volume_id), self.directory / ".fill" / volume_id
+        if not source.exists():
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        target.mkdir(parents=True, exist_ok=True)
+        loop = _run("losetup", "-f", "--show", str(source)).strip()
+        try:
+            _run("mount", "-t", "ext4", loop, str(target))
+            try:
+                writer(target)
+            finally:
+                _run("umount", str(target))
+        finally:
+            _loop_free(loop)
+            _rmdir(target)
 
     def mounts(self) -> dict[tuple[str, str], str]:
         root = str(self.mnt.resolve()) + "/"

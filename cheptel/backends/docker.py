@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import tarfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -113,6 +114,32 @@ class DockerEngine:
         with _engine_errors(), open(dest, "wb") as fh:
             for chunk in self.client.images.get(ref).save(named=True):
                 fh.write(chunk)
+
+    def export_rootfs(self, ref: str, dest: Path) -> None:
+        """`docker create` (never started) then `docker export`, unpacked by tar as it
+        streams (numeric owners, as in the image)."""
+        name = f"cheptel-export-{uuid.uuid4().hex[:12]}"
+        with _engine_errors():
+            self.api.create_container(ref, name=name, command=["/cheptel-never-runs"],
+                                      network_disabled=True)
+        try:
+            tar = subprocess.Popen(["tar", "-x", "--numeric-owner", "-C", str(dest)],
+                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            assert tar.stdin is not None
+            try:
+                with _engine_errors():
+                    for chunk in self.api.export(name):
+                        tar.stdin.write(chunk)
+            finally:
+                tar.stdin.close()
+                err = tar.stderr.read().decode(errors="replace") if tar.stderr else ""
+                rc = tar.wait()
+            if rc != 0:
+                raise EngineError(f"unpacking the image failed: {err.strip()[:300]}")
+        except BrokenPipeError:
+            raise EngineError("unpacking the image failed (tar stopped)") from None
+        finally:
+            self.remove(name)
 
     # -- containers ------------------------------------------------------------------------
 

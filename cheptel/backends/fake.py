@@ -138,6 +138,13 @@ class FakeEngine:
     def save_image(self, ref: str, dest: Path) -> None:
         dest.write_bytes(f"fake image {ref}".encode())
 
+    def export_rootfs(self, ref: str, dest: Path) -> None:
+        self._enter("export_rootfs", ref)
+        if ref not in self.images:
+            raise EngineError(f"No such image: {ref}")
+        (dest / "etc").mkdir(parents=True, exist_ok=True)
+        (dest / "etc" / "image").write_text(ref)
+
     def create(self, spec: ContainerSpec) -> str:
         self._enter("create", spec.name)
         if spec.name in self.containers:

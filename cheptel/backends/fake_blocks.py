@@ -7,6 +7,8 @@ mounts a process holds (detach raises Busy unless lazy).
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from cheptel.backends.blockstore import BlockStoreError, Busy
@@ -22,6 +24,7 @@ class FakeBlockStore:
         self.busy: set[tuple[str, str]] = set()
         self.dirs: set[str] = set()
         self.prepared = False
+        self.contents: dict[str, list[str]] = {}  # id -> the files fill() wrote
 
     def _check(self, op: str) -> None:
         if op in self.fail:
@@ -84,3 +87,12 @@ class FakeBlockStore:
         self.mounted.clear()
         self.prepared = False
         return done
+
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None:
+        self._check("fill")
+        if volume_id not in self.volumes:
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        with tempfile.TemporaryDirectory() as tmp:
+            writer(Path(tmp))
+            self.contents[volume_id] = sorted(
+                str(p.relative_to(tmp)) for p in Path(tmp).rglob("*") if p.is_file())

@@ -34,6 +34,8 @@ class Volume(Base):
     bootable: Mapped[bool] = mapped_column(Boolean, default=False)
     readonly: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # volume_image_metadata: the image it was made from (None: not from an image)
+    image_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cheptel.backends.fake_blocks import FakeBlockStore
+from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.reconciler.servers import container_name
 from cheptel.volume.models import Volume, VolumeAttachment
 from cheptel.volume.service import attachments
@@ -191,3 +192,64 @@ def test_a_rebuilt_server_keeps_its_volumes(rcloud: Cloud) -> None:
     assert rcloud.container(sid).spec.volume_dir == f"/fake-mnt/{sid}"
     assert _blocks(rcloud).mounted == {(sid, "vdb"): (vid, False)}
     assert container_name(sid) in rcloud.engine.containers
+
+
+def _from_image(cloud: Cloud, **fields: object) -> dict:
+    r = cloud.api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": cloud.token, "X-Subject-Token": cloud.token})
+    project = r.json()["token"]["project"]["id"]
+    r = cloud.api.client.post(f"/volume/v3/{project}/volumes", json={"volume": {
+        "imageRef": BUSYBOX_ID, **fields}}, headers={"X-Auth-Token": cloud.token})
+    assert r.status_code == 202, r.text
+    return r.json()["volume"]  # type: ignore[no-any-return]
+
+
+def _cinder_show(cloud: Cloud, vid: str) -> dict:
+    with cloud.deps.sessions() as db:
+        v = db.get(Volume, vid)
+        assert v is not None
+        project = v.project_id
+    r = cloud.api.client.get(f"/volume/v3/{project}/volumes/{vid}",
+                             headers={"X-Auth-Token": cloud.token})
+    return r.json()["volume"]  # type: ignore[no-any-return]
+
+
+def test_a_volume_from_an_image_holds_its_root_filesystem(rcloud: Cloud) -> None:
+    made = _from_image(rcloud, size=2)
+    vid = made["id"]
+    assert made["status"] == "creating" and made["size"] == 2
+    rcloud.settle()
+    shown = _cinder_show(rcloud, vid)
+    assert (shown["status"], shown["bootable"]) == ("available", "true")
+    assert shown["volume_image_metadata"]["image_id"] == BUSYBOX_ID
+    assert shown["volume_image_metadata"]["image_name"] == "busybox"
+    assert _blocks(rcloud).contents[vid] == ["etc/image"]  # what the engine exported
+    assert _blocks(rcloud).volumes[vid] == 2
+
+
+def test_a_volume_from_an_image_takes_the_image_size_when_none_is_given(
+        rcloud: Cloud) -> None:
+    made = _from_image(rcloud)
+    assert made["size"] == 1
+
+
+def test_a_failed_image_copy_is_error_with_the_reason(rcloud: Cloud) -> None:
+    _blocks(rcloud).fail["fill"] = "mount: no loop device left"
+    vid = _from_image(rcloud)["id"]
+    rcloud.settle()
+    assert _status(rcloud, vid) == "error"
+    with rcloud.deps.sessions() as db:
+        v = db.get(Volume, vid)
+        assert v is not None and "no loop device left" in str(v.error_message)
+
+
+def test_an_image_copy_cut_by_a_crash_starts_over(rcloud: Cloud, make_api: MakeApi) -> None:
+    vid = _from_image(rcloud)["id"]
+    with rcloud.deps.sessions() as db, db.begin():
+        v = db.get(Volume, vid)
+        assert v is not None
+        v.status = "downloading"  # the crash came mid-copy
+    _blocks(rcloud).volumes[vid] = 1
+    rcloud.crash(make_api)
+    assert _status(rcloud, vid) == "available"
+    assert _blocks(rcloud).contents[vid] == ["etc/image"]

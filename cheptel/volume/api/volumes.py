@@ -85,7 +85,10 @@ def create(ctx: Ctx) -> Reply:
     body = check(schemas.create, ctx.body)["volume"]
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
     deps, vid = ctx.deps, v.id
-    ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
+    if v.image_meta is not None:  # the converger copies the image (from_image)
+        ctx.after_commit.append(lambda: deps.reconciler.schedule("block-storage", vid))
+    else:
+        ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
     return Reply({"volume": _render(ctx, v, extended=False)}, status=202)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cheptel.backends.blockstore import BlockStore, BlockStoreError
+from cheptel.backends.blockstore import GIB, BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
@@ -45,33 +45,60 @@ def get_visible(db: Session, creds: Creds, volume_id: str) -> Volume:
 
 
 def _check_sources(db: Session, creds: Creds, body: dict[str, Any]) -> None:
-    """Cinder looks every source up before anything else: an unknown one is its 404 (an
-    unknown image its 400); a source that exists is refused, as this slice cannot copy."""
+    """Cinder looks every source up before anything else: an unknown one is its 404; a
+    source that exists is refused, as this slice cannot copy (images: image_source)."""
     if body.get("snapshot_id"):  # no snapshots exist yet
         raise NotFound(f"Snapshot {body['snapshot_id']} could not be found.")
     if body.get("source_volid"):
         get_visible(db, creds, body["source_volid"])
         raise BadRequest("Creating a volume from a volume is not supported by this "
                          "cloud yet.")
-    if body.get("imageRef"):
-        try:  # an image's URL names it by its last segment, as Cinder reads imageRef
-            images.get_visible(db, creds, str(body["imageRef"]).rsplit("/", 1)[-1])
-        except NotFound:
-            raise BadRequest("Invalid image identifier or unable to access requested "
-                             "image.") from None
-        raise BadRequest("Creating a volume from an image is not supported by this "
-                         "cloud yet.")
     if body.get("backup_id"):  # no backups exist yet
         raise NotFound(f"Backup {body['backup_id']} could not be found.")
+
+
+def image_source(db: Session, creds: Creds, image_ref: str,
+                 size: int | str | None) -> dict[str, Any]:
+    """The volume_image_metadata of a volume made from this image, after Cinder's checks
+    (an image's URL names it by its last segment, as Cinder reads imageRef)."""
+    try:
+        image = images.get_visible(db, creds, image_ref.rsplit("/", 1)[-1])
+    except NotFound:
+        raise BadRequest("Invalid image identifier or unable to access requested "
+                         "image.") from None
+    if image.status != "active":
+        raise BadRequest(f"Invalid input received: Image {image.id} is not active.")
+    if (image.container_format, image.disk_format) not in (("docker", image.disk_format),
+                                                           ("bare", "raw")):
+        raise BadRequest(f"Invalid input received: Image {image.id} has container_format "
+                         f"{image.container_format} and disk_format {image.disk_format}: "
+                         f"a volume is made from a docker image or a bare/raw root "
+                         f"filesystem tar.")
+    needed = max(-(-(image.size or 0) // GIB), 1)
+    if size is not None and needed > int(size):
+        raise BadRequest(f"Invalid input received: Size of specified image {needed}GB is "
+                         f"larger than volume size {int(size)}GB.")
+    if size is not None and image.min_disk > int(size):
+        raise BadRequest(f"Invalid input received: Volume size {int(size)}GB cannot be "
+                         f"smaller than the image minDisk size {image.min_disk}GB.")
+    return {"image_id": image.id, "image_name": image.name, "checksum": image.checksum,
+            "container_format": image.container_format, "disk_format": image.disk_format,
+            "min_disk": str(image.min_disk), "min_ram": str(image.min_ram),
+            "size": str(image.size or 0), "_size_gib": max(needed, image.min_disk)}
 
 
 def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
     vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
           else types.default(db))
     _check_sources(db, creds, body)
-    if body.get("size") is None:
+    image_meta = (image_source(db, creds, str(body["imageRef"]), body.get("size"))
+                  if body.get("imageRef") else None)
+    if body.get("size") is None and image_meta is None:
         raise BadRequest("Size of the volume is required unless a source is given.")
-    size = int(body["size"])
+    size = int(body["size"]) if body.get("size") is not None else int(
+        (image_meta or {})["_size_gib"])
+    if image_meta is not None:
+        image_meta.pop("_size_gib")
     if body.get("multiattach"):
         raise BadRequest("Multiattach volumes are not supported by this cloud yet.")
     az = body.get("availability_zone") or AZ
@@ -85,7 +112,8 @@ def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volum
                     description=body.get("description", body.get("display_description")),
                     size=size, status="creating", availability_zone=az,
                     volume_type_id=vt.id, bootable=False, readonly=None,
-                    meta=dict(body.get("metadata") or {}), created_at=now, updated_at=None)
+                    meta=dict(body.get("metadata") or {}), image_meta=image_meta,
+                    created_at=now, updated_at=None)
     db.add(volume)
     db.flush()
     return volume
@@ -199,10 +227,11 @@ def set_readonly(db: Session, volume: Volume, readonly: bool, now: float) -> Non
 # --- the host side (after commit, and at start) ---------------------------------------
 
 def materialize(deps: Deps, volume_id: str) -> None:
-    """Make a `creating` volume's storage, then say `available` (or `error`, and why)."""
+    """Make a `creating` volume's storage, then say `available` (or `error`, and why).
+    A volume made from an image is the volume converger's (from_image.fill)."""
     with deps.sessions() as db, db.begin():
         volume = db.get(Volume, volume_id)
-        if volume is None or volume.status != "creating":
+        if volume is None or volume.status != "creating" or volume.image_meta is not None:
             return
         _make(db, deps.blocks, volume, deps.clock())
 
@@ -269,6 +298,8 @@ def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
     notes = [f"volume storage: removed half-made {name}" for name in blocks.sweep()]
     rows = {v.id: v for v in db.scalars(select(Volume))}
     for volume in rows.values():
+        if volume.status in ("creating", "downloading") and volume.image_meta is not None:
+            continue  # made again from the image by the volume converger's first pass
         if volume.status == "creating":
             _make(db, blocks, volume, now)
         elif volume.status == "extending":
