@@ -237,6 +237,25 @@ class DockerEngine:
         except APIError as exc:
             raise EngineError(str(exc.explanation or exc)) from None
 
+    def bind_root(self, name: str, root: str) -> None:
+        """In the container's mount namespace (nsenter: the container itself has no right
+        to mount), rbind its /proc, /dev, /sys and /openstack under `root`; idempotent."""
+        with _engine_errors():
+            state = self.api.inspect_container(name).get("State") or {}
+        pid = int(state.get("Pid") or 0)
+        if not state.get("Running") or pid <= 0:
+            raise EngineError(f"{name} is not running: its root volume cannot be bound")
+        script = ('for d in openstack dev sys proc; do [ -d "/$d" ] || continue; '
+                  'mountpoint -q "$1/$d" && continue; mkdir -p "$1/$d" && '
+                  'mount --rbind "/$d" "$1/$d" && mount --make-rslave "$1/$d" || exit 1; '
+                  'done')
+        done = subprocess.run(["nsenter", "-t", str(pid), "-m", "sh", "-c", script,
+                               "cheptel-bind", root], capture_output=True, text=True,
+                              timeout=30)
+        if done.returncode != 0:
+            raise EngineError(f"binding the root volume failed: "
+                              f"{(done.stderr or done.stdout).strip()[:300]}")
+
     def stats(self, name: str) -> ContainerStats | None:
         """`docker inspect` and a one-shot `docker stats` (API 1.41: no second sample,
         so no rates), with each interface's MAC read in the container's namespace."""

@@ -155,6 +155,15 @@ def _device(att: VolumeAttachment) -> str:
     return (att.device or "/dev/vdb").rsplit("/", 1)[-1]
 
 
+def kick_builders(deps: Deps, volume_id: str) -> None:
+    """Servers still building that wait for this volume (boot mappings): converge them."""
+    with deps.sessions() as db:
+        waiting = [a.server_id for a in of_volume(db, volume_id) if a.server_id and (
+            (s := db.get(Server, a.server_id)) is not None and s.vm_state == "building")]
+    if waiting:
+        deps.reconciler.kick(*[str(w) for w in waiting])
+
+
 def _attach_on_host(deps: Deps, att: VolumeAttachment) -> None:
     error = None
     if att.server_id is not None:
@@ -178,6 +187,7 @@ def _attach_on_host(deps: Deps, att: VolumeAttachment) -> None:
                 volume.error_message = f"attach failed: {error}"
         db.flush()
         settle(db, att.volume_id, now)
+    kick_builders(deps, att.volume_id)
 
 
 def _detach_on_host(deps: Deps, att: VolumeAttachment) -> bool:

@@ -18,6 +18,7 @@ from cheptel.backends.blockstore import BlockStoreError
 from cheptel.backends.engine import EngineError
 from cheptel.compute import images
 from cheptel.volume.models import Volume
+from cheptel.volume.service import attachments
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -64,6 +65,8 @@ def fill(deps: Deps, volume_id: str) -> None:
         log.warning("volume %s: copying image %s failed: %s", volume_id, image_id, exc)
         _set(deps, volume_id, ("downloading",), status="error",
              error_message=f"copying image {image_id} failed: {exc}")
+        attachments.kick_builders(deps, volume_id)
         return
     _set(deps, volume_id, ("downloading",), status="available", bootable=True,
          error_message=None)
+    attachments.kick_builders(deps, volume_id)
