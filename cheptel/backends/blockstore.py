@@ -2,8 +2,11 @@
 
 A volume is DATA_DIR/volumes/<id>.img, a sparse file of the volume's size with an ext4
 filesystem in it, made by `truncate` and `mkfs.ext4` (docs/volume.md; the measurements
-are in the storage design notes). Attaching it (a loop device mounted under a server's
-directory) comes later and goes behind this same interface.
+are in the storage design notes). Attaching it to a server is a loop device mounted at
+MNT/<server>/<device> (device: vdb, vdc, ...); MNT (DATA_DIR/mnt) is made a shared mount
+at start, and each server's container has its MNT/<server> bound read-only at
+/mnt/volumes with `rslave` propagation, so a mount made on the host later appears inside
+the running container at /mnt/volumes/<device>, writable unless attached read-only.
 
 What every BlockStore guarantees (FakeBlockStore keeps the same promises in memory):
 - create(id, size) either leaves a complete volume or nothing: the file is made under a
@@ -12,6 +15,10 @@ What every BlockStore guarantees (FakeBlockStore keeps the same promises in memo
 - delete(id) is idempotent: no volume, nothing to do.
 - extend(id, size) grows a detached volume's file and filesystem; never shrinks.
 - ids() lists the complete volumes; sweep() removes what a crash left half-made.
+- attach(id, server, device, readonly) is idempotent (already mounted there: nothing);
+  detach(server, device, lazy) too, and raises Busy while a process inside holds the
+  filesystem (lazy: detached at once for the server, the kernel frees it when the last
+  user goes); mounts() gives (server, device) -> volume id for every mount under MNT.
 - snapshot(volume_id, snapshot_id, frozen_at) copies a volume's file whole to
   DATA_DIR/snapshots/<id>.img (`cp --reflink=auto --sparse=always`: a reflink where the
   filesystem has them, a sparse copy elsewhere), under a temporary name renamed once
@@ -29,16 +36,22 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 GIB = 1024**3
 SUFFIX = ".img"
 PARTIAL = ".part"
+SOURCE_KINDS = ("snapshot", "volume")  # what create_from copies
 
 
 class BlockStoreError(Exception):
     """A backend operation failed; the message says what the host answered."""
+
+
+class Busy(BlockStoreError):
+    """A detach found the filesystem in use by a process of the server."""
 
 
 class BlockStore(Protocol):
@@ -47,6 +60,17 @@ class BlockStore(Protocol):
     def extend(self, volume_id: str, size_gib: int) -> None: ...
     def ids(self) -> set[str]: ...
     def sweep(self) -> list[str]: ...
+    # attaching (the host side): MNT shared at start, one directory per server
+    def prepare(self) -> None: ...
+    def server_dir(self, server_id: str) -> Path: ...
+    def remove_server_dir(self, server_id: str) -> None: ...
+    def attach(self, volume_id: str, server_id: str, device: str, readonly: bool) -> None: ...
+    def detach(self, server_id: str, device: str, lazy: bool = False) -> None: ...
+    def mounts(self) -> dict[tuple[str, str], str]: ...
+    # write into a detached volume's filesystem (an image unpacked into it)
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None: ...
+    # teardown: every mount and loop device under MNT gone, MNT itself unmounted
+    def release(self) -> list[str]: ...
     # snapshots and volumes made from a source (see the end of this module)
     def snapshot(self, volume_id: str, snapshot_id: str,
                  frozen_at: Path | None = None) -> None: ...
@@ -57,9 +81,10 @@ class BlockStore(Protocol):
                     size_gib: int, frozen_at: Path | None = None) -> None: ...
 
 
-def _run(*argv: str) -> None:
+def _run(*argv: str) -> str:
     try:
-        subprocess.run(argv, check=True, capture_output=True, text=True, timeout=300)
+        return subprocess.run(argv, check=True, capture_output=True, text=True,
+                              timeout=300).stdout
     except FileNotFoundError as exc:
         raise BlockStoreError(f"{argv[0]} is not installed") from exc
     except subprocess.CalledProcessError as exc:
@@ -70,10 +95,11 @@ def _run(*argv: str) -> None:
 
 
 class FileBlockStore:
-    """Sparse files with ext4, under one directory."""
+    """Sparse files with ext4, under one directory; attached by loop devices under MNT."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, mnt: Path | None = None):
         self.directory = directory
+        self.mnt = mnt if mnt is not None else directory.parent / "mnt"
 
     def path(self, volume_id: str) -> Path:
         return self.directory / f"{volume_id}{SUFFIX}"
@@ -133,7 +159,115 @@ class FileBlockStore:
             if p.name.endswith(PARTIAL):
                 p.unlink(missing_ok=True)
                 gone.append(p.name)
+        fills = self.directory / ".fill"
+        for p in fills.iterdir() if fills.is_dir() else ():  # a fill a crash cut short
+            source = _mountinfo().get(str(p.resolve()))
+            if source is not None:
+                _run("umount", "-l", str(p))
+                _loop_free(source)
+            _rmdir(p)
+            gone.append(f"the unfinished fill of {p.name}")
         return gone
+
+    # -- attaching -------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """MNT bound onto itself and made shared (once per boot of the host; idempotent),
+        so that Docker accepts `rslave` binds of its directories and mounts made under it
+        later propagate into the containers."""
+        self.mnt.mkdir(parents=True, exist_ok=True)
+        if str(self.mnt.resolve()) not in _mountinfo():
+            _run("mount", "--bind", str(self.mnt), str(self.mnt))
+        _run("mount", "--make-shared", str(self.mnt))
+
+    def server_dir(self, server_id: str) -> Path:
+        path = self.mnt / server_id
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BlockStoreError(f"cannot make {path}: {exc.strerror}") from exc
+        return path
+
+    def remove_server_dir(self, server_id: str) -> None:
+        path = self.mnt / server_id
+        for child in path.iterdir() if path.is_dir() else ():
+            if str(child.resolve()) not in _mountinfo():
+                _rmdir(child)
+        _rmdir(path)
+
+    def attach(self, volume_id: str, server_id: str, device: str, readonly: bool) -> None:
+        target = self.mnt / server_id / device
+        source = self.path(volume_id)
+        if self.mounts().get((server_id, device)) == volume_id:
+            return
+        if not source.exists():
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BlockStoreError(f"cannot make {target}: {exc.strerror}") from exc
+        loop = _run("losetup", "-f", "--show", *(["-r"] if readonly else []),
+                    str(source)).strip()
+        try:
+            _run("mount", "-t", "ext4", *(["-o", "ro,noload"] if readonly else []),
+                 loop, str(target))
+        except BlockStoreError:
+            _loop_free(loop)
+            raise
+
+    def detach(self, server_id: str, device: str, lazy: bool = False) -> None:
+        target = self.mnt / server_id / device
+        source = _mountinfo().get(str(target.resolve()))
+        if source is not None:
+            try:
+                _run("umount", *(["-l"] if lazy else []), str(target))
+            except BlockStoreError as exc:
+                if "busy" in str(exc):
+                    raise Busy(f"{target} is in use by a process of the server") from exc
+                raise
+            if source.startswith("/dev/loop"):
+                _loop_free(source)  # a lazy umount: freed when its last user goes
+        _rmdir(target)
+
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None:
+        """Mount the volume privately (DATA_DIR/volumes/.fill/<id>), let `writer` write
+        into it, then unmount: the files are on the volume."""
+        source, target = self.path(volume_id), self.directory / ".fill" / volume_id
+        if not source.exists():
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        target.mkdir(parents=True, exist_ok=True)
+        loop = _run("losetup", "-f", "--show", str(source)).strip()
+        try:
+            _run("mount", "-t", "ext4", loop, str(target))
+            try:
+                writer(target)
+            finally:
+                _run("umount", str(target))
+        finally:
+            _loop_free(loop)
+            _rmdir(target)
+
+    def mounts(self) -> dict[tuple[str, str], str]:
+        root = str(self.mnt.resolve()) + "/"
+        found = {}
+        for point, source in _mountinfo().items():
+            if not point.startswith(root) or not source.startswith("/dev/loop"):
+                continue
+            parts = point[len(root):].split("/")
+            backing = _backing_file(source)
+            if len(parts) == 2 and backing and backing.endswith(SUFFIX):
+                found[(parts[0], parts[1])] = Path(backing).name[:-len(SUFFIX)]
+        return found
+
+    def release(self) -> list[str]:
+        done = []
+        for server_id, device in self.mounts():
+            self.detach(server_id, device, lazy=True)
+            done.append(f"detached {server_id}/{device}")
+        if self.mnt.exists() and str(self.mnt.resolve()) in _mountinfo():
+            _run("umount", "-l", str(self.mnt))
+            done.append(f"unmounted {self.mnt}")
+        return done
 
     # --- snapshots, and volumes made from a snapshot or a volume --------------------
 
@@ -189,7 +323,43 @@ class FileBlockStore:
         self.extend(volume_id, size_gib)  # nothing to do unless larger
 
 
-SOURCE_KINDS = ("snapshot", "volume")
+def _mountinfo() -> dict[str, str]:
+    """Mount point -> source, from this process's mount table."""
+    found: dict[str, str] = {}
+    try:
+        text = Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return found
+    for line in text.splitlines():
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        after = line.split(" - ", 1)[1].split()
+        point = fields[4].replace("\\040", " ")
+        found[point] = after[1] if len(after) > 1 else ""
+    return found
+
+
+def _backing_file(loop: str) -> str | None:
+    try:
+        return Path(f"/sys/block/{Path(loop).name}/loop/backing_file").read_text().strip()
+    except OSError:
+        return None
+
+
+def _loop_free(loop: str) -> None:
+    try:
+        _run("losetup", "-d", loop)
+    except BlockStoreError:
+        pass  # already gone, or autoclear set by a lazy umount
+
+
+def _rmdir(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass
+
 
 
 def _copy(source: Path, final: Path, frozen_at: Path | None) -> None:

@@ -4,9 +4,11 @@ A real implementation (cheptel.backends.docker) talks to the Docker Engine; the 
 (cheptel.backends.fake) keeps containers in memory for fast unit tests. Both must:
 - be idempotent where the reconciler may repeat itself (remove of a missing container,
   create of an existing name raises AlreadyExists);
-- never give a tenant container privileges, the Docker socket or a host path: the spec
-  has no field for them, and implementations add no-new-privileges and keep the default
-  seccomp profile;
+- never give a tenant container privileges, the Docker socket or a host path beyond its
+  own: the spec has no field for them but `volume_dir` (the server's own directory of
+  attached volumes, bound read-only at /mnt/volumes with `rslave` propagation, so that
+  volumes the host mounts there later appear inside), and implementations add
+  no-new-privileges and keep the default seccomp profile;
 - cap what a container may take of the host beyond memory, CPU and processes: its log
   (the console: a size a file, a number of files, newest kept), its open files and
   processes (ulimits), and give it a cgroup namespace of its own.
@@ -22,6 +24,7 @@ LABEL_SERVER = "cheptel.server"
 LABEL_PROJECT = "cheptel.project"
 LABEL_MANAGED = "cheptel.managed"
 LABEL_CLOUD = "cheptel.cloud"  # which cloud owns it: several may share one engine
+VOLUMES_PATH = "/mnt/volumes"  # where a server sees its attached volumes (one per device)
 
 
 class EngineError(Exception):
@@ -45,6 +48,7 @@ class ContainerSpec:
     command: list[str] | None = None
     env: dict[str, str] = field(default_factory=dict)
     volumes_ro: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
+    volume_dir: str | None = None  # the host directory seen at VOLUMES_PATH (see above)
     network: str | None = None  # None: no network at all
     # (engine network name, IPv4 address, MAC address) in order; the first is attached at
     # create time, the others before start. Overrides `network` when given.
@@ -121,6 +125,8 @@ class Engine(Protocol):
     def list_images(self, repository: str) -> list[str]: ...
     def commit(self, name: str, ref: str) -> None: ...
     def save_image(self, ref: str, dest: Path) -> None: ...
+    # the image's root filesystem unpacked into dest (a volume made from the image)
+    def export_rootfs(self, ref: str, dest: Path) -> None: ...
     # containers
     def create(self, spec: ContainerSpec) -> str: ...
     def start(self, name: str) -> None: ...
@@ -137,6 +143,9 @@ class Engine(Protocol):
     def logs(self, name: str, tail: int | None) -> str: ...
     def path_exists(self, name: str, path: str) -> bool: ...
     def put_files(self, name: str, files: dict[str, tuple[bytes, int]]) -> None: ...
+    # boot from volume: the running container's /proc, /dev, /sys (and /openstack, the
+    # config drive) bound into `root` (a path inside it), where its init waits to chroot
+    def bind_root(self, name: str, root: str) -> None: ...
     # volumes (config drives)
     def write_volume(
         self, volume: str, files: dict[str, bytes], labels: dict[str, str]

@@ -1,15 +1,18 @@
 """An in-memory BlockStore for unit tests: the promises of cheptel.backends.blockstore.
 
 Failures can be injected: `fail` maps an operation name ("create", "delete", "extend",
-"snapshot", "delete_snapshot", "create_from", "thaw") to the message its next calls raise
-as BlockStoreError.
+"snapshot", "delete_snapshot", "create_from", "copy", "thaw") to the message its next
+calls raise as BlockStoreError; `busy` holds the (server, device) mounts a process holds
+(detach raises Busy unless lazy).
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from cheptel.backends.blockstore import SOURCE_KINDS, BlockStoreError
+from cheptel.backends.blockstore import SOURCE_KINDS, BlockStoreError, Busy
 
 
 class FakeBlockStore:
@@ -17,6 +20,12 @@ class FakeBlockStore:
         self.volumes: dict[str, int] = {}  # id -> size in GiB (complete volumes)
         self.partial: set[str] = set()  # what a crash left half-made
         self.fail: dict[str, str] = {}
+        # (server, device) -> (volume id, read-only)
+        self.mounted: dict[tuple[str, str], tuple[str, bool]] = {}
+        self.busy: set[tuple[str, str]] = set()
+        self.dirs: set[str] = set()
+        self.prepared = False
+        self.contents: dict[str, list[str]] = {}  # id -> the files fill() wrote
         self.snapshots: dict[str, int] = {}  # id -> size in GiB (complete snapshots)
         self.partial_snapshots: set[str] = set()
         self.freezes: list[tuple[str, str]] = []  # ("freeze" | "thaw", mount point)
@@ -48,6 +57,49 @@ class FakeBlockStore:
         gone = sorted(self.partial)
         self.partial.clear()
         return gone
+
+    def prepare(self) -> None:
+        self.prepared = True
+
+    def server_dir(self, server_id: str) -> Path:
+        self.dirs.add(server_id)
+        return Path("/fake-mnt") / server_id
+
+    def remove_server_dir(self, server_id: str) -> None:
+        if not any(s == server_id for s, _ in self.mounted):
+            self.dirs.discard(server_id)
+
+    def attach(self, volume_id: str, server_id: str, device: str, readonly: bool) -> None:
+        self._check("attach")
+        if volume_id not in self.volumes:
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        self.dirs.add(server_id)
+        self.mounted.setdefault((server_id, device), (volume_id, readonly))
+
+    def detach(self, server_id: str, device: str, lazy: bool = False) -> None:
+        self._check("detach")
+        if (server_id, device) in self.busy and not lazy:
+            raise Busy(f"{server_id}/{device} is in use by a process of the server")
+        self.busy.discard((server_id, device))
+        self.mounted.pop((server_id, device), None)
+
+    def mounts(self) -> dict[tuple[str, str], str]:
+        return {key: volume for key, (volume, _) in self.mounted.items()}
+
+    def release(self) -> list[str]:
+        done = [f"detached {s}/{d}" for s, d in self.mounted]
+        self.mounted.clear()
+        self.prepared = False
+        return done
+
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None:
+        self._check("fill")
+        if volume_id not in self.volumes:
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        with tempfile.TemporaryDirectory() as tmp:
+            writer(Path(tmp))
+            self.contents[volume_id] = sorted(
+                str(p.relative_to(tmp)) for p in Path(tmp).rglob("*") if p.is_file())
 
     # --- snapshots, and volumes made from a snapshot or a volume --------------------
 

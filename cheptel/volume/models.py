@@ -34,6 +34,8 @@ class Volume(Base):
     bootable: Mapped[bool] = mapped_column(Boolean, default=False)
     readonly: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # volume_image_metadata: the image it was made from (None: not from an image)
+    image_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     # the source it was made from (0015): a snapshot, or another volume (a clone)
@@ -89,6 +91,36 @@ class VolumeQuotaClass(Base):
     class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     resource: Mapped[str] = mapped_column(String(255), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class VolumeAttachment(Base):
+    """One volume attached, or being attached or detached, to one server: Cinder's
+    attachment and Nova's block device mapping in one row, so the two never disagree.
+
+    `status` is Cinder's attach_status: reserved (os-reserve, or an attachment made
+    without a connector), attaching (the host must mount it), attached, detaching (the
+    host must unmount it). `server_id` is None for an attachment to a host by name
+    (Cinder's os-attach with host_name): recorded, nothing is mounted."""
+
+    __tablename__ = "volume_attachments"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    volume_id: Mapped[str] = mapped_column(ID, index=True)
+    server_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    project_id: Mapped[str] = mapped_column(PROJECT)  # the volume's project
+    bdm_uuid: Mapped[str] = mapped_column(ID)
+    device: Mapped[str | None] = mapped_column(String(255), nullable=True)  # /dev/vdb
+    mode: Mapped[str] = mapped_column(String(2), default="rw")  # rw | ro
+    status: Mapped[str] = mapped_column(String(32))
+    tag: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    delete_on_termination: Mapped[bool] = mapped_column(Boolean, default=False)
+    boot_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    host_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    connector: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # detach passes that found the filesystem busy (then it is detached lazily)
+    busy_passes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    attached_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class VolumeSnapshot(Base):

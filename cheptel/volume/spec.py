@@ -7,6 +7,7 @@ openstacksdk, the openstack CLI and Tempest look for first (os-service-types lis
 `volumev3` and `volume` as its aliases, which those clients map back to it).
 """
 
+from cheptel.reconciler.volumes import VolumeConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 from cheptel.volume import faults, models, policies
 from cheptel.volume.api import ROUTES
@@ -45,6 +46,7 @@ SERVICE = Service(
     render_fault=faults.render_fault,
     models=models,
     bootstrap=bootstrap.on_start,
+    converger=VolumeConverger,
     negotiate=negotiate,
     # fast: what CI runs (tests/integration/test_tempest_fast.py), only tests seen passing
     tempest=TempestTests(all=r"volume", selected=r"volume", fast=FAST, conf=tempest_conf),

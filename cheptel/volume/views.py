@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from cheptel.common import iso
 from cheptel.volume.microversion import Version
-from cheptel.volume.models import Volume, VolumeSnapshot, VolumeType
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
 
 
 def _time(ts: float | None) -> str | None:
@@ -32,15 +32,26 @@ def volume_summary(base: str, v: Volume) -> dict[str, Any]:
     return {"id": v.id, "name": v.name, "links": links(base, "volumes", v.project_id, v.id)}
 
 
+def attachment_summary(a: VolumeAttachment) -> dict[str, Any]:
+    """One entry of a volume's `attachments` (cinder/api/v2/views/volumes.py)."""
+    return {"id": a.volume_id, "attachment_id": a.id, "volume_id": a.volume_id,
+            "server_id": a.server_id, "host_name": a.host_name, "device": a.device,
+            "attached_at": _time(a.attached_at)}
+
+
 def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
-           admin: bool, extended: bool = True) -> dict[str, Any]:
+           admin: bool, extended: bool = True,
+           attached: list[VolumeAttachment] | None = None) -> dict[str, Any]:
     """Cinder's detail view; `extended`: with the attributes its extensions add to show
-    and detail (tenant, host, migration), which create and update answers lack."""
+    and detail (tenant, host, migration), which create and update answers lack;
+    `attached`: the volume's attachments (only those the host completed are shown)."""
     doc: dict[str, Any] = {
         "id": v.id, "name": v.name, "description": v.description, "status": v.status,
         "size": v.size, "availability_zone": v.availability_zone,
         "created_at": _time(v.created_at), "updated_at": _time(v.updated_at),
-        "attachments": [], "volume_type": vt.name if vt else None,
+        "attachments": [attachment_summary(a) for a in attached or ()
+                        if a.status == "attached"],
+        "volume_type": vt.name if vt else None,
         "snapshot_id": v.snapshot_id, "source_volid": v.source_volid,
         "metadata": metadata(v),
         "links": links(base, "volumes", v.project_id, v.id), "user_id": v.user_id,
@@ -50,6 +61,8 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
     }
     if extended:
         doc["os-vol-tenant-attr:tenant_id"] = v.project_id
+    if v.image_meta is not None:  # Cinder's os-vol-image-meta
+        doc["volume_image_metadata"] = dict(v.image_meta)
     if extended and admin:
         doc["os-vol-host-attr:host"] = "cheptel@file#file"
         doc["os-vol-mig-status-attr:migstat"] = None

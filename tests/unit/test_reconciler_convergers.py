@@ -12,6 +12,7 @@ from cheptel.image.spec import SERVICE as IMAGE
 from cheptel.reconciler import Reconciler
 from cheptel.reconciler.network import NetworkConverger
 from cheptel.reconciler.servers import ServerConverger
+from cheptel.reconciler.volumes import VolumeConverger
 from cheptel.services import SERVICES
 from tests.unit.reconcile import ManualPool
 
@@ -69,9 +70,10 @@ def test_kicks_collapse_and_a_failing_converge_is_logged(
         reconciler.converger(ServerConverger)
 
 
-def test_the_app_builds_compute_and_network_convergers_from_services(api: Any) -> None:
+def test_the_app_builds_the_convergers_the_services_declare(api: Any) -> None:
     convergers = api.deps.reconciler.convergers
     assert [s.type for s in SERVICES if s.converger] == list(convergers) == [
-        "compute", "network"]
+        "compute", "network", "block-storage"]
     assert isinstance(convergers["compute"], ServerConverger)
     assert isinstance(convergers["network"], NetworkConverger)
+    assert isinstance(convergers["block-storage"], VolumeConverger)

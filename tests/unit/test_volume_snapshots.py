@@ -371,7 +371,8 @@ def test_an_attached_volume_is_frozen_around_the_copy(api: Api, demo: Cinder,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     v = demo.create()
     monkeypatch.setattr(snapshots, "mount_point",
-                        lambda db, volume: Path(f"/mnt/{volume.id}") if volume else None)
+                        lambda db, blocks, volume: Path(f"/mnt/{volume.id}") if volume
+                        else None)
     snap(demo, v["id"])
     demo.create(source_volid=v["id"])
     mount = f"/mnt/{v['id']}"

@@ -1,14 +1,14 @@
 """volume: snapshots, and the source a volume was made from (Cinder v3)
 
 Revision ID: 0015_volume_snapshots
-Revises: 0013_volume_more (to be rebased onto 0014_volume_attachments when merged)
+Revises: 0014_volume_attachments
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_volume_snapshots"
-down_revision = "0013_volume_more"  # TODO(merge): "0014_volume_attachments"
+down_revision = "0014_volume_attachments"
 branch_labels = None
 depends_on = None
 

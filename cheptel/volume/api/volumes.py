@@ -11,17 +11,19 @@ from cheptel.validation import check
 from cheptel.volume import schemas, views
 from cheptel.volume.api.common import VOLUME, VOLUMES, base, caller, version
 from cheptel.volume.microversion import Version
-from cheptel.volume.models import Volume
-from cheptel.volume.service import listing, snapshots, types, volumes
+from cheptel.volume.models import Volume, VolumeAttachment
+from cheptel.volume.service import attachments, listing, snapshots, types, volumes
 from cheptel.web import Ctx, Reply, Route
 
 
-def _render(ctx: Ctx, v: Volume, extended: bool = True,
-            cap: Version | None = None) -> dict[str, Any]:
+def _render(ctx: Ctx, v: Volume, extended: bool = True, cap: Version | None = None,
+            attached: list[VolumeAttachment] | None = None) -> dict[str, Any]:
     creds = caller(ctx)
     at = version(ctx) if cap is None else min(version(ctx), cap)
+    if attached is None:
+        attached = attachments.of_volume(ctx.db, v.id)
     return views.volume(base(ctx), v, volumes.volume_type(ctx.db, v), at, creds.is_admin,
-                        extended)
+                        extended, attached)
 
 
 def _page(ctx: Ctx) -> listing.Page:
@@ -56,7 +58,9 @@ def list_volumes(ctx: Ctx) -> dict[str, Any]:
 
 def list_detail(ctx: Ctx) -> dict[str, Any]:
     page = _page(ctx)
-    return _listing(ctx, [_render(ctx, v) for v in page.volumes], page, "volumes/detail")
+    found = attachments.of_volumes(ctx.db, [v.id for v in page.volumes])
+    return _listing(ctx, [_render(ctx, v, attached=found[v.id]) for v in page.volumes], page,
+                    "volumes/detail")
 
 
 def show_summary(ctx: Ctx) -> dict[str, Any]:
@@ -82,7 +86,10 @@ def create(ctx: Ctx) -> Reply:
     body = check(schemas.create, ctx.body)["volume"]
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
     deps, vid = ctx.deps, v.id
-    ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
+    if v.image_meta is not None:  # the converger copies the image (from_image)
+        ctx.after_commit.append(lambda: deps.reconciler.schedule("block-storage", vid))
+    else:
+        ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
     return Reply({"volume": _render(ctx, v, extended=False)}, status=202)
 
 

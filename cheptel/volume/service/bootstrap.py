@@ -1,5 +1,5 @@
-"""At every start: the `__DEFAULT__` volume type, and what a crash left (volumes.recover,
-snapshots.recover)."""
+"""At every start: the `__DEFAULT__` volume type, what a crash left (volumes.recover,
+snapshots.recover), and the shared mount root that attachments propagate through."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cheptel.backends.blockstore import BlockStoreError
 from cheptel.volume.models import VolumeType
 from cheptel.volume.service import backends, snapshots, volumes
 from cheptel.volume.service.types import DEFAULT_NAME
@@ -28,4 +29,8 @@ def on_start(db: Session, deps: Deps) -> list[str]:
     notes += volumes.recover(db, deps.blocks, deps.clock())
     # after the volumes: a volume made from a `deleting` snapshot is made before it goes
     notes += snapshots.recover(db, deps.blocks, deps.clock())
+    try:  # before any server starts: its container binds a directory under it
+        deps.blocks.prepare()
+    except BlockStoreError as exc:
+        notes.append(f"volume attachments will fail: cannot share the mount root: {exc}")
     return notes

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeSnapshot, VolumeType
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
 from cheptel.volume.service import listing, quotas
 
 if TYPE_CHECKING:
@@ -276,9 +276,21 @@ def reading(volume_id: str) -> Iterator[None]:
     with lock:
         yield
 
-def mount_point(db: Session, volume: Volume | None) -> Path | None:
-    """Where an attached volume's filesystem is mounted on this host, to be frozen
-    around the copy: None while nothing is attached (the attach slice answers here)."""
+def mount_point(db: Session, blocks: BlockStore, volume: Volume | None) -> Path | None:
+    """Where an attached volume's filesystem is mounted read-write on this host (its
+    attachment's DATA_DIR/mnt/<server>/<device>, if the host shows it mounted there), to
+    be frozen around the copy; None for a detached volume, or one attached read-only."""
+    if volume is None:
+        return None
+    mounted = None
+    for att in db.scalars(select(VolumeAttachment).where(
+            VolumeAttachment.volume_id == volume.id).where(
+            VolumeAttachment.server_id.is_not(None)).where(VolumeAttachment.mode == "rw")):
+        assert att.server_id is not None
+        device = (att.device or "/dev/vdb").rsplit("/", 1)[-1]  # as attachments mounts
+        mounted = blocks.mounts() if mounted is None else mounted
+        if mounted.get((att.server_id, device)) == volume.id:
+            return blocks.server_dir(att.server_id) / device
     return None
 
 
@@ -297,7 +309,7 @@ def _make(db: Session, blocks: BlockStore, snap: VolumeSnapshot, now: float) -> 
         if volume is None:
             raise BlockStoreError(f"volume {snap.volume_id} is gone")
         with reading(volume.id):
-            blocks.snapshot(volume.id, snap.id, mount_point(db, volume))
+            blocks.snapshot(volume.id, snap.id, mount_point(db, blocks, volume))
         snap.status, snap.progress, snap.error_message = "available", "100%", None
     except BlockStoreError as exc:
         log.warning("snapshot %s: creation failed: %s", snap.id, exc)

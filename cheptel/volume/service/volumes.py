@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cheptel.backends.blockstore import BlockStore, BlockStoreError
+from cheptel.backends.blockstore import GIB, BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeSnapshot, VolumeType
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
 from cheptel.volume.service import quotas, snapshots, types
 
 if TYPE_CHECKING:
@@ -47,8 +47,8 @@ def get_visible(db: Session, creds: Creds, volume_id: str) -> Volume:
 def _check_sources(db: Session, creds: Creds, body: dict[str, Any]
                    ) -> tuple[VolumeSnapshot | None, Volume | None]:
     """Cinder looks every source up before anything else: an unknown one is its 404 (an
-    unknown image its 400); then only one may be given, and it must be usable. Images and
-    backups that exist are refused, as this cloud cannot copy them yet."""
+    unknown image its 400); then only one may be given, and it must be usable (an image's
+    own checks: image_source). Backups that exist are refused: there are none yet."""
     snap = snapshots.get_visible(db, creds, body["snapshot_id"]) \
         if body.get("snapshot_id") else None
     source = get_visible(db, creds, body["source_volid"]) if body.get("source_volid") \
@@ -66,9 +66,6 @@ def _check_sources(db: Session, creds: Creds, body: dict[str, Any]
     if len(given) > 1:  # cinder/utils.py check_exclusive_options
         raise BadRequest("Invalid input received: May specify only one of backup, "
                          "imageRef, snapshot, source volume")
-    if body.get("imageRef"):
-        raise BadRequest("Creating a volume from an image is not supported by this "
-                         "cloud yet.")
     if snap is not None and snap.status != "available":
         raise BadRequest("Invalid snapshot: Originating snapshot status must be one of "
                          "'available' values")
@@ -108,14 +105,51 @@ def _source_type(db: Session, snap: VolumeSnapshot | None,
     return vt if vt is not None else types.default(db)
 
 
+def image_source(db: Session, creds: Creds, image_ref: str,
+                 size: int | str | None) -> dict[str, Any]:
+    """The volume_image_metadata of a volume made from this image, after Cinder's checks
+    (an image's URL names it by its last segment, as Cinder reads imageRef)."""
+    try:
+        image = images.get_visible(db, creds, image_ref.rsplit("/", 1)[-1])
+    except NotFound:
+        raise BadRequest("Invalid image identifier or unable to access requested "
+                         "image.") from None
+    if image.status != "active":
+        raise BadRequest(f"Invalid input received: Image {image.id} is not active.")
+    if (image.container_format, image.disk_format) not in (("docker", image.disk_format),
+                                                           ("bare", "raw")):
+        raise BadRequest(f"Invalid input received: Image {image.id} has container_format "
+                         f"{image.container_format} and disk_format {image.disk_format}: "
+                         f"a volume is made from a docker image or a bare/raw root "
+                         f"filesystem tar.")
+    needed = max(-(-(image.size or 0) // GIB), 1)
+    if size is not None and needed > int(size):
+        raise BadRequest(f"Invalid input received: Size of specified image {needed}GB is "
+                         f"larger than volume size {int(size)}GB.")
+    if size is not None and image.min_disk > int(size):
+        raise BadRequest(f"Invalid input received: Volume size {int(size)}GB cannot be "
+                         f"smaller than the image minDisk size {image.min_disk}GB.")
+    return {"image_id": image.id, "image_name": image.name, "checksum": image.checksum,
+            "container_format": image.container_format, "disk_format": image.disk_format,
+            "min_disk": str(image.min_disk), "min_ram": str(image.min_ram),
+            "size": str(image.size or 0), "_size_gib": max(needed, image.min_disk)}
+
+
 def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
     vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
           else None)
     snap, source = _check_sources(db, creds, body)
+    image_meta = (image_source(db, creds, str(body["imageRef"]), body.get("size"))
+                  if body.get("imageRef") else None)
     if vt is None:
         vt = _source_type(db, snap, source)
-    size = _source_size(None if body.get("size") is None else int(body["size"]),
-                        snap, source)
+    if image_meta is not None:
+        size = int(body["size"]) if body.get("size") is not None else int(
+            image_meta["_size_gib"])
+        image_meta.pop("_size_gib")
+    else:
+        size = _source_size(None if body.get("size") is None else int(body["size"]),
+                            snap, source)
     if body.get("multiattach"):
         raise BadRequest("Multiattach volumes are not supported by this cloud yet.")
     az = body.get("availability_zone") or AZ
@@ -129,8 +163,8 @@ def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volum
                     description=body.get("description", body.get("display_description")),
                     size=size, status="creating", availability_zone=az,
                     volume_type_id=vt.id, bootable=False, readonly=None,
-                    meta=dict(body.get("metadata") or {}), created_at=now, updated_at=None,
-                    snapshot_id=snap.id if snap else None,
+                    meta=dict(body.get("metadata") or {}), image_meta=image_meta,
+                    created_at=now, updated_at=None, snapshot_id=snap.id if snap else None,
                     source_volid=source.id if source else None)
     db.add(volume)
     db.flush()
@@ -245,10 +279,11 @@ def set_readonly(db: Session, volume: Volume, readonly: bool, now: float) -> Non
 # --- the host side (after commit, and at start) ---------------------------------------
 
 def materialize(deps: Deps, volume_id: str) -> None:
-    """Make a `creating` volume's storage, then say `available` (or `error`, and why)."""
+    """Make a `creating` volume's storage, then say `available` (or `error`, and why).
+    A volume made from an image is the volume converger's (from_image.fill)."""
     with deps.sessions() as db, db.begin():
         volume = db.get(Volume, volume_id)
-        if volume is None or volume.status != "creating":
+        if volume is None or volume.status != "creating" or volume.image_meta is not None:
             return
         _make(db, deps.blocks, volume, deps.clock())
 
@@ -260,8 +295,8 @@ def _make(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
         elif volume.source_volid:  # a clone: the source is read whole, frozen if mounted
             with snapshots.reading(volume.source_volid):
                 blocks.create_from(volume.id, "volume", volume.source_volid, volume.size,
-                                   snapshots.mount_point(db, db.get(Volume,
-                                                                    volume.source_volid)))
+                                   snapshots.mount_point(db, blocks, db.get(
+                                       Volume, volume.source_volid)))
         else:
             blocks.create(volume.id, volume.size)
         volume.status, volume.error_message = "available", None
@@ -304,6 +339,11 @@ def finish_delete(deps: Deps, volume_id: str) -> None:
 
 def _remove(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
     try:
+        for att in db.scalars(select(VolumeAttachment).where(  # a forced delete
+                VolumeAttachment.volume_id == volume.id)):
+            if att.server_id is not None and att.device:
+                blocks.detach(att.server_id, att.device.rsplit("/", 1)[-1], lazy=True)
+            db.delete(att)
         blocks.delete(volume.id)
     except BlockStoreError as exc:
         log.warning("volume %s: deletion failed: %s", volume.id, exc)
@@ -319,6 +359,8 @@ def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
     notes = [f"volume storage: removed half-made {name}" for name in blocks.sweep()]
     rows = {v.id: v for v in db.scalars(select(Volume))}
     for volume in rows.values():
+        if volume.status in ("creating", "downloading") and volume.image_meta is not None:
+            continue  # made again from the image by the volume converger's first pass
         if volume.status == "creating":
             _make(db, blocks, volume, now)
         elif volume.status == "extending":
