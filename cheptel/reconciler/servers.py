@@ -316,7 +316,7 @@ class ServerConverger:
             rows = [(a.id, a.volume_id, a.status) for a in attachments.of_servers(db, [sid])[sid]]
             blank = [v for _, v, st in rows if st == "reserved" and (
                 (vol := db.get(Volume, v)) is not None and vol.status == "creating"
-                and vol.image_meta is None)]
+                and not volume_service.copies_image(vol))]
         for vid in blank:
             volume_service.materialize(self.deps, vid)
         waiting, kick = False, []

@@ -61,7 +61,7 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
     }
     if extended:
         doc["os-vol-tenant-attr:tenant_id"] = v.project_id
-    if v.image_meta is not None:  # Cinder's os-vol-image-meta
+    if extended and v.image_meta is not None:  # Cinder's os-vol-image-meta (show, detail)
         doc["volume_image_metadata"] = dict(v.image_meta)
     if extended and admin:
         doc["os-vol-host-attr:host"] = "cheptel@file#file"

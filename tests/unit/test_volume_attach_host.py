@@ -253,3 +253,24 @@ def test_an_image_copy_cut_by_a_crash_starts_over(rcloud: Cloud, make_api: MakeA
     rcloud.crash(make_api)
     assert _status(rcloud, vid) == "available"
     assert _blocks(rcloud).contents[vid] == ["etc/image"]
+
+
+def test_a_clone_of_an_image_volume_is_copied_and_keeps_the_image_metadata(
+        rcloud: Cloud) -> None:
+    vid = _from_image(rcloud)["id"]
+    rcloud.settle()
+    assert _cinder_show(rcloud, vid)["bootable"] == "true"
+    with rcloud.deps.sessions() as db:
+        v = db.get(Volume, vid)
+        assert v is not None
+        project = v.project_id
+    r = rcloud.api.client.post(f"/volume/v3/{project}/volumes", json={"volume": {
+        "source_volid": vid}}, headers={"X-Auth-Token": rcloud.token})
+    assert r.status_code == 202, r.text
+    cid = r.json()["volume"]["id"]
+    rcloud.settle()
+    shown = _cinder_show(rcloud, cid)
+    assert (shown["status"], shown["bootable"], shown["source_volid"]) == (
+        "available", "true", vid)
+    assert shown["volume_image_metadata"]["image_id"] == BUSYBOX_ID
+    assert cid not in _blocks(rcloud).contents  # copied from the volume, not unpacked again

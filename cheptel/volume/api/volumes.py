@@ -86,7 +86,7 @@ def create(ctx: Ctx) -> Reply:
     body = check(schemas.create, ctx.body)["volume"]
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
     deps, vid = ctx.deps, v.id
-    if v.image_meta is not None:  # the converger copies the image (from_image)
+    if volumes.copies_image(v):  # the volume converger copies the image (from_image)
         ctx.after_commit.append(lambda: deps.reconciler.schedule("block-storage", vid))
     else:
         ctx.after_commit.append(lambda: volumes.materialize(deps, vid))

@@ -18,7 +18,7 @@ from cheptel.backends.blockstore import BlockStoreError
 from cheptel.backends.engine import EngineError
 from cheptel.compute import images
 from cheptel.volume.models import Volume
-from cheptel.volume.service import attachments
+from cheptel.volume.service import attachments, volumes
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 def pending(db: Session) -> list[str]:
     return sorted(v.id for v in db.scalars(select(Volume).where(
-        Volume.status.in_(("creating", "downloading")), Volume.image_meta.is_not(None))))
+        Volume.status.in_(("creating", "downloading")), Volume.image_meta.is_not(None),
+        Volume.snapshot_id.is_(None), Volume.source_volid.is_(None))))
 
 
 def _set(deps: Deps, volume_id: str, expected: tuple[str, ...], **values: object) -> bool:
@@ -45,10 +46,10 @@ def _set(deps: Deps, volume_id: str, expected: tuple[str, ...], **values: object
 def fill(deps: Deps, volume_id: str) -> None:
     with deps.sessions() as db:
         volume = db.get(Volume, volume_id)
-        if volume is None or volume.image_meta is None or volume.status not in (
+        if volume is None or not volumes.copies_image(volume) or volume.status not in (
                 "creating", "downloading"):
             return
-        size, image_id = volume.size, str(volume.image_meta["image_id"])
+        size, image_id = volume.size, str((volume.image_meta or {})["image_id"])
     if not _set(deps, volume_id, ("creating", "downloading"), status="downloading"):
         return
     ref = images.local_ref(deps.cloud_id, image_id)

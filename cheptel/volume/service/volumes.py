@@ -135,6 +135,13 @@ def image_source(db: Session, creds: Creds, image_ref: str,
             "size": str(image.size or 0), "_size_gib": max(needed, image.min_disk)}
 
 
+def copies_image(volume: Volume) -> bool:
+    """Whether the volume is made by unpacking its image (from_image), rather than
+    empty or copied from a snapshot or a volume (which carry the image's metadata on)."""
+    return volume.image_meta is not None and not volume.snapshot_id and \
+        not volume.source_volid
+
+
 def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
     vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
           else None)
@@ -158,11 +165,16 @@ def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volum
     if creds.project_id is None:  # (api/common.caller already refuses such a token)
         raise BadRequest("Malformed request url")
     quotas.check_volume(db, creds.project_id, vt, 1, size)
+    origin = source or (db.get(Volume, snap.volume_id) if snap else None)
+    bootable = False
+    if origin is not None:  # Cinder copies the glance metadata and the bootable flag
+        image_meta = dict(origin.image_meta) if origin.image_meta else None
+        bootable = origin.bootable
     volume = Volume(id=str(uuid.uuid4()), project_id=creds.project_id, user_id=creds.user_id,
                     name=body.get("name", body.get("display_name")),
                     description=body.get("description", body.get("display_description")),
                     size=size, status="creating", availability_zone=az,
-                    volume_type_id=vt.id, bootable=False, readonly=None,
+                    volume_type_id=vt.id, bootable=bootable, readonly=None,
                     meta=dict(body.get("metadata") or {}), image_meta=image_meta,
                     created_at=now, updated_at=None, snapshot_id=snap.id if snap else None,
                     source_volid=source.id if source else None)
@@ -283,7 +295,7 @@ def materialize(deps: Deps, volume_id: str) -> None:
     A volume made from an image is the volume converger's (from_image.fill)."""
     with deps.sessions() as db, db.begin():
         volume = db.get(Volume, volume_id)
-        if volume is None or volume.status != "creating" or volume.image_meta is not None:
+        if volume is None or volume.status != "creating" or copies_image(volume):
             return
         _make(db, deps.blocks, volume, deps.clock())
 
@@ -359,7 +371,7 @@ def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
     notes = [f"volume storage: removed half-made {name}" for name in blocks.sweep()]
     rows = {v.id: v for v in db.scalars(select(Volume))}
     for volume in rows.values():
-        if volume.status in ("creating", "downloading") and volume.image_meta is not None:
+        if volume.status in ("creating", "downloading") and copies_image(volume):
             continue  # made again from the image by the volume converger's first pass
         if volume.status == "creating":
             _make(db, blocks, volume, now)

@@ -95,4 +95,4 @@ def test_a_restart_after_kill_finishes_snapshots_and_sweeps_orphans(new_cloud: C
     while any(snaps.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert list(snaps.iterdir()) == []
-    c.stop()
+    c.close()
