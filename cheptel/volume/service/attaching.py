@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 # a mountpoint that names a device ("/dev/vdb"): the mount directory is its last part
 DEVICE = re.compile(r"^/dev/[a-z][a-z0-9]{0,15}$")
 # statuses a detach never leaves for another (the volume's storage is being changed)
-BUSY = ("creating", "deleting", "extending")
+BUSY = ("creating", "deleting", "extending", "downloading")
 SORT_KEYS = {"id", "created_at", "updated_at", "volume_id", "attach_status", "status",
              "instance_uuid", "attached_at", "attach_mode"}
 ATTACHMENT_FILTERS = {"volume_id", "status", "instance_id", "attach_status"}
