@@ -62,4 +62,21 @@ POLICIES = {
     "snapshot_extension:snapshot_actions:update_snapshot_status": "scoped_member",
     "volume_extension:snapshot_admin_actions:reset_status": "admin",
     "volume_extension:snapshot_admin_actions:force_delete": "admin",
+    # attaching: the volume actions (cinder/policies/volume_actions.py) and the
+    # attachments API (cinder/policies/attachments.py; reading one needs no policy there
+    # but a token of its project)
+    "volume_extension:volume_actions:reserve": "scoped_member",
+    "volume_extension:volume_actions:unreserve": "scoped_member",
+    "volume_extension:volume_actions:begin_detaching": "scoped_member",
+    "volume_extension:volume_actions:roll_detaching": "scoped_member",
+    "volume_extension:volume_actions:attach": "scoped_member",
+    "volume_extension:volume_actions:detach": "scoped_member",
+    "volume_extension:volume_actions:initialize_connection": "scoped_member",
+    "volume_extension:volume_actions:terminate_connection": "scoped_member",
+    "volume_extension:volume_admin_actions:force_detach": "admin",
+    "volume:attachment_get": "scoped_reader",
+    "volume:attachment_create": "scoped_member",
+    "volume:attachment_update": "scoped_member",
+    "volume:attachment_delete": "scoped_member",
+    "volume:attachment_complete": "scoped_member",
 }

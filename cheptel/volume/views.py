@@ -149,3 +149,17 @@ def snapshot(s: VolumeSnapshot, version: Version | None, extended: bool = False
         doc["os-extended-snapshot-attributes:project_id"] = s.project_id
         doc["os-extended-snapshot-attributes:progress"] = s.progress
     return doc
+
+
+# --- the attachments API (cinder/api/v3/views/attachments.py) --------------------------
+
+def attachment_brief(a: VolumeAttachment) -> dict[str, Any]:
+    """The summary view: what the list and the delete answer give of each."""
+    return {"id": a.id, "status": a.status, "instance": a.server_id,
+            "volume_id": a.volume_id}
+
+
+def attachment_detail(a: VolumeAttachment, connection_info: dict[str, Any]) -> dict[str, Any]:
+    """The detailed view; Cinder prints an unset time as ''."""
+    return {**attachment_brief(a), "attached_at": _time(a.attached_at) or "",
+            "detached_at": "", "attach_mode": a.mode, "connection_info": connection_info}

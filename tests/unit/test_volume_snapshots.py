@@ -66,8 +66,9 @@ def test_fields_follow_the_microversion(demo: Cinder) -> None:
 
 def test_an_in_use_volume_needs_force_before_3_66(admin: Cinder, demo: Cinder) -> None:
     v = demo.create()
-    assert admin("POST", f"/volumes/{v['id']}/action", {
-        "os-reset_status": {"status": "in-use"}}, project=admin.project).status_code == 202
+    assert demo("POST", f"/volumes/{v['id']}/action", {  # in-use: attached to a host
+        "os-attach": {"host_name": "h", "mountpoint": "/dev/vdb"}}).status_code == 202
+    assert demo("GET", f"/volumes/{v['id']}").json()["volume"]["status"] == "in-use"
     r = demo("POST", "/snapshots", {"snapshot": {"volume_id": v["id"]}}, **V365)
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == (
         f"Invalid volume: Volume {v['id']} status must be available, but current status "
@@ -331,7 +332,9 @@ def test_a_clone(api: Api, admin: Cinder, demo: Cinder) -> None:
         "Invalid input received: Volume size '2'GB cannot be smaller than original volume "
         "size  3GB. They must be >= original volume size.")
     # an attached volume is cloned (frozen while copied: see test_freezes below)
-    admin("POST", f"/volumes/{v['id']}/action", {"os-reset_status": {"status": "in-use"}})
+    demo("POST", f"/volumes/{v['id']}/action", {  # in-use: attached to a host
+        "os-attach": {"host_name": "h", "mountpoint": "/dev/vdb"}})
+    assert demo("GET", f"/volumes/{v['id']}").json()["volume"]["status"] == "in-use"
     assert demo.create(4, source_volid=v["id"])["size"] == 4
     admin("POST", f"/volumes/{v['id']}/action", {"os-reset_status": {"status": "error"}})
     r = demo("POST", "/volumes", {"volume": {"source_volid": v["id"]}})

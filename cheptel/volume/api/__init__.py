@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cheptel.volume.api import (
     actions,
+    attachments,
     backends,
     discovery,
     quotas,
@@ -27,4 +28,5 @@ ROUTES: list[Route] = [
     *quotas.ROUTES,
     *backends.ROUTES,
     *snapshots.ROUTES,
+    *attachments.ROUTES,
 ]

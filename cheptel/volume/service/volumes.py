@@ -202,8 +202,15 @@ def update(db: Session, volume: Volume, body: dict[str, Any], now: float) -> Vol
 def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) -> None:
     """`deleting`, if the status allows. Forced, any status but the attached ones, as
     Cinder's os-force_delete (which checks attach_status only: `attaching` and `reserved`
-    are not attached yet)."""
-    if force and volume.status not in ("in-use", "detaching"):
+    are not attached yet; their attachments go with the volume)."""
+    if force:
+        attached = volume.status in ("in-use", "detaching") or db.scalars(
+            select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id,
+                                              VolumeAttachment.status == "attached")).first()
+        if attached:
+            raise BadRequest("Invalid volume: Volume  must not be migrating, attached, "
+                             "belong to a group, have snapshots, awaiting a transfer, or be "
+                             "disassociated from snapshots after volume transfer.")
         volume.status, volume.updated_at = "deleting", now
         db.flush()
         return
