@@ -274,3 +274,22 @@ def test_a_clone_of_an_image_volume_is_copied_and_keeps_the_image_metadata(
         "available", "true", vid)
     assert shown["volume_image_metadata"]["image_id"] == BUSYBOX_ID
     assert cid not in _blocks(rcloud).contents  # copied from the volume, not unpacked again
+
+
+def test_an_attachment_without_a_device_is_only_recorded(rcloud: Cloud) -> None:
+    sid = rcloud.active()
+    mounted, recorded = _volume(rcloud), _volume(rcloud)
+    _attach(rcloud, mounted, sid)
+    rcloud.settle()
+    with rcloud.deps.sessions() as db, db.begin():
+        volume = db.get(Volume, recorded)
+        assert volume is not None
+        att = attachments.create(db, volume, sid, rcloud.deps.clock())  # no device
+        att_id = att.id
+    rcloud.deps.reconciler.schedule("block-storage", recorded)
+    rcloud.settle()
+    _detach(rcloud, att_id)
+    rcloud.settle()
+    rcloud.pass_once()
+    assert _blocks(rcloud).mounted == {(sid, "vdb"): (mounted, False)}  # left alone
+    assert _status(rcloud, recorded) == "available"
