@@ -77,7 +77,8 @@ def make_blocks(settings: Settings) -> BlockStore:
 
 
 def prepare(settings: Settings, clock: Callable[[], float] = time.time,
-            containers: ContainerEngine | None = None) -> Deps:
+            containers: ContainerEngine | None = None,
+            blocks: BlockStore | None = None) -> Deps:
     """Open the database, migrate it, bootstrap on first start, refresh the catalog.
 
     The reconciler is built (kicks work) but its periodic pass starts with start()."""
@@ -88,7 +89,7 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     token_cache.install(sessions)  # every identity write bumps the revocation generation
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings),
-                firewall=make_firewall(settings), blocks=make_blocks(settings))
+                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():

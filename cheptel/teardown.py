@@ -6,7 +6,8 @@ never by a name that looks like cheptel's: containers, config drive volumes and 
 networks by the `cheptel.cloud` label (a network's Linux bridge goes with it), the images
 it loaded into the engine by their repository (cheptel-image-<cloud id>), iptables
 chains by the cloud's prefix and every rule, in any chain of any table (IPv4 and IPv6),
-that jumps to one of them. Another cloud on the same engine is never touched.
+that jumps to one of them, and the loop devices and mounts of its attached volumes (under
+the data dir). Another cloud on the same engine is never touched.
 
 The order keeps what remains isolated at every step, whatever failed before: containers
 first, then their images, volumes and networks, and the rules last, only once no
@@ -23,6 +24,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from cheptel import db as dbmod
+from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.backends.engine import Engine, EngineError
 from cheptel.backends.firewall import Firewall, FirewallError, prefix_for, taken
 from cheptel.cloud import CloudMeta
@@ -38,19 +40,21 @@ class Removal:
     images: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)  # attached volumes, the mount root
     rules: int = 0  # rules in the cloud's chains, and the jumps to them
     left: list[str] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
         return not (self.containers or self.images or self.volumes or self.networks
-                    or self.rules)
+                    or self.mounts or self.rules)
 
     def summary(self) -> str:
         if self.nothing and not self.left:
             return f"nothing of cloud {self.cloud} was left on this host"
         done = (f"removed {len(self.containers)} containers, {len(self.images)} images, "
-                f"{len(self.volumes)} volumes, {len(self.networks)} networks, {self.rules} "
+                f"{len(self.volumes)} volumes, {len(self.networks)} networks, "
+                f"{len(self.mounts)} mounts, {self.rules} "
                 f"iptables rules of cloud {self.cloud}")
         return done + "".join(f"\nleft: {sentence}" for sentence in self.left)
 
@@ -72,8 +76,11 @@ def read_cloud_id(database_url: str) -> str | None:
         engine.dispose()
 
 
-def teardown(cloud: str, engine: Engine, firewall: Firewall) -> Removal:
-    """Remove the cloud's containers, volumes, networks, then its rules (see the module)."""
+def teardown(cloud: str, engine: Engine, firewall: Firewall,
+             blocks: BlockStore | None = None) -> Removal:
+    """Remove the cloud's containers, volumes, networks, then the mounts of its attached
+    volumes (`blocks`: the data dir's volume storage), then its rules (see the module).
+    The volume files stay with the data dir."""
     if len(cloud) < 8:  # an empty or cut id would match other clouds' prefixes
         raise ValueError(f"not a cloud id: {cloud!r}")
     out = Removal(cloud)
@@ -110,6 +117,11 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall) -> Removal:
     if still["container"]:  # a server still there stays isolated: its rules stay with it
         out.left.append("iptables rules kept: a container of the cloud may still be there")
         return out
+    if blocks is not None:
+        try:
+            out.mounts = blocks.release()
+        except BlockStoreError as exc:
+            out.left.append(f"volume mounts: {exc}")
     prefix = prefix_for(cloud)
     owner = firewall.owner(prefix)
     if owner is not None and owner != cloud:  # the same 6 digits, another cloud's chains: kept

@@ -19,6 +19,16 @@ What every BlockStore guarantees (FakeBlockStore keeps the same promises in memo
   detach(server, device, lazy) too, and raises Busy while a process inside holds the
   filesystem (lazy: detached at once for the server, the kernel frees it when the last
   user goes); mounts() gives (server, device) -> volume id for every mount under MNT.
+- snapshot(volume_id, snapshot_id, frozen_at) copies a volume's file whole to
+  DATA_DIR/snapshots/<id>.img (`cp --reflink=auto --sparse=always`: a reflink where the
+  filesystem has them, a sparse copy elsewhere), under a temporary name renamed once
+  complete; with `frozen_at` (the mount point of an attached volume) the filesystem is
+  frozen (`fsfreeze -f`) around the copy and always thawed after. Idempotent.
+- create_from(volume_id, "snapshot" | "volume", source_id, size) makes a volume as a
+  copy of a snapshot or of another volume (the same copy), then grows it to `size` if
+  that is larger (as extend). Idempotent; a crash leaves at most a temporary file.
+- delete_snapshot(id) is idempotent; snapshot_ids() lists the complete snapshots;
+  sweep_snapshots() removes the temporary files of interrupted snapshots.
 Failures raise BlockStoreError with a message fit for an operator.
 """
 
@@ -26,12 +36,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 GIB = 1024**3
 SUFFIX = ".img"
 PARTIAL = ".part"
+SOURCE_KINDS = ("snapshot", "volume")  # what create_from copies
 
 
 class BlockStoreError(Exception):
@@ -55,8 +67,18 @@ class BlockStore(Protocol):
     def attach(self, volume_id: str, server_id: str, device: str, readonly: bool) -> None: ...
     def detach(self, server_id: str, device: str, lazy: bool = False) -> None: ...
     def mounts(self) -> dict[tuple[str, str], str]: ...
+    # write into a detached volume's filesystem (an image unpacked into it)
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None: ...
     # teardown: every mount and loop device under MNT gone, MNT itself unmounted
     def release(self) -> list[str]: ...
+    # snapshots and volumes made from a source (see the end of this module)
+    def snapshot(self, volume_id: str, snapshot_id: str,
+                 frozen_at: Path | None = None) -> None: ...
+    def delete_snapshot(self, snapshot_id: str) -> None: ...
+    def snapshot_ids(self) -> set[str]: ...
+    def sweep_snapshots(self) -> list[str]: ...
+    def create_from(self, volume_id: str, source_kind: str, source_id: str,
+                    size_gib: int, frozen_at: Path | None = None) -> None: ...
 
 
 def _run(*argv: str) -> str:
@@ -137,6 +159,14 @@ class FileBlockStore:
             if p.name.endswith(PARTIAL):
                 p.unlink(missing_ok=True)
                 gone.append(p.name)
+        fills = self.directory / ".fill"
+        for p in fills.iterdir() if fills.is_dir() else ():  # a fill a crash cut short
+            source = _mountinfo().get(str(p.resolve()))
+            if source is not None:
+                _run("umount", "-l", str(p))
+                _loop_free(source)
+            _rmdir(p)
+            gone.append(f"the unfinished fill of {p.name}")
         return gone
 
     # -- attaching -------------------------------------------------------------------------
@@ -199,6 +229,24 @@ class FileBlockStore:
                 _loop_free(source)  # a lazy umount: freed when its last user goes
         _rmdir(target)
 
+    def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None:
+        """Mount the volume privately (DATA_DIR/volumes/.fill/<id>), let `writer` write
+        into it, then unmount: the files are on the volume."""
+        source, target = self.path(volume_id), self.directory / ".fill" / volume_id
+        if not source.exists():
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        target.mkdir(parents=True, exist_ok=True)
+        loop = _run("losetup", "-f", "--show", str(source)).strip()
+        try:
+            _run("mount", "-t", "ext4", loop, str(target))
+            try:
+                writer(target)
+            finally:
+                _run("umount", str(target))
+        finally:
+            _loop_free(loop)
+            _rmdir(target)
+
     def mounts(self) -> dict[tuple[str, str], str]:
         root = str(self.mnt.resolve()) + "/"
         found = {}
@@ -220,6 +268,59 @@ class FileBlockStore:
             _run("umount", "-l", str(self.mnt))
             done.append(f"unmounted {self.mnt}")
         return done
+
+    # --- snapshots, and volumes made from a snapshot or a volume --------------------
+
+    @property
+    def snapshot_directory(self) -> Path:
+        return self.directory.parent / "snapshots"
+
+    def snapshot_path(self, snapshot_id: str) -> Path:
+        return self.snapshot_directory / f"{snapshot_id}{SUFFIX}"
+
+    def snapshot(self, volume_id: str, snapshot_id: str,
+                 frozen_at: Path | None = None) -> None:
+        final = self.snapshot_path(snapshot_id)
+        if final.exists():
+            return
+        _copy(self.path(volume_id), final, frozen_at)
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        final = self.snapshot_path(snapshot_id)
+        try:
+            final.with_name(final.name + PARTIAL).unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+        except OSError as exc:
+            raise BlockStoreError(f"cannot remove the snapshot file: {exc.strerror}"
+                                  ) from exc
+
+    def snapshot_ids(self) -> set[str]:
+        where = self.snapshot_directory
+        if not where.is_dir():
+            return set()
+        return {p.name[:-len(SUFFIX)] for p in where.iterdir() if p.name.endswith(SUFFIX)}
+
+    def sweep_snapshots(self) -> list[str]:
+        where = self.snapshot_directory
+        if not where.is_dir():
+            return []
+        gone = []
+        for p in where.iterdir():
+            if p.name.endswith(PARTIAL):
+                p.unlink(missing_ok=True)
+                gone.append(p.name)
+        return gone
+
+    def create_from(self, volume_id: str, source_kind: str, source_id: str,
+                    size_gib: int, frozen_at: Path | None = None) -> None:
+        if source_kind not in SOURCE_KINDS:
+            raise BlockStoreError(f"unknown source kind {source_kind[:32]!r}")
+        final = self.path(volume_id)
+        if not final.exists():
+            source = (self.snapshot_path(source_id) if source_kind == "snapshot"
+                      else self.path(source_id))
+            _copy(source, final, frozen_at)
+        self.extend(volume_id, size_gib)  # nothing to do unless larger
 
 
 def _mountinfo() -> dict[str, str]:
@@ -258,3 +359,31 @@ def _rmdir(path: Path) -> None:
         path.rmdir()
     except OSError:
         pass
+
+
+
+def _copy(source: Path, final: Path, frozen_at: Path | None) -> None:
+    """`cp --reflink=auto --sparse=always` of `source` under a temporary name, renamed to
+    `final` once complete; with `frozen_at`, that filesystem is frozen around the copy
+    and always thawed after. On any failure nothing is left under either name."""
+    part = final.with_name(final.name + PARTIAL)
+    if not source.exists():
+        raise BlockStoreError(f"the source file {source.name} is missing")
+    frozen = False
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if frozen_at is not None:
+            _run("fsfreeze", "-f", str(frozen_at))
+            frozen = True
+        _run("cp", "--reflink=auto", "--sparse=always", str(source), str(part))
+        os.replace(part, final)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise BlockStoreError(f"cannot copy {source.name}: {exc.strerror}") from exc
+    except BlockStoreError:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        if frozen:  # a frozen filesystem blocks its every writer: thaw, whatever happened
+            assert frozen_at is not None
+            _run("fsfreeze", "-u", str(frozen_at))

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import tarfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -114,6 +115,32 @@ class DockerEngine:
             for chunk in self.client.images.get(ref).save(named=True):
                 fh.write(chunk)
 
+    def export_rootfs(self, ref: str, dest: Path) -> None:
+        """`docker create` (never started) then `docker export`, unpacked by tar as it
+        streams (numeric owners, as in the image)."""
+        name = f"cheptel-export-{uuid.uuid4().hex[:12]}"
+        with _engine_errors():
+            self.api.create_container(ref, name=name, command=["/cheptel-never-runs"],
+                                      network_disabled=True)
+        try:
+            tar = subprocess.Popen(["tar", "-x", "--numeric-owner", "-C", str(dest)],
+                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            assert tar.stdin is not None
+            try:
+                with _engine_errors():
+                    for chunk in self.api.export(name):
+                        tar.stdin.write(chunk)
+            finally:
+                tar.stdin.close()
+                err = tar.stderr.read().decode(errors="replace") if tar.stderr else ""
+                rc = tar.wait()
+            if rc != 0:
+                raise EngineError(f"unpacking the image failed: {err.strip()[:300]}")
+        except BrokenPipeError:
+            raise EngineError("unpacking the image failed (tar stopped)") from None
+        finally:
+            self.remove(name)
+
     # -- containers ------------------------------------------------------------------------
 
     def _cpus(self, vcpus: int) -> int:
@@ -209,6 +236,25 @@ class DockerEngine:
             return None
         except APIError as exc:
             raise EngineError(str(exc.explanation or exc)) from None
+
+    def bind_root(self, name: str, root: str) -> None:
+        """In the container's mount namespace (nsenter: the container itself has no right
+        to mount), rbind its /proc, /dev, /sys and /openstack under `root`; idempotent."""
+        with _engine_errors():
+            state = self.api.inspect_container(name).get("State") or {}
+        pid = int(state.get("Pid") or 0)
+        if not state.get("Running") or pid <= 0:
+            raise EngineError(f"{name} is not running: its root volume cannot be bound")
+        script = ('for d in openstack dev sys proc; do [ -d "/$d" ] || continue; '
+                  'mountpoint -q "$1/$d" && continue; mkdir -p "$1/$d" && '
+                  'mount --rbind "/$d" "$1/$d" && mount --make-rslave "$1/$d" || exit 1; '
+                  'done')
+        done = subprocess.run(["nsenter", "-t", str(pid), "-m", "sh", "-c", script,
+                               "cheptel-bind", root], capture_output=True, text=True,
+                              timeout=30)
+        if done.returncode != 0:
+            raise EngineError(f"binding the root volume failed: "
+                              f"{(done.stderr or done.stdout).strip()[:300]}")
 
     def stats(self, name: str) -> ContainerStats | None:
         """`docker inspect` and a one-shot `docker stats` (API 1.41: no second sample,

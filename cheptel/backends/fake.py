@@ -74,6 +74,7 @@ class FakeEngine:
         self.networks: set[str] = set()
         self.network_labels: dict[str, dict[str, str]] = {}
         self.network_specs: dict[str, FakeNetwork] = {}
+        self.bound_roots: dict[str, str] = {}  # container -> the root bind_root bound
         self.calls: list[tuple[str, str]] = []
         self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
@@ -138,6 +139,20 @@ class FakeEngine:
     def save_image(self, ref: str, dest: Path) -> None:
         dest.write_bytes(f"fake image {ref}".encode())
 
+    def bind_root(self, name: str, root: str) -> None:
+        self._enter("bind_root", name)
+        c = self._get(name)
+        if c.state.status != "running":
+            raise EngineError(f"{name} is not running: its root volume cannot be bound")
+        self.bound_roots[name] = root
+
+    def export_rootfs(self, ref: str, dest: Path) -> None:
+        self._enter("export_rootfs", ref)
+        if ref not in self.images:
+            raise EngineError(f"No such image: {ref}")
+        (dest / "etc").mkdir(parents=True, exist_ok=True)
+        (dest / "etc" / "image").write_text(ref)
+
     def create(self, spec: ContainerSpec) -> str:
         self._enter("create", spec.name)
         if spec.name in self.containers:
@@ -163,12 +178,14 @@ class FakeEngine:
             raise EngineError("cannot start a paused container, try unpause instead")
         self._set(name, "running")
         self.boots[name] = self.boots.get(name, 0) + 1
+        self.bound_roots.pop(name, None)  # a new start: a new mount namespace
         self._leave("start")
 
     def stop(self, name: str, timeout: int) -> None:
         self._enter("stop", name)
         if self._status(name) not in ("exited", "created", "dead"):
             self._set(name, "exited", 137 if timeout == 0 else 0)
+        self.bound_roots.pop(name, None)  # its mount namespace went with its processes
         self._leave("stop")
 
     def restart(self, name: str, timeout: int) -> None:
@@ -177,6 +194,7 @@ class FakeEngine:
             raise EngineError("cannot restart a paused container")
         self._set(name, "running")
         self.boots[name] = self.boots.get(name, 0) + 1
+        self.bound_roots.pop(name, None)  # a new start: a new mount namespace
         self._leave("restart")
 
     def pause(self, name: str) -> None:

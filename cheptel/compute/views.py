@@ -135,7 +135,8 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
         "tenant_id": server.project_id, "user_id": server.user_id,
         "metadata": related.metadata[server.id], "hostId": host_id(server),
         "image": {"id": server.image_id, "links": [
-            {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]},
+            {"rel": "bookmark", "href": f"{base}/compute/images/{server.image_id}"}]}
+        if server.image_id else "",  # booted from a volume: Nova's empty image
         "flavor": flavor_view(base, server, version),
         "created": _t(server.created_at), "updated": _t(server.updated_at),
         "addresses": found if full else _strip_extended(found),

@@ -7,6 +7,7 @@ import base64
 import logging
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +31,13 @@ from cheptel.common import iso
 from cheptel.compute import images, ports, states
 from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
+from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.network.models import Port
 from cheptel.reconciler import configdrive, limits
 from cheptel.reconciler.network import NetworkConverger, engine_network, network_of
+from cheptel.volume.models import Volume, VolumeAttachment
 from cheptel.volume.service import attachments
+from cheptel.volume.service import volumes as volume_service
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -65,9 +69,27 @@ if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
 fi
 exec "$@"
 """
+# Booted from a volume: the container (the default busybox image, a loader) waits until
+# the host has bound /proc, /dev and /sys into the root volume (engine.bind_root), then
+# becomes the volume's system by chroot (the volume's own image's command, or INIT).
+ROOT = "/mnt/volumes/vda"
+CHROOT = r"""
+i=0
+while [ ! -e "$0/proc/self" ]; do
+  i=$((i + 1)); [ "$i" -gt 3000 ] && { echo "cheptel: the root volume never came" >&2; exit 1; }
+  sleep 0.1
+done
+exec chroot "$0" "$@"
+"""
+WAIT = "wait"  # _boot_volumes: a volume is still being made or mounted
 STOP_TIMEOUT = 10
 MAX_CONSOLE_BYTES = 100 * 1024  # the newest output a console log shows (Nova's libvirt's)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # what Nova strips from console output
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str
 
 
 def container_name(server_id: str) -> str:
@@ -164,15 +186,23 @@ class ServerConverger:
 
     # -- spawn -----------------------------------------------------------------------------
 
-    def _spec(self, server: Server, image_ref: str) -> ContainerSpec:
-        config = self.engine.image_config(image_ref)
-        entrypoint, command = config.entrypoint, config.command
+    def _spec(self, server: Server, image_ref: str,
+              root_image: str | None = None) -> ContainerSpec:
+        """The container of a server; `root_image`: booted from a volume, the engine
+        image whose command the root volume runs (None: INIT), image_ref the loader."""
+        config = self.engine.image_config(root_image or image_ref) if (
+            root_image or not server.image_id == "") else None
+        entrypoint = config.entrypoint if config else None
+        command = config.command if config else None
         if not entrypoint and not command:
             command = IDLE
         user_data = base64.b64decode(server.user_data) if server.user_data else b""
         if user_data.startswith(b"#!"):
             command = [*(entrypoint or []), *(command or [])]
             entrypoint = ["/bin/sh", "-c", BOOT, "cheptel-boot"]
+        if server.image_id == "":  # the loader chroots into the root volume, then runs them
+            command = [ROOT, *(entrypoint or []), *(command or [])]
+            entrypoint = ["/bin/sh", "-c", CHROOT]
         flavor = server.flavor
         with self.deps.sessions() as db:
             attachments = tuple(
@@ -207,19 +237,24 @@ class ServerConverger:
             if self._finish(sid, "scheduling", task_state="spawning", host=self._host()):
                 return True
             task = "spawning"
-        source = images.boot_source(self.deps, server.image_id)
-        if source.error:
-            return self._fail(sid, task, source.error)
-        ref = images.local_ref(self.deps.cloud_id, server.image_id)
-        if not self.engine.image_present(ref):
-            self.engine.load_image(ref, source.path, source.container_format)
+        volumes = self._boot_volumes(server)
+        if volumes == WAIT:  # the volume converger kicks this server when it is done
+            return False
+        if volumes is not None:
+            return self._fail(sid, task, volumes)
+        from_volume = server.image_id == ""
+        boot_image = BUSYBOX_ID if from_volume else server.image_id
+        ref = self._load(boot_image)
+        if isinstance(ref, Failure):
+            return self._fail(sid, task, ref.message)
+        root_image = self._root_image(sid) if from_volume else None
         with self.deps.sessions() as db:
             meta = {m.key: m.value for m in db.scalars(
                 select(ServerMetadata).where(ServerMetadata.server_id == sid))}
         self.engine.write_volume(volume_name(sid), configdrive.files(server, meta),
                                  {LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
                                   LABEL_SERVER: sid})
-        spec = self._spec(server, ref)
+        spec = self._spec(server, ref, root_image)
         name = spec.name
         try:
             self.engine.create(spec)
@@ -234,7 +269,7 @@ class ServerConverger:
             return self._finish(sid, task, vm_state="stopped", task_state=None,
                                 power_state=states.SHUTDOWN, progress=0, fault=None,
                                 container_id=name)
-        self.engine.start(name)
+        self._start(server, name)
         again = self._finish(sid, task, vm_state="active", task_state=None,
                              power_state=states.RUNNING, progress=100, fault=None,
                              launched_at=self.deps.clock(), container_id=name)
@@ -242,6 +277,69 @@ class ServerConverger:
         # waits for (until it runs, the new veth is unknown: its traffic is dropped)
         self._network_changed(sid)
         return again
+
+    def _start(self, server: Server, name: str, restart_timeout: int | None = None) -> None:
+        """Start (or restart) the container; booted from a volume, bind its root."""
+        if restart_timeout is None:
+            self.engine.start(name)
+        else:
+            self.engine.restart(name, restart_timeout)
+        if server.image_id == "":
+            self.engine.bind_root(name, ROOT)
+
+    def _load(self, image_id: str) -> str | Failure:
+        """The engine's reference of an image, loaded into the engine if it is not yet."""
+        ref = images.local_ref(self.deps.cloud_id, image_id)
+        if not self.engine.image_present(ref):
+            source = images.boot_source(self.deps, image_id)
+            if source.error:
+                return Failure(source.error)
+            self.engine.load_image(ref, source.path, source.container_format)
+        return ref
+
+    def _root_image(self, sid: str) -> str | None:
+        """The engine image whose command a root volume runs: the image it was made from,
+        if that can still be loaded; else None (INIT)."""
+        with self.deps.sessions() as db:
+            root = next((a for a in attachments.of_servers(db, [sid])[sid]
+                         if a.boot_index == 0), None)
+            volume = db.get(Volume, root.volume_id) if root else None
+            image_id = (volume.image_meta or {}).get("image_id") if volume else None
+        ref = self._load(str(image_id)) if image_id else None
+        return ref if isinstance(ref, str) else None
+
+    def _boot_volumes(self, server: Server) -> str | None:
+        """Get the volumes of the server's boot mappings made and mounted: None when
+        they all are, WAIT while one is still being made or mounted, else the fault."""
+        sid = server.id
+        with self.deps.sessions() as db:
+            rows = [(a.id, a.volume_id, a.status) for a in attachments.of_servers(db, [sid])[sid]]
+            blank = [v for _, v, st in rows if st == "reserved" and (
+                (vol := db.get(Volume, v)) is not None and vol.status == "creating"
+                and not volume_service.copies_image(vol))]
+        for vid in blank:
+            volume_service.materialize(self.deps, vid)
+        waiting, kick = False, []
+        with self.deps.sessions() as db, db.begin():
+            for att_id, vid, status in rows:
+                if status == "attached":
+                    continue
+                waiting = True
+                volume = db.get(Volume, vid)
+                att = db.get(VolumeAttachment, att_id)
+                if volume is None or att is None or volume.status.startswith("error"):
+                    return (f"Build of instance {sid} aborted: Volume {vid} did not finish "
+                            f"being created. And its status is "
+                            f"{volume.status if volume else 'deleted'}.")
+                if volume.status in ("creating", "downloading"):
+                    kick.append(vid)
+                elif status == "reserved":
+                    att.status, att.updated_at = "attaching", self.deps.clock()
+                    volume.status = "attaching"
+                    kick.append(vid)
+        if kick:
+            self.reconciler.schedule("block-storage", *kick)
+        return WAIT if waiting else None
 
     def _sync_interfaces(self, server: Server) -> None:
         """Hot-plug: connect the ports the server gained, disconnect those it lost."""
@@ -302,7 +400,7 @@ class ServerConverger:
                             power_state=states.SHUTDOWN)
 
     def _power_on(self, server: Server) -> bool:
-        self.engine.start(container_name(server.id))
+        self._start(server, container_name(server.id))
         again = self._finish(server.id, server.task_state, vm_state="active",
                              task_state=None, power_state=states.RUNNING)
         self._network_changed(server.id)  # after the write the user waits for (_spawn)
@@ -314,7 +412,7 @@ class ServerConverger:
         if state is not None and state.status == "paused":
             self.engine.unpause(name)
         timeout = 0 if server.task_state == "rebooting_hard" else STOP_TIMEOUT
-        self.engine.restart(name, timeout)
+        self._start(server, name, restart_timeout=timeout)
         again = self._finish(server.id, server.task_state, vm_state="active",
                              task_state=None, power_state=states.RUNNING)
         self._network_changed(server.id)  # after the write the user waits for (_spawn)
@@ -439,7 +537,7 @@ class ServerConverger:
         if first and c is not None and c.status == "exited" and s.vm_state == "active":
             # at start, after a host (or engine) restart: bring back what was running,
             # as Nova's resume_guests_state_on_host_boot
-            self.engine.start(c.name)
+            self._start(s, c.name)
             self._network_changed(s.id)
         elif c is None:
             self._fail(s.id, None, "The container of this server disappeared from the "

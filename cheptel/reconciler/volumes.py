@@ -1,12 +1,12 @@
-"""Converging volumes' attachments: mount what is `attaching`, unmount what is
-`detaching`, and keep the host's mounts equal to the attached rows (a host reboot loses
-every mount: the first pass remounts them). One key per volume."""
+"""Converging volumes: fill those made from an image, mount what is `attaching`, unmount
+what is `detaching`, and keep the host's mounts equal to the attached rows (a host reboot
+loses every mount: the first pass remounts them). One key per volume."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cheptel.volume.service import attachments
+from cheptel.volume.service import attachments, from_image
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -19,8 +19,11 @@ class VolumeConverger:
         self.reconciler = reconciler
 
     def scan(self, first: bool = False) -> list[str]:
-        return attachments.drift(self.deps)
+        with self.deps.sessions() as db:
+            filling = from_image.pending(db)
+        return sorted({*filling, *attachments.drift(self.deps)})
 
     def converge(self, volume_id: str) -> bool:
+        from_image.fill(self.deps, volume_id)
         attachments.converge(self.deps, volume_id)
         return False

@@ -34,8 +34,13 @@ class Volume(Base):
     bootable: Mapped[bool] = mapped_column(Boolean, default=False)
     readonly: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # volume_image_metadata: the image it was made from (None: not from an image)
+    image_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the source it was made from (0015): a snapshot, or another volume (a clone)
+    snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    source_volid: Mapped[str | None] = mapped_column(ID, nullable=True)
 
 
 class VolumeType(Base):
@@ -115,4 +120,26 @@ class VolumeAttachment(Base):
     busy_passes: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
     attached_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class VolumeSnapshot(Base):
+    """A point-in-time copy of a volume (DATA_DIR/snapshots/<id>.img). `volume_size` is
+    the volume's size when it was taken (the view's `size`); `volume_type_id` the
+    volume's type then (quota usage per type is counted from it, as Cinder does)."""
+
+    __tablename__ = "volume_snapshots"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(ID, index=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    progress: Mapped[str] = mapped_column(String(255), default="0%")
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    volume_size: Mapped[int] = mapped_column(Integer)  # GiB
+    volume_type_id: Mapped[str] = mapped_column(ID)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)

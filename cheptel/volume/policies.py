@@ -47,4 +47,36 @@ POLICIES = {
     "volume_extension:hosts": "admin",
     "scheduler_extension:scheduler_stats:get_pools": "admin",
     "volume_extension:capabilities": "admin",
+    # snapshots (cinder/policies/snapshots.py, snapshot_metadata.py, snapshot_actions.py)
+    "volume:get_all_snapshots": "scoped_reader",
+    "volume:get_snapshot": "scoped_reader",
+    "volume:create_snapshot": "scoped_member",
+    "volume:update_snapshot": "scoped_member",
+    "volume:delete_snapshot": "scoped_member",
+    "volume_extension:extended_snapshot_attributes": "scoped_reader",
+    "volume:get_snapshot_metadata": "scoped_reader",
+    "volume:update_snapshot_metadata": "scoped_member",
+    "volume:delete_snapshot_metadata": "scoped_member",
+    # POST /snapshots/{id}/action: each action checks its own policy below
+    "volume:snapshot_action": "scoped_member",
+    "snapshot_extension:snapshot_actions:update_snapshot_status": "scoped_member",
+    "volume_extension:snapshot_admin_actions:reset_status": "admin",
+    "volume_extension:snapshot_admin_actions:force_delete": "admin",
+    # attaching: the volume actions (cinder/policies/volume_actions.py) and the
+    # attachments API (cinder/policies/attachments.py; reading one needs no policy there
+    # but a token of its project)
+    "volume_extension:volume_actions:reserve": "scoped_member",
+    "volume_extension:volume_actions:unreserve": "scoped_member",
+    "volume_extension:volume_actions:begin_detaching": "scoped_member",
+    "volume_extension:volume_actions:roll_detaching": "scoped_member",
+    "volume_extension:volume_actions:attach": "scoped_member",
+    "volume_extension:volume_actions:detach": "scoped_member",
+    "volume_extension:volume_actions:initialize_connection": "scoped_member",
+    "volume_extension:volume_actions:terminate_connection": "scoped_member",
+    "volume_extension:volume_admin_actions:force_detach": "admin",
+    "volume:attachment_get": "scoped_reader",
+    "volume:attachment_create": "scoped_member",
+    "volume:attachment_update": "scoped_member",
+    "volume:attachment_delete": "scoped_member",
+    "volume:attachment_complete": "scoped_member",
 }

@@ -94,3 +94,46 @@ PROJECT = {"type": "object", "properties": {"project": {
 type_access = {"type": "object", "oneOf": [
     obj({"addProjectAccess": PROJECT}, ("addProjectAccess",)),
     obj({"removeProjectAccess": PROJECT}, ("removeProjectAccess",))]}
+
+# snapshots (cinder/api/schemas/snapshots.py, snapshot_actions.py, admin_actions.py)
+snapshot_create = obj({"snapshot": obj({
+    "name": NAME, "display_name": NAME, "description": DESCRIPTION,
+    "volume_id": {"type": ["string", "null"], "maxLength": 36}, "force": BOOL,
+    "metadata": NULLABLE_METADATA,
+}, ("volume_id",))}, ("snapshot",))
+snapshot_update = obj({"snapshot": {**obj({
+    "name": NAME, "display_name": NAME, "description": DESCRIPTION,
+    "display_description": DESCRIPTION,
+}), "anyOf": [{"required": [k]} for k in ("name", "description", "display_name",
+                                          "display_description")]}}, ("snapshot",))
+snapshot_reset_status = obj({"status": {"type": "string", "minLength": 1,
+                                        "maxLength": 32}}, ("status",))
+snapshot_update_status = obj({
+    "status": {"type": "string", "maxLength": 32},
+    "progress": {"type": ["string", "null"], "maxLength": 5},
+}, ("status",))
+# attaching: volume actions (cinder/api/schemas/volume_actions.py, admin_actions.py) and
+# the attachments API (cinder/api/schemas/attachments.py). Cinder's "uuid" format is
+# oslo's is_uuid_like: hex digits, dashes optional.
+UUID = {"type": "string", "pattern": r"^[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}$"}
+NULLABLE_UUID = {**UUID, "type": ["string", "null"]}
+MODE = {"type": "string", "enum": ["rw", "ro"]}
+attach = {**obj({"instance_uuid": UUID,
+                 "mountpoint": {"type": "string", "minLength": 1, "maxLength": 255},
+                 "host_name": {"type": "string", "maxLength": 255}, "mode": MODE},
+                ("mountpoint",)),
+          "anyOf": [{"required": ["instance_uuid"]}, {"required": ["host_name"]}]}
+detach = {**obj({"attachment_id": NULLABLE_UUID}), "type": ["object", "null"]}
+initialize_connection = obj({"connector": {"type": ["object", "string"]}}, ("connector",))
+terminate_connection = obj({"connector": {"type": ["string", "object", "null"]}},
+                           ("connector",))
+force_detach = obj({"connector": {"type": ["string", "object", "null"]},
+                    "attachment_id": {"type": ["string", "null"], "maxLength": 255}})
+attachment_create = obj({"attachment": obj({
+    "instance_uuid": UUID, "connector": {"type": ["object", "null"]}, "volume_uuid": UUID,
+}, ("volume_uuid",))}, ("attachment",))
+attachment_create_354 = obj({"attachment": obj({
+    **attachment_create["properties"]["attachment"]["properties"], "mode": MODE,
+}, ("volume_uuid",))}, ("attachment",))
+attachment_update = obj({"attachment": obj({
+    "connector": {"type": "object", "minProperties": 1}}, ("connector",))}, ("attachment",))

@@ -17,13 +17,13 @@ from cheptel.volume.service import bootstrap
 
 def tempest_conf(cloud: TempestCloud) -> TempestSections:
     """Cinder's sections of tempest.conf: what is built (volumes, types, quotas, limits,
-    zones) on; snapshots, backups, clones and attachments not yet (issue 10)."""
+    zones, snapshots, clones) on; backups and attachments not yet (issue 10)."""
     return {
         "volume": {"catalog_type": "block-storage", "region": "RegionOne",
                    "build_timeout": "60", "min_microversion": "3.0",
                    "max_microversion": "3.71", "volume_size": "1"},
         "volume-feature-enabled": {"api_v3": "True", "backup": "False",
-                                   "snapshot": "False", "clone": "False",
+                                   "snapshot": "True", "clone": "True",
                                    "manage_snapshot": "False", "manage_volume": "False",
                                    "multi_backend": "False", "extend_attached_volume": "False",
                                    "enable_volume_image_dep_tests": "False"},

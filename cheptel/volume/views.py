@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from cheptel.common import iso
 from cheptel.volume.microversion import Version
-from cheptel.volume.models import Volume, VolumeAttachment, VolumeType
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
 
 
 def _time(ts: float | None) -> str | None:
@@ -52,7 +52,8 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
         "attachments": [attachment_summary(a) for a in attached or ()
                         if a.status == "attached"],
         "volume_type": vt.name if vt else None,
-        "snapshot_id": None, "source_volid": None, "metadata": metadata(v),
+        "snapshot_id": v.snapshot_id, "source_volid": v.source_volid,
+        "metadata": metadata(v),
         "links": links(base, "volumes", v.project_id, v.id), "user_id": v.user_id,
         "bootable": "true" if v.bootable else "false", "encrypted": False,
         "replication_status": None, "consistencygroup_id": None, "multiattach": False,
@@ -60,6 +61,8 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
     }
     if extended:
         doc["os-vol-tenant-attr:tenant_id"] = v.project_id
+    if extended and v.image_meta is not None:  # Cinder's os-vol-image-meta (show, detail)
+        doc["volume_image_metadata"] = dict(v.image_meta)
     if extended and admin:
         doc["os-vol-host-attr:host"] = "cheptel@file#file"
         doc["os-vol-mig-status-attr:migstat"] = None
@@ -123,3 +126,40 @@ def absolute_limits(limits: dict[str, int], usage: dict[str, int]) -> dict[str, 
         "totalBackupGigabytesUsed": usage["backup_gigabytes"],
     }
 
+
+def snapshot(s: VolumeSnapshot, version: Version | None, extended: bool = False
+             ) -> dict[str, Any]:
+    """Cinder's snapshot view (cinder/api/views/snapshots.py summary). `version`: the
+    detail view's fields by microversion (cinder/api/v3/views/snapshots.py; None for the
+    summary list, which has none of them); `extended`: os-extended-snapshot-attributes,
+    which extends show and the detailed list (not create and update)."""
+    doc: dict[str, Any] = {
+        "id": s.id, "created_at": _time(s.created_at), "updated_at": _time(s.updated_at),
+        "name": s.name, "description": s.description, "volume_id": s.volume_id,
+        "status": s.status, "size": s.volume_size, "metadata": dict(s.meta),
+    }
+    if version is not None:
+        if version.at_least("3.14"):
+            doc["group_snapshot_id"] = None
+        if version.at_least("3.41"):
+            doc["user_id"] = s.user_id
+        if version.at_least("3.65"):
+            doc["consumes_quota"] = True
+    if extended:
+        doc["os-extended-snapshot-attributes:project_id"] = s.project_id
+        doc["os-extended-snapshot-attributes:progress"] = s.progress
+    return doc
+
+
+# --- the attachments API (cinder/api/v3/views/attachments.py) --------------------------
+
+def attachment_brief(a: VolumeAttachment) -> dict[str, Any]:
+    """The summary view: what the list and the delete answer give of each."""
+    return {"id": a.id, "status": a.status, "instance": a.server_id,
+            "volume_id": a.volume_id}
+
+
+def attachment_detail(a: VolumeAttachment, connection_info: dict[str, Any]) -> dict[str, Any]:
+    """The detailed view; Cinder prints an unset time as ''."""
+    return {**attachment_brief(a), "attached_at": _time(a.attached_at) or "",
+            "detached_at": "", "attach_mode": a.mode, "connection_info": connection_info}

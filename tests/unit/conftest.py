@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from cheptel import db as dbmod
 from cheptel.app import Deps, build_app, prepare
+from cheptel.backends.blockstore import BlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.compute.models import Server
 from cheptel.config import Settings
@@ -164,12 +165,13 @@ def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator
 
     The first call starts from a copy of the template for its settings, unless `fresh`:
     then prepare() migrates and bootstraps an empty directory itself. `containers`: the
-    engine to drive (default: a new fake one)."""
+    engine to drive (default: a new fake one); `blocks`: the volume storage (default: a
+    new fake one)."""
     made: list[Api] = []
     copied = False
 
     def make(fresh: bool = False, containers: ContainerEngine | None = None,
-             **overrides: Any) -> Api:
+             blocks: BlockStore | None = None, **overrides: Any) -> Api:
         nonlocal copied
         settings = settings_for(data_dir, **overrides)
         if not fresh and not data_dir.exists():
@@ -177,7 +179,7 @@ def make_api(data_dir: Path, clock: FakeClock, templates: Templates) -> Iterator
         with contextlib.ExitStack() as stack:
             if copied:  # the template is migrated: no Alembic run (it parses every script)
                 stack.enter_context(mock.patch.object(dbmod, "migrate", _at_head))
-            deps = prepare(settings, clock=clock, containers=containers)
+            deps = prepare(settings, clock=clock, containers=containers, blocks=blocks)
         made.append(Api(open_client(deps), deps, clock))
         return made[-1]
 

@@ -144,3 +144,26 @@ def _mallory(w: World) -> None:
     groups = w.ok("mallory", "GET", "/network/v2.0/security-groups?name=default")
     w.ids["mallory_sg"] = groups["security_groups"][0]["id"]
     w.ids["mallory_server"] = _server(w, "mallory", "m-vm", w.ids["mallory_net"])
+    _volumes(w)
+
+
+def _volumes(w: World) -> None:
+    """The victim's volume with an attachment (recorded, to a host), and two volumes of
+    mallory's to attach."""
+    h = {"OpenStack-API-Version": "volume 3.71"}
+    w.ids["victim_volume_project"] = victim = w.ids["victim_project"]
+    w.ids["mallory_volume_project"] = mallory = w.ids["mallory_project"]
+
+    def volume(who: str, project: str) -> str:
+        r = w.call(who, "POST", f"/volume/v3/{project}/volumes", {"volume": {"size": 1}}, h)
+        assert r.status_code == 202, r.text
+        return str(r.json()["volume"]["id"])
+
+    w.ids["victim_volume"] = volume("victim", victim)
+    w.ids["victim_volume_free"] = volume("victim", victim)
+    r = w.call("victim", "POST", f"/volume/v3/{victim}/attachments", {"attachment": {
+        "volume_uuid": w.ids["victim_volume"], "connector": {"host": "victim-host"}}}, h)
+    assert r.status_code == 200, r.text
+    w.ids["victim_attachment"] = r.json()["attachment"]["id"]
+    w.ids["mallory_volume"] = volume("mallory", mallory)
+    w.ids["mallory_volume_2"] = volume("mallory", mallory)

@@ -132,10 +132,10 @@ class Cloud:
 
     def crash(self, make_api: MakeApi) -> None:
         """The process dies: queued work is lost; a new app starts on the same database,
-        engine and host firewall, and runs its first pass."""
+        engine, host firewall and volume storage, and runs its first pass."""
         self.pool.queue.clear()
-        firewall = self.firewall
-        self.api = make_api(containers=self.engine)
+        firewall, blocks = self.firewall, self.deps.blocks
+        self.api = make_api(containers=self.engine, blocks=blocks)
         self.api.deps.firewall = firewall  # the host's iptables outlive the process
         self.pool = _manual(self.api)
         self.token = self.api.token("demo", DEMO_PASSWORD, "demo")

@@ -132,11 +132,20 @@ class Walk:
 
 
 # every volume action but os-force_delete, whose valid bodies ({} and null) are among
-# the walk's own and would delete the walked volume
+# the walk's own and would delete the walked volume (the attach ones record, never mount)
 VOLUME_ACTIONS = [{"os-extend": {"new_size": 2}}, {"os-set_bootable": {"bootable": True}},
                   {"os-update_readonly_flag": {"readonly": False}},
                   {"os-reset_status": {"status": "available", "attach_status": "detached"}},
-                  {"os-retype": {"new_type": "walk-type", "migration_policy": "never"}}]
+                  {"os-retype": {"new_type": "walk-type", "migration_policy": "never"}},
+                  {"os-reserve": {}}, {"os-unreserve": {}}, {"os-begin_detaching": {}},
+                  {"os-roll_detaching": {}},
+                  {"os-attach": {"instance_uuid": "5b0e6a55-0f6e-4d7c-9e43-2d4c1a6f0e11",
+                                 "host_name": "walk-host", "mountpoint": "/dev/vdb",
+                                 "mode": "rw"}},
+                  {"os-detach": {"attachment_id": None}},
+                  {"os-initialize_connection": {"connector": {"host": "walk-host"}}},
+                  {"os-terminate_connection": {"connector": {"host": "walk-host"}}},
+                  {"os-force_detach": {"connector": None, "attachment_id": None}}]
 
 
 def _action_templates(w: World) -> Iterator[Any]:

@@ -140,8 +140,8 @@ volume_size = 1
 [volume-feature-enabled]
 api_v3 = True
 backup = False
-snapshot = False
-clone = False
+snapshot = True
+clone = True
 manage_snapshot = False
 manage_volume = False
 multi_backend = False

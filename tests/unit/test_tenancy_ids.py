@@ -264,3 +264,73 @@ def test_another_user_is_refused(world: World, field: str, method: str, path: st
     assert r.status_code == status, (field, r.status_code, r.text)
     keys = world.ok("victim", "GET", "/compute/v2.1/os-keypairs")["keypairs"]
     assert [k["keypair"]["name"] for k in keys] == ["victim-key"]
+
+
+# Cinder: the victim's volume and attachment from mallory's project (whose URL she uses)
+VM = {"OpenStack-API-Version": "volume 3.71"}
+MV3 = "/volume/v3/{mallory_volume_project}"
+CASES_VOLUME: list[tuple[str, str, str, Any, int]] = [
+    ("os-attach on another's volume", "POST", MV3 + "/volumes/{victim_volume_free}/action",
+     {"os-attach": {"host_name": "h", "mountpoint": "/dev/vdb"}}, 404),
+    ("os-reserve on another's volume", "POST", MV3 + "/volumes/{victim_volume_free}/action",
+     {"os-reserve": {}}, 404),
+    ("os-detach of another's volume", "POST", MV3 + "/volumes/{victim_volume}/action",
+     {"os-detach": {}}, 404),
+    ("os-initialize_connection of another's volume", "POST",
+     MV3 + "/volumes/{victim_volume}/action",
+     {"os-initialize_connection": {"connector": {"host": "h"}}}, 404),
+    # Cinder's answer to an attachment it cannot see (as to an unknown one)
+    ("os-detach attachment_id of another's", "POST", MV3 + "/volumes/{mallory_volume}/action",
+     {"os-detach": {"attachment_id": "{victim_attachment}"}}, 409),
+    ("attachment create volume_uuid", "POST", MV3 + "/attachments",
+     {"attachment": {"volume_uuid": "{victim_volume_free}"}}, 404),
+    ("attachment show", "GET", MV3 + "/attachments/{victim_attachment}", None, 404),
+    ("attachment update", "PUT", MV3 + "/attachments/{victim_attachment}",
+     {"attachment": {"connector": {"host": "m"}}}, 404),
+    ("attachment complete", "POST", MV3 + "/attachments/{victim_attachment}/action",
+     {"os-complete": None}, 404),
+    ("attachment delete", "DELETE", MV3 + "/attachments/{victim_attachment}", None, 404),
+]
+
+
+def _victim_volumes(w: World) -> dict:
+    v3 = f"/volume/v3/{w.ids['victim_volume_project']}"
+    r = w.call("victim", "GET", f"{v3}/volumes/detail", headers=VM)
+    a = w.call("victim", "GET", f"{v3}/attachments/detail", headers=VM)
+    s = w.call("victim", "GET", f"/compute/v2.1/servers/{w.ids['victim_server']}",
+               headers={"OpenStack-API-Version": "compute 2.90"})
+    return {"volumes": r.json(), "attachments": a.json(),
+            "server volumes": s.json()["server"]["os-extended-volumes:volumes_attached"],
+            "mounts": dict(getattr(w.deps.blocks, "mounted", {}))}
+
+
+@pytest.mark.parametrize(("field", "method", "path", "body", "status"), CASES_VOLUME,
+                         ids=[c[0] for c in CASES_VOLUME])
+def test_a_foreign_volume_or_attachment_is_refused(world: World, field: str, method: str,
+                                                   path: str, body: Any, status: int) -> None:
+    before = _victim_volumes(world)
+    r = world.call("mallory", method, _fill(path, world.ids), _fill(body, world.ids), VM)
+    assert r.status_code == status, (field, r.status_code, r.text)
+    assert _victim_volumes(world) == before
+
+
+@pytest.mark.parametrize("how", ["os-attach", "attachments"])
+def test_another_projects_server_is_recorded_never_mounted(world: World, how: str) -> None:
+    """Cinder records an instance it cannot check; here a server of another project is
+    such an instance: nothing is mounted into it, and the victim sees nothing."""
+    before = _victim_volumes(world)
+    v3 = _fill(MV3, world.ids)
+    vid = world.ids["mallory_volume_2" if how == "attachments" else "mallory_volume"]
+    if how == "os-attach":
+        r = world.call("mallory", "POST", f"{v3}/volumes/{vid}/action", {"os-attach": {
+            "instance_uuid": world.ids["victim_server"], "mountpoint": "/dev/vdb"}}, VM)
+        assert r.status_code == 202, r.text
+    else:
+        r = world.call("mallory", "POST", f"{v3}/attachments", {"attachment": {
+            "volume_uuid": vid, "instance_uuid": world.ids["victim_server"],
+            "connector": {"host": "m"}}}, VM)
+        assert r.status_code == 200 and r.json()["attachment"]["instance"] is None, r.text
+    world.deps.reconciler.pass_once()  # whatever the converger would do, it did
+    shown = world.call("mallory", "GET", f"{v3}/volumes/{vid}", headers=VM).json()["volume"]
+    assert all(a["server_id"] is None for a in shown["attachments"])
+    assert _victim_volumes(world) == before

@@ -103,12 +103,14 @@ def test_delete_is_refused_while_in_use_and_a_backend_failure_is_error_deleting(
               project=demo.project)
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == \
         "Malformed request url"
-    assert admin("POST", path + "/action", {"os-reset_status": {"status": "in-use"}}
-                 ).status_code == 202
+    r = admin("POST", path + "/action", {"os-reset_status": {"status": "in-use"}})
+    assert r.status_code == 400 and "does not have any attachments" in r.text
+    assert demo("POST", path + "/action", {"os-attach": {
+        "host_name": "elsewhere", "mountpoint": "/dev/vdb"}}).status_code == 202
     r = demo("DELETE", path)
     assert r.status_code == 400 and "in-use" in r.json()["badRequest"]["message"]
     assert demo("GET", path).json()["volume"]["status"] == "in-use"
-    admin("POST", path + "/action", {"os-reset_status": {"status": "available"}})
+    assert demo("POST", path + "/action", {"os-detach": {}}).status_code == 202
     blocks(api).fail["delete"] = "busy"
     assert demo("DELETE", path).status_code == 202
     assert demo("GET", path).json()["volume"]["status"] == "error_deleting"

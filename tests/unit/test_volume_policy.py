@@ -58,6 +58,25 @@ KINDS = {
     ("GET", "/v3/{project_id}/capabilities/{host}"): A,
     ("GET", "/v3/{project_id}/limits"): R,
     ("GET", "/v3/{project_id}/os-availability-zone"): R,
+    ("GET", "/v3/{project_id}/snapshots"): R, ("GET", "/v3/{project_id}/snapshots/detail"): R,
+    ("POST", "/v3/{project_id}/snapshots"): W,
+    ("GET", "/v3/{project_id}/snapshots/{snapshot_id}"): R,
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}"): W,
+    ("DELETE", "/v3/{project_id}/snapshots/{snapshot_id}"): W,
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/action"): W,
+    ("GET", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): R,
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): W,
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): W,
+    ("GET", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): R,
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): W,
+    ("DELETE", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): W,
+    ("GET", "/v3/{project_id}/attachments"): R,
+    ("GET", "/v3/{project_id}/attachments/detail"): R,
+    ("POST", "/v3/{project_id}/attachments"): W,
+    ("GET", "/v3/{project_id}/attachments/{attachment_id}"): R,
+    ("PUT", "/v3/{project_id}/attachments/{attachment_id}"): W,
+    ("DELETE", "/v3/{project_id}/attachments/{attachment_id}"): W,
+    ("POST", "/v3/{project_id}/attachments/{attachment_id}/action"): W,
 }
 # an empty volume id: Cinder's 404 to whoever may reach it (and 401/403 to the others)
 EMPTY_ID = {"/v3/{project_id}/volumes/"}
@@ -81,6 +100,17 @@ BODIES: dict[tuple[str, str], Any] = {
         "quota_class_set": {"backups": 10}},
     ("PUT", "/v3/{project_id}/os-services/{action}"): {
         "host": "cheptel@file", "binary": "cinder-volume"},
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}"): {"snapshot": {"name": "n"}},
+    # a driver's report on a `creating` snapshot (the admin resets it so first, below)
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/action"): {
+        "os-update_snapshot_status": {"status": "available", "progress": "100%"}},
+    ("POST", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): {"metadata": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata"): {"metadata": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/snapshots/{snapshot_id}/metadata/{key}"): {
+        "meta": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/attachments/{attachment_id}"): {
+        "attachment": {"connector": {"host": "h", "mountpoint": "/dev/vdb"}}},
+    ("POST", "/v3/{project_id}/attachments/{attachment_id}/action"): {"os-complete": None},
 }
 # the routes of private types' access lists, tried on a private type
 PRIVATE = {"/v3/{project_id}/types/{type_id}/os-volume-type-access",
@@ -120,7 +150,8 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
     problems: list[str] = []
     for i, route in enumerate(SERVICE.routes):
         r = api.client.put(f"/volume/v3/{ap}/os-quota-sets/{project}", headers={
-            "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1}})
+            "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1,
+                                                        "snapshots": -1}})
         assert r.status_code == 200, r.text
         kind = KINDS[(route.method, route.path)]
         # fresh objects of the project for each route (a delete must not spoil the next)
@@ -128,20 +159,38 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
         vol = api.client.post(f"/volume/v3/{project}/volumes", headers=dh,
                               json={"volume": {"size": 1, "metadata": {"k": "v"}}}
                               ).json()["volume"]["id"]
+        # a snapshot of another volume (a volume with snapshots cannot be deleted)
+        of = api.client.post(f"/volume/v3/{project}/volumes", headers=dh,
+                             json={"volume": {"size": 1}}).json()["volume"]["id"]
+        snap = api.client.post(f"/volume/v3/{project}/snapshots", headers=dh, json={
+            "snapshot": {"volume_id": of, "metadata": {"k": "v"}}}).json()["snapshot"]["id"]
+        if route.path.endswith("/snapshots/{snapshot_id}/action"):
+            api.client.post(f"/volume/v3/{ap}/snapshots/{snap}/action", headers={
+                "X-Auth-Token": admin}, json={"os-reset_status": {"status": "creating"}})
         vt = api.client.post(f"/volume/v3/{ap}/types", headers={"X-Auth-Token": admin},
                              json={"volume_type": {
                                  "name": f"t-{i}", "extra_specs": {"k": "v"},
                                  "os-volume-type-access:is_public": route.path not in PRIVATE}}
                              ).json()["volume_type"]["id"]
+        att = ""
+        if "{attachment_id}" in route.path:  # a reserved attachment of the fresh volume
+            att = api.client.post(f"/volume/v3/{project}/attachments", headers={
+                **dh, "OpenStack-API-Version": "volume 3.71"}, json={"attachment": {
+                    "volume_uuid": vol}}).json()["attachment"]["id"]
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
                                  quota_project_id=project, class_name="default",
-                                 action="enable", host="cheptel@file")
+                                 snapshot_id=snap,
+                                 action="enable", host="cheptel@file", attachment_id=att)
         headers = {"OpenStack-API-Version": "volume 3.71"}
         if token:
             headers["X-Auth-Token"] = token
         body = BODIES.get((route.method, route.path))
         if body and route.path.endswith("/types"):
             body = {"volume_type": {"name": f"new-{persona}"}}
+        if route.method == "POST" and route.path.endswith("/snapshots"):
+            body = {"snapshot": {"volume_id": of}}
+        if (route.method, route.path) == ("POST", "/v3/{project_id}/attachments"):
+            body = {"attachment": {"volume_uuid": vol}}
         r = api.client.request(route.method, "/volume" + path, json=body, headers=headers)
         want_ok = _allowed(kind, persona) if token or kind == "anyone" else False
         ok = r.status_code == 404 if route.path in EMPTY_ID else r.status_code < 400
@@ -153,3 +202,46 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
 def admin_project(api: Api, admin: str) -> str:
     return str(api.client.get("/identity/v3/auth/tokens", headers={
         "X-Auth-Token": admin, "X-Subject-Token": admin}).json()["token"]["project"]["id"])
+
+
+# the attach actions of POST /volumes/{id}/action, each with its own policy (Cinder's
+# volume_extension:volume_actions:* a member's, os-force_detach the admin's): the body,
+# and who may send it
+ACTIONS = [({"os-reserve": {}}, W), ({"os-unreserve": {}}, W),
+           ({"os-begin_detaching": {}}, W), ({"os-roll_detaching": {}}, W),
+           ({"os-attach": {"host_name": "h", "mountpoint": "/dev/vdb"}}, W),
+           ({"os-detach": {}}, W),
+           ({"os-initialize_connection": {"connector": {"host": "h"}}}, W),
+           ({"os-terminate_connection": {"connector": {"host": "h"}}}, W),
+           ({"os-force_detach": {}}, A)]
+
+
+@pytest.mark.parametrize("persona", [MEMBER, READER])
+def test_each_attach_action_has_cinders_policy(api: Api, persona: str) -> None:
+    admin = api.admin()
+    demo = api.token("demo", DEMO_PASSWORD, "demo")
+    h = {"X-Auth-Token": admin}
+    project = api.client.get("/identity/v3/projects?name=demo", headers=h).json()[
+        "projects"][0]["id"]
+    token = demo
+    if persona == READER:
+        user = api.client.post("/identity/v3/users", headers=h, json={"user": {
+            "name": "att-reader", "password": "reader-secret-1"}}).json()["user"]["id"]
+        role = api.client.get("/identity/v3/roles?name=reader", headers=h).json()[
+            "roles"][0]["id"]
+        api.client.put(f"/identity/v3/projects/{project}/users/{user}/roles/{role}",
+                       headers=h)
+        token = api.token("att-reader", "reader-secret-1", "demo")
+    for body, kind in ACTIONS:
+        vol = api.client.post(f"/volume/v3/{project}/volumes", headers={
+            "X-Auth-Token": demo}, json={"volume": {"size": 1}}).json()["volume"]["id"]
+        if "os-begin_detaching" in body:  # an attached volume
+            api.client.post(f"/volume/v3/{project}/volumes/{vol}/action", json={
+                "os-attach": {"host_name": "h", "mountpoint": "/dev/vdb"}},
+                headers={"X-Auth-Token": demo})
+        r = api.client.post(f"/volume/v3/{project}/volumes/{vol}/action", json=body,
+                            headers={"X-Auth-Token": token})
+        want_ok = _allowed(kind, persona)
+        assert (r.status_code < 300) == want_ok, (body, r.status_code, r.text)
+        if not want_ok:
+            assert r.status_code == 403, (body, r.text)

@@ -342,6 +342,32 @@ def _volume(w: World) -> None:
         "host": "cheptel@file", "binary": "cinder-volume"}
     w.templates[f"{V} POST /v3/{{project_id}}/types/{{type_id}}/action"] = {
         "removeProjectAccess": {"project": "walk-nobody"}}
+    # a snapshot of the walked volume, with the same metadata key
+    snap = w.ok(V, "POST", f"{p}/snapshots", {"snapshot": {
+        "volume_id": vol["id"], "name": "walk-snap", "description": "d", "force": True,
+        "metadata": {"walk-key": "v"}}}, template="/v3/{project_id}/snapshots")["snapshot"]
+    ids[f"{V} snapshot_id"] = snap["id"]
+    w.templates[f"{V} PUT /v3/{{project_id}}/snapshots/{{snapshot_id}}"] = {"snapshot": {
+        "name": "walk-snap", "description": "d"}}
+    for method in ("POST", "PUT"):
+        w.templates[f"{V} {method} /v3/{{project_id}}/snapshots/{{snapshot_id}}/metadata"] = {
+            "metadata": {"walk-key": "v"}}
+    w.templates[f"{V} PUT /v3/{{project_id}}/snapshots/{{snapshot_id}}/metadata/{{key}}"] = {
+        "meta": {"walk-key": "v"}}
+    # not os-force_delete, whose valid bodies ({} and null) would delete the snapshot
+    w.templates[f"{V} POST /v3/{{project_id}}/snapshots/{{snapshot_id}}/action"] = {
+        "os-reset_status": {"status": "available"}}
+    # an attachment (reserved) of a second volume to the walk's server
+    other = w.ok(V, "POST", f"{p}/volumes", {"volume": {"size": 1, "name": "walk-att-vol"}}
+                 )["volume"]
+    att = w.ok(V, "POST", f"{p}/attachments", {"attachment": {
+        "volume_uuid": other["id"], "instance_uuid": ids[f"{C} server_id"], "mode": "rw",
+        "connector": None}}, template="/v3/{project_id}/attachments")["attachment"]
+    ids[f"{V} attachment_id"] = att["id"]
+    w.templates[f"{V} PUT /v3/{{project_id}}/attachments/{{attachment_id}}"] = {
+        "attachment": {"connector": {"host": "walk-host", "mountpoint": "/dev/vdc"}}}
+    w.templates[f"{V} POST /v3/{{project_id}}/attachments/{{attachment_id}}/action"] = {
+        "os-complete": None}
     _attached(w, p)
 
 

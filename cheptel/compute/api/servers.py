@@ -10,6 +10,7 @@ from cheptel.compute import views
 from cheptel.compute.addresses import groups_of_server
 from cheptel.compute.api import params
 from cheptel.compute.models import InstanceAction
+from cheptel.compute.service import boot_volumes
 from cheptel.compute.service import servers as service
 from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
@@ -96,13 +97,12 @@ def _create_request(ctx: Ctx, body: dict) -> service.CreateRequest:
     s = body["server"]
     v = ctx.version
     image_ref = s.get("imageRef") or None
-    for bdm in s.get("block_device_mapping_v2") or []:
-        if bdm.get("source_type") == "image" and str(bdm.get("boot_index", 0)) == "0":
+    bdms = list(s.get("block_device_mapping_v2") or [])
+    for bdm in bdms:
+        if bdm.get("source_type") == "image" and bdm.get("destination_type", "local") \
+                == "local" and str(bdm.get("boot_index", 0)) == "0":
             image_ref = image_ref or bdm.get("uuid")
-        elif bdm.get("source_type") in ("volume", "snapshot", "blank") or (
-                bdm.get("destination_type") == "volume"):
-            raise BadRequest("Block device mappings to volumes are not supported yet.")
-    if not image_ref:
+    if not image_ref and not boot_volumes.wants_volumes(bdms):
         raise BadRequest("Missing imageRef attribute")
     networks = s.get("networks")
     if v.at_least("2.37") and networks is None:
@@ -127,7 +127,8 @@ def _create_request(ctx: Ctx, body: dict) -> service.CreateRequest:
         tags=s.get("tags"), hostname=s.get("hostname"), group_id=hints.get("group"),
         cidr_pool=ctx.deps.settings.auto_cidr_pool,
         force_config_drive=ctx.deps.settings.force_config_drive, access_ipv4=s.get("accessIPv4"),
-        access_ipv6=s.get("accessIPv6"), disk_config=s.get("OS-DCF:diskConfig"))
+        access_ipv6=s.get("accessIPv6"), disk_config=s.get("OS-DCF:diskConfig"),
+        bdms=bdms)
 
 
 def create(ctx: Ctx) -> Reply:

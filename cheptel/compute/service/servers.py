@@ -9,7 +9,7 @@ import math
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from cheptel.common import iso, parse_iso
 from cheptel.compute import images, ports, states
 from cheptel.compute.addresses import addresses_of_servers, chunks
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata, ServerTag
-from cheptel.compute.service import flavors, keypairs, quotas, server_groups
+from cheptel.compute.service import boot_volumes, flavors, keypairs, quotas, server_groups
 from cheptel.errors import BadRequest, Conflict, NotFound
 from cheptel.policy import Creds
 
@@ -109,6 +109,7 @@ class CreateRequest:
     access_ipv4: str | None = None
     access_ipv6: str | None = None
     disk_config: str | None = None  # AUTO / MANUAL; None: the image's auto_disk_config
+    bdms: list[dict] = field(default_factory=list)  # block_device_mapping_v2, as sent
 
 
 def ip_text(address: str | None) -> str | None:
@@ -146,11 +147,15 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     assert creds.project_id is not None
     flavor = flavors.get_for_boot(db, req.flavor_ref, creds.project_id, creds.is_admin)
     flavor_doc = flavors.flavor_dict(db, flavor)
-    image = images.for_boot(db, creds, req.image_ref)
-    disk_config = disk_config_for(db, image.id, req.disk_config)
-    if image.min_ram and flavor.ram < image.min_ram:
+    mappings = boot_volumes.plan(db, creds, req.bdms, req.max_count)
+    root = next((m for m in mappings if m.boot_index == 0), None)
+    # booted from a volume: Nova's image is "" (the root volume's image is only checked)
+    image = None if root is not None and root.source == "volume" else images.for_boot(
+        db, creds, root.uuid if root is not None else req.image_ref)
+    disk_config = disk_config_for(db, image.id, req.disk_config) if image else "MANUAL"
+    if image and image.min_ram and flavor.ram < image.min_ram:
         raise BadRequest("Flavor's memory is too small for requested image.")
-    if image.min_disk and flavor.disk < image.min_disk:
+    if image and root is None and image.min_disk and flavor.disk < image.min_disk:
         raise BadRequest("Flavor's disk is too small for requested image.")
     public_key = None
     if req.key_name:
@@ -174,8 +179,8 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
             no_host = {"code": 500, "created": iso(now, micro=False), "message": exc.message}
     # nova.virt.configdrive.required_by: asked for, forced by the cloud, or mandatory for
     # the image (img_config_drive); Nova's update_instance then records it on the server
-    config_drive = req.config_drive or req.force_config_drive or (
-        images.image_property(db, image.id, "img_config_drive") == "mandatory")
+    config_drive = req.config_drive or req.force_config_drive or bool(
+        image and images.image_property(db, image.id, "img_config_drive") == "mandatory")
     reservation = "r-" + secrets.token_hex(4)
     created = []
     for index in range(count):
@@ -183,7 +188,8 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
         server = Server(
             id=new_server_id(), name=name, description=req.description,
             hostname=req.hostname or _hostname(name), project_id=creds.project_id,
-            user_id=creds.user_id, image_id=image.id, flavor_id=flavor.id, flavor=flavor_doc,
+            user_id=creds.user_id, image_id=image.id if image and root is None else "",
+            flavor_id=flavor.id, flavor=flavor_doc,
             key_name=req.key_name, public_key=public_key, user_data=req.user_data,
             config_drive=config_drive, availability_zone="nova", networks=networks,
             access_ipv4=ip_text(req.access_ipv4), access_ipv6=ip_text(req.access_ipv6),
@@ -201,6 +207,8 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
         db.add_all(ServerTag(server_id=server.id, tag=t) for t in set(req.tags or []))
         if req.group_id:
             server_groups.add_member(db, req.group_id, server.id)
+        if mappings and not no_host:
+            boot_volumes.make(db, creds, server.id, mappings, now)
         if not no_host:
             ports.allocate(db, creds, server.id, creds.project_id, networks,
                            req.security_groups, now, req.cidr_pool)

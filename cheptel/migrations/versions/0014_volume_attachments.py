@@ -1,4 +1,5 @@
-"""volume: attachments (Cinder's attachments and Nova's volume BDMs, one row each)
+"""volume: attachments (Cinder's attachments and Nova's volume BDMs, one row each),
+and the image a volume was made from
 
 Revision ID: 0014_volume_attachments
 Revises: 0013_volume_more
@@ -37,9 +38,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_volume_attachments_volume_id", "volume_attachments", ["volume_id"])
     op.create_index("ix_volume_attachments_server_id", "volume_attachments", ["server_id"])
+    with op.batch_alter_table("volumes") as batch:
+        batch.add_column(sa.Column("image_meta", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("volumes") as batch:
+        batch.drop_column("image_meta")
     op.drop_index("ix_volume_attachments_server_id", "volume_attachments")
     op.drop_index("ix_volume_attachments_volume_id", "volume_attachments")
     op.drop_table("volume_attachments")

@@ -8,7 +8,16 @@ project is a 404 (service/volumes.get_visible). Types are the admin's to manage.
 
 from __future__ import annotations
 
-from cheptel.volume.api import actions, backends, discovery, quotas, types, volumes
+from cheptel.volume.api import (
+    actions,
+    attachments,
+    backends,
+    discovery,
+    quotas,
+    snapshots,
+    types,
+    volumes,
+)
 from cheptel.web import Route
 
 ROUTES: list[Route] = [
@@ -18,4 +27,6 @@ ROUTES: list[Route] = [
     *types.ROUTES,
     *quotas.ROUTES,
     *backends.ROUTES,
+    *snapshots.ROUTES,
+    *attachments.ROUTES,
 ]

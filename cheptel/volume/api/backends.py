@@ -35,6 +35,9 @@ EXTENSIONS = (
                                                     "an attribute of a volume."),
     ("scheduler-stats", "Scheduler_stats", "Scheduler stats support."),
     ("capabilities", "Capabilities", "Capabilities support."),
+    ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
+     "Extended SnapshotAttributes support."),
+    ("os-snapshot-actions", "SnapshotActions", "Enable snapshot manager actions."),
 )
 
 
@@ -106,7 +109,8 @@ def show_host(ctx: Ctx) -> dict[str, Any]:
     return {"host": [{"resource": {"host": host, "project": u.project,
                                    "volume_count": str(u.count),
                                    "total_volume_gb": str(u.gigabytes),
-                                   "snapshot_count": "0", "total_snapshot_gb": "0"}}
+                                   "snapshot_count": str(u.snapshots),
+                                   "total_snapshot_gb": str(u.snapshot_gigabytes)}}
                      for u in backends.host_usage(ctx.db, host)]}
 
 

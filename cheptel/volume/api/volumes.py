@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from cheptel.common import flag
@@ -11,7 +12,7 @@ from cheptel.volume import schemas, views
 from cheptel.volume.api.common import VOLUME, VOLUMES, base, caller, version
 from cheptel.volume.microversion import Version
 from cheptel.volume.models import Volume, VolumeAttachment
-from cheptel.volume.service import attachments, listing, types, volumes
+from cheptel.volume.service import attachments, listing, snapshots, types, volumes
 from cheptel.web import Ctx, Reply, Route
 
 
@@ -85,7 +86,10 @@ def create(ctx: Ctx) -> Reply:
     body = check(schemas.create, ctx.body)["volume"]
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
     deps, vid = ctx.deps, v.id
-    ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
+    if volumes.copies_image(v):  # the volume converger copies the image (from_image)
+        ctx.after_commit.append(lambda: deps.reconciler.schedule("block-storage", vid))
+    else:
+        ctx.after_commit.append(lambda: volumes.materialize(deps, vid))
     return Reply({"volume": _render(ctx, v, extended=False)}, status=202)
 
 
@@ -107,8 +111,13 @@ def update(ctx: Ctx) -> dict[str, Any]:
 
 def delete(ctx: Ctx) -> None:
     v = _volume(ctx)
+    # refused while it has snapshots, unless ?cascade=true (which deletes them first)
+    snaps = snapshots.before_volume_delete(ctx.db, caller(ctx), v,
+                                           flag(ctx.query, "cascade"), False, ctx.now)
     volumes.mark_deleting(ctx.db, v, ctx.now)
     deps, vid = ctx.deps, v.id
+    for sid in snaps:
+        ctx.after_commit.append(partial(snapshots.finish_delete, deps, sid))
     ctx.after_commit.append(lambda: volumes.finish_delete(deps, vid))
 
 

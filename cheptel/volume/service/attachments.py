@@ -152,12 +152,27 @@ def converge(deps: Deps, volume_id: str) -> None:
 
 
 def _device(att: VolumeAttachment) -> str:
-    return (att.device or "/dev/vdb").rsplit("/", 1)[-1]
+    return str(att.device).rsplit("/", 1)[-1]
+
+
+def _mounted(att: VolumeAttachment) -> bool:
+    """Whether the host mounts this attachment: it names a server and a device (else it is
+    only recorded, as an attachment to a host by name)."""
+    return att.server_id is not None and bool(att.device)
+
+
+def kick_builders(deps: Deps, volume_id: str) -> None:
+    """Servers still building that wait for this volume (boot mappings): converge them."""
+    with deps.sessions() as db:
+        waiting = [a.server_id for a in of_volume(db, volume_id) if a.server_id and (
+            (s := db.get(Server, a.server_id)) is not None and s.vm_state == "building")]
+    if waiting:
+        deps.reconciler.kick(*[str(w) for w in waiting])
 
 
 def _attach_on_host(deps: Deps, att: VolumeAttachment) -> None:
     error = None
-    if att.server_id is not None:
+    if att.server_id is not None and _mounted(att):
         try:
             deps.blocks.attach(att.volume_id, att.server_id, _device(att), att.mode == "ro")
         except BlockStoreError as exc:
@@ -178,11 +193,12 @@ def _attach_on_host(deps: Deps, att: VolumeAttachment) -> None:
                 volume.error_message = f"attach failed: {error}"
         db.flush()
         settle(db, att.volume_id, now)
+    kick_builders(deps, att.volume_id)
 
 
 def _detach_on_host(deps: Deps, att: VolumeAttachment) -> bool:
     """Unmount; False when the filesystem is busy and not yet forced (retried)."""
-    if att.server_id is not None:
+    if att.server_id is not None and _mounted(att):
         lazy = att.busy_passes >= BUSY_PASSES
         try:
             deps.blocks.detach(att.server_id, _device(att), lazy=lazy)
@@ -240,7 +256,7 @@ def drift(deps: Deps) -> list[str]:
     with deps.sessions() as db:
         rows = list(db.scalars(select(VolumeAttachment).where(
             VolumeAttachment.server_id.is_not(None))))
-        wanted = {(str(a.server_id), _device(a)): a for a in rows}
+        wanted = {(str(a.server_id), _device(a)): a for a in rows if _mounted(a)}
         for a in rows:
             db.expunge(a)
     for key, att in wanted.items():

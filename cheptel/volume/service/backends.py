@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest, NotFound
-from cheptel.volume.models import Volume, VolumeService
+from cheptel.volume.models import Volume, VolumeService, VolumeSnapshot
 
 HOST = "cheptel"
 BACKEND = "file"
@@ -68,6 +68,8 @@ class Usage:
     project: str
     count: int
     gigabytes: int
+    snapshots: int = 0
+    snapshot_gigabytes: int = 0
 
 
 def host_usage(db: Session, host: str) -> list[Usage]:
@@ -78,8 +80,15 @@ def host_usage(db: Session, host: str) -> list[Usage]:
         raise NotFound(f"Host {host[:255]} could not be found.")
     rows = db.execute(select(Volume.project_id, func.count(), func.coalesce(
         func.sum(Volume.size), 0)).group_by(Volume.project_id)).all()
-    out = [Usage("(total)", sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows))]
-    return out + [Usage(str(p), int(n), int(gb)) for p, n, gb in rows]
+    snaps = {str(p): (int(n), int(gb)) for p, n, gb in db.execute(select(
+        VolumeSnapshot.project_id, func.count(), func.coalesce(func.sum(
+            VolumeSnapshot.volume_size), 0)).group_by(VolumeSnapshot.project_id))}
+    projects = sorted({str(r[0]) for r in rows} | set(snaps))
+    volumes = {str(p): (int(n), int(gb)) for p, n, gb in rows}
+    out = [Usage(p, *volumes.get(p, (0, 0)), *snaps.get(p, (0, 0))) for p in projects]
+    total = Usage("(total)", sum(u.count for u in out), sum(u.gigabytes for u in out),
+                  sum(u.snapshots for u in out), sum(u.snapshot_gigabytes for u in out))
+    return [total, *out]
 
 
 @dataclass

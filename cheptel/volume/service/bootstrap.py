@@ -1,5 +1,5 @@
-"""At every start: the `__DEFAULT__` volume type, what a crash left (volumes.recover),
-and the shared mount root that attachments propagate through."""
+"""At every start: the `__DEFAULT__` volume type, what a crash left (volumes.recover,
+snapshots.recover), and the shared mount root that attachments propagate through."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.backends.blockstore import BlockStoreError
 from cheptel.volume.models import VolumeType
-from cheptel.volume.service import backends, volumes
+from cheptel.volume.service import backends, snapshots, volumes
 from cheptel.volume.service.types import DEFAULT_NAME
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ def on_start(db: Session, deps: Deps) -> list[str]:
         db.flush()
     backends.ensure(db, deps.clock())
     notes += volumes.recover(db, deps.blocks, deps.clock())
+    # after the volumes: a volume made from a `deleting` snapshot is made before it goes
+    notes += snapshots.recover(db, deps.blocks, deps.clock())
     try:  # before any server starts: its container binds a directory under it
         deps.blocks.prepare()
     except BlockStoreError as exc:

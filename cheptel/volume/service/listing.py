@@ -46,8 +46,10 @@ def _int(query: dict[str, str], name: str) -> int | None:
     return value
 
 
-def _sort(query: dict[str, str]) -> list[tuple[str, bool]]:
-    """[(attribute, descending)]: `sort=k1:asc,k2` or sort_key/sort_dir; created_at desc."""
+def _sort(query: dict[str, str], keys: set[str] = SORT_KEYS,
+          attrs: dict[str, str] = ATTR) -> list[tuple[str, bool]]:
+    """[(attribute, descending)]: `sort=k1:asc,k2` or sort_key/sort_dir; created_at desc.
+    `keys` are the sort keys allowed, `attrs` maps API names to attributes."""
     if "sort" in query and ("sort_key" in query or "sort_dir" in query):
         raise BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and "
                          "cannot be used with the 'sort' parameter.")
@@ -60,12 +62,12 @@ def _sort(query: dict[str, str]) -> list[tuple[str, bool]]:
         pairs.append((query.get("sort_key", "created_at"), query.get("sort_dir", "desc")))
     out = []
     for key, direction in pairs or [("created_at", "desc")]:
-        if key not in SORT_KEYS:
+        if key not in keys:
             raise BadRequest(f"Invalid input received: Invalid sort key {key[:64]!r}.")
         if direction.lower() not in ("asc", "desc"):
             raise BadRequest(f"Invalid input received: Unknown sort direction "
                              f"{direction[:16]!r}, must be 'desc' or 'asc'.")
-        out.append((ATTR.get(key, key), direction.lower() == "desc"))
+        out.append((attrs.get(key, key), direction.lower() == "desc"))
     if not any(k == "id" for k, _ in out):
         out.append(("id", out[-1][1]))
     return out

@@ -6,7 +6,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cheptel.errors import NotFound, PayloadTooLarge
-from cheptel.volume.models import Volume, VolumeQuota, VolumeQuotaClass, VolumeType
+from cheptel.volume.models import (
+    Volume,
+    VolumeQuota,
+    VolumeQuotaClass,
+    VolumeSnapshot,
+    VolumeType,
+)
 
 DEFAULTS = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
             "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1}
@@ -55,7 +61,9 @@ def limits(db: Session, project_id: str) -> dict[str, int]:
 
 
 def usage(db: Session, project_id: str) -> dict[str, int]:
-    """What the project holds now: counted from its volume rows, never from counters."""
+    """What the project holds now: counted from its volume and snapshot rows, never from
+    counters. A snapshot's size counts in `gigabytes` too (Cinder's no_snapshot_gb_quota
+    is False by default)."""
     count, size = db.execute(select(func.count(), func.coalesce(func.sum(Volume.size), 0))
                              .where(Volume.project_id == project_id)).one()
     used = {r: 0 for r in defaults(db)}
@@ -65,6 +73,7 @@ def usage(db: Session, project_id: str) -> dict[str, int]:
                       .where(Volume.project_id == project_id).group_by(VolumeType.name))
     for name, n, gb in rows:
         used[f"volumes_{name}"], used[f"gigabytes_{name}"] = int(n), int(gb or 0)
+    _add_snapshots(db, project_id, used)
     return used
 
 
@@ -116,3 +125,40 @@ def require_project(db: Session, project_id: str) -> None:
 
     if len(project_id) > 64 or db.get(Project, project_id) is None:
         raise NotFound(f"Project {project_id} could not be found.")
+
+
+def _add_snapshots(db: Session, project_id: str, used: dict[str, int]) -> None:
+    """`snapshots`, `snapshots_<type>`, and their sizes in `gigabytes(_<type>)`."""
+    rows = db.execute(select(VolumeType.name, func.count(), func.coalesce(
+        func.sum(VolumeSnapshot.volume_size), 0))
+        .join(VolumeSnapshot, VolumeSnapshot.volume_type_id == VolumeType.id)
+        .where(VolumeSnapshot.project_id == project_id).group_by(VolumeType.name))
+    total = db.execute(select(func.count(), func.coalesce(
+        func.sum(VolumeSnapshot.volume_size), 0)).where(
+        VolumeSnapshot.project_id == project_id)).one()
+    used["snapshots"] = int(total[0])
+    used["gigabytes"] = used.get("gigabytes", 0) + int(total[1])
+    for name, n, gb in rows:
+        used[f"snapshots_{name}"] = int(n)
+        used[f"gigabytes_{name}"] = used.get(f"gigabytes_{name}", 0) + int(gb)
+
+
+def check_snapshot(db: Session, project_id: str, type_name: str | None,
+                   gigabytes: int) -> None:
+    """413 when one more snapshot of `gigabytes` would pass a limit: the snapshot counts
+    first, then the gigabytes, in total and for the volume's type (Cinder's order and
+    messages, cinder/quota_utils.py process_reserve_over_quota)."""
+    lim, used = limits(db, project_id), usage(db, project_id)
+    suffixes = ("",) if type_name is None else ("", f"_{type_name}")
+    for suffix in suffixes:
+        key = f"snapshots{suffix}"
+        if 0 <= lim.get(key, -1) < used.get(key, 0) + 1:
+            raise PayloadTooLarge(f"SnapshotLimitExceeded: Maximum number of snapshots "
+                                  f"allowed ({lim[key]}) exceeded")
+    for suffix in suffixes:
+        key = f"gigabytes{suffix}"
+        if 0 <= lim.get(key, -1) < used.get(key, 0) + gigabytes:
+            raise PayloadTooLarge(
+                f"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds "
+                f"allowed {key} quota. Requested {gigabytes}G, quota is {lim[key]}G and "
+                f"{used.get(key, 0)}G has been consumed.")

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cheptel.backends.blockstore import BlockStore, BlockStoreError
+from cheptel.backends.blockstore import GIB, BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeAttachment, VolumeType
-from cheptel.volume.service import quotas, types
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
+from cheptel.volume.service import quotas, snapshots, types
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -44,34 +44,119 @@ def get_visible(db: Session, creds: Creds, volume_id: str) -> Volume:
     return volume
 
 
-def _check_sources(db: Session, creds: Creds, body: dict[str, Any]) -> None:
+def _check_sources(db: Session, creds: Creds, body: dict[str, Any]
+                   ) -> tuple[VolumeSnapshot | None, Volume | None]:
     """Cinder looks every source up before anything else: an unknown one is its 404 (an
-    unknown image its 400); a source that exists is refused, as this slice cannot copy."""
-    if body.get("snapshot_id"):  # no snapshots exist yet
-        raise NotFound(f"Snapshot {body['snapshot_id']} could not be found.")
-    if body.get("source_volid"):
-        get_visible(db, creds, body["source_volid"])
-        raise BadRequest("Creating a volume from a volume is not supported by this "
-                         "cloud yet.")
+    unknown image its 400); then only one may be given, and it must be usable (an image's
+    own checks: image_source). Backups that exist are refused: there are none yet."""
+    snap = snapshots.get_visible(db, creds, body["snapshot_id"]) \
+        if body.get("snapshot_id") else None
+    source = get_visible(db, creds, body["source_volid"]) if body.get("source_volid") \
+        else None
     if body.get("imageRef"):
         try:  # an image's URL names it by its last segment, as Cinder reads imageRef
             images.get_visible(db, creds, str(body["imageRef"]).rsplit("/", 1)[-1])
         except NotFound:
             raise BadRequest("Invalid image identifier or unable to access requested "
                              "image.") from None
-        raise BadRequest("Creating a volume from an image is not supported by this "
-                         "cloud yet.")
     if body.get("backup_id"):  # no backups exist yet
         raise NotFound(f"Backup {body['backup_id']} could not be found.")
+    given = [k for k, key in (("snapshot", "snapshot_id"), ("imageRef", "imageRef"),
+                              ("source volume", "source_volid")) if body.get(key)]
+    if len(given) > 1:  # cinder/utils.py check_exclusive_options
+        raise BadRequest("Invalid input received: May specify only one of backup, "
+                         "imageRef, snapshot, source volume")
+    if snap is not None and snap.status != "available":
+        raise BadRequest("Invalid snapshot: Originating snapshot status must be one of "
+                         "'available' values")
+    if source is not None and source.status not in ("available", "in-use"):
+        raise BadRequest("Invalid volume: Originating source volume status must be one "
+                         "of 'available, in-use' values")
+    return snap, source
+
+
+def _source_size(size: int | None, snap: VolumeSnapshot | None,
+                 source: Volume | None) -> int:
+    """The size asked, or the source's; never smaller than the source (Cinder's
+    messages, cinder/volume/flows/api/create_volume.py _extract_size)."""
+    if size is None:
+        if source is not None:
+            return source.size
+        if snap is not None:
+            return snap.volume_size
+        raise BadRequest("Size of the volume is required unless a source is given.")
+    if source is not None and size < source.size:
+        raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be "
+                         f"smaller than original volume size  {source.size}GB. They must "
+                         f"be >= original volume size.")
+    if source is None and snap is not None and size < snap.volume_size:
+        raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be "
+                         f"smaller than the snapshot size {snap.volume_size}GB. They "
+                         f"must be >= original snapshot size.")
+    return size
+
+
+def _source_type(db: Session, snap: VolumeSnapshot | None,
+                 source: Volume | None) -> VolumeType:
+    """The source's type (a volume's before a snapshot's), else the default."""
+    type_id = source.volume_type_id if source is not None else (
+        snap.volume_type_id if snap is not None else None)
+    vt = db.get(VolumeType, type_id) if type_id else None
+    return vt if vt is not None else types.default(db)
+
+
+def image_source(db: Session, creds: Creds, image_ref: str,
+                 size: int | str | None) -> dict[str, Any]:
+    """The volume_image_metadata of a volume made from this image, after Cinder's checks
+    (an image's URL names it by its last segment, as Cinder reads imageRef)."""
+    try:
+        image = images.get_visible(db, creds, image_ref.rsplit("/", 1)[-1])
+    except NotFound:
+        raise BadRequest("Invalid image identifier or unable to access requested "
+                         "image.") from None
+    if image.status != "active":
+        raise BadRequest(f"Invalid input received: Image {image.id} is not active.")
+    if (image.container_format, image.disk_format) not in (("docker", image.disk_format),
+                                                           ("bare", "raw")):
+        raise BadRequest(f"Invalid input received: Image {image.id} has container_format "
+                         f"{image.container_format} and disk_format {image.disk_format}: "
+                         f"a volume is made from a docker image or a bare/raw root "
+                         f"filesystem tar.")
+    needed = max(-(-(image.size or 0) // GIB), 1)
+    if size is not None and needed > int(size):
+        raise BadRequest(f"Invalid input received: Size of specified image {needed}GB is "
+                         f"larger than volume size {int(size)}GB.")
+    if size is not None and image.min_disk > int(size):
+        raise BadRequest(f"Invalid input received: Volume size {int(size)}GB cannot be "
+                         f"smaller than the image minDisk size {image.min_disk}GB.")
+    return {"image_id": image.id, "image_name": image.name, "checksum": image.checksum,
+            "container_format": image.container_format, "disk_format": image.disk_format,
+            "min_disk": str(image.min_disk), "min_ram": str(image.min_ram),
+            "size": str(image.size or 0), "_size_gib": max(needed, image.min_disk)}
+
+
+def copies_image(volume: Volume) -> bool:
+    """Whether the volume is made by unpacking its image (from_image), rather than
+    empty or copied from a snapshot or a volume (which carry the image's metadata on)."""
+    return volume.image_meta is not None and not volume.snapshot_id and \
+        not volume.source_volid
 
 
 def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volume:
     vt = (types.by_name_or_id(db, creds, body["volume_type"]) if body.get("volume_type")
-          else types.default(db))
-    _check_sources(db, creds, body)
-    if body.get("size") is None:
-        raise BadRequest("Size of the volume is required unless a source is given.")
-    size = int(body["size"])
+          else None)
+    snap, source = _check_sources(db, creds, body)
+    image_meta = (image_source(db, creds, str(body["imageRef"]), body.get("size"))
+                  if body.get("imageRef") else None)
+    if vt is None:
+        vt = _source_type(db, snap, source)
+    if image_meta is not None:
+        size = int(body["size"]) if body.get("size") is not None else int(
+            image_meta["_size_gib"])
+        image_meta.pop("_size_gib")
+    else:
+        size = _source_size(None if body.get("size") is None else int(body["size"]),
+                            snap, source)
     if body.get("multiattach"):
         raise BadRequest("Multiattach volumes are not supported by this cloud yet.")
     az = body.get("availability_zone") or AZ
@@ -80,12 +165,19 @@ def create(db: Session, creds: Creds, body: dict[str, Any], now: float) -> Volum
     if creds.project_id is None:  # (api/common.caller already refuses such a token)
         raise BadRequest("Malformed request url")
     quotas.check_volume(db, creds.project_id, vt, 1, size)
+    origin = source or (db.get(Volume, snap.volume_id) if snap else None)
+    bootable = False
+    if origin is not None:  # Cinder copies the glance metadata and the bootable flag
+        image_meta = dict(origin.image_meta) if origin.image_meta else None
+        bootable = origin.bootable
     volume = Volume(id=str(uuid.uuid4()), project_id=creds.project_id, user_id=creds.user_id,
                     name=body.get("name", body.get("display_name")),
                     description=body.get("description", body.get("display_description")),
                     size=size, status="creating", availability_zone=az,
-                    volume_type_id=vt.id, bootable=False, readonly=None,
-                    meta=dict(body.get("metadata") or {}), created_at=now, updated_at=None)
+                    volume_type_id=vt.id, bootable=bootable, readonly=None,
+                    meta=dict(body.get("metadata") or {}), image_meta=image_meta,
+                    created_at=now, updated_at=None, snapshot_id=snap.id if snap else None,
+                    source_volid=source.id if source else None)
     db.add(volume)
     db.flush()
     return volume
@@ -110,8 +202,15 @@ def update(db: Session, volume: Volume, body: dict[str, Any], now: float) -> Vol
 def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) -> None:
     """`deleting`, if the status allows. Forced, any status but the attached ones, as
     Cinder's os-force_delete (which checks attach_status only: `attaching` and `reserved`
-    are not attached yet)."""
-    if force and volume.status not in ("in-use", "detaching"):
+    are not attached yet; their attachments go with the volume)."""
+    if force:
+        attached = volume.status in ("in-use", "detaching") or db.scalars(
+            select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id,
+                                              VolumeAttachment.status == "attached")).first()
+        if attached:
+            raise BadRequest("Invalid volume: Volume  must not be migrating, attached, "
+                             "belong to a group, have snapshots, awaiting a transfer, or be "
+                             "disassociated from snapshots after volume transfer.")
         volume.status, volume.updated_at = "deleting", now
         db.flush()
         return
@@ -199,17 +298,26 @@ def set_readonly(db: Session, volume: Volume, readonly: bool, now: float) -> Non
 # --- the host side (after commit, and at start) ---------------------------------------
 
 def materialize(deps: Deps, volume_id: str) -> None:
-    """Make a `creating` volume's storage, then say `available` (or `error`, and why)."""
+    """Make a `creating` volume's storage, then say `available` (or `error`, and why).
+    A volume made from an image is the volume converger's (from_image.fill)."""
     with deps.sessions() as db, db.begin():
         volume = db.get(Volume, volume_id)
-        if volume is None or volume.status != "creating":
+        if volume is None or volume.status != "creating" or copies_image(volume):
             return
         _make(db, deps.blocks, volume, deps.clock())
 
 
 def _make(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
     try:
-        blocks.create(volume.id, volume.size)
+        if volume.snapshot_id:
+            blocks.create_from(volume.id, "snapshot", volume.snapshot_id, volume.size)
+        elif volume.source_volid:  # a clone: the source is read whole, frozen if mounted
+            with snapshots.reading(volume.source_volid):
+                blocks.create_from(volume.id, "volume", volume.source_volid, volume.size,
+                                   snapshots.mount_point(db, blocks, db.get(
+                                       Volume, volume.source_volid)))
+        else:
+            blocks.create(volume.id, volume.size)
         volume.status, volume.error_message = "available", None
     except BlockStoreError as exc:
         log.warning("volume %s: creation failed: %s", volume.id, exc)
@@ -229,7 +337,8 @@ def extend(deps: Deps, volume_id: str) -> None:
 
 def _grow(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None:
     try:
-        blocks.extend(volume.id, volume.size)
+        with snapshots.reading(volume.id):  # not while a snapshot or clone copies it
+            blocks.extend(volume.id, volume.size)
         volume.status, volume.error_message = "available", None
     except BlockStoreError as exc:
         log.warning("volume %s: extend failed: %s", volume.id, exc)
@@ -269,6 +378,8 @@ def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
     notes = [f"volume storage: removed half-made {name}" for name in blocks.sweep()]
     rows = {v.id: v for v in db.scalars(select(Volume))}
     for volume in rows.values():
+        if volume.status in ("creating", "downloading") and copies_image(volume):
+            continue  # made again from the image by the volume converger's first pass
         if volume.status == "creating":
             _make(db, blocks, volume, now)
         elif volume.status == "extending":

@@ -29,7 +29,12 @@ def test_demo_boots_sees_console_stops_starts_deletes(scloud: Cloud) -> None:
     assert host["Privileged"] is False and host["Init"] is True
     assert "no-new-privileges" in host["SecurityOpt"]
     assert not host.get("Binds")
-    assert all(m["Type"] == "volume" for m in c.attrs["Mounts"])
+    # the config drive, and the server's own directory of attached volumes: read-only,
+    # receiving the host's later mounts (rslave); no other host path
+    binds = [m for m in c.attrs["Mounts"] if m["Type"] == "bind"]
+    assert [(m["Source"], m["Destination"], m["RW"], m["Propagation"]) for m in binds] == [
+        (str(scloud.data_dir / "mnt" / sid), "/mnt/volumes", False, "rslave")]
+    assert all(m["Type"] == "volume" for m in c.attrs["Mounts"] if m not in binds)
     assert c.attrs["Config"]["Hostname"] == "demo"
 
     log = scloud.cli("console", "log", "show", sid, cloud=demo, as_json=False)

@@ -19,4 +19,4 @@ def volume_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
               extra_env={"CHEPTEL_CONTAINER_ENGINE": "fake",
                          "CHEPTEL_VOLUME_BACKEND": "file"}).start()
     yield c
-    c.stop()
+    c.close()

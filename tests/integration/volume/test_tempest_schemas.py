@@ -14,7 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from tempest.lib.api_schema.response.volume import limits, quotas, versions, volume_types
+from tempest.lib.api_schema.response.volume import (
+    limits,
+    quotas,
+    snapshots,
+    versions,
+    volume_types,
+)
 from tempest.lib.common.rest_client import RestClient
 
 from tests.unit.conftest import DEMO_PASSWORD, Api
@@ -60,6 +66,22 @@ def test_volume_documents_match_tempest(api: Api, version: str, who: str) -> Non
     _check(s.update_volume, call("PUT", f"/volumes/{vid}", {"volume": {"name": "u"}}))
     _check(s.set_bootable_volume, call("POST", f"/volumes/{vid}/action",
                                        {"os-set_bootable": {"bootable": True}}))
+    # attached (to a host by name: recorded), as show and detail list it; then detached
+    _check(s.attach_volume, call("POST", f"/volumes/{vid}/action", {"os-attach": {
+        "host_name": "tempest-host", "mountpoint": "/dev/vdb", "mode": "rw"}}))
+    r = call("GET", f"/volumes/{vid}")
+    _check(s.show_volume, r)
+    assert r.json()["volume"]["attachments"][0]["host_name"] == "tempest-host"
+    _check(s.list_volumes_with_detail, call("GET", "/volumes/detail"))
+    _check(s.detach_volume, call("POST", f"/volumes/{vid}/action", {"os-detach": {}}))
+    _check(s.reserve_volume, call("POST", f"/volumes/{vid}/action", {"os-reserve": {}}))
+    _check(s.unreserve_volume, call("POST", f"/volumes/{vid}/action", {"os-unreserve": {}}))
+    # Tempest checks this one against its 3.0 schema at every version
+    _check(_module("3.0").terminate_connection, call("POST", f"/volumes/{vid}/action", {
+        "os-terminate_connection": {"connector": {"host": "tempest-host"}}}))
+    if who == "admin":
+        _check(s.force_detach_volume, call("POST", f"/volumes/{vid}/action", {
+            "os-force_detach": {"connector": None}}))
     _check(s.update_volume_readonly, call("POST", f"/volumes/{vid}/action",
                                           {"os-update_readonly_flag": {"readonly": True}}))
     _check(s.extend_volume, call("POST", f"/volumes/{vid}/action",
@@ -103,4 +125,54 @@ def test_types_quotas_limits_versions_match_tempest(api: Api) -> None:
     _check(quotas.update_quota_set, call("PUT", f"/os-quota-sets/{project}", {
         "quota_set": {"volumes": 11}}))
     _check(quotas.delete_quota_set, call("DELETE", f"/os-quota-sets/{project}"))
+    _check(limits.show_limits, call("GET", "/limits"))
+
+
+@pytest.mark.parametrize("who", ["admin", "demo"])
+def test_snapshot_documents_match_tempest(api: Api, who: str) -> None:
+    """Tempest's snapshots client sends no microversion: Cinder's 3.0 documents."""
+    token = api.admin() if who == "admin" else api.token("demo", DEMO_PASSWORD, "demo")
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token}
+
+    def call(method: str, path: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, base + path, json=body, headers=h)
+
+    vid = call("POST", "/volumes", {"volume": {"size": 1}}).json()["volume"]["id"]
+    r = call("POST", "/snapshots", {"snapshot": {"volume_id": vid, "name": "s",
+                                                 "metadata": {"a": "b"}}})
+    _check(snapshots.create_snapshot, r)
+    sid = r.json()["snapshot"]["id"]
+    _check(snapshots.show_snapshot, call("GET", f"/snapshots/{sid}"))
+    _check(snapshots.list_snapshots_no_detail, call("GET", "/snapshots?limit=1"))
+    _check(snapshots.list_snapshots_with_detail, call("GET", "/snapshots/detail?limit=1"))
+    _check(snapshots.update_snapshot, call("PUT", f"/snapshots/{sid}", {
+        "snapshot": {"name": "t", "description": "d"}}))
+    _check(snapshots.create_snapshot_metadata, call("POST", f"/snapshots/{sid}/metadata", {
+        "metadata": {"c": "d"}}))
+    _check(snapshots.show_snapshot_metadata, call("GET", f"/snapshots/{sid}/metadata"))
+    _check(snapshots.update_snapshot_metadata, call("PUT", f"/snapshots/{sid}/metadata", {
+        "metadata": {"e": "f"}}))
+    _check(snapshots.update_snapshot_metadata_item, call(
+        "PUT", f"/snapshots/{sid}/metadata/e", {"meta": {"e": "g"}}))
+    _check(snapshots.show_snapshot_metadata_item, call("GET", f"/snapshots/{sid}/metadata/e"))
+    _check(snapshots.delete_snapshot_metadata_item, call(
+        "DELETE", f"/snapshots/{sid}/metadata/e"))
+    # volumes made from it and from its volume, as the volumes client sees them
+    s = _module("3.0")
+    r = call("POST", "/volumes", {"volume": {"snapshot_id": sid}})
+    _check(s.create_volume, r)
+    _check(s.show_volume, call("GET", f"/volumes/{r.json()['volume']['id']}"))
+    r = call("POST", "/volumes", {"volume": {"source_volid": vid, "size": 2}})
+    _check(s.create_volume, r)
+    _check(s.show_volume, call("GET", f"/volumes/{r.json()['volume']['id']}"))
+    if who == "admin":
+        _check(snapshots.reset_snapshot_status, call("POST", f"/snapshots/{sid}/action", {
+            "os-reset_status": {"status": "creating"}}))
+        _check(snapshots.update_snapshot_status, call("POST", f"/snapshots/{sid}/action", {
+            "os-update_snapshot_status": {"status": "available"}}))
+        _check(snapshots.force_delete_snapshot, call("POST", f"/snapshots/{sid}/action", {
+            "os-force_delete": {}}))
+    else:
+        _check(snapshots.delete_snapshot, call("DELETE", f"/snapshots/{sid}"))
     _check(limits.show_limits, call("GET", "/limits"))

@@ -93,7 +93,7 @@ def test_a_restart_after_kill_leaves_no_half_made_volume(new_cloud: Cloud) -> No
     c.start()
     assert sorted(p.name for p in volumes.iterdir()) == [f"{kept['id']}.img"]
     assert c.cli("volume", "show", "kept")["status"] == "available"
-    c.stop()
+    c.close()
 
 
 def test_types_zones_limits_and_listing_all_projects_with_the_cli(volume_cloud: Cloud) -> None:
