@@ -18,7 +18,7 @@ from cheptel.compute.addresses import (
 )
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
-from cheptel.compute.service import server_groups
+from cheptel.compute.service import server_groups, volume_attachments
 from cheptel.compute.service import servers as service
 from cheptel.policy import Creds
 from cheptel.volume.models import VolumeAttachment
@@ -162,7 +162,7 @@ def detail(db: Session, base: str, server: Server, creds: Creds, version: Versio
             "OS-EXT-STS:vm_state": server.vm_state,
             "OS-EXT-STS:power_state": server.power_state,
             "os-extended-volumes:volumes_attached": views_volumes.volumes_attached(
-                related.volumes[server.id], version),
+                volume_attachments.in_order(related.volumes[server.id]), version),
         })
         groups = related.groups[server.id]
         if groups:  # the groups of its Neutron ports; Nova leaves the key out when none

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cheptel.backends.fake_blocks import FakeBlockStore
+from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.volume.models import VolumeAttachment
 from tests.unit.conftest import ADMIN_PASSWORD
 from tests.unit.reconcile import NOVA, Cloud
@@ -386,6 +387,36 @@ def test_a_reader_reads_and_cannot_write(rcloud: Cloud, admin: str) -> None:
           403)
     fault(nova(rcloud, "PUT", f"{path}/{vid}", {"volumeAttachment": {
         "volumeId": vid, "delete_on_termination": True}}, token=token), 403)
+
+
+def test_a_server_booted_from_a_volume_lists_its_root_first_and_keeps_it(
+        rcloud: Cloud) -> None:
+    sid = rcloud.boot(imageRef="", block_device_mapping_v2=[
+        {"boot_index": 0, "uuid": BUSYBOX_ID, "source_type": "image",
+         "destination_type": "volume", "volume_size": 1, "delete_on_termination": True},
+        {"boot_index": 1, "source_type": "blank", "destination_type": "volume",
+         "volume_size": 1}])
+    rcloud.settle()
+    assert rcloud.status(sid) == "ACTIVE"
+    path = f"/servers/{sid}/os-volume_attachments"
+    listed = nova(rcloud, "GET", path).json()["volumeAttachments"]
+    assert [a["device"] for a in listed] == ["/dev/vda", "/dev/vdb"]
+    root, blank = (a["volumeId"] for a in listed)
+    assert rcloud.show(sid)["os-extended-volumes:volumes_attached"] == [
+        {"id": root, "delete_on_termination": True},
+        {"id": blank, "delete_on_termination": False}]
+    # no image disk's mapping comes first: the root volume's is
+    limited = nova(rcloud, "GET", f"{path}?limit=1").json()["volumeAttachments"]
+    assert [a["volumeId"] for a in limited] == [root]
+    assert fault(nova(rcloud, "DELETE", f"{path}/{root}"), 400) == (
+        "Cannot detach a root device volume")
+    vid = make_volume(rcloud)
+    assert attach(rcloud, sid, vid)["device"] == "/dev/vdc"  # vda and vdb are taken
+    rcloud.settle()
+    assert nova(rcloud, "DELETE", f"{path}/{blank}").status_code == 202
+    rcloud.settle()
+    assert volume(rcloud, blank)["status"] == "available"
+    assert blocks(rcloud).mounted == {(sid, "vda"): (root, False), (sid, "vdc"): (vid, False)}
 
 
 # -- os-volumes, Nova's proxy of Cinder's volumes (until 2.35) ------------------------------

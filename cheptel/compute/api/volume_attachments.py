@@ -34,7 +34,7 @@ def index(ctx: Ctx) -> dict:
                 else schemas.volume_attachments_query)
     server = _server(ctx)
     offset, limit = offset_limit(ctx)
-    rows = service.limited(service.of_server(ctx.db, server), offset, limit)
+    rows = service.limited(server, service.of_server(ctx.db, server), offset, limit)
     return {"volumeAttachments": [views_volumes.attachment(a, v) for a in rows]}
 
 

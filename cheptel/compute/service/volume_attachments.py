@@ -28,10 +28,17 @@ VM_STATES = ("active", "paused", "stopped", "resized", "soft-delete", "shelved",
              "shelved_offloaded")
 
 
+def in_order(rows: list[VolumeAttachment]) -> list[VolumeAttachment]:
+    """Mappings in the order Nova lists them: as they were made, and of those a boot made
+    together, the root disk first, then by boot index."""
+    return sorted(rows, key=lambda a: (a.created_at, a.boot_index is None,
+                                       a.boot_index or 0))
+
+
 def of_server(db: Session, server: Server) -> list[VolumeAttachment]:
-    """The server's mappings of volumes, in the order they were made (whatever their
-    status: Nova lists a mapping from the moment the attach reserves it)."""
-    return attachments.of_servers(db, [server.id])[server.id]
+    """The server's mappings of volumes, in_order (whatever their status: Nova lists a
+    mapping from the moment the attach reserves it)."""
+    return in_order(attachments.of_servers(db, [server.id])[server.id])
 
 
 def find(db: Session, server: Server, volume_id: str, asked: str) -> VolumeAttachment:
@@ -41,12 +48,15 @@ def find(db: Session, server: Server, volume_id: str, asked: str) -> VolumeAttac
     raise NotFound(f"Instance {asked} is not attached to volume {volume_id}")
 
 
-def limited(rows: list[VolumeAttachment], offset: int, limit: int
+def limited(server: Server, rows: list[VolumeAttachment], offset: int, limit: int
             ) -> list[VolumeAttachment]:
     """Nova's index pages the server's whole BDM list, then drops the mappings that have
     no volume: a server booted from an image has its root disk's mapping first (source
-    image, boot_index 0), so `limit=1` gives no attachment and `offset=1` skips none."""
-    mappings: list[VolumeAttachment | None] = [None, *rows]  # None: the image root disk
+    image, boot_index 0), so `limit=1` gives no attachment and `offset=1` skips none. A
+    server booted from a volume has that volume's mapping first instead."""
+    mappings: list[VolumeAttachment | None] = list(rows)
+    if server.image_id:
+        mappings.insert(0, None)  # the image root disk's mapping, which has no volume
     return [a for a in mappings[offset:offset + limit] if a is not None]
 
 
