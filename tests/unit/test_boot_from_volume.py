@@ -141,3 +141,17 @@ def test_bad_mappings_are_refused_before_anything_is_made(rcloud: Cloud) -> None
     assert boot(image, {**image, "volume_size": 1})[0] == 400  # two roots
     with rcloud.deps.sessions() as db:
         assert db.query(Volume).count() == 0
+
+
+def test_a_volume_that_is_not_bootable_cannot_be_booted(rcloud: Cloud) -> None:
+    r = rcloud.api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": rcloud.token, "X-Subject-Token": rcloud.token})
+    project = r.json()["token"]["project"]["id"]
+    r = rcloud.api.client.post(f"/volume/v3/{project}/volumes", json={"volume": {"size": 1}},
+                               headers={"X-Auth-Token": rcloud.token})
+    vid = r.json()["volume"]["id"]
+    r = rcloud.nova("POST", "/servers", {"server": {
+        "name": "x", "flavorRef": "1", "networks": "none", **_bdm(
+            uuid=vid, source_type="volume", destination_type="volume")}})
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == (
+        f"Block Device {vid} is not bootable.")

@@ -93,6 +93,8 @@ def plan(db: Session, creds: Creds, bdms: list[dict[str, Any]],
             if volume.status != "available":
                 raise BadRequest(f"Invalid volume: volume '{volume.id}' status must be "
                                  f"'available'. Currently in '{volume.status}'")
+            if index == 0 and not volume.bootable:  # Nova's InvalidBDMVolumeNotBootable
+                raise BadRequest(f"Block Device {volume.id} is not bootable.")
         elif source == "blank":
             if not size:
                 raise BadRequest("Block Device Mapping is Invalid: blank volumes need a "

@@ -43,8 +43,8 @@ def test_boot_from_a_volume_write_then_boot_again_from_it(bcloud: Cloud) -> None
     sid = server["id"]
     shown = bcloud.cli("server", "show", sid, cloud=DEMO)
     assert shown["image"] in ("", "N/A (booted from volume)")
-    (vid,) = [v.id for v in bcloud.sdk(DEMO).block_storage.volumes()
-              if any(a["server_id"] == sid for a in v.attachments)]
+    (attached,) = shown["volumes_attached"]
+    vid = attached["id"]
     volume = bcloud.cli("volume", "show", vid, cloud=DEMO)
     assert (volume["status"], volume["bootable"], volume["size"]) == ("in-use", True, 1)
     # the system runs inside the volume: INIT's console, a write seen on the host's mount
