@@ -34,6 +34,7 @@ from typing import Any
 
 from cheptel.backends.engine import (
     LABEL_CLOUD,
+    VOLUMES_PATH,
     AlreadyExists,
     ContainerSpec,
     ContainerState,
@@ -254,6 +255,8 @@ class FakeEngine:
         return "".join(lines if tail is None else lines[-tail:] if tail else [])
 
     def path_exists(self, name: str, path: str) -> bool:
+        if path == VOLUMES_PATH:  # the bind of the server's volume directory
+            return self._get(name).spec.volume_dir is not None
         return True
 
     def put_files(self, name: str, files: dict[str, tuple[bytes, int]]) -> None:

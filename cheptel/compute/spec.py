@@ -49,7 +49,7 @@ SERVICE = Service(
     converger=ServerConverger,
     tempest=TempestTests(
         all=r"compute",
-        selected=r"compute\.(servers|flavors|keypairs|limits|test_quotas|test_versions"
+        selected=r"compute\.(servers|volumes|flavors|keypairs|limits|test_quotas|test_versions"
                  r"|admin\.(test_server|test_delete_server|test_create_server|test_flavors"
                  r"|test_quotas))",
         # CI's subset leaves out the tests that attach or boot from volumes (Tempest tags

@@ -3,6 +3,8 @@ by hand: what the volume converger mounts and unmounts, and what it repairs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cheptel.backends.fake_blocks import FakeBlockStore
@@ -293,3 +295,15 @@ def test_an_attachment_without_a_device_is_only_recorded(rcloud: Cloud) -> None:
     rcloud.pass_once()
     assert _blocks(rcloud).mounted == {(sid, "vdb"): (mounted, False)}  # left alone
     assert _status(rcloud, recorded) == "available"
+
+
+def test_a_container_made_before_volume_support_refuses_the_attach(rcloud: Cloud) -> None:
+    sid, vid = rcloud.active(), _volume(rcloud)
+    c = rcloud.container(sid)
+    c.spec = dataclasses.replace(c.spec, volume_dir=None)  # as an older cheptel made it
+    _attach(rcloud, vid, sid)
+    rcloud.settle()
+    assert (_status(rcloud, vid), _blocks(rcloud).mounted) == ("available", {})
+    with rcloud.deps.sessions() as db:
+        v = db.get(Volume, vid)
+        assert v is not None and "predates volume attachments" in str(v.error_message)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.backends.blockstore import BlockStoreError, Busy
+from cheptel.backends.engine import VOLUMES_PATH, EngineError
 from cheptel.compute.models import Server
 from cheptel.errors import BadRequest, Conflict
 from cheptel.volume.models import Volume, VolumeAttachment
@@ -170,10 +171,24 @@ def kick_builders(deps: Deps, volume_id: str) -> None:
         deps.reconciler.kick(*[str(w) for w in waiting])
 
 
+def _check_container(deps: Deps, server_id: str) -> None:
+    """A server's container made before volumes could be attached has no /mnt/volumes
+    bind: it would never see the mount (a rebuild makes it again, with the bind)."""
+    name = f"cheptel-{server_id}"  # cheptel.reconciler.servers.container_name
+    try:
+        if deps.containers.inspect(name) is not None and not deps.containers.path_exists(
+                name, VOLUMES_PATH):
+            raise BlockStoreError(f"the container of server {server_id} predates volume "
+                                  f"attachments (no {VOLUMES_PATH}): rebuild the server")
+    except EngineError as exc:
+        raise BlockStoreError(str(exc)) from exc
+
+
 def _attach_on_host(deps: Deps, att: VolumeAttachment) -> None:
     error = None
     if att.server_id is not None and _mounted(att):
         try:
+            _check_container(deps, att.server_id)
             deps.blocks.attach(att.volume_id, att.server_id, _device(att), att.mode == "ro")
         except BlockStoreError as exc:
             log.warning("volume %s: attach to %s failed: %s", att.volume_id, att.server_id,
