@@ -1,7 +1,7 @@
 """Ansible's openstack.cloud modules against a real cheptel on the real engine: a playbook
-builds a routed network, a security group, a keypair and a server with a floating IP; the
-host reaches the server's web page through that IP; the playbook's second play deletes it
-all."""
+builds a routed network, a security group, a keypair and a server with a floating IP and
+an attached volume; the host reaches the server's web page through that IP and the volume
+is mounted inside it; the playbook's second play deletes it all."""
 
 from __future__ import annotations
 
@@ -80,10 +80,14 @@ def test_playbook_builds_a_reachable_server_then_deletes_everything(
     assert fip.port_id in {p.id for p in demo.network.ports(device_id=server.id)}
     support.wait_for(lambda: answers(address, marker), 30,
                      f"the server's page on {address}:8080")
+    # the attached volume, inside the running server: a 1 GiB filesystem of its own
+    df = support.container(server.id).exec_run(["df", "-k", "/mnt/volumes/vdb"])
+    assert df.exit_code == 0 and "/dev/loop" in df.output.decode(), df.output
 
     playbook(ansible_cloud, "down", extra, tmp_path)
 
     assert demo.compute.find_server(f"{prefix}-server") is None
+    assert demo.block_storage.find_volume(f"{prefix}-data") is None
     assert demo.compute.find_keypair(f"{prefix}-key") is None
     assert demo.network.find_router(f"{prefix}-router") is None
     assert demo.network.find_security_group(f"{prefix}-web") is None
