@@ -51,6 +51,11 @@ POLICIES = {
     "compute:os-volumes:show": "scoped_reader",
     "compute:os-volumes:create": "scoped_member",
     "compute:os-volumes:delete": "scoped_member",
+    "compute:os-volumes:snapshots:list": "scoped_reader",
+    "compute:os-volumes:snapshots:detail": "scoped_reader",
+    "compute:os-volumes:snapshots:show": "scoped_reader",
+    "compute:os-volumes:snapshots:create": "scoped_member",
+    "compute:os-volumes:snapshots:delete": "scoped_member",
     # flavors
     "compute:flavors:list": "authenticated",
     "compute:flavors:show": "authenticated",

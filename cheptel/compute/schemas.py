@@ -257,6 +257,10 @@ volume_update_v285 = obj({"volumeAttachment": obj({
 # -- os-volumes, a proxy API until 2.35 (nova/api/openstack/compute/schemas/volumes.py) -----
 
 volumes_query = volume_attachments_query
+# os-snapshots, the same (nova/api/openstack/compute/schemas/snapshots.py)
+snapshots_create = obj({"snapshot": obj({
+    "volume_id": STRING, "force": BOOLEAN, "display_name": STRING,
+    "display_description": STRING}, ("volume_id",))}, ("snapshot",))
 volumes_create = obj({"volume": obj({
     "volume_type": STRING, "metadata": {"type": "object"}, "snapshot_id": STRING,
     "size": {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1},

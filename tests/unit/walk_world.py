@@ -396,6 +396,13 @@ def _attached(w: World, p: str) -> None:
                              "delete_on_termination": False}}
     w.templates[f"{C} PUT /v2.1/servers/{{server_id}}/os-volume_attachments/{{volume_id}}"] = {
         "volumeAttachment": {"volumeId": attached, "delete_on_termination": False}}
+    # os-snapshots: a snapshot of the free volume (os-snapshots/{snapshot_id})
+    snap = w.ok(V, "POST", f"{p}/snapshots", {"snapshot": {
+        "volume_id": free, "name": "walk-proxied-snap"}},
+        template="/v3/{project_id}/snapshots")["snapshot"]
+    ids[f"{C} snapshot_id"] = snap["id"]
+    w.templates[f"{C} POST /v2.1/os-snapshots"] = {"snapshot": {
+        "volume_id": free, "force": False, "display_name": "n", "display_description": "d"}}
     w.templates[f"{C} POST /v2.1/os-volumes"] = {"volume": {  # (os-volumes/{volume_id}:
         "size": 1, "display_name": "walk-proxied", "display_description": "d",  # attached)
         "metadata": {"k": "v"}, "volume_type": "walk-type", "availability_zone": "nova"}}
