@@ -32,7 +32,9 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
 
 FAST = (r"volume\.(test_volumes_get\.(VolumesGetTest\.test_volume_create_get_update_delete\b"
         r"|VolumesSummaryTest)|test_volumes_list\.VolumesListTestJSON\.test_volume_list_"
-        r"(details_)?pagination|test_extensions|admin\.test_volume_services)")
+        r"(details_)?pagination|test_extensions|admin\.test_volume_services"
+        r"|test_volumes_actions\.VolumesActionsTest\.test_(attach_detach|reserve)"
+        r"|test_volumes_snapshots\.VolumesSnapshotTestJSON\.test_snapshot_create_get_list)")
 
 SERVICE = Service(
     type="block-storage",
