@@ -110,6 +110,10 @@ POLICIES = {
     "compute:os-server-groups:create": "scoped_member",
     "compute:os-server-groups:show": "project_reader",
     "compute:os-server-groups:delete": "project_member",
+    # usage (os_compute_api:os-simple-tenant-usage:list ADMIN, :show PROJECT_READER_OR_ADMIN)
+    "compute:os-simple-tenant-usage:list": "admin",
+    "compute:os-simple-tenant-usage:show": "project_reader",
+    "compute:os-simple-tenant-usage:unrouted": "scoped_reader",  # the empty id's 404
     # migrations
     "compute:os-migrations:index": "scoped_manager",  # PROJECT_MANAGER_OR_ADMIN
     "compute:os-migrations:index:all_projects": "admin",

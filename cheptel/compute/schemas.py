@@ -166,6 +166,15 @@ services_query = query({"host": STRING, "binary": STRING}, extra=True)
 services_query_v275 = query({"host": STRING, "binary": STRING}, extra=False)
 
 hypervisors_query_v233 = query(PAGING, extra=True)
+# os-simple-tenant-usage (nova/api/openstack/compute/schemas/simple_tenant_usage.py)
+usage_show = query({"start": STRING, "end": STRING}, extra=True)
+usage_index = query({"start": STRING, "end": STRING, "detailed": STRING}, extra=True)
+usage_show_v240 = query({"start": STRING, "end": STRING, **PAGING}, extra=True)
+usage_index_v240 = query({"start": STRING, "end": STRING, "detailed": STRING, **PAGING},
+                         extra=True)
+usage_show_v275 = query({"start": STRING, "end": STRING, **PAGING}, extra=False)
+usage_index_v275 = query({"start": STRING, "end": STRING, "detailed": STRING, **PAGING},
+                         extra=False)
 hypervisors_query_v253 = query({
     **PAGING,
     "hypervisor_hostname_pattern": {"type": "string", "minLength": 1, "maxLength": 255},

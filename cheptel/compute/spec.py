@@ -51,7 +51,7 @@ SERVICE = Service(
         all=r"compute",
         selected=r"compute\.(servers|volumes|flavors|keypairs|limits|test_quotas|test_versions"
                  r"|admin\.(test_server|test_delete_server|test_create_server|test_flavors"
-                 r"|test_quotas))",
+                 r"|test_quotas|test_simple_tenant_usage))",
         # CI's subset: servers (booted from images and from volumes), their actions with
         # volumes attached, and attaching volumes
         fast=r"compute\.(flavors|keypairs|limits|test_quotas|test_versions|servers\."
