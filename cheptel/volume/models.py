@@ -143,3 +143,33 @@ class VolumeSnapshot(Base):
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class VolumeMessage(Base):
+    """A user message (Cinder's /messages, 3.3): what went wrong with an asynchronous
+    request the API had already accepted. Kept until `expires_at` (message_ttl)."""
+
+    __tablename__ = "volume_messages"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    action_id: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    detail_id: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    message_level: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class VolumeUpload(Base):
+    """A volume being uploaded to an image (os-volume_upload_image): the image it fills
+    and the status the volume goes back to."""
+
+    __tablename__ = "volume_uploads"
+    volume_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    image_id: Mapped[str] = mapped_column(ID)
+    previous_status: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)

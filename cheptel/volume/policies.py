@@ -79,4 +79,11 @@ POLICIES = {
     "volume:attachment_update": "scoped_member",
     "volume:attachment_delete": "scoped_member",
     "volume:attachment_complete": "scoped_member",
+    # user messages (cinder/policies/messages.py)
+    "message:get_all": "scoped_reader",
+    "message:get": "scoped_reader",
+    "message:delete": "scoped_member",
+    # uploading a volume to an image (cinder/policies/volume_actions.py)
+    "volume_extension:volume_actions:upload_image": "scoped_member",
+    "volume_extension:volume_actions:upload_public": "admin",
 }

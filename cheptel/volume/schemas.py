@@ -137,3 +137,17 @@ attachment_create_354 = obj({"attachment": obj({
 }, ("volume_uuid",))}, ("attachment",))
 attachment_update = obj({"attachment": obj({
     "connector": {"type": "object", "minProperties": 1}}, ("connector",))}, ("attachment",))
+# os-volume_upload_image (cinder/api/schemas/volume_actions.py; 3.1 adds visibility and
+# protected). Formats other than bare/raw pass the schema and are refused after it.
+volume_upload_image = obj({
+    "image_name": {"type": "string", "minLength": 1, "maxLength": 255},
+    "force": BOOL,
+    "disk_format": {"type": "string",
+                    "enum": ["raw", "vmdk", "vdi", "qcow2", "vhd", "vhdx", "ploop"]},
+    "container_format": {"type": ["string", "null"], "maxLength": 255},
+}, ("image_name",))
+volume_upload_image_v31 = obj({
+    **volume_upload_image["properties"],
+    "visibility": {"type": "string", "enum": ["community", "public", "private", "shared"]},
+    "protected": BOOL,
+}, ("image_name",))

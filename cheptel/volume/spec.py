@@ -21,7 +21,11 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
     return {
         "volume": {"catalog_type": "block-storage", "region": "RegionOne",
                    "build_timeout": "60", "min_microversion": "3.0",
-                   "max_microversion": "3.71", "volume_size": "1"},
+                   "max_microversion": "3.71", "volume_size": "1",
+                   # what the file backend reports: Tempest's typed volumes ask for them
+                   "storage_protocol": "file", "vendor_name": "Open Source",
+                   # the one format an upload to an image makes (a root filesystem tar)
+                   "disk_format": "raw"},
         "volume-feature-enabled": {"api_v3": "True", "backup": "False",
                                    "snapshot": "True", "clone": "True",
                                    "manage_snapshot": "False", "manage_volume": "False",

@@ -7,7 +7,13 @@ from urllib.parse import urlencode
 
 from cheptel.common import iso
 from cheptel.volume.microversion import Version
-from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
+from cheptel.volume.models import (
+    Volume,
+    VolumeAttachment,
+    VolumeMessage,
+    VolumeSnapshot,
+    VolumeType,
+)
 
 
 def _time(ts: float | None) -> str | None:
@@ -163,3 +169,17 @@ def attachment_detail(a: VolumeAttachment, connection_info: dict[str, Any]) -> d
     """The detailed view; Cinder prints an unset time as ''."""
     return {**attachment_brief(a), "attached_at": _time(a.attached_at) or "",
             "detached_at": "", "attach_mode": a.mode, "connection_info": connection_info}
+
+
+def message(base: str, m: VolumeMessage, user_message: str) -> dict[str, Any]:
+    """cinder/api/v3/views/messages.py detail (resource_* only when set)."""
+    doc: dict[str, Any] = {
+        "id": m.id, "event_id": m.event_id, "user_message": user_message,
+        "message_level": m.message_level, "created_at": _time(m.created_at),
+        "guaranteed_until": _time(m.expires_at), "request_id": m.request_id,
+        "links": links(base, "messages", m.project_id, m.id)}
+    if m.resource_type:
+        doc["resource_type"] = m.resource_type
+    if m.resource_uuid:
+        doc["resource_uuid"] = m.resource_uuid
+    return doc

@@ -77,6 +77,9 @@ KINDS = {
     ("PUT", "/v3/{project_id}/attachments/{attachment_id}"): W,
     ("DELETE", "/v3/{project_id}/attachments/{attachment_id}"): W,
     ("POST", "/v3/{project_id}/attachments/{attachment_id}/action"): W,
+    ("GET", "/v3/{project_id}/messages"): R,
+    ("GET", "/v3/{project_id}/messages/{message_id}"): R,
+    ("DELETE", "/v3/{project_id}/messages/{message_id}"): W,
 }
 # an empty volume id: Cinder's 404 to whoever may reach it (and 401/403 to the others)
 EMPTY_ID = {"/v3/{project_id}/volumes/"}
@@ -177,7 +180,14 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             att = api.client.post(f"/volume/v3/{project}/attachments", headers={
                 **dh, "OpenStack-API-Version": "volume 3.71"}, json={"attachment": {
                     "volume_uuid": vol}}).json()["attachment"]["id"]
+        msg = ""
+        if "{message_id}" in route.path:  # a volume of a type no backend matches
+            api.client.post(f"/volume/v3/{project}/volumes", headers=dh, json={
+                "volume": {"size": 1, "volume_type": vt}})
+            msg = api.client.get(f"/volume/v3/{project}/messages", headers={
+                **dh, "OpenStack-API-Version": "volume 3.71"}).json()["messages"][0]["id"]
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
+                                 message_id=msg,
                                  quota_project_id=project, class_name="default",
                                  snapshot_id=snap,
                                  action="enable", host="cheptel@file", attachment_id=att)
@@ -213,7 +223,8 @@ ACTIONS = [({"os-reserve": {}}, W), ({"os-unreserve": {}}, W),
            ({"os-detach": {}}, W),
            ({"os-initialize_connection": {"connector": {"host": "h"}}}, W),
            ({"os-terminate_connection": {"connector": {"host": "h"}}}, W),
-           ({"os-force_detach": {}}, A)]
+           ({"os-force_detach": {}}, A),
+           ({"os-volume_upload_image": {"image_name": "up"}}, W)]
 
 
 @pytest.mark.parametrize("persona", [MEMBER, READER])

@@ -307,13 +307,14 @@ def _volume(w: World) -> None:
     p = f"/v3/{project}"
     vt = w.ok(V, "POST", f"{p}/types", {"volume_type": {
         "name": "walk-type", "description": "d", "os-volume-type-access:is_public": True,
-        "extra_specs": {"walk-key": "1"}}}, template="/v3/{project_id}/types")["volume_type"]
+        "extra_specs": {"walk:key": "1"}}}, template="/v3/{project_id}/types")["volume_type"]
+    # (a scoped key: the scheduler ignores it, so the walk's volume of this type is made)
     ids[f"{V} type_id"] = vt["id"]
-    ids[f"{V} extra_specs key"] = "walk-key"
-    w.ok(V, "POST", f"{p}/types/{vt['id']}/extra_specs", {"extra_specs": {"walk-key": "1"}},
+    ids[f"{V} extra_specs key"] = "walk:key"
+    w.ok(V, "POST", f"{p}/types/{vt['id']}/extra_specs", {"extra_specs": {"walk:key": "1"}},
          template="/v3/{project_id}/types/{type_id}/extra_specs")
     w.templates[f"{V} PUT /v3/{{project_id}}/types/{{type_id}}/extra_specs/{{key}}"] = {
-        "walk-key": "2"}
+        "walk:key": "2"}
     w.templates[f"{V} PUT /v3/{{project_id}}/types/{{type_id}}"] = {"volume_type": {
         "name": "walk-type", "description": "d2", "is_public": True}}
     vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {
@@ -369,6 +370,22 @@ def _volume(w: World) -> None:
     w.templates[f"{V} POST /v3/{{project_id}}/attachments/{{attachment_id}}/action"] = {
         "os-complete": None}
     _attached(w, p)
+    _messages(w, p)
+
+
+def _messages(w: World, p: str) -> None:
+    """A user message: a volume of a type no backend matches (no valid backend); and an
+    upload to an image, the volume action's template stays os-set_bootable (an upload
+    would leave the walked volume `uploading`)."""
+    w.ok(V, "POST", f"{p}/types", {"volume_type": {
+        "name": "walk-nowhere", "extra_specs": {"storage_protocol": "walk"}}})
+    vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {
+        "size": 1, "name": "walk-nowhere", "volume_type": "walk-nowhere"}})["volume"]
+    _until(w, V, f"{p}/volumes/{vol['id']}", "volume", "status", "error")
+    found = [m for m in w.ok(V, "GET", f"{p}/messages")["messages"]
+             if m.get("resource_uuid") == vol["id"]]
+    assert found, "no user message for the walk's unschedulable volume"
+    w.ids[f"{V} message_id"] = found[0]["id"]
 
 
 def _until(w: World, prefix: str, path: str, key: str, field: str, value: str) -> None:

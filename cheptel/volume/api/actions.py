@@ -9,6 +9,7 @@ from typing import Any
 from cheptel.errors import BadRequest
 from cheptel.validation import check
 from cheptel.volume import schemas
+from cheptel.volume.api import upload_image
 from cheptel.volume.api.common import VOLUME, body_object, caller
 from cheptel.volume.models import Volume
 from cheptel.volume.service import attaching, snapshots, volumes
@@ -153,6 +154,7 @@ ACTIONS: dict[str, Callable[[Ctx, Volume, Any], Reply]] = {
     "os-initialize_connection": _initialize_connection,
     "os-terminate_connection": _terminate_connection,
     "os-force_detach": _force_detach,
+    "os-volume_upload_image": upload_image.upload_image,
 }
 
 
