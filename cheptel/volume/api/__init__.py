@@ -15,6 +15,7 @@ from cheptel.volume.api import (
     discovery,
     quotas,
     snapshots,
+    transfers,
     types,
     volumes,
 )
@@ -29,4 +30,5 @@ ROUTES: list[Route] = [
     *backends.ROUTES,
     *snapshots.ROUTES,
     *attachments.ROUTES,
+    *transfers.ROUTES,
 ]
