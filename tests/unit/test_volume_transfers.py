@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from cheptel.volume.models import VolumeTransfer
-from tests.unit.conftest import Api
+from tests.unit.conftest import Api, FakeClock
 from tests.unit.test_volume_api import Cinder, admin, demo
 
 __all__ = ["admin", "demo"]  # the fixtures, shared with test_volume_api
@@ -205,8 +205,11 @@ def test_a_force_deleted_volume_takes_its_transfer(demo: Cinder, admin: Cinder) 
     assert demo("GET", f"/os-volume-transfer/{t['id']}").status_code == 404
 
 
-def test_listing_filters_and_pages(demo: Cinder, admin: Cinder) -> None:
-    ids = [offer(demo, demo.create()["id"], name=f"t{i}")["id"] for i in range(3)]
+def test_listing_filters_and_pages(demo: Cinder, admin: Cinder, clock: FakeClock) -> None:
+    ids = []
+    for i in range(3):  # one a second: the order is created_at's
+        ids.append(offer(demo, demo.create()["id"], name=f"t{i}")["id"])
+        clock.advance(1)
     listed = demo("GET", "/os-volume-transfer").json()["transfers"]
     assert [t["id"] for t in listed] == ids  # created_at, id ascending
     assert [t["name"] for t in demo("GET", "/os-volume-transfer?name=t1").json()[
