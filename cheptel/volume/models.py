@@ -173,3 +173,20 @@ class VolumeUpload(Base):
     previous_status: Mapped[str] = mapped_column(String(32))
     request_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class VolumeTransfer(Base):
+    """A volume offered to another project (os-volume-transfer, volume-transfers). The
+    auth key is never stored: `crypt_hash` is an HMAC-SHA256 of it keyed by `salt`, as
+    Cinder keeps salt + crypt_hash. The row goes when the transfer is accepted or deleted
+    (Cinder soft-deletes it; a deleted transfer is a 404 there too)."""
+
+    __tablename__ = "volume_transfers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    volume_id: Mapped[str] = mapped_column(ID, index=True)
+    source_project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    crypt_hash: Mapped[str] = mapped_column(String(128))
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float)

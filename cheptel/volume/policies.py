@@ -87,3 +87,16 @@ POLICIES = {
     "volume_extension:volume_actions:upload_image": "scoped_member",
     "volume_extension:volume_actions:upload_public": "admin",
 }
+POLICIES.update({
+    # transfers (cinder/policies/volume_transfer.py): a project's readers list and show
+    # its own, members create, delete and accept (any project's, knowing id and key)
+    "volume:get_all_transfers": "scoped_reader",
+    "volume:get_transfer": "scoped_reader",
+    "volume:create_transfer": "scoped_member",
+    "volume:delete_transfer": "scoped_member",
+    "volume:accept_transfer": "scoped_member",
+    # image metadata actions (cinder/policies/volume_metadata.py), checked by the action
+    "volume_extension:volume_image_metadata:show": "scoped_reader",
+    "volume_extension:volume_image_metadata:set": "scoped_member",
+    "volume_extension:volume_image_metadata:remove": "scoped_member",
+})

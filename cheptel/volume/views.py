@@ -12,6 +12,7 @@ from cheptel.volume.models import (
     VolumeAttachment,
     VolumeMessage,
     VolumeSnapshot,
+    VolumeTransfer,
     VolumeType,
 )
 
@@ -182,4 +183,37 @@ def message(base: str, m: VolumeMessage, user_message: str) -> dict[str, Any]:
         doc["resource_type"] = m.resource_type
     if m.resource_uuid:
         doc["resource_uuid"] = m.resource_uuid
+    return doc
+
+
+# --- transfers (cinder/api/views/transfers.py) ------------------------------------------
+
+def _transfer_links(base: str, t: VolumeTransfer) -> list[dict[str, str]]:
+    # the caller's project in both links (Cinder's view builder reads the request's)
+    return links(base, "os-volume-transfer", base.rsplit("/", 1)[-1], t.id)
+
+
+def transfer_summary(base: str, t: VolumeTransfer) -> dict[str, Any]:
+    """The list's and the accept answer's view. Links name os-volume-transfer whatever
+    the path, as Cinder's view builder does."""
+    return {"id": t.id, "volume_id": t.volume_id, "name": t.name,
+            "links": _transfer_links(base, t)}
+
+
+def transfer(base: str, t: VolumeTransfer, version: Version,
+             auth_key: str | None = None) -> dict[str, Any]:
+    """Show and the detailed list; with `auth_key`, the create answer (the one place the
+    key is ever shown). no_snapshots from 3.55; the history fields from 3.57 (a live
+    transfer is never accepted: accepting removes it)."""
+    doc: dict[str, Any] = {"id": t.id, "created_at": _time(t.created_at), "name": t.name,
+                           "volume_id": t.volume_id}
+    if auth_key is not None:
+        doc["auth_key"] = auth_key
+    doc["links"] = _transfer_links(base, t)
+    if version.at_least("3.55"):
+        doc["no_snapshots"] = t.no_snapshots
+    if version.at_least("3.57"):
+        doc["destination_project_id"] = None
+        doc["source_project_id"] = t.source_project_id
+        doc["accepted"] = False
     return doc

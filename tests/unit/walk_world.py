@@ -369,6 +369,7 @@ def _volume(w: World) -> None:
         "attachment": {"connector": {"host": "walk-host", "mountpoint": "/dev/vdc"}}}
     w.templates[f"{V} POST /v3/{{project_id}}/attachments/{{attachment_id}}/action"] = {
         "os-complete": None}
+    _transfer(w, p)
     _attached(w, p)
     _messages(w, p)
 
@@ -386,6 +387,23 @@ def _messages(w: World, p: str) -> None:
              if m.get("resource_uuid") == vol["id"]]
     assert found, "no user message for the walk's unschedulable volume"
     w.ids[f"{V} message_id"] = found[0]["id"]
+
+
+def _transfer(w: World, p: str) -> None:
+    """A transfer of a volume of its own, waiting. Its create template names that volume
+    (already offered: a valid body is then a 400, so no walked body makes another); the
+    accept template's key is wrong, so no walked body accepts it."""
+    ids = w.ids
+    vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {"size": 1, "name": "walk-gift"}}
+               )["volume"]
+    t = w.ok(V, "POST", f"{p}/os-volume-transfer", {"transfer": {"volume_id": vol["id"]}}
+             )["transfer"]
+    ids[f"{V} transfer_id"] = t["id"]
+    for path in ("os-volume-transfer", "volume-transfers"):
+        w.templates[f"{V} POST /v3/{{project_id}}/{path}"] = {"transfer": {
+            "volume_id": vol["id"], "name": "walk-transfer"}}
+        w.templates[f"{V} POST /v3/{{project_id}}/{path}/{{transfer_id}}/accept"] = {
+            "accept": {"auth_key": "0123456789abcdef"}}
 
 
 def _until(w: World, prefix: str, path: str, key: str, field: str, value: str) -> None:

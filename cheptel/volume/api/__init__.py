@@ -16,6 +16,7 @@ from cheptel.volume.api import (
     messages,
     quotas,
     snapshots,
+    transfers,
     types,
     volumes,
 )
@@ -31,4 +32,5 @@ ROUTES: list[Route] = [
     *snapshots.ROUTES,
     *attachments.ROUTES,
     *messages.ROUTES,
+    *transfers.ROUTES,
 ]

@@ -38,6 +38,9 @@ EXTENSIONS = (
     ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
      "Extended SnapshotAttributes support."),
     ("os-snapshot-actions", "SnapshotActions", "Enable snapshot manager actions."),
+    ("os-volume-transfer", "VolumeTransfer", "Volume transfer management support."),
+    ("os-vol-image-meta", "VolumeImageMetadata", "Show image metadata associated with "
+                                                 "the volume."),
 )
 
 

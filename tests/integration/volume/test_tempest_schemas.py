@@ -205,3 +205,57 @@ def test_messages_and_upload_match_tempest(api: Api) -> None:
     r = call("POST", f"/volumes/{ok}/action", {"os-volume_upload_image": {
         "image_name": "up", "disk_format": "raw"}})
     assert r.status_code == 202, r.text
+TRANSFER_SCHEMAS = {"3.0": "transfers", "3.55": "v3_55.transfers", "3.57": "v3_57.transfers",
+                    "3.71": "v3_57.transfers"}
+
+
+@pytest.mark.parametrize("path", ["os-volume-transfer", "volume-transfers"])
+@pytest.mark.parametrize("version", sorted(TRANSFER_SCHEMAS))
+def test_transfer_documents_match_tempest(api: Api, version: str, path: str) -> None:
+    """Created by demo, accepted by the admin's project; Tempest's transfers clients
+    switch schema module at 3.55 and 3.57."""
+    s = importlib.import_module(
+        f"tempest.lib.api_schema.response.volume.{TRANSFER_SCHEMAS[version]}")
+    demo = api.token("demo", DEMO_PASSWORD, "demo")
+    admin = api.admin()
+
+    def call(token: str, method: str, sub: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, f"/volume/v3/{_project(api, token)}{sub}",
+                                  json=body, headers={
+                                      "X-Auth-Token": token,
+                                      "OpenStack-API-Version": f"volume {version}"})
+
+    for accepted in (False, True):
+        vid = call(demo, "POST", "/volumes", {"volume": {"size": 1}}).json()["volume"]["id"]
+        r = call(demo, "POST", f"/{path}", {"transfer": {"volume_id": vid, "name": "t"}})
+        _check(s.create_volume_transfer, r)
+        tid, key = r.json()["transfer"]["id"], r.json()["transfer"]["auth_key"]
+        _check(s.show_volume_transfer, call(demo, "GET", f"/{path}/{tid}"))
+        _check(s.list_volume_transfers_no_detail, call(demo, "GET", f"/{path}"))
+        _check(s.list_volume_transfers_with_detail, call(demo, "GET", f"/{path}/detail"))
+        if accepted:
+            _check(s.accept_volume_transfer, call(admin, "POST", f"/{path}/{tid}/accept",
+                                                  {"accept": {"auth_key": key}}))
+            call(admin, "DELETE", f"/volumes/{vid}")
+        else:
+            _check(s.delete_volume_transfer, call(demo, "DELETE", f"/{path}/{tid}"))
+            call(demo, "DELETE", f"/volumes/{vid}")
+
+
+def test_image_metadata_documents_match_tempest(api: Api) -> None:
+    token = api.token("demo", DEMO_PASSWORD, "demo")
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token}
+
+    def action(vid: str, body: Any) -> httpx.Response:
+        return api.client.post(f"{base}/volumes/{vid}/action", json=body, headers=h)
+
+    s = _module("3.0")
+    vid = api.client.post(f"{base}/volumes", json={"volume": {"size": 1}}, headers=h
+                          ).json()["volume"]["id"]
+    _check(s.update_volume_image_metadata, action(vid, {"os-set_image_metadata": {
+        "metadata": {"image_id": "i", "ramdisk_id": "r"}}}))
+    _check(s.show_volume, api.client.get(f"{base}/volumes/{vid}", headers=h))
+    _check(s.delete_volume_image_metadata, action(vid, {"os-unset_image_metadata": {
+        "key": "ramdisk_id"}}))
+    _check(s.show_volume_image_metadata, action(vid, {"os-show_image_metadata": None}))

@@ -1,14 +1,14 @@
 """volume: user messages (/messages) and uploads to an image (os-volume_upload_image)
 
-Revision ID: 0018_volume_messages
-Revises: 0015_volume_snapshots
+Revision ID: 0017_volume_messages
+Revises: 0016_volume_transfers
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_volume_messages"
-down_revision = "0015_volume_snapshots"
+revision = "0017_volume_messages"
+down_revision = "0016_volume_transfers"
 branch_labels = None
 depends_on = None
 
