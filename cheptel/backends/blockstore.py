@@ -66,6 +66,9 @@ class BlockStore(Protocol):
     def remove_server_dir(self, server_id: str) -> None: ...
     def attach(self, volume_id: str, server_id: str, device: str, readonly: bool) -> None: ...
     def detach(self, server_id: str, device: str, lazy: bool = False) -> None: ...
+    # the volume's loop devices nothing mounts, freed (what a crash between losetup and
+    # mount, or between umount and losetup -d, leaves)
+    def free_loops(self, volume_id: str) -> list[str]: ...
     def mounts(self) -> dict[tuple[str, str], str]: ...
     # write into a detached volume's filesystem (an image unpacked into it)
     def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None: ...
@@ -204,6 +207,7 @@ class FileBlockStore:
             return
         if not source.exists():
             raise BlockStoreError(f"volume {volume_id} has no file")
+        self.free_loops(volume_id)
         try:
             target.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -268,6 +272,21 @@ class FileBlockStore:
         finally:
             _loop_free(loop)
             _rmdir(target)
+
+    def free_loops(self, volume_id: str) -> list[str]:
+        path = str(self.path(volume_id))
+        mounted = set(_mountinfo().values())
+        freed = []
+        for backing in Path("/sys/block").glob("loop*/loop/backing_file"):
+            loop = f"/dev/{backing.parts[-3]}"
+            try:
+                held = backing.read_text().strip()
+            except OSError:
+                continue
+            if held in (path, path + " (deleted)") and loop not in mounted:
+                _loop_free(loop)
+                freed.append(loop)
+        return freed
 
     def mounts(self) -> dict[tuple[str, str], str]:
         root = str(self.mnt.resolve()) + "/"

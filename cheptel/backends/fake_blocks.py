@@ -83,6 +83,9 @@ class FakeBlockStore:
         self.busy.discard((server_id, device))
         self.mounted.pop((server_id, device), None)
 
+    def free_loops(self, volume_id: str) -> list[str]:
+        return []  # the fake has no loop devices: mounts are all it keeps
+
     def mounts(self) -> dict[tuple[str, str], str]:
         return {key: volume for key, (volume, _) in self.mounted.items()}
 

@@ -217,6 +217,7 @@ def _detach_on_host(deps: Deps, att: VolumeAttachment) -> bool:
         lazy = att.busy_passes >= BUSY_PASSES
         try:
             deps.blocks.detach(att.server_id, _device(att), lazy=lazy)
+            deps.blocks.free_loops(att.volume_id)
         except Busy:
             with deps.sessions() as db, db.begin():
                 row = db.get(VolumeAttachment, att.id)

@@ -99,3 +99,17 @@ def test_release_detaches_everything_and_unmounts_the_root(tmp_path: Path) -> No
     assert store.mounts() == {} and _loops_of(store.path("a")) == ""
     assert _propagation(store.mnt) == ""
     assert store.release() == []  # idempotent
+
+
+def test_a_loop_device_a_crash_left_unmounted_is_freed(store: FileBlockStore) -> None:
+    store.create("left", 1)
+    stray = subprocess.run(["losetup", "-f", "--show", str(store.path("left"))],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert stray in _loops_of(store.path("left"))
+    store.attach("left", "s1", "vdb", readonly=False)  # the stray one first goes
+    assert len(_loops_of(store.path("left")).splitlines()) == 1  # only the mounted one
+    store.detach("s1", "vdb")
+    again = subprocess.run(["losetup", "-f", "--show", str(store.path("left"))],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert store.free_loops("left") == [again]  # as after a crash before losetup -d
+    assert _loops_of(store.path("left")) == ""
