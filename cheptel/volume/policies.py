@@ -79,4 +79,33 @@ POLICIES = {
     "volume:attachment_update": "scoped_member",
     "volume:attachment_delete": "scoped_member",
     "volume:attachment_complete": "scoped_member",
+    # generic volume groups (cinder/policies/group_types.py, groups.py, group_actions.py,
+    # group_snapshots.py, group_snapshot_actions.py); reading a group type needs no
+    # policy there but a token
+    "group:group_types:get": "authenticated",
+    "group:group_types:create": "admin",
+    "group:group_types:update": "admin",
+    "group:group_types:delete": "admin",
+    "group:access_group_types_specs": "admin",
+    "group:group_types_specs:get": "admin",
+    "group:group_types_specs:get_all": "admin",
+    "group:group_types_specs:create": "admin",
+    "group:group_types_specs:update": "admin",
+    "group:group_types_specs:delete": "admin",
+    "group:get_all": "scoped_reader",
+    "group:get": "scoped_reader",
+    "group:create": "scoped_member",
+    "group:update": "scoped_member",
+    # POST /groups/{id}/action: each action checks its own policy below
+    "group:action": "scoped_member",
+    "group:delete": "scoped_member",
+    "group:reset_status": "admin",
+    "group:group_project_attribute": "admin",
+    "group:get_all_group_snapshots": "scoped_reader",
+    "group:get_group_snapshot": "scoped_reader",
+    "group:create_group_snapshot": "scoped_member",
+    "group:delete_group_snapshot": "scoped_member",
+    # POST /group_snapshots/{id}/action (reset_status, the one action)
+    "group:reset_group_snapshot_status": "admin",
+    "group:group_snapshot_project_attribute": "admin",
 }

@@ -13,6 +13,7 @@ from cheptel.volume.api import (
     attachments,
     backends,
     discovery,
+    groups,
     quotas,
     snapshots,
     types,
@@ -29,4 +30,5 @@ ROUTES: list[Route] = [
     *backends.ROUTES,
     *snapshots.ROUTES,
     *attachments.ROUTES,
+    *groups.ROUTES,
 ]

@@ -12,7 +12,7 @@ from cheptel.volume import schemas, views
 from cheptel.volume.api.common import VOLUME, VOLUMES, base, caller, version
 from cheptel.volume.microversion import Version
 from cheptel.volume.models import Volume, VolumeAttachment
-from cheptel.volume.service import attachments, listing, snapshots, types, volumes
+from cheptel.volume.service import attachments, groups, listing, snapshots, types, volumes
 from cheptel.web import Ctx, Reply, Route
 
 
@@ -84,7 +84,13 @@ def no_id(ctx: Ctx) -> None:
 
 def create(ctx: Ctx) -> Reply:
     body = check(schemas.create, ctx.body)["volume"]
+    group = None
+    if body.get("group_id") and version(ctx).at_least("3.13"):  # ignored before
+        group = groups.get_visible(ctx.db, caller(ctx), body["group_id"])
+        groups.check_new_volume(ctx.db, caller(ctx), group, body.get("volume_type"))
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
+    if group is not None:
+        v.group_id = group.id
     deps, vid = ctx.deps, v.id
     if volumes.copies_image(v):  # the volume converger copies the image (from_image)
         ctx.after_commit.append(lambda: deps.reconciler.schedule("block-storage", vid))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.backends.blockstore import BlockStoreError
 from cheptel.volume.models import VolumeType
-from cheptel.volume.service import backends, snapshots, volumes
+from cheptel.volume.service import backends, group_types, groups, snapshots, volumes
 from cheptel.volume.service.types import DEFAULT_NAME
 
 if TYPE_CHECKING:
@@ -29,6 +29,9 @@ def on_start(db: Session, deps: Deps) -> list[str]:
     notes += volumes.recover(db, deps.blocks, deps.clock())
     # after the volumes: a volume made from a `deleting` snapshot is made before it goes
     notes += snapshots.recover(db, deps.blocks, deps.clock())
+    # after both: their members are made or removed by now
+    group_types.ensure_default(db, deps.clock())
+    notes += groups.recover(db, deps.clock())
     try:  # before any server starts: its container binds a directory under it
         deps.blocks.prepare()
     except BlockStoreError as exc:
