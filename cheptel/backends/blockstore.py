@@ -69,6 +69,8 @@ class BlockStore(Protocol):
     def mounts(self) -> dict[tuple[str, str], str]: ...
     # write into a detached volume's filesystem (an image unpacked into it)
     def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None: ...
+    # a detached volume mounted read-only for `reader` (an upload to an image), then not
+    def read(self, volume_id: str, reader: Callable[[Path], None]) -> None: ...
     # teardown: every mount and loop device under MNT gone, MNT itself unmounted
     def release(self) -> list[str]: ...
     # snapshots and volumes made from a source (see the end of this module)
@@ -241,6 +243,26 @@ class FileBlockStore:
             _run("mount", "-t", "ext4", loop, str(target))
             try:
                 writer(target)
+            finally:
+                _run("umount", str(target))
+        finally:
+            _loop_free(loop)
+            _rmdir(target)
+
+    def read(self, volume_id: str, reader: Callable[[Path], None]) -> None:
+        """Mount a detached volume read-only and privately (DATA_DIR/volumes/.fill/
+        read-<id>; `noload`: its journal is not replayed), let `reader` read it, then
+        unmount. A crash leaves the mount to sweep(), as a fill's."""
+        source = self.path(volume_id)
+        target = self.directory / ".fill" / f"read-{volume_id}"
+        if not source.exists():
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        target.mkdir(parents=True, exist_ok=True)
+        loop = _run("losetup", "-f", "--show", "-r", str(source)).strip()
+        try:
+            _run("mount", "-t", "ext4", "-o", "ro,noload", loop, str(target))
+            try:
+                reader(target)
             finally:
                 _run("umount", str(target))
         finally:

@@ -1,7 +1,7 @@
 """An in-memory BlockStore for unit tests: the promises of cheptel.backends.blockstore.
 
 Failures can be injected: `fail` maps an operation name ("create", "delete", "extend",
-"snapshot", "delete_snapshot", "create_from", "copy", "thaw") to the message its next
+"snapshot", "delete_snapshot", "create_from", "copy", "thaw", "read") to the message its next
 calls raise as BlockStoreError; `busy` holds the (server, device) mounts a process holds
 (detach raises Busy unless lazy).
 """
@@ -100,6 +100,17 @@ class FakeBlockStore:
             writer(Path(tmp))
             self.contents[volume_id] = sorted(
                 str(p.relative_to(tmp)) for p in Path(tmp).rglob("*") if p.is_file())
+
+    def read(self, volume_id: str, reader: Callable[[Path], None]) -> None:
+        """The volume's files (those fill() wrote, empty) in a directory for `reader`."""
+        self._check("read")
+        if volume_id not in self.volumes:
+            raise BlockStoreError(f"volume {volume_id} has no file")
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in self.contents.get(volume_id, []):
+                (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / name).touch()
+            reader(Path(tmp))
 
     # --- snapshots, and volumes made from a snapshot or a volume --------------------
 

@@ -51,6 +51,11 @@ POLICIES = {
     "compute:os-volumes:show": "scoped_reader",
     "compute:os-volumes:create": "scoped_member",
     "compute:os-volumes:delete": "scoped_member",
+    "compute:os-volumes:snapshots:list": "scoped_reader",
+    "compute:os-volumes:snapshots:detail": "scoped_reader",
+    "compute:os-volumes:snapshots:show": "scoped_reader",
+    "compute:os-volumes:snapshots:create": "scoped_member",
+    "compute:os-volumes:snapshots:delete": "scoped_member",
     # flavors
     "compute:flavors:list": "authenticated",
     "compute:flavors:show": "authenticated",
@@ -105,6 +110,10 @@ POLICIES = {
     "compute:os-server-groups:create": "scoped_member",
     "compute:os-server-groups:show": "project_reader",
     "compute:os-server-groups:delete": "project_member",
+    # usage (os_compute_api:os-simple-tenant-usage:list ADMIN, :show PROJECT_READER_OR_ADMIN)
+    "compute:os-simple-tenant-usage:list": "admin",
+    "compute:os-simple-tenant-usage:show": "project_reader",
+    "compute:os-simple-tenant-usage:unrouted": "scoped_reader",  # the empty id's 404
     # migrations
     "compute:os-migrations:index": "scoped_manager",  # PROJECT_MANAGER_OR_ADMIN
     "compute:os-migrations:index:all_projects": "admin",

@@ -166,6 +166,15 @@ services_query = query({"host": STRING, "binary": STRING}, extra=True)
 services_query_v275 = query({"host": STRING, "binary": STRING}, extra=False)
 
 hypervisors_query_v233 = query(PAGING, extra=True)
+# os-simple-tenant-usage (nova/api/openstack/compute/schemas/simple_tenant_usage.py)
+usage_show = query({"start": STRING, "end": STRING}, extra=True)
+usage_index = query({"start": STRING, "end": STRING, "detailed": STRING}, extra=True)
+usage_show_v240 = query({"start": STRING, "end": STRING, **PAGING}, extra=True)
+usage_index_v240 = query({"start": STRING, "end": STRING, "detailed": STRING, **PAGING},
+                         extra=True)
+usage_show_v275 = query({"start": STRING, "end": STRING, **PAGING}, extra=False)
+usage_index_v275 = query({"start": STRING, "end": STRING, "detailed": STRING, **PAGING},
+                         extra=False)
 hypervisors_query_v253 = query({
     **PAGING,
     "hypervisor_hostname_pattern": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -257,6 +266,10 @@ volume_update_v285 = obj({"volumeAttachment": obj({
 # -- os-volumes, a proxy API until 2.35 (nova/api/openstack/compute/schemas/volumes.py) -----
 
 volumes_query = volume_attachments_query
+# os-snapshots, the same (nova/api/openstack/compute/schemas/snapshots.py)
+snapshots_create = obj({"snapshot": obj({
+    "volume_id": STRING, "force": BOOLEAN, "display_name": STRING,
+    "display_description": STRING}, ("volume_id",))}, ("snapshot",))
 volumes_create = obj({"volume": obj({
     "volume_type": STRING, "metadata": {"type": "object"}, "snapshot_id": STRING,
     "size": {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1},

@@ -51,11 +51,11 @@ SERVICE = Service(
         all=r"compute",
         selected=r"compute\.(servers|volumes|flavors|keypairs|limits|test_quotas|test_versions"
                  r"|admin\.(test_server|test_delete_server|test_create_server|test_flavors"
-                 r"|test_quotas))",
-        # CI's subset leaves out the tests that attach or boot from volumes (Tempest tags
-        # them `volume`) until Nova's side of volumes lands (issue 10 item 3)
+                 r"|test_quotas|test_simple_tenant_usage))",
+        # CI's subset: servers (booted from images and from volumes), their actions with
+        # volumes attached, and attaching volumes
         fast=r"compute\.(flavors|keypairs|limits|test_quotas|test_versions|servers\."
-             r"(test_create_server\.(?!ServersTestBootFromVolume)|test_servers\."
-             r"|test_server_actions(?!.*volume)|test_list_servers_negative))",
+             r"(test_create_server\.|test_servers\.|test_server_actions"
+             r"|test_list_servers_negative)|volumes\.test_attach_volume\.AttachVolumeTestJSON)",
         conf=tempest_conf),
 )

@@ -9,7 +9,7 @@ from typing import Any
 from cheptel.common import iso
 from cheptel.compute.microversion import Version
 from cheptel.volume import views as volume_views
-from cheptel.volume.models import Volume, VolumeAttachment
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot
 
 
 def attachment(att: VolumeAttachment, version: Version) -> dict[str, Any]:
@@ -69,3 +69,11 @@ def proxied_volume(v: Volume, type_name: str | None,
             "attachments": attachments, "displayName": v.name,
             "displayDescription": v.description, "volumeType": type_name,
             "snapshotId": None, "metadata": volume_views.metadata(v)}
+
+
+def proxied_snapshot(s: VolumeSnapshot) -> dict[str, Any]:
+    """os-snapshots (before 2.36): nova/api/openstack/compute/snapshots.py's view."""
+    created = iso(s.created_at)
+    return {"id": s.id, "volumeId": s.volume_id, "status": s.status, "size": s.volume_size,
+            "createdAt": created[:-1] if created else None, "displayName": s.name,
+            "displayDescription": s.description}

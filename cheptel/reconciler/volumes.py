@@ -1,12 +1,13 @@
-"""Converging volumes: fill those made from an image, mount what is `attaching`, unmount
-what is `detaching`, and keep the host's mounts equal to the attached rows (a host reboot
-loses every mount: the first pass remounts them). One key per volume."""
+"""Converging volumes: fill those made from an image, upload those `uploading` to their
+image, mount what is `attaching`, unmount what is `detaching`, and keep the host's
+mounts equal to the attached rows (a host reboot loses every mount: the first pass
+remounts them). One key per volume."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cheptel.volume.service import attachments, from_image
+from cheptel.volume.service import attachments, from_image, uploads
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -21,9 +22,11 @@ class VolumeConverger:
     def scan(self, first: bool = False) -> list[str]:
         with self.deps.sessions() as db:
             filling = from_image.pending(db)
-        return sorted({*filling, *attachments.drift(self.deps)})
+            uploading = uploads.pending(db)
+        return sorted({*filling, *uploading, *attachments.drift(self.deps)})
 
     def converge(self, volume_id: str) -> bool:
         from_image.fill(self.deps, volume_id)
+        uploads.run(self.deps, volume_id)
         attachments.converge(self.deps, volume_id)
         return False

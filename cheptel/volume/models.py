@@ -41,7 +41,7 @@ class Volume(Base):
     # the source it was made from (0015): a snapshot, or another volume (a clone)
     snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
     source_volid: Mapped[str | None] = mapped_column(ID, nullable=True)
-    # the generic volume group it belongs to (0017), if any
+    # the generic volume group it belongs to (0018), if any
     group_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
 
 
@@ -145,7 +145,7 @@ class VolumeSnapshot(Base):
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
-    # the group snapshot it was taken for (0017), if any
+    # the group snapshot it was taken for (0018), if any
     group_snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
 
 
@@ -196,3 +196,50 @@ class GroupSnapshot(Base):
     status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class VolumeMessage(Base):
+    """A user message (Cinder's /messages, 3.3): what went wrong with an asynchronous
+    request the API had already accepted. Kept until `expires_at` (message_ttl)."""
+
+    __tablename__ = "volume_messages"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    action_id: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    detail_id: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    message_level: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class VolumeUpload(Base):
+    """A volume being uploaded to an image (os-volume_upload_image): the image it fills
+    and the status the volume goes back to."""
+
+    __tablename__ = "volume_uploads"
+    volume_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    image_id: Mapped[str] = mapped_column(ID)
+    previous_status: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class VolumeTransfer(Base):
+    """A volume offered to another project (os-volume-transfer, volume-transfers). The
+    auth key is never stored: `crypt_hash` is an HMAC-SHA256 of it keyed by `salt`, as
+    Cinder keeps salt + crypt_hash. The row goes when the transfer is accepted or deleted
+    (Cinder soft-deletes it; a deleted transfer is a 404 there too)."""
+
+    __tablename__ = "volume_transfers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    volume_id: Mapped[str] = mapped_column(ID, index=True)
+    source_project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    crypt_hash: Mapped[str] = mapped_column(String(128))
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float)

@@ -108,4 +108,24 @@ POLICIES = {
     # POST /group_snapshots/{id}/action (reset_status, the one action)
     "group:reset_group_snapshot_status": "admin",
     "group:group_snapshot_project_attribute": "admin",
+    # user messages (cinder/policies/messages.py)
+    "message:get_all": "scoped_reader",
+    "message:get": "scoped_reader",
+    "message:delete": "scoped_member",
+    # uploading a volume to an image (cinder/policies/volume_actions.py)
+    "volume_extension:volume_actions:upload_image": "scoped_member",
+    "volume_extension:volume_actions:upload_public": "admin",
 }
+POLICIES.update({
+    # transfers (cinder/policies/volume_transfer.py): a project's readers list and show
+    # its own, members create, delete and accept (any project's, knowing id and key)
+    "volume:get_all_transfers": "scoped_reader",
+    "volume:get_transfer": "scoped_reader",
+    "volume:create_transfer": "scoped_member",
+    "volume:delete_transfer": "scoped_member",
+    "volume:accept_transfer": "scoped_member",
+    # image metadata actions (cinder/policies/volume_metadata.py), checked by the action
+    "volume_extension:volume_image_metadata:show": "scoped_reader",
+    "volume_extension:volume_image_metadata:set": "scoped_member",
+    "volume_extension:volume_image_metadata:remove": "scoped_member",
+})

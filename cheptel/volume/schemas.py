@@ -177,3 +177,37 @@ group_reset_status = obj({"status": {"type": "string", "maxLength": 32}}, ("stat
 group_snapshot_create = obj({"group_snapshot": obj({
     "group_id": UUID, "name": GROUP_NAME, "description": DESCRIPTION,
 }, ("group_id",))}, ("group_snapshot",))
+# os-volume_upload_image (cinder/api/schemas/volume_actions.py; 3.1 adds visibility and
+# protected). Formats other than bare/raw pass the schema and are refused after it.
+volume_upload_image = obj({
+    "image_name": {"type": "string", "minLength": 1, "maxLength": 255},
+    "force": BOOL,
+    "disk_format": {"type": "string",
+                    "enum": ["raw", "vmdk", "vdi", "qcow2", "vhd", "vhdx", "ploop"]},
+    "container_format": {"type": ["string", "null"], "maxLength": 255},
+}, ("image_name",))
+volume_upload_image_v31 = obj({
+    **volume_upload_image["properties"],
+    "visibility": {"type": "string", "enum": ["community", "public", "private", "shared"]},
+    "protected": BOOL,
+}, ("image_name",))
+
+# transfers (cinder/api/schemas/volume_transfer.py): a name blank once stripped is
+# refused ("name_skip_leading_trailing_spaces"); no_snapshots from 3.55
+TRANSFER_NAME = {"type": ["string", "null"], "pattern": r"^(?=[\s\S]*\S)[\s\S]*$",
+                 "maxLength": 1024}
+transfer_create = obj({"transfer": obj({"volume_id": UUID, "name": TRANSFER_NAME},
+                                       ("volume_id",))}, ("transfer",))
+transfer_create_355 = obj({"transfer": obj({
+    **transfer_create["properties"]["transfer"]["properties"], "no_snapshots": BOOL},
+    ("volume_id",))}, ("transfer",))
+transfer_accept = obj({"accept": obj({"auth_key": {
+    "type": ["string", "integer"], "maxLength": 255}}, ("auth_key",))}, ("accept",))
+
+# image metadata actions (cinder/api/schemas/volume_image_metadata.py)
+IMAGE_METADATA = {"type": "object", "patternProperties": {
+    "^[a-zA-Z0-9-_:. /]{1,255}$": {"type": "string", "maxLength": 65535}},
+    "additionalProperties": False}
+set_image_metadata = obj({"metadata": IMAGE_METADATA}, ("metadata",))
+unset_image_metadata = obj({"key": {"type": "string", "minLength": 1, "maxLength": 255}},
+                           ("key",))

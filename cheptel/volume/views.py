@@ -13,7 +13,9 @@ from cheptel.volume.models import (
     Volume,
     VolumeAttachment,
     VolumeGroup,
+    VolumeMessage,
     VolumeSnapshot,
+    VolumeTransfer,
     VolumeType,
 )
 
@@ -171,6 +173,53 @@ def attachment_detail(a: VolumeAttachment, connection_info: dict[str, Any]) -> d
     """The detailed view; Cinder prints an unset time as ''."""
     return {**attachment_brief(a), "attached_at": _time(a.attached_at) or "",
             "detached_at": "", "attach_mode": a.mode, "connection_info": connection_info}
+
+
+def message(base: str, m: VolumeMessage, user_message: str) -> dict[str, Any]:
+    """cinder/api/v3/views/messages.py detail (resource_* only when set)."""
+    doc: dict[str, Any] = {
+        "id": m.id, "event_id": m.event_id, "user_message": user_message,
+        "message_level": m.message_level, "created_at": _time(m.created_at),
+        "guaranteed_until": _time(m.expires_at), "request_id": m.request_id,
+        "links": links(base, "messages", m.project_id, m.id)}
+    if m.resource_type:
+        doc["resource_type"] = m.resource_type
+    if m.resource_uuid:
+        doc["resource_uuid"] = m.resource_uuid
+    return doc
+
+
+# --- transfers (cinder/api/views/transfers.py) ------------------------------------------
+
+def _transfer_links(base: str, t: VolumeTransfer) -> list[dict[str, str]]:
+    # the caller's project in both links (Cinder's view builder reads the request's)
+    return links(base, "os-volume-transfer", base.rsplit("/", 1)[-1], t.id)
+
+
+def transfer_summary(base: str, t: VolumeTransfer) -> dict[str, Any]:
+    """The list's and the accept answer's view. Links name os-volume-transfer whatever
+    the path, as Cinder's view builder does."""
+    return {"id": t.id, "volume_id": t.volume_id, "name": t.name,
+            "links": _transfer_links(base, t)}
+
+
+def transfer(base: str, t: VolumeTransfer, version: Version,
+             auth_key: str | None = None) -> dict[str, Any]:
+    """Show and the detailed list; with `auth_key`, the create answer (the one place the
+    key is ever shown). no_snapshots from 3.55; the history fields from 3.57 (a live
+    transfer is never accepted: accepting removes it)."""
+    doc: dict[str, Any] = {"id": t.id, "created_at": _time(t.created_at), "name": t.name,
+                           "volume_id": t.volume_id}
+    if auth_key is not None:
+        doc["auth_key"] = auth_key
+    doc["links"] = _transfer_links(base, t)
+    if version.at_least("3.55"):
+        doc["no_snapshots"] = t.no_snapshots
+    if version.at_least("3.57"):
+        doc["destination_project_id"] = None
+        doc["source_project_id"] = t.source_project_id
+        doc["accepted"] = False
+    return doc
 
 
 # --- generic volume groups (cinder/api/v3/views/group_types.py, groups.py,

@@ -167,3 +167,7 @@ def _volumes(w: World) -> None:
     w.ids["victim_attachment"] = r.json()["attachment"]["id"]
     w.ids["mallory_volume"] = volume("mallory", mallory)
     w.ids["mallory_volume_2"] = volume("mallory", mallory)
+    r = w.call("victim", "POST", f"/volume/v3/{victim}/snapshots", {"snapshot": {
+        "volume_id": w.ids["victim_volume_free"]}}, h)
+    assert r.status_code == 202, r.text
+    w.ids["victim_snapshot"] = r.json()["snapshot"]["id"]

@@ -145,7 +145,10 @@ VOLUME_ACTIONS = [{"os-extend": {"new_size": 2}}, {"os-set_bootable": {"bootable
                   {"os-detach": {"attachment_id": None}},
                   {"os-initialize_connection": {"connector": {"host": "walk-host"}}},
                   {"os-terminate_connection": {"connector": {"host": "walk-host"}}},
-                  {"os-force_detach": {"connector": None, "attachment_id": None}}]
+                  {"os-force_detach": {"connector": None, "attachment_id": None}},
+                  {"os-set_image_metadata": {"metadata": {"walk-key": "v"}}},
+                  {"os-unset_image_metadata": {"key": "walk-key"}},
+                  {"os-show_image_metadata": None}]
 
 
 def _action_templates(w: World) -> Iterator[Any]:

@@ -136,6 +136,9 @@ build_timeout = 60
 min_microversion = 3.0
 max_microversion = 3.71
 volume_size = 1
+storage_protocol = file
+vendor_name = Open Source
+disk_format = raw
 
 [volume-feature-enabled]
 api_v3 = True

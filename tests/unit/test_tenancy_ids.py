@@ -148,6 +148,12 @@ CASES: list[tuple[str, str, str, Any, int]] = [
      "/compute/v2.1/os-volumes/{victim_volume}", None, 404),
     ("os-volumes delete of another's volume", "DELETE",
      "/compute/v2.1/os-volumes/{victim_volume}", None, 404),
+    ("os-snapshots create of another's volume", "POST", "/compute/v2.1/os-snapshots",
+     {"snapshot": {"volume_id": "{victim_volume_free}", "force": True}}, 400),
+    ("os-snapshots show of another's snapshot", "GET",
+     "/compute/v2.1/os-snapshots/{victim_snapshot}", None, 404),
+    ("os-snapshots delete of another's snapshot", "DELETE",
+     "/compute/v2.1/os-snapshots/{victim_snapshot}", None, 404),
     ("server group show", "GET", "/compute/v2.1/os-server-groups/{victim_group}", None, 404),
     ("server group delete", "DELETE", "/compute/v2.1/os-server-groups/{victim_group}", None,
      404),
@@ -410,3 +416,64 @@ def test_a_foreign_group_or_group_snapshot_is_refused(world: World, field: str, 
     if status == 400:
         assert "cannot be found" in r.text or "not in the group" in r.text, r.text
     assert _victim_groups(world) == before
+# Cinder's transfers and image metadata: another project's volume is a 404 at transfer
+# create and to the image metadata actions; its transfer is the offering project's to
+# list, show and delete (the accepter reaches it only at accept, with the key)
+CASES_TRANSFER: list[tuple[str, str, str, Any, int]] = [
+    *[(f"transfer create volume_id ({p})", "POST", MV3 + f"/{p}",
+       {"transfer": {"volume_id": "{victim_volume_free}"}}, 404)
+      for p in ("os-volume-transfer", "volume-transfers")],
+    *[(f"transfer show ({p})", "GET", MV3 + f"/{p}/{{victim_transfer}}", None, 404)
+      for p in ("os-volume-transfer", "volume-transfers")],
+    *[(f"transfer delete ({p})", "DELETE", MV3 + f"/{p}/{{victim_transfer}}", None, 404)
+      for p in ("os-volume-transfer", "volume-transfers")],
+    ("transfer accept with a wrong key", "POST",
+     MV3 + "/os-volume-transfer/{victim_transfer}/accept",
+     {"accept": {"auth_key": "0123456789abcdef"}}, 400),
+    ("os-set_image_metadata on another's volume", "POST",
+     MV3 + "/volumes/{victim_volume_free}/action",
+     {"os-set_image_metadata": {"metadata": {"k": "v"}}}, 404),
+    ("os-unset_image_metadata on another's volume", "POST",
+     MV3 + "/volumes/{victim_volume_free}/action",
+     {"os-unset_image_metadata": {"key": "k"}}, 404),
+    ("os-show_image_metadata on another's volume", "POST",
+     MV3 + "/volumes/{victim_volume_free}/action", {"os-show_image_metadata": None}, 404),
+]
+
+
+@pytest.fixture(scope="module")
+def victim_transfer(world: World) -> str:
+    v3 = f"/volume/v3/{world.ids['victim_volume_project']}"
+    r = world.call("victim", "POST", f"{v3}/volumes", {"volume": {"size": 1}}, VM)
+    assert r.status_code == 202, r.text
+    r = world.call("victim", "POST", f"{v3}/os-volume-transfer", {"transfer": {
+        "volume_id": r.json()["volume"]["id"]}}, VM)
+    assert r.status_code == 202, r.text
+    world.ids["victim_transfer"] = tid = str(r.json()["transfer"]["id"])
+    return tid
+
+
+def _victim_transfers(w: World) -> dict:
+    v3 = f"/volume/v3/{w.ids['victim_volume_project']}"
+    return {**_victim_volumes(w), "transfers": w.call(
+        "victim", "GET", f"{v3}/os-volume-transfer/detail", headers=VM).json()}
+
+
+@pytest.mark.parametrize(("field", "method", "path", "body", "status"), CASES_TRANSFER,
+                         ids=[c[0] for c in CASES_TRANSFER])
+def test_a_foreign_volume_or_transfer_is_refused(world: World, victim_transfer: str,
+                                                 field: str, method: str, path: str,
+                                                 body: Any, status: int) -> None:
+    before = _victim_transfers(world)
+    assert [t["id"] for t in before["transfers"]["transfers"]] == [victim_transfer]
+    r = world.call("mallory", method, _fill(path, world.ids), _fill(body, world.ids), VM)
+    assert r.status_code == status, (field, r.status_code, r.text)
+    assert _victim_transfers(world) == before
+
+
+def test_another_projects_transfers_are_not_listed(world: World,
+                                                   victim_transfer: str) -> None:
+    v3 = _fill(MV3, world.ids)
+    for path in ("os-volume-transfer", "volume-transfers/detail"):
+        r = world.call("mallory", "GET", f"{v3}/{path}?all_tenants=1", headers=VM)
+        assert r.status_code == 200 and r.json()["transfers"] == [], r.text

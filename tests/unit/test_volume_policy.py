@@ -98,7 +98,15 @@ KINDS = {
     ("GET", "/v3/{project_id}/group_snapshots/{group_snapshot_id}"): R,
     ("DELETE", "/v3/{project_id}/group_snapshots/{group_snapshot_id}"): W,
     ("POST", "/v3/{project_id}/group_snapshots/{group_snapshot_id}/action"): A,
+    ("GET", "/v3/{project_id}/messages"): R,
+    ("GET", "/v3/{project_id}/messages/{message_id}"): R,
+    ("DELETE", "/v3/{project_id}/messages/{message_id}"): W,
 }
+# transfers (cinder/policies/volume_transfer.py), on both paths
+for _t in ("/v3/{project_id}/os-volume-transfer", "/v3/{project_id}/volume-transfers"):
+    KINDS.update({("GET", _t): R, ("GET", _t + "/detail"): R, ("POST", _t): W,
+                  ("GET", _t + "/{transfer_id}"): R, ("DELETE", _t + "/{transfer_id}"): W,
+                  ("POST", _t + "/{transfer_id}/accept"): W})
 # an empty volume id: Cinder's 404 to whoever may reach it (and 401/403 to the others)
 EMPTY_ID = {"/v3/{project_id}/volumes/"}
 BODIES: dict[tuple[str, str], Any] = {
@@ -214,7 +222,21 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             att = api.client.post(f"/volume/v3/{project}/attachments", headers={
                 **dh, "OpenStack-API-Version": "volume 3.71"}, json={"attachment": {
                     "volume_uuid": vol}}).json()["attachment"]["id"]
+        msg = ""
+        if "{message_id}" in route.path:  # a volume of a type no backend matches
+            api.client.post(f"/volume/v3/{project}/volumes", headers=dh, json={
+                "volume": {"size": 1, "volume_type": vt}})
+            msg = api.client.get(f"/volume/v3/{project}/messages", headers={
+                **dh, "OpenStack-API-Version": "volume 3.71"}).json()["messages"][0]["id"]
+        transfer: dict[str, Any] = {"id": "", "auth_key": ""}
+        if "{transfer_id}" in route.path:  # a transfer of another fresh volume
+            tv = api.client.post(f"/volume/v3/{project}/volumes", headers=dh,
+                                 json={"volume": {"size": 1}}).json()["volume"]["id"]
+            transfer = api.client.post(f"/volume/v3/{project}/os-volume-transfer",
+                                       headers=dh, json={"transfer": {"volume_id": tv}}
+                                       ).json()["transfer"]
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
+                                 transfer_id=transfer["id"], message_id=msg,
                                  quota_project_id=project, class_name="default",
                                  snapshot_id=snap, group_type_id=gt, group_id=grp,
                                  group_snapshot_id=gsnap,
@@ -237,6 +259,11 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             body = {"group_snapshot": {"group_id": grp}}
         if (route.method, route.path) == ("POST", "/v3/{project_id}/attachments"):
             body = {"attachment": {"volume_uuid": vol}}
+        if route.method == "POST" and route.path.endswith(("/os-volume-transfer",
+                                                           "/volume-transfers")):
+            body = {"transfer": {"volume_id": vol}}
+        if route.path.endswith("/accept"):
+            body = {"accept": {"auth_key": transfer["auth_key"]}}
         r = api.client.request(route.method, "/volume" + path, json=body, headers=headers)
         want_ok = _allowed(kind, persona) if token or kind == "anyone" else False
         ok = r.status_code == 404 if route.path in EMPTY_ID else r.status_code < 400
@@ -253,12 +280,15 @@ def _group_of(api: Api, project: str, dh: dict[str, str], vt: str, gt: str
     base = f"/volume/v3/{project}"
     grp = api.client.post(f"{base}/groups", headers=h, json={"group": {
         "group_type": gt, "volume_types": [vt]}}).json()["group"]["id"]
+    # (the default type: `vt`'s extra spec may match no backend's capabilities)
     other = api.client.post(f"{base}/groups", headers=h, json={"group": {
-        "group_type": gt, "volume_types": [vt]}}).json()["group"]["id"]
+        "group_type": gt, "volume_types": [vt, "__DEFAULT__"]}}).json()["group"]["id"]
     api.client.post(f"{base}/volumes", headers=h, json={"volume": {
-        "size": 1, "volume_type": vt, "group_id": other}})
-    gsnap = api.client.post(f"{base}/group_snapshots", headers=h, json={"group_snapshot": {
-        "group_id": other}}).json()["group_snapshot"]["id"]
+        "size": 1, "volume_type": "__DEFAULT__", "group_id": other}})
+    r = api.client.post(f"{base}/group_snapshots", headers=h, json={"group_snapshot": {
+        "group_id": other}})
+    assert r.status_code == 202, r.text
+    gsnap = r.json()["group_snapshot"]["id"]
     return grp, gsnap
 
 
@@ -276,7 +306,11 @@ ACTIONS = [({"os-reserve": {}}, W), ({"os-unreserve": {}}, W),
            ({"os-detach": {}}, W),
            ({"os-initialize_connection": {"connector": {"host": "h"}}}, W),
            ({"os-terminate_connection": {"connector": {"host": "h"}}}, W),
-           ({"os-force_detach": {}}, A)]
+           ({"os-force_detach": {}}, A),
+           ({"os-volume_upload_image": {"image_name": "up"}}, W),
+           # the image metadata actions (a reader's show too: the route is a member's)
+           ({"os-set_image_metadata": {"metadata": {"k": "v"}}}, W),
+           ({"os-show_image_metadata": None}, W)]
 
 
 @pytest.mark.parametrize("persona", [MEMBER, READER])
@@ -295,6 +329,8 @@ def test_each_attach_action_has_cinders_policy(api: Api, persona: str) -> None:
         api.client.put(f"/identity/v3/projects/{project}/users/{user}/roles/{role}",
                        headers=h)
         token = api.token("att-reader", "reader-secret-1", "demo")
+    api.client.put(f"/volume/v3/{admin_project(api, admin)}/os-quota-sets/{project}",
+                   headers=h, json={"quota_set": {"volumes": -1, "gigabytes": -1}})
     for body, kind in ACTIONS:
         vol = api.client.post(f"/volume/v3/{project}/volumes", headers={
             "X-Auth-Token": demo}, json={"volume": {"size": 1}}).json()["volume"]["id"]

@@ -307,13 +307,14 @@ def _volume(w: World) -> None:
     p = f"/v3/{project}"
     vt = w.ok(V, "POST", f"{p}/types", {"volume_type": {
         "name": "walk-type", "description": "d", "os-volume-type-access:is_public": True,
-        "extra_specs": {"walk-key": "1"}}}, template="/v3/{project_id}/types")["volume_type"]
+        "extra_specs": {"walk:key": "1"}}}, template="/v3/{project_id}/types")["volume_type"]
+    # (a scoped key: the scheduler ignores it, so the walk's volume of this type is made)
     ids[f"{V} type_id"] = vt["id"]
-    ids[f"{V} extra_specs key"] = "walk-key"
-    w.ok(V, "POST", f"{p}/types/{vt['id']}/extra_specs", {"extra_specs": {"walk-key": "1"}},
+    ids[f"{V} extra_specs key"] = "walk:key"
+    w.ok(V, "POST", f"{p}/types/{vt['id']}/extra_specs", {"extra_specs": {"walk:key": "1"}},
          template="/v3/{project_id}/types/{type_id}/extra_specs")
     w.templates[f"{V} PUT /v3/{{project_id}}/types/{{type_id}}/extra_specs/{{key}}"] = {
-        "walk-key": "2"}
+        "walk:key": "2"}
     w.templates[f"{V} PUT /v3/{{project_id}}/types/{{type_id}}"] = {"volume_type": {
         "name": "walk-type", "description": "d2", "is_public": True}}
     vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {
@@ -368,6 +369,7 @@ def _volume(w: World) -> None:
         "attachment": {"connector": {"host": "walk-host", "mountpoint": "/dev/vdc"}}}
     w.templates[f"{V} POST /v3/{{project_id}}/attachments/{{attachment_id}}/action"] = {
         "os-complete": None}
+    _transfer(w, p)
     _attached(w, p)
     _groups(w, p)
 
@@ -408,6 +410,39 @@ def _groups(w: World, p: str) -> None:
                 f"action"] = {"reset_status": {"status": "available"}}
     w.templates[f"{V} POST /v3/{{project_id}}/groups/action"] = {"create-from-src": {
         "group_snapshot_id": gs["id"], "name": "walk-from", "description": "d"}}
+    _messages(w, p)
+
+
+def _messages(w: World, p: str) -> None:
+    """A user message: a volume of a type no backend matches (no valid backend); and an
+    upload to an image, the volume action's template stays os-set_bootable (an upload
+    would leave the walked volume `uploading`)."""
+    w.ok(V, "POST", f"{p}/types", {"volume_type": {
+        "name": "walk-nowhere", "extra_specs": {"storage_protocol": "walk"}}})
+    vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {
+        "size": 1, "name": "walk-nowhere", "volume_type": "walk-nowhere"}})["volume"]
+    _until(w, V, f"{p}/volumes/{vol['id']}", "volume", "status", "error")
+    found = [m for m in w.ok(V, "GET", f"{p}/messages")["messages"]
+             if m.get("resource_uuid") == vol["id"]]
+    assert found, "no user message for the walk's unschedulable volume"
+    w.ids[f"{V} message_id"] = found[0]["id"]
+
+
+def _transfer(w: World, p: str) -> None:
+    """A transfer of a volume of its own, waiting. Its create template names that volume
+    (already offered: a valid body is then a 400, so no walked body makes another); the
+    accept template's key is wrong, so no walked body accepts it."""
+    ids = w.ids
+    vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {"size": 1, "name": "walk-gift"}}
+               )["volume"]
+    t = w.ok(V, "POST", f"{p}/os-volume-transfer", {"transfer": {"volume_id": vol["id"]}}
+             )["transfer"]
+    ids[f"{V} transfer_id"] = t["id"]
+    for path in ("os-volume-transfer", "volume-transfers"):
+        w.templates[f"{V} POST /v3/{{project_id}}/{path}"] = {"transfer": {
+            "volume_id": vol["id"], "name": "walk-transfer"}}
+        w.templates[f"{V} POST /v3/{{project_id}}/{path}/{{transfer_id}}/accept"] = {
+            "accept": {"auth_key": "0123456789abcdef"}}
 
 
 def _until(w: World, prefix: str, path: str, key: str, field: str, value: str) -> None:
@@ -435,6 +470,13 @@ def _attached(w: World, p: str) -> None:
                              "delete_on_termination": False}}
     w.templates[f"{C} PUT /v2.1/servers/{{server_id}}/os-volume_attachments/{{volume_id}}"] = {
         "volumeAttachment": {"volumeId": attached, "delete_on_termination": False}}
+    # os-snapshots: a snapshot of the free volume (os-snapshots/{snapshot_id})
+    snap = w.ok(V, "POST", f"{p}/snapshots", {"snapshot": {
+        "volume_id": free, "name": "walk-proxied-snap"}},
+        template="/v3/{project_id}/snapshots")["snapshot"]
+    ids[f"{C} snapshot_id"] = snap["id"]
+    w.templates[f"{C} POST /v2.1/os-snapshots"] = {"snapshot": {
+        "volume_id": free, "force": False, "display_name": "n", "display_description": "d"}}
     w.templates[f"{C} POST /v2.1/os-volumes"] = {"volume": {  # (os-volumes/{volume_id}:
         "size": 1, "display_name": "walk-proxied", "display_description": "d",  # attached)
         "metadata": {"k": "v"}, "volume_type": "walk-type", "availability_zone": "nova"}}

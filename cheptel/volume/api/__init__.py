@@ -14,8 +14,10 @@ from cheptel.volume.api import (
     backends,
     discovery,
     groups,
+    messages,
     quotas,
     snapshots,
+    transfers,
     types,
     volumes,
 )
@@ -31,4 +33,6 @@ ROUTES: list[Route] = [
     *snapshots.ROUTES,
     *attachments.ROUTES,
     *groups.ROUTES,
+    *messages.ROUTES,
+    *transfers.ROUTES,
 ]

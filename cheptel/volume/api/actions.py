@@ -9,9 +9,10 @@ from typing import Any
 from cheptel.errors import BadRequest
 from cheptel.validation import check
 from cheptel.volume import schemas
+from cheptel.volume.api import upload_image
 from cheptel.volume.api.common import VOLUME, body_object, caller
 from cheptel.volume.models import Volume
-from cheptel.volume.service import attaching, snapshots, volumes
+from cheptel.volume.service import attaching, image_metadata, snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
 
 
@@ -137,6 +138,32 @@ def _force_detach(ctx: Ctx, v: Volume, arg: Any) -> Reply:
     return Reply(None, status=202)
 
 
+# --- image metadata (cinder/api/contrib/volume_image_metadata.py) ------------------------
+# (the route's policy is a member's: a reader's os-show_image_metadata, which Cinder
+# lets through, is refused here with the other actions)
+
+IMAGE_POLICY = "volume_extension:volume_image_metadata:"
+
+
+def _set_image_metadata(ctx: Ctx, v: Volume, arg: Any) -> Reply:
+    body = check(schemas.set_image_metadata, arg)
+    ctx.require(IMAGE_POLICY + "set", {"project_id": v.project_id})
+    return Reply({"metadata": image_metadata.set_items(ctx.db, v, body["metadata"],
+                                                       ctx.now)}, status=200)
+
+
+def _unset_image_metadata(ctx: Ctx, v: Volume, arg: Any) -> Reply:
+    body = check(schemas.unset_image_metadata, arg)
+    ctx.require(IMAGE_POLICY + "remove", {"project_id": v.project_id})
+    image_metadata.unset(ctx.db, v, body["key"], ctx.now)
+    return Reply(None, status=200)
+
+
+def _show_image_metadata(ctx: Ctx, v: Volume, arg: Any) -> Reply:
+    ctx.require(IMAGE_POLICY + "show", {"project_id": v.project_id})
+    return Reply({"metadata": image_metadata.show(v)}, status=200)
+
+
 ACTIONS: dict[str, Callable[[Ctx, Volume, Any], Reply]] = {
     "os-extend": _extend,
     "os-reset_status": _reset_status,
@@ -153,6 +180,10 @@ ACTIONS: dict[str, Callable[[Ctx, Volume, Any], Reply]] = {
     "os-initialize_connection": _initialize_connection,
     "os-terminate_connection": _terminate_connection,
     "os-force_detach": _force_detach,
+    "os-volume_upload_image": upload_image.upload_image,
+    "os-set_image_metadata": _set_image_metadata,
+    "os-unset_image_metadata": _unset_image_metadata,
+    "os-show_image_metadata": _show_image_metadata,
 }
 
 

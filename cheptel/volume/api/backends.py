@@ -12,7 +12,7 @@ from cheptel.validation import check
 from cheptel.volume import schemas
 from cheptel.volume.api.common import P, caller, version
 from cheptel.volume.models import VolumeService
-from cheptel.volume.service import backends
+from cheptel.volume.service import backends, scheduler
 from cheptel.volume.service.volumes import AZ
 from cheptel.web import Ctx, Route
 
@@ -38,6 +38,9 @@ EXTENSIONS = (
     ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
      "Extended SnapshotAttributes support."),
     ("os-snapshot-actions", "SnapshotActions", "Enable snapshot manager actions."),
+    ("os-volume-transfer", "VolumeTransfer", "Volume transfer management support."),
+    ("os-vol-image-meta", "VolumeImageMetadata", "Show image metadata associated with "
+                                                 "the volume."),
 )
 
 
@@ -114,8 +117,7 @@ def show_host(ctx: Ctx) -> dict[str, Any]:
                      for u in backends.host_usage(ctx.db, host)]}
 
 
-CAPABILITIES = {"volume_backend_name": backends.BACKEND, "vendor_name": "Open Source",
-                "driver_version": "1.0", "storage_protocol": "file"}
+CAPABILITIES = scheduler.CAPABILITIES
 
 
 def get_pools(ctx: Ctx) -> dict[str, Any]:
@@ -124,11 +126,7 @@ def get_pools(ctx: Ctx) -> dict[str, Any]:
     if not flag(ctx.query, "detail"):
         return {"pools": [{"name": pool.name}]}
     return {"pools": [{"name": pool.name, "capabilities": {
-        **CAPABILITIES, "pool_name": backends.BACKEND, "QoS_support": False,
-        "total_capacity_gb": pool.total_gb, "free_capacity_gb": pool.free_gb,
-        "allocated_capacity_gb": pool.allocated_gb, "reserved_percentage": 0,
-        "thin_provisioning_support": True, "multiattach": False,
-        "timestamp": iso(ctx.now)}}]}
+        **scheduler.capabilities(pool), "timestamp": iso(ctx.now)}}]}
 
 
 def show_capabilities(ctx: Ctx) -> dict[str, Any]:

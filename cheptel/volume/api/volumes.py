@@ -12,7 +12,16 @@ from cheptel.volume import schemas, views
 from cheptel.volume.api.common import VOLUME, VOLUMES, base, caller, version
 from cheptel.volume.microversion import Version
 from cheptel.volume.models import Volume, VolumeAttachment
-from cheptel.volume.service import attachments, groups, listing, snapshots, types, volumes
+from cheptel.volume.service import (
+    attachments,
+    groups,
+    listing,
+    messages,
+    scheduler,
+    snapshots,
+    types,
+    volumes,
+)
 from cheptel.web import Ctx, Reply, Route
 
 
@@ -92,7 +101,11 @@ def create(ctx: Ctx) -> Reply:
     if group is not None:
         v.group_id = group.id
     deps, vid = ctx.deps, v.id
-    if volumes.copies_image(v):  # the volume converger copies the image (from_image)
+    if not scheduler.passes(ctx.db, deps, volumes.volume_type(ctx.db, v)):
+        rid = messages.new_request_id()  # its user message names this request
+        ctx.headers_out["x-openstack-request-id"] = rid
+        ctx.after_commit.append(lambda: scheduler.no_valid_backend(deps, vid, rid))
+    elif volumes.copies_image(v):  # the volume converger copies the image (from_image)
         ctx.after_commit.append(lambda: deps.reconciler.schedule("block-storage", vid))
     else:
         ctx.after_commit.append(lambda: volumes.materialize(deps, vid))

@@ -32,6 +32,7 @@ from cheptel.errors import BadRequest, Conflict, NotFound
 from cheptel.policy import Creds
 from cheptel.volume.models import Volume, VolumeAttachment
 from cheptel.volume.service import attachments, volumes
+from cheptel.volume.service import listing as paging
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -356,40 +357,8 @@ def delete(db: Session, att: VolumeAttachment, now: float) -> tuple[list[VolumeA
     return others, release(db, v, att, now)
 
 
-def _int(query: dict[str, str], name: str) -> int | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    if not raw.strip().lstrip("-").isdigit() or len(raw) > 12:
-        raise BadRequest(f"{name} param must be an integer")
-    if int(raw) < 0:
-        raise BadRequest(f"{name} param must be positive")
-    return int(raw)
-
-
-def _order(query: dict[str, str]) -> list[tuple[str, bool]]:
-    if "sort" in query and ("sort_key" in query or "sort_dir" in query):
-        raise BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and "
-                         "cannot be used with the 'sort' parameter.")
-    pairs: list[tuple[str, str]] = []
-    if "sort" in query:
-        for item in query["sort"].split(","):
-            key, _, direction = item.strip().partition(":")
-            pairs.append((key.strip(), direction.strip() or "desc"))
-    elif "sort_key" in query or "sort_dir" in query:
-        pairs.append((query.get("sort_key", "created_at"), query.get("sort_dir", "desc")))
-    attr = {"attach_status": "status", "instance_uuid": "server_id", "attach_mode": "mode"}
-    out = []
-    for key, direction in pairs or [("created_at", "desc")]:
-        if key not in SORT_KEYS:
-            raise BadRequest(f"Invalid input received: Invalid sort key {key[:64]!r}.")
-        if direction.lower() not in ("asc", "desc"):
-            raise BadRequest(f"Invalid input received: Unknown sort direction "
-                             f"{direction[:16]!r}, must be 'desc' or 'asc'.")
-        out.append((attr.get(key, key), direction.lower() == "desc"))
-    if not any(k == "id" for k, _ in out):
-        out.append(("id", out[-1][1]))
-    return out
+# the attachments API's sort names for its attributes
+SORT_ATTRS = {"attach_status": "status", "instance_uuid": "server_id", "attach_mode": "mode"}
 
 
 def _sort_key(attr: str, a: VolumeAttachment) -> tuple[bool, Any]:
@@ -407,8 +376,8 @@ def listing(db: Session, creds: Creds, query: dict[str, str],
     if unknown and filters_checked and not creds.is_admin:
         raise BadRequest(f"Invalid filters {', '.join(sorted(unknown))[:200]} are found in "
                          f"query options.")
-    limit, offset = _int(query, "limit"), _int(query, "offset") or 0
-    order = _order(query)
+    limit, offset = paging._int(query, "limit"), paging._int(query, "offset") or 0
+    order = paging._sort(query, SORT_KEYS, SORT_ATTRS)
     stmt = select(VolumeAttachment)
     if not (creds.is_admin and "all_tenants" in query):
         stmt = stmt.where(VolumeAttachment.project_id == creds.project_id)

@@ -20,7 +20,7 @@ from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
 from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
-from cheptel.volume.service import quotas, snapshots, types
+from cheptel.volume.service import quotas, snapshots, transfers, types
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -369,6 +369,7 @@ def _remove(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None
         volume.status, volume.error_message, volume.updated_at = "error_deleting", str(exc), now
         db.flush()
         return
+    transfers.drop_for_volume(db, volume.id)
     db.delete(volume)
     db.flush()
 

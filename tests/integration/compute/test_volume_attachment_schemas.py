@@ -10,7 +10,8 @@ shadows the tempest package in the same worker."""
 from __future__ import annotations
 
 import pytest
-from tempest.lib.services.compute import volumes_client
+from tempest.lib import exceptions
+from tempest.lib.services.compute import snapshots_client, volumes_client
 
 from tests.integration.compute.tempest_harness import Clients, Credentials, microversion
 from tests.unit.conftest import ADMIN_PASSWORD
@@ -104,3 +105,35 @@ def test_os_volumes_proxy_matches_tempest(rcloud: Cloud, version: str) -> None:
         demo.servers.detach_volume(sid, made["id"])
         rcloud.settle()
         client.delete_volume(made["id"])
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.35"])
+def test_os_snapshots_proxy_matches_tempest(rcloud: Cloud, version: str) -> None:
+    demo = _clients(rcloud, rcloud.token)
+    client = snapshots_client.SnapshotsClient(demo.servers.auth_provider, "compute",
+                                              "RegionOne")
+    client.http_obj = demo.servers.http_obj
+    project = demo.servers.auth_provider.credentials.project_id
+    vid = _volume(rcloud, project)
+    sid = rcloud.active()
+    with microversion(version):
+        made = client.create_snapshot(vid, display_name="schema",
+                                      display_description="d")["snapshot"]
+        assert (made["volumeId"], made["displayName"], made["size"]) == (vid, "schema", 1)
+        rcloud.settle()
+        assert client.show_snapshot(made["id"])["snapshot"]["status"] == "available"
+        assert [s["id"] for s in client.list_snapshots()["snapshots"]] == [made["id"]]
+        client.list_snapshots(detail=True, params={"limit": 1})
+        demo.servers.attach_volume(sid, volumeId=vid)
+        rcloud.settle()
+        with pytest.raises(exceptions.BadRequest):  # in-use: only with force
+            client.create_snapshot(vid, display_name="in-use")
+        forced = client.create_snapshot(vid, force=True)["snapshot"]
+        rcloud.settle()
+        client.delete_snapshot(made["id"])
+        client.delete_snapshot(forced["id"])
+        rcloud.settle()
+        with pytest.raises(exceptions.NotFound):
+            client.show_snapshot(made["id"])
+    with microversion("2.36"), pytest.raises(exceptions.NotFound):
+        client.list_snapshots()

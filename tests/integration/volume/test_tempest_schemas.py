@@ -181,6 +181,89 @@ def test_snapshot_documents_match_tempest(api: Api, who: str) -> None:
     _check(limits.show_limits, call("GET", "/limits"))
 
 
+def test_messages_and_upload_match_tempest(api: Api) -> None:
+    """A volume no backend takes (Tempest's test_user_messages: a type whose
+    storage_protocol and vendor_name match nothing), its message listed, shown and
+    deleted; and os-volume_upload_image's 202 (its schema is commented out in Tempest)."""
+    from tempest.lib.api_schema.response.volume import messages
+
+    token = api.admin()
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token, "OpenStack-API-Version": "volume 3.3"}
+
+    def call(method: str, path: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, base + path, json=body, headers=h)
+
+    vt = call("POST", "/types", {"volume_type": {"name": "bogus", "extra_specs": {
+        "storage_protocol": "tempest-x", "vendor_name": "tempest-y"}}}).json()["volume_type"]
+    vid = call("POST", "/volumes", {"volume": {"size": 1, "volume_type": vt["id"]}}
+               ).json()["volume"]["id"]
+    assert call("GET", f"/volumes/{vid}").json()["volume"]["status"] == "error"
+    r = call("GET", "/messages")
+    _check(messages.list_messages, r)
+    (mid,) = [m["id"] for m in r.json()["messages"] if m.get("resource_uuid") == vid]
+    _check(messages.show_message, call("GET", f"/messages/{mid}"))
+    _check(messages.delete_message, call("DELETE", f"/messages/{mid}"))
+    ok = call("POST", "/volumes", {"volume": {"size": 1}}).json()["volume"]["id"]
+    r = call("POST", f"/volumes/{ok}/action", {"os-volume_upload_image": {
+        "image_name": "up", "disk_format": "raw"}})
+    assert r.status_code == 202, r.text
+TRANSFER_SCHEMAS = {"3.0": "transfers", "3.55": "v3_55.transfers", "3.57": "v3_57.transfers",
+                    "3.71": "v3_57.transfers"}
+
+
+@pytest.mark.parametrize("path", ["os-volume-transfer", "volume-transfers"])
+@pytest.mark.parametrize("version", sorted(TRANSFER_SCHEMAS))
+def test_transfer_documents_match_tempest(api: Api, version: str, path: str) -> None:
+    """Created by demo, accepted by the admin's project; Tempest's transfers clients
+    switch schema module at 3.55 and 3.57."""
+    s = importlib.import_module(
+        f"tempest.lib.api_schema.response.volume.{TRANSFER_SCHEMAS[version]}")
+    demo = api.token("demo", DEMO_PASSWORD, "demo")
+    admin = api.admin()
+
+    def call(token: str, method: str, sub: str, body: Any = None) -> httpx.Response:
+        return api.client.request(method, f"/volume/v3/{_project(api, token)}{sub}",
+                                  json=body, headers={
+                                      "X-Auth-Token": token,
+                                      "OpenStack-API-Version": f"volume {version}"})
+
+    for accepted in (False, True):
+        vid = call(demo, "POST", "/volumes", {"volume": {"size": 1}}).json()["volume"]["id"]
+        r = call(demo, "POST", f"/{path}", {"transfer": {"volume_id": vid, "name": "t"}})
+        _check(s.create_volume_transfer, r)
+        tid, key = r.json()["transfer"]["id"], r.json()["transfer"]["auth_key"]
+        _check(s.show_volume_transfer, call(demo, "GET", f"/{path}/{tid}"))
+        _check(s.list_volume_transfers_no_detail, call(demo, "GET", f"/{path}"))
+        _check(s.list_volume_transfers_with_detail, call(demo, "GET", f"/{path}/detail"))
+        if accepted:
+            _check(s.accept_volume_transfer, call(admin, "POST", f"/{path}/{tid}/accept",
+                                                  {"accept": {"auth_key": key}}))
+            call(admin, "DELETE", f"/volumes/{vid}")
+        else:
+            _check(s.delete_volume_transfer, call(demo, "DELETE", f"/{path}/{tid}"))
+            call(demo, "DELETE", f"/volumes/{vid}")
+
+
+def test_image_metadata_documents_match_tempest(api: Api) -> None:
+    token = api.token("demo", DEMO_PASSWORD, "demo")
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token}
+
+    def action(vid: str, body: Any) -> httpx.Response:
+        return api.client.post(f"{base}/volumes/{vid}/action", json=body, headers=h)
+
+    s = _module("3.0")
+    vid = api.client.post(f"{base}/volumes", json={"volume": {"size": 1}}, headers=h
+                          ).json()["volume"]["id"]
+    _check(s.update_volume_image_metadata, action(vid, {"os-set_image_metadata": {
+        "metadata": {"image_id": "i", "ramdisk_id": "r"}}}))
+    _check(s.show_volume, api.client.get(f"{base}/volumes/{vid}", headers=h))
+    _check(s.delete_volume_image_metadata, action(vid, {"os-unset_image_metadata": {
+        "key": "ramdisk_id"}}))
+    _check(s.show_volume_image_metadata, action(vid, {"os-show_image_metadata": None}))
+
+
 @pytest.mark.parametrize("version", ["3.14", "3.20"])
 def test_group_documents_match_tempest(api: Api, version: str) -> None:
     """Tempest's group clients send the test class's microversion (3.13 to 3.20); the

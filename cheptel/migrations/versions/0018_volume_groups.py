@@ -1,14 +1,14 @@
 """volume: generic volume groups, group types, group snapshots (Cinder v3)
 
-Revision ID: 0017_volume_groups
-Revises: 0015_volume_snapshots
+Revision ID: 0018_volume_groups
+Revises: 0017_volume_messages
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_volume_groups"
-down_revision = "0015_volume_snapshots"
+revision = "0018_volume_groups"
+down_revision = "0017_volume_messages"
 branch_labels = None
 depends_on = None
 
