@@ -41,6 +41,8 @@ class Volume(Base):
     # the source it was made from (0015): a snapshot, or another volume (a clone)
     snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
     source_volid: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # the generic volume group it belongs to (0018), if any
+    group_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
 
 
 class VolumeType(Base):
@@ -141,6 +143,57 @@ class VolumeSnapshot(Base):
     volume_size: Mapped[int] = mapped_column(Integer)  # GiB
     volume_type_id: Mapped[str] = mapped_column(ID)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the group snapshot it was taken for (0018), if any
+    group_snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+
+
+class GroupType(Base):
+    """A generic volume group type (Cinder's group_types; specs in the row)."""
+
+    __tablename__ = "volume_group_types"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_specs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class VolumeGroup(Base):
+    """A generic volume group: volumes (Volume.group_id) of the listed volume types,
+    snapshotted together. `group_snapshot_id`/`source_group_id`: what it was made from."""
+
+    __tablename__ = "volume_groups"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    group_type_id: Mapped[str] = mapped_column(ID, index=True)
+    volume_type_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group_snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    source_group_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class GroupSnapshot(Base):
+    """A snapshot of every volume of a group at once (VolumeSnapshot.group_snapshot_id)."""
+
+    __tablename__ = "volume_group_snapshots"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(ID, index=True)
+    group_type_id: Mapped[str] = mapped_column(ID)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 

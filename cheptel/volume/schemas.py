@@ -137,6 +137,46 @@ attachment_create_354 = obj({"attachment": obj({
 }, ("volume_uuid",))}, ("attachment",))
 attachment_update = obj({"attachment": obj({
     "connector": {"type": "object", "minProperties": 1}}, ("connector",))}, ("attachment",))
+
+# generic volume groups (cinder/api/schemas/group_types.py, group_specs.py, groups.py,
+# group_snapshots.py)
+GROUP_NAME = {"type": ["string", "null"], "minLength": 0, "maxLength": 255}
+GROUP_SPECS = {"type": "object", "patternProperties": {
+    "^[a-zA-Z0-9-_:.]{1,255}$": {"type": ["string", "null"], "maxLength": 255}},
+    "additionalProperties": False}
+group_type_create = obj({"group_type": obj({
+    "name": {**TYPE_NAME, "pattern": "^(?! )[^\\x00-\\x1f]*(?<! )$"},
+    "description": DESCRIPTION, "is_public": BOOL,
+    "group_specs": {**METADATA, "type": ["object", "null"]},
+}, ("name",))}, ("group_type",))
+group_type_update = obj({"group_type": obj({
+    "name": GROUP_NAME, "description": DESCRIPTION, "is_public": BOOL,
+})}, ("group_type",))
+group_specs_create = obj({"group_specs": GROUP_SPECS}, ("group_specs",))
+group_spec_update = {**GROUP_SPECS, "minProperties": 1, "maxProperties": 1}
+GROUP_TYPE_REF = {"type": "string", "minLength": 1, "maxLength": 255,
+                  "pattern": "^(?!\\s*$).+"}
+group_create = obj({"group": obj({
+    "description": DESCRIPTION, "group_type": GROUP_TYPE_REF, "name": GROUP_NAME,
+    "volume_types": {"type": "array", "minItems": 1, "uniqueItems": True,
+                     "items": {"type": "string", "maxLength": 255}},
+    "availability_zone": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+}, ("group_type", "volume_types"))}, ("group",))
+group_create_from_source = obj({"create-from-src": {**obj({
+    "description": DESCRIPTION, "name": GROUP_NAME,
+    "source_group_id": UUID, "group_snapshot_id": UUID,
+}), "oneOf": [{"required": ["group_snapshot_id"]}, {"required": ["source_group_id"]}]}},
+    ("create-from-src",))
+group_update = obj({"group": {**obj({
+    "description": DESCRIPTION, "name": GROUP_NAME, "add_volumes": DESCRIPTION,
+    "remove_volumes": DESCRIPTION,
+}), "anyOf": [{"required": [k]} for k in ("name", "description", "add_volumes",
+                                          "remove_volumes")]}}, ("group",))
+group_delete = obj({"delete-volumes": BOOL})
+group_reset_status = obj({"status": {"type": "string", "maxLength": 32}}, ("status",))
+group_snapshot_create = obj({"group_snapshot": obj({
+    "group_id": UUID, "name": GROUP_NAME, "description": DESCRIPTION,
+}, ("group_id",))}, ("group_snapshot",))
 # os-volume_upload_image (cinder/api/schemas/volume_actions.py; 3.1 adds visibility and
 # protected). Formats other than bare/raw pass the schema and are refused after it.
 volume_upload_image = obj({

@@ -8,8 +8,11 @@ from urllib.parse import urlencode
 from cheptel.common import iso
 from cheptel.volume.microversion import Version
 from cheptel.volume.models import (
+    GroupSnapshot,
+    GroupType,
     Volume,
     VolumeAttachment,
+    VolumeGroup,
     VolumeMessage,
     VolumeSnapshot,
     VolumeTransfer,
@@ -75,7 +78,7 @@ def volume(base: str, v: Volume, vt: VolumeType | None, version: Version,
         doc["os-vol-mig-status-attr:migstat"] = None
         doc["os-vol-mig-status-attr:name_id"] = None
     if version.at_least("3.13"):
-        doc["group_id"] = None
+        doc["group_id"] = v.group_id
     if version.at_least("3.21") and admin:
         doc["provider_id"] = None
     if version.at_least("3.48"):
@@ -147,7 +150,7 @@ def snapshot(s: VolumeSnapshot, version: Version | None, extended: bool = False
     }
     if version is not None:
         if version.at_least("3.14"):
-            doc["group_snapshot_id"] = None
+            doc["group_snapshot_id"] = s.group_snapshot_id
         if version.at_least("3.41"):
             doc["user_id"] = s.user_id
         if version.at_least("3.65"):
@@ -216,4 +219,54 @@ def transfer(base: str, t: VolumeTransfer, version: Version,
         doc["destination_project_id"] = None
         doc["source_project_id"] = t.source_project_id
         doc["accepted"] = False
+    return doc
+
+
+# --- generic volume groups (cinder/api/v3/views/group_types.py, groups.py,
+# group_snapshots.py) ------------------------------------------------------------------
+
+def group_type(gt: GroupType, specs: bool) -> dict[str, Any]:
+    """`specs`: the caller may see them (group:access_group_types_specs, the admin)."""
+    doc: dict[str, Any] = {"id": gt.id, "name": gt.name, "description": gt.description,
+                           "is_public": gt.is_public}
+    if specs:
+        doc["group_specs"] = dict(gt.group_specs)
+    return doc
+
+
+def group_summary(g: VolumeGroup) -> dict[str, Any]:
+    return {"id": g.id, "name": g.name}
+
+
+def group(g: VolumeGroup, version: Version, volume_ids: list[str] | None,
+          project: bool) -> dict[str, Any]:
+    """The detail view; `volume_ids`: with `list_volume` from 3.25; `project`: the
+    admin's project_id from 3.58."""
+    doc: dict[str, Any] = {
+        "id": g.id, "status": g.status, "availability_zone": g.availability_zone,
+        "created_at": _time(g.created_at), "name": g.name, "description": g.description,
+        "group_type": g.group_type_id, "volume_types": list(g.volume_type_ids)}
+    if version.at_least("3.14"):
+        doc["group_snapshot_id"] = g.group_snapshot_id
+        doc["source_group_id"] = g.source_group_id
+    if version.at_least("3.25") and volume_ids is not None:
+        doc["volumes"] = volume_ids
+    if version.at_least("3.38"):
+        doc["replication_status"] = "disabled"
+    if version.at_least("3.58") and project:
+        doc["project_id"] = g.project_id
+    return doc
+
+
+def group_snapshot_summary(gs: GroupSnapshot) -> dict[str, Any]:
+    return {"id": gs.id, "name": gs.name, "group_type_id": gs.group_type_id}
+
+
+def group_snapshot(gs: GroupSnapshot, version: Version, project: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": gs.id, "group_id": gs.group_id, "group_type_id": gs.group_type_id,
+        "status": gs.status, "created_at": _time(gs.created_at), "name": gs.name,
+        "description": gs.description}
+    if version.at_least("3.58") and project:
+        doc["project_id"] = gs.project_id
     return doc

@@ -202,6 +202,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     public = w.ok("mallory", "GET", "/network/v2.0/networks?name=public")["networks"]
     w.ids["public_net"] = public[0]["id"]
     _volumes(w)
+    _groups(w)
     yield w
     w.close()
 
@@ -342,6 +343,79 @@ def test_another_projects_server_is_recorded_never_mounted(world: World, how: st
     assert _victim_volumes(world) == before
 
 
+# Cinder's groups: the victim's group (holding a volume) and group snapshot, named from
+# mallory's project; mallory has a group of the same types
+def _groups(w: World) -> None:
+    v3 = "/volume/v3/{}"
+    h = VM
+    token = w.tokens["admin"]
+    admin = w.call("admin", "GET", "/identity/v3/auth/tokens", headers={
+        "X-Subject-Token": token}).json()["token"]["project"]["id"]
+    vt = w.call("admin", "POST", v3.format(admin) + "/types", {"volume_type": {
+        "name": "tenancy-vt"}}, h).json()["volume_type"]["id"]
+    gt = w.call("admin", "POST", v3.format(admin) + "/group_types", {"group_type": {
+        "name": "tenancy-gt"}}, h).json()["group_type"]["id"]
+    for who in ("victim", "mallory"):
+        base = v3.format(w.ids[f"{who}_volume_project"])
+        r = w.call(who, "POST", base + "/groups", {"group": {
+            "group_type": gt, "volume_types": [vt]}}, h)
+        assert r.status_code == 202, r.text
+        w.ids[f"{who}_vgroup"] = r.json()["group"]["id"]
+        r = w.call(who, "POST", base + "/volumes", {"volume": {
+            "size": 1, "volume_type": vt, "group_id": w.ids[f"{who}_vgroup"]}}, h)
+        assert r.status_code == 202, r.text
+        w.ids[f"{who}_grouped_volume"] = r.json()["volume"]["id"]
+    r = w.call("victim", "POST", v3.format(w.ids["victim_volume_project"]) +
+               "/group_snapshots", {"group_snapshot": {"group_id": w.ids["victim_vgroup"]}}, h)
+    assert r.status_code == 202, r.text
+    w.ids["victim_group_snapshot"] = r.json()["group_snapshot"]["id"]
+    w.ids["tenancy_vt"] = vt
+
+
+CASES_GROUP: list[tuple[str, str, str, Any, int]] = [
+    ("group show", "GET", MV3 + "/groups/{victim_vgroup}", None, 404),
+    ("group update", "PUT", MV3 + "/groups/{victim_vgroup}", {"group": {"name": "x"}}, 404),
+    ("group delete", "POST", MV3 + "/groups/{victim_vgroup}/action",
+     {"delete": {"delete-volumes": True}}, 404),
+    ("group from source_group_id", "POST", MV3 + "/groups/action",
+     {"create-from-src": {"source_group_id": "{victim_vgroup}"}}, 404),
+    ("group from group_snapshot_id", "POST", MV3 + "/groups/action",
+     {"create-from-src": {"group_snapshot_id": "{victim_group_snapshot}"}}, 404),
+    ("group snapshot of another's group", "POST", MV3 + "/group_snapshots",
+     {"group_snapshot": {"group_id": "{victim_vgroup}"}}, 404),
+    ("group snapshot show", "GET", MV3 + "/group_snapshots/{victim_group_snapshot}", None,
+     404),
+    ("group snapshot delete", "DELETE", MV3 + "/group_snapshots/{victim_group_snapshot}",
+     None, 404),
+    ("volume create group_id", "POST", MV3 + "/volumes",
+     {"volume": {"size": 1, "volume_type": "{tenancy_vt}", "group_id": "{victim_vgroup}"}},
+     404),
+    # Cinder's InvalidVolume ("... because volume cannot be found."): a 400
+    ("group update add_volumes", "PUT", MV3 + "/groups/{mallory_vgroup}",
+     {"group": {"add_volumes": "{victim_volume_free}"}}, 400),
+    ("group update remove_volumes", "PUT", MV3 + "/groups/{mallory_vgroup}",
+     {"group": {"remove_volumes": "{victim_grouped_volume}"}}, 400),
+]
+
+
+def _victim_groups(w: World) -> dict:
+    v3 = f"/volume/v3/{w.ids['victim_volume_project']}"
+    return {k: w.call("victim", "GET", f"{v3}/{k}", headers=VM).json()
+            for k in ("groups/detail", "group_snapshots/detail", "volumes/detail",
+                      "snapshots/detail")}
+
+
+@pytest.mark.parametrize(("field", "method", "path", "body", "status"), CASES_GROUP,
+                         ids=[c[0] for c in CASES_GROUP])
+def test_a_foreign_group_or_group_snapshot_is_refused(world: World, field: str, method: str,
+                                                      path: str, body: Any,
+                                                      status: int) -> None:
+    before = _victim_groups(world)
+    r = world.call("mallory", method, _fill(path, world.ids), _fill(body, world.ids), VM)
+    assert r.status_code == status, (field, r.status_code, r.text)
+    if status == 400:
+        assert "cannot be found" in r.text or "not in the group" in r.text, r.text
+    assert _victim_groups(world) == before
 # Cinder's transfers and image metadata: another project's volume is a 404 at transfer
 # create and to the image metadata actions; its transfer is the offering project's to
 # list, show and delete (the accepter reaches it only at accept, with the key)

@@ -77,6 +77,27 @@ KINDS = {
     ("PUT", "/v3/{project_id}/attachments/{attachment_id}"): W,
     ("DELETE", "/v3/{project_id}/attachments/{attachment_id}"): W,
     ("POST", "/v3/{project_id}/attachments/{attachment_id}/action"): W,
+    # generic volume groups: types readable by any token, their specs the admin's
+    ("GET", "/v3/{project_id}/group_types"): R, ("POST", "/v3/{project_id}/group_types"): A,
+    ("GET", "/v3/{project_id}/group_types/{group_type_id}"): R,
+    ("PUT", "/v3/{project_id}/group_types/{group_type_id}"): A,
+    ("DELETE", "/v3/{project_id}/group_types/{group_type_id}"): A,
+    ("GET", "/v3/{project_id}/group_types/{group_type_id}/group_specs"): A,
+    ("POST", "/v3/{project_id}/group_types/{group_type_id}/group_specs"): A,
+    ("GET", "/v3/{project_id}/group_types/{group_type_id}/group_specs/{key}"): A,
+    ("PUT", "/v3/{project_id}/group_types/{group_type_id}/group_specs/{key}"): A,
+    ("DELETE", "/v3/{project_id}/group_types/{group_type_id}/group_specs/{key}"): A,
+    ("GET", "/v3/{project_id}/groups"): R, ("GET", "/v3/{project_id}/groups/detail"): R,
+    ("POST", "/v3/{project_id}/groups"): W, ("POST", "/v3/{project_id}/groups/action"): W,
+    ("GET", "/v3/{project_id}/groups/{group_id}"): R,
+    ("PUT", "/v3/{project_id}/groups/{group_id}"): W,
+    ("POST", "/v3/{project_id}/groups/{group_id}/action"): W,
+    ("GET", "/v3/{project_id}/group_snapshots"): R,
+    ("GET", "/v3/{project_id}/group_snapshots/detail"): R,
+    ("POST", "/v3/{project_id}/group_snapshots"): W,
+    ("GET", "/v3/{project_id}/group_snapshots/{group_snapshot_id}"): R,
+    ("DELETE", "/v3/{project_id}/group_snapshots/{group_snapshot_id}"): W,
+    ("POST", "/v3/{project_id}/group_snapshots/{group_snapshot_id}/action"): A,
     ("GET", "/v3/{project_id}/messages"): R,
     ("GET", "/v3/{project_id}/messages/{message_id}"): R,
     ("DELETE", "/v3/{project_id}/messages/{message_id}"): W,
@@ -119,6 +140,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v3/{project_id}/attachments/{attachment_id}"): {
         "attachment": {"connector": {"host": "h", "mountpoint": "/dev/vdb"}}},
     ("POST", "/v3/{project_id}/attachments/{attachment_id}/action"): {"os-complete": None},
+    ("PUT", "/v3/{project_id}/group_types/{group_type_id}"): {
+        "group_type": {"description": "d"}},
+    ("POST", "/v3/{project_id}/group_types/{group_type_id}/group_specs"): {
+        "group_specs": {"k": "v"}},
+    ("PUT", "/v3/{project_id}/group_types/{group_type_id}/group_specs/{key}"): {"k": "v"},
+    ("PUT", "/v3/{project_id}/groups/{group_id}"): {"group": {"description": "d2"}},
+    ("POST", "/v3/{project_id}/groups/{group_id}/action"): {"delete": {}},
+    ("POST", "/v3/{project_id}/group_snapshots/{group_snapshot_id}/action"): {
+        "reset_status": {"status": "available"}},
 }
 # the routes of private types' access lists, tried on a private type
 PRIVATE = {"/v3/{project_id}/types/{type_id}/os-volume-type-access",
@@ -159,7 +189,7 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
     for i, route in enumerate(SERVICE.routes):
         r = api.client.put(f"/volume/v3/{ap}/os-quota-sets/{project}", headers={
             "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1,
-                                                        "snapshots": -1}})
+                                                        "snapshots": -1, "groups": -1}})
         assert r.status_code == 200, r.text
         kind = KINDS[(route.method, route.path)]
         # fresh objects of the project for each route (a delete must not spoil the next)
@@ -180,6 +210,13 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
                                  "name": f"t-{i}", "extra_specs": {"k": "v"},
                                  "os-volume-type-access:is_public": route.path not in PRIVATE}}
                              ).json()["volume_type"]["id"]
+        gt = api.client.post(f"/volume/v3/{ap}/group_types", headers={
+            "X-Auth-Token": admin, "OpenStack-API-Version": "volume 3.71"}, json={
+                "group_type": {"name": f"gt-{i}", "group_specs": {"k": "v"}}}
+        ).json()["group_type"]["id"]
+        grp = gsnap = ""
+        if "/group" in route.path and "group_types" not in route.path:
+            grp, gsnap = _group_of(api, project, dh, vt, gt)
         att = ""
         if "{attachment_id}" in route.path:  # a reserved attachment of the fresh volume
             att = api.client.post(f"/volume/v3/{project}/attachments", headers={
@@ -201,7 +238,8 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
                                  transfer_id=transfer["id"], message_id=msg,
                                  quota_project_id=project, class_name="default",
-                                 snapshot_id=snap,
+                                 snapshot_id=snap, group_type_id=gt, group_id=grp,
+                                 group_snapshot_id=gsnap,
                                  action="enable", host="cheptel@file", attachment_id=att)
         headers = {"OpenStack-API-Version": "volume 3.71"}
         if token:
@@ -211,6 +249,14 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             body = {"volume_type": {"name": f"new-{persona}"}}
         if route.method == "POST" and route.path.endswith("/snapshots"):
             body = {"snapshot": {"volume_id": of}}
+        if (route.method, route.path) == ("POST", "/v3/{project_id}/group_types"):
+            body = {"group_type": {"name": f"new-{persona}"}}
+        if (route.method, route.path) == ("POST", "/v3/{project_id}/groups"):
+            body = {"group": {"group_type": gt, "volume_types": [vt]}}
+        if (route.method, route.path) == ("POST", "/v3/{project_id}/groups/action"):
+            body = {"create-from-src": {"group_snapshot_id": gsnap}}
+        if (route.method, route.path) == ("POST", "/v3/{project_id}/group_snapshots"):
+            body = {"group_snapshot": {"group_id": grp}}
         if (route.method, route.path) == ("POST", "/v3/{project_id}/attachments"):
             body = {"attachment": {"volume_uuid": vol}}
         if route.method == "POST" and route.path.endswith(("/os-volume-transfer",
@@ -224,6 +270,26 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
         if ok != want_ok or (not ok and r.status_code not in (401, 403)):
             problems.append(f"{route.method} {route.path}: {r.status_code} {r.text[:120]}")
     assert not problems, "\n".join(problems)
+
+
+def _group_of(api: Api, project: str, dh: dict[str, str], vt: str, gt: str
+              ) -> tuple[str, str]:
+    """A group of the project holding one volume, and a group snapshot of it (of a
+    second group: the first must stay deletable)."""
+    h = {**dh, "OpenStack-API-Version": "volume 3.71"}
+    base = f"/volume/v3/{project}"
+    grp = api.client.post(f"{base}/groups", headers=h, json={"group": {
+        "group_type": gt, "volume_types": [vt]}}).json()["group"]["id"]
+    # (the default type: `vt`'s extra spec may match no backend's capabilities)
+    other = api.client.post(f"{base}/groups", headers=h, json={"group": {
+        "group_type": gt, "volume_types": [vt, "__DEFAULT__"]}}).json()["group"]["id"]
+    api.client.post(f"{base}/volumes", headers=h, json={"volume": {
+        "size": 1, "volume_type": "__DEFAULT__", "group_id": other}})
+    r = api.client.post(f"{base}/group_snapshots", headers=h, json={"group_snapshot": {
+        "group_id": other}})
+    assert r.status_code == 202, r.text
+    gsnap = r.json()["group_snapshot"]["id"]
+    return grp, gsnap
 
 
 def admin_project(api: Api, admin: str) -> str:

@@ -371,6 +371,45 @@ def _volume(w: World) -> None:
         "os-complete": None}
     _transfer(w, p)
     _attached(w, p)
+    _groups(w, p)
+
+
+def _groups(w: World, p: str) -> None:
+    """A group type with a spec, a group of the walked type holding a volume, and a
+    group snapshot of it."""
+    ids = w.ids
+    gt = w.ok(V, "POST", f"{p}/group_types", {"group_type": {
+        "name": "walk-group-type", "description": "d", "is_public": True,
+        "group_specs": {"walk-key": "1"}}}, template="/v3/{project_id}/group_types")[
+        "group_type"]
+    ids[f"{V} group_type_id"] = gt["id"]
+    ids[f"{V} group_specs key"] = "walk-key"
+    w.ok(V, "POST", f"{p}/group_types/{gt['id']}/group_specs", {"group_specs": {
+        "walk-key": "1"}}, template="/v3/{project_id}/group_types/{group_type_id}/group_specs")
+    w.templates[f"{V} PUT /v3/{{project_id}}/group_types/{{group_type_id}}/group_specs/"
+                f"{{key}}"] = {"walk-key": "2"}
+    w.templates[f"{V} PUT /v3/{{project_id}}/group_types/{{group_type_id}}"] = {
+        "group_type": {"name": "walk-group-type", "description": "d2", "is_public": True}}
+    g = w.ok(V, "POST", f"{p}/groups", {"group": {
+        "group_type": gt["id"], "volume_types": ["walk-type"], "name": "walk-group",
+        "description": "d", "availability_zone": "nova"}},
+        template="/v3/{project_id}/groups")["group"]
+    ids[f"{V} group_id"] = g["id"]
+    w.ok(V, "POST", f"{p}/volumes", {"volume": {
+        "size": 1, "name": "walk-grouped", "volume_type": "walk-type", "group_id": g["id"]}})
+    w.templates[f"{V} PUT /v3/{{project_id}}/groups/{{group_id}}"] = {"group": {
+        "name": "walk-group", "description": "d2", "add_volumes": "", "remove_volumes": ""}}
+    # not delete, whose valid bodies would delete the group
+    w.templates[f"{V} POST /v3/{{project_id}}/groups/{{group_id}}/action"] = {
+        "reset_status": {"status": "available"}}
+    gs = w.ok(V, "POST", f"{p}/group_snapshots", {"group_snapshot": {
+        "group_id": g["id"], "name": "walk-gsnap", "description": "d"}},
+        template="/v3/{project_id}/group_snapshots")["group_snapshot"]
+    ids[f"{V} group_snapshot_id"] = gs["id"]
+    w.templates[f"{V} POST /v3/{{project_id}}/group_snapshots/{{group_snapshot_id}}/"
+                f"action"] = {"reset_status": {"status": "available"}}
+    w.templates[f"{V} POST /v3/{{project_id}}/groups/action"] = {"create-from-src": {
+        "group_snapshot_id": gs["id"], "name": "walk-from", "description": "d"}}
     _messages(w, p)
 
 

@@ -13,6 +13,7 @@ from cheptel.volume.api import (
     attachments,
     backends,
     discovery,
+    groups,
     messages,
     quotas,
     snapshots,
@@ -31,6 +32,7 @@ ROUTES: list[Route] = [
     *backends.ROUTES,
     *snapshots.ROUTES,
     *attachments.ROUTES,
+    *groups.ROUTES,
     *messages.ROUTES,
     *transfers.ROUTES,
 ]

@@ -14,6 +14,7 @@ from cheptel.volume.microversion import Version
 from cheptel.volume.models import Volume, VolumeAttachment
 from cheptel.volume.service import (
     attachments,
+    groups,
     listing,
     messages,
     scheduler,
@@ -92,7 +93,13 @@ def no_id(ctx: Ctx) -> None:
 
 def create(ctx: Ctx) -> Reply:
     body = check(schemas.create, ctx.body)["volume"]
+    group = None
+    if body.get("group_id") and version(ctx).at_least("3.13"):  # ignored before
+        group = groups.get_visible(ctx.db, caller(ctx), body["group_id"])
+        groups.check_new_volume(ctx.db, caller(ctx), group, body.get("volume_type"))
     v = volumes.create(ctx.db, caller(ctx), body, ctx.now)
+    if group is not None:
+        v.group_id = group.id
     deps, vid = ctx.deps, v.id
     if not scheduler.passes(ctx.db, deps, volumes.volume_type(ctx.db, v)):
         rid = messages.new_request_id()  # its user message names this request

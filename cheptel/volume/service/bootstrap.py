@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from cheptel.backends.blockstore import BlockStoreError
 from cheptel.volume.models import VolumeType
-from cheptel.volume.service import backends, messages, snapshots, uploads, volumes
+from cheptel.volume.service import (
+    backends,
+    group_types,
+    groups,
+    messages,
+    snapshots,
+    uploads,
+    volumes,
+)
 from cheptel.volume.service.types import DEFAULT_NAME
 
 if TYPE_CHECKING:
@@ -29,6 +37,9 @@ def on_start(db: Session, deps: Deps) -> list[str]:
     notes += volumes.recover(db, deps.blocks, deps.clock())
     # after the volumes: a volume made from a `deleting` snapshot is made before it goes
     notes += snapshots.recover(db, deps.blocks, deps.clock())
+    # after both: their members are made or removed by now
+    group_types.ensure_default(db, deps.clock())
+    notes += groups.recover(db, deps.clock())
     # an upload cut short: its image (requeued by the image service's start) goes
     notes += uploads.recover(db, deps)
     gone = messages.cleanup_expired(db, deps.clock())

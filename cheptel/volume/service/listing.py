@@ -17,7 +17,7 @@ from cheptel.volume.models import Volume
 MAX_LIMIT = 1000  # Cinder's osapi_max_limit
 # cinder/etc/cinder/resource_filters.json ("volume"), and what every listing takes
 FILTERS = {"name", "status", "metadata", "availability_zone", "bootable", "size",
-           "volume_type", "volume_type_id"}
+           "volume_type", "volume_type_id", "group_id"}
 PAGING = {"limit", "marker", "offset", "sort", "sort_key", "sort_dir", "with_count",
           "all_tenants", "project_id", "is_public"}
 SORT_KEYS = {"id", "name", "display_name", "status", "size", "created_at", "updated_at",
@@ -98,7 +98,7 @@ def _matches(v: Volume, filters: dict[str, str]) -> bool:
                 return False
         elif key == "volume_type":
             continue  # matched against the type's id or name by the caller (below)
-        elif key in ("name", "status", "availability_zone", "volume_type_id"):
+        elif key in ("name", "status", "availability_zone", "volume_type_id", "group_id"):
             if getattr(v, key) != want:
                 return False
     return True

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from cheptel.errors import NotFound, PayloadTooLarge
 from cheptel.volume.models import (
     Volume,
+    VolumeGroup,
     VolumeQuota,
     VolumeQuotaClass,
     VolumeSnapshot,
@@ -74,6 +75,8 @@ def usage(db: Session, project_id: str) -> dict[str, int]:
     for name, n, gb in rows:
         used[f"volumes_{name}"], used[f"gigabytes_{name}"] = int(n), int(gb or 0)
     _add_snapshots(db, project_id, used)
+    used["groups"] = int(db.scalar(select(func.count()).select_from(VolumeGroup).where(
+        VolumeGroup.project_id == project_id)) or 0)
     return used
 
 

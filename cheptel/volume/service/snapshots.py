@@ -131,7 +131,7 @@ def update(db: Session, snap: VolumeSnapshot, body: dict[str, Any], now: float) 
 
 def mark_deleting(db: Session, snap: VolumeSnapshot, now: float, force: bool = False) -> None:
     """`deleting`, if the status allows (forced: any status, as os-force_delete)."""
-    if not force and snap.status not in DELETABLE:
+    if not force and (snap.status not in DELETABLE or snap.group_snapshot_id is not None):
         raise BadRequest("Invalid snapshot: Snapshot status must be available or error "
                          "and must not be part of a group.")
     copying = db.scalar(select(Volume.id).where(Volume.snapshot_id == snap.id).where(

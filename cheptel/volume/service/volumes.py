@@ -207,14 +207,14 @@ def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) 
         attached = volume.status in ("in-use", "detaching") or db.scalars(
             select(VolumeAttachment.id).where(VolumeAttachment.volume_id == volume.id,
                                               VolumeAttachment.status == "attached")).first()
-        if attached:
+        if attached or volume.group_id is not None:
             raise BadRequest("Invalid volume: Volume  must not be migrating, attached, "
                              "belong to a group, have snapshots, awaiting a transfer, or be "
                              "disassociated from snapshots after volume transfer.")
         volume.status, volume.updated_at = "deleting", now
         db.flush()
         return
-    if volume.status not in DELETABLE:
+    if volume.status not in DELETABLE or volume.group_id is not None:
         raise BadRequest(f"Invalid volume: Volume status must be available or error or "
                          f"error_restoring or error_extending or error_managing and must "
                          f"not be migrating, attached, belong to a group, have snapshots, "

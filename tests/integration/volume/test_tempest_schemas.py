@@ -15,6 +15,9 @@ from typing import Any
 import httpx
 import pytest
 from tempest.lib.api_schema.response.volume import (
+    group_snapshots,
+    group_types,
+    groups,
     limits,
     quotas,
     snapshots,
@@ -259,3 +262,86 @@ def test_image_metadata_documents_match_tempest(api: Api) -> None:
     _check(s.delete_volume_image_metadata, action(vid, {"os-unset_image_metadata": {
         "key": "ramdisk_id"}}))
     _check(s.show_volume_image_metadata, action(vid, {"os-show_image_metadata": None}))
+
+
+@pytest.mark.parametrize("version", ["3.14", "3.20"])
+def test_group_documents_match_tempest(api: Api, version: str) -> None:
+    """Tempest's group clients send the test class's microversion (3.13 to 3.20); the
+    admin writes the types, a member makes the groups and group snapshots."""
+    admin = api.admin()
+    demo = api.token("demo", DEMO_PASSWORD, "demo")
+
+    def call(method: str, path: str, body: Any = None, token: str = demo) -> httpx.Response:
+        return api.client.request(method, f"/volume/v3/{_project(api, token)}{path}",
+                                  json=body, headers={
+                                      "X-Auth-Token": token,
+                                      "OpenStack-API-Version": f"volume {version}"})
+
+    r = call("POST", "/group_types", {"group_type": {
+        "name": f"gt-{version}", "description": "d", "is_public": True,
+        "group_specs": {"consistent_group_snapshot_enabled": "<is> False"}}}, admin)
+    _check(group_types.create_group_type, r)
+    gt = r.json()["group_type"]["id"]
+    _check(group_types.show_group_type, call("GET", f"/group_types/{gt}", token=admin))
+    _check(group_types.show_group_type, call("GET", f"/group_types/{gt}"))
+    _check(group_types.list_group_types, call("GET", "/group_types?sort=name:asc",
+                                              token=admin))
+    _check(group_types.list_group_types, call("GET", "/group_types"))
+    _check(group_types.update_group_type, call("PUT", f"/group_types/{gt}", {
+        "group_type": {"name": f"gt2-{version}", "description": "d2"}}, admin))
+    specs = f"/group_types/{gt}/group_specs"
+    _check(group_types.create_or_update_group_type_specs, call(
+        "POST", specs, {"group_specs": {"k1": "v1", "k2": "v2"}}, admin))
+    _check(group_types.list_group_type_specs, call("GET", specs, token=admin))
+    _check(group_types.show_group_type_specs_item, call("GET", f"{specs}/k1", token=admin))
+    _check(group_types.update_group_type_specs_item, call(
+        "PUT", f"{specs}/k1", {"k1": "v3"}, admin))
+    _check(group_types.delete_group_type_specs_item, call("DELETE", f"{specs}/k1",
+                                                          token=admin))
+    vt = call("POST", "/types", {"volume_type": {"name": f"vt-{version}"}}, admin).json()[
+        "volume_type"]["id"]
+    r = call("POST", "/groups", {"group": {"group_type": gt, "volume_types": [vt],
+                                           "name": "g"}})
+    _check(groups.create_group, r)
+    gid = r.json()["group"]["id"]
+    _check(groups.show_group, call("GET", f"/groups/{gid}"))
+    _check(groups.show_group, call("GET", f"/groups/{gid}", token=admin))
+    _check(groups.list_groups_no_detail, call("GET", "/groups"))
+    _check(groups.list_groups_with_detail, call("GET", "/groups/detail"))
+    vid = call("POST", "/volumes", {"volume": {"size": 1, "volume_type": vt,
+                                               "group_id": gid}}).json()["volume"]["id"]
+    _check(_module("3.0").show_volume, call("GET", f"/volumes/{vid}"))
+    _check(groups.update_group, call("PUT", f"/groups/{gid}", {"group": {
+        "name": "g2", "description": "d", "remove_volumes": vid}}))
+    _check(groups.update_group, call("PUT", f"/groups/{gid}", {"group": {
+        "add_volumes": vid}}))
+    r = call("POST", "/group_snapshots", {"group_snapshot": {"group_id": gid, "name": "gs"}})
+    _check(group_snapshots.create_group_snapshot, r)
+    gsid = r.json()["group_snapshot"]["id"]
+    _check(group_snapshots.show_group_snapshot, call("GET", f"/group_snapshots/{gsid}"))
+    _check(group_snapshots.show_group_snapshot, call("GET", f"/group_snapshots/{gsid}",
+                                                     token=admin))
+    _check(group_snapshots.list_group_snapshots_no_detail, call("GET", "/group_snapshots"))
+    _check(group_snapshots.list_group_snapshots_with_detail,
+           call("GET", "/group_snapshots/detail"))
+    r = call("POST", "/groups/action", {"create-from-src": {"group_snapshot_id": gsid,
+                                                            "name": "from-snap"}})
+    _check(groups.create_group_from_source, r)
+    from_snap = r.json()["group"]["id"]
+    r = call("POST", "/groups/action", {"create-from-src": {"source_group_id": gid,
+                                                            "name": "from-group"}})
+    _check(groups.create_group_from_source, r)
+    from_group = r.json()["group"]["id"]
+    if version == "3.20":
+        _check(groups.reset_group_status, call("POST", f"/groups/{gid}/action", {
+            "reset_status": {"status": "available"}}, admin))
+        _check(group_snapshots.reset_group_snapshot_status, call(
+            "POST", f"/group_snapshots/{gsid}/action", {"reset_status": {
+                "status": "available"}}, admin))
+    for made in (from_snap, from_group):
+        _check(groups.delete_group, call("POST", f"/groups/{made}/action", {
+            "delete": {"delete-volumes": True}}))
+    _check(group_snapshots.delete_group_snapshot, call("DELETE", f"/group_snapshots/{gsid}"))
+    _check(groups.delete_group, call("POST", f"/groups/{gid}/action", {
+        "delete": {"delete-volumes": True}}))
+    _check(group_types.delete_group_type, call("DELETE", f"/group_types/{gt}", token=admin))
