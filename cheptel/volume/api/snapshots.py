@@ -13,7 +13,7 @@ from cheptel.validation import check
 from cheptel.volume import schemas, views
 from cheptel.volume.api.common import P, base, body_object, caller, version
 from cheptel.volume.models import VolumeSnapshot
-from cheptel.volume.service import snapshots, volumes
+from cheptel.volume.service import metadata, snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
 
 SNAPSHOTS = P + "/snapshots"
@@ -111,7 +111,7 @@ def get_metadata(ctx: Ctx) -> dict[str, Any]:
 def _set_metadata(ctx: Ctx, replace: bool) -> dict[str, Any]:
     meta = check(schemas.metadata, ctx.body)["metadata"]
     s = _snapshot(ctx)
-    return {"metadata": snapshots.set_metadata(ctx.db, s, meta, replace, ctx.now)}
+    return {"metadata": metadata.set_items(ctx.db, s, meta, replace, ctx.now)}
 
 
 def create_metadata(ctx: Ctx) -> dict[str, Any]:
@@ -137,12 +137,13 @@ def set_metadata_key(ctx: Ctx) -> dict[str, Any]:
     if len(meta) > 1:
         raise BadRequest("Request body contains too many items")
     s = _snapshot(ctx)
-    snapshots.set_metadata(ctx.db, s, meta, False, ctx.now)
+    metadata.set_items(ctx.db, s, meta, False, ctx.now)
     return {"meta": meta}
 
 
 def delete_metadata_key(ctx: Ctx) -> None:
-    snapshots.delete_metadata_key(ctx.db, _snapshot(ctx), ctx.params["key"], ctx.now)
+    metadata.delete_item(ctx.db, _snapshot(ctx), "Snapshot", ctx.params["key"],
+                         ctx.now)
 
 
 # --- actions: POST /snapshots/{id}/action -------------------------------------------

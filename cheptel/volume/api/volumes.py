@@ -17,6 +17,7 @@ from cheptel.volume.service import (
     groups,
     listing,
     messages,
+    metadata,
     scheduler,
     snapshots,
     types,
@@ -149,7 +150,7 @@ def get_metadata(ctx: Ctx) -> dict[str, Any]:
 def _set_metadata(ctx: Ctx, replace: bool) -> dict[str, Any]:
     meta = check(schemas.metadata, ctx.body)["metadata"]
     v = _volume(ctx)
-    volumes.set_metadata(ctx.db, v, meta, replace, ctx.now)
+    metadata.set_items(ctx.db, v, meta, replace, ctx.now)
     return {"metadata": views.metadata(v)}
 
 
@@ -177,12 +178,12 @@ def set_metadata_key(ctx: Ctx) -> dict[str, Any]:
     if key not in meta:
         raise BadRequest("Request body and URI mismatch")
     v = _volume(ctx)
-    volumes.set_metadata(ctx.db, v, meta, False, ctx.now)
+    metadata.set_items(ctx.db, v, meta, False, ctx.now)
     return {"meta": meta}
 
 
 def delete_metadata_key(ctx: Ctx) -> None:
-    volumes.delete_metadata_key(ctx.db, _volume(ctx), ctx.params["key"], ctx.now)
+    metadata.delete_item(ctx.db, _volume(ctx), "Volume", ctx.params["key"], ctx.now)
 
 
 META = VOLUME + "/metadata"

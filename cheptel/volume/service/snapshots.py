@@ -170,24 +170,6 @@ def update_status(db: Session, snap: VolumeSnapshot, status: str, progress: str 
     db.flush()
 
 
-# --- metadata ------------------------------------------------------------------------
-
-def set_metadata(db: Session, snap: VolumeSnapshot, meta: dict[str, str], replace: bool,
-                 now: float) -> dict[str, str]:
-    snap.meta = dict(meta) if replace else {**snap.meta, **meta}
-    snap.updated_at = now
-    db.flush()
-    return dict(snap.meta)
-
-
-def delete_metadata_key(db: Session, snap: VolumeSnapshot, key: str, now: float) -> None:
-    if key not in snap.meta:
-        raise NotFound(f"Snapshot {snap.id} has no metadata with key {key}.")
-    snap.meta = {k: v for k, v in snap.meta.items() if k != key}
-    snap.updated_at = now
-    db.flush()
-
-
 # --- listing -------------------------------------------------------------------------
 
 # cinder/etc/cinder/resource_filters.json ("snapshot")

@@ -224,24 +224,6 @@ def mark_deleting(db: Session, volume: Volume, now: float, force: bool = False) 
     db.flush()
 
 
-# --- metadata ------------------------------------------------------------------------
-
-def set_metadata(db: Session, volume: Volume, meta: dict[str, str], replace: bool,
-                 now: float) -> dict[str, str]:
-    volume.meta = dict(meta) if replace else {**volume.meta, **meta}
-    volume.updated_at = now
-    db.flush()
-    return dict(volume.meta)
-
-
-def delete_metadata_key(db: Session, volume: Volume, key: str, now: float) -> None:
-    if key not in volume.meta:
-        raise NotFound(f"Volume {volume.id} has no metadata with key {key}.")
-    volume.meta = {k: v for k, v in volume.meta.items() if k != key}
-    volume.updated_at = now
-    db.flush()
-
-
 # --- actions ---------------------------------------------------------------------------
 
 def start_extend(db: Session, volume: Volume, new_size: int, now: float) -> None:
