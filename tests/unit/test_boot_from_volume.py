@@ -155,3 +155,33 @@ def test_a_volume_that_is_not_bootable_cannot_be_booted(rcloud: Cloud) -> None:
             uuid=vid, source_type="volume", destination_type="volume")}})
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == (
         f"Block Device {vid} is not bootable.")
+
+
+def test_boot_from_a_snapshot_makes_a_volume_of_it(rcloud: Cloud) -> None:
+    first = rcloud.boot(imageRef="", **_bdm(
+        uuid=BUSYBOX_ID, source_type="image", destination_type="volume", volume_size=1))
+    rcloud.settle()
+    ((vid, *_),) = _volumes_of(rcloud, first)
+    r = rcloud.api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": rcloud.token, "X-Subject-Token": rcloud.token})
+    project = r.json()["token"]["project"]["id"]
+    r = rcloud.api.client.post(f"/volume/v3/{project}/snapshots", json={"snapshot": {
+        "volume_id": vid, "force": True}}, headers={"X-Auth-Token": rcloud.token})
+    assert r.status_code == 202, r.text
+    snap = r.json()["snapshot"]["id"]
+    rcloud.settle()
+    sid = rcloud.boot(imageRef="", **_bdm(
+        uuid=snap, source_type="snapshot", destination_type="volume", volume_size=2,
+        delete_on_termination=True))
+    rcloud.settle()
+    assert rcloud.status(sid) == "ACTIVE"
+    ((root, device, att, status),) = _volumes_of(rcloud, sid)
+    assert (device, att, status) == ("/dev/vda", "attached", "in-use")
+    with rcloud.deps.sessions() as db:
+        v = db.get(Volume, root)
+        assert v is not None and (v.snapshot_id, v.size, v.bootable) == (snap, 2, True)
+    assert _blocks(rcloud).volumes[root] == 2
+    r = rcloud.nova("POST", "/servers", {"server": {"name": "x", "flavorRef": "1",
+                                                    "networks": "none", **_bdm(
+        uuid=snap, source_type="snapshot", destination_type="volume", volume_size=0)}})
+    assert r.status_code == 400

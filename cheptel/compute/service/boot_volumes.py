@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeAttachment
+from cheptel.volume.models import Volume, VolumeAttachment, VolumeType
 from cheptel.volume.service import quotas as volume_quotas
+from cheptel.volume.service import snapshots, volumes
 from cheptel.volume.service import types as volume_types
-from cheptel.volume.service import volumes
 
 ROOT_DEVICE = "/dev/vda"
 
@@ -76,8 +76,15 @@ def plan(db: Session, creds: Creds, bdms: list[dict[str, Any]],
                     delete_on_termination=_bool(b.get("delete_on_termination", False)),
                     device=b.get("device_name") or None, tag=b.get("tag"))
         if source == "snapshot":
-            raise BadRequest("Booting from a volume snapshot is not supported by this "
-                             "cloud yet.")
+            snap = snapshots.get_visible(db, creds, str(m.uuid or ""))
+            if snap.status != "available":
+                raise BadRequest(f"Invalid snapshot: Originating snapshot status must be "
+                                 f"one of 'available' values (status: {snap.status})")
+            if m.size is not None and m.size < snap.volume_size:
+                raise BadRequest(f"Invalid input received: Volume size '{m.size}'GB cannot "
+                                 f"be smaller than the snapshot size {snap.volume_size}GB. "
+                                 f"They must be >= original snapshot size.")
+            m.size = m.size or snap.volume_size
         if source == "image":
             if not m.uuid:
                 raise BadRequest("Block Device Mapping is Invalid: image source needs a "
@@ -130,14 +137,21 @@ def make(db: Session, creds: Creds, server_id: str, mappings: list[Mapping],
                 raise BadRequest(f"Invalid volume: volume '{volume.id}' status must be "
                                  f"'available'. Currently in '{volume.status}'")
         else:
-            vt = volume_types.default(db)
+            snap = snapshots.get_visible(db, creds, str(m.uuid)) if m.source == "snapshot" \
+                else None
+            origin = db.get(Volume, snap.volume_id) if snap else None
+            vt = db.get(VolumeType, snap.volume_type_id) if snap else None
+            vt = vt or volume_types.default(db)
             volume_quotas.check_volume(db, creds.project_id, vt, 1, int(m.size or 1))
+            if origin is not None:  # Cinder copies the glance metadata and the flag
+                m.image_meta = dict(origin.image_meta) if origin.image_meta else None
             volume = Volume(
                 id=str(uuid.uuid4()), project_id=creds.project_id, user_id=creds.user_id,
                 name="", description=None, size=int(m.size or 1), status="creating",
-                availability_zone=volumes.AZ, volume_type_id=vt.id, bootable=False,
-                readonly=None, meta={}, image_meta=dict(m.image_meta or {}) or None,
-                created_at=now, updated_at=None)
+                availability_zone=volumes.AZ, volume_type_id=vt.id,
+                bootable=bool(origin and origin.bootable), readonly=None, meta={},
+                image_meta=dict(m.image_meta or {}) or None, created_at=now,
+                updated_at=None, snapshot_id=snap.id if snap else None)
             db.add(volume)
             to_make.append(volume.id)
         if m.boot_index == 0:

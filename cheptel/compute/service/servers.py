@@ -150,7 +150,7 @@ def create(db: Session, creds: Creds, req: CreateRequest, now: float,
     mappings = boot_volumes.plan(db, creds, req.bdms, req.max_count)
     root = next((m for m in mappings if m.boot_index == 0), None)
     # booted from a volume: Nova's image is "" (the root volume's image is only checked)
-    image = None if root is not None and root.source == "volume" else images.for_boot(
+    image = None if root is not None and root.source != "image" else images.for_boot(
         db, creds, root.uuid if root is not None else req.image_ref)
     disk_config = disk_config_for(db, image.id, req.disk_config) if image else "MANUAL"
     if image and image.min_ram and flavor.ram < image.min_ram:
