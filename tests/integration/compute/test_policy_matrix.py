@@ -56,6 +56,8 @@ KP, QS, QC = "/v2.1/os-keypairs", "/v2.1/os-quota-sets/{project_id}", \
 HV, SVC, AGG, SG = "/v2.1/os-hypervisors", "/v2.1/os-services", "/v2.1/os-aggregates", \
     "/v2.1/os-server-groups"
 HOSTS = "/v2.1/os-hosts"
+VA = ONE + "/os-volume_attachments"
+VOLS, SNAPS, USAGE = "/v2.1/os-volumes", "/v2.1/os-snapshots", "/v2.1/os-simple-tenant-usage"
 IMG, MEM = "/v2/images/{image_id}", "/v2/images/{image_id}/members"
 IMAGE_NOT_IMPLEMENTED = ("/v2/tasks", "/v2/cache", IMG + "/locations",
                          "/v2/info/usage")
@@ -108,6 +110,19 @@ EXPECT: dict[Key, str] = {
         ("GET", ""), ("GET", "/{host_name}"), ("PUT", "/{host_name}"),
         ("GET", "/{host_name}/reboot"), ("GET", "/{host_name}/shutdown"),
         ("GET", "/{host_name}/startup"))},  # os-hosts, before 2.43
+    # volumes: attachments of A's server; the proxies (before 2.36); usage
+    (C, "GET", VA): "read_a", (C, "POST", VA): "write_a",
+    (C, "GET", VA + "/{volume_id}"): "read_a", (C, "PUT", VA + "/{volume_id}"): "write_a",
+    (C, "DELETE", VA + "/{volume_id}"): "write_a",
+    (C, "GET", VOLS): "open", (C, "GET", VOLS + "/detail"): "open", (C, "POST", VOLS): "create",
+    (C, "GET", VOLS + "/{volume_id}"): "read_a", (C, "DELETE", VOLS + "/{volume_id}"): "write_a",
+    (C, "GET", VOLS + "/"): "open", (C, "DELETE", VOLS + "/"): "open",  # Nova's 404 (ANSWERS)
+    (C, "GET", SNAPS): "open", (C, "GET", SNAPS + "/detail"): "open",
+    (C, "POST", SNAPS): "create",  # B names A's volume: Cinder's 404 relayed as a 400
+    (C, "GET", SNAPS + "/{snapshot_id}"): "read_a",
+    (C, "DELETE", SNAPS + "/{snapshot_id}"): "write_a",
+    (C, "GET", USAGE): "admin", (C, "GET", USAGE + "/{project_id}"): "quota_a",
+    (C, "GET", USAGE + "/"): "open",  # Nova's 404 (ANSWERS)
     **{(G, m, p + tail): "open" for p in IMAGE_NOT_IMPLEMENTED for tail in ("", "/{rest:path}")
        for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     **{(G, "GET", p): "anyone" for p in ("/", "/versions", "/v2", "/v2/")},
@@ -144,6 +159,8 @@ ANSWERS: dict[Key, tuple[int, str]] = {
     **{(C, m, HOSTS + p): (501, "not supported") for m, p in (
         ("PUT", "/{host_name}"), ("GET", "/{host_name}/reboot"),
         ("GET", "/{host_name}/shutdown"), ("GET", "/{host_name}/startup"))},
+    **{(C, m, p + "/"): (404, "could not be found") for m, p in (
+        ("GET", VOLS), ("DELETE", VOLS), ("GET", USAGE))},
     (G, "GET", "/v2/info/stores"): (404, "Multi backend"),
     (G, "GET", "/v2/info/stores/detail"): (404, "Multi backend"),
     (G, "PUT", IMG + "/stage"): (404, "glance-direct"),
@@ -159,6 +176,9 @@ AIM: dict[Key, dict[str, str]] = {
     (C, "DELETE", KP + "/{keypair_name}"): {"keypair_name": "spare:keypair"},
     (C, "PUT", QS): {"project_id": "project_c"}, (C, "DELETE", QS): {"project_id": "project_c"},
     (C, "DELETE", SG + "/{group_id}"): {"group_id": "spare:group"},
+    (C, "DELETE", VA + "/{volume_id}"): {"volume_id": "spare:attached"},
+    (C, "DELETE", VOLS + "/{volume_id}"): {"volume_id": "spare:volume"},
+    (C, "DELETE", SNAPS + "/{snapshot_id}"): {"snapshot_id": "spare:snapshot"},
     (G, "DELETE", IMG): {"image_id": "spare:image"},
     (G, "PUT", IMG + "/file"): {"image_id": "spare:image"},
     (G, "POST", IMG + "/actions/deactivate"): {"image_id": "image_active"},
@@ -171,6 +191,8 @@ AIM: dict[Key, dict[str, str]] = {
 VERSIONS = {HV + "/statistics": "2.87", HV + "/{hypervisor_id}/uptime": "2.87",
             HV + "/{pattern}/search": "2.52", HV + "/{pattern}/servers": "2.52",
             "/v2.1/os-floating-ip-pools": "2.35",
+            **{p + tail: "2.35" for p in (VOLS, SNAPS)
+               for tail in ("", "/", "/detail", "/{volume_id}", "/{snapshot_id}")},
             **{HOSTS + p: "2.42" for p in ("", "/{host_name}", "/{host_name}/reboot",
                                            "/{host_name}/shutdown", "/{host_name}/startup")}}
 PATCH_MEDIA = "application/openstack-images-v2.1-json-patch"
@@ -200,6 +222,11 @@ BODIES: dict[Key, Body] = {
     (C, "PUT", HOSTS + "/{host_name}"): lambda w: {"status": "enable"},
     (C, "POST", AGG): lambda w: {"aggregate": {"name": uniq()}},
     (C, "POST", SG): lambda w: {"server_group": {"name": uniq(), "policy": "affinity"}},
+    (C, "POST", VA): lambda w: {"volumeAttachment": {"volumeId": w.make("volume")}},
+    (C, "PUT", VA + "/{volume_id}"): lambda w: {"volumeAttachment": {
+        "volumeId": w.ids["volume_id"], "delete_on_termination": False}},
+    (C, "POST", VOLS): lambda w: {"volume": {"size": 1}},
+    (C, "POST", SNAPS): lambda w: {"snapshot": {"volume_id": w.make("volume")}},
     (G, "POST", "/v2/images"): lambda w: {"name": uniq(), "disk_format": "raw",
                                           "container_format": "bare"},
     (G, "PATCH", IMG): lambda w: [{"op": "replace", "path": "/name", "value": "mx-image"}],
@@ -281,6 +308,20 @@ class World:
                 "server_group"]["id"]
         if kind == "namespace":
             return metadefs.make_namespace(self)
+        cinder = f"/v3/{self.ids['project_id']}"
+        if kind in ("volume", "attached", "snapshot"):
+            vid = self.ok("volume", "POST", cinder + "/volumes", {"volume": {"size": 1}},
+                          "member_a")["volume"]["id"]
+            if kind == "snapshot":
+                return self.ok("volume", "POST", cinder + "/snapshots", {"snapshot": {
+                    "volume_id": vid}}, "member_a")["snapshot"]["id"]
+            if kind == "attached":
+                self.ok(C, "POST", f"{S}/{self.ids['server_id']}/os-volume_attachments",
+                        {"volumeAttachment": {"volumeId": vid}}, "member_a")
+                support.wait_for(lambda: self.ok(
+                    "volume", "GET", f"{cinder}/volumes/{vid}", who="member_a")["volume"][
+                        "status"] == "in-use", 60, "the matrix volume in-use")
+            return vid
         assert kind == "image"
         return self.ok(G, "POST", "/v2/images", {**BODIES[(G, "POST", "/v2/images")](self),
                                                  "visibility": "private"}, "member_a")["id"]
@@ -376,6 +417,13 @@ def world(mcloud: Cloud) -> Iterator[World]:
         return w.ok(C, "GET", f"{S}/{ids['server_id']}")["server"]["status"] == "ACTIVE"
     support.wait_for(active, 60, "the matrix server ACTIVE")
     ids["port_id"] = uuid.uuid4().hex  # no such port on the shared server
+    admin_project = http.get(ident + "/auth/tokens", headers={
+        "X-Auth-Token": w.admin_token, "X-Subject-Token": w.admin_token}).json()["token"][
+        "project"]["id"]  # A makes a volume for every attempt that needs one: no limit
+    w.ok("volume", "PUT", f"/v3/{admin_project}/os-quota-sets/{ids['project_id']}", {
+        "quota_set": {"volumes": -1, "gigabytes": -1, "snapshots": -1}})
+    ids["volume_id"] = w.make("attached")
+    ids["snapshot_id"] = w.make("snapshot")
     ids["request_id"] = w.ok(C, "GET", f"{S}/{ids['server_id']}/os-instance-actions")[
         "instanceActions"][0]["request_id"]
     yield w
