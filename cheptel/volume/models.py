@@ -269,6 +269,9 @@ class VolumeBackup(Base):
     source_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # the volume being restored into while `restoring`
     restore_volume_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # the volume's metadata, bootable flag and image metadata when taken: a restore
+    # gives them to the volume it writes, as Cinder's backup metadata does
+    volume_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # an imported record (import_record) while `creating`: the backup whose data it names
     imported_from: Mapped[str | None] = mapped_column(ID, nullable=True)
     data_timestamp: Mapped[float] = mapped_column(Float)

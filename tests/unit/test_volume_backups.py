@@ -122,7 +122,7 @@ def test_incremental_chain_and_dependent_delete(api: Api, demo: Cinder) -> None:
 
 
 def test_restore_to_a_new_volume_and_to_an_existing_one(api: Api, demo: Cinder) -> None:
-    v = demo.create(2)
+    v = demo.create(2, metadata={"k": "v"})
     blocks(api).contents[v["id"]] = ["etc/hostname"]
     b = backup(demo, v["id"])
     r = demo("POST", f"/backups/{b['id']}/restore", {"restore": {"name": "back"}})
@@ -131,6 +131,7 @@ def test_restore_to_a_new_volume_and_to_an_existing_one(api: Api, demo: Cinder) 
     assert out["backup_id"] == b["id"] and out["volume_name"] == "back"
     new = demo("GET", f"/volumes/{out['volume_id']}").json()["volume"]
     assert new["status"] == "available" and new["size"] == 2
+    assert new["metadata"] == {"k": "v"}  # the volume's metadata, kept with the backup
     assert blocks(api).contents[new["id"]] == ["etc/hostname"]
     r = demo("POST", f"/backups/{b['id']}/restore", {"restore": None})
     assert r.json()["restore"]["volume_name"] == f"restore_backup_{b['id']}"

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("metadata", sa.JSON(), nullable=False),
         sa.Column("source_status", sa.String(32), nullable=True),
         sa.Column("restore_volume_id", sa.String(36), nullable=True),
+        sa.Column("volume_meta", sa.JSON(), nullable=False),
         sa.Column("imported_from", sa.String(36), nullable=True),
         sa.Column("data_timestamp", sa.Float(), nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),

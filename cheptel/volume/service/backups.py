@@ -97,6 +97,8 @@ def create(db: Session, creds: Creds, volume: Volume, snap: VolumeSnapshot | Non
         parent_id=parent.id if parent else None, availability_zone=az,
         meta=dict(body.get("metadata") or {}),
         source_status=snap.status if snap else volume.status, restore_volume_id=None,
+        volume_meta={"metadata": dict(volume.meta), "bootable": volume.bootable,
+                     "image_meta": volume.image_meta},
         data_timestamp=snap.created_at if snap else now, created_at=now, updated_at=None)
     if snap is not None:
         snap.status, snap.updated_at = "backing-up", now
@@ -181,6 +183,7 @@ def export_record(backup: VolumeBackup) -> dict[str, str]:
                          f"{backup.status}.")
     record = {k: getattr(backup, k) for k in RECORD_FIELDS}
     record["metadata"] = dict(backup.meta)
+    record["volume_meta"] = dict(backup.volume_meta)
     record["data"] = backup.id  # the directory holding its chunks and manifest
     url = base64.b64encode(json.dumps(record, sort_keys=True).encode()).decode()
     return {"backup_service": SERVICE, "backup_url": url}
@@ -229,11 +232,22 @@ def import_record(db: Session, creds: Creds, service: str, url: str, now: float
         meta={str(k)[:255]: str(v)[:255] for k, v in meta.items()}
         if isinstance(meta, dict) else {},
         source_status=None, restore_volume_id=None, imported_from=source,
+        volume_meta=_volume_meta(record.get("volume_meta")),
         data_timestamp=float(stamp) if isinstance(stamp, (int, float)) else now,
         created_at=now, updated_at=None)
     db.add(backup)
     db.flush()
     return backup
+
+
+def _volume_meta(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        return {}
+    meta, image = raw.get("metadata"), raw.get("image_meta")
+    return {"metadata": {str(k)[:255]: str(v)[:255] for k, v in meta.items()}
+            if isinstance(meta, dict) else {},
+            "bootable": raw.get("bootable") is True,
+            "image_meta": image if isinstance(image, dict) else None}
 
 
 def _import(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -> None:
@@ -368,6 +382,12 @@ def _restore(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) 
             with snapshots.reading(volume.id):
                 blocks.restore_backup(backup.id, volume.id, volume.size)
             volume.status, volume.error_message = "available", None
+            saved = backup.volume_meta or {}
+            volume.meta = {**volume.meta, **(saved.get("metadata") or {})}
+            if saved.get("bootable"):
+                volume.bootable = True
+            if saved.get("image_meta"):
+                volume.image_meta = dict(saved["image_meta"])
         except BlockStoreError as exc:
             log.warning("backup %s: restore into %s failed: %s", backup.id, volume.id, exc)
             volume.status, volume.error_message = "error_restoring", str(exc)
