@@ -26,7 +26,7 @@ import os
 import shutil
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 CHUNK = 32 * 1024**2
 PART = ".part"
@@ -102,6 +102,21 @@ def write(source: Path, directory: Path, backup_id: str, parent_id: str | None,
     return written
 
 
+BLOCK = 64 * 1024
+_ZERO_BLOCK = bytes(BLOCK)
+
+
+def _write_sparse(out: BinaryIO, offset: int, data: bytes) -> None:
+    """Write `data` at `offset`, leaving its all-zero blocks as holes (the file was
+    made empty: a hole reads as zeros)."""
+    view = memoryview(data)
+    for start in range(0, len(data), BLOCK):
+        piece = view[start:start + BLOCK]
+        if piece != _ZERO_BLOCK[:len(piece)]:
+            out.seek(offset + start)
+            out.write(piece)
+
+
 def restore(directory: Path, backup_id: str, target: Path) -> None:
     """Write the backup into a new sparse file at `target` (replaced only once every
     chunk has been read back and checked)."""
@@ -126,8 +141,7 @@ def restore(directory: Path, backup_id: str, target: Path) -> None:
                 if hashlib.sha256(data).hexdigest() != entry["sha256"]:
                     raise BackupFileError(
                         f"backup {backup_id}: chunk {index} is corrupt (sha256 mismatch)")
-                out.seek(index * chunk)
-                out.write(data)
+                _write_sparse(out, index * chunk, data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(part, target)
