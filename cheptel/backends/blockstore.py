@@ -29,6 +29,15 @@ What every BlockStore guarantees (FakeBlockStore keeps the same promises in memo
   that is larger (as extend). Idempotent; a crash leaves at most a temporary file.
 - delete_snapshot(id) is idempotent; snapshot_ids() lists the complete snapshots;
   sweep_snapshots() removes the temporary files of interrupted snapshots.
+- backup(source_kind, source_id, backup_id, parent_id, frozen_at) writes a volume's (or
+  a snapshot's) file as compressed chunks with a manifest under DATA_DIR/backups/<id>/
+  (cheptel.backends.backup_files: incremental over `parent_id`, all-zero chunks
+  skipped), frozen as a snapshot is; returns the chunks written. Idempotent; a crash
+  leaves at most a `.part` directory, which sweep_backups() removes.
+- restore_backup(backup_id, volume_id, size_gib) replaces the volume's file by the
+  backup's data (every chunk's sha256 checked first), then grows it to `size_gib`.
+- delete_backup(id) is idempotent; backup_ids() lists the complete backups;
+  import_backup(source, id) makes backup `id` of backup `source`'s data (hard links).
 Failures raise BlockStoreError with a message fit for an operator.
 """
 
@@ -39,6 +48,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
+
+from cheptel.backends import backup_files
 
 GIB = 1024**3
 SUFFIX = ".img"
@@ -84,6 +95,13 @@ class BlockStore(Protocol):
     def sweep_snapshots(self) -> list[str]: ...
     def create_from(self, volume_id: str, source_kind: str, source_id: str,
                     size_gib: int, frozen_at: Path | None = None) -> None: ...
+    def backup(self, source_kind: str, source_id: str, backup_id: str,
+               parent_id: str | None, frozen_at: Path | None = None) -> int: ...
+    def restore_backup(self, backup_id: str, volume_id: str, size_gib: int) -> None: ...
+    def delete_backup(self, backup_id: str) -> None: ...
+    def import_backup(self, source_id: str, backup_id: str) -> int: ...
+    def backup_ids(self) -> set[str]: ...
+    def sweep_backups(self) -> list[str]: ...
 
 
 def _run(*argv: str) -> str:
@@ -362,6 +380,60 @@ class FileBlockStore:
                       else self.path(source_id))
             _copy(source, final, frozen_at)
         self.extend(volume_id, size_gib)  # nothing to do unless larger
+
+    # --- backups (cheptel.backends.backup_files) ------------------------------------
+
+    @property
+    def backup_directory(self) -> Path:
+        return self.directory.parent / "backups"
+
+    def backup(self, source_kind: str, source_id: str, backup_id: str,
+               parent_id: str | None, frozen_at: Path | None = None) -> int:
+        if source_kind not in SOURCE_KINDS:
+            raise BlockStoreError(f"unknown source kind {source_kind[:32]!r}")
+        source = (self.snapshot_path(source_id) if source_kind == "snapshot"
+                  else self.path(source_id))
+        if not source.exists():
+            raise BlockStoreError(f"the source file {source.name} is missing")
+        frozen = False
+        try:
+            if frozen_at is not None:
+                _run("fsfreeze", "-f", str(frozen_at))
+                frozen = True
+            return backup_files.write(source, self.backup_directory, backup_id,
+                                      parent_id, source_id, backup_files.CHUNK)
+        except backup_files.BackupFileError as exc:
+            raise BlockStoreError(str(exc)) from exc
+        finally:
+            if frozen:
+                assert frozen_at is not None
+                _run("fsfreeze", "-u", str(frozen_at))
+
+    def restore_backup(self, backup_id: str, volume_id: str, size_gib: int) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            backup_files.restore(self.backup_directory, backup_id, self.path(volume_id))
+        except backup_files.BackupFileError as exc:
+            raise BlockStoreError(str(exc)) from exc
+        self.extend(volume_id, size_gib)  # a larger volume: its filesystem grown
+
+    def delete_backup(self, backup_id: str) -> None:
+        try:
+            backup_files.delete(self.backup_directory, backup_id)
+        except backup_files.BackupFileError as exc:
+            raise BlockStoreError(str(exc)) from exc
+
+    def import_backup(self, source_id: str, backup_id: str) -> int:
+        try:
+            return backup_files.link(self.backup_directory, source_id, backup_id)
+        except backup_files.BackupFileError as exc:
+            raise BlockStoreError(str(exc)) from exc
+
+    def backup_ids(self) -> set[str]:
+        return backup_files.ids(self.backup_directory)
+
+    def sweep_backups(self) -> list[str]:
+        return backup_files.sweep(self.backup_directory)
 
 
 def _mountinfo() -> dict[str, str]:

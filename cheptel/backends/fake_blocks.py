@@ -1,7 +1,8 @@
 """An in-memory BlockStore for unit tests: the promises of cheptel.backends.blockstore.
 
 Failures can be injected: `fail` maps an operation name ("create", "delete", "extend",
-"snapshot", "delete_snapshot", "create_from", "copy", "thaw", "read") to the message its next
+"snapshot", "delete_snapshot", "create_from", "copy", "thaw", "read", "backup",
+"restore", "delete_backup", "import_backup") to the message its next
 calls raise as BlockStoreError; `busy` holds the (server, device) mounts a process holds
 (detach raises Busy unless lazy).
 """
@@ -29,6 +30,9 @@ class FakeBlockStore:
         self.snapshots: dict[str, int] = {}  # id -> size in GiB (complete snapshots)
         self.partial_snapshots: set[str] = set()
         self.freezes: list[tuple[str, str]] = []  # ("freeze" | "thaw", mount point)
+        # id -> (source volume or snapshot id, size in GiB, parent id, files fill() wrote)
+        self.backups: dict[str, tuple[str, int, str | None, list[str]]] = {}
+        self.partial_backups: set[str] = set()
 
     def _check(self, op: str) -> None:
         if op in self.fail:
@@ -165,3 +169,56 @@ class FakeBlockStore:
             self.partial.discard(volume_id)
             self.volumes[volume_id] = sources[source_id]
         self.extend(volume_id, size_gib)
+
+    # --- backups ---------------------------------------------------------------------
+
+    def backup(self, source_kind: str, source_id: str, backup_id: str,
+               parent_id: str | None, frozen_at: Path | None = None) -> int:
+        self._check("backup")
+        if backup_id in self.backups:
+            return 1
+        store = self.snapshots if source_kind == "snapshot" else self.volumes
+        if source_id not in store:
+            raise BlockStoreError(f"the source file {source_id}.img is missing")
+        if parent_id is not None and parent_id not in self.backups:
+            raise BlockStoreError(f"backup {parent_id} has no readable manifest")
+        self._copying(frozen_at)
+        self.partial_backups.discard(backup_id)
+        contents = self.contents.get(source_id, []) if source_kind == "volume" else []
+        self.backups[backup_id] = (source_id, store[source_id], parent_id, list(contents))
+        return 1
+
+    def restore_backup(self, backup_id: str, volume_id: str, size_gib: int) -> None:
+        self._check("restore")
+        entry = self.backups.get(backup_id)
+        if entry is None:
+            raise BlockStoreError(f"backup {backup_id} has no readable manifest")
+        parent = entry[2]
+        while parent is not None:  # the chain must be whole, as the chunks' owners
+            if parent not in self.backups:
+                raise BlockStoreError(f"backup {backup_id}: a chunk is missing (in "
+                                      f"backup {parent})")
+            parent = self.backups[parent][2]
+        self.volumes[volume_id] = max(entry[1], size_gib)
+        self.contents[volume_id] = list(entry[3])
+
+    def delete_backup(self, backup_id: str) -> None:
+        self._check("delete_backup")
+        self.partial_backups.discard(backup_id)
+        self.backups.pop(backup_id, None)
+
+    def import_backup(self, source_id: str, backup_id: str) -> int:
+        self._check("import_backup")
+        if backup_id not in self.backups:
+            if source_id not in self.backups:
+                raise BlockStoreError(f"backup {source_id} has no readable manifest")
+            self.backups[backup_id] = self.backups[source_id]
+        return 1
+
+    def backup_ids(self) -> set[str]:
+        return set(self.backups)
+
+    def sweep_backups(self) -> list[str]:
+        gone = sorted(f"{b}.part" for b in self.partial_backups)
+        self.partial_backups.clear()
+        return gone

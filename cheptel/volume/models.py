@@ -243,3 +243,37 @@ class VolumeTransfer(Base):
     crypt_hash: Mapped[str] = mapped_column(String(128))
     no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class VolumeBackup(Base):
+    """A backup of a volume (or of one of its snapshots) on this host's disk
+    (DATA_DIR/backups/<id>/: cheptel.backends.backup_files)."""
+
+    __tablename__ = "volume_backups"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    volume_id: Mapped[str] = mapped_column(ID, index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    container: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    fail_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    size: Mapped[int] = mapped_column(Integer)  # GiB: the volume's when taken
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # the status the volume (or snapshot) had before `backing-up`, given back after
+    source_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # the volume being restored into while `restoring`
+    restore_volume_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # the volume's metadata, bootable flag and image metadata when taken: a restore
+    # gives them to the volume it writes, as Cinder's backup metadata does
+    volume_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # an imported record (import_record) while `creating`: the backup whose data it names
+    imported_from: Mapped[str | None] = mapped_column(ID, nullable=True)
+    data_timestamp: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -128,4 +128,18 @@ POLICIES.update({
     "volume_extension:volume_image_metadata:show": "scoped_reader",
     "volume_extension:volume_image_metadata:set": "scoped_member",
     "volume_extension:volume_image_metadata:remove": "scoped_member",
+    # backups (cinder/policies/backups.py)
+    "backup:get_all": "scoped_reader",
+    "backup:get": "scoped_reader",
+    "backup:create": "scoped_member",
+    "backup:update": "scoped_member",
+    "backup:delete": "scoped_member",
+    "backup:restore": "scoped_member",
+    # POST /backups/{id}/action: each action checks its own policy below
+    "backup:action": "scoped_member",
+    "volume_extension:backup_admin_actions:reset_status": "admin",
+    "volume_extension:backup_admin_actions:force_delete": "admin",
+    "backup:export-import": "admin",
+    "backup:backup-import": "admin",
+    "backup:backup_project_attribute": "admin",
 })

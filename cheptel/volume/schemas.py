@@ -211,3 +211,26 @@ IMAGE_METADATA = {"type": "object", "patternProperties": {
 set_image_metadata = obj({"metadata": IMAGE_METADATA}, ("metadata",))
 unset_image_metadata = obj({"key": {"type": "string", "minLength": 1, "maxLength": 255}},
                            ("key",))
+
+NULLABLE_BOOL = {"type": ["boolean", "string", "null"], "enum": [
+    True, False, "true", "false", "True", "False", "1", "0", "yes", "no", "on", "off", None]}
+# backups (cinder/api/schemas/backups.py, admin_actions.py): metadata from 3.43 and
+# availability_zone from 3.51 are accepted at any version (read from those on)
+backup_create = obj({"backup": obj({
+    "volume_id": UUID, "container": {"type": ["string", "null"], "maxLength": 255},
+    "name": NAME, "description": DESCRIPTION, "incremental": NULLABLE_BOOL,
+    "force": NULLABLE_BOOL,
+    "snapshot_id": NULLABLE_UUID, "metadata": NULLABLE_METADATA,
+    "availability_zone": {"type": ["string", "null"], "maxLength": 255},
+}, ("volume_id",))}, ("backup",))
+backup_update = obj({"backup": obj({
+    "name": NAME, "description": DESCRIPTION, "metadata": NULLABLE_METADATA,
+})}, ("backup",))
+backup_restore = obj({"restore": {**obj({"volume_id": NULLABLE_UUID, "name": NAME}),
+                                  "type": ["object", "null"]}}, ("restore",))
+backup_reset_status = obj({"status": {"type": "string", "enum": ["available", "error"]}},
+                          ("status",))
+backup_import = obj({"backup-record": obj({
+    "backup_service": {"type": "string", "minLength": 1, "maxLength": 255},
+    "backup_url": {"type": "string", "minLength": 1, "maxLength": 65535},
+}, ("backup_service", "backup_url"))}, ("backup-record",))

@@ -17,7 +17,7 @@ from cheptel.volume.service import bootstrap
 
 def tempest_conf(cloud: TempestCloud) -> TempestSections:
     """Cinder's sections of tempest.conf: what is built (volumes, types, quotas, limits,
-    zones, snapshots, clones) on; backups and attachments not yet (issue 10)."""
+    zones, snapshots, clones, backups) on."""
     return {
         "volume": {"catalog_type": "block-storage", "region": "RegionOne",
                    "build_timeout": "60", "min_microversion": "3.0",
@@ -26,7 +26,7 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
                    "storage_protocol": "file", "vendor_name": "Open Source",
                    # the one format an upload to an image makes (a root filesystem tar)
                    "disk_format": "raw"},
-        "volume-feature-enabled": {"api_v3": "True", "backup": "False",
+        "volume-feature-enabled": {"api_v3": "True", "backup": "True",
                                    "snapshot": "True", "clone": "True",
                                    "manage_snapshot": "False", "manage_volume": "False",
                                    "multi_backend": "False", "extend_attached_volume": "False",

@@ -12,6 +12,7 @@ from cheptel.volume.models import (
     GroupType,
     Volume,
     VolumeAttachment,
+    VolumeBackup,
     VolumeGroup,
     VolumeMessage,
     VolumeSnapshot,
@@ -269,4 +270,32 @@ def group_snapshot(gs: GroupSnapshot, version: Version, project: bool) -> dict[s
         "description": gs.description}
     if version.at_least("3.58") and project:
         doc["project_id"] = gs.project_id
+    return doc
+
+
+# --- backups (cinder/api/views/backups.py, cinder/api/v3/views/backups.py) -------------
+
+def backup_summary(base: str, b: VolumeBackup) -> dict[str, Any]:
+    return {"id": b.id, "name": b.name, "links": links(base, "backups", b.project_id, b.id)}
+
+
+def backup(base: str, b: VolumeBackup, version: Version, has_children: bool,
+           admin: bool) -> dict[str, Any]:
+    """The detail view; `admin`: the backup_project_attribute policy passed (project
+    from 3.18, user from 3.56, as show and the detailed list add them)."""
+    doc: dict[str, Any] = {
+        "id": b.id, "status": b.status, "size": b.size, "object_count": b.object_count,
+        "availability_zone": b.availability_zone, "container": b.container,
+        "created_at": _time(b.created_at), "updated_at": _time(b.updated_at),
+        "name": b.name, "description": b.description, "fail_reason": b.fail_reason,
+        "volume_id": b.volume_id, "links": links(base, "backups", b.project_id, b.id),
+        "is_incremental": b.parent_id is not None, "has_dependent_backups": has_children,
+        "snapshot_id": b.snapshot_id, "data_timestamp": _time(b.data_timestamp),
+    }
+    if version.at_least("3.43"):
+        doc["metadata"] = dict(b.meta)
+    if admin and version.at_least("3.18"):
+        doc["os-backup-project-attr:project_id"] = b.project_id
+    if admin and version.at_least("3.56"):
+        doc["user_id"] = b.user_id
     return doc

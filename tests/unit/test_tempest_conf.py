@@ -142,7 +142,7 @@ disk_format = raw
 
 [volume-feature-enabled]
 api_v3 = True
-backup = False
+backup = True
 snapshot = True
 clone = True
 manage_snapshot = False

@@ -203,6 +203,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w.ids["public_net"] = public[0]["id"]
     _volumes(w)
     _groups(w)
+    _backups(w)
     yield w
     w.close()
 
@@ -416,6 +417,66 @@ def test_a_foreign_group_or_group_snapshot_is_refused(world: World, field: str, 
     if status == 400:
         assert "cannot be found" in r.text or "not in the group" in r.text, r.text
     assert _victim_groups(world) == before
+# Cinder's backups: the victim's backup, named from mallory's project; mallory's own
+# volume as a restore target
+def _backups(w: World) -> None:
+    v3 = "/volume/v3/{}"
+    for who in ("victim", "mallory"):
+        base = v3.format(w.ids[f"{who}_volume_project"])
+        r = w.call(who, "POST", base + "/volumes", {"volume": {"size": 1}}, VM)
+        assert r.status_code == 202, r.text
+        w.ids[f"{who}_backed_volume"] = r.json()["volume"]["id"]
+    # mallory tries to restore into the victim's volume with mallory's own backup
+    r = w.call("mallory", "POST", v3.format(w.ids["mallory_volume_project"]) + "/backups",
+               {"backup": {"volume_id": w.ids["mallory_backed_volume"]}}, VM)
+    assert r.status_code == 202, r.text
+    w.ids["mallory_backup"] = r.json()["backup"]["id"]
+    r = w.call("victim", "POST", v3.format(w.ids["victim_volume_project"]) + "/backups",
+               {"backup": {"volume_id": w.ids["victim_backed_volume"]}}, VM)
+    assert r.status_code == 202, r.text
+    w.ids["victim_backup"] = r.json()["backup"]["id"]
+
+
+CASES_BACKUP: list[tuple[str, str, str, Any, int]] = [
+    ("backup of another's volume", "POST", MV3 + "/backups",
+     {"backup": {"volume_id": "{victim_backed_volume}"}}, 404),
+    ("backup show", "GET", MV3 + "/backups/{victim_backup}", None, 404),
+    ("backup update", "PUT", MV3 + "/backups/{victim_backup}", {"backup": {"name": "x"}},
+     404),
+    ("backup delete", "DELETE", MV3 + "/backups/{victim_backup}", None, 404),
+    ("backup restore into one's volume", "POST", MV3 + "/backups/{victim_backup}/restore",
+     {"restore": {"volume_id": "{mallory_backed_volume}"}}, 404),
+    ("backup restore to a new volume", "POST", MV3 + "/backups/{victim_backup}/restore",
+     {"restore": {}}, 404),
+    ("restore into another's volume", "POST", MV3 + "/backups/{mallory_backup}/restore",
+     {"restore": {"volume_id": "{victim_backed_volume}"}}, 404),
+    ("volume create backup_id", "POST", MV3 + "/volumes",
+     {"volume": {"size": 1, "backup_id": "{victim_backup}"}}, 404),
+]
+
+
+def _victim_backups(w: World) -> dict:
+    v3 = f"/volume/v3/{w.ids['victim_volume_project']}"
+    return {k: w.call("victim", "GET", f"{v3}/{k}", headers=VM).json()
+            for k in ("backups/detail", "volumes/detail")}
+
+
+@pytest.mark.parametrize(("field", "method", "path", "body", "status"), CASES_BACKUP,
+                         ids=[c[0] for c in CASES_BACKUP])
+def test_a_foreign_backup_is_refused(world: World, field: str, method: str, path: str,
+                                     body: Any, status: int) -> None:
+    before = _victim_backups(world)
+    r = world.call("mallory", method, _fill(path, world.ids), _fill(body, world.ids), VM)
+    assert r.status_code == status, (field, r.status_code, r.text)
+    assert _victim_backups(world) == before
+
+
+def test_mallorys_listing_shows_no_foreign_backup(world: World) -> None:
+    r = world.call("mallory", "GET", _fill(MV3 + "/backups/detail?all_tenants=1",
+                                           world.ids), headers=VM)
+    assert world.ids["victim_backup"] not in r.text
+
+
 # Cinder's transfers and image metadata: another project's volume is a 404 at transfer
 # create and to the image metadata actions; its transfer is the offering project's to
 # list, show and delete (the accepter reaches it only at accept, with the key)

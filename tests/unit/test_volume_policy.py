@@ -4,6 +4,9 @@ admin manages types, quotas and statuses). Every route of the service is listed.
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from typing import Any
 
 import pytest
@@ -101,6 +104,16 @@ KINDS = {
     ("GET", "/v3/{project_id}/messages"): R,
     ("GET", "/v3/{project_id}/messages/{message_id}"): R,
     ("DELETE", "/v3/{project_id}/messages/{message_id}"): W,
+    # backups (cinder/policies/backups.py; the status actions and records the admin's)
+    ("GET", "/v3/{project_id}/backups"): R, ("GET", "/v3/{project_id}/backups/detail"): R,
+    ("POST", "/v3/{project_id}/backups"): W,
+    ("GET", "/v3/{project_id}/backups/{backup_id}"): R,
+    ("PUT", "/v3/{project_id}/backups/{backup_id}"): W,
+    ("DELETE", "/v3/{project_id}/backups/{backup_id}"): W,
+    ("POST", "/v3/{project_id}/backups/{backup_id}/restore"): W,
+    ("POST", "/v3/{project_id}/backups/{backup_id}/action"): A,
+    ("GET", "/v3/{project_id}/backups/{backup_id}/export_record"): A,
+    ("POST", "/v3/{project_id}/backups/import_record"): A,
 }
 # transfers (cinder/policies/volume_transfer.py), on both paths
 for _t in ("/v3/{project_id}/os-volume-transfer", "/v3/{project_id}/volume-transfers"):
@@ -149,6 +162,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v3/{project_id}/groups/{group_id}/action"): {"delete": {}},
     ("POST", "/v3/{project_id}/group_snapshots/{group_snapshot_id}/action"): {
         "reset_status": {"status": "available"}},
+    ("PUT", "/v3/{project_id}/backups/{backup_id}"): {"backup": {"name": "n"}},
+    ("POST", "/v3/{project_id}/backups/{backup_id}/action"): {
+        "os-reset_status": {"status": "error"}},
 }
 # the routes of private types' access lists, tried on a private type
 PRIVATE = {"/v3/{project_id}/types/{type_id}/os-volume-type-access",
@@ -189,7 +205,8 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
     for i, route in enumerate(SERVICE.routes):
         r = api.client.put(f"/volume/v3/{ap}/os-quota-sets/{project}", headers={
             "X-Auth-Token": admin}, json={"quota_set": {"volumes": -1, "gigabytes": -1,
-                                                        "snapshots": -1, "groups": -1}})
+                                                        "snapshots": -1, "groups": -1,
+                                                        "backups": -1}})
         assert r.status_code == 200, r.text
         kind = KINDS[(route.method, route.path)]
         # fresh objects of the project for each route (a delete must not spoil the next)
@@ -235,7 +252,17 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             transfer = api.client.post(f"/volume/v3/{project}/os-volume-transfer",
                                        headers=dh, json={"transfer": {"volume_id": tv}}
                                        ).json()["transfer"]
+        backup, record = "", None
+        if "/backups/" in route.path:  # a backup of the volume with a snapshot
+            backup = api.client.post(f"/volume/v3/{project}/backups", headers=dh, json={
+                "backup": {"volume_id": of}}).json()["backup"]["id"]
+            record = api.client.get(f"/volume/v3/{ap}/backups/{backup}/export_record",
+                                    headers={"X-Auth-Token": admin}).json()["backup-record"]
+            url = json.loads(base64.b64decode(record["backup_url"]))
+            url["id"] = str(uuid.uuid4())
+            record["backup_url"] = base64.b64encode(json.dumps(url).encode()).decode()
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
+                                 backup_id=backup,
                                  transfer_id=transfer["id"], message_id=msg,
                                  quota_project_id=project, class_name="default",
                                  snapshot_id=snap, group_type_id=gt, group_id=grp,
@@ -264,6 +291,12 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             body = {"transfer": {"volume_id": vol}}
         if route.path.endswith("/accept"):
             body = {"accept": {"auth_key": transfer["auth_key"]}}
+        if (route.method, route.path) == ("POST", "/v3/{project_id}/backups"):
+            body = {"backup": {"volume_id": vol}}
+        if route.path.endswith("/restore"):
+            body = {"restore": {"volume_id": vol}}
+        if route.path.endswith("/import_record"):
+            body = {"backup-record": record}
         r = api.client.request(route.method, "/volume" + path, json=body, headers=headers)
         want_ok = _allowed(kind, persona) if token or kind == "anyone" else False
         ok = r.status_code == 404 if route.path in EMPTY_ID else r.status_code < 400

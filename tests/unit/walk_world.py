@@ -8,6 +8,8 @@ this module does not make.
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterator
 
@@ -372,6 +374,37 @@ def _volume(w: World) -> None:
     _transfer(w, p)
     _attached(w, p)
     _groups(w, p)
+    _backups(w, p)
+
+
+def _backups(w: World, p: str) -> None:
+    """A backup of a volume of its own, and a second volume to restore it into (the
+    restore template names it: a new volume per valid body would run out of quota); the
+    import template is the backup's exported record under a new id."""
+    ids = w.ids
+    vol = w.ok(V, "POST", f"{p}/volumes", {"volume": {"size": 1, "name": "walk-backed"}}
+               )["volume"]
+    target = w.ok(V, "POST", f"{p}/volumes", {"volume": {
+        "size": 1, "name": "walk-restore-target"}})["volume"]
+    b = w.ok(V, "POST", f"{p}/backups", {"backup": {
+        "volume_id": vol["id"], "name": "walk-backup", "description": "d",
+        "container": "walk", "incremental": False, "force": True}},
+        template="/v3/{project_id}/backups")["backup"]
+    ids[f"{V} backup_id"] = b["id"]
+    _until(w, V, f"{p}/backups/{b['id']}", "backup", "status", "available")
+    w.templates[f"{V} PUT /v3/{{project_id}}/backups/{{backup_id}}"] = {"backup": {
+        "name": "walk-backup", "description": "d"}}
+    w.templates[f"{V} POST /v3/{{project_id}}/backups/{{backup_id}}/restore"] = {
+        "restore": {"volume_id": target["id"], "name": "walk-restored"}}
+    # not os-force_delete, whose valid bodies ({} and null) would delete the backup
+    w.templates[f"{V} POST /v3/{{project_id}}/backups/{{backup_id}}/action"] = {
+        "os-reset_status": {"status": "available"}}
+    record = w.ok(V, "GET", f"{p}/backups/{b['id']}/export_record")["backup-record"]
+    url = json.loads(base64.b64decode(record["backup_url"]))
+    url["id"] = "00000000-0000-4000-8000-00000000ba00"
+    w.templates[f"{V} POST /v3/{{project_id}}/backups/import_record"] = {"backup-record": {
+        "backup_service": record["backup_service"],
+        "backup_url": base64.b64encode(json.dumps(url).encode()).decode()}}
 
 
 def _groups(w: World, p: str) -> None:

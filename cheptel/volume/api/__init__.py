@@ -12,6 +12,7 @@ from cheptel.volume.api import (
     actions,
     attachments,
     backends,
+    backups,
     discovery,
     groups,
     messages,
@@ -35,4 +36,5 @@ ROUTES: list[Route] = [
     *groups.ROUTES,
     *messages.ROUTES,
     *transfers.ROUTES,
+    *backups.ROUTES,
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from cheptel.errors import NotFound, PayloadTooLarge
 from cheptel.volume.models import (
     Volume,
+    VolumeBackup,
     VolumeGroup,
     VolumeQuota,
     VolumeQuotaClass,
@@ -62,7 +63,7 @@ def limits(db: Session, project_id: str) -> dict[str, int]:
 
 
 def usage(db: Session, project_id: str) -> dict[str, int]:
-    """What the project holds now: counted from its volume and snapshot rows, never from
+    """What the project holds now: counted from its volume, snapshot and backup rows, never from
     counters. A snapshot's size counts in `gigabytes` too (Cinder's no_snapshot_gb_quota
     is False by default)."""
     count, size = db.execute(select(func.count(), func.coalesce(func.sum(Volume.size), 0))
@@ -75,6 +76,9 @@ def usage(db: Session, project_id: str) -> dict[str, int]:
     for name, n, gb in rows:
         used[f"volumes_{name}"], used[f"gigabytes_{name}"] = int(n), int(gb or 0)
     _add_snapshots(db, project_id, used)
+    n, gb = db.execute(select(func.count(), func.coalesce(func.sum(VolumeBackup.size), 0))
+                       .where(VolumeBackup.project_id == project_id)).one()
+    used["backups"], used["backup_gigabytes"] = int(n), int(gb)
     used["groups"] = int(db.scalar(select(func.count()).select_from(VolumeGroup).where(
         VolumeGroup.project_id == project_id)) or 0)
     return used
@@ -165,3 +169,18 @@ def check_snapshot(db: Session, project_id: str, type_name: str | None,
                 f"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds "
                 f"allowed {key} quota. Requested {gigabytes}G, quota is {lim[key]}G and "
                 f"{used.get(key, 0)}G has been consumed.")
+
+
+def check_backup(db: Session, project_id: str, gigabytes: int) -> None:
+    """413 when one more backup of `gigabytes` would pass a limit (Cinder's messages,
+    cinder/quota_utils.py process_reserve_over_quota)."""
+    lim, used = limits(db, project_id), usage(db, project_id)
+    if 0 <= lim["backups"] < used["backups"] + 1:
+        raise PayloadTooLarge(f"BackupLimitExceeded: Maximum number of backups allowed "
+                              f"({lim['backups']}) exceeded")
+    if 0 <= lim["backup_gigabytes"] < used["backup_gigabytes"] + gigabytes:
+        raise PayloadTooLarge(
+            f"VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed "
+            f"Backup gigabytes quota. Requested {gigabytes}G, quota is "
+            f"{lim['backup_gigabytes']}G and {used['backup_gigabytes']}G has been "
+            f"consumed.")

@@ -19,7 +19,13 @@ from cheptel.backends.blockstore import GIB, BlockStore, BlockStoreError
 from cheptel.errors import BadRequest, NotFound
 from cheptel.image.service import images
 from cheptel.policy import Creds
-from cheptel.volume.models import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
+from cheptel.volume.models import (
+    Volume,
+    VolumeAttachment,
+    VolumeBackup,
+    VolumeSnapshot,
+    VolumeType,
+)
 from cheptel.volume.service import quotas, snapshots, transfers, types
 
 if TYPE_CHECKING:
@@ -48,7 +54,7 @@ def _check_sources(db: Session, creds: Creds, body: dict[str, Any]
                    ) -> tuple[VolumeSnapshot | None, Volume | None]:
     """Cinder looks every source up before anything else: an unknown one is its 404 (an
     unknown image its 400); then only one may be given, and it must be usable (an image's
-    own checks: image_source). Backups that exist are refused: there are none yet."""
+    own checks: image_source). A backup that exists is refused: restore it instead."""
     snap = snapshots.get_visible(db, creds, body["snapshot_id"]) \
         if body.get("snapshot_id") else None
     source = get_visible(db, creds, body["source_volid"]) if body.get("source_volid") \
@@ -59,13 +65,19 @@ def _check_sources(db: Session, creds: Creds, body: dict[str, Any]
         except NotFound:
             raise BadRequest("Invalid image identifier or unable to access requested "
                              "image.") from None
-    if body.get("backup_id"):  # no backups exist yet
+    backup = db.get(VolumeBackup, body["backup_id"]) if body.get("backup_id") else None
+    if body.get("backup_id") and (backup is None or not (
+            creds.is_admin or backup.project_id == creds.project_id)):
         raise NotFound(f"Backup {body['backup_id']} could not be found.")
-    given = [k for k, key in (("snapshot", "snapshot_id"), ("imageRef", "imageRef"),
-                              ("source volume", "source_volid")) if body.get(key)]
+    given = [k for k, key in (("backup", "backup_id"), ("snapshot", "snapshot_id"),
+                              ("imageRef", "imageRef"), ("source volume", "source_volid"))
+             if body.get(key)]
     if len(given) > 1:  # cinder/utils.py check_exclusive_options
         raise BadRequest("Invalid input received: May specify only one of backup, "
                          "imageRef, snapshot, source volume")
+    if backup is not None:  # 3.47: restore a backup through POST /backups/{id}/restore
+        raise BadRequest("Volumes made from a backup at create are not supported by this "
+                         "cloud yet: restore the backup (POST /backups/{id}/restore).")
     if snap is not None and snap.status != "available":
         raise BadRequest("Invalid snapshot: Originating snapshot status must be one of "
                          "'available' values")

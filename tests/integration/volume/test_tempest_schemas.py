@@ -8,7 +8,9 @@ and its scripts/tempest.py then shadows the tempest package in the same worker."
 
 from __future__ import annotations
 
+import base64
 import importlib
+import json
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -345,3 +347,42 @@ def test_group_documents_match_tempest(api: Api, version: str) -> None:
     _check(groups.delete_group, call("POST", f"/groups/{gid}/action", {
         "delete": {"delete-volumes": True}}))
     _check(group_types.delete_group_type, call("DELETE", f"/group_types/{gt}", token=admin))
+
+
+@pytest.mark.parametrize("who", ["admin", "demo"])
+def test_backup_documents_match_tempest(api: Api, who: str) -> None:
+    """Tempest's backups client: the 3.0 documents (and 3.9's update)."""
+    from tempest.lib.api_schema.response.volume import backups
+
+    token = api.admin() if who == "admin" else api.token("demo", DEMO_PASSWORD, "demo")
+    base = f"/volume/v3/{_project(api, token)}"
+    h = {"X-Auth-Token": token}
+
+    def call(method: str, path: str, body: Any = None, **headers: str) -> httpx.Response:
+        return api.client.request(method, base + path, json=body, headers={**h, **headers})
+
+    vid = call("POST", "/volumes", {"volume": {"size": 1, "name": "v"}}).json()["volume"][
+        "id"]
+    r = call("POST", "/backups", {"backup": {"volume_id": vid, "name": "b"}})
+    _check(backups.create_backup, r)
+    bid = r.json()["backup"]["id"]
+    _check(backups.show_backup, call("GET", f"/backups/{bid}"))
+    _check(backups.list_backups_no_detail, call("GET", "/backups"))
+    _check(backups.list_backups_with_detail, call("GET", "/backups/detail"))
+    _check(backups.update_backup, call("PUT", f"/backups/{bid}", {"backup": {"name": "c"}},
+                                       **{"OpenStack-API-Version": "volume 3.9"}))
+    _check(backups.restore_backup, call("POST", f"/backups/{bid}/restore", {
+        "restore": {"volume_id": vid}}))
+    if who == "admin":
+        r = call("GET", f"/backups/{bid}/export_record")
+        _check(backups.export_backup, r)
+        record = r.json()["backup-record"]
+        url = json.loads(base64.b64decode(record["backup_url"]))
+        url["id"] = "00000000-0000-4000-8000-00000000beef"
+        record["backup_url"] = base64.b64encode(json.dumps(url).encode()).decode()
+        _check(backups.import_backup, call("POST", "/backups/import_record", {
+            "backup-record": record}))
+        _check(backups.reset_backup_status, call("POST", f"/backups/{bid}/action", {
+            "os-reset_status": {"status": "error"}}))
+        _check(backups.delete_backup, call("DELETE", f"/backups/{url['id']}"))
+    _check(backups.delete_backup, call("DELETE", f"/backups/{bid}"))
