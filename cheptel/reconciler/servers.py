@@ -7,7 +7,6 @@ import base64
 import logging
 import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +32,9 @@ from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.network.models import Port
-from cheptel.reconciler import configdrive, limits
+from cheptel.reconciler import boot_volumes, configdrive, guest, limits
 from cheptel.reconciler.network import NetworkConverger, engine_network, network_of
-from cheptel.volume.models import Volume, VolumeAttachment
 from cheptel.volume.service import attachments
-from cheptel.volume.service import volumes as volume_service
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -45,51 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cheptel.reconciler.servers")
 
-# What a root filesystem image with no command of its own runs: a small init that says on
-# the console what booted (as a VM's console shows its boot), then idles until stopped.
-INIT = r"""
-echo "cheptel-init: booting $(uname -s) $(uname -r) $(uname -m)"
-echo "cheptel-init: hostname $(hostname)"
-if command -v ip >/dev/null 2>&1; then
-  ip -o addr show 2>/dev/null | while read -r _ dev family addr _; do
-    [ "$dev" = lo ] || echo "cheptel-init: $dev $family $addr"
-  done
-fi
-echo "cheptel-init: $(hostname) is up"
-trap 'echo "cheptel-init: $(hostname) is shutting down"; exit 0' TERM
-while :; do sleep 3600 & wait $!; done
-"""
-IDLE = ["/bin/sh", "-c", INIT]
-BOOT = r"""
-ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
-if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
-  mkdir -p /var/lib/cheptel && cp "$ud" /var/lib/cheptel/user-data \
-    && chmod 700 /var/lib/cheptel/user-data && /var/lib/cheptel/user-data
-  touch "$mark"
-fi
-exec "$@"
-"""
-# Booted from a volume: the container (the default busybox image, a loader) waits until
-# the host has bound /proc, /dev and /sys into the root volume (engine.bind_root), then
-# becomes the volume's system by chroot (the volume's own image's command, or INIT).
-ROOT = "/mnt/volumes/vda"
-CHROOT = r"""
-i=0
-while [ ! -e "$0/proc/self" ]; do
-  i=$((i + 1)); [ "$i" -gt 3000 ] && { echo "cheptel: the root volume never came" >&2; exit 1; }
-  sleep 0.1
-done
-exec chroot "$0" "$@"
-"""
-WAIT = "wait"  # _boot_volumes: a volume is still being made or mounted
 STOP_TIMEOUT = 10
 MAX_CONSOLE_BYTES = 100 * 1024  # the newest output a console log shows (Nova's libvirt's)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # what Nova strips from console output
-
-
-@dataclass(frozen=True)
-class Failure:
-    message: str
 
 
 def container_name(server_id: str) -> str:
@@ -195,14 +150,14 @@ class ServerConverger:
         entrypoint = config.entrypoint if config else None
         command = config.command if config else None
         if not entrypoint and not command:
-            command = IDLE
+            command = guest.IDLE
         user_data = base64.b64decode(server.user_data) if server.user_data else b""
         if user_data.startswith(b"#!"):
             command = [*(entrypoint or []), *(command or [])]
-            entrypoint = ["/bin/sh", "-c", BOOT, "cheptel-boot"]
+            entrypoint = ["/bin/sh", "-c", guest.BOOT, "cheptel-boot"]
         if server.image_id == "":  # the loader chroots into the root volume, then runs them
-            command = [ROOT, *(entrypoint or []), *(command or [])]
-            entrypoint = ["/bin/sh", "-c", CHROOT]
+            command = [guest.ROOT, *(entrypoint or []), *(command or [])]
+            entrypoint = ["/bin/sh", "-c", guest.CHROOT]
         flavor = server.flavor
         with self.deps.sessions() as db:
             attachments = tuple(
@@ -237,17 +192,17 @@ class ServerConverger:
             if self._finish(sid, "scheduling", task_state="spawning", host=self._host()):
                 return True
             task = "spawning"
-        volumes = self._boot_volumes(server)
-        if volumes == WAIT:  # the volume converger kicks this server when it is done
+        volumes = boot_volumes.prepare(self.deps, self.reconciler, server)
+        if volumes == boot_volumes.WAIT:  # the volume converger kicks this server when it is done
             return False
         if volumes is not None:
             return self._fail(sid, task, volumes)
         from_volume = server.image_id == ""
         boot_image = BUSYBOX_ID if from_volume else server.image_id
-        ref = self._load(boot_image)
-        if isinstance(ref, Failure):
+        ref = boot_volumes.load(self.deps, boot_image)
+        if isinstance(ref, boot_volumes.Failure):
             return self._fail(sid, task, ref.message)
-        root_image = self._root_image(sid) if from_volume else None
+        root_image = boot_volumes.root_image(self.deps, sid) if from_volume else None
         with self.deps.sessions() as db:
             meta = {m.key: m.value for m in db.scalars(
                 select(ServerMetadata).where(ServerMetadata.server_id == sid))}
@@ -285,61 +240,7 @@ class ServerConverger:
         else:
             self.engine.restart(name, restart_timeout)
         if server.image_id == "":
-            self.engine.bind_root(name, ROOT)
-
-    def _load(self, image_id: str) -> str | Failure:
-        """The engine's reference of an image, loaded into the engine if it is not yet."""
-        ref = images.local_ref(self.deps.cloud_id, image_id)
-        if not self.engine.image_present(ref):
-            source = images.boot_source(self.deps, image_id)
-            if source.error:
-                return Failure(source.error)
-            self.engine.load_image(ref, source.path, source.container_format)
-        return ref
-
-    def _root_image(self, sid: str) -> str | None:
-        """The engine image whose command a root volume runs: the image it was made from,
-        if that can still be loaded; else None (INIT)."""
-        with self.deps.sessions() as db:
-            root = next((a for a in attachments.of_servers(db, [sid])[sid]
-                         if a.boot_index == 0), None)
-            volume = db.get(Volume, root.volume_id) if root else None
-            image_id = (volume.image_meta or {}).get("image_id") if volume else None
-        ref = self._load(str(image_id)) if image_id else None
-        return ref if isinstance(ref, str) else None
-
-    def _boot_volumes(self, server: Server) -> str | None:
-        """Get the volumes of the server's boot mappings made and mounted: None when
-        they all are, WAIT while one is still being made or mounted, else the fault."""
-        sid = server.id
-        with self.deps.sessions() as db:
-            rows = [(a.id, a.volume_id, a.status) for a in attachments.of_servers(db, [sid])[sid]]
-            blank = [v for _, v, st in rows if st == "reserved" and (
-                (vol := db.get(Volume, v)) is not None and vol.status == "creating"
-                and not volume_service.copies_image(vol))]
-        for vid in blank:
-            volume_service.materialize(self.deps, vid)
-        waiting, kick = False, []
-        with self.deps.sessions() as db, db.begin():
-            for att_id, vid, status in rows:
-                if status == "attached":
-                    continue
-                waiting = True
-                volume = db.get(Volume, vid)
-                att = db.get(VolumeAttachment, att_id)
-                if volume is None or att is None or volume.status.startswith("error"):
-                    return (f"Build of instance {sid} aborted: Volume {vid} did not finish "
-                            f"being created. And its status is "
-                            f"{volume.status if volume else 'deleted'}.")
-                if volume.status in ("creating", "downloading"):
-                    kick.append(vid)
-                elif status == "reserved":
-                    att.status, att.updated_at = "attaching", self.deps.clock()
-                    volume.status = "attaching"
-                    kick.append(vid)
-        if kick:
-            self.reconciler.schedule("block-storage", *kick)
-        return WAIT if waiting else None
+            self.engine.bind_root(name, guest.ROOT)
 
     def _sync_interfaces(self, server: Server) -> None:
         """Hot-plug: connect the ports the server gained, disconnect those it lost."""

@@ -7,7 +7,8 @@ from typing import Any
 
 from cheptel.backends.fake_blocks import FakeBlockStore
 from cheptel.image.service.bootstrap import BUSYBOX_ID
-from cheptel.reconciler.servers import CHROOT, ROOT, container_name
+from cheptel.reconciler.guest import CHROOT, ROOT
+from cheptel.reconciler.servers import container_name
 from cheptel.volume.models import Volume
 from cheptel.volume.service import attachments
 from tests.unit.reconcile import Cloud

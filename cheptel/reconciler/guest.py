@@ -1,0 +1,40 @@
+"""What a server's container runs around its image's own command: the shell scripts
+cheptel puts in front (INIT for an image with no command, BOOT to run user data first,
+CHROOT for a server booted from a volume)."""
+
+# What a root filesystem image with no command of its own runs: a small init that says on
+# the console what booted (as a VM's console shows its boot), then idles until stopped.
+INIT = r"""
+echo "cheptel-init: booting $(uname -s) $(uname -r) $(uname -m)"
+echo "cheptel-init: hostname $(hostname)"
+if command -v ip >/dev/null 2>&1; then
+  ip -o addr show 2>/dev/null | while read -r _ dev family addr _; do
+    [ "$dev" = lo ] || echo "cheptel-init: $dev $family $addr"
+  done
+fi
+echo "cheptel-init: $(hostname) is up"
+trap 'echo "cheptel-init: $(hostname) is shutting down"; exit 0' TERM
+while :; do sleep 3600 & wait $!; done
+"""
+IDLE = ["/bin/sh", "-c", INIT]
+BOOT = r"""
+ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
+if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
+  mkdir -p /var/lib/cheptel && cp "$ud" /var/lib/cheptel/user-data \
+    && chmod 700 /var/lib/cheptel/user-data && /var/lib/cheptel/user-data
+  touch "$mark"
+fi
+exec "$@"
+"""
+# Booted from a volume: the container (the default busybox image, a loader) waits until
+# the host has bound /proc, /dev and /sys into the root volume (engine.bind_root), then
+# becomes the volume's system by chroot (the volume's own image's command, or INIT).
+ROOT = "/mnt/volumes/vda"
+CHROOT = r"""
+i=0
+while [ ! -e "$0/proc/self" ]; do
+  i=$((i + 1)); [ "$i" -gt 3000 ] && { echo "cheptel: the root volume never came" >&2; exit 1; }
+  sleep 0.1
+done
+exec chroot "$0" "$@"
+"""
