@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cheptel.errors import BadRequest
 from cheptel.validation import check
 from cheptel.volume import schemas
 from cheptel.volume.api import upload_image
-from cheptel.volume.api.common import VOLUME, body_object, caller
+from cheptel.volume.api.common import VOLUME, caller, pick_action
 from cheptel.volume.models import Volume
 from cheptel.volume.service import attaching, image_metadata, snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
@@ -188,13 +187,7 @@ ACTIONS: dict[str, Callable[[Ctx, Volume, Any], Reply]] = {
 
 
 def action(ctx: Ctx) -> Reply:
-    body = body_object(ctx)
-    if len(body) != 1:
-        raise BadRequest("Malformed request body: one action at a time.")
-    (name, arg), = body.items()
-    handler = ACTIONS.get(name)
-    if handler is None:
-        raise BadRequest(f"There is no such action: {name[:64]}")
+    handler, arg = pick_action(ctx, ACTIONS)
     v = volumes.get_visible(ctx.db, caller(ctx), ctx.params["volume_id"])
     return handler(ctx, v, arg)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from cheptel.common import flag
-from cheptel.errors import BadRequest, NotFound
+from cheptel.errors import NotFound
 from cheptel.validation import check
 from cheptel.volume import schemas, views
-from cheptel.volume.api.common import P, body_object, caller, version
+from cheptel.volume.api.common import P, caller, pick_action, version
 from cheptel.volume.models import Volume, VolumeAttachment
 from cheptel.volume.service import attaching
 from cheptel.web import Ctx, Reply, Route
@@ -79,13 +79,8 @@ def update(ctx: Ctx) -> dict[str, Any]:
 
 def action(ctx: Ctx) -> Reply:
     _since(ctx, "3.27")
-    body = body_object(ctx)
-    if len(body) != 1:
-        raise BadRequest("Malformed request body: one action at a time.")
-    (name,) = body
-    if name != "os-complete":
-        raise BadRequest(f"There is no such action: {name[:64]}")
-    _since(ctx, "3.44")
+    since, _ = pick_action(ctx, {"os-complete": "3.44"})  # the one action, and its version
+    _since(ctx, since)
     att = attaching.get(ctx.db, caller(ctx), ctx.params["attachment_id"])
     _kick(ctx, att.volume_id, attaching.complete(ctx.db, att, ctx.now))
     return Reply(None, status=204)

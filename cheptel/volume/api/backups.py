@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from cheptel.common import flag
-from cheptel.errors import BadRequest, NotFound
+from cheptel.errors import NotFound
 from cheptel.validation import check
 from cheptel.volume import schemas, views
-from cheptel.volume.api.common import P, base, body_object, caller, version
+from cheptel.volume.api.common import P, base, caller, pick_action, version
 from cheptel.volume.models import VolumeBackup
 from cheptel.volume.service import backups, snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
@@ -133,13 +133,7 @@ ACTIONS: dict[str, Callable[[Ctx, VolumeBackup, Any], Reply]] = {
 
 
 def action(ctx: Ctx) -> Reply:
-    body = body_object(ctx)
-    if len(body) != 1:
-        raise BadRequest("Malformed request body: one action at a time.")
-    (name, arg), = body.items()
-    handler = ACTIONS.get(name)
-    if handler is None:
-        raise BadRequest(f"There is no such action: {name[:64]}")
+    handler, arg = pick_action(ctx, ACTIONS)
     return handler(ctx, _backup(ctx), arg)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from cheptel.errors import BadRequest, Unauthorized
 from cheptel.policy import Creds
@@ -39,3 +40,18 @@ def body_object(ctx: Ctx) -> dict[str, Any]:
     if not isinstance(ctx.body, dict):
         raise BadRequest("Malformed request body")
     return ctx.body
+
+
+A = TypeVar("A")
+
+
+def pick_action(ctx: Ctx, actions: Mapping[str, A]) -> tuple[A, Any]:
+    """What a `POST .../action` body names, looked up in `actions`, and its argument:
+    one action at a time, a known one (Cinder's 400s otherwise)."""
+    body = body_object(ctx)
+    if len(body) != 1:
+        raise BadRequest("Malformed request body: one action at a time.")
+    (name, arg), = body.items()
+    if name not in actions:
+        raise BadRequest(f"There is no such action: {name[:64]}")
+    return actions[name], arg

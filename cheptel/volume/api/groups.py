@@ -12,7 +12,7 @@ from cheptel.common import flag
 from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
 from cheptel.volume import schemas, views
-from cheptel.volume.api.common import P, body_object, caller, version
+from cheptel.volume.api.common import P, caller, pick_action, version
 from cheptel.volume.models import GroupSnapshot, GroupType, VolumeGroup
 from cheptel.volume.service import group_types, groups, volumes
 from cheptel.web import Ctx, Reply, Route
@@ -203,20 +203,9 @@ GROUP_ACTIONS: dict[str, Callable[[Ctx, VolumeGroup, Any], Reply]] = {
 }
 
 
-def _one_action(ctx: Ctx) -> tuple[str, Any]:
-    body = body_object(ctx)
-    if len(body) != 1:
-        raise BadRequest("Malformed request body: one action at a time.")
-    (name, arg), = body.items()
-    return name, arg
-
-
 def group_action(ctx: Ctx) -> Reply:
     _since(ctx, "3.13")
-    name, arg = _one_action(ctx)
-    handler = GROUP_ACTIONS.get(name)
-    if handler is None:
-        raise BadRequest(f"There is no such action: {name[:64]}")
+    handler, arg = pick_action(ctx, GROUP_ACTIONS)
     return handler(ctx, _group(ctx), arg)
 
 
@@ -276,10 +265,8 @@ def delete_gsnap(ctx: Ctx) -> None:
 
 def gsnap_action(ctx: Ctx) -> Reply:
     _since(ctx, "3.14")
-    name, arg = _one_action(ctx)
-    if name != "reset_status":
-        raise BadRequest(f"There is no such action: {name[:64]}")
-    _since(ctx, "3.19")
+    since, arg = pick_action(ctx, {"reset_status": "3.19"})  # the one action, and its version
+    _since(ctx, since)
     body = check(schemas.group_reset_status, arg)
     gs = _gsnap(ctx)
     ctx.require("group:reset_group_snapshot_status", {"project_id": gs.project_id})

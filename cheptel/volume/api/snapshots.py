@@ -11,7 +11,7 @@ from cheptel.common import flag
 from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
 from cheptel.volume import schemas, views
-from cheptel.volume.api.common import P, base, body_object, caller, version
+from cheptel.volume.api.common import P, base, caller, pick_action, version
 from cheptel.volume.models import VolumeSnapshot
 from cheptel.volume.service import metadata, snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
@@ -181,13 +181,7 @@ ACTIONS: dict[str, Callable[[Ctx, VolumeSnapshot, Any], Reply]] = {
 
 
 def action(ctx: Ctx) -> Reply:
-    body = body_object(ctx)
-    if len(body) != 1:
-        raise BadRequest("Malformed request body: one action at a time.")
-    (name, arg), = body.items()
-    handler = ACTIONS.get(name)
-    if handler is None:
-        raise BadRequest(f"There is no such action: {name[:64]}")
+    handler, arg = pick_action(ctx, ACTIONS)
     return handler(ctx, _snapshot(ctx), arg)
 
 
