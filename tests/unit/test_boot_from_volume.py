@@ -186,3 +186,25 @@ def test_boot_from_a_snapshot_makes_a_volume_of_it(rcloud: Cloud) -> None:
                                                     "networks": "none", **_bdm(
         uuid=snap, source_type="snapshot", destination_type="volume", volume_size=0)}})
     assert r.status_code == 400
+
+
+def test_more_volumes_at_boot_than_device_names_is_a_400(rcloud: Cloud) -> None:
+    r = rcloud.api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": rcloud.token, "X-Subject-Token": rcloud.token})
+    project = r.json()["token"]["project"]["id"]
+    admin = rcloud.api.admin()
+    r = rcloud.api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": admin, "X-Subject-Token": admin})
+    admin_project = r.json()["token"]["project"]["id"]
+    r = rcloud.api.client.put(f"/volume/v3/{admin_project}/os-quota-sets/{project}", json={
+        "quota_set": {"volumes": -1, "gigabytes": -1}}, headers={"X-Auth-Token": admin})
+    assert r.status_code == 200, r.text
+    blank = {"source_type": "blank", "destination_type": "volume", "volume_size": 1,
+             "boot_index": -1}
+    r = rcloud.nova("POST", "/servers", {"server": {
+        "name": "x", "imageRef": BUSYBOX_ID, "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [blank] * 26}})  # vdb..vdz: 25 names
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == (
+        "No free disk device names for prefix 'vd'")
+    with rcloud.deps.sessions() as db:
+        assert db.query(Volume).count() == 0

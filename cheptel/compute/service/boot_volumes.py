@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from cheptel.errors import BadRequest
 from cheptel.policy import Creds
 from cheptel.volume.models import Volume, VolumeAttachment, VolumeType
+from cheptel.volume.service import attachments, snapshots, volumes
 from cheptel.volume.service import quotas as volume_quotas
-from cheptel.volume.service import snapshots, volumes
 from cheptel.volume.service import types as volume_types
 
 ROOT_DEVICE = "/dev/vda"
@@ -127,8 +127,7 @@ def make(db: Session, creds: Creds, server_id: str, mappings: list[Mapping],
          now: float) -> list[str]:
     """The server's volumes and attachment rows; returns the volumes to make now."""
     assert creds.project_id is not None
-    taken = {m.device for m in mappings if m.device} | {ROOT_DEVICE}
-    free = (f"/dev/vd{c}" for c in "bcdefghijklmnopqrstuvwxyz")
+    taken: set[str | None] = {ROOT_DEVICE, *(m.device for m in mappings if m.device)}
     to_make = []
     for m in sorted(mappings, key=lambda m: (m.boot_index != 0, m.boot_index or 0)):
         if m.source == "volume":
@@ -157,7 +156,7 @@ def make(db: Session, creds: Creds, server_id: str, mappings: list[Mapping],
         if m.boot_index == 0:
             device = ROOT_DEVICE
         else:
-            device = m.device or next(d for d in free if d not in taken)
+            device = m.device or attachments.first_free(taken)
             taken.add(device)
         db.add(VolumeAttachment(
             id=str(uuid.uuid4()), volume_id=volume.id, server_id=server_id,

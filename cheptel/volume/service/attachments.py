@@ -73,6 +73,11 @@ def device_for(db: Session, server_id: str, asked: str | None) -> str:
         if asked in taken:
             raise Conflict(f"The supplied device path ({asked}) is in use.")
         return asked
+    return first_free(taken)
+
+
+def first_free(taken: set[str | None]) -> str:
+    """The first of /dev/vdb../dev/vdz not taken (a 400 once all are)."""
     for device in DEVICES:
         if device not in taken:
             return device
