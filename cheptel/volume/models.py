@@ -124,6 +124,12 @@ class VolumeAttachment(Base):
     attached_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
+    @property
+    def mount_name(self) -> str | None:
+        """Where the host mounts it in the server's directory: vdb for /dev/vdb (None: no
+        device, recorded only, never mounted)."""
+        return self.device.rsplit("/", 1)[-1] if self.device else None
+
 
 class VolumeSnapshot(Base):
     """A point-in-time copy of a volume (DATA_DIR/snapshots/<id>.img). `volume_size` is

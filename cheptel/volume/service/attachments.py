@@ -158,7 +158,7 @@ def converge(deps: Deps, volume_id: str) -> None:
 
 
 def _device(att: VolumeAttachment) -> str:
-    return str(att.device).rsplit("/", 1)[-1]
+    return str(att.mount_name)
 
 
 def _mounted(att: VolumeAttachment) -> bool:

@@ -269,9 +269,9 @@ def mount_point(db: Session, blocks: BlockStore, volume: Volume | None) -> Path 
             VolumeAttachment.volume_id == volume.id).where(
             VolumeAttachment.server_id.is_not(None)).where(VolumeAttachment.mode == "rw")):
         assert att.server_id is not None
-        device = (att.device or "/dev/vdb").rsplit("/", 1)[-1]  # as attachments mounts
+        device = att.mount_name
         mounted = blocks.mounts() if mounted is None else mounted
-        if mounted.get((att.server_id, device)) == volume.id:
+        if device and mounted.get((att.server_id, device)) == volume.id:
             return blocks.server_dir(att.server_id) / device
     return None
 

@@ -354,8 +354,8 @@ def _remove(db: Session, blocks: BlockStore, volume: Volume, now: float) -> None
     try:
         for att in db.scalars(select(VolumeAttachment).where(  # a forced delete
                 VolumeAttachment.volume_id == volume.id)):
-            if att.server_id is not None and att.device:
-                blocks.detach(att.server_id, att.device.rsplit("/", 1)[-1], lazy=True)
+            if att.server_id is not None and att.mount_name:
+                blocks.detach(att.server_id, att.mount_name, lazy=True)
             db.delete(att)
         blocks.delete(volume.id)
     except BlockStoreError as exc:
