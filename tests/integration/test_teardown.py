@@ -104,6 +104,8 @@ def test_the_prefix_is_held_while_the_cloud_lives_and_never_shared(tmp_path: Pat
     a = support.start_cloud(tmp_path / "a")
     try:
         assert a.id and _claim(a.id).read_text() == a.id
+        # the reconciler installs the cloud's chains after the API answers
+        support.wait_for(lambda: _of(a.id or "")["rules"], 30, "a's rules on the host")
         a.stop()
         assert _claim(a.id).read_text() == a.id  # stopped, its servers and rules stay
         twin = Cloud(tmp_path / "twin")
