@@ -19,6 +19,7 @@ from cheptel import db as dbmod
 from cheptel.backends.blockstore import BlockStore, FileBlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
+from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
 from cheptel.config import Settings
 from cheptel.identity.service import catalog, token_cache
 from cheptel.policy import Creds
@@ -38,6 +39,7 @@ class Deps:
     containers: ContainerEngine
     firewall: Firewall
     blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
+    throttle: IoThrottle  # front-end QoS: the containers' block I/O limits
     clock: Callable[[], float] = time.time
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
     notes: list[str] = field(default_factory=list)
@@ -76,6 +78,10 @@ def make_blocks(settings: Settings) -> BlockStore:
     return FileBlockStore(settings.data_dir / "volumes")
 
 
+def make_throttle(settings: Settings) -> IoThrottle:
+    return FakeIoThrottle() if settings.container_engine == "fake" else CgroupIoThrottle()
+
+
 def prepare(settings: Settings, clock: Callable[[], float] = time.time,
             containers: ContainerEngine | None = None,
             blocks: BlockStore | None = None) -> Deps:
@@ -89,7 +95,8 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     token_cache.install(sessions)  # every identity write bumps the revocation generation
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings),
-                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings))
+                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings),
+                throttle=make_throttle(settings))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():

@@ -81,6 +81,8 @@ class BlockStore(Protocol):
     # mount, or between umount and losetup -d, leaves)
     def free_loops(self, volume_id: str) -> list[str]: ...
     def mounts(self) -> dict[tuple[str, str], str]: ...
+    # the block device a server's mount is on (front-end QoS limits it), if mounted
+    def device_of(self, server_id: str, device: str) -> str | None: ...
     # write into a detached volume's filesystem (an image unpacked into it)
     def fill(self, volume_id: str, writer: Callable[[Path], None]) -> None: ...
     # a detached volume mounted read-only for `reader` (an upload to an image), then not
@@ -317,6 +319,9 @@ class FileBlockStore:
             if len(parts) == 2 and backing and backing.endswith(SUFFIX):
                 found[(parts[0], parts[1])] = Path(backing).name[:-len(SUFFIX)]
         return found
+
+    def device_of(self, server_id: str, device: str) -> str | None:
+        return _mountinfo().get(str((self.mnt / server_id / device).resolve()))
 
     def release(self) -> list[str]:
         done = []

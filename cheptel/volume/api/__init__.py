@@ -16,6 +16,7 @@ from cheptel.volume.api import (
     discovery,
     groups,
     messages,
+    qos,
     quotas,
     snapshots,
     transfers,
@@ -37,4 +38,5 @@ ROUTES: list[Route] = [
     *messages.ROUTES,
     *transfers.ROUTES,
     *backups.ROUTES,
+    *qos.ROUTES,
 ]
