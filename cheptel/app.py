@@ -16,8 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cheptel import cloud, spool
 from cheptel import db as dbmod
-from cheptel.backends.blockstore import BlockStore, FileBlockStore
+from cheptel.backends.blockstore import BlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
+from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
 from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
 from cheptel.config import Settings

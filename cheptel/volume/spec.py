@@ -1,6 +1,6 @@
 """The block storage service (Cinder v3): what it is, where it lives, what it needs.
 
-Volumes are sparse files holding ext4 (cheptel.backends.blockstore); a write records its
+Volumes are sparse files holding ext4 (cheptel.backends.file_blocks); a write records its
 intent, the storage follows after commit, and the bootstrap finishes at start what a
 crash interrupted (service/volumes.py). The catalog type `block-storage` is the one
 openstacksdk, the openstack CLI and Tempest look for first (os-service-types lists

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from cheptel.backends.blockstore import FileBlockStore
+from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.compute.models import Server
 from cheptel.errors import BadRequest, Conflict, NotFound
 from cheptel.policy import Creds
