@@ -23,6 +23,9 @@ from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, 
 from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
 from cheptel.config import Settings
 from cheptel.identity.service import catalog, token_cache
+from cheptel.metrics.collectors import CloudCollector
+from cheptel.metrics.endpoint import metrics_endpoint
+from cheptel.metrics.registry import Metrics
 from cheptel.policy import Creds
 from cheptel.reconciler import Reconciler
 from cheptel.service import Service
@@ -41,6 +44,9 @@ class Deps:
     firewall: Firewall
     blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
     throttle: IoThrottle  # front-end QoS: the containers' block I/O limits
+    # the app's Prometheus registry (cheptel.metrics): counters the request path and
+    # the reconciler move, collectors that read the cloud at scrape time
+    metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], float] = time.time
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
     notes: list[str] = field(default_factory=list)
@@ -99,6 +105,7 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
                 firewall=make_firewall(settings), blocks=blocks or make_blocks(settings),
                 throttle=make_throttle(settings))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
+    deps.metrics.register(CloudCollector(deps, SERVICES))
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
         deps.cloud_id = cloud.cloud_id(db)
@@ -143,6 +150,7 @@ def build_app(deps: Deps, services: list[Service] = SERVICES) -> ASGIApp:
                             status_code=404)
 
     mounts = [Mount(s.prefix, app=build_service_app(s, deps)) for s in services]
-    app = Starlette(routes=[Route("/", root), *mounts], exception_handlers={404: not_found})
+    app = Starlette(routes=[Route("/", root), Route("/metrics", metrics_endpoint(deps)),
+                            *mounts], exception_handlers={404: not_found})
     app.state.deps = deps
     return _PrefixSlash(app, {s.prefix for s in services})
