@@ -77,3 +77,33 @@ def test_metrics_see_the_server_and_its_container(ucloud: Cloud) -> None:
     assert not [1 for labels, _ in series.get("cheptel_server_memory_bytes", [])
                 if labels["id"] == sid]
     ucloud.cli("server", "delete", "--wait", sid, cloud="cheptel-demo", as_json=False)
+
+
+def test_status_says_healthy_then_names_what_is_wrong(ucloud: Cloud) -> None:
+    """`cheptel status` beside a real serve: serving and answering, the engine up, the
+    reconciler's pass recent, the servers counted, exit 0; with an engine it cannot
+    reach, exit 1 and the reason on the last line."""
+    import subprocess
+    import sys
+
+    server = ucloud.cli("server", "create", "--image", "busybox", "--flavor", "m1.tiny",
+                        "--wait", "counted", cloud="cheptel-demo")
+
+    def status(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cheptel", "status", "--data-dir",
+                               str(ucloud.data_dir)], env={**ucloud.env(), **env},
+                              capture_output=True, text=True, timeout=60)
+
+    ok = status()
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    lines = ok.stdout.splitlines()
+    assert lines[-1] == "healthy"
+    assert lines[0] == f"serving    yes, answering at {ucloud.base_url}"
+    assert lines[1].startswith("engine     Docker ") and lines[1].endswith(" up")
+    assert any(line.startswith("reconciler last pass ") for line in lines), lines
+    assert any(line.startswith("servers ") and "ACTIVE" in line for line in lines), lines
+    down = status(CHEPTEL_DOCKER_URL="unix:///nonexistent/docker.sock")
+    assert down.returncode == 1
+    assert down.stdout.splitlines()[-1].startswith("UNHEALTHY: the container engine: ")
+    ucloud.cli("server", "delete", "--wait", server["id"], cloud="cheptel-demo",
+               as_json=False)
