@@ -26,6 +26,7 @@ from tests.unit.conftest import (
 from tests.unit.walk import WALK_PASSWORD, World, WriteCounter, admin_login
 
 K, C, G, N, V = "/identity", "/compute", "/image", "/network", "/volume"
+S = "/object-store"
 
 
 def walked_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -51,6 +52,7 @@ def populate(w: World) -> None:
     _network(w)
     _compute(w)
     _volume(w)
+    _object_store(w)
 
 
 def _identity(w: World) -> None:
@@ -513,3 +515,16 @@ def _attached(w: World, p: str) -> None:
     w.templates[f"{C} POST /v2.1/os-volumes"] = {"volume": {  # (os-volumes/{volume_id}:
         "size": 1, "display_name": "walk-proxied", "display_description": "d",  # attached)
         "metadata": {"k": "v"}, "volume_type": "walk-type", "availability_zone": "nova"}}
+
+
+def _object_store(w: World) -> None:
+    """A container holding an object (its body is JSON: the walk reads templates back)."""
+    project = w.ids[f"{K} admin_project"]
+    account = f"/v1/AUTH_{project}"
+    w.ids[f"{S} account"] = f"AUTH_{project}"
+    w.ids[f"{S} container"] = "walk-container"
+    w.ids[f"{S} object"] = "walk-object"
+    for path, body in ((f"{account}/walk-container", None),
+                       (f"{account}/walk-container/walk-object", {"walk": "object"})):
+        r = w.send(S, "PUT", path, w.admin, body)
+        assert r.status_code == 201, f"PUT {path}: {r.status_code} {r.text[:300]}"

@@ -1,0 +1,60 @@
+"""The account (`/v1/AUTH_<project>`): HEAD/GET (its containers), POST (metadata).
+
+An account is its project's: only its owner (an operator of the project) or a reseller
+admin reaches it (the policy `object_store:account`, rule `swift_owner`). It exists as
+soon as the project does (Swift's account_autocreate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from cheptel.config import Settings
+from cheptel.objectstore.api.common import V1, account, headers
+from cheptel.objectstore.schemas import SMALL_BODY
+from cheptel.objectstore.service import containers, listing
+from cheptel.objectstore.views import account_headers, container_entry, listing_format
+from cheptel.objectstore.views import listing as render_listing
+from cheptel.web import Ctx, Reply, Route, Stream
+
+
+def show(ctx: Ctx) -> Response:
+    project = account(ctx)
+    media = listing_format(ctx.query, ctx.header("accept"))
+    q = listing.parse(ctx.query)
+    row = containers.account(ctx.db, project)
+    count, usage = containers.account_usage(ctx.db, project, ctx.now)
+    created = row.created_at if row else ctx.now
+    hdrs = account_headers(project, count, usage, dict(row.meta) if row else {}, created,
+                           row.updated_at if row else created)
+    head = ctx.request.method == "HEAD"
+    entries: list[dict[str, Any]] = []
+    if not head:
+        found = containers.list_containers(ctx.db, project, q)
+        used = containers.usage_of(ctx.db, [r.id for r in found if not isinstance(r, str)],
+                                   ctx.now)
+        entries = [container_entry(r, None if isinstance(r, str) else used[r.id])
+                   for r in found]
+    return render_listing("account", f"AUTH_{project}", entries, media, hdrs, head)
+
+
+def check(ctx: Ctx) -> None:
+    """Before the (ignored) body: the policy has passed."""
+
+
+def update(ctx: Ctx) -> Reply:
+    containers.update_account(ctx.db, account(ctx), headers(ctx), ctx.now)
+    return Reply(None, status=204)
+
+
+def small_body(settings: Settings) -> int:
+    return SMALL_BODY
+
+
+SMALL = Stream(cap=small_body, begin=check, abort=check)
+
+ROUTES: list[Route] = [
+    Route("GET", V1, show, "object_store:account:get"),
+    Route("POST", V1, update, "object_store:account:post", 204, stream=SMALL),
+]

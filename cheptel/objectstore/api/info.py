@@ -1,0 +1,30 @@
+"""GET /info: Swift's capabilities (swift/proxy/server.py register_swift_info): the core
+limits and the middleware cheptel implements. Clients change how they upload on what is
+listed here (SLO segments, bulk delete), so only what works is listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cheptel.objectstore.schemas import CORE
+from cheptel.web import Ctx, Route
+
+# the middleware cheptel implements, with what /info says of each
+MIDDLEWARE: dict[str, dict[str, Any]] = {}
+
+
+def middleware() -> list[str]:
+    return sorted(MIDDLEWARE)
+
+
+def capabilities() -> dict[str, Any]:
+    return {"swift": {**CORE, "version": "2.35.0"}, **MIDDLEWARE}
+
+
+def info(ctx: Ctx) -> dict[str, Any]:
+    return capabilities()
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/info", info, "object_store:info"),
+]

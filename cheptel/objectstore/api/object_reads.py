@@ -1,0 +1,116 @@
+"""GET/HEAD of an object: conditional requests, ranges (one: 206 with Content-Range;
+several: multipart/byteranges), streamed from the file opened inside the transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from typing import BinaryIO
+
+from starlette.responses import Response, StreamingResponse
+
+from cheptel.objectstore.api import ranges
+from cheptel.objectstore.api.common import container_for, files
+from cheptel.objectstore.errors import PreconditionFailed
+from cheptel.objectstore.models import SwiftObject
+from cheptel.objectstore.service import objects
+from cheptel.objectstore.service.store import read_range
+from cheptel.objectstore.views import object_headers
+from cheptel.web import Ctx
+
+
+def _etags(value: str) -> list[str]:
+    return [v.strip().strip('"') for v in value.split(",") if v.strip()]
+
+
+def _date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def check_conditions(ctx: Ctx, row: SwiftObject) -> Response | None:
+    """If-Match, If-None-Match, If-(Un)Modified-Since: 412, or a 304 to answer."""
+    etag = row.etag.strip('"')
+    match = ctx.header("if-match")
+    if match is not None and "*" not in _etags(match) and etag not in _etags(match):
+        raise PreconditionFailed()
+    none = ctx.header("if-none-match")
+    if none is not None and ("*" in _etags(none) or etag in _etags(none)):
+        return Response(status_code=304, headers={"ETag": row.etag})
+    modified = int(row.updated_at) + (0 if row.updated_at.is_integer() else 1)
+    since = _date(ctx.header("if-unmodified-since"))
+    if since is not None and modified > since:
+        raise PreconditionFailed()
+    since = _date(ctx.header("if-modified-since"))
+    if none is None and since is not None and modified <= since:
+        return Response(status_code=304, headers={"ETag": row.etag})
+    return None
+
+
+def _multipart(fh: BinaryIO, spans: list[tuple[int, int]], size: int, ctype: str,
+               boundary: str) -> Iterator[bytes]:
+    try:
+        for start, length in spans:
+            yield (f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Range: bytes "
+                   f"{start}-{start + length - 1}/{size}\r\n\r\n").encode("latin-1")
+            fh.seek(start)
+            left = length
+            while left > 0:
+                chunk = fh.read(min(1 << 20, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                yield chunk
+            yield b"\r\n"
+        yield f"--{boundary}--".encode()
+    finally:
+        fh.close()
+
+
+def respond(ctx: Ctx, row: SwiftObject, extra: dict[str, str] | None = None) -> Response:
+    """The object's answer to a GET or HEAD (conditions, ranges), streamed."""
+    early = check_conditions(ctx, row)
+    if early is not None:
+        return early
+    headers = {**object_headers(row), **(extra or {})}
+    spans = ranges.parse(ctx.header("range"), row.size)
+    head = ctx.request.method == "HEAD"
+    if spans is None:
+        headers["Content-Length"] = str(row.size)
+        if head:
+            return Response(status_code=200, headers=headers)
+        fh = files(ctx).open(row.file_id)
+        return StreamingResponse(read_range(fh, 0, row.size), status_code=200,
+                                 headers=headers)
+    if len(spans) == 1:
+        start, length = spans[0]
+        headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{row.size}"
+        headers["Content-Length"] = str(length)
+        if head:
+            return Response(status_code=206, headers=headers)
+        fh = files(ctx).open(row.file_id)
+        return StreamingResponse(read_range(fh, start, length), status_code=206,
+                                 headers=headers)
+    boundary = secrets.token_hex(16)
+    ctype = headers["Content-Type"]
+    headers["Content-Type"] = f"multipart/byteranges;boundary={boundary}"
+    length = sum(len(f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Range: bytes "
+                     f"{s}-{s + n - 1}/{row.size}\r\n\r\n") + n + 2 for s, n in spans)
+    headers["Content-Length"] = str(length + len(f"--{boundary}--"))
+    if head:
+        return Response(status_code=206, headers=headers)
+    fh = files(ctx).open(row.file_id)
+    return StreamingResponse(_multipart(fh, spans, row.size, ctype, boundary),
+                             status_code=206, headers=headers)
+
+
+def show(ctx: Ctx) -> Response:
+    name = ctx.params["object"]
+    container = container_for(ctx, acl="read")
+    row = objects.get(ctx.db, container, name, ctx.now)
+    return respond(ctx, row)

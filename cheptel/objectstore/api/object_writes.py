@@ -1,0 +1,118 @@
+"""PUT (streamed to a spool file, renamed into place), X-Copy-From and COPY, POST
+(metadata), DELETE. The owner writes; so does anyone the container's write ACL names."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.responses import Response
+
+from cheptel.config import Settings
+from cheptel.errors import BadRequest
+from cheptel.objectstore.api import object_reads
+from cheptel.objectstore.api.common import container_for, files, headers, remove_after_commit
+from cheptel.objectstore.errors import PreconditionFailed
+from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
+from cheptel.objectstore.service import objects
+from cheptel.objectstore.service.objects import Written
+from cheptel.objectstore.views import http_date
+from cheptel.web import Ctx, Reply, Stream
+
+
+def upload_cap(settings: Settings) -> int:
+    return MAX_FILE_SIZE
+
+
+def _created(w: Written, extra: dict[str, str] | None = None) -> Reply:
+    return Reply(None, status=201, headers={
+        "ETag": w.row.etag, "Last-Modified": http_date(w.row.updated_at),
+        "Content-Type": "text/html; charset=UTF-8", "Content-Length": "0", **(extra or {})})
+
+
+def begin_put(ctx: Ctx) -> None:
+    """Before any byte: the right to write, the names, the headers, If-None-Match."""
+    name = ctx.params["object"]
+    check_object_name(name)
+    h = headers(ctx)
+    copy_from = h.get("x-copy-from")
+    if copy_from is None:
+        check_length(h)
+    elif h.get("content-length", "0") != "0":
+        raise BadRequest("Copy requests require a zero byte body")
+    delete_at(h, ctx.now)
+    container = container_for(ctx, acl="write")
+    none = h.get("if-none-match")
+    if none is not None:
+        if none.strip() != "*":
+            raise BadRequest("If-None-Match only supports *")
+        if objects.find(ctx.db, container, name, ctx.now) is not None:
+            raise PreconditionFailed()
+
+
+def put(ctx: Ctx) -> Reply:
+    begin_put(ctx)
+    h = headers(ctx)
+    container = container_for(ctx, acl="write")
+    name = ctx.params["object"]
+    if "x-copy-from" in h:
+        src_container, src_name = objects.split_source(h["x-copy-from"])
+        return _copy(ctx, src_container, src_name, container.name, name, h)
+    written = objects.put(ctx.db, files(ctx), container, name, ctx.body, h, ctx.now)
+    remove_after_commit(ctx, [written.replaced_file])
+    return _created(written)
+
+
+def _copy(ctx: Ctx, src_container: str, src_name: str, dst_container: str, dst_name: str,
+          h: dict[str, str]) -> Reply:
+    source_c = container_for(ctx, acl="read", name=src_container)
+    source = objects.get(ctx.db, source_c, src_name, ctx.now)
+    target = container_for(ctx, acl="write", name=dst_container)
+    check_object_name(dst_name)
+    written = objects.copy(ctx.db, files(ctx), source, target, dst_name, h, ctx.now)
+    remove_after_commit(ctx, [written.replaced_file])
+    return _created(written, {
+        "X-Copied-From": quote(f"{src_container}/{src_name}"),
+        "X-Copied-From-Account": quote(ctx.params["account"]),
+        "X-Copied-From-Last-Modified": http_date(source.updated_at)})
+
+
+def copy(ctx: Ctx) -> Reply:
+    """COPY with `Destination: container/object`."""
+    h = headers(ctx)
+    destination = h.get("destination")
+    if destination is None:
+        raise PreconditionFailed("Destination header required")
+    dst_container, dst_name = objects.split_source(destination)
+    return _copy(ctx, ctx.params["container"], ctx.params["object"], dst_container,
+                 dst_name, h)
+
+
+def begin_post(ctx: Ctx) -> None:
+    container = container_for(ctx, acl="write")
+    objects.get(ctx.db, container, ctx.params["object"], ctx.now)
+    delete_at(headers(ctx), ctx.now)
+
+
+def update(ctx: Ctx) -> Reply:
+    container = container_for(ctx, acl="write")
+    row = objects.get(ctx.db, container, ctx.params["object"], ctx.now)
+    objects.post(ctx.db, row, headers(ctx), ctx.now)
+    return Reply(None, status=202, headers={"Content-Type": "text/html; charset=UTF-8"})
+
+
+def delete(ctx: Ctx) -> Reply:
+    container = container_for(ctx, acl="write")
+    row = objects.get(ctx.db, container, ctx.params["object"], ctx.now)
+    remove_after_commit(ctx, [objects.delete(ctx.db, row)])
+    return Reply(None, status=204)
+
+
+def get(ctx: Ctx) -> Response:
+    return object_reads.show(ctx)
+
+
+def _nothing(ctx: Ctx) -> None:
+    """Nothing to undo: no row changes before the data is in place."""
+
+
+UPLOAD = Stream(cap=upload_cap, begin=begin_put, abort=_nothing)
