@@ -86,7 +86,8 @@ def container_headers(row: SwiftContainer, usage: Usage, owner: bool) -> dict[st
                "X-Put-Timestamp": x_timestamp(row.updated_at),
                "Last-Modified": http_date(row.updated_at),
                "X-Storage-Policy": "Policy-0", "Accept-Ranges": "bytes",
-               **metamod.render(row.meta, "Container")}
+               **metamod.render({k: v for k, v in row.meta.items()
+                                 if owner or not k.startswith("temp-url-key")}, "Container")}
     if owner:  # Swift shows the ACLs to the account's owner only
         headers.update({metamod.title(k): metamod.wire(v) for k, v in row.sysmeta.items()})
     return headers

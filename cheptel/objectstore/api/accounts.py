@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 from cheptel.config import Settings
-from cheptel.objectstore.api.common import V1, account, headers
+from cheptel.objectstore.api.common import V1, account, done, headers
 from cheptel.objectstore.schemas import SMALL_BODY
 from cheptel.objectstore.service import containers, listing
 from cheptel.objectstore.views import account_headers, container_entry, listing_format
@@ -45,7 +45,7 @@ def check(ctx: Ctx) -> None:
 
 def update(ctx: Ctx) -> Reply:
     containers.update_account(ctx.db, account(ctx), headers(ctx), ctx.now)
-    return Reply(None, status=204)
+    return done(204)
 
 
 def small_body(settings: Settings) -> int:

@@ -13,6 +13,7 @@ from cheptel.objectstore.api.common import (
     CONTAINER,
     account,
     container_for,
+    done,
     headers,
     is_owner,
     remove_after_commit,
@@ -47,8 +48,7 @@ def create(ctx: Ctx) -> Reply:
     _owner_only(ctx)
     created = containers.put(ctx.db, account(ctx), ctx.params["container"], headers(ctx),
                              ctx.now)
-    return Reply(None, status=201 if created else 202,
-                 headers={"Content-Type": "text/html; charset=UTF-8", "Content-Length": "0"})
+    return done(201 if created else 202)
 
 
 def check_update(ctx: Ctx) -> None:
@@ -58,13 +58,13 @@ def check_update(ctx: Ctx) -> None:
 def update(ctx: Ctx) -> Reply:
     row = container_for(ctx, acl=None)
     containers.post(ctx.db, row, headers(ctx), ctx.now)
-    return Reply(None, status=204)
+    return done(204)
 
 
 def delete(ctx: Ctx) -> Reply:
     row = container_for(ctx, acl=None)
     remove_after_commit(ctx, list(containers.delete(ctx.db, row, ctx.now)))
-    return Reply(None, status=204)
+    return done(204)
 
 
 def _nothing(ctx: Ctx) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from cheptel.objectstore.schemas import CORE
+from cheptel.objectstore.service import tempurl
 from cheptel.web import Ctx, Route
 
 # the middleware cheptel implements, with what /info says of each
-MIDDLEWARE: dict[str, dict[str, Any]] = {}
+MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO}
 
 
 def middleware() -> list[str]:

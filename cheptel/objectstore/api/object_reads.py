@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import BinaryIO
+from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
 from cheptel.objectstore.api import ranges
-from cheptel.objectstore.api.common import container_for, files
+from cheptel.objectstore.api.common import container_for, files, signed_by_temp_url
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.models import SwiftObject
 from cheptel.objectstore.service import objects
@@ -72,12 +73,30 @@ def _multipart(fh: BinaryIO, spans: list[tuple[int, int]], size: int, ctype: str
         fh.close()
 
 
+def temp_url_headers(ctx: Ctx, row: SwiftObject, headers: dict[str, str]) -> dict[str, str]:
+    """tempurl's outgoing headers: no metadata but X-Object-Meta-Public-*, and a
+    Content-Disposition (`inline`, or an attachment named by `filename` or the object)."""
+    out = {k: v for k, v in headers.items() if not k.startswith("X-Object-Meta-")
+           or k.startswith("X-Object-Meta-Public-")}
+    filename = ctx.query.get("filename")
+    basename = row.name.rstrip("/").rsplit("/", 1)[-1]
+    if "inline" in ctx.query:
+        out["Content-Disposition"] = "inline" + (
+            f'; filename="{quote(filename)}"' if filename else "")
+    elif filename or ctx.request.method == "GET":
+        name = quote(filename or basename)
+        out["Content-Disposition"] = f'attachment; filename="{name}"; filename*=UTF-8\'\'{name}'
+    return out
+
+
 def respond(ctx: Ctx, row: SwiftObject, extra: dict[str, str] | None = None) -> Response:
     """The object's answer to a GET or HEAD (conditions, ranges), streamed."""
     early = check_conditions(ctx, row)
     if early is not None:
         return early
     headers = {**object_headers(row), **(extra or {})}
+    if signed_by_temp_url(ctx):
+        headers = temp_url_headers(ctx, row, headers)
     spans = ranges.parse(ctx.header("range"), row.size)
     head = ctx.request.method == "HEAD"
     if spans is None:

@@ -10,9 +10,10 @@ from starlette.responses import Response
 from cheptel.config import Settings
 from cheptel.errors import BadRequest
 from cheptel.objectstore.api import object_reads
-from cheptel.objectstore.api.common import container_for, files, headers, remove_after_commit
+from cheptel.objectstore.api.common import container_for, done, files, headers, remove_after_commit
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
+from cheptel.objectstore.service import meta as metamod
 from cheptel.objectstore.service import objects
 from cheptel.objectstore.service.objects import Written
 from cheptel.objectstore.views import http_date
@@ -24,9 +25,8 @@ def upload_cap(settings: Settings) -> int:
 
 
 def _created(w: Written, extra: dict[str, str] | None = None) -> Reply:
-    return Reply(None, status=201, headers={
-        "ETag": w.row.etag, "Last-Modified": http_date(w.row.updated_at),
-        "Content-Type": "text/html; charset=UTF-8", "Content-Length": "0", **(extra or {})})
+    return done(201, {"ETag": w.row.etag, "Last-Modified": http_date(w.row.updated_at),
+                      **(extra or {})})
 
 
 def begin_put(ctx: Ctx) -> None:
@@ -71,6 +71,7 @@ def _copy(ctx: Ctx, src_container: str, src_name: str, dst_container: str, dst_n
     written = objects.copy(ctx.db, files(ctx), source, target, dst_name, h, ctx.now)
     remove_after_commit(ctx, [written.replaced_file])
     return _created(written, {
+        **metamod.render(written.row.meta, "Object"),
         "X-Copied-From": quote(f"{src_container}/{src_name}"),
         "X-Copied-From-Account": quote(ctx.params["account"]),
         "X-Copied-From-Last-Modified": http_date(source.updated_at)})
@@ -97,14 +98,14 @@ def update(ctx: Ctx) -> Reply:
     container = container_for(ctx, acl="write")
     row = objects.get(ctx.db, container, ctx.params["object"], ctx.now)
     objects.post(ctx.db, row, headers(ctx), ctx.now)
-    return Reply(None, status=202, headers={"Content-Type": "text/html; charset=UTF-8"})
+    return done(202)
 
 
 def delete(ctx: Ctx) -> Reply:
     container = container_for(ctx, acl="write")
     row = objects.get(ctx.db, container, ctx.params["object"], ctx.now)
     remove_after_commit(ctx, [objects.delete(ctx.db, row)])
-    return Reply(None, status=204)
+    return done(204)
 
 
 def get(ctx: Ctx) -> Response:

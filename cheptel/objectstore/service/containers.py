@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session
 
 from cheptel.errors import Conflict, NotFound
@@ -131,8 +132,7 @@ def delete(db: Session, row: SwiftContainer, now: float) -> list[str]:
         raise Conflict("There was a conflict when trying to complete your request.")
     files = list(db.scalars(select(SwiftObject.file_id).where(
         SwiftObject.container_id == row.id)))
-    for obj in db.scalars(select(SwiftObject).where(SwiftObject.container_id == row.id)):
-        db.delete(obj)
+    db.execute(sa_delete(SwiftObject).where(SwiftObject.container_id == row.id))
     db.delete(row)
     db.flush()
     return files

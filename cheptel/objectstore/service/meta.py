@@ -57,8 +57,7 @@ def replaced(headers: Mapping[str, str]) -> dict[str, str]:
     """Object writes: the X-Object-Meta-* given replace all the object's metadata."""
     prefix = "x-object-meta-"
     meta = {name[len(prefix):]: utf8(value).strip() for name, value in headers.items()
-            if name.startswith(prefix)}
-    meta = {k: v for k, v in meta.items() if v}
+            if name.startswith(prefix)}  # an empty value is kept (Swift's objects keep it)
     check_metadata(meta, "Object")
     return meta
 
