@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from cheptel.objectstore.schemas import CORE
-from cheptel.objectstore.service import tempurl
+from cheptel.objectstore.service import large, tempurl
 from cheptel.web import Ctx, Route
 
 # the middleware cheptel implements, with what /info says of each
-MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO}
+MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO}
 
 
 def middleware() -> list[str]:

@@ -3,20 +3,21 @@ several: multipart/byteranges), streamed from the file opened inside the transac
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
-from typing import BinaryIO
+from pathlib import Path
 from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
-from cheptel.objectstore.api import ranges
+from cheptel.objectstore.api import ranges, segments
 from cheptel.objectstore.api.common import container_for, files, signed_by_temp_url
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.models import SwiftObject
-from cheptel.objectstore.service import objects
-from cheptel.objectstore.service.store import read_range
+from cheptel.objectstore.service import large, objects
 from cheptel.objectstore.views import object_headers
 from cheptel.web import Ctx
 
@@ -53,24 +54,46 @@ def check_conditions(ctx: Ctx, row: SwiftObject) -> Response | None:
     return None
 
 
-def _multipart(fh: BinaryIO, spans: list[tuple[int, int]], size: int, ctype: str,
-               boundary: str) -> Iterator[bytes]:
-    try:
-        for start, length in spans:
-            yield (f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Range: bytes "
-                   f"{start}-{start + length - 1}/{size}\r\n\r\n").encode("latin-1")
-            fh.seek(start)
-            left = length
-            while left > 0:
-                chunk = fh.read(min(1 << 20, left))
-                if not chunk:
-                    break
-                left -= len(chunk)
-                yield chunk
-            yield b"\r\n"
-        yield f"--{boundary}--".encode()
-    finally:
-        fh.close()
+def _multipart(pieces: list[tuple[Path, int]], spans: list[tuple[int, int]], size: int,
+               ctype: str, boundary: str) -> Iterator[bytes]:
+    for start, length in spans:
+        yield (f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Range: bytes "
+               f"{start}-{start + length - 1}/{size}\r\n\r\n").encode("latin-1")
+        yield from large.concatenate(pieces, start, length)
+        yield b"\r\n"
+    yield f"--{boundary}--".encode()
+
+
+def send(ctx: Ctx, headers: dict[str, str], pieces: list[tuple[Path, int]]) -> Response:
+    """The bytes of `pieces` (files and their sizes, concatenated) with `headers`, whole or
+    in the ranges asked for; a HEAD gets the headers alone."""
+    size = sum(n for _, n in pieces)
+    spans = ranges.parse(ctx.header("range"), size)
+    head = ctx.request.method == "HEAD"
+    if spans is None:
+        headers["Content-Length"] = str(size)
+        if head:
+            return Response(status_code=200, headers=headers)
+        return StreamingResponse(large.concatenate(pieces, 0, size), status_code=200,
+                                 headers=headers)
+    if len(spans) == 1:
+        start, length = spans[0]
+        headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
+        headers["Content-Length"] = str(length)
+        if head:
+            return Response(status_code=206, headers=headers)
+        return StreamingResponse(large.concatenate(pieces, start, length), status_code=206,
+                                 headers=headers)
+    boundary = secrets.token_hex(16)
+    ctype = headers["Content-Type"]
+    headers["Content-Type"] = f"multipart/byteranges;boundary={boundary}"
+    length = sum(len(f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Range: bytes "
+                     f"{s}-{s + n - 1}/{size}\r\n\r\n") + n + 2 for s, n in spans)
+    headers["Content-Length"] = str(length + len(f"--{boundary}--"))
+    if head:
+        return Response(status_code=206, headers=headers)
+    return StreamingResponse(_multipart(pieces, spans, size, ctype, boundary),
+                             status_code=206, headers=headers)
 
 
 def temp_url_headers(ctx: Ctx, row: SwiftObject, headers: dict[str, str]) -> dict[str, str]:
@@ -89,47 +112,37 @@ def temp_url_headers(ctx: Ctx, row: SwiftObject, headers: dict[str, str]) -> dic
     return out
 
 
-def respond(ctx: Ctx, row: SwiftObject, extra: dict[str, str] | None = None) -> Response:
-    """The object's answer to a GET or HEAD (conditions, ranges), streamed."""
+def respond(ctx: Ctx, row: SwiftObject) -> Response:
+    """The object's answer to a GET or HEAD (conditions, ranges, large objects)."""
     early = check_conditions(ctx, row)
     if early is not None:
         return early
-    headers = {**object_headers(row), **(extra or {})}
+    headers = object_headers(row)
     if signed_by_temp_url(ctx):
         headers = temp_url_headers(ctx, row, headers)
-    spans = ranges.parse(ctx.header("range"), row.size)
-    head = ctx.request.method == "HEAD"
-    if spans is None:
-        headers["Content-Length"] = str(row.size)
-        if head:
-            return Response(status_code=200, headers=headers)
-        fh = files(ctx).open(row.file_id)
-        return StreamingResponse(read_range(fh, 0, row.size), status_code=200,
-                                 headers=headers)
-    if len(spans) == 1:
-        start, length = spans[0]
-        headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{row.size}"
-        headers["Content-Length"] = str(length)
-        if head:
-            return Response(status_code=206, headers=headers)
-        fh = files(ctx).open(row.file_id)
-        return StreamingResponse(read_range(fh, start, length), status_code=206,
-                                 headers=headers)
-    boundary = secrets.token_hex(16)
-    ctype = headers["Content-Type"]
-    headers["Content-Type"] = f"multipart/byteranges;boundary={boundary}"
-    length = sum(len(f"--{boundary}\r\nContent-Type: {ctype}\r\nContent-Range: bytes "
-                     f"{s}-{s + n - 1}/{row.size}\r\n\r\n") + n + 2 for s, n in spans)
-    headers["Content-Length"] = str(length + len(f"--{boundary}--"))
-    if head:
-        return Response(status_code=206, headers=headers)
-    fh = files(ctx).open(row.file_id)
-    return StreamingResponse(_multipart(fh, spans, row.size, ctype, boundary),
-                             status_code=206, headers=headers)
+    store = files(ctx)
+    manifest = ctx.query.get("multipart-manifest") == "get"
+    if large.is_slo(row) and manifest:
+        headers.pop("ETag", None)
+        entries = large.read_manifest(store.path(row.file_id))
+        if ctx.query.get("format") == "raw":
+            body = json.dumps(large.raw_manifest(entries)).encode()
+        else:
+            body = store.path(row.file_id).read_bytes()
+        headers.update({"Content-Type": "application/json; charset=utf-8",
+                        "Content-Length": str(len(body)),
+                        "ETag": hashlib.md5(body, usedforsecurity=False).hexdigest()})
+        return Response(b"" if ctx.request.method == "HEAD" else body, headers=headers)
+    if large.is_slo(row):
+        return send(ctx, headers, segments.of_slo(ctx, row))
+    if large.is_dlo(row) and not manifest:
+        pieces, etag = segments.of_dlo(ctx, row)
+        headers["ETag"] = f'"{etag}"'
+        return send(ctx, headers, pieces)
+    return send(ctx, headers, [(store.path(row.file_id), row.size)])
 
 
 def show(ctx: Ctx) -> Response:
     name = ctx.params["object"]
     container = container_for(ctx, acl="read")
-    row = objects.get(ctx.db, container, name, ctx.now)
-    return respond(ctx, row)
+    return respond(ctx, objects.get(ctx.db, container, name, ctx.now))

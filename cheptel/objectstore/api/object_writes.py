@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from cheptel.config import Settings
 from cheptel.errors import BadRequest
-from cheptel.objectstore.api import object_reads
+from cheptel.objectstore.api import object_reads, segments
 from cheptel.objectstore.api.common import container_for, done, files, headers, remove_after_commit
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
@@ -57,6 +57,8 @@ def put(ctx: Ctx) -> Reply:
     if "x-copy-from" in h:
         src_container, src_name = objects.split_source(h["x-copy-from"])
         return _copy(ctx, src_container, src_name, container.name, name, h)
+    if ctx.query.get("multipart-manifest") == "put":
+        return _created(segments.put_slo(ctx, container, name, ctx.body, h))
     written = objects.put(ctx.db, files(ctx), container, name, ctx.body, h, ctx.now)
     remove_after_commit(ctx, [written.replaced_file])
     return _created(written)
@@ -68,7 +70,14 @@ def _copy(ctx: Ctx, src_container: str, src_name: str, dst_container: str, dst_n
     source = objects.get(ctx.db, source_c, src_name, ctx.now)
     target = container_for(ctx, acl="write", name=dst_container)
     check_object_name(dst_name)
-    written = objects.copy(ctx.db, files(ctx), source, target, dst_name, h, ctx.now)
+    data = None
+    if ctx.query.get("multipart-manifest") != "get":
+        data = segments.flattened(ctx, source)
+    try:
+        written = objects.copy(ctx.db, files(ctx), source, target, dst_name, h, ctx.now, data)
+    finally:
+        if data is not None:
+            data.discard()
     remove_after_commit(ctx, [written.replaced_file])
     return _created(written, {
         **metamod.render(written.row.meta, "Object"),
@@ -104,6 +113,10 @@ def update(ctx: Ctx) -> Reply:
 def delete(ctx: Ctx) -> Reply:
     container = container_for(ctx, acl="write")
     row = objects.get(ctx.db, container, ctx.params["object"], ctx.now)
+    if ctx.query.get("multipart-manifest") == "delete":
+        body, media = segments.summary(segments.delete_slo(ctx, container, row),
+                                       ctx.header("accept"))
+        return Reply(Response(body, status_code=200, media_type=media))
     remove_after_commit(ctx, [objects.delete(ctx.db, row)])
     return done(204)
 

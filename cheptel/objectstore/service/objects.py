@@ -117,22 +117,24 @@ def post(db: Session, row: SwiftObject, headers: Mapping[str, str], now: float) 
 
 
 def copy(db: Session, files: ObjectFiles, source: SwiftObject, target: SwiftContainer,
-         name: str, headers: Mapping[str, str], now: float) -> Written:
+         name: str, headers: Mapping[str, str], now: float,
+         data: Spooled | None = None) -> Written:
     """A server-side copy: the source's data and metadata, the request's on top (all of
     the request's alone with X-Fresh-Metadata: true)."""
     check_object_name(name)
     fresh = headers.get("x-fresh-metadata", "").lower() in ("true", "1", "yes", "on")
     meta = {} if fresh else dict(source.meta)
     meta.update(metamod.replaced(headers))
+    large = ("x-static-large-object", "x-object-manifest") if data else ()
     kept = {} if fresh else {k: v for k, v in source.headers.items()
-                             if k != "x-static-large-object"}
+                             if k != "x-static-large-object" and k not in large}
     kept.update(metamod.object_kept(headers))
     ctype = content_type(name, headers) if "content-type" in headers else source.content_type
     expires = delete_at(headers, now)
-    file_id = files.copy(source.file_id)
+    file_id = files.place(data.path) if data else files.copy(source.file_id)
+    size, etag = (data.size, data.md5) if data else (source.size, source.etag)
     try:
-        return write(db, target, name, file_id, source.size, source.etag, ctype, meta, kept,
-                     expires, now)
+        return write(db, target, name, file_id, size, etag, ctype, meta, kept, expires, now)
     except BaseException:
         files.remove([file_id])
         raise
