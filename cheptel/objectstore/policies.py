@@ -11,6 +11,7 @@ POLICIES = {
     "object_store:info": "anyone",
     "object_store:account:get": "swift_owner",
     "object_store:account:post": "swift_owner",
+    "object_store:account:delete": "swift_owner",
     "object_store:container:get": "anyone",
     "object_store:container:put": "anyone",
     "object_store:container:post": "anyone",

@@ -131,3 +131,17 @@ def delete_at(headers: Mapping[str, str], now: float) -> int | None:
     if when > 10**11:
         raise BadRequest("Non-integer X-Delete-At")
     return when
+
+
+def check_container_headers(headers: Mapping[str, str]) -> None:
+    for name, what in (("x-container-meta-quota-bytes", "bytes"),
+                       ("x-container-meta-quota-count", "count")):
+        value = headers.get(name)
+        if value is not None and value.strip() and not value.strip().isdigit():
+            raise BadRequest(f"Invalid {what} quota.")
+
+
+def check_account_headers(headers: Mapping[str, str]) -> None:
+    value = headers.get("x-account-meta-quota-bytes")
+    if value is not None and value.strip() and not value.strip().isdigit():
+        raise BadRequest("Invalid bytes quota.")

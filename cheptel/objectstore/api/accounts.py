@@ -11,9 +11,11 @@ from typing import Any
 from starlette.responses import Response
 
 from cheptel.config import Settings
+from cheptel.errors import MethodNotAllowed
+from cheptel.objectstore.api import bulk
 from cheptel.objectstore.api.common import V1, account, done, headers
 from cheptel.objectstore.schemas import SMALL_BODY
-from cheptel.objectstore.service import containers, listing
+from cheptel.objectstore.service import access, containers, listing
 from cheptel.objectstore.views import account_headers, container_entry, listing_format
 from cheptel.objectstore.views import listing as render_listing
 from cheptel.web import Ctx, Reply, Route, Stream
@@ -44,8 +46,16 @@ def check(ctx: Ctx) -> None:
 
 
 def update(ctx: Ctx) -> Reply:
+    if "bulk-delete" in ctx.query:
+        return bulk.bulk_delete(ctx)
+    if any(h in ctx.request.headers for h in QUOTA_HEADERS) and not access.is_reseller(
+            ctx.creds):
+        raise access.deny(ctx.creds)  # account quotas are the reseller admin's to set
     containers.update_account(ctx.db, account(ctx), headers(ctx), ctx.now)
     return done(204)
+
+
+QUOTA_HEADERS = ("x-account-meta-quota-bytes", "x-remove-account-meta-quota-bytes")
 
 
 def small_body(settings: Settings) -> int:
@@ -54,7 +64,16 @@ def small_body(settings: Settings) -> int:
 
 SMALL = Stream(cap=small_body, begin=check, abort=check)
 
+def delete(ctx: Ctx) -> Reply:
+    """DELETE of the account: only a bulk delete (Swift's allow_account_management is
+    off: an account lives as long as its project)."""
+    if "bulk-delete" in ctx.query:
+        return bulk.bulk_delete(ctx)
+    raise MethodNotAllowed()
+
+
 ROUTES: list[Route] = [
     Route("GET", V1, show, "object_store:account:get"),
     Route("POST", V1, update, "object_store:account:post", 204, stream=SMALL),
+    Route("DELETE", V1, delete, "object_store:account:delete", stream=SMALL),
 ]

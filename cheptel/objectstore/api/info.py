@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from cheptel.objectstore.api import bulk
 from cheptel.objectstore.schemas import CORE
-from cheptel.objectstore.service import large, tempurl
+from cheptel.objectstore.service import large, quotas, tempurl
 from cheptel.web import Ctx, Route
 
 # the middleware cheptel implements, with what /info says of each
-MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO}
+MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO,
+                                              **quotas.INFO, **bulk.INFO}
 
 
 def middleware() -> list[str]:

@@ -14,7 +14,7 @@ from cheptel.objectstore.api.common import container_for, done, files, headers, 
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
 from cheptel.objectstore.service import meta as metamod
-from cheptel.objectstore.service import objects
+from cheptel.objectstore.service import objects, quotas
 from cheptel.objectstore.service.objects import Written
 from cheptel.objectstore.views import http_date
 from cheptel.web import Ctx, Reply, Stream
@@ -41,11 +41,16 @@ def begin_put(ctx: Ctx) -> None:
         raise BadRequest("Copy requests require a zero byte body")
     delete_at(h, ctx.now)
     container = container_for(ctx, acl="write")
+    existing = objects.find(ctx.db, container, name, ctx.now)
+    announced = h.get("content-length")
+    if copy_from is None and announced is not None and announced.isdigit():
+        quotas.check_upload(ctx.db, container, int(announced), ctx.now,
+                            existing.size if existing else 0, existing is None)
     none = h.get("if-none-match")
     if none is not None:
         if none.strip() != "*":
             raise BadRequest("If-None-Match only supports *")
-        if objects.find(ctx.db, container, name, ctx.now) is not None:
+        if existing is not None:
             raise PreconditionFailed()
 
 
@@ -59,6 +64,9 @@ def put(ctx: Ctx) -> Reply:
         return _copy(ctx, src_container, src_name, container.name, name, h)
     if ctx.query.get("multipart-manifest") == "put":
         return _created(segments.put_slo(ctx, container, name, ctx.body, h))
+    existing = objects.find(ctx.db, container, name, ctx.now)
+    quotas.check_upload(ctx.db, container, ctx.body.size, ctx.now,
+                        existing.size if existing else 0, existing is None)
     written = objects.put(ctx.db, files(ctx), container, name, ctx.body, h, ctx.now)
     remove_after_commit(ctx, [written.replaced_file])
     return _created(written)
@@ -70,6 +78,9 @@ def _copy(ctx: Ctx, src_container: str, src_name: str, dst_container: str, dst_n
     source = objects.get(ctx.db, source_c, src_name, ctx.now)
     target = container_for(ctx, acl="write", name=dst_container)
     check_object_name(dst_name)
+    existing = objects.find(ctx.db, target, dst_name, ctx.now)
+    quotas.check_upload(ctx.db, target, source.size, ctx.now,
+                        existing.size if existing else 0, existing is None)
     data = None
     if ctx.query.get("multipart-manifest") != "get":
         data = segments.flattened(ctx, source)

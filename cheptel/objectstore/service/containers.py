@@ -12,7 +12,11 @@ from sqlalchemy.orm import Session
 
 from cheptel.errors import Conflict, NotFound
 from cheptel.objectstore.models import SwiftAccount, SwiftContainer, SwiftObject
-from cheptel.objectstore.schemas import check_container_name
+from cheptel.objectstore.schemas import (
+    check_account_headers,
+    check_container_headers,
+    check_container_name,
+)
 from cheptel.objectstore.service import access, listing
 from cheptel.objectstore.service import meta as metamod
 
@@ -35,6 +39,7 @@ def account(db: Session, project_id: str) -> SwiftAccount | None:
 
 
 def update_account(db: Session, project_id: str, headers: Mapping[str, str], now: float) -> None:
+    check_account_headers(headers)
     row = account(db, project_id)
     current = dict(row.meta) if row else {}
     new = metamod.updated(current, headers, "Account")
@@ -103,6 +108,7 @@ def put(db: Session, project_id: str, name: str, headers: Mapping[str, str], now
         created = True
     else:
         created = False
+    check_container_headers(headers)
     new_meta = metamod.updated(row.meta, headers, "Container")
     new_sys = metamod.container_system(row.sysmeta, headers)
     _check_system(new_sys)
@@ -114,6 +120,7 @@ def put(db: Session, project_id: str, name: str, headers: Mapping[str, str], now
 
 
 def post(db: Session, row: SwiftContainer, headers: Mapping[str, str], now: float) -> None:
+    check_container_headers(headers)
     new_meta = metamod.updated(row.meta, headers, "Container")
     new_sys = metamod.container_system(row.sysmeta, headers)
     _check_system(new_sys)
