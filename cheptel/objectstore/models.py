@@ -32,6 +32,8 @@ class SwiftAccount(Base):
     project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
     # user metadata (lower-case name after X-Account-Meta-) -> value
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # X-Account-Quota-Bytes / -Count (a reseller admin's): lower-case header -> value
+    sysmeta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
 

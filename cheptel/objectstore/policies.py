@@ -12,6 +12,8 @@ POLICIES = {
     "object_store:account:get": "swift_owner",
     "object_store:account:post": "swift_owner",
     "object_store:account:delete": "swift_owner",
+    "object_store:account:put": "swift_owner",
+    "object_store:healthcheck": "anyone",
     "object_store:container:get": "anyone",
     "object_store:container:put": "anyone",
     "object_store:container:post": "anyone",

@@ -142,6 +142,8 @@ def check_container_headers(headers: Mapping[str, str]) -> None:
 
 
 def check_account_headers(headers: Mapping[str, str]) -> None:
-    value = headers.get("x-account-meta-quota-bytes")
-    if value is not None and value.strip() and not value.strip().isdigit():
-        raise BadRequest("Invalid bytes quota.")
+    for name in ("x-account-meta-quota-bytes", "x-account-quota-bytes",
+                 "x-account-quota-count"):
+        value = headers.get(name)
+        if value is not None and value.strip() and not value.strip().isdigit():
+            raise BadRequest(f"Invalid {'count' if 'count' in name else 'bytes'} quota.")

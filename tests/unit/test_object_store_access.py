@@ -180,3 +180,47 @@ def test_listing_never_shows_another_projects_containers(api: Api, owner: Swift)
     other.ok("PUT", "/admins-only")
     assert owner.names() == ["c"]
     assert "admins-only" not in json.dumps(owner.ok("GET", "?format=json").json())
+
+
+def _tar(files: dict[str, bytes], mode: str = "w") -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as tar:  # type: ignore[call-overload]
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def test_extract_archive_into_the_account_and_a_container(owner: Swift) -> None:
+    archive = _tar({"x/a.txt": b"aa", "x/d/b.txt": b"bbb", "top.txt": b"no container"})
+    r = owner.call("PUT", "/?extract-archive=tar", archive, Accept="application/json")
+    doc = r.json()
+    assert r.status_code == 200 and doc["Number Files Created"] == 2
+    assert doc["Errors"] == [["top.txt", "400 Bad Request"]]
+    assert owner.names("/x") == ["a.txt", "d/b.txt"]
+    gz = _tar({"one": b"1"}, "w:gz")
+    r = owner.call("PUT", "/c/pre?extract-archive=tar.gz", gz, Accept="application/json")
+    assert r.json()["Number Files Created"] == 1
+    assert owner.ok("GET", "/c/pre/one").content == b"1"
+    bad = owner.call("PUT", "/?extract-archive=tar", b"not a tar", Accept="application/json")
+    assert bad.status_code == 200 and bad.json()["Response Status"] == "400 Bad Request"
+    assert owner.call("PUT", "/?extract-archive=zip", archive).status_code == 400
+    assert owner.call("PUT", "", b"").status_code == 405
+
+
+def test_account_object_count_quota(api: Api, owner: Swift) -> None:
+    reseller = _as(user_with_role(api, "quota-admin", "ResellerAdmin", project="admin"), owner)
+    assert reseller.call("POST", "", X_Account_Quota_Count="1").status_code == 204
+    assert owner.ok("HEAD").headers["X-Account-Quota-Count"] == "1"
+    assert owner.call("PUT", "/c/another", b"").status_code == 413  # c/o exists
+    assert owner.call("POST", "", X_Account_Quota_Count="5").status_code == 403
+    assert reseller.call("POST", "", X_Account_Quota_Count="x").status_code == 400
+
+
+def test_healthcheck(api: Api) -> None:
+    r = api.client.get("/object-store/healthcheck")
+    assert r.status_code == 200 and r.text == "OK"

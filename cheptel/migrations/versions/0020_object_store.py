@@ -18,6 +18,7 @@ def upgrade() -> None:
         "swift_accounts",
         sa.Column("project_id", sa.String(64), nullable=False),
         sa.Column("metadata", sa.JSON(), nullable=False),
+        sa.Column("sysmeta", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("project_id", name=op.f("pk_swift_accounts")),

@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from cheptel.config import Settings
 from cheptel.errors import MethodNotAllowed
-from cheptel.objectstore.api import bulk
+from cheptel.objectstore.api import bulk, extract
 from cheptel.objectstore.api.common import V1, account, done, headers
-from cheptel.objectstore.schemas import SMALL_BODY
+from cheptel.objectstore.schemas import MAX_FILE_SIZE, SMALL_BODY
 from cheptel.objectstore.service import access, containers, listing
 from cheptel.objectstore.views import account_headers, container_entry, listing_format
 from cheptel.objectstore.views import listing as render_listing
@@ -30,6 +30,9 @@ def show(ctx: Ctx) -> Response:
     created = row.created_at if row else ctx.now
     hdrs = account_headers(project, count, usage, dict(row.meta) if row else {}, created,
                            row.updated_at if row else created)
+    if row is not None:
+        hdrs.update({"-".join(p.capitalize() for p in k.split("-")): str(v)
+                     for k, v in row.sysmeta.items()})
     head = ctx.request.method == "HEAD"
     entries: list[dict[str, Any]] = []
     if not head:
@@ -55,7 +58,9 @@ def update(ctx: Ctx) -> Reply:
     return done(204)
 
 
-QUOTA_HEADERS = ("x-account-meta-quota-bytes", "x-remove-account-meta-quota-bytes")
+QUOTA_HEADERS = ("x-account-meta-quota-bytes", "x-remove-account-meta-quota-bytes",
+                 "x-account-quota-bytes", "x-remove-account-quota-bytes",
+                 "x-account-quota-count", "x-remove-account-quota-count")
 
 
 def small_body(settings: Settings) -> int:
@@ -72,8 +77,27 @@ def delete(ctx: Ctx) -> Reply:
     raise MethodNotAllowed()
 
 
+def put(ctx: Ctx) -> Reply:
+    """PUT of the account: only a bulk extract (accounts are made with their project)."""
+    if "extract-archive" in ctx.query:
+        return extract.extract(ctx)
+    raise MethodNotAllowed()
+
+
+def upload_cap(settings: Settings) -> int:
+    return MAX_FILE_SIZE
+
+
+ARCHIVE = Stream(cap=upload_cap, begin=check, abort=check)
+
+# with and without the trailing slash (Swift's path split ignores it; Tempest sends it)
 ROUTES: list[Route] = [
-    Route("GET", V1, show, "object_store:account:get"),
-    Route("POST", V1, update, "object_store:account:post", 204, stream=SMALL),
-    Route("DELETE", V1, delete, "object_store:account:delete", stream=SMALL),
+    route
+    for path in (V1, V1 + "/")
+    for route in (
+        Route("GET", path, show, "object_store:account:get"),
+        Route("POST", path, update, "object_store:account:post", 204, stream=SMALL),
+        Route("PUT", path, put, "object_store:account:put", stream=ARCHIVE),
+        Route("DELETE", path, delete, "object_store:account:delete", stream=SMALL),
+    )
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from cheptel.objectstore.api.accounts import SMALL
+from cheptel.objectstore.api import extract
+from cheptel.objectstore.api.accounts import SMALL, upload_cap
 from cheptel.objectstore.api.common import (
     CONTAINER,
     account,
@@ -46,6 +47,10 @@ def check_create(ctx: Ctx) -> None:
 
 def create(ctx: Ctx) -> Reply:
     _owner_only(ctx)
+    if "extract-archive" in ctx.query:
+        cname = ctx.params["container"]
+        prefix = ctx.params.get("object", "")
+        return extract.extract(ctx, cname, prefix + "/" if prefix else "")
     created = containers.put(ctx.db, account(ctx), ctx.params["container"], headers(ctx),
                              ctx.now)
     return done(201 if created else 202)
@@ -71,7 +76,7 @@ def _nothing(ctx: Ctx) -> None:
     """Nothing to undo."""
 
 
-CREATE = Stream(cap=SMALL.cap, begin=check_create, abort=_nothing)
+CREATE = Stream(cap=upload_cap, begin=check_create, abort=_nothing)
 UPDATE = Stream(cap=SMALL.cap, begin=check_update, abort=_nothing)
 
 ROUTES: list[Route] = [

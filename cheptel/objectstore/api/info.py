@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from cheptel.objectstore.api import bulk
+from starlette.responses import Response
+
+from cheptel.objectstore.api import bulk, extract
 from cheptel.objectstore.schemas import CORE
 from cheptel.objectstore.service import large, quotas, tempurl
 from cheptel.web import Ctx, Route
 
 # the middleware cheptel implements, with what /info says of each
 MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO,
-                                              **quotas.INFO, **bulk.INFO}
+                                              **quotas.INFO, **bulk.INFO,
+                                              **extract.INFO}
 
 
 def middleware() -> list[str]:
@@ -28,6 +31,12 @@ def info(ctx: Ctx) -> dict[str, Any]:
     return capabilities()
 
 
+def healthcheck(ctx: Ctx) -> Response:
+    """swift/common/middleware/healthcheck.py: 200 OK while the service answers."""
+    return Response("OK", media_type="text/plain")
+
+
 ROUTES: list[Route] = [
     Route("GET", "/info", info, "object_store:info"),
+    Route("GET", "/healthcheck", healthcheck, "object_store:healthcheck"),
 ]

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from cheptel.config import Settings
 from cheptel.errors import BadRequest
-from cheptel.objectstore.api import object_reads, segments
+from cheptel.objectstore.api import extract, object_reads, segments
 from cheptel.objectstore.api.common import container_for, done, files, headers, remove_after_commit
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
@@ -31,6 +31,9 @@ def _created(w: Written, extra: dict[str, str] | None = None) -> Reply:
 
 def begin_put(ctx: Ctx) -> None:
     """Before any byte: the right to write, the names, the headers, If-None-Match."""
+    if "extract-archive" in ctx.query:
+        container_for(ctx, acl=None)
+        return
     name = ctx.params["object"]
     check_object_name(name)
     h = headers(ctx)
@@ -55,6 +58,10 @@ def begin_put(ctx: Ctx) -> None:
 
 
 def put(ctx: Ctx) -> Reply:
+    if "extract-archive" in ctx.query:  # into the container, under the object's prefix
+        container = container_for(ctx, acl=None)
+        prefix = ctx.params["object"].rstrip("/") + "/"
+        return extract.extract(ctx, container.name, prefix)
     begin_put(ctx)
     h = headers(ctx)
     container = container_for(ctx, acl="write")

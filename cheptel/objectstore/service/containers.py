@@ -34,6 +34,8 @@ def live(now: float) -> ColumnElement[bool]:
 
 # accounts
 
+ACCOUNT_SYSTEM = ("x-account-quota-bytes", "x-account-quota-count")
+
 def account(db: Session, project_id: str) -> SwiftAccount | None:
     return db.get(SwiftAccount, project_id)
 
@@ -43,11 +45,19 @@ def update_account(db: Session, project_id: str, headers: Mapping[str, str], now
     row = account(db, project_id)
     current = dict(row.meta) if row else {}
     new = metamod.updated(current, headers, "Account")
+    system = dict(row.sysmeta) if row else {}
+    for name in ACCOUNT_SYSTEM:
+        value = headers.get(name, "").strip()
+        if value:
+            system[name] = value
+        elif name in headers or "x-remove-" + name[2:] in headers:
+            system.pop(name, None)
     if row is None:
-        row = SwiftAccount(project_id=project_id, meta=new, created_at=now, updated_at=now)
+        row = SwiftAccount(project_id=project_id, meta=new, sysmeta=system, created_at=now,
+                           updated_at=now)
         db.add(row)
     else:
-        row.meta, row.updated_at = new, now
+        row.meta, row.sysmeta, row.updated_at = new, system, now
     db.flush()
 
 

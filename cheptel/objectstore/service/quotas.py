@@ -39,8 +39,14 @@ def check_upload(db: Session, container: SwiftContainer, adding: int, now: float
         if quota_count is not None and new_object and usage.count + 1 > quota_count:
             raise PayloadTooLarge("Upload exceeds quota.")
     account = containers.account(db, container.project_id)
-    account_bytes = _limit(account.meta.get("quota-bytes")) if account else None
-    if account_bytes is not None:
+    if account is None:
+        return
+    account_bytes = _limit(account.sysmeta.get("x-account-quota-bytes",
+                                               account.meta.get("quota-bytes")))
+    account_count = _limit(account.sysmeta.get("x-account-quota-count"))
+    if account_bytes is not None or account_count is not None:
         _, usage = containers.account_usage(db, container.project_id, now)
-        if usage.bytes - replacing + adding > account_bytes:
+        if account_bytes is not None and usage.bytes - replacing + adding > account_bytes:
+            raise PayloadTooLarge("Upload exceeds quota.")
+        if account_count is not None and new_object and usage.count + 1 > account_count:
             raise PayloadTooLarge("Upload exceeds quota.")
