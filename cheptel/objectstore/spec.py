@@ -18,7 +18,7 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
         "object-storage-feature-enabled": {"discoverability": "True",
                                            "discoverable_apis": ",".join(middleware()),
                                            "container_sync": "False",
-                                           "object_versioning": "False"},
+                                           "object_versioning": "True"},
     }
 
 

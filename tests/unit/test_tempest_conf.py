@@ -164,7 +164,7 @@ reseller_admin_role = ResellerAdmin
 discoverability = True
 discoverable_apis = account_quotas,bulk_delete,bulk_upload,container_quotas,dlo,slo,tempurl
 container_sync = False
-object_versioning = False
+object_versioning = True
 """
 
 

@@ -14,7 +14,7 @@ from cheptel.objectstore.api.common import container_for, done, files, headers, 
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
 from cheptel.objectstore.service import meta as metamod
-from cheptel.objectstore.service import objects, quotas
+from cheptel.objectstore.service import objects, quotas, versioning
 from cheptel.objectstore.service.objects import Written
 from cheptel.objectstore.views import http_date
 from cheptel.web import Ctx, Reply, Stream
@@ -74,6 +74,9 @@ def put(ctx: Ctx) -> Reply:
     existing = objects.find(ctx.db, container, name, ctx.now)
     quotas.check_upload(ctx.db, container, ctx.body.size, ctx.now,
                         existing.size if existing else 0, existing is None)
+    if existing is not None:
+        remove_after_commit(ctx, list(versioning.archive(ctx.db, files(ctx), container,
+                                                         existing, ctx.now)))
     written = objects.put(ctx.db, files(ctx), container, name, ctx.body, h, ctx.now)
     remove_after_commit(ctx, [written.replaced_file])
     return _created(written)
@@ -88,6 +91,9 @@ def _copy(ctx: Ctx, src_container: str, src_name: str, dst_container: str, dst_n
     existing = objects.find(ctx.db, target, dst_name, ctx.now)
     quotas.check_upload(ctx.db, target, source.size, ctx.now,
                         existing.size if existing else 0, existing is None)
+    if existing is not None:
+        remove_after_commit(ctx, list(versioning.archive(ctx.db, files(ctx), target,
+                                                         existing, ctx.now)))
     data = None
     if ctx.query.get("multipart-manifest") != "get":
         data = segments.flattened(ctx, source)
@@ -135,7 +141,8 @@ def delete(ctx: Ctx) -> Reply:
         body, media = segments.summary(segments.delete_slo(ctx, container, row),
                                        ctx.header("accept"))
         return Reply(Response(body, status_code=200, media_type=media))
-    remove_after_commit(ctx, [objects.delete(ctx.db, row)])
+    remove_after_commit(ctx, list(versioning.delete(ctx.db, files(ctx), container, row,
+                                                    ctx.now)))
     return done(204)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session
 
-from cheptel.errors import Conflict, NotFound
+from cheptel.errors import BadRequest, Conflict, NotFound
 from cheptel.objectstore.models import SwiftAccount, SwiftContainer, SwiftObject
 from cheptel.objectstore.schemas import (
     check_account_headers,
@@ -105,6 +105,12 @@ def _check_system(sysmeta: Mapping[str, str]) -> None:
     for name in ("x-container-read", "x-container-write"):
         if name in sysmeta:
             access.check_acl_header(sysmeta[name])
+    if "x-versions-location" in sysmeta and "x-history-location" in sysmeta:
+        raise BadRequest("Only one of X-Versions-Location or X-History-Location may be "
+                         "specified")
+    for name in ("x-versions-location", "x-history-location"):
+        if name in sysmeta:
+            check_container_name(str(sysmeta[name]))
 
 
 def put(db: Session, project_id: str, name: str, headers: Mapping[str, str], now: float

@@ -73,6 +73,10 @@ def container_system(current: Mapping[str, Any], headers: Mapping[str, str]) -> 
                 out.pop(name, None)
         if "x-remove-" + name[2:] in headers:
             out.pop(name, None)
+    for one, other in (("x-versions-location", "x-history-location"),
+                       ("x-history-location", "x-versions-location")):
+        if headers.get(one, "").strip() and not headers.get(other, "").strip():
+            out.pop(other, None)  # one versioning mode at a time
     return out
 
 

@@ -37,11 +37,16 @@ class ObjectFiles:
         return file_id
 
     def copy(self, file_id: str) -> str:
-        """A copy of a stored file under a new id (COPY, X-Copy-From), via the spool."""
+        """A copy of a stored file under a new id (COPY, X-Copy-From, versions): a hard
+        link (files are never changed in place: an overwrite is a new file), or a copy
+        through the spool where links fail."""
         self.spool.mkdir(parents=True, exist_ok=True)
         temp = self.spool / f"{PREFIX}{uuid.uuid4().hex}"
         try:
-            shutil.copyfile(self.path(file_id), temp)
+            try:
+                os.link(self.path(file_id), temp)
+            except OSError:
+                shutil.copyfile(self.path(file_id), temp)
             return self.place(temp)
         finally:
             temp.unlink(missing_ok=True)
