@@ -26,9 +26,10 @@ def test_info_lists_swift_limits_and_only_working_middleware(api: Api) -> None:
     assert info["swift"]["container_listing_limit"] == 10000
     assert info["swift"]["max_object_name_length"] == MAX_OBJECT_NAME_LENGTH
     assert "tempurl" in info and "sha256" in info["tempurl"]["allowed_digests"]
-    for middleware in ("slo", "dlo", "bulk_delete", "container_quotas", "account_quotas"):
+    for middleware in ("slo", "dlo", "bulk_delete", "bulk_upload", "container_quotas",
+                       "account_quotas", "versioned_writes"):
         assert middleware in info
-    for missing in ("formpost", "staticweb", "symlink", "versioned_writes", "bulk_upload"):
+    for missing in ("formpost", "staticweb", "symlink", "crossdomain"):
         assert missing not in info  # listed only once it works: clients act on it
 
 

@@ -162,7 +162,7 @@ reseller_admin_role = ResellerAdmin
 
 [object-storage-feature-enabled]
 discoverability = True
-discoverable_apis = account_quotas,bulk_delete,bulk_upload,container_quotas,dlo,slo,tempurl
+discoverable_apis = account_quotas,bulk_delete,bulk_upload,container_quotas,dlo,slo,tempurl,versioned_writes
 container_sync = False
 object_versioning = True
 """

@@ -10,13 +10,14 @@ from starlette.responses import Response
 
 from cheptel.objectstore.api import bulk, extract
 from cheptel.objectstore.schemas import CORE
-from cheptel.objectstore.service import large, quotas, tempurl
+from cheptel.objectstore.service import large, quotas, tempurl, versioning
 from cheptel.web import Ctx, Route
 
 # the middleware cheptel implements, with what /info says of each
 MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO,
                                               **quotas.INFO, **bulk.INFO,
-                                              **extract.INFO}
+                                              **extract.INFO,
+                                              **versioning.INFO}
 
 
 def middleware() -> list[str]:

@@ -23,6 +23,7 @@ from cheptel.objectstore.service.objects import Written
 from cheptel.objectstore.service.store import ObjectFiles
 
 STACK, HISTORY = "x-versions-location", "x-history-location"
+INFO = {"versioned_writes": {"allowed_flags": [STACK, HISTORY]}}
 
 
 def _archive_of(db: Session, container: SwiftContainer) -> tuple[str, SwiftContainer] | None:
