@@ -40,8 +40,9 @@ REASONS: dict[int, tuple[str, str]] = {
           "later time."),
 }
 
-# the statuses whose body says why (constraints, quotas, SLO manifests); others are swob's
-WORDED = (400, 413, 422)
+# the statuses whose body says why (constraints, temp URLs and forms, quotas, SLO
+# manifests); others are swob's
+WORDED = (400, 401, 413, 422)
 # the messages of cheptel.errors' defaults: they mean "no message of its own"
 _DEFAULTS = {cls().message for cls in CheptelError.__subclasses__()} | {CheptelError().message}
 

@@ -26,7 +26,8 @@ class Swift:
         tok = self.token if token == "" else token
         if tok:
             h["X-Auth-Token"] = tok
-        return self.api.client.request(method, self.base + path, content=body, headers=h)
+        return self.api.client.request(method, self.base + path, content=body, headers=h,
+                                       follow_redirects=False)
 
     def ok(self, method: str, path: str = "", body: bytes | None = None, **headers: str
            ) -> httpx.Response:

@@ -224,3 +224,50 @@ def test_account_object_count_quota(api: Api, owner: Swift) -> None:
 def test_healthcheck(api: Api) -> None:
     r = api.client.get("/object-store/healthcheck")
     assert r.status_code == 200 and r.text == "OK"
+
+
+def _form(path: str, key: str, expires: int, files: dict[str, bytes],
+          redirect: str = "", max_size: int = 1024, max_count: int = 2) -> tuple[bytes, str]:
+    sig = hmac.new(key.encode(), f"{path}\n{redirect}\n{max_size}\n{max_count}\n{expires}"
+                   .encode(), hashlib.sha1).hexdigest()
+    fields = {"redirect": redirect, "max_file_size": str(max_size),
+              "max_file_count": str(max_count), "expires": str(expires), "signature": sig}
+    lines = []
+    for k, v in fields.items():
+        lines += ["--B", f'Content-Disposition: form-data; name="{k}"', "", v]
+    for name, data in files.items():
+        lines += ["--B", f'Content-Disposition: form-data; name="f"; filename="{name}"',
+                  "Content-Type: text/plain", "", data.decode()]
+    lines += ["--B--", ""]
+    return "\r\n".join(lines).encode(), "multipart/form-data; boundary=B"
+
+
+def test_form_post(owner: Swift) -> None:
+    owner.ok("POST", "", X_Account_Meta_Temp_URL_Key="fk")
+    expires = int(owner.api.clock.now) + 60
+    path = f"/object-store/v1/AUTH_{owner.project}/c/up-"
+    body, ctype = _form(path, "fk", expires, {"a.txt": b"hello", "b.txt": b"world"})
+    r = owner.call("POST", "/c/up-", body, token=None, Content_Type=ctype)
+    assert r.status_code == 201, r.text
+    assert owner.ok("GET", "/c/up-a.txt").content == b"hello"
+    assert owner.ok("GET", "/c/up-b.txt").headers["Content-Type"].startswith("text/plain")
+    body, ctype = _form(path, "fk", expires, {"r.txt": b"x"}, redirect="http://x/done")
+    r = owner.call("POST", "/c/up-", body, token=None, Content_Type=ctype)
+    assert r.status_code == 303 and r.headers["Location"].startswith("http://x/done?status=201")
+    body, ctype = _form(path, "wrong", expires, {"z.txt": b"x"})
+    assert owner.call("POST", "/c/up-", body, token=None, Content_Type=ctype
+                      ).status_code == 401
+    body, ctype = _form(path, "fk", expires, {"1": b"1", "2": b"2", "3": b"3"})
+    r = owner.call("POST", "/c/up-", body, token=None, Content_Type=ctype)
+    assert r.status_code == 400 and "max_file_count" in r.text
+    body, ctype = _form(path, "fk", expires, {"big": b"x" * 2000})
+    assert owner.call("POST", "/c/up-", body, token=None, Content_Type=ctype
+                      ).status_code == 400
+    owner.api.clock.advance(61)
+    body, ctype = _form(path, "fk", expires, {"late.txt": b"x"})
+    r = owner.call("POST", "/c/up-", body, token=None, Content_Type=ctype)
+    assert r.status_code == 401 and "Expired" in r.text
+    assert owner.names("/c", prefix="up-") == ["up-a.txt", "up-b.txt", "up-r.txt"]
+    empty = owner.call("POST", "/c", b"--B--\r\n", token=None,
+                       Content_Type="multipart/form-data; boundary=B")
+    assert empty.status_code in (400, 401)  # no signature: refused, nothing stored

@@ -20,6 +20,10 @@ CLOUD = TempestCloud(url="http://127.0.0.1:1234", block=7, image="IMG", image_al
                      public_network="PUB", extensions="router,security-group")
 WORK = Path("/w")
 
+# the object store's middleware Tempest may test (what its /info lists)
+APIS = ",".join(("account_quotas", "bulk_delete", "bulk_upload", "container_quotas", "dlo",
+                 "formpost", "slo", "tempurl", "versioned_writes"))
+
 # What scripts/tempest.py wrote for this cloud when it hard-coded every section.
 EXPECTED = """
 [DEFAULT]
@@ -162,7 +166,7 @@ reseller_admin_role = ResellerAdmin
 
 [object-storage-feature-enabled]
 discoverability = True
-discoverable_apis = account_quotas,bulk_delete,bulk_upload,container_quotas,dlo,slo,tempurl,versioned_writes
+discoverable_apis = {APIS}
 container_sync = False
 object_versioning = True
 """
@@ -176,7 +180,8 @@ def _sections(text: str) -> TempestSections:
 
 
 def test_the_conf_from_services_is_the_one_written_by_hand() -> None:
-    assert _sections(script.tempest_conf(CLOUD, WORK)) == _sections(EXPECTED)
+    assert _sections(script.tempest_conf(CLOUD, WORK)) == _sections(
+        EXPECTED.replace("{APIS}", APIS))
 
 
 def _orchestration(cloud: TempestCloud) -> TempestSections:

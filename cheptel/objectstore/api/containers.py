@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from cheptel.objectstore.api import extract
+from cheptel.objectstore.api import extract, formpost
 from cheptel.objectstore.api.accounts import SMALL, upload_cap
 from cheptel.objectstore.api.common import (
     CONTAINER,
@@ -77,11 +77,20 @@ def _nothing(ctx: Ctx) -> None:
 
 
 CREATE = Stream(cap=upload_cap, begin=check_create, abort=_nothing)
-UPDATE = Stream(cap=SMALL.cap, begin=check_update, abort=_nothing)
+def _check_update_or_form(ctx: Ctx) -> None:
+    if not formpost.is_form(ctx):
+        check_update(ctx)
+
+
+def _update_or_form(ctx: Ctx) -> Reply:
+    return formpost.handle(ctx) if formpost.is_form(ctx) else update(ctx)
+
+
+UPDATE = Stream(cap=SMALL.cap, begin=_check_update_or_form, abort=_nothing)
 
 ROUTES: list[Route] = [
     Route("GET", CONTAINER, show, "object_store:container:get"),
     Route("PUT", CONTAINER, create, "object_store:container:put", stream=CREATE),
-    Route("POST", CONTAINER, update, "object_store:container:post", stream=UPDATE),
+    Route("POST", CONTAINER, _update_or_form, "object_store:container:post", stream=UPDATE),
     Route("DELETE", CONTAINER, delete, "object_store:container:delete"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from cheptel.objectstore.api import bulk, extract
+from cheptel.objectstore.api import bulk, extract, formpost
 from cheptel.objectstore.schemas import CORE
 from cheptel.objectstore.service import large, quotas, tempurl, versioning
 from cheptel.web import Ctx, Route
@@ -17,7 +17,8 @@ from cheptel.web import Ctx, Route
 MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO,
                                               **quotas.INFO, **bulk.INFO,
                                               **extract.INFO,
-                                              **versioning.INFO}
+                                              **versioning.INFO,
+                                              **formpost.INFO}
 
 
 def middleware() -> list[str]:

@@ -55,7 +55,7 @@ def expires_at(text: str) -> int:
         raise invalid(f"temp_url_expires {text!r} is no time") from None
 
 
-def _signature(sig: str) -> tuple[str, bytes]:
+def signature(sig: str) -> tuple[str, bytes]:
     if ":" in sig:
         digest, _, b64 = sig.partition(":")
         if digest not in DIGESTS:
@@ -87,7 +87,7 @@ def check(query: Mapping[str, str], method: str, paths: Iterable[str], obj_path:
         raise invalid("expired")
     if not keys:
         raise invalid("no temp URL key on the account or the container")
-    digest, given = _signature(sig)
+    digest, given = signature(sig)
     prefix = query.get("temp_url_prefix")
     container = obj_path.split("/", 1)[0]
     if prefix is not None and not obj_path.startswith(f"{container}/{prefix}"):
