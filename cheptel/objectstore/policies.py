@@ -14,6 +14,7 @@ POLICIES = {
     "object_store:account:delete": "swift_owner",
     "object_store:account:put": "swift_owner",
     "object_store:healthcheck": "anyone",
+    "object_store:crossdomain": "anyone",
     "object_store:container:get": "anyone",
     "object_store:container:put": "anyone",
     "object_store:container:post": "anyone",

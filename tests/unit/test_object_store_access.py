@@ -271,3 +271,32 @@ def test_form_post(owner: Swift) -> None:
     empty = owner.call("POST", "/c", b"--B--\r\n", token=None,
                        Content_Type="multipart/form-data; boundary=B")
     assert empty.status_code in (400, 401)  # no signature: refused, nothing stored
+
+
+def test_static_web(owner: Swift) -> None:
+    owner.ok("PUT", "/c/index.html", b"<p>home</p>")
+    owner.ok("PUT", "/c/docs/index.html", b"<p>docs</p>")
+    owner.ok("PUT", "/c/404error.html", b"<p>lost</p>")
+    owner.ok("POST", "/c", X_Container_Read=".r:*", X_Container_Meta_Web_Index="index.html",
+             X_Container_Meta_Web_Error="error.html")
+    assert owner.call("GET", "/c", token=None).status_code == 301
+    assert owner.call("GET", "/c/", token=None).content == b"<p>home</p>"
+    assert owner.call("GET", "/c/docs/", token=None).content == b"<p>docs</p>"
+    assert owner.call("GET", "/c/docs", token=None).status_code == 301
+    lost = owner.call("GET", "/c/nowhere", token=None)
+    assert lost.status_code == 404 and lost.content == b"<p>lost</p>"
+    assert owner.call("GET", "/c?format=json").json()  # the owner still gets the API
+    owner.ok("POST", "/c", X_Container_Meta_Web_Index="", X_Container_Meta_Web_Listings="true",
+             X_Container_Meta_Web_Listings_CSS="style.css")
+    assert owner.call("GET", "/c/", token=None).status_code == 401  # no .rlistings
+    owner.ok("POST", "/c", X_Container_Read=".r:*,.rlistings")
+    page = owner.call("GET", "/c/", token=None)
+    assert page.status_code == 200 and 'href="docs/"' in page.text
+    assert '<link rel="stylesheet" type="text/css" href="style.css" />' in page.text
+    sub = owner.call("GET", "/c/docs/", token=None).text
+    assert 'href="index.html"' in sub and 'href="../style.css"' in sub
+
+
+def test_crossdomain(api: Api) -> None:
+    r = api.client.get("/object-store/crossdomain.xml")
+    assert r.status_code == 200 and r.text.endswith("</cross-domain-policy>")

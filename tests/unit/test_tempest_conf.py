@@ -21,8 +21,9 @@ CLOUD = TempestCloud(url="http://127.0.0.1:1234", block=7, image="IMG", image_al
 WORK = Path("/w")
 
 # the object store's middleware Tempest may test (what its /info lists)
-APIS = ",".join(("account_quotas", "bulk_delete", "bulk_upload", "container_quotas", "dlo",
-                 "formpost", "slo", "tempurl", "versioned_writes"))
+APIS = ",".join(("account_quotas", "bulk_delete", "bulk_upload", "container_quotas",
+                 "crossdomain", "dlo", "formpost", "slo", "staticweb", "tempurl",
+                 "versioned_writes"))
 
 # What scripts/tempest.py wrote for this cloud when it hard-coded every section.
 EXPECTED = """

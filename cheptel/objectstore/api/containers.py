@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from cheptel.objectstore.api import extract, formpost
+from cheptel.objectstore.api import extract, formpost, staticweb
 from cheptel.objectstore.api.accounts import SMALL, upload_cap
 from cheptel.objectstore.api.common import (
     CONTAINER,
@@ -26,7 +26,12 @@ from cheptel.web import Ctx, Reply, Route, Stream
 
 
 def show(ctx: Ctx) -> Response:
-    row = container_for(ctx, acl="read", listing=True)
+    web = _web(ctx)
+    row = container_for(ctx, acl="read", listing=not web)
+    if web and staticweb.applies(ctx, row):
+        return staticweb.directory(ctx, row, "")
+    if web:  # a plain listing: `.rlistings` as always
+        container_for(ctx, acl="read", listing=True)
     media = listing_format(ctx.query, ctx.header("accept"))
     q = listing.parse(ctx.query)
     head = ctx.request.method == "HEAD"
@@ -34,6 +39,12 @@ def show(ctx: Ctx) -> Response:
     entries = [] if head else [object_entry(r) for r in objects.list_objects(
         ctx.db, row, q, ctx.now)]
     return render_listing("container", row.name, entries, media, hdrs, head)
+
+
+def _web(ctx: Ctx) -> bool:
+    """Might static web serve this (a GET without a token)? Its listing needs
+    `.rlistings` like any other; its index page only the read ACL."""
+    return ctx.creds is None and ctx.request.method == "GET"
 
 
 def _owner_only(ctx: Ctx) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
+from cheptel.errors import NotFound
 from cheptel.objectstore.api import ranges, segments
 from cheptel.objectstore.api.common import container_for, files, signed_by_temp_url
 from cheptel.objectstore.errors import PreconditionFailed
@@ -145,4 +146,11 @@ def respond(ctx: Ctx, row: SwiftObject) -> Response:
 def show(ctx: Ctx) -> Response:
     name = ctx.params["object"]
     container = container_for(ctx, acl="read")
-    return respond(ctx, objects.get(ctx.db, container, name, ctx.now))
+    found = objects.find(ctx.db, container, name, ctx.now)
+    if found is None:
+        from cheptel.objectstore.api import staticweb
+
+        if staticweb.applies(ctx, container):
+            return staticweb.missing(ctx, container, name)
+        raise NotFound()
+    return respond(ctx, found)
