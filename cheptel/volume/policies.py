@@ -29,6 +29,9 @@ POLICIES = {
     "volume_extension:types_manage": "admin",
     "volume_extension:types_extra_specs:index": "scoped_reader",
     "volume_extension:types_extra_specs:manage": "admin",
+    # read by Horizon's Volume Types panel: none exist (cheptel.volume.api.qos)
+    "volume_extension:qos_specs_manage:get_all": "admin",
+    "volume_extension:volume_type_encryption:get": "admin",
     "volume_extension:default_get": "scoped_reader",
     "volume_extension:volume_type_access:get_type_access": "admin",
     "volume_extension:volume_type_access:addProjectAccess": "admin",
