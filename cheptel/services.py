@@ -9,7 +9,8 @@ from cheptel.compute.spec import SERVICE as COMPUTE
 from cheptel.identity.spec import SERVICE as IDENTITY
 from cheptel.image.spec import SERVICE as IMAGE
 from cheptel.network.spec import SERVICE as NETWORK
+from cheptel.placement.spec import SERVICE as PLACEMENT
 from cheptel.service import Service
 from cheptel.volume.spec import SERVICE as VOLUME
 
-SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME]
+SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME, PLACEMENT]

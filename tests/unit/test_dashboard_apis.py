@@ -81,3 +81,43 @@ def test_volume_types_panel_reads_qos_specs_and_encryption(api: Api) -> None:
     r = api.client.get(f"/volume/v3/{project_id(api, demo)}/qos-specs",
                        headers={"X-Auth-Token": demo})
     assert r.status_code == 403
+
+
+def placement(api: Api, path: str, token: str | None, version: str = "1.14") -> Any:
+    headers = {"OpenStack-API-Version": f"placement {version}"}
+    if token:
+        headers["X-Auth-Token"] = token
+    return api.client.get("/placement" + path, headers=headers)
+
+
+def test_placement_shows_the_compute_host_for_the_hypervisors_panel(api: Api) -> None:
+    admin = api.admin()
+    r = placement(api, "/resource_providers", admin)
+    assert r.status_code == 200, r.text
+    assert r.headers["openstack-api-version"] == "placement 1.14"
+    (rp,) = r.json()["resource_providers"]
+    hyper = api.client.get("/compute/v2.1/os-hypervisors/detail", headers={
+        "X-Auth-Token": admin, "OpenStack-API-Version": "compute 2.53"}).json()["hypervisors"][0]
+    # the compute node's provider has the hypervisor's uuid and name, as in Nova
+    assert (rp["uuid"], rp["name"]) == (hyper["id"], hyper["hypervisor_hostname"])
+    assert rp["parent_provider_uuid"] is None and rp["root_provider_uuid"] == rp["uuid"]
+    inv = placement(api, f"/resource_providers/{rp['uuid']}/inventories", admin).json()
+    assert inv["inventories"]["VCPU"]["total"] == hyper["vcpus"]
+    assert inv["inventories"]["MEMORY_MB"]["total"] == hyper["memory_mb"]
+    used = placement(api, f"/resource_providers/{rp['uuid']}/usages", admin).json()
+    assert used["usages"]["VCPU"] == hyper["vcpus_used"]
+    assert placement(api, "/", None).json()["versions"][0]["max_version"] == "1.39"
+
+
+def test_placement_refuses_as_placement_does(api: Api) -> None:
+    admin = api.admin()
+    r = placement(api, f"/resource_providers/{'f' * 32}/usages", admin)
+    assert r.status_code == 404
+    assert r.json()["errors"][0]["status"] == 404
+    demo = api.token("demo", DEMO_PASSWORD, "demo")
+    r = placement(api, "/resource_providers", demo)
+    assert r.status_code == 403 and r.json()["errors"][0]["status"] == 403
+    assert placement(api, "/resource_providers", None).status_code == 401
+    r = placement(api, "/resource_providers", admin, "1.99")
+    assert r.status_code == 406 and r.json()["errors"][0]["status"] == 406
+    assert placement(api, "/resource_providers", admin, "one").status_code == 400
