@@ -43,6 +43,7 @@ def static_ready(site: config.Site) -> bool:
 
 def collect(directory: Path) -> None:
     """In the child: collect and compress into DIR/static.new, then swap it in."""
+    os.nice(10)  # the API in the parent goes first
     site = config.Site("http://127.0.0.1", "RegionOne", directory)
     target = directory / "static.new"
     shutil.rmtree(target, ignore_errors=True)
@@ -71,7 +72,7 @@ def collect_in_child(site: config.Site) -> None:
     with open(logfile, "w") as out:
         rc = subprocess.call([sys.executable, "-m", "cheptel.dashboard.prepare",
                               str(site.directory)], stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, preexec_fn=lambda: os.nice(10))
+                             stdin=subprocess.DEVNULL)
     if rc != 0 or not static_ready(site):
         tail = logfile.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"preparing the dashboard's static files failed ({rc}): {tail}")

@@ -7,12 +7,13 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
 from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from cheptel.app import build_app
-from cheptel.dashboard import asgi, config
+from cheptel.dashboard import asgi, config, prepare
 from tests.unit.conftest import MakeApi, settings_for
 
 
@@ -121,3 +122,26 @@ def test_settings_come_from_the_cloud(tmp_path: Path) -> None:
     assert values["COMPRESS_OFFLINE"] is True
     engine = values["CACHES"]["default"]["BACKEND"]
     assert values["SESSION_ENGINE"].endswith(".cache") and engine.endswith("LocMemCache")
+
+
+def test_static_files_are_prepared_once_per_horizon_version(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = config.Site("http://127.0.0.1:1", "RegionOne", tmp_path / "dashboard")
+    collected: list[Path] = []
+    waited: list[bool] = []
+
+    def collect(s: config.Site) -> None:  # stands for the child process
+        s.static_root.mkdir(parents=True, exist_ok=True)
+        (s.static_root / prepare.STAMP).write_text(prepare.stamp())
+        collected.append(s.static_root)
+
+    monkeypatch.setattr(prepare, "collect_in_child", collect)
+    monkeypatch.setattr(prepare, "django_app", lambda s: StubDjango())
+    monkeypatch.setattr(prepare, "stamp", lambda: "horizon 27.0.0 django 5.2\n")
+    run = prepare.preparer(site, lambda: waited.append(True))
+    assert isinstance(run(), StubDjango)
+    assert isinstance(run(), StubDjango)  # a restart: reused
+    assert (len(collected), len(waited)) == (1, 2)
+    monkeypatch.setattr(prepare, "stamp", lambda: "horizon 28.0.0 django 5.2\n")
+    run()  # a new Horizon: prepared again
+    assert len(collected) == 2
