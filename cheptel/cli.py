@@ -1,4 +1,4 @@
-"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel teardown`,
+"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel status`, `cheptel teardown`,
 `cheptel image import-docker`."""
 
 from __future__ import annotations
@@ -100,6 +100,20 @@ def cmd_teardown(args: argparse.Namespace) -> int:
     return 1 if removal.left else 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0: healthy; 1: unhealthy (said on the last line)."""
+    from cheptel.app import make_containers
+    from cheptel.status import gather
+
+    settings = _settings(args)
+    if not (settings.data_dir / "cheptel.db").exists() and not settings.database_url:
+        print(f"no cloud in {settings.data_dir}", file=sys.stderr)
+        return 1
+    report = gather(settings, make_containers(settings))
+    print(report.text())
+    return 1 if report.problems else 0
+
+
 def cmd_image_import_docker(args: argparse.Namespace) -> int:
     import time
 
@@ -164,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", help="where state lives (default ./data)")
     p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
     p.set_defaults(func=cmd_teardown, listen=None, public_url=None)
+    p = sub.add_parser("status", help="the cloud of this data dir at a glance: serving, "
+                       "engine, resources by status, reconciler, disk; exit 1 if unhealthy")
+    p.add_argument("--data-dir", help="where state lives (default ./data)")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
+    p.set_defaults(func=cmd_status, listen=None, public_url=None)
     _image_commands(sub)
     args = parser.parse_args(argv)
     from cheptel.backends.firewall import FirewallError

@@ -14,6 +14,7 @@ from cheptel.volume.api import (
     backends,
     backups,
     discovery,
+    encryption,
     groups,
     messages,
     qos,
@@ -30,7 +31,7 @@ ROUTES: list[Route] = [
     *volumes.ROUTES,
     *actions.ROUTES,
     *types.ROUTES,
-    *qos.ROUTES,
+    *encryption.ROUTES,
     *quotas.ROUTES,
     *backends.ROUTES,
     *snapshots.ROUTES,
@@ -39,4 +40,5 @@ ROUTES: list[Route] = [
     *messages.ROUTES,
     *transfers.ROUTES,
     *backups.ROUTES,
+    *qos.ROUTES,
 ]
