@@ -22,6 +22,7 @@ from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
 from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
 from cheptel.config import Settings
+from cheptel.dashboard import WEBROOT as DASHBOARD
 from cheptel.identity.service import catalog, token_cache
 from cheptel.metrics.collectors import CloudCollector
 from cheptel.metrics.endpoint import metrics_endpoint
@@ -137,9 +138,11 @@ class _PrefixSlash:
         await self.app(scope, receive, send)
 
 
-def build_app(deps: Deps, services: list[Service] = SERVICES) -> ASGIApp:
+def build_app(deps: Deps, services: list[Service] = SERVICES,
+              dashboard: ASGIApp | None = None) -> ASGIApp:
     """The cloud's ASGI app: "/" and one Mount per service (built and checked here: a
-    route naming a policy its service's table lacks fails the build)."""
+    route naming a policy its service's table lacks fails the build), and the dashboard
+    at /dashboard when given (cheptel.dashboard)."""
     async def root(_: Request) -> JSONResponse:
         return JSONResponse({"cheptel": {"cloud_id": deps.cloud_id, "services": {
             s.type: f"{deps.settings.base_url}{s.prefix}" for s in services}}})
@@ -150,7 +153,11 @@ def build_app(deps: Deps, services: list[Service] = SERVICES) -> ASGIApp:
                             status_code=404)
 
     mounts = [Mount(s.prefix, app=build_service_app(s, deps)) for s in services]
+    prefixes = {s.prefix for s in services}
+    if dashboard is not None:
+        mounts.append(Mount(DASHBOARD, app=dashboard))
+        prefixes.add(DASHBOARD)
     app = Starlette(routes=[Route("/", root), Route("/metrics", metrics_endpoint(deps)),
                             *mounts], exception_handlers={404: not_found})
     app.state.deps = deps
-    return _PrefixSlash(app, {s.prefix for s in services})
+    return _PrefixSlash(app, prefixes)

@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cheptel.app import build_app, prepare
+    from cheptel.dashboard.asgi import make as make_dashboard
     from cheptel.runlock import Busy, hold_serving
 
     settings = _settings(args)
@@ -55,13 +56,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for note in deps.notes:
         print(note, flush=True)
     print(_usage(settings), flush=True)
-    app = build_app(deps)
+    dashboard = make_dashboard(settings)
+    if dashboard is not None:
+        print(f"  dashboard: {settings.base_url}/dashboard/ (ready in a moment)", flush=True)
+    app = build_app(deps, dashboard=dashboard)
     # What start-up made lives as long as the process: out of the collector's sight, a
     # full collection (triggered by a request that allocates much, as a listing of 1,000
     # servers) walks only what was made since, not the ~160,000 objects of the modules.
     gc.collect()
     gc.freeze()
     deps.reconciler.start()
+    if dashboard is not None:
+        dashboard.start()  # its thread waits until the API answers
     uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
                 log_level="warning", access_log=args.access_log, server_header=False)
     lock.close()

@@ -44,6 +44,8 @@ KINDS = {
     ("GET", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): R,
     ("PUT", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): A,
     ("DELETE", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): A,
+    # cinder/policies/volume_type.py: encryption is the admin's to read
+    ("GET", "/v3/{project_id}/types/{type_id}/encryption"): A,
     ("GET", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): R,
     ("GET", "/v3/{project_id}/os-quota-sets/{quota_project_id}/defaults"): R,
     ("PUT", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): A,

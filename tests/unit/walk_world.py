@@ -51,6 +51,13 @@ def populate(w: World) -> None:
     _compute(w)
     populate_volume(w)
     _object_store(w)
+    _placement(w)
+
+
+def _placement(w: World) -> None:
+    """The compute host's resource provider (the only one)."""
+    found = w.ok("/placement", "GET", "/resource_providers")["resource_providers"]
+    w.ids["/placement uuid"] = found[0]["uuid"]
 
 
 def _identity(w: World) -> None:
