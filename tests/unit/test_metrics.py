@@ -173,3 +173,18 @@ def test_object_store_containers(api: Api) -> None:
                 tenant_id=project) == 2
     assert _one(series, "openstack_object_store_bytes", container_name="photos") == 15
     assert _one(series, "openstack_object_store_objects", container_name="empty") == 0
+
+
+def test_placement_inventory_and_allocations(rcloud: Cloud) -> None:
+    sid = rcloud.active()
+    series = _series(rcloud.api)
+    assert _one(series, "openstack_placement_up") == 1
+    totals = {labels["resourcetype"]: v for labels, v in
+              series["openstack_placement_resource_total"]}
+    info = rcloud.engine.host_info()
+    assert totals["VCPU"] == info["vcpus"] and totals["MEMORY_MB"] == info["memory_mb"]
+    flavor = rcloud.show(sid)["flavor"]
+    assert _one(series, "openstack_placement_resource_usage", resourcetype="VCPU") == flavor[
+        "vcpus"]
+    assert _one(series, "openstack_placement_resource_provider_allocations", uuid=sid,
+                resourcetype="MEMORY_MB") == flavor["ram"]
