@@ -14,7 +14,7 @@ from cheptel.validation import check
 from cheptel.volume import schemas, views
 from cheptel.volume.api.common import P, caller, pick_action, version
 from cheptel.volume.models import GroupSnapshot, GroupType, VolumeGroup
-from cheptel.volume.service import group_types, groups, volumes
+from cheptel.volume.service import group_listing, group_types, groups, volumes
 from cheptel.web import Ctx, Reply, Route
 
 GROUP_TYPES = P + "/group_types"
@@ -131,7 +131,7 @@ def _list_groups(ctx: Ctx, detail: bool) -> dict[str, Any]:
     creds = caller(ctx)
     all_tenants = "all_tenants" in ctx.query and flag(ctx.query, "all_tenants") and \
         ctx.allowed("volume:get_all_tenants", {})
-    page = groups.list_groups(ctx.db, creds, dict(ctx.query), bool(all_tenants),
+    page = group_listing.list_groups(ctx.db, creds, dict(ctx.query), bool(all_tenants),
                               version(ctx).at_least("3.31"))
     return {"groups": [_group_doc(ctx, g) if detail else views.group_summary(g)
                        for g in page.items]}
@@ -227,7 +227,7 @@ def _list_gsnaps(ctx: Ctx, detail: bool) -> dict[str, Any]:
     v = version(ctx)
     all_tenants = "all_tenants" in ctx.query and flag(ctx.query, "all_tenants") and \
         ctx.allowed("volume:get_all_tenants", {})
-    page = groups.list_snapshots(ctx.db, creds, dict(ctx.query), bool(all_tenants),
+    page = group_listing.list_snapshots(ctx.db, creds, dict(ctx.query), bool(all_tenants),
                                  v.at_least("3.31"), v.at_least("3.29"))
     return {"group_snapshots": [
         _gsnap_doc(ctx, s) if detail else {"id": s.id, "name": s.name}
