@@ -97,6 +97,11 @@ RULES: dict[str, Rule] = {
                                                  and "reader" in c.roles),
     "scoped_member": lambda c, t: c.is_admin or (c.project_id is not None
                                                  and "member" in c.roles),
+    # Swift's keystoneauth: the account's owner (an operator role in its project) or a
+    # reseller admin (cheptel.objectstore.service.access)
+    "swift_owner": lambda c, t: c.is_admin or "ResellerAdmin" in c.roles or (
+        c.project_id is not None and t.get("account") == f"AUTH_{c.project_id}"
+        and bool({"member", "swiftoperator"} & c.roles)),
     # Nova's PROJECT_MANAGER_OR_ADMIN on a listing of the token's own project
     "scoped_manager": lambda c, t: c.is_admin or (c.project_id is not None
                                                   and "manager" in c.roles),

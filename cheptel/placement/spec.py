@@ -2,6 +2,7 @@
 
 from cheptel.placement import faults, models, policies
 from cheptel.placement.api import ROUTES
+from cheptel.placement.metrics import METRICS
 from cheptel.placement.microversion import negotiate
 from cheptel.service import Service
 
@@ -17,4 +18,5 @@ SERVICE = Service(
     render_fault=faults.render_fault,
     models=models,
     negotiate=negotiate,
+    metrics=METRICS,
 )

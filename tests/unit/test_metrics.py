@@ -154,3 +154,37 @@ def test_a_failing_service_says_down_and_the_others_answer(
     assert _one(series, "openstack_glance_up") == 0
     assert "openstack_glance_images" not in series
     assert _one(series, "openstack_nova_up") == 1
+
+
+def test_object_store_containers(api: Api) -> None:
+    admin = api.admin()
+    project = api.client.get("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": admin, "X-Subject-Token": admin}).json()["token"]["project"]["id"]
+    account = f"/object-store/v1/AUTH_{project}"
+    h = {"X-Auth-Token": admin}
+    assert api.client.put(f"{account}/photos", headers=h).status_code == 201
+    assert api.client.put(f"{account}/empty", headers=h).status_code == 201
+    for name, body in (("a.jpg", b"x" * 10), ("b.jpg", b"y" * 5)):
+        assert api.client.put(f"{account}/photos/{name}", headers=h,
+                              content=body).status_code == 201
+    series = _series(api)
+    assert _one(series, "openstack_object_store_up") == 1
+    assert _one(series, "openstack_object_store_objects", container_name="photos",
+                tenant_id=project) == 2
+    assert _one(series, "openstack_object_store_bytes", container_name="photos") == 15
+    assert _one(series, "openstack_object_store_objects", container_name="empty") == 0
+
+
+def test_placement_inventory_and_allocations(rcloud: Cloud) -> None:
+    sid = rcloud.active()
+    series = _series(rcloud.api)
+    assert _one(series, "openstack_placement_up") == 1
+    totals = {labels["resourcetype"]: v for labels, v in
+              series["openstack_placement_resource_total"]}
+    info = rcloud.engine.host_info()
+    assert totals["VCPU"] == info["vcpus"] and totals["MEMORY_MB"] == info["memory_mb"]
+    flavor = rcloud.show(sid)["flavor"]
+    assert _one(series, "openstack_placement_resource_usage", resourcetype="VCPU") == flavor[
+        "vcpus"]
+    assert _one(series, "openstack_placement_resource_provider_allocations", uuid=sid,
+                resourcetype="MEMORY_MB") == flavor["ram"]

@@ -50,6 +50,11 @@ def fault_problem(service: str, r: httpx.Response) -> str | None:
         return None
     if "Traceback" in r.text or 'File "' in r.text:
         return f"{r.status_code} with a traceback"
+    if service == "object-store":  # Swift's bodies: swob's HTML, or a reason in plain text
+        kind = r.headers.get("content-type", "")
+        ok = kind.startswith(("text/html", "text/plain")) and (
+            r.request.method == "HEAD" or bool(r.text.strip()))
+        return None if ok else f"{r.status_code} not Swift's fault format: {r.text[:200]}"
     try:
         body = r.json()
     except ValueError:

@@ -24,6 +24,7 @@ from tests.unit.walk import WALK_PASSWORD, World, WriteCounter, admin_login
 from tests.unit.walk_volume import populate_volume
 
 K, C, G, N, V = "/identity", "/compute", "/image", "/network", "/volume"
+S = "/object-store"
 
 
 def walked_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -49,6 +50,7 @@ def populate(w: World) -> None:
     _network(w)
     _compute(w)
     populate_volume(w)
+    _object_store(w)
     _placement(w)
 
 
@@ -302,3 +304,16 @@ def _compute(w: World) -> None:
         "instances": 10}}
     w.templates[f"{C} PUT /v2.1/os-services/{{service_id}}"] = {
         "status": "disabled", "disabled_reason": "r", "forced_down": False}
+
+
+def _object_store(w: World) -> None:
+    """A container holding an object (its body is JSON: the walk reads templates back)."""
+    project = w.ids[f"{K} admin_project"]
+    account = f"/v1/AUTH_{project}"
+    w.ids[f"{S} account"] = f"AUTH_{project}"
+    w.ids[f"{S} container"] = "walk-container"
+    w.ids[f"{S} object"] = "walk-object"
+    for path, body in ((f"{account}/walk-container", None),
+                       (f"{account}/walk-container/walk-object", {"walk": "object"})):
+        r = w.send(S, "PUT", path, w.admin, body)
+        assert r.status_code == 201, f"PUT {path}: {r.status_code} {r.text[:300]}"

@@ -1,14 +1,14 @@
 """volume: QoS specs, and the one a volume type is associated with (Cinder v3)
 
 Revision ID: 0023_volume_qos
-Revises: 0019_volume_backups
+Revises: 0020_object_store
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_volume_qos"
-down_revision = "0019_volume_backups"
+down_revision = "0020_object_store"
 branch_labels = None
 depends_on = None
 
