@@ -21,7 +21,11 @@ def wait_ready(cloud: Cloud, timeout: float = 180) -> float:
     """Seconds until /dashboard/ answers its login page (not the 503 "being prepared")."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        r = httpx.get(f"{cloud.base_url}/dashboard/auth/login/", timeout=10)
+        try:
+            r = httpx.get(f"{cloud.base_url}/dashboard/auth/login/", timeout=10)
+        except httpx.TransportError:  # not listening yet
+            time.sleep(0.2)
+            continue
         if r.status_code == 200:
             return time.monotonic() - start
         assert r.status_code == 503, r.text[:500]
