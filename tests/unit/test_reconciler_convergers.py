@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cheptel.image.spec import SERVICE as IMAGE
+from cheptel.objectstore.service.expiry import Expirer
 from cheptel.reconciler import Reconciler
 from cheptel.reconciler.network import NetworkConverger
 from cheptel.reconciler.servers import ServerConverger
@@ -73,7 +74,8 @@ def test_kicks_collapse_and_a_failing_converge_is_logged(
 def test_the_app_builds_the_convergers_the_services_declare(api: Any) -> None:
     convergers = api.deps.reconciler.convergers
     assert [s.type for s in SERVICES if s.converger] == list(convergers) == [
-        "compute", "network", "block-storage"]
+        "compute", "network", "block-storage", "object-store"]
     assert isinstance(convergers["compute"], ServerConverger)
     assert isinstance(convergers["network"], NetworkConverger)
     assert isinstance(convergers["block-storage"], VolumeConverger)
+    assert isinstance(convergers["object-store"], Expirer)
