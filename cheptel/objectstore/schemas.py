@@ -118,6 +118,8 @@ def delete_at(headers: Mapping[str, str], now: float) -> int | None:
             raise BadRequest("Non-integer X-Delete-After") from None
         if seconds < 0:
             raise BadRequest("X-Delete-After in past")
+        if seconds > 10**11:  # past any date a column (or Swift's timestamps) holds
+            raise BadRequest("Non-integer X-Delete-After")
         return int(math.ceil(now)) + seconds
     at = headers.get("x-delete-at")
     if at is None or at == "":

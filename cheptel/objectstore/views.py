@@ -108,8 +108,12 @@ def object_headers(row: SwiftObject) -> dict[str, str]:
 def object_entry(row: SwiftObject | str) -> dict[str, Any]:
     if isinstance(row, str):
         return {"subdir": row}
-    return {"hash": row.etag.strip('"'), "last_modified": listing_date(row.updated_at),
-            "bytes": row.size, "name": row.name, "content_type": row.content_type}
+    entry = {"hash": row.etag.strip('"'), "last_modified": listing_date(row.updated_at),
+             "bytes": row.size, "name": row.name, "content_type": row.content_type}
+    if "x-symlink-target" in row.headers:  # (symlinks.listing_path)
+        entry["symlink_path"] = (f"/v1/{row.headers.get('x-symlink-target-account', '')}/"
+                                 f"{row.headers['x-symlink-target']}")
+    return entry
 
 
 def container_entry(row: SwiftContainer | str, usage: Usage | None) -> dict[str, Any]:

@@ -104,3 +104,20 @@ def test_slo_segment_changed_is_409(sw: Swift) -> None:
     sw.ok("PUT", "/c/slo?multipart-manifest=put", _manifest(sw))
     sw.ok("PUT", "/c_segments/big/00000001", b"changed")
     assert sw.call("GET", "/c/slo").status_code == 409
+
+
+def test_temp_url_reaches_an_slos_segments_with_an_account_key(sw: Swift) -> None:
+    import hmac
+
+    sw.ok("PUT", "/c/slo?multipart-manifest=put", _manifest(sw))
+    expires = int(sw.api.clock.now) + 60
+    path = f"/v1/AUTH_{sw.project}/c/slo"
+    sig = hmac.new(b"k", f"GET\n{expires}\n{path}".encode(), hashlib.sha256).hexdigest()
+    url = f"/c/slo?temp_url_sig={sig}&temp_url_expires={expires}"
+    sw.ok("POST", "/c", X_Container_Meta_Temp_URL_Key="k")
+    # a container key reaches its own container only: the segments are elsewhere
+    assert sw.call("GET", url, token=None).status_code == 401
+    sw.ok("POST", "/c", X_Remove_Container_Meta_Temp_URL_Key="x")
+    sw.ok("POST", "", X_Account_Meta_Temp_URL_Key="k")
+    r = sw.call("GET", url, token=None)
+    assert r.status_code == 200 and r.content == b"aaabbbbcc"

@@ -22,8 +22,8 @@ WORK = Path("/w")
 
 # the object store's middleware Tempest may test (what its /info lists)
 APIS = ",".join(("account_quotas", "bulk_delete", "bulk_upload", "container_quotas",
-                 "crossdomain", "dlo", "formpost", "slo", "staticweb", "tempurl",
-                 "versioned_writes"))
+                 "crossdomain", "dlo", "formpost", "slo", "staticweb", "symlink",
+                 "tempurl", "versioned_writes"))
 
 # What scripts/tempest.py wrote for this cloud when it hard-coded every section.
 EXPECTED = """

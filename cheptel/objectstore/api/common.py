@@ -75,19 +75,23 @@ def signed_by_temp_url(ctx: Ctx) -> bool:
     return tempurl.is_temp_url(ctx.query)
 
 
-def _check_temp_url(ctx: Ctx, project: str, row: SwiftContainer | None) -> None:
-    """A temp URL stands for the owner on its one object (and method)."""
+def _check_temp_url(ctx: Ctx, project: str, row: SwiftContainer | None) -> str:
+    """A temp URL stands for the owner on its one object (and method), and on what that
+    object reaches (a large object's segments, a link's target): anywhere in the account
+    when an account key signed it, in its own container when a container key did
+    (tempurl's authorize_same_account / _same_container). -> "account" or "container"."""
     obj = ctx.params.get("object", "")
     if not obj:
         raise tempurl.invalid("not an object's URL")
-    keys: list[str] = []
     acct = containers_svc.account(ctx.db, project)
-    for meta in ((acct.meta if acct else {}), (row.meta if row else {})):
-        keys += [meta[k] for k in ("temp-url-key", "temp-url-key-2") if meta.get(k)]
+    names = ("temp-url-key", "temp-url-key-2")
+    account_keys = [acct.meta[k] for k in names if acct and acct.meta.get(k)]
+    container_keys = [row.meta[k] for k in names if row and row.meta.get(k)]
     obj_path = f"{ctx.params['container']}/{obj}"
     path = f"/v1/{ctx.params['account']}/{obj_path}"
-    tempurl.check(ctx.query, ctx.request.method, (path, "/object-store" + path), obj_path,
-                  keys, ctx.now)
+    key = tempurl.check(ctx.query, ctx.request.method, (path, "/object-store" + path),
+                        obj_path, account_keys + container_keys, ctx.now)
+    return "account" if key in account_keys else "container"
 
 
 def container_for(ctx: Ctx, *, acl: str | None, listing: bool = False,
@@ -99,8 +103,12 @@ def container_for(ctx: Ctx, *, acl: str | None, listing: bool = False,
     project = account(ctx)
     cname = ctx.params["container"] if name is None else name
     row = containers_svc.find(ctx.db, project, cname)
-    if tempurl.is_temp_url(ctx.query) and name is None:
-        _check_temp_url(ctx, project, row)
+    if tempurl.is_temp_url(ctx.query):
+        own = row if name is None else containers_svc.find(ctx.db, project,
+                                                           ctx.params["container"])
+        scope = _check_temp_url(ctx, project, own)
+        if cname != ctx.params["container"] and scope != "account":
+            raise access.deny(None)
     elif not access.is_owner(ctx.creds, project):
         text = None
         if row is not None and acl is not None:

@@ -33,8 +33,11 @@ FIELDS = ("redirect", "max_file_size", "max_file_count", "expires", "signature")
 
 
 def is_form(ctx: Ctx) -> bool:
-    kind = (ctx.header("content-type") or "").split(";")[0].strip().lower()
-    return kind == "multipart/form-data" and ctx.header("x-auth-token") is None
+    """formpost takes every multipart/form-data POST, a token or not (the signature is the
+    credential; a metadata POST never has such a body)."""
+    value = ctx.header("content-type") or ""
+    kind = value.split(";")[0].strip().lower()
+    return kind == "multipart/form-data" and "boundary" in value
 
 
 @dataclass

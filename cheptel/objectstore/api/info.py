@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from cheptel.objectstore.api import bulk, extract, formpost, staticweb
+from cheptel.objectstore.api import bulk, extract, formpost, staticweb, symlinks
 from cheptel.objectstore.schemas import CORE
 from cheptel.objectstore.service import large, quotas, tempurl, versioning
 from cheptel.web import Ctx, Route
@@ -24,7 +24,8 @@ MIDDLEWARE: dict[str, dict[str, Any]] = {"tempurl": tempurl.INFO, **large.INFO,
                                               **extract.INFO,
                                               **versioning.INFO,
                                               **formpost.INFO,
-                                              **staticweb.INFO, **CROSSDOMAIN}
+                                              **staticweb.INFO, **CROSSDOMAIN,
+                                              **symlinks.INFO}
 
 
 def middleware() -> list[str]:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from starlette.responses import Response, StreamingResponse
 
 from cheptel.errors import NotFound
-from cheptel.objectstore.api import ranges, segments
+from cheptel.objectstore.api import ranges, segments, symlinks
 from cheptel.objectstore.api.common import container_for, files, signed_by_temp_url
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.models import SwiftObject
@@ -114,7 +114,18 @@ def temp_url_headers(ctx: Ctx, row: SwiftObject, headers: dict[str, str]) -> dic
 
 
 def respond(ctx: Ctx, row: SwiftObject) -> Response:
-    """The object's answer to a GET or HEAD (conditions, ranges, large objects)."""
+    """The object's answer to a GET or HEAD (symlinks followed, conditions, ranges,
+    large objects)."""
+    location = ""
+    if symlinks.is_link(row) and ctx.query.get("symlink") != "get":
+        row, location = symlinks.follow(ctx, row)
+    answer = _respond(ctx, row)
+    if location:
+        answer.headers["Content-Location"] = location
+    return answer
+
+
+def _respond(ctx: Ctx, row: SwiftObject) -> Response:
     early = check_conditions(ctx, row)
     if early is not None:
         return early

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from cheptel.config import Settings
 from cheptel.errors import BadRequest
-from cheptel.objectstore.api import extract, object_reads, segments
+from cheptel.objectstore.api import extract, object_reads, segments, symlinks
 from cheptel.objectstore.api.common import container_for, done, files, headers, remove_after_commit
 from cheptel.objectstore.errors import PreconditionFailed
 from cheptel.objectstore.schemas import MAX_FILE_SIZE, check_length, check_object_name, delete_at
@@ -77,6 +77,8 @@ def put(ctx: Ctx) -> Reply:
     if existing is not None:
         remove_after_commit(ctx, list(versioning.archive(ctx.db, files(ctx), container,
                                                          existing, ctx.now)))
+    if symlinks.TARGET in h:
+        h = symlinks.prepare(ctx, h, ctx.body.size)
     written = objects.put(ctx.db, files(ctx), container, name, ctx.body, h, ctx.now)
     remove_after_commit(ctx, [written.replaced_file])
     return _created(written)
@@ -86,6 +88,8 @@ def _copy(ctx: Ctx, src_container: str, src_name: str, dst_container: str, dst_n
           h: dict[str, str]) -> Reply:
     source_c = container_for(ctx, acl="read", name=src_container)
     source = objects.get(ctx.db, source_c, src_name, ctx.now)
+    if symlinks.is_link(source) and ctx.query.get("symlink") != "get":
+        source, _ = symlinks.follow(ctx, source)  # a copy of a link copies its target
     target = container_for(ctx, acl="write", name=dst_container)
     check_object_name(dst_name)
     existing = objects.find(ctx.db, target, dst_name, ctx.now)
@@ -128,6 +132,8 @@ def begin_post(ctx: Ctx) -> None:
 
 
 def update(ctx: Ctx) -> Reply:
+    if symlinks.TARGET in ctx.request.headers:
+        raise BadRequest("A PUT request is required to set a symlink target")
     container = container_for(ctx, acl="write")
     row = objects.get(ctx.db, container, ctx.params["object"], ctx.now)
     objects.post(ctx.db, row, headers(ctx), ctx.now)

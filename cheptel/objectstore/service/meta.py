@@ -18,7 +18,8 @@ CONTAINER_SYSTEM = ("x-container-read", "x-container-write", "x-versions-locatio
 # object headers a PUT or POST stores and a GET gives back
 OBJECT_KEPT = ("content-disposition", "content-encoding", "content-language",
                "x-object-manifest", "x-static-large-object", "access-control-allow-origin",
-               "access-control-expose-headers", "access-control-max-age")
+               "access-control-expose-headers", "access-control-max-age",
+               "x-symlink-target", "x-symlink-target-account", "x-symlink-target-etag")
 
 
 def title(name: str) -> str:

@@ -103,8 +103,9 @@ def post(db: Session, row: SwiftObject, headers: Mapping[str, str], now: float) 
     row.meta = metamod.replaced(headers)
     kept = {k: v for k, v in row.headers.items()
             if k in ("x-object-manifest", "x-static-large-object")}
+    kept.update({k: v for k, v in row.headers.items() if k.startswith("x-symlink-")})
     kept.update({k: v for k, v in metamod.object_kept(headers).items()
-                 if k != "x-static-large-object"})
+                 if k != "x-static-large-object" and not k.startswith("x-symlink-")})
     row.headers = kept
     if "content-type" in headers:
         row.content_type = content_type(row.name, headers)

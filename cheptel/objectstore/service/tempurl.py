@@ -75,8 +75,8 @@ def signature(sig: str) -> tuple[str, bytes]:
 
 
 def check(query: Mapping[str, str], method: str, paths: Iterable[str], obj_path: str,
-          keys: list[str], now: float) -> None:
-    """Raise a 401 unless the query signs this request. `paths`: the object's path as
+          keys: list[str], now: float) -> str:
+    """The key that signs this request (else a 401). `paths`: the object's path as
     clients may have signed it (each with or without the catalog prefix); `obj_path`:
     `<container>/<object>` (for temp_url_prefix)."""
     sig, expires_text = query.get("temp_url_sig"), query.get("temp_url_expires")
@@ -104,5 +104,5 @@ def check(query: Mapping[str, str], method: str, paths: Iterable[str], obj_path:
                 mac = hmac.new(key.encode("utf-8"), f"{m}\n{expires}\n{signed}".encode(),
                                DIGESTS[digest]).digest()
                 if hmac.compare_digest(mac, given):
-                    return
+                    return key
     raise invalid("no key signs this method, expiry and path")

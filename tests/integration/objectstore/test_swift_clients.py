@@ -70,6 +70,13 @@ def test_swift_cli_segmented_upload_roundtrip(cloud: Cloud, tmp_path: Path, kind
     out = tmp_path / "back.bin"
     swift(cloud, "download", f"box-{kind}", "big.bin", "-o", str(out))
     assert hashlib.md5(out.read_bytes()).hexdigest() == md5
+    # and without a token, through a temp URL signed with the account's key
+    swift(cloud, "post", "-m", "Temp-URL-Key:segments-key")
+    storage = _storage_url(cloud)
+    path = httpx.URL(storage).path.replace("/object-store", "") + f"/box-{kind}/big.bin"
+    signed = swift(cloud, "tempurl", "GET", "600", path, "segments-key").stdout.strip()
+    r = httpx.get(storage[:storage.index("/object-store")] + "/object-store" + signed)
+    assert r.status_code == 200 and hashlib.md5(r.content).hexdigest() == md5
     swift(cloud, "delete", f"box-{kind}")  # the manifest takes its segments along
     assert swift(cloud, "list", f"box-{kind}_segments").stdout.split() == []
     assert f"box-{kind}" not in swift(cloud, "list").stdout.split()
