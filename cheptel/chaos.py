@@ -27,6 +27,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,9 @@ class Chaos:
             time.sleep(0.1)
 
     def run(self, project: str, chosen: list[Target], schedule: list[tuple[float, Target, str]],
-            duration: float, port: int, faults: list[str]) -> Report:
+            duration: float, port: int, faults: list[str],
+            say: Callable[[str], None] = lambda _: None) -> Report:
+        """Inject the schedule while probing; `say` hears each step as it happens."""
         report = Report(project, duration, faults, chosen)
         report.probes = {t.server_id: ProbeStats() for t in chosen if t.address}
         report.started = time.time()
@@ -258,7 +261,9 @@ class Chaos:
                     self._inject(target.server_id, fault)
                 except Exception as exc:  # noqa: BLE001 - a victim already down: said, skipped
                     report.left.append(f"{fault} of {target.name} not injected: {exc}")
+                    say(f"t+{injection.at:5.1f}s {fault} of {target.name}: not injected: {exc}")
                     continue
+                say(f"t+{injection.at:5.1f}s {fault} {target.name}")
                 if fault == "pause":
                     paused.append(target.server_id)
                 report.injections.append(injection)
@@ -266,6 +271,7 @@ class Chaos:
                                      daemon=True)
                 w.start()
                 watchers.append(w)
+            say(f"faults done; probing until t+{duration:.0f}s, then watching the victims")
             while time.monotonic() - start < duration and not self.stop.wait(0.1):
                 pass
         except KeyboardInterrupt:

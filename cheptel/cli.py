@@ -147,7 +147,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         return 0
     runner = chaos.Chaos(settings, make_containers(settings), cloud)
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
-    report = runner.run(project, chosen, schedule, args.duration, args.port, faults)
+    report = runner.run(project, chosen, schedule, args.duration, args.port, faults,
+                        say=lambda line: print(line, flush=True))
     print(report.text())
     print(f"report saved in {chaos.save(report, settings.data_dir)}")
     return 0
