@@ -8,12 +8,13 @@ docs/adding-a-service.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
+from starlette.websockets import WebSocket
 
 from cheptel.metrics.families import ServiceMetrics
 from cheptel.web import FaultRenderer, Negotiator, Route
@@ -21,6 +22,9 @@ from cheptel.web import FaultRenderer, Negotiator, Route
 if TYPE_CHECKING:
     from cheptel.app import Deps
     from cheptel.reconciler import Converger, Reconciler
+
+# A websocket endpoint's handler (the serial console's proxy)
+WebSocketHandler = Callable[["Deps", WebSocket], Awaitable[None]]
 
 # Run at every start in the one bootstrap transaction, after identity's; idempotent.
 # Returns notes for the operator (printed by `cheptel serve`).
@@ -89,3 +93,5 @@ class Service:
     converger: Callable[[Deps, Reconciler], Converger] | None = None
     # its Prometheus series, named as openstack-exporter names them (metrics.py)
     metrics: ServiceMetrics | None = None
+    # websocket endpoints under the prefix: (path, handler(deps, websocket))
+    websockets: Sequence[tuple[str, WebSocketHandler]] = ()

@@ -32,7 +32,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.routing import Route as StarletteRoute
+from starlette.websockets import WebSocket
 
 from cheptel.errors import (
     BadRequest,
@@ -403,6 +405,13 @@ def _counted(handle: Callable[[Request], Awaitable[Response]], deps: Deps, servi
     return counted
 
 
+def _websocket(handler: Callable[[Deps, WebSocket], Awaitable[None]], deps: Deps
+               ) -> Callable[[WebSocket], Awaitable[None]]:
+    async def endpoint(websocket: WebSocket) -> None:
+        await handler(deps, websocket)
+    return endpoint
+
+
 def _by_method(handlers: dict[str, Callable[[Request], Awaitable[Response]]]
                ) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
@@ -432,7 +441,7 @@ def build_service_app(service: Service, deps: Deps) -> Starlette:
     by_path: dict[str, list[Route]] = {}
     for r in routes:
         by_path.setdefault(r.path, []).append(r)
-    starlette_routes = []
+    starlette_routes: list[BaseRoute] = []
     for path, group in by_path.items():  # one route a path: a request tries fewer patterns
         handlers: dict[str, Callable[[Request], Awaitable[Response]]] = {}
         for r in group:  # the first route of a method wins; a GET answers HEAD too
@@ -450,6 +459,8 @@ def build_service_app(service: Service, deps: Deps) -> Starlette:
             return _fault(render_fault, NotFound(f"Could not find {request.url.path}."), request)
         return _fault(render_fault, CheptelError(), request)
 
+    for path, ws_handler in service.websockets:
+        starlette_routes.append(WebSocketRoute(path, _websocket(ws_handler, deps)))
     app = Starlette(routes=starlette_routes, exception_handlers={HTTPException: http_error})
     app.router.redirect_slashes = service.redirect_slashes
     app.state.policies = policies

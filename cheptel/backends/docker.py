@@ -19,11 +19,13 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.types import LogConfig, Mount, Ulimit
 
+from cheptel.backends import docker_console
 from cheptel.backends.engine import (
     LABEL_CLOUD,
     LABEL_MANAGED,
     VOLUMES_PATH,
     AlreadyExists,
+    ConsoleStream,
     ContainerSpec,
     ContainerState,
     ContainerStats,
@@ -300,6 +302,9 @@ class DockerEngine:
         return [ContainerState(name=(r.get("Names") or ["/"])[0].lstrip("/"),
                                status=r.get("State", "dead"), labels=r.get("Labels") or {})
                 for r in rows]
+
+    def open_console(self, name: str) -> ConsoleStream:
+        return docker_console.open_console(self.api, name)
 
     def logs(self, name: str, tail: int | None) -> str:
         with _engine_errors():

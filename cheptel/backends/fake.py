@@ -28,6 +28,7 @@ of the reconciler catches it, as nothing runs after a kill -9).
 from __future__ import annotations
 
 import hashlib
+import queue
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,35 @@ class FakeNetwork:
     labels: dict[str, str]
 
 
+
+class FakeConsole:
+    """A terminal with a shell that echoes what is typed and runs `echo`: a line `echo X`
+    answers X. Ends (recv b"") once closed."""
+
+    def __init__(self, container: str) -> None:
+        self.container = container
+        self.out: queue.Queue[bytes] = queue.Queue()
+        self.typed = b""
+        self.closed = False
+        self.out.put(b"/ # ")
+
+    def recv(self, size: int) -> bytes:
+        return self.out.get()[:size]
+
+    def send(self, data: bytes) -> None:
+        if self.closed:
+            raise EngineError("the console ended")
+        self.out.put(data)  # a terminal echoes
+        self.typed += data
+        while b"\r" in self.typed:
+            line, self.typed = self.typed.split(b"\r", 1)
+            answer = line[5:] + b"\r\n" if line.startswith(b"echo ") else b""
+            self.out.put(b"\r\n" + answer + b"/ # ")
+
+    def close(self) -> None:
+        self.closed = True
+        self.out.put(b"")
+
 class FakeEngine:
     def __init__(self) -> None:
         self.images: dict[str, ImageConfig] = {}
@@ -81,6 +111,7 @@ class FakeEngine:
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
         self.veths: dict[str, tuple[str, str]] = {}  # veth named -> (container, ip)
         self.last_pid = 1000  # each start runs a new first process (a new cgroup)
+        self.consoles: list[FakeConsole] = []  # every console opened, in order
         self.failures: dict[str, list[str]] = {}  # operation -> messages, one a call
         self.crashes: set[str] = set()  # operations after which the process "dies"
 
@@ -255,6 +286,13 @@ class FakeEngine:
     def list_managed(self, cloud: str) -> list[ContainerState]:
         return [c.state for c in self.containers.values()
                 if c.state.labels.get(LABEL_CLOUD) == cloud]
+
+    def open_console(self, name: str) -> FakeConsole:
+        if self._status(name) != "running":
+            raise EngineError(f"Container {name} is not running")
+        console = FakeConsole(name)
+        self.consoles.append(console)
+        return console
 
     def logs(self, name: str, tail: int | None) -> str:
         lines = self._get(name).log.splitlines(keepends=True)

@@ -173,3 +173,14 @@ class ServerGroupMember(Base):
         ForeignKey("server_groups.id", ondelete="CASCADE"), primary_key=True
     )
     server_id: Mapped[str] = mapped_column(ID, primary_key=True)
+
+
+class ConsoleToken(Base):
+    """A serial console's one-time token (Nova's console_auth_tokens): only its digest is
+    kept; the websocket proxy consumes it at the first connection, or it expires."""
+
+    __tablename__ = "console_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    server_id: Mapped[str] = mapped_column(ID, index=True)
+    console_type: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[float] = mapped_column(Float)

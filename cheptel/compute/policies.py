@@ -28,6 +28,8 @@ POLICIES = {
     "compute:servers:security_groups": "scoped_reader",
     # server_actions
     "compute:servers:action": "scoped_member",
+    # remote_consoles (os_compute_api:os-remote-consoles: PROJECT_MEMBER_OR_ADMIN)
+    "compute:servers:remote_consoles": "scoped_member",
     # server_password
     "compute:servers:password:show": "scoped_reader",
     "compute:servers:password:clear": "scoped_member",

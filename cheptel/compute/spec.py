@@ -6,8 +6,9 @@ server at a time: the handlers record intent and kick it after commit (ctx.after
 
 from cheptel.compute import faults, models, policies
 from cheptel.compute.api import ROUTES, negotiate
+from cheptel.compute.console_proxy import serial_console
 from cheptel.compute.metrics import METRICS
-from cheptel.compute.service import bootstrap
+from cheptel.compute.service import bootstrap, consoles
 from cheptel.reconciler.servers import ServerConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
@@ -60,4 +61,5 @@ SERVICE = Service(
              r"|test_list_servers_negative)|volumes\.test_attach_volume\.AttachVolumeTestJSON)",
         conf=tempest_conf),
     metrics=METRICS,
+    websockets=[(consoles.PATH, serial_console)],
 )

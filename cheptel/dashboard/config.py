@@ -103,7 +103,7 @@ def horizon_settings(site: Site, key: str) -> dict[str, Any]:
                                       "extra_provider_types": {},
                                       "show_agents_column": False},
         "OPENSTACK_CINDER_FEATURES": {"enable_backup": True},
-        "CONSOLE_TYPE": None,  # no remote console yet (issue 14, item 3)
+        "CONSOLE_TYPE": "SERIAL",  # Nova's serial console (cheptel.compute.console_proxy)
         "LOGGING": {"version": 1, "disable_existing_loggers": False,
                     "handlers": {"console": {"class": "logging.StreamHandler"}},
                     "loggers": {"django": {"handlers": ["console"], "level": "ERROR"},

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from cheptel.compute import images, ports, views
 from cheptel.compute import schemas_servers as schemas
-from cheptel.compute.api import admin_actions
+from cheptel.compute.api import admin_actions, consoles
 from cheptel.compute.api.servers import ONE, _server, request_id
 from cheptel.compute.service import actions, servers
 from cheptel.errors import BadRequest, Forbidden, NotImplementedYet
@@ -18,8 +18,7 @@ from cheptel.web import Ctx, Reply, Route
 NOT_IMPLEMENTED = {"changePassword", "rescue", "unrescue", "shelve", "shelveOffload",
                    "unshelve", "os-migrateLive", "evacuate", "resetNetwork",
                    "trigger_crash_dump", "addFloatingIp", "removeFloatingIp", "addFixedIp",
-                   "removeFixedIp", "os-getVNCConsole", "os-getSPICEConsole",
-                   "os-getRDPConsole", "os-getSerialConsole"}
+                   "removeFixedIp"}
 # Nova's answers where they are not the 202 of the route (confirmResize: 204)
 STATUS = {"confirmResize": 204}
 
@@ -160,6 +159,7 @@ ACTIONS: dict[str, Callable[[Ctx, object], Reply | None]] = {
     "addSecurityGroup": _security_group(add=True),
     "removeSecurityGroup": _security_group(add=False),
     **admin_actions.ACTIONS,
+    **{name: consoles.console_action(name) for name in consoles.ACTION_TYPES},
 }
 
 

@@ -107,3 +107,31 @@ def test_status_says_healthy_then_names_what_is_wrong(ucloud: Cloud) -> None:
     assert down.stdout.splitlines()[-1].startswith("UNHEALTHY: the container engine: ")
     ucloud.cli("server", "delete", "--wait", server["id"], cloud="cheptel-demo",
                as_json=False)
+
+
+def test_serial_console_with_the_cli_and_a_websocket(ucloud: Cloud) -> None:
+    """`openstack console url show --serial` gives a websocket URL; through it a shell in
+    the server's container runs a command; the token opens its server once only."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    server = ucloud.cli("server", "create", "--image", "busybox", "--flavor", "m1.tiny",
+                        "--nic", "none", "--wait", "consoled", cloud="cheptel-demo")
+    shown = ucloud.cli("console", "url", "show", "--serial", server["id"],
+                       cloud="cheptel-demo")
+    url = shown["url"]
+    assert url.startswith("ws://") and shown["type"] == "serial", shown
+    with connect(url, subprotocols=["binary"], open_timeout=10) as ws:  # type: ignore[list-item]
+        assert ws.subprotocol == "binary"
+        ws.send(b"echo console-$((6*7))\r")
+        seen = b""
+        deadline = time.monotonic() + 10
+        while b"console-42" not in seen and time.monotonic() < deadline:
+            chunk = ws.recv(timeout=10)
+            seen += chunk if isinstance(chunk, bytes) else chunk.encode()
+        assert b"console-42" in seen, seen
+    with pytest.raises(InvalidStatus):  # used: refused at the handshake
+        with connect(url, open_timeout=10):
+            pass
+    ucloud.cli("server", "delete", "--wait", server["id"], cloud="cheptel-demo",
+               as_json=False)
