@@ -19,6 +19,7 @@ from cheptel import db as dbmod
 from cheptel.backends.blockstore import BlockStore, FileBlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
+from cheptel.backends.plumbing import Plumbing
 from cheptel.config import Settings
 from cheptel.identity.service import catalog, token_cache
 from cheptel.policy import Creds
@@ -38,6 +39,7 @@ class Deps:
     containers: ContainerEngine
     firewall: Firewall
     blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
+    plumbing: Plumbing  # the host's bridges and veths (cheptel.backends.plumbing)
     clock: Callable[[], float] = time.time
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
     notes: list[str] = field(default_factory=list)
@@ -66,6 +68,16 @@ def make_firewall(settings: Settings) -> Firewall:
     return IptablesFirewall()
 
 
+def make_plumbing(containers: ContainerEngine) -> Plumbing:
+    """The fake engine's own host (one for every app built on it), else the kernel's."""
+    fake: Plumbing | None = getattr(containers, "plumbing", None)
+    if fake is not None:
+        return fake
+    from cheptel.backends.netlink import NetlinkPlumbing
+
+    return NetlinkPlumbing()
+
+
 def make_blocks(settings: Settings) -> BlockStore:
     backend = settings.volume_backend or (
         "fake" if settings.container_engine == "fake" else "file")
@@ -87,9 +99,10 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     dbmod.migrate(engine)
     sessions = dbmod.make_sessions(engine)
     token_cache.install(sessions)  # every identity write bumps the revocation generation
+    containers = containers or make_containers(settings)
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
-                containers=containers or make_containers(settings),
-                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings))
+                containers=containers, firewall=make_firewall(settings),
+                blocks=blocks or make_blocks(settings), plumbing=make_plumbing(containers))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
