@@ -187,4 +187,6 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
     lo = _index(ipr, "lo")
     if lo is not None:
         ipr.link("set", index=lo, state="up")
+    if nics:  # the last step: the guest's init waits for it (cheptel.reconciler.guest)
+        ipr.link("set", index=links[nics[0].mac.lower()][0], ifalias="cheptel")
     return names

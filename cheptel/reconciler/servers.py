@@ -28,6 +28,7 @@ from cheptel.backends.engine import (
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.common import iso
 from cheptel.compute import images, ports, states
+from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.reconciler import boot_volumes, configdrive, guest, limits
@@ -157,6 +158,9 @@ class ServerConverger:
             command = [guest.ROOT, *(entrypoint or []), *(command or [])]
             entrypoint = ["/bin/sh", "-c", guest.CHROOT]
         flavor = server.flavor
+        with self.deps.sessions() as db:  # its init waits for them (guest.WAIT_NICS)
+            nics = sum(1 for p in ports_of(db, server)
+                       if any(":" not in a.ip_address for a in p.fixed_ips))
         return ContainerSpec(
             name=container_name(server.id), image=image_ref, hostname=server.hostname,
             labels={LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
@@ -164,6 +168,7 @@ class ServerConverger:
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
             entrypoint=entrypoint, command=command,
             volumes_ro={volume_name(server.id): "/openstack"},
+            env={"CHEPTEL_NICS": str(nics)} if nics else {},
             volume_dir=self._volume_dir(server.id),
             **limits.container_limits(flavor, self.engine.userns_remap() is not None,
                                       self.deps.settings.console_log_max_bytes,

@@ -100,6 +100,12 @@ def test_isolation_routing_floating_ips_and_security_groups(net_cloud: Cloud) ->
     lonely_net = isolated_network(demo, net_cloud, "lonely", 1)
     lonely = boot(demo, "lonely", lonely_net.id)
     web_ip, peer_ip, lonely_ip = ip_of(demo, web), ip_of(demo, peer), ip_of(demo, lonely)
+    # the interface is there before the server's init runs, as a VM's NIC: its console
+    # lists it with the port's address
+    def console() -> str:
+        return demo.compute.get_server_console_output(peer.id)["output"]  # type: ignore[no-any-return]
+    text = support.wait_for(lambda: "is up" in console() and console(), 30, "the banner")
+    assert f"cheptel-init: eth0 inet {peer_ip}/" in text, text
     # Nova's ip filter reads the addresses Neutron holds
     assert [s.id for s in demo.compute.servers(ip=web_ip.replace(".", r"\.") + "$")] == [web.id]
 
