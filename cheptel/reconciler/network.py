@@ -100,6 +100,7 @@ class NetworkConverger:
         # container -> (pid, the NICs it was plumbed with): while its veths exist, done
         self._wired: dict[str, tuple[int, tuple[Nic, ...]]] = {}
         self._made: frozenset[str] = frozenset()  # bridges ensured, not removed since
+        self._specs: dict[str, Bridge] = {}  # network -> the bridge last ensured
         self._built: tuple[rules.NetworkState, Ruleset] | None = None  # the last build
         self._hostname: str | None = None
         self._legacy_checked = False
@@ -136,15 +137,21 @@ class NetworkConverger:
             for net in nets:
                 self._ensure(net)
 
-    def _ensure(self, net: Network) -> None:
+    def _bridge(self, net: Network) -> Bridge | None:
         subnet = _ipv4(net)
         if subnet is None:
-            return
+            return None
         gateway = gateway_on_subnet(subnet.cidr, subnet.gateway_ip)
         prefixlen = subnet.cidr.split("/")[1]
-        self.plumbing.ensure_bridge(Bridge(
-            bridge_for(self.deps.cloud_id, net.id), self.deps.cloud_id, net.id,
-            f"{gateway}/{prefixlen}" if gateway else None, net.mtu or 1500))
+        return Bridge(bridge_for(self.deps.cloud_id, net.id), self.deps.cloud_id, net.id,
+                      f"{gateway}/{prefixlen}" if gateway else None, net.mtu or 1500)
+
+    def _ensure(self, net: Network) -> None:
+        bridge = self._bridge(net)
+        if bridge is None:
+            return
+        self.plumbing.ensure_bridge(bridge)
+        self._specs[net.id] = bridge
         self._made = self._made | {net.id}  # replaced, never changed: read without the lock
 
     def scan(self, first: bool) -> list[str]:
@@ -182,8 +189,8 @@ class NetworkConverger:
                       self.plumbing.bridges(self.deps.cloud_id).items()}
             made: set[str] = set()
             for net in wanted.values():
-                if net.id in listed and net.id in self._made:
-                    continue
+                if net.id in listed and self._specs.get(net.id) == self._bridge(net):
+                    continue  # as made (a new gateway or MTU: made again)
                 try:  # a bridge of a former process is brought to the spec once
                     self._ensure(net)
                     made.add(net.id)

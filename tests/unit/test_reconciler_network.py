@@ -248,3 +248,14 @@ def test_an_interface_hot_plugged_then_unplugged(rcloud: Cloud) -> None:
     rcloud.settle()
     assert set(_nics(rcloud, sid)) == {"eth0"}
     assert not _with(rcloud.rules(), ip)
+
+
+def test_a_new_mtu_reaches_the_bridge_and_the_servers_interface(rcloud: Cloud) -> None:
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    bridge = bridge_for(rcloud.deps.cloud_id, private["id"])
+    assert rcloud.engine.plumbing.links[bridge].mtu == _nics(rcloud, sid)["eth0"].mtu == 1500
+    _ok(rcloud.neutron("PUT", f"/networks/{private['id']}", {"network": {"mtu": 1400}}), 200)
+    rcloud.settle()
+    assert rcloud.engine.plumbing.links[bridge].mtu == 1400
+    assert _nics(rcloud, sid)["eth0"].mtu == 1400
