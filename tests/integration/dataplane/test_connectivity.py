@@ -206,6 +206,13 @@ def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) ->
         support.wait_for(lambda: firewall.owned_rules(prefix) == before, 15,
                          "the same rules after a restart")
         assert pings(a.id, b_ip)
+        # a container restarted behind cheptel's back has a new, empty namespace: the
+        # periodic pass plumbs it again (the same interface, the same address)
+        support.container(a.id).restart(timeout=0)
+        support.wait_for(lambda: pings(a.id, b_ip), 20, "a plumbed again after a restart")
+        assert interfaces(a.id) == {"eth0"}
+        assert demo.network.get_port(next(demo.network.ports(device_id=a.id)).id
+                                     ).status == "ACTIVE"
 
         admin = cloud.sdk("cheptel")
         for conn in (demo,):
