@@ -21,6 +21,7 @@ from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
 from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
+from cheptel.backends.plumbing import Plumbing
 from cheptel.config import Settings
 from cheptel.dashboard import WEBROOT as DASHBOARD
 from cheptel.identity.service import catalog, token_cache
@@ -45,6 +46,7 @@ class Deps:
     firewall: Firewall
     blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
     throttle: IoThrottle  # front-end QoS: the containers' block I/O limits
+    plumbing: Plumbing  # the host's bridges and veths (cheptel.backends.plumbing)
     # the app's Prometheus registry (cheptel.metrics): counters the request path and
     # the reconciler move, collectors that read the cloud at scrape time
     metrics: Metrics = field(default_factory=Metrics)
@@ -76,6 +78,16 @@ def make_firewall(settings: Settings) -> Firewall:
     return IptablesFirewall()
 
 
+def make_plumbing(containers: ContainerEngine) -> Plumbing:
+    """The fake engine's own host (one for every app built on it), else the kernel's."""
+    fake: Plumbing | None = getattr(containers, "plumbing", None)
+    if fake is not None:
+        return fake
+    from cheptel.backends.netlink import NetlinkPlumbing
+
+    return NetlinkPlumbing()
+
+
 def make_blocks(settings: Settings) -> BlockStore:
     backend = settings.volume_backend or (
         "fake" if settings.container_engine == "fake" else "file")
@@ -101,10 +113,11 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     dbmod.migrate(engine)
     sessions = dbmod.make_sessions(engine)
     token_cache.install(sessions)  # every identity write bumps the revocation generation
+    containers = containers or make_containers(settings)
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
-                containers=containers or make_containers(settings),
-                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings),
-                throttle=make_throttle(settings))
+                containers=containers, firewall=make_firewall(settings),
+                blocks=blocks or make_blocks(settings), throttle=make_throttle(settings),
+                plumbing=make_plumbing(containers))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     deps.metrics.register(CloudCollector(deps, SERVICES))
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short

@@ -2,8 +2,10 @@
 
 A cloud that stops keeps what it made (its servers keep running, isolated by its rules);
 this is the operator's way to take it all away. Everything is found by the cloud's id,
-never by a name that looks like cheptel's: containers, config drive volumes and Docker
-networks by the `cheptel.cloud` label (a network's Linux bridge goes with it), the images
+never by a name that looks like cheptel's: containers, config drive volumes (and the
+Docker networks of a cheptel before issue 17) by the `cheptel.cloud` label, the Linux
+bridges of its networks by their alias (`cheptel <cloud id> <network id>`; the veths of
+its servers go with their containers' namespaces), the images
 it loaded into the engine by their repository (cheptel-image-<cloud id>), iptables
 chains by the cloud's prefix and every rule, in any chain of any table (IPv4 and IPv6),
 that jumps to one of them, and the loop devices and mounts of its attached volumes (under
@@ -27,6 +29,7 @@ from cheptel import db as dbmod
 from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.backends.engine import Engine, EngineError
 from cheptel.backends.firewall import Firewall, FirewallError, prefix_for, taken
+from cheptel.backends.plumbing import Plumbing, PlumbingError
 from cheptel.cloud import CloudMeta
 from cheptel.compute.images import engine_repository
 
@@ -77,7 +80,7 @@ def read_cloud_id(database_url: str) -> str | None:
 
 
 def teardown(cloud: str, engine: Engine, firewall: Firewall,
-             blocks: BlockStore | None = None) -> Removal:
+             blocks: BlockStore | None = None, plumbing: Plumbing | None = None) -> Removal:
     """Remove the cloud's containers, volumes, networks, then the mounts of its attached
     volumes (`blocks`: the data dir's volume storage), then its rules (see the module).
     The volume files stay with the data dir."""
@@ -92,23 +95,26 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall,
              ("volume", lambda: engine.list_volumes(cloud), engine.remove_volume, out.volumes),
              ("network", lambda: engine.list_networks(cloud), engine.remove_network,
               out.networks))
+    if plumbing is not None:  # once no container is left: a server stays wired
+        kinds += (("bridge", lambda: [] if engine.list_managed(cloud) else sorted(
+            plumbing.bridges(cloud)), plumbing.remove_bridge, out.networks),)
     for kind, listing, remove, done in kinds:
         try:
             names = listing()
-        except EngineError as exc:
+        except (EngineError, PlumbingError) as exc:
             out.left.append(f"{kind}s: the engine could not list them: {exc}")
             continue
         for name in names:
             try:
                 remove(name)
                 done.append(name)
-            except EngineError as exc:
+            except (EngineError, PlumbingError) as exc:
                 out.left.append(f"{kind} {name}: {exc}")
     still: dict[str, list[str]] = {}
     for kind, listing, _remove, done in kinds:  # what said it was removed, but is there
         try:
             still[kind] = listing()
-        except EngineError as exc:
+        except (EngineError, PlumbingError) as exc:
             still[kind] = ["?"]
             out.left.append(f"{kind}s: the engine could not list them: {exc}")
         for name in set(still[kind]) & set(done):

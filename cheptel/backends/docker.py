@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
 import subprocess
 import tarfile
 import uuid
@@ -22,7 +21,6 @@ from docker.types import LogConfig, Mount, Ulimit
 from cheptel.backends import docker_console
 from cheptel.backends.engine import (
     LABEL_CLOUD,
-    LABEL_MANAGED,
     VOLUMES_PATH,
     AlreadyExists,
     ConsoleStream,
@@ -157,30 +155,21 @@ class DockerEngine:
             mounts.append(Mount(target=VOLUMES_PATH, source=spec.volume_dir, type="bind",
                                 read_only=True, propagation="rslave"))
         memory = f"{spec.memory_mb}m"
-        first = spec.attachments[0] if spec.attachments else None
-        network_mode = first[0] if first else (spec.network or "none")
         with _engine_errors():
             host_config = self.api.create_host_config(
                 mem_limit=memory, memswap_limit=memory, pids_limit=spec.pids_limit,
                 cpu_period=CPU_PERIOD, cpu_quota=self._cpus(spec.vcpus) * CPU_PERIOD,
                 init=True, privileged=False, security_opt=["no-new-privileges"],
-                mounts=mounts, network_mode=network_mode, cgroupns="private",
+                mounts=mounts, network_mode="none", cgroupns="private",
                 log_config=LogConfig(type="json-file", config={
                     "max-size": str(spec.log_max_bytes),
                     "max-file": str(spec.log_max_files)}),
                 ulimits=[Ulimit(name="nofile", soft=spec.nofile[0], hard=spec.nofile[1]),
                          Ulimit(name="nproc", soft=spec.nproc[0], hard=spec.nproc[1])])
-            networking = None
-            if first:
-                networking = self.api.create_networking_config(
-                    {first[0]: self.api.create_endpoint_config(ipv4_address=first[1])})
             created = self.api.create_container(
                 spec.image, name=spec.name, hostname=spec.hostname[:63], labels=spec.labels,
                 entrypoint=spec.entrypoint, command=spec.command,
-                environment=spec.env or None, host_config=host_config, detach=True,
-                networking_config=networking, mac_address=first[2] if first else None)
-            for net, ip, _mac in spec.attachments[1:]:
-                self.api.connect_container_to_network(spec.name, net, ipv4_address=ip)
+                environment=spec.env or None, host_config=host_config, detach=True)
         return str(created["Id"])
 
     def _call(self, fn_name: str, name: str, **kwargs: object) -> None:
@@ -276,14 +265,13 @@ class DockerEngine:
         inactive = page_cache.get("total_inactive_file", page_cache.get("inactive_file", 0))
         cpu = (raw.get("cpu_stats") or {}).get("cpu_usage") or {}
         blkio = raw.get("blkio_stats") or {}
-        macs = _macs(int(state.get("Pid") or 0)) if state.get("Running") else {}
+        pid = int(state.get("Pid") or 0) if state.get("Running") else 0
+        macs = _macs(pid)
         nics = tuple(NicStats(
-            name=ifname, mac=macs.get(ifname), rx_bytes=n.get("rx_bytes"),
-            rx_packets=n.get("rx_packets"), rx_errors=n.get("rx_errors"),
-            rx_dropped=n.get("rx_dropped"), tx_bytes=n.get("tx_bytes"),
-            tx_packets=n.get("tx_packets"), tx_errors=n.get("tx_errors"),
-            tx_dropped=n.get("tx_dropped"))
-            for ifname, n in sorted((raw.get("networks") or {}).items()))
+            name=ifname, mac=macs.get(ifname), rx_bytes=n[0], rx_packets=n[1],
+            rx_errors=n[2], rx_dropped=n[3], tx_bytes=n[8], tx_packets=n[9],
+            tx_errors=n[10], tx_dropped=n[11])
+            for ifname, n in sorted(_counters(pid).items()) if ifname != "lo")
         return ContainerStats(
             status=state.get("Status", "dead"), started_at=_docker_time(state.get("StartedAt")),
             platform=attrs.get("Platform") or None,
@@ -372,19 +360,6 @@ class DockerEngine:
             rows = self.api.volumes(filters={"label": f"{LABEL_CLOUD}={cloud}"})
         return [v["Name"] for v in (rows or {}).get("Volumes") or []]
 
-    def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
-                       labels: dict[str, str]) -> None:
-        """A bridge network; Docker's own masquerading is off: routers decide egress."""
-        with _engine_errors():
-            if self.api.networks(names=[name]):
-                return
-            pool = docker.types.IPAMPool(subnet=cidr, gateway=gateway)
-            self.api.create_network(
-                name, driver="bridge", labels={LABEL_MANAGED: "true", **labels},
-                ipam=docker.types.IPAMConfig(pool_configs=[pool]),
-                options={"com.docker.network.bridge.name": bridge,
-                         "com.docker.network.bridge.enable_ip_masquerade": "false"})
-
     def remove_network(self, name: str) -> None:
         try:
             self.api.remove_network(name)
@@ -397,61 +372,6 @@ class DockerEngine:
         with _engine_errors():
             rows = self.api.networks(filters={"label": f"{LABEL_CLOUD}={cloud}"})
         return [r["Name"] for r in rows]
-
-    def connect(self, container: str, network: str, ip: str) -> str | None:
-        with _engine_errors():
-            self.api.connect_container_to_network(container, network, ipv4_address=ip)
-            nets = self.api.inspect_container(container)["NetworkSettings"]["Networks"]
-        return (nets.get(network) or {}).get("MacAddress")
-
-    def disconnect(self, container: str, network: str) -> None:
-        try:
-            self.api.disconnect_container_from_network(container, network, force=True)
-        except (NotFound, APIError):
-            pass
-
-    def networks_of(self, container: str) -> dict[str, str]:
-        """Engine network name -> IPv4 address, for the container's interfaces."""
-        try:
-            nets = self.api.inspect_container(container)["NetworkSettings"]["Networks"] or {}
-        except NotFound:
-            return {}
-        except APIError as exc:
-            raise EngineError(str(exc.explanation or exc)) from None
-        return {name: (n or {}).get("IPAddress") or "" for name, n in nets.items()
-                if name not in ("none", "bridge", "host")}
-
-    def host_interface(self, container: str, ip: str) -> str | None:
-        """The host side (veth) of the container's interface that has this address."""
-        try:
-            pid = int(self.api.inspect_container(container)["State"]["Pid"] or 0)
-        except (NotFound, APIError):
-            return None
-        if not pid:
-            return None
-        # one process in the container's namespace (its addresses, then its links), and
-        # the host's name of the peer's index without another (a network pass asks this
-        # of every new port: three processes each were tens of ms on a loaded host)
-        inside = subprocess.run(["nsenter", "-t", str(pid), "-n", "sh", "-c",
-                                 "ip -o -4 addr && echo -- && ip -o link"],
-                                capture_output=True, text=True, timeout=10).stdout
-        addrs, _, links = inside.partition("\n--\n")
-        name = next((line.split()[1] for line in addrs.splitlines()
-                     if f" {ip}/" in line), None)
-        if name is None:
-            return None
-        match = re.search(rf"^\d+: {re.escape(name)}@if(\d+):", links, re.MULTILINE)
-        if match is None:
-            return None
-        try:
-            return socket.if_indextoname(int(match.group(1)))
-        except OSError:  # no such interface on the host (any more)
-            return None
-
-    def interface_exists(self, name: str) -> bool:
-        """A container restarted (behind cheptel's back too) has a new veth, the old one
-        is gone from the host."""
-        return Path("/sys/class/net", name).exists()
 
     def host_info(self) -> dict[str, Any]:
         with _engine_errors():
@@ -499,6 +419,24 @@ def _blkio(blkio: dict[str, Any], key: str, op: str) -> int | None:
     if rows is None:
         return None
     return sum(int(r.get("value") or 0) for r in rows if str(r.get("op", "")).lower() == op)
+
+
+def _counters(pid: int) -> dict[str, list[int]]:
+    """Interface name -> its 16 counters of /proc/net/dev, in the container's namespace
+    (the engine counts none: its containers have network mode `none`)."""
+    if not pid:
+        return {}
+    try:
+        text = Path(f"/proc/{pid}/net/dev").read_text()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines()[2:]:
+        name, _, numbers = line.partition(":")
+        fields = numbers.split()
+        if len(fields) == 16 and all(f.isdigit() for f in fields):
+            out[name.strip()] = [int(f) for f in fields]
+    return out
 
 
 def _macs(pid: int) -> dict[str, str]:

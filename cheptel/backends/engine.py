@@ -49,10 +49,6 @@ class ContainerSpec:
     env: dict[str, str] = field(default_factory=dict)
     volumes_ro: dict[str, str] = field(default_factory=dict)  # volume name -> mount path
     volume_dir: str | None = None  # the host directory seen at VOLUMES_PATH (see above)
-    network: str | None = None  # None: no network at all
-    # (engine network name, IPv4 address, MAC address) in order; the first is attached at
-    # create time, the others before start. Overrides `network` when given.
-    attachments: tuple[tuple[str, str, str | None], ...] = ()
     log_max_bytes: int = 1024 * 1024  # the console log: one file's size, then a new one
     log_max_files: int = 3  # files kept (the oldest goes): the log takes at most both
     nofile: tuple[int, int] = (1024, 4096)  # open files, (soft, hard)
@@ -79,7 +75,7 @@ class ContainerState:
     ip: str | None = None
     mac: str | None = None
     error: str = ""
-    pid: int = 0  # its first process on the host while it runs (0: none)
+    pid: int = 0  # its init process on the host while it runs (its network namespace)
 
 
 @dataclass(frozen=True)
@@ -165,17 +161,11 @@ class Engine(Protocol):
     def remove_volume(self, volume: str) -> None: ...
     # the volumes that carry the cloud label (what `cheptel teardown` removes)
     def list_volumes(self, cloud: str) -> list[str]: ...
-    # networks
-    def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
-                       labels: dict[str, str]) -> None: ...
-    def remove_network(self, name: str) -> None: ...
+    # the engine's own networks carrying the cloud label: only those a cheptel before
+    # issue 17 made (containers now run with network mode `none`, wired by
+    # cheptel.backends.plumbing); what teardown and the network pass remove
     def list_networks(self, cloud: str) -> list[str]: ...
-    def connect(self, container: str, network: str, ip: str) -> str | None: ...
-    def disconnect(self, container: str, network: str) -> None: ...
-    def networks_of(self, container: str) -> dict[str, str]: ...
-    def host_interface(self, container: str, ip: str) -> str | None: ...
-    # whether a host interface (a veth host_interface gave) is still there
-    def interface_exists(self, name: str) -> bool: ...
+    def remove_network(self, name: str) -> None: ...
     # host facts
     def host_info(self) -> dict[str, Any]: ...
     # the host (uid, gid) a container's root is, when the engine remaps user namespaces

@@ -11,14 +11,14 @@ reconciler relies on each point; tests/unit/test_reconciler_*.py drive it over t
   container, pause of one that is not running and unpause of one that is not paused
   raise EngineError (Docker's 409s); start of a running one and stop of a stopped one do
   nothing; stop and remove work in any state;
-- create attaches the spec's first attachment with its IPv4 address and MAC (the others
-  before start, as `connect`); a missing image or network raises EngineError;
-- create_network of an existing name does nothing; remove_network of a network with a
-  container still attached raises EngineError (the next pass retries), of a missing one
-  does nothing; list_managed, list_networks and list_volumes return only what carries the
-  cloud label;
-- host_interface names the host side of an interface only while the container runs
-  (a stopped container has no veth).
+- create of a missing image raises EngineError; containers have no network of the
+  engine's: the host's plumbing (`plumbing`, cheptel.backends.fake_plumbing, the same
+  host for every app built on this engine) wires them;
+- a running (or paused) container has a pid, a new one at each start (a new network
+  namespace: its veths are gone); a stopped one has none;
+- list_managed, list_networks (the engine networks an older cheptel made, `network_labels`)
+  and list_volumes return only what carries the cloud label; remove_network of a
+  missing one does nothing.
 
 Tests may also make any operation fail (`fail`), or make the process "die" right after an
 operation took effect (`crash_after`, which raises Crash: not an Exception, so no handler
@@ -27,7 +27,6 @@ of the reconciler catches it, as nothing runs after a kill -9).
 
 from __future__ import annotations
 
-import hashlib
 import queue
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +43,7 @@ from cheptel.backends.engine import (
     ImageConfig,
     NicStats,
 )
+from cheptel.backends.fake_plumbing import FakePlumbing
 
 
 @dataclass
@@ -52,20 +52,10 @@ class FakeContainer:
     state: ContainerState
     files: dict[str, bytes] = field(default_factory=dict)
     log: str = ""
-    networks: dict[str, str] = field(default_factory=dict)  # attached: network -> IPv4
 
 
 class Crash(BaseException):  # noqa: N818 - the process died here: nothing catches it
     """Raised after an operation took effect, as if cheptel was killed at that point."""
-
-
-@dataclass(frozen=True)
-class FakeNetwork:
-    bridge: str
-    cidr: str
-    gateway: str | None
-    labels: dict[str, str]
-
 
 
 class FakeConsole:
@@ -96,24 +86,23 @@ class FakeConsole:
         self.closed = True
         self.out.put(b"")
 
+
 class FakeEngine:
     def __init__(self) -> None:
         self.images: dict[str, ImageConfig] = {}
         self.containers: dict[str, FakeContainer] = {}
         self.volumes: dict[str, dict[str, bytes]] = {}
         self.volume_labels: dict[str, dict[str, str]] = {}
-        self.networks: set[str] = set()
-        self.network_labels: dict[str, dict[str, str]] = {}
-        self.network_specs: dict[str, FakeNetwork] = {}
+        self.network_labels: dict[str, dict[str, str]] = {}  # an older cheptel's networks
         self.bound_roots: dict[str, str] = {}  # container -> the root bind_root bound
         self.calls: list[tuple[str, str]] = []
         self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
-        self.veths: dict[str, tuple[str, str]] = {}  # veth named -> (container, ip)
-        self.last_pid = 1000  # each start runs a new first process (a new cgroup)
+        self._pids = 1000  # the last pid given to a started container
         self.consoles: list[FakeConsole] = []  # every console opened, in order
         self.failures: dict[str, list[str]] = {}  # operation -> messages, one a call
         self.crashes: set[str] = set()  # operations after which the process "dies"
+        self.plumbing = FakePlumbing(self)  # the host's bridges and veths
 
     # -- what tests inject -----------------------------------------------------------------
 
@@ -143,10 +132,12 @@ class FakeEngine:
 
     def _set(self, name: str, status: str, exit_code: int = 0) -> None:
         c = self._get(name)
-        pid = c.state.pid if status in ("running", "paused") else 0
-        if status in ("running", "paused") and not pid:
-            self.last_pid += 1
-            pid = self.last_pid
+        pid = c.state.pid
+        if status == "running" and c.state.status != "paused":  # a (re)start: a new pid
+            self._pids += 1
+            pid = self._pids
+        elif status not in ("running", "paused"):
+            pid = 0
         c.state = replace(c.state, status=status, exit_code=exit_code, pid=pid)
 
     def _status(self, name: str) -> str:
@@ -196,16 +187,9 @@ class FakeEngine:
             raise AlreadyExists(spec.name)
         if spec.image not in self.images:
             raise EngineError(f"No such image: {spec.image}")
-        for net, _ip, _mac in spec.attachments:
-            if net not in self.networks:
-                raise EngineError(f"network {net} not found")
-        first = spec.attachments[0] if spec.attachments else None
         self.containers[spec.name] = FakeContainer(
-            spec=spec, state=ContainerState(
-                name=spec.name, status="created", labels=dict(spec.labels),
-                ip=first[1] if first else None,
-                mac=(first[2] or _engine_mac(spec.name, first[1])) if first else None),
-            networks={net: ip for net, ip, _mac in spec.attachments})
+            spec=spec, state=ContainerState(name=spec.name, status="created",
+                                            labels=dict(spec.labels)))
         self._leave("create")
         return f"id-{spec.name}"
 
@@ -213,8 +197,9 @@ class FakeEngine:
         self._enter("start", name)
         if self._status(name) == "paused":
             raise EngineError("cannot start a paused container, try unpause instead")
-        self._set(name, "running")
-        self.boots[name] = self.boots.get(name, 0) + 1
+        if self._status(name) != "running":
+            self._set(name, "running")
+            self.boots[name] = self.boots.get(name, 0) + 1
         self.bound_roots.pop(name, None)  # a new start: a new mount namespace
         self._leave("start")
 
@@ -271,10 +256,11 @@ class FakeEngine:
         if c is None:
             return None
         running = c.state.status == "running"
-        nets = list(self.networks_of(name))
-        nics = tuple(NicStats(name=f"eth{i}", mac=c.state.mac, rx_bytes=100, rx_packets=1,
+        inside = self.plumbing.interfaces(name)
+        nics = tuple(NicStats(name=ifname, mac=nic.mac, rx_bytes=100, rx_packets=1,
                               rx_errors=0, rx_dropped=0, tx_bytes=100, tx_packets=1,
-                              tx_errors=0, tx_dropped=0) for i in range(len(nets)))
+                              tx_errors=0, tx_dropped=0)
+                     for ifname, nic in sorted(inside.items()))
         return ContainerStats(
             status=c.state.status, started_at=0.0 if running else None, platform="linux",
             memory_limit=c.spec.memory_mb * 1024 * 1024,
@@ -321,60 +307,14 @@ class FakeEngine:
         return [v for v, labels in self.volume_labels.items()
                 if labels.get(LABEL_CLOUD) == cloud]
 
-    def create_network(self, name: str, bridge: str, cidr: str, gateway: str | None,
-                       labels: dict[str, str]) -> None:
-        self._enter("create_network", name)
-        if name in self.networks:
-            return
-        self.networks.add(name)
-        self.network_labels[name] = dict(labels)
-        self.network_specs[name] = FakeNetwork(bridge, cidr, gateway, dict(labels))
-
     def remove_network(self, name: str) -> None:
         self._enter("remove_network", name)
-        users = [c for c in self.containers if name in self.networks_of(c)]
-        if users:
-            raise EngineError(f"network {name} has active endpoints ({', '.join(users)})")
-        self.networks.discard(name)
         self.network_labels.pop(name, None)
-        self.network_specs.pop(name, None)
         self._leave("remove_network")
 
     def list_networks(self, cloud: str) -> list[str]:
         return [n for n, labels in self.network_labels.items()
                 if labels.get(LABEL_CLOUD) == cloud]
-
-    def connect(self, container: str, network: str, ip: str) -> str | None:
-        self._enter("connect", container)
-        if network not in self.networks:
-            raise EngineError(f"network {network} not found")
-        self._get(container).networks[network] = ip
-        return _engine_mac(container, ip)
-
-    def disconnect(self, container: str, network: str) -> None:
-        self._enter("disconnect", container)
-        c = self.containers.get(container)
-        if c is not None:
-            c.networks.pop(network, None)
-
-    def networks_of(self, container: str) -> dict[str, str]:
-        c = self.containers.get(container)
-        return dict(c.networks) if c is not None else {}
-
-    def host_interface(self, container: str, ip: str) -> str | None:
-        c = self.containers.get(container)
-        if c is None or c.state.status not in ("running", "paused"):
-            return None
-        boots = self.boots.get(container, 0)  # a restart makes new veths
-        name = "veth" + hashlib.sha256(f"{container}/{ip}/{boots}".encode()).hexdigest()[:8]
-        self.veths[name] = (container, ip)
-        return name
-
-    def interface_exists(self, name: str) -> bool:
-        """One lookup (not a walk over every container: a network pass asks it per port)."""
-        container, ip = self.veths.get(name, ("", ""))
-        return (container in self.containers and ip in self.networks_of(container).values()
-                and self.host_interface(container, ip) == name)
 
     def host_info(self) -> dict[str, Any]:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
@@ -383,9 +323,3 @@ class FakeEngine:
 
     def userns_remap(self) -> tuple[int, int] | None:
         return self.remap
-
-
-def _engine_mac(container: str, ip: str) -> str:
-    """What the engine picks when the spec names no MAC: stable for a container and IP."""
-    digest = hashlib.sha256(f"{container}/{ip}".encode()).hexdigest()
-    return "02:42:" + ":".join(digest[i:i + 2] for i in range(0, 8, 2))

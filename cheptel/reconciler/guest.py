@@ -2,9 +2,20 @@
 cheptel puts in front (INIT for an image with no command, BOOT to run user data first,
 CHROOT for a server booted from a volume)."""
 
+# A container starts with no interface: cheptel plumbs its ports right after the start
+# (cheptel.backends.netlink marks eth0 with the alias "cheptel" when all are in place).
+# What cheptel runs first waits for that (CHEPTEL_NICS: how many), as a VM's NICs are
+# there before its init: the console lists them, user data finds the network up.
+WAIT_NICS = r"""
+if [ "${CHEPTEL_NICS:-0}" -gt 0 ]; then
+  n=0
+  while [ "$(cat /sys/class/net/eth0/ifalias 2>/dev/null)" != cheptel ] && [ "$n" -lt 100 ]
+  do n=$((n + 1)); sleep 0.1; done
+fi
+"""
 # What a root filesystem image with no command of its own runs: a small init that says on
 # the console what booted (as a VM's console shows its boot), then idles until stopped.
-INIT = r"""
+INIT = WAIT_NICS + r"""
 echo "cheptel-init: booting $(uname -s) $(uname -r) $(uname -m)"
 echo "cheptel-init: hostname $(hostname)"
 if command -v ip >/dev/null 2>&1; then
@@ -17,7 +28,7 @@ trap 'echo "cheptel-init: $(hostname) is shutting down"; exit 0' TERM
 while :; do sleep 3600 & wait $!; done
 """
 IDLE = ["/bin/sh", "-c", INIT]
-BOOT = r"""
+BOOT = WAIT_NICS + r"""
 ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
 if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
   mkdir -p /var/lib/cheptel && cp "$ud" /var/lib/cheptel/user-data \

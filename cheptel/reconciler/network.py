@@ -1,11 +1,15 @@
-"""Converging the network dataplane: Docker bridge networks and one iptables ruleset.
+"""Converging the network dataplane: bridges, veths and one iptables ruleset.
 
-The whole network intent of the cloud is read in one pass and turned into (1) a Docker
-bridge network per Neutron network that has an IPv4 subnet, named `cheptel-net-<id>` on
-the bridge the row names, and (2) the ruleset of cheptel.reconciler.rules, applied in one
-iptables-restore. A pass is cheap at this scale, so every change (and the periodic pass,
-and the start) simply runs it again: a restart of cheptel, of dockerd or of the host
-rebuilds the same state from the database.
+The whole network intent of the cloud is read in one pass and turned into (1) a Linux
+bridge per Neutron network that has an IPv4 subnet (bridge_for: named by the cloud and
+the network, tagged with both), holding the subnet's gateway address, (2) the wiring of
+every running server's ports (cheptel.backends.plumbing: a veth per port, its container
+end in the container's namespace with the port's MAC, address, MTU and routes; the
+containers themselves have the engine's network mode `none`), and (3) the ruleset of
+cheptel.reconciler.rules, applied in one iptables-restore. A pass is cheap at this scale,
+so every change (and the periodic pass, and the start) simply runs it again: a restart
+of cheptel, of dockerd, of a container or of the host rebuilds the same state from the
+database (a container whose veths are gone is plumbed again).
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import hashlib
 import logging
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from cheptel.backends.engine import LABEL_CLOUD, EngineError
+from cheptel.backends.engine import EngineError
 from cheptel.backends.firewall import FirewallError, Ruleset, prefix_for
+from cheptel.backends.plumbing import Bridge, Nic, PlumbingError, Route, host_veth
 from cheptel.compute.models import Server
 from cheptel.network.models import (
     FloatingIP,
@@ -31,6 +37,7 @@ from cheptel.network.models import (
     Router,
     SecurityGroup,
     SecurityGroupRule,
+    Subnet,
 )
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
@@ -44,19 +51,9 @@ log = logging.getLogger("cheptel.reconciler.network")
 COMPUTE = "compute:"
 
 
-def engine_network(cloud_id: str, network_id: str) -> str:
-    """The engine's name for a network: clouds sharing an engine may reuse network ids."""
-    return f"cheptel-{cloud_id[:8]}-{network_id}"
-
-
 def bridge_for(cloud_id: str, network_id: str) -> str:
     """The Linux bridge of a network: unique on the host (15 characters at most)."""
     return "cb" + hashlib.sha256(f"{cloud_id}/{network_id}".encode()).hexdigest()[:13]
-
-
-def network_of(cloud_id: str, engine_name: str) -> str | None:
-    prefix = f"cheptel-{cloud_id[:8]}-"
-    return engine_name[len(prefix):] if engine_name.startswith(prefix) else None
 
 
 def container_of(device_owner: str, device_id: str, project_id: str,
@@ -81,6 +78,17 @@ def _ipv4(network: Network):  # type: ignore[no-untyped-def]
     return next((s for s in network.subnets if s.ip_version == 4), None)
 
 
+def nic_of(cloud_id: str, port_id: str, mac: str, ip: str, net: Network,
+           subnet: Subnet) -> Nic:
+    """How a port (its first IPv4 address, on `subnet` of `net`) appears in its server."""
+    routes = tuple(Route(r["destination"], r["nexthop"]) for r in subnet.host_routes or []
+                   if ":" not in r["destination"])
+    return Nic(port_id=port_id, host_name=host_veth(cloud_id, port_id),
+               bridge=bridge_for(cloud_id, net.id), mac=mac, address=ip,
+               prefixlen=int(subnet.cidr.split("/")[1]), mtu=net.mtu or 1500,
+               gateway=subnet.gateway_ip, routes=routes)
+
+
 class NetworkConverger:
     """The network service's converger (Service.converger): the whole dataplane at once,
     under the one key WHOLE."""
@@ -88,14 +96,22 @@ class NetworkConverger:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._lock = threading.Lock()
-        self._veths: dict[tuple[str, str], str] = {}  # (container, ip) -> host veth
-        self._made: frozenset[str] = frozenset()  # ensured in the engine, not removed since
+        self._wire_lock = threading.Lock()  # plumbing a container: a pass or a boot
+        # container -> (pid, the NICs it was plumbed with): while its veths exist, done
+        self._wired: dict[str, tuple[int, tuple[Nic, ...]]] = {}
+        self._made: frozenset[str] = frozenset()  # bridges ensured, not removed since
+        self._specs: dict[str, Bridge] = {}  # network -> the bridge last ensured
         self._built: tuple[rules.NetworkState, Ruleset] | None = None  # the last build
         self._hostname: str | None = None
+        self._legacy_checked = False
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]
         return self.deps.containers
+
+    @property
+    def plumbing(self):  # type: ignore[no-untyped-def]
+        return self.deps.plumbing
 
     @property
     def hostname(self) -> str:
@@ -109,10 +125,9 @@ class NetworkConverger:
         return prefix_for(self.deps.cloud_id)
 
     def ensure_networks(self, network_ids: set[str]) -> None:
-        """Make sure these networks exist in the engine (before a server attaches).
+        """Make sure these networks' bridges exist (before a server is plumbed to them).
 
-        Serialised with the periodic pass: two creates of one network race in the engine.
-        A network this converger made and has not removed since is not waited for: a boot
+        A bridge this converger made and has not removed since is not waited for: a boot
         does not queue behind a whole pass (its ruleset) to learn what it already knows."""
         if network_ids <= self._made:
             return
@@ -122,47 +137,81 @@ class NetworkConverger:
             for net in nets:
                 self._ensure(net)
 
-    def _ensure(self, net: Network) -> None:
+    def _bridge(self, net: Network) -> Bridge | None:
         subnet = _ipv4(net)
         if subnet is None:
+            return None
+        gateway = gateway_on_subnet(subnet.cidr, subnet.gateway_ip)
+        prefixlen = subnet.cidr.split("/")[1]
+        return Bridge(bridge_for(self.deps.cloud_id, net.id), self.deps.cloud_id, net.id,
+                      f"{gateway}/{prefixlen}" if gateway else None, net.mtu or 1500)
+
+    def _ensure(self, net: Network) -> None:
+        bridge = self._bridge(net)
+        if bridge is None:
             return
-        self.engine.create_network(engine_network(self.deps.cloud_id, net.id),
-                                   bridge_for(self.deps.cloud_id, net.id), subnet.cidr,
-                                   gateway_on_subnet(subnet.cidr, subnet.gateway_ip),
-                                   {LABEL_CLOUD: self.deps.cloud_id, "cheptel.network": net.id})
+        self.plumbing.ensure_bridge(bridge)
+        self._specs[net.id] = bridge
         self._made = self._made | {net.id}  # replaced, never changed: read without the lock
 
     def scan(self, first: bool) -> list[str]:
         """Every periodic pass rebuilds the dataplane (cheap at this scale)."""
         return [WHOLE]
 
+    def _remove_legacy(self) -> None:
+        """The engine networks a cheptel before issue 17 made (its containers were wired
+        by Docker): removed once, when no container uses them any more (else next pass)."""
+        try:
+            names = self.engine.list_networks(self.deps.cloud_id)
+        except EngineError as exc:
+            log.info("the engine's networks could not be listed: %s", exc)
+            return
+        left = False
+        for name in names:
+            try:
+                self.engine.remove_network(name)
+            except EngineError as exc:
+                left = True
+                log.info("legacy network %s not removed yet: %s", name, exc)
+        self._legacy_checked = not left
+
     def converge(self, key: str = WHOLE) -> bool:
         """Build the whole dataplane (every key is the whole); never again at once."""
         with self._lock:
+            if not self._legacy_checked:
+                self._remove_legacy()
             with self.deps.sessions() as db:
-                state, wanted = self._read(db)
-            # one listing, then only what it lacks is made (a create asks the engine
-            # about its network first: two calls per network at every pass otherwise)
-            listed: dict[str | None, str] = {
-                network_of(self.deps.cloud_id, name): name
-                for name in self.engine.list_networks(self.deps.cloud_id)}
+                nets = list(db.scalars(select(Network).options(
+                    selectinload(Network.subnets))))
+            wanted = {n.id: n for n in nets if _ipv4(n) is not None}
+            # one listing, then only what it lacks is made
+            listed = {net_id: name for name, net_id in
+                      self.plumbing.bridges(self.deps.cloud_id).items()}
             made: set[str] = set()
             for net in wanted.values():
-                if net.id in listed:
-                    continue
-                try:
+                if net.id in listed and self._specs.get(net.id) == self._bridge(net):
+                    continue  # as made (a new gateway or MTU: made again)
+                try:  # a bridge of a former process is brought to the spec once
                     self._ensure(net)
                     made.add(net.id)
-                except EngineError as exc:
+                except PlumbingError as exc:
                     log.warning("network %s: %s", net.id, exc)
             for net_id, name in listed.items():
                 if net_id not in wanted:
                     try:
-                        self.engine.remove_network(name)
-                    except EngineError as exc:  # still has endpoints: next pass
-                        log.info("network %s not removed yet: %s", name, exc)
-            # what the engine listed or this pass made (one removed behind our back is not)
+                        self.plumbing.remove_bridge(name)
+                    except PlumbingError as exc:
+                        log.info("bridge %s not removed yet: %s", name, exc)
+            # what was listed or this pass made (one removed behind our back is not)
             self._made = frozenset({n for n in listed if n in wanted} | made)
+            remade = {bridge_for(self.deps.cloud_id, n) for n in made - set(listed)}
+            with self._wire_lock:  # a new bridge has no port: plumbed onto it again
+                for container, (_, wired) in list(self._wired.items()):
+                    if any(nic.bridge in remade for nic in wired):
+                        del self._wired[container]
+            with self.deps.sessions() as db:
+                state, nics = self._read(db, wanted)
+            state = self._wire_all(state, nics)
             try:
                 if state.nets:
                     self.deps.firewall.apply(self._ruleset(state))
@@ -173,6 +222,105 @@ class NetworkConverger:
                 return False
             self._write_status(state)
         return False
+
+    def _wire_all(self, state: rules.NetworkState,
+                  nics: dict[str, list[Nic]]) -> rules.NetworkState:
+        """Plumb every container whose NICs are not all in place; a port is known to the
+        ruleset (its veth) only once its container is plumbed: until then whatever comes
+        from it is dropped (rules.py, S<network>)."""
+        wired: set[str] = set()
+        for container, wanted in nics.items():
+            if self.wire(container, wanted) is not None:
+                wired.update(nic.port_id for nic in wanted)
+        for container in [c for c in self._wired if c not in nics]:
+            self.wire(container, [])  # its last port went: unplugged
+        ports = [replace(p, veth=p.veth if p.id in wired else None) for p in state.ports]
+        state.ports = ports
+        return state
+
+    def wire(self, container: str, nics: list[Nic]) -> bool | None:
+        """Plumb one container's namespace to exactly these NICs, unless it already is:
+        True when it was plumbed now, False when it already was, None when it is not
+        (not running, or the plumbing failed: logged)."""
+        with self._wire_lock:
+            key = tuple(nics)
+            done = self._wired.get(container)
+            if done is not None and done[1] == key and all(
+                    self.plumbing.interface_exists(n.host_name) for n in nics):
+                return False
+            try:
+                state = self.engine.inspect(container)
+            except EngineError as exc:
+                log.warning("%s: %s", container, exc)
+                return None
+            if state is None or not state.pid or state.status not in ("running", "paused"):
+                self._wired.pop(container, None)  # no namespace: plumbed when it runs
+                return None
+            try:
+                self.plumbing.plumb(state.pid, nics)
+            except PlumbingError as exc:
+                log.warning("%s: its ports are not plumbed (%s): their traffic is dropped "
+                            "until they are", container, exc)
+                self._wired.pop(container, None)
+                return None
+            if nics:
+                self._wired[container] = (state.pid, key)
+            else:
+                self._wired.pop(container, None)
+            return True
+
+    def wire_server(self, server_id: str) -> bool | None:
+        """Plumb one server's container now (after its start, a reboot, a hot-plug), not
+        at the next pass: its interfaces are there when the server shows ACTIVE (as
+        wire() answers)."""
+        container = f"cheptel-{server_id}"
+        with self.deps.sessions() as db:
+            project = db.scalar(select(Server.project_id).where(
+                Server.id == server_id, Server.deleted.is_(False)))
+            servers = {server_id: project} if project else {}
+            port_ids = list(db.scalars(select(Port.id).where(Port.device_id == server_id)))
+            rows = self._nic_rows(db, servers, port_ids)
+            net_ids = {row[1] for row in rows}
+            nets = {n.id: n for n in db.scalars(select(Network).where(
+                Network.id.in_(net_ids)).options(selectinload(Network.subnets)))}
+        if net_ids:
+            self.ensure_networks(net_ids)
+        wanted = [nic for row in rows if (nic := self._nic(row, nets)) is not None]
+        return self.wire(container, wanted)
+
+    def _nic_rows(self, db: Session, servers: Mapping[str, str],
+                  port_ids: list[str] | None = None) -> list[tuple[str, str, str, str, str,
+                                                                    str]]:
+        """(port, network, container, MAC, first IPv4, its subnet) of the ports wired to
+        a live server of their own project (only `port_ids`, when given), in order."""
+        query = select(Port.id, Port.network_id, Port.device_owner, Port.device_id,
+                       Port.project_id, Port.mac_address).order_by(Port.created_at, Port.id)
+        if port_ids is not None:
+            query = query.where(Port.id.in_(port_ids))
+        firsts: dict[str, tuple[int, str, str]] = {}
+        ips = select(IPAllocation.port_id, IPAllocation.position, IPAllocation.ip_address,
+                     IPAllocation.subnet_id)
+        if port_ids is not None:
+            ips = ips.where(IPAllocation.port_id.in_(port_ids))
+        for port_id, position, ip, subnet_id in db.execute(ips):
+            if ":" not in ip and (port_id not in firsts or position < firsts[port_id][0]):
+                firsts[port_id] = (position, ip, subnet_id)
+        rows = []
+        for port_id, network_id, owner, device, project, mac in db.execute(query):
+            container = container_of(owner, device, project, servers)
+            if container is not None and port_id in firsts:
+                _, ip, subnet_id = firsts[port_id]
+                rows.append((port_id, network_id, container, mac, ip, subnet_id))
+        return rows
+
+    def _nic(self, row: tuple[str, str, str, str, str, str],
+             nets: Mapping[str, Network]) -> Nic | None:
+        port_id, network_id, _, mac, ip, subnet_id = row
+        net = nets.get(network_id)
+        subnet = next((s for s in net.subnets if s.id == subnet_id), None) if net else None
+        if net is None or subnet is None or subnet.ip_version != 4:
+            return None
+        return nic_of(self.deps.cloud_id, port_id, mac, ip, net, subnet)
 
     def _ruleset(self, state: rules.NetworkState) -> Ruleset:
         """rules.build, again only when the state changed: its remote-group rules grow
@@ -224,44 +372,21 @@ class NetworkConverger:
                     if fip is not None:
                         fip.status, fip.updated_at = status, now
 
-    def _veth(self, port_id: str, container: str, ip: str) -> str | None:
-        """The port's host veth: the last one found, while it exists (until forget()).
-
-        None while it is not found (the container is not running, or the lookup failed):
-        the ruleset then drops whatever comes from that port (rules.py, S<network>)."""
-        key = (container, ip)
-        veth = self._veths.get(key)
-        if veth is not None and not self.engine.interface_exists(veth):
-            del self._veths[key]  # restarted, behind cheptel's back too: a new veth
-            veth = None
-        if veth is None:
-            try:
-                veth = self.engine.host_interface(container, ip)
-            except Exception as exc:  # nsenter or ip failing or timing out: fail closed
-                log.warning("port %s: its host interface was not found (%s): its traffic "
-                            "is dropped until it is", port_id, exc)
-                veth = None
-            if veth:
-                self._veths[key] = veth
-        return veth
-
     def forget(self, server_id: str) -> None:
-        """A server's container was removed or restarted: its veths will change."""
-        for key in [k for k in self._veths if k[0] == f"cheptel-{server_id}"]:
-            del self._veths[key]
+        """A server's container was removed or restarted: plumbed again when it runs."""
+        with self._wire_lock:
+            self._wired.pop(f"cheptel-{server_id}", None)
 
-    def _read(self, db: Session) -> tuple[rules.NetworkState, dict[str, Network]]:
+    def _read(self, db: Session, wanted: Mapping[str, Network]
+              ) -> tuple[rules.NetworkState, dict[str, list[Nic]]]:
         """The network intent, as plain columns: a periodic pass over 1,000 ports builds
-        no ORM object per port (that alone held the GIL for most of a second)."""
+        no ORM object per port (that alone held the GIL for most of a second); and the
+        NICs each server's container should have (container -> NICs, eth0 first)."""
         state = rules.NetworkState()
-        nets = list(db.scalars(select(Network).options(selectinload(Network.subnets))))
-        wanted = {}
-        for net in nets:
+        for net in wanted.values():
             subnet = _ipv4(net)
-            if subnet is not None:
-                wanted[net.id] = net
-                state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
-                                               subnet.cidr)
+            state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
+                                           subnet.cidr)
         group_projects: dict[str, str] = dict(
             db.execute(select(SecurityGroup.id, SecurityGroup.project_id)).tuples().all())
         for group_id in group_projects:
@@ -310,7 +435,7 @@ class NetworkConverger:
             for group_id in groups:
                 state.members.setdefault(group_id, []).extend(ips)
             state.ports.append(rules.PortState(
-                port_id, network_id, ips[0], mac, self._veth(port_id, container, ips[0]),
+                port_id, network_id, ips[0], mac, host_veth(self.deps.cloud_id, port_id),
                 groups, bool(secured),
                 tuple((p["ip_address"], p.get("mac_address")) for p in pairs or [])))
         for router_id, _, gw_port_id, snat in router_list:
@@ -329,7 +454,12 @@ class NetworkConverger:
                     fixed_ip in addresses.get(port_id, [])):
                 state.floating.append(rules.FloatingState(address, fixed_ip, external,
                                                           inner[0]))
-        return state, wanted
+        nics: dict[str, list[Nic]] = {}
+        for row in self._nic_rows(db, servers):
+            nic = self._nic(row, wanted)
+            if nic is not None:
+                nics.setdefault(row[2], []).append(nic)
+        return state, nics
 
     def clear(self) -> None:
         """Remove every rule of this cloud (used when the last network is gone, and tests)."""

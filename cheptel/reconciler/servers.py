@@ -31,9 +31,8 @@ from cheptel.compute import images, ports, states
 from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.image.service.bootstrap import BUSYBOX_ID
-from cheptel.network.models import Port
 from cheptel.reconciler import boot_volumes, configdrive, guest, limits
-from cheptel.reconciler.network import NetworkConverger, engine_network, network_of
+from cheptel.reconciler.network import NetworkConverger
 from cheptel.volume.service import attachments
 
 if TYPE_CHECKING:
@@ -159,22 +158,17 @@ class ServerConverger:
             command = [guest.ROOT, *(entrypoint or []), *(command or [])]
             entrypoint = ["/bin/sh", "-c", guest.CHROOT]
         flavor = server.flavor
-        with self.deps.sessions() as db:
-            attachments = tuple(
-                (engine_network(self.deps.cloud_id, p.network_id), a.ip_address, p.mac_address)
-                for p in ports_of(db, server)
-                for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]
-                if ":" not in a.ip_address)
-        if attachments:
-            self._network().ensure_networks(
-                {network_of(self.deps.cloud_id, a[0]) or "" for a in attachments})
+        with self.deps.sessions() as db:  # its init waits for them (guest.WAIT_NICS)
+            nics = sum(1 for p in ports_of(db, server)
+                       if any(":" not in a.ip_address for a in p.fixed_ips))
         return ContainerSpec(
             name=container_name(server.id), image=image_ref, hostname=server.hostname,
             labels={LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,
                     LABEL_SERVER: server.id, LABEL_PROJECT: server.project_id},
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
             entrypoint=entrypoint, command=command,
-            volumes_ro={volume_name(server.id): "/openstack"}, attachments=attachments,
+            volumes_ro={volume_name(server.id): "/openstack"},
+            env={"CHEPTEL_NICS": str(nics)} if nics else {},
             volume_dir=self._volume_dir(server.id),
             **limits.container_limits(flavor, self.engine.userns_remap() is not None,
                                       self.deps.settings.console_log_max_bytes,
@@ -234,44 +228,25 @@ class ServerConverger:
         return again
 
     def _start(self, server: Server, name: str, restart_timeout: int | None = None) -> None:
-        """Start (or restart) the container; booted from a volume, bind its root."""
+        """Start (or restart) the container, plumb its ports into its new network
+        namespace (the engine gives it none); booted from a volume, bind its root."""
         if restart_timeout is None:
             self.engine.start(name)
         else:
             self.engine.restart(name, restart_timeout)
+        self._network().forget(server.id)
+        self._network().wire_server(server.id)
         if server.image_id == "":
             self.engine.bind_root(name, guest.ROOT)
 
     def _sync_interfaces(self, server: Server) -> None:
-        """Hot-plug: connect the ports the server gained, disconnect those it lost."""
-        name = container_name(server.id)
-        with self.deps.sessions() as db:
-            found = [(engine_network(self.deps.cloud_id, p.network_id), a.ip_address, p.id)
-                     for p in ports_of(db, server)
-                     for a in sorted(p.fixed_ips, key=lambda a: a.position)[:1]]
-        wanted = {net: ip for net, ip, _ in found}
-        port_of = {net: pid for net, _, pid in found}
-        have = self.engine.networks_of(name)
-        if have == wanted:
-            return
-        for net in set(have) - set(wanted):
-            self.engine.disconnect(name, net)
-        missing = {n: ip for n, ip in wanted.items() if n not in have}
-        if missing:
-            self._network().ensure_networks(
-                {network_of(self.deps.cloud_id, n) or "" for n in missing})
-        for net, ip in missing.items():
-            mac = self.engine.connect(name, net, ip)
-            if mac:  # the engine picks a hot-plugged interface's MAC: the port records it
-                with self.deps.sessions() as db, db.begin():
-                    port = db.get(Port, port_of[net])
-                    if port is not None:
-                        port.mac_address = mac
-        self._network_changed(server.id)
+        """Hot-plug: the container's interfaces follow the server's ports (one gained is
+        plumbed, one lost removed); then the ruleset follows."""
+        if self._network().wire_server(server.id):
+            self.reconciler.kick_network()
 
     def _network_changed(self, sid: str) -> None:
-        """The container's interfaces were (re)made: their host veths are new."""
-        self._network().forget(sid)
+        """The container was started, stopped or removed: its ports' state changed."""
         self.reconciler.kick_network()
 
     def _network(self) -> NetworkConverger:

@@ -1,5 +1,5 @@
 """`cheptel teardown` on the real engine and host: two clouds, one torn down; nothing of it
-is left (iptables-save, docker ps -a, docker images, docker network ls, docker volume ls,
+is left (iptables-save, docker ps -a, docker images, the host's bridges, docker volume ls,
 the host's links), and the other's servers, images, networks and rules are exactly as
 they were."""
 
@@ -33,7 +33,9 @@ def _of(cloud: str) -> dict[str, list[str]]:
         "containers": sorted(_host("docker", "ps", "-a", "-q", "--filter", label).split()),
         "images": sorted(_host("docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
                                engine_repository(cloud)).split()),
-        "networks": sorted(_host("docker", "network", "ls", "-q", "--filter", label).split()),
+        "networks": sorted(line.split(":")[1].strip() for line in _host(
+            "ip", "-o", "link", "show", "type", "bridge").splitlines()
+            if f"alias cheptel {cloud} " in line),
         "volumes": sorted(_host("docker", "volume", "ls", "-q", "--filter", label).split()),
     }
 

@@ -210,3 +210,16 @@ def server_row(server_id: str, project_id: str) -> Server:
                   created_at=0.0, updated_at=0.0, deleted=False, networks=[],
                   security_groups=[], config_drive=False, availability_zone="nova",
                   power_state=1, progress=0, locked=False, launch_index=0, reservation_id="")
+
+
+def running_container(engine: Any, name: str) -> None:
+    """Plant a running container (a fresh pid: its own network namespace) in a fake
+    engine, as a server's spawn leaves it (for tests that plant ports)."""
+    from cheptel.backends.engine import ContainerSpec, ContainerState
+    from cheptel.backends.fake import FakeContainer
+
+    engine._pids += 1
+    engine.containers[name] = FakeContainer(
+        spec=ContainerSpec(name=name, image="i", hostname=name, labels={}, memory_mb=64,
+                           vcpus=1),
+        state=ContainerState(name=name, status="running", pid=engine._pids))

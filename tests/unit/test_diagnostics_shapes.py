@@ -9,6 +9,7 @@ import pytest
 
 from cheptel.backends.engine import ContainerSpec
 from cheptel.backends.fake import FakeEngine
+from cheptel.backends.plumbing import Bridge, Nic
 from cheptel.compute import schemas, views_diagnostics
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
@@ -30,11 +31,14 @@ class Reader:
 def _world(status: str = "running", vm_state: str = "active") -> tuple[Reader, Server]:
     engine = FakeEngine()
     engine.images["img"] = None  # type: ignore[assignment]
-    engine.networks.add("net")
     engine.create(ContainerSpec(name="cheptel-s1", image="img", hostname="h", labels={},
-                                memory_mb=64, vcpus=2, attachments=(("net", "10.0.0.5", None),)))
+                                memory_mb=64, vcpus=2))
+    engine.start("cheptel-s1")
     c = engine.containers["cheptel-s1"]
-    c.state = replace(c.state, status=status, mac="fa:16:3e:00:00:01")
+    engine.plumbing.ensure_bridge(Bridge("cbnet", "cloud", "net"))
+    engine.plumbing.plumb(c.state.pid, [Nic("p1", "cvp1", "cbnet", "fa:16:3e:00:00:01",
+                                            "10.0.0.5", 24)])
+    c.state = replace(c.state, status=status)
     server = Server(id="s1", host="h", vm_state=vm_state, flavor={"ram": 64, "vcpus": 2})
     return Reader(engine), server
 

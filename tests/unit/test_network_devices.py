@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from cheptel.backends.engine import ContainerSpec, ContainerState
-from cheptel.backends.fake import FakeContainer
 from cheptel.compute.models import Server
 from cheptel.errors import CheptelError
 from cheptel.identity.models import Project
@@ -15,7 +13,7 @@ from cheptel.network.models import FloatingIP, Network, Port
 from cheptel.network.service import floatingips, networks, ports, topology
 from cheptel.network.service.common import SYSTEM
 from cheptel.policy import Creds
-from tests.unit.conftest import Api, MakeApi
+from tests.unit.conftest import Api, MakeApi, running_container
 
 
 @pytest.fixture
@@ -105,10 +103,7 @@ def test_a_wired_server_port_is_bound_to_this_host_until_released(cloud: Api) ->
         port_id = port.id
         assert (port.binding_host_id, port.binding_vif_type) == ("", "unbound")
     name = "cheptel-server-b1"  # the container the dataplane finds the port's veth on
-    engine.containers[name] = FakeContainer(
-        spec=ContainerSpec(name=name, image="i", hostname="b1", labels={}, memory_mb=64,
-                           vcpus=1),
-        state=ContainerState(name=name, status="running"))
+    running_container(engine, name)
     cloud.deps.reconciler.convergers["network"].converge()
     with cloud.deps.sessions() as db, db.begin():
         port = db.get(Port, port_id)

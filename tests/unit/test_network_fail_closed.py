@@ -12,12 +12,13 @@ from sqlalchemy import select
 from cheptel.backends.engine import ContainerSpec, ContainerState, EngineError
 from cheptel.backends.fake import FakeContainer
 from cheptel.backends.firewall import Ruleset, prefix_for
+from cheptel.backends.plumbing import PlumbingError, host_veth
 from cheptel.identity.models import Project
 from cheptel.identity.service import resources
 from cheptel.network.models import Network, Port
 from cheptel.network.service import networks, ports, security_groups, subnets
 from cheptel.network.service.common import SYSTEM
-from cheptel.reconciler.network import bridge_for, engine_network
+from cheptel.reconciler.network import bridge_for
 from tests.unit.conftest import Api, MakeApi, server_row
 from tests.unit.iptables_sim import Packet, verdict
 
@@ -41,12 +42,17 @@ def _server_port(cloud: Api, project: str, network_id: str, server: str) -> tupl
         port = ports.allocate_port(db, project_id, network_id, server, "compute:nova")
         found = (port.id, port.fixed_ips[0].ip_address, port.mac_address)
     name = f"cheptel-{server}"
-    attached = ((engine_network(cloud.deps.cloud_id, network_id), found[1], found[2]),)
-    cloud.deps.containers.containers[name] = FakeContainer(
+    engine = cloud.deps.containers
+    engine._pids += 1
+    engine.containers[name] = FakeContainer(
         spec=ContainerSpec(name=name, image="i", hostname=server, labels={}, memory_mb=64,
-                           vcpus=1, attachments=attached),
-        state=ContainerState(name=name, status="running"))
+                           vcpus=1),
+        state=ContainerState(name=name, status="running", pid=engine._pids))
     return found
+
+
+def _veth(cloud: Api, port_id: str) -> str:
+    return host_veth(cloud.deps.cloud_id, port_id)
 
 
 def _ruleset(cloud: Api) -> Ruleset:
@@ -60,18 +66,23 @@ def _status(cloud: Api, port_id: str) -> str:
 
 
 def _lookup(cloud: Api, fail: Callable[[str], bool], raises: bool = False) -> None:
-    """The engine's veth lookup, failing for the containers `fail` names: not found
-    (None), or an error."""
-    engine = cloud.deps.containers
-    real = type(engine).host_interface
+    """Plumbing the containers `fail` names fails: the kernel refuses (a PlumbingError),
+    or the engine cannot say where the container's namespace is (an EngineError)."""
+    engine, plumbing = cloud.deps.containers, cloud.deps.plumbing
+    real_inspect, real_plumb = type(engine).inspect, type(plumbing).plumb
+    failing = {c.state.pid for name, c in engine.containers.items() if fail(name)}
 
-    def host_interface(container: str, ip: str) -> str | None:
-        if fail(container):
-            if raises:
-                raise EngineError("nsenter timed out")
-            return None
-        return real(engine, container, ip)
-    engine.host_interface = host_interface
+    def inspect(name: str) -> ContainerState | None:
+        if raises and fail(name):
+            raise EngineError("the engine timed out")
+        return real_inspect(engine, name)
+
+    def plumb(pid: int, nics):  # type: ignore[no-untyped-def]
+        if pid in failing:
+            raise PlumbingError("netlink refused")
+        return real_plumb(plumbing, pid, nics)
+    engine.inspect = inspect
+    plumbing.plumb = plumb
 
 
 @pytest.mark.parametrize("raises", [False, True], ids=["not-found", "error"])
@@ -82,7 +93,7 @@ def test_a_port_whose_veth_is_not_found_is_dropped_not_passed(cloud: Api, raises
         net_id, bridge = private.id, bridge_for(cloud.deps.cloud_id, private.id)
     victim_port, victim_ip, victim_mac = _server_port(cloud, "demo", net_id, "victim")
     port_id, ip, mac = _server_port(cloud, "demo", net_id, "spoofer")
-    veth = cloud.deps.containers.host_interface("cheptel-spoofer", ip)
+    veth = _veth(cloud, port_id)
 
     def sent(src: str) -> Packet:  # from the spoofer's real bridge port to the victim
         return Packet(in_if=bridge, out_if=bridge, physdev_in=veth, src=src, dst=victim_ip,
@@ -95,7 +106,7 @@ def test_a_port_whose_veth_is_not_found_is_dropped_not_passed(cloud: Api, raises
     assert verdict(rs, sent("10.0.0.200")) == "DROP"
     assert _status(cloud, port_id) == "DOWN" and _status(cloud, victim_port) == "ACTIVE"
     # the victim, whose veth is known, still talks to the spoofer's address
-    victim_veth = cloud.deps.containers.host_interface("cheptel-victim", victim_ip)
+    victim_veth = _veth(cloud, victim_port)
     back = Packet(in_if=bridge, out_if=bridge, physdev_in=victim_veth, src=victim_ip, dst=ip,
                   mac=victim_mac, proto="icmp", dport=None)
     assert verdict(rs, back) == "ACCEPT"
@@ -108,36 +119,34 @@ def test_a_port_whose_veth_is_not_found_is_dropped_not_passed(cloud: Api, raises
     assert verdict(rs, sent("10.0.0.200")) == "DROP"
     assert _status(cloud, port_id) == "ACTIVE"
 
-    # restarted (its veth changes): the old one is forgotten, a failed lookup drops again
-    cloud.deps.reconciler.convergers["network"].forget("spoofer")
+    # restarted (a new namespace): plumbing it again fails, it drops again
+    cloud.deps.containers.restart("cheptel-spoofer", 0)
     _lookup(cloud, lambda container: container == "cheptel-spoofer", raises)
     rs = _ruleset(cloud)
     assert verdict(rs, sent(ip)) == "DROP"
+    assert _status(cloud, port_id) == "DOWN"
 
 
-def test_a_container_restarted_behind_cheptels_back_is_dropped_until_found(
-        cloud: Api) -> None:
+def test_a_container_restarted_behind_cheptels_back_is_plumbed_again(cloud: Api) -> None:
     with cloud.deps.sessions() as db:
         private = db.scalar(select(Network).where(Network.name == "private"))
         net_id, bridge = private.id, bridge_for(cloud.deps.cloud_id, private.id)
     _, peer_ip, _ = _server_port(cloud, "demo", net_id, "peer")
     port_id, ip, mac = _server_port(cloud, "demo", net_id, "restarted")
-    engine = cloud.deps.containers
-    rs = _ruleset(cloud)
-    old = engine.host_interface("cheptel-restarted", ip)
+    engine, plumbing = cloud.deps.containers, cloud.deps.plumbing
+    _ruleset(cloud)
+    assert set(plumbing.interfaces("cheptel-restarted")) == {"eth0"}
     engine.restart("cheptel-restarted", 0)  # an operator's `docker restart`: no forget()
-    new = engine.host_interface("cheptel-restarted", ip)
-    assert new != old
-
-    def sent(veth: str) -> Packet:
-        return Packet(in_if=bridge, out_if=bridge, physdev_in=veth, src=ip, dst=peer_ip,
-                      mac=mac, proto="icmp", dport=None)
-    # until the next pass, the rules in place do not know the new veth: dropped
-    assert verdict(rs, sent(new)) == "DROP"
-    # the next pass sees the old veth gone and finds the new one
+    # a new namespace: no interface, its veth gone from the host, nothing to send from
+    assert plumbing.interfaces("cheptel-restarted") == {}
+    assert not plumbing.interface_exists(_veth(cloud, port_id))
+    # the next pass sees the veth gone and plumbs the container again
     rs = _ruleset(cloud)
-    assert verdict(rs, sent(new)) == "ACCEPT" and _status(cloud, port_id) == "ACTIVE"
-    assert not any(old in rule for rules in rs.tables["filter"].values() for rule in rules)
+    nic = plumbing.interfaces("cheptel-restarted")["eth0"]
+    assert (nic.mac, nic.address, nic.bridge) == (mac, ip, bridge)
+    sent = Packet(in_if=bridge, out_if=bridge, physdev_in=_veth(cloud, port_id), src=ip,
+                  dst=peer_ip, mac=mac, proto="icmp", dport=None)
+    assert verdict(rs, sent) == "ACCEPT" and _status(cloud, port_id) == "ACTIVE"
 
 
 def test_an_unrouted_network_never_reaches_another_projects_open_server(cloud: Api) -> None:
@@ -156,19 +165,20 @@ def test_an_unrouted_network_never_reaches_another_projects_open_server(cloud: A
             "protocol": "tcp", "port_range_min": 8080, "port_range_max": 8080,
             "remote_ip_prefix": "0.0.0.0/0"})
         lonely_id, web_id = lonely.id, web.id
-    _, attacker_ip, attacker_mac = _server_port(cloud, "tenant-a", lonely_id, "attacker")
+    attacker, attacker_ip, attacker_mac = _server_port(cloud, "tenant-a", lonely_id,
+                                                       "attacker")
     _, server_ip, _ = _server_port(cloud, "tenant-b", web_id, "web-server")
     rs = _ruleset(cloud)
     lonely_bridge = bridge_for(cloud.deps.cloud_id, lonely_id)
     web_bridge = bridge_for(cloud.deps.cloud_id, web_id)
-    veth = cloud.deps.containers.host_interface("cheptel-attacker", attacker_ip)
+    veth = _veth(cloud, attacker)
     fetch = Packet(in_if=lonely_bridge, out_if=web_bridge, physdev_in=veth, src=attacker_ip,
                    dst=server_ip, mac=attacker_mac)
     assert verdict(rs, fetch) == "DROP"
     # the same page from a peer on the server's own network is served
-    _, peer_ip, peer_mac = _server_port(cloud, "tenant-b", web_id, "peer")
+    peer, peer_ip, peer_mac = _server_port(cloud, "tenant-b", web_id, "peer")
     rs = _ruleset(cloud)
-    peer_veth = cloud.deps.containers.host_interface("cheptel-peer", peer_ip)
+    peer_veth = _veth(cloud, peer)
     assert verdict(rs, Packet(in_if=web_bridge, out_if=web_bridge, physdev_in=peer_veth,
                               src=peer_ip, dst=server_ip, mac=peer_mac)) == "ACCEPT"
     # and a packet from a bridge of another cloud (or anything not a bridge of this one)

@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from cheptel.backends.engine import ContainerSpec, ContainerState
-from cheptel.backends.fake import FakeContainer
 from cheptel.backends.firewall import Ruleset, prefix_for
 from cheptel.identity.models import Project
 from cheptel.network.models import FloatingIP, IPAllocation, Network, Port
 from cheptel.network.service import ports
 from cheptel.reconciler import network as network_pass
-from cheptel.reconciler.network import engine_network
-from tests.unit.conftest import Api, MakeApi, server_row
+from cheptel.reconciler.network import bridge_for
+from tests.unit.conftest import Api, MakeApi, running_container, server_row
 
 
 @pytest.fixture
@@ -32,14 +30,8 @@ def _server(cloud: Api, server: str) -> str:
         assert net is not None and project is not None
         db.add(server_row(server, project))
         port = ports.allocate_port(db, project, net.id, server, "compute:nova")
-        ip, mac, net_id = port.fixed_ips[0].ip_address, port.mac_address, net.id
-    name = f"cheptel-{server}"
-    engine: Any = cloud.deps.containers
-    engine.containers[name] = FakeContainer(
-        spec=ContainerSpec(name=name, image="i", hostname=server, labels={}, memory_mb=64,
-                           vcpus=1, attachments=((engine_network(cloud.deps.cloud_id, net_id),
-                                                  ip, mac),)),
-        state=ContainerState(name=name, status="running"))
+        ip = port.fixed_ips[0].ip_address
+    running_container(cloud.deps.containers, f"cheptel-{server}")
     return ip
 
 
@@ -103,23 +95,25 @@ def test_a_pass_over_an_unchanged_cloud_loads_and_writes_no_port(cloud: Api) -> 
         assert db.scalar(select(Port.status).where(Port.device_id == "one")) == "ACTIVE"
 
 
-def test_a_pass_makes_only_the_networks_the_engine_lacks(cloud: Api) -> None:
-    """One listing a pass, a create only for a network it lacks (each create asked the
-    engine about its network first: two calls per network at every pass); a network
-    removed behind cheptel's back is made again at the next pass."""
+def test_a_pass_makes_only_the_bridges_the_host_lacks(cloud: Api) -> None:
+    """One listing a pass, an ensure only for a bridge it lacks; a bridge removed behind
+    cheptel's back is made again at the next pass; a container plumbed is not plumbed
+    again while its veths are there."""
     converger = cloud.deps.reconciler.convergers["network"]
-    engine: Any = cloud.deps.containers
+    plumbing: Any = cloud.deps.plumbing
+    _server(cloud, "one")
     converger.converge()
     with cloud.deps.sessions() as db:
         private = db.scalar(select(Network.id).where(Network.name == "private"))
     assert private is not None
-    name = engine_network(cloud.deps.cloud_id, private)
-    assert name in engine.networks
-    engine.calls.clear()
+    name = bridge_for(cloud.deps.cloud_id, private)
+    assert plumbing.links[name].network_id == private
+    assert plumbing.links[name].address == "10.0.0.1/24"  # the gateway, on the host
+    plumbing.calls.clear()
     converger.converge()
-    assert [c for c in engine.calls if c[0] == "create_network"] == []
-    engine.networks.discard(name)  # behind cheptel's back
-    engine.network_labels.pop(name)
+    assert [c for c in plumbing.calls if c[0] in ("ensure_bridge", "plumb")] == []
+    del plumbing.links[name]  # behind cheptel's back
     converger.converge()
-    assert ("create_network", name) in engine.calls and name in engine.networks
+    assert ("ensure_bridge", name) in plumbing.calls and name in plumbing.links
     assert private in converger._made
+    assert [c[0] for c in plumbing.calls].count("plumb") == 1  # its veth onto it again

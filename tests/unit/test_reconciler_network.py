@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from cheptel.backends.engine import LABEL_CLOUD
-from cheptel.reconciler.network import bridge_for, engine_network
+from cheptel.backends.plumbing import Bridge, host_veth
+from cheptel.reconciler.network import bridge_for
 from tests.unit.conftest import ADMIN_PASSWORD
 from tests.unit.reconcile import Cloud
 
@@ -32,6 +33,11 @@ def _with(rules: list[str], *words: str) -> list[str]:
     return [r for r in rules if all(w in r for w in words)]
 
 
+def _nics(cloud: Cloud, sid: str) -> dict[str, Any]:
+    """The interfaces in the server's container: name -> NIC."""
+    return cloud.engine.plumbing.interfaces(f"cheptel-{sid}")  # type: ignore[no-any-return]
+
+
 def _server_port(cloud: Cloud, sid: str) -> dict:
     (port,) = _ok(cloud.neutron("GET", f"/ports?device_id={sid}"), 200)["ports"]
     return port  # type: ignore[no-any-return]
@@ -41,12 +47,10 @@ def test_the_bootstrap_networks_become_bridges_routed_with_snat(rcloud: Cloud) -
     _converge(rcloud)
     cid = rcloud.deps.cloud_id
     private, public = _network(rcloud, "private"), _network(rcloud, "public")
-    for net, cidr, gateway in ((private, "10.0.0.0/24", "10.0.0.1"),
-                               (public, "172.24.4.0/24", "172.24.4.1")):
-        spec = rcloud.engine.network_specs[engine_network(cid, net["id"])]
-        assert (spec.bridge, spec.cidr, spec.gateway) == (
-            bridge_for(cid, net["id"]), cidr, gateway)
-        assert spec.labels[LABEL_CLOUD] == cid
+    for net, gateway in ((private, "10.0.0.1"), (public, "172.24.4.1")):
+        bridge = rcloud.engine.plumbing.links[bridge_for(cid, net["id"])]
+        assert (bridge.cloud, bridge.network_id, bridge.address) == (
+            cid, net["id"], f"{gateway}/24")
     rules = rcloud.rules()
     bpriv, bpub = bridge_for(cid, private["id"]), bridge_for(cid, public["id"])
     # router1 joins private to public and hides private behind its gateway address
@@ -60,9 +64,12 @@ def test_a_server_port_is_wired_filtered_and_active(rcloud: Cloud) -> None:
     sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
     port = _server_port(rcloud, sid)
     ip = port["fixed_ips"][0]["ip_address"]
-    veth = rcloud.engine.host_interface(f"cheptel-{sid}", ip)
-    assert rcloud.engine.networks_of(f"cheptel-{sid}") == {
-        engine_network(rcloud.deps.cloud_id, private["id"]): ip}
+    veth = host_veth(rcloud.deps.cloud_id, port["id"])
+    (name, nic), = _nics(rcloud, sid).items()  # the container is plumbed as the port says
+    assert (name, nic.host_name, nic.bridge, nic.mac, nic.address, nic.prefixlen,
+            nic.gateway, nic.mtu) == (
+        "eth0", veth, bridge_for(rcloud.deps.cloud_id, private["id"]), port["mac_address"],
+        ip, 24, "10.0.0.1", 1500)
     rules = rcloud.rules()
     assert veth and _with(rules, "filter", veth)  # its traffic out is checked
     assert _with(rules, "filter", ip, port["mac_address"])  # anti-spoofing: its own pair
@@ -87,6 +94,14 @@ def test_a_stopped_server_has_no_veth_and_its_port_goes_down(rcloud: Cloud) -> N
     rcloud.engine.stop(f"cheptel-{sid}", 0)  # behind its back
     rcloud.pass_once()
     assert _server_port(rcloud, sid)["status"] == "DOWN"
+    rcloud.act(sid, "os-start")
+    rcloud.settle()
+    assert set(_nics(rcloud, sid)) == {"eth0"}
+    rcloud.engine.restart(f"cheptel-{sid}", 0)  # behind its back: a new namespace
+    assert _nics(rcloud, sid) == {}
+    rcloud.pass_once()  # the periodic pass plumbs it again
+    assert set(_nics(rcloud, sid)) == {"eth0"}
+    assert _server_port(rcloud, sid)["status"] == "ACTIVE"
 
 
 def test_a_security_group_rule_opens_its_port(rcloud: Cloud) -> None:
@@ -126,12 +141,12 @@ def test_a_new_network_gets_a_bridge_once_it_has_a_subnet(rcloud: Cloud) -> None
     cid = rcloud.deps.cloud_id
     net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n2"}}))["network"]
     rcloud.settle()
-    name = engine_network(cid, net["id"])
-    assert name not in rcloud.engine.networks  # nothing to address it with yet
+    name = bridge_for(cid, net["id"])
+    assert name not in rcloud.engine.plumbing.links  # nothing to address it with yet
     _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
         "network_id": net["id"], "ip_version": 4, "cidr": "10.9.0.0/24"}}))
     rcloud.settle()
-    assert rcloud.engine.network_specs[name].cidr == "10.9.0.0/24"
+    assert rcloud.engine.plumbing.links[name].address == "10.9.0.1/24"
     # an isolated network: no router joins it to anything; the cloud isolates it itself
     bridge = bridge_for(cid, net["id"])
     mine = _with(rcloud.rules(), bridge)
@@ -140,7 +155,7 @@ def test_a_new_network_gets_a_bridge_once_it_has_a_subnet(rcloud: Cloud) -> None
     assert any(r.endswith(f"-o {bridge} -j DROP") for r in mine)
     assert rcloud.neutron("DELETE", f"/networks/{net['id']}").status_code == 204
     rcloud.settle()
-    assert name not in rcloud.engine.networks
+    assert name not in rcloud.engine.plumbing.links
 
 
 def test_a_router_interface_joins_a_network_to_the_others(rcloud: Cloud) -> None:
@@ -160,28 +175,36 @@ def test_a_router_interface_joins_a_network_to_the_others(rcloud: Cloud) -> None
     assert _with(rules, "nat", "10.8.0.0/24", "SNAT")
 
 
-def test_a_network_still_in_use_is_removed_by_a_later_pass(rcloud: Cloud) -> None:
+def test_a_bridge_that_is_not_removed_is_removed_by_a_later_pass(rcloud: Cloud) -> None:
     cid = rcloud.deps.cloud_id
     net = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "n4"}}))["network"]
     _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
         "network_id": net["id"], "ip_version": 4, "cidr": "10.7.0.0/24"}}))
     rcloud.settle()
-    name = engine_network(cid, net["id"])
-    squatter = rcloud.plant("0" * 32, cloud="elsewhere")  # attached behind cheptel's back
-    rcloud.engine.connect(squatter, name, "10.7.0.50")
+    name = bridge_for(cid, net["id"])
+    rcloud.engine.plumbing.fail("remove_bridge", "device busy")
     assert rcloud.neutron("DELETE", f"/networks/{net['id']}").status_code == 204
     rcloud.settle()
-    assert name in rcloud.engine.networks  # the engine refused: kept for the next pass
-    rcloud.engine.disconnect(squatter, name)
+    assert name in rcloud.engine.plumbing.links  # refused: kept for the next pass
     _converge(rcloud)
-    assert name not in rcloud.engine.networks
+    assert name not in rcloud.engine.plumbing.links
 
 
-def test_another_clouds_networks_are_left_alone(rcloud: Cloud) -> None:
-    rcloud.engine.create_network("cheptel-other-x", "cbother", "10.99.0.0/24", None,
-                                 {LABEL_CLOUD: "some-other-cloud"})
+def test_another_clouds_bridges_and_networks_are_left_alone(rcloud: Cloud) -> None:
+    rcloud.engine.plumbing.ensure_bridge(Bridge("cbother", "some-other-cloud", "x"))
+    rcloud.engine.network_labels["cheptel-other-x"] = {LABEL_CLOUD: "some-other-cloud"}
     _converge(rcloud)
-    assert "cheptel-other-x" in rcloud.engine.networks
+    assert "cbother" in rcloud.engine.plumbing.links
+    assert "cheptel-other-x" in rcloud.engine.network_labels
+
+
+def test_an_older_cheptels_engine_networks_are_removed(rcloud: Cloud) -> None:
+    """Before issue 17 the engine made each network (Docker's IPAM): once nothing uses
+    them, the first pass removes this cloud's."""
+    rcloud.engine.network_labels["cheptel-old"] = {LABEL_CLOUD: rcloud.deps.cloud_id}
+    rcloud.deps.reconciler.convergers["network"]._legacy_checked = False
+    _converge(rcloud)
+    assert "cheptel-old" not in rcloud.engine.network_labels
 
 
 def test_no_networks_no_rules(rcloud: Cloud) -> None:
@@ -198,7 +221,8 @@ def test_no_networks_no_rules(rcloud: Cloud) -> None:
         r = rcloud.neutron("DELETE", f"/networks/{_network(rcloud, name)['id']}")
         assert r.status_code == 204, r.text
     rcloud.settle()
-    assert rcloud.ruleset() is None and not rcloud.engine.networks
+    assert rcloud.ruleset() is None
+    assert not rcloud.engine.plumbing.bridges(rcloud.deps.cloud_id)
 
 
 def test_an_interface_hot_plugged_then_unplugged(rcloud: Cloud) -> None:
@@ -212,15 +236,26 @@ def test_an_interface_hot_plugged_then_unplugged(rcloud: Cloud) -> None:
                     {"interfaceAttachment": {"net_id": net["id"]}})
     attached = _ok(r, 200)["interfaceAttachment"]
     rcloud.settle()
-    name, ip = engine_network(cid, net["id"]), attached["fixed_ips"][0]["ip_address"]
-    assert rcloud.engine.networks_of(f"cheptel-{sid}")[name] == ip
+    ip = attached["fixed_ips"][0]["ip_address"]
     port = _ok(rcloud.neutron("GET", f"/ports/{attached['port_id']}"), 200)["port"]
-    # the engine (Docker: 02:42:...) chose the hot-plugged interface's MAC, not Neutron
-    # (fa:16:3e:...): the port records it, and anti-spoofing expects that one
-    assert port["mac_address"].startswith("02:42:")
+    nic = _nics(rcloud, sid)["eth1"]  # plumbed with Neutron's MAC, as a real cloud
+    assert (nic.bridge, nic.address, nic.mac) == (bridge_for(cid, net["id"]), ip,
+                                                  port["mac_address"])
+    assert port["mac_address"].startswith("fa:16:3e:")
     assert port["status"] == "ACTIVE" and _with(rcloud.rules(), ip, port["mac_address"])
     r = rcloud.nova("DELETE", f"/servers/{sid}/os-interface/{attached['port_id']}")
     assert r.status_code == 202, r.text
     rcloud.settle()
-    assert name not in rcloud.engine.networks_of(f"cheptel-{sid}")
+    assert set(_nics(rcloud, sid)) == {"eth0"}
     assert not _with(rcloud.rules(), ip)
+
+
+def test_a_new_mtu_reaches_the_bridge_and_the_servers_interface(rcloud: Cloud) -> None:
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    bridge = bridge_for(rcloud.deps.cloud_id, private["id"])
+    assert rcloud.engine.plumbing.links[bridge].mtu == _nics(rcloud, sid)["eth0"].mtu == 1500
+    _ok(rcloud.neutron("PUT", f"/networks/{private['id']}", {"network": {"mtu": 1400}}), 200)
+    rcloud.settle()
+    assert rcloud.engine.plumbing.links[bridge].mtu == 1400
+    assert _nics(rcloud, sid)["eth0"].mtu == 1400

@@ -18,10 +18,11 @@ from cheptel.backends.firewall import (
     Ruleset,
     prefix_for,
 )
+from cheptel.backends.plumbing import Bridge, Nic
 from cheptel.compute.images import engine_repository, local_ref
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.runlock import Busy, exclusive, hold_serving
-from cheptel.teardown import read_cloud_id, teardown
+from cheptel.teardown import Removal, read_cloud_id, teardown
 from tests.unit.conftest import MakeApi
 from tests.unit.reconcile import Cloud
 
@@ -32,15 +33,16 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
     """What another cloud has on the shared engine: a running server on its network, its
     config drive, its rules."""
     labels = {LABEL_MANAGED: "true", LABEL_CLOUD: OTHER}
-    engine.create_network(f"cheptel-{OTHER[:8]}-net", "cbother", "10.99.0.0/24", None, labels)
+    engine.plumbing.ensure_bridge(Bridge("cbother", OTHER, "net", "10.99.0.1/24"))
     engine.write_volume("cheptel-cd-other", {"x": b"y"}, {**labels, LABEL_SERVER: "other"})
     image = local_ref(OTHER, BUSYBOX_ID)  # the same image id as this cloud's busybox
     engine.images.setdefault(image, None)  # type: ignore[arg-type]
     engine.create(ContainerSpec(name="cheptel-other", image=image, hostname="other",
                                 labels={**labels, LABEL_SERVER: "other"}, memory_mb=64,
-                                vcpus=1, attachments=((f"cheptel-{OTHER[:8]}-net",
-                                                       "10.99.0.5", None),)))
+                                vcpus=1))
     engine.start("cheptel-other")
+    engine.plumbing.plumb(engine.containers["cheptel-other"].state.pid, [Nic(
+        "p", "cvother", "cbother", "fa:16:3e:00:00:05", "10.99.0.5", 24)])
     rules = Ruleset(prefix_for(OTHER))
     rules.add("filter", "FWD", "-o cbother -j DROP")
     firewall.apply(rules)
@@ -49,8 +51,14 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
 def _everything(engine: FakeEngine, firewall: FakeFirewall, cloud: str) -> dict[str, object]:
     return {"containers": [c.name for c in engine.list_managed(cloud)],
             "images": engine.list_images(engine_repository(cloud)),
-            "volumes": engine.list_volumes(cloud), "networks": engine.list_networks(cloud),
+            "volumes": engine.list_volumes(cloud),
+            "networks": sorted(engine.plumbing.bridges(cloud)),
             "rules": firewall.owned_rules(prefix_for(cloud))}
+
+
+def _down(cloud: str, on: Cloud) -> Removal:
+    """`cheptel teardown` of `cloud` on that fake host."""
+    return teardown(cloud, on.engine, on.firewall, plumbing=on.engine.plumbing)
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def test_everything_of_the_cloud_goes_and_nothing_of_another(two: Cloud) -> None
     before = _everything(engine, firewall, cloud)
     assert all(before.values()), before  # there was something of each kind to remove
     other = _everything(engine, firewall, OTHER)
-    removal = teardown(cloud, engine, firewall)
+    removal = teardown(cloud, engine, firewall, plumbing=engine.plumbing)
     assert removal.left == []
     assert (removal.containers, removal.images, removal.volumes, removal.networks,
             removal.rules) == (before["containers"], before["images"], before["volumes"],
@@ -85,9 +93,9 @@ def test_everything_of_the_cloud_goes_and_nothing_of_another(two: Cloud) -> None
 
 
 def test_a_second_teardown_changes_nothing(two: Cloud) -> None:
-    teardown(two.deps.cloud_id, two.engine, two.firewall)
+    _down(two.deps.cloud_id, two)
     calls, applied = len(two.engine.calls), two.firewall.applied
-    again = teardown(two.deps.cloud_id, two.engine, two.firewall)
+    again = _down(two.deps.cloud_id, two)
     assert again.nothing and again.left == []
     assert "nothing of cloud" in again.summary()
     assert two.engine.calls[calls:] == [] and two.firewall.applied == applied
@@ -96,25 +104,26 @@ def test_a_second_teardown_changes_nothing(two: Cloud) -> None:
 def test_a_container_that_does_not_go_keeps_the_cloud_isolated(two: Cloud) -> None:
     cloud = two.deps.cloud_id
     two.engine.fail("remove", "device or resource busy")
-    removal = teardown(cloud, two.engine, two.firewall)
+    removal = _down(cloud, two)
     # the server still runs: its network (still in use) and its rules stay
     assert removal.left and any("busy" in line for line in removal.left)
     assert any("rules kept" in line for line in removal.left)
     left = _everything(two.engine, two.firewall, cloud)
     assert left["containers"] and left["networks"] and left["rules"]
     # the next run finds the rest by the id, and finishes
-    assert teardown(cloud, two.engine, two.firewall).left == []
+    assert _down(cloud, two).left == []
     assert not any(_everything(two.engine, two.firewall, cloud).values())
 
 
-@pytest.mark.parametrize("dies_after", ["remove", "remove_volume", "remove_network"])
+@pytest.mark.parametrize("dies_after", ["remove", "remove_volume", "remove_bridge"])
 def test_a_teardown_killed_half_way_is_finished_by_the_next(two: Cloud,
                                                             dies_after: str) -> None:
     cloud = two.deps.cloud_id
-    two.engine.crash_after(dies_after)
+    (two.engine.plumbing if dies_after == "remove_bridge" else two.engine).crash_after(
+        dies_after)
     with pytest.raises(Crash):
-        teardown(cloud, two.engine, two.firewall)
-    assert teardown(cloud, two.engine, two.firewall).left == []
+        _down(cloud, two)
+    assert _down(cloud, two).left == []
     assert not any(_everything(two.engine, two.firewall, cloud).values())
     assert _everything(two.engine, two.firewall, OTHER)["rules"]
 
@@ -123,10 +132,10 @@ def test_rules_left_alone_by_a_dead_cloud_go_too(rcloud: Cloud) -> None:
     """A cloud whose containers and networks are gone (a host reboot, an earlier run)
     but whose chains remain: the rules are found by the prefix alone."""
     rcloud.deps.reconciler.convergers["network"].converge()
-    rcloud.engine.networks.clear()
+    rcloud.engine.plumbing.links.clear()
     rcloud.engine.network_labels.clear()
     assert rcloud.firewall.owned_rules(prefix_for(rcloud.deps.cloud_id))
-    removal = teardown(rcloud.deps.cloud_id, rcloud.engine, rcloud.firewall)
+    removal = _down(rcloud.deps.cloud_id, rcloud)
     assert removal.rules and removal.left == []
     assert rcloud.firewall.owned_rules(prefix_for(rcloud.deps.cloud_id)) == 0
 
@@ -183,11 +192,11 @@ def test_a_prefix_held_by_another_cloud_is_never_swept(two: Cloud) -> None:
     """Two ids may share the 6 digits of a chain prefix: the chains are the holder's."""
     cloud, prefix = two.deps.cloud_id, prefix_for(two.deps.cloud_id)
     two.firewall.claims[prefix] = OTHER  # as if the other cloud had drawn these digits
-    removal = teardown(cloud, two.engine, two.firewall)
+    removal = _down(cloud, two)
     assert any(OTHER in line for line in removal.left)
     assert two.firewall.owned_rules(prefix) and two.firewall.owner(prefix) == OTHER
     # what carries the full id went all the same
-    assert not two.engine.list_managed(cloud) and not two.engine.list_networks(cloud)
+    assert not two.engine.list_managed(cloud) and not two.engine.plumbing.bridges(cloud)
 
 
 def test_a_cloud_does_not_start_on_a_prefix_another_cloud_holds(
@@ -206,7 +215,7 @@ def test_a_cloud_does_not_start_on_a_prefix_another_cloud_holds(
 def test_a_teardown_gives_the_prefix_up(two: Cloud) -> None:
     prefix = prefix_for(two.deps.cloud_id)
     assert two.firewall.owner(prefix) == two.deps.cloud_id  # claimed at start
-    assert teardown(two.deps.cloud_id, two.engine, two.firewall).left == []
+    assert _down(two.deps.cloud_id, two).left == []
     assert two.firewall.owner(prefix) is None
 
 

@@ -123,10 +123,11 @@ def _files(top: str | os.PathLike[str], rel: str = "") -> list[tuple[str, int]]:
 
 def outside_state(world: World) -> tuple:
     """What a request may change outside the database: files under the data directory
-    (image data, spooled uploads) and the fake engine's containers, images, networks."""
+    (image data, spooled uploads), the fake engine's containers, images, volumes and the
+    host's bridges."""
     engine = world.deps.containers
     return (sorted(_files(world.deps.settings.data_dir)), sorted(engine.containers),
-            sorted(engine.images), sorted(engine.volumes), sorted(engine.networks))
+            sorted(engine.images), sorted(engine.volumes), sorted(engine.plumbing.links))
 
 
 @dataclass

@@ -1,0 +1,93 @@
+"""The host's network plumbing the network reconciler drives: Linux bridges, and the veth
+pairs that wire a container's network namespace to them, the way CNI plugins do.
+
+Containers run with the engine's network mode `none` (Docker's IPAM and its global
+address pool play no part); cheptel gives each port of a server a veth pair: the host
+end, named by the cloud and the port (`host_veth`), enslaved to the network's bridge; the
+container end moved into the container's namespace, named eth0, eth1, ..., with the
+port's MAC, fixed address, MTU and routes.
+
+A real implementation (cheptel.backends.netlink, pyroute2) talks netlink to the kernel;
+the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both must:
+- make bridges idempotently (ensure_bridge of an existing one brings it to the spec),
+  each tagged with its cloud and network, so that `bridges(cloud)` finds exactly one
+  cloud's, never another's, and `cheptel teardown` removes them by that tag alone;
+- make plumb() leave the namespace holding exactly the given interfaces (an interface
+  of a port no longer given is removed; one that is there is kept, with its name), and
+  be repeatable: a container restarted has a new, empty namespace (its old veths went
+  with the old one) and is simply plumbed again;
+- say with interface_exists() whether a host veth is still there (a container's restart,
+  or a dockerd's, takes them away behind cheptel's back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+TAG = "cheptel"  # the first word of the alias (IFLA_IFALIAS) of everything cheptel makes
+
+
+class PlumbingError(Exception):
+    """The kernel refused, or the namespace is gone; safe to log."""
+
+
+@dataclass(frozen=True)
+class Bridge:
+    name: str  # the Linux bridge, unique on the host (15 characters at most)
+    cloud: str
+    network_id: str
+    address: str | None = None  # "ip/prefixlen" the host holds on it, None: none
+    mtu: int = 1500
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: str  # a CIDR
+    nexthop: str
+
+
+@dataclass(frozen=True)
+class Nic:
+    """One port of a server, as its container sees it."""
+
+    port_id: str
+    host_name: str  # the host end of the veth (host_veth)
+    bridge: str
+    mac: str
+    address: str  # the fixed IPv4 address
+    prefixlen: int
+    mtu: int = 1500
+    gateway: str | None = None  # the default route (the first NIC that has one)
+    routes: tuple[Route, ...] = ()  # the subnet's host_routes
+
+
+def host_veth(cloud: str, port_id: str) -> str:
+    """The host end of a port's veth: unique on the host, 15 characters."""
+    return "cv" + hashlib.sha256(f"{cloud}/{port_id}".encode()).hexdigest()[:13]
+
+
+def alias(cloud: str, network_id: str) -> str:
+    """What a bridge of this cloud and network is tagged with."""
+    return f"{TAG} {cloud} {network_id}"
+
+
+def parse_alias(text: str | None, cloud: str) -> str | None:
+    """The network id of a bridge tagged with this cloud's alias, else None."""
+    words = (text or "").split()
+    if len(words) == 3 and words[0] == TAG and words[1] == cloud:
+        return words[2]
+    return None
+
+
+class Plumbing(Protocol):
+    def ensure_bridge(self, bridge: Bridge) -> None: ...
+    def remove_bridge(self, name: str) -> None: ...
+    # the bridges tagged with this cloud: bridge name -> network id
+    def bridges(self, cloud: str) -> dict[str, str]: ...
+    # the namespace of the process `pid` (a container's) holds exactly these NICs,
+    # in this order for the new ones (eth0 first); answers port id -> interface name
+    def plumb(self, pid: int, nics: Sequence[Nic]) -> dict[str, str]: ...
+    def interface_exists(self, name: str) -> bool: ...

@@ -1,0 +1,111 @@
+"""The netlink plumbing (cheptel.backends.netlink) on the real kernel, without Docker: a
+process in a network namespace of its own (`unshare -n`) stands for a container."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from cheptel.backends.netlink import NetlinkPlumbing
+from cheptel.backends.plumbing import Bridge, Nic, Route, host_veth
+
+# it makes links on the host: alone, after the rest (make test)
+pytestmark = pytest.mark.serial
+
+CLOUD = "plumbing-test-" + uuid.uuid4().hex  # a cloud of its own: nothing else is touched
+
+
+@pytest.fixture
+def guest() -> Iterator[int]:
+    """The pid of a process in a fresh, empty network namespace."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare")
+    proc = subprocess.Popen(["unshare", "-n", "sleep", "300"])
+    deadline = time.monotonic() + 5
+    while os.readlink(f"/proc/{proc.pid}/ns/net") == os.readlink("/proc/self/ns/net"):
+        assert time.monotonic() < deadline, "unshare did not take a namespace"
+        time.sleep(0.01)
+    yield proc.pid
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture
+def plumbing() -> Iterator[NetlinkPlumbing]:
+    p = NetlinkPlumbing()
+    yield p
+    for name in p.bridges(CLOUD):
+        p.remove_bridge(name)
+
+
+def _inside(pid: int, *cmd: str) -> str:
+    return subprocess.run(["nsenter", "-t", str(pid), "-n", *cmd], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _nic(port: str, bridge: str, mac: str, ip: str, **kw) -> Nic:  # type: ignore[no-untyped-def]
+    return Nic(port, host_veth(CLOUD, port), bridge, mac, ip, 24, **kw)
+
+
+def test_a_namespace_gets_exactly_its_nics_and_keeps_them_across_passes(
+        guest: int, plumbing: NetlinkPlumbing) -> None:
+    a, b = "cbta" + uuid.uuid4().hex[:8], "cbtb" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(a, CLOUD, "net-a", "198.18.1.1/24", 1450))
+    plumbing.ensure_bridge(Bridge(b, CLOUD, "net-b", None))
+    assert plumbing.bridges(CLOUD) == {a: "net-a", b: "net-b"}
+    assert "198.18.1.1/24" in subprocess.run(["ip", "-o", "-4", "addr", "show", a],
+                                             capture_output=True, text=True).stdout
+    first = _nic("port-1", a, "fa:16:3e:12:34:01", "198.18.1.5", mtu=1450,
+                 gateway="198.18.1.1", routes=(Route("198.19.0.0/16", "198.18.1.254"),))
+    second = _nic("port-2", b, "fa:16:3e:12:34:02", "198.18.2.5")
+    assert plumbing.plumb(guest, [first, second]) == {"port-1": "eth0", "port-2": "eth1"}
+    links = _inside(guest, "ip", "-o", "link")
+    assert "eth0@" in links and "fa:16:3e:12:34:01" in links and "mtu 1450" in links
+    assert "eth1@" in links and "fa:16:3e:12:34:02" in links
+    addrs = _inside(guest, "ip", "-o", "-4", "addr")
+    assert "198.18.1.5/24" in addrs and "198.18.2.5/24" in addrs
+    routes = _inside(guest, "ip", "route")
+    assert "default via 198.18.1.1 dev eth0" in routes
+    assert "198.19.0.0/16 via 198.18.1.254 dev eth0" in routes
+    master = subprocess.run(["ip", "-o", "link", "show", first.host_name],
+                            capture_output=True, text=True).stdout
+    assert f"master {a}" in master and plumbing.interface_exists(first.host_name)
+    # a second pass changes nothing (the same interfaces, not new ones)
+    index = _inside(guest, "cat", "/sys/class/net/eth0/ifindex")
+    assert plumbing.plumb(guest, [first, second]) == {"port-1": "eth0", "port-2": "eth1"}
+    assert _inside(guest, "cat", "/sys/class/net/eth0/ifindex") == index
+    # unplugged: its interface and its host end go, the other stays as it was
+    assert plumbing.plumb(guest, [first]) == {"port-1": "eth0"}
+    assert "eth1" not in _inside(guest, "ip", "-o", "link")
+    assert not plumbing.interface_exists(second.host_name)
+    assert _inside(guest, "cat", "/sys/class/net/eth0/ifindex") == index
+
+
+def test_a_new_namespace_is_plumbed_again_under_the_same_names(
+        plumbing: NetlinkPlumbing) -> None:
+    """A container restarted: its old namespace (and veth) went, a new one is empty."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare")
+    bridge = "cbtc" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(bridge, CLOUD, "net-c", "198.18.3.1/24"))
+    nic = _nic("port-3", bridge, "fa:16:3e:12:34:03", "198.18.3.5", gateway="198.18.3.1")
+    for _ in range(2):
+        proc = subprocess.Popen(["unshare", "-n", "sleep", "300"])
+        try:
+            time.sleep(0.2)
+            assert plumbing.plumb(proc.pid, [nic]) == {"port-3": "eth0"}
+            assert "198.18.3.5/24" in _inside(proc.pid, "ip", "-o", "-4", "addr")
+            assert f"master {bridge}" in subprocess.run(
+                ["ip", "-o", "link", "show", nic.host_name], capture_output=True,
+                text=True).stdout
+        finally:
+            proc.kill()
+            proc.wait()
+    plumbing.remove_bridge(bridge)
+    assert bridge not in plumbing.bridges(CLOUD)
