@@ -12,7 +12,7 @@ WORKERS ?= 2
 setup:
 	@scripts/setup.sh test
 
-# Only what running needs: cheptel and the openstack CLI of the README's walkthrough.
+# Only what running needs: cheptel, the openstack CLI of the README's walkthrough, the dashboard.
 setup-run:
 	@scripts/setup.sh cli
 
@@ -38,6 +38,7 @@ bench: setup
 	$(VENV)/bin/python bench/identity.py
 	$(VENV)/bin/python bench/api.py
 	$(VENV)/bin/python bench/boot.py
+	$(VENV)/bin/python bench/dashboard.py
 
 # Tempest's selected API tests against a fresh cheptel: docs/tempest-summary.md, and
 # docs/support-matrix.md regenerated from the route tables and the results.

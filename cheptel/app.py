@@ -16,11 +16,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cheptel import cloud, spool
 from cheptel import db as dbmod
-from cheptel.backends.blockstore import BlockStore, FileBlockStore
+from cheptel.backends.blockstore import BlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
+from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
+from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
 from cheptel.config import Settings
+from cheptel.dashboard import WEBROOT as DASHBOARD
 from cheptel.identity.service import catalog, token_cache
+from cheptel.metrics.collectors import CloudCollector
+from cheptel.metrics.endpoint import metrics_endpoint
+from cheptel.metrics.registry import Metrics
 from cheptel.policy import Creds
 from cheptel.reconciler import Reconciler
 from cheptel.service import Service
@@ -38,6 +44,10 @@ class Deps:
     containers: ContainerEngine
     firewall: Firewall
     blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
+    throttle: IoThrottle  # front-end QoS: the containers' block I/O limits
+    # the app's Prometheus registry (cheptel.metrics): counters the request path and
+    # the reconciler move, collectors that read the cloud at scrape time
+    metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], float] = time.time
     cloud_id: str = ""  # labels everything this cloud creates on shared engines
     notes: list[str] = field(default_factory=list)
@@ -76,6 +86,10 @@ def make_blocks(settings: Settings) -> BlockStore:
     return FileBlockStore(settings.data_dir / "volumes")
 
 
+def make_throttle(settings: Settings) -> IoThrottle:
+    return FakeIoThrottle() if settings.container_engine == "fake" else CgroupIoThrottle()
+
+
 def prepare(settings: Settings, clock: Callable[[], float] = time.time,
             containers: ContainerEngine | None = None,
             blocks: BlockStore | None = None) -> Deps:
@@ -89,8 +103,10 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     token_cache.install(sessions)  # every identity write bumps the revocation generation
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers or make_containers(settings),
-                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings))
+                firewall=make_firewall(settings), blocks=blocks or make_blocks(settings),
+                throttle=make_throttle(settings))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
+    deps.metrics.register(CloudCollector(deps, SERVICES))
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short
     with sessions() as db, db.begin():
         deps.cloud_id = cloud.cloud_id(db)
@@ -122,9 +138,11 @@ class _PrefixSlash:
         await self.app(scope, receive, send)
 
 
-def build_app(deps: Deps, services: list[Service] = SERVICES) -> ASGIApp:
+def build_app(deps: Deps, services: list[Service] = SERVICES,
+              dashboard: ASGIApp | None = None) -> ASGIApp:
     """The cloud's ASGI app: "/" and one Mount per service (built and checked here: a
-    route naming a policy its service's table lacks fails the build)."""
+    route naming a policy its service's table lacks fails the build), and the dashboard
+    at /dashboard when given (cheptel.dashboard)."""
     async def root(_: Request) -> JSONResponse:
         return JSONResponse({"cheptel": {"cloud_id": deps.cloud_id, "services": {
             s.type: f"{deps.settings.base_url}{s.prefix}" for s in services}}})
@@ -135,6 +153,11 @@ def build_app(deps: Deps, services: list[Service] = SERVICES) -> ASGIApp:
                             status_code=404)
 
     mounts = [Mount(s.prefix, app=build_service_app(s, deps)) for s in services]
-    app = Starlette(routes=[Route("/", root), *mounts], exception_handlers={404: not_found})
+    prefixes = {s.prefix for s in services}
+    if dashboard is not None:
+        mounts.append(Mount(DASHBOARD, app=dashboard))
+        prefixes.add(DASHBOARD)
+    app = Starlette(routes=[Route("/", root), Route("/metrics", metrics_endpoint(deps)),
+                            *mounts], exception_handlers={404: not_found})
     app.state.deps = deps
-    return _PrefixSlash(app, {s.prefix for s in services})
+    return _PrefixSlash(app, prefixes)

@@ -1,5 +1,5 @@
-"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel teardown`,
-`cheptel image import-docker`."""
+"""Operator commands: `cheptel serve`, `cheptel init`, `cheptel status`, `cheptel chaos`,
+`cheptel teardown`, `cheptel image import-docker`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cheptel.app import build_app, prepare
+    from cheptel.dashboard.asgi import make as make_dashboard
     from cheptel.runlock import Busy, hold_serving
 
     settings = _settings(args)
@@ -55,13 +56,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for note in deps.notes:
         print(note, flush=True)
     print(_usage(settings), flush=True)
-    app = build_app(deps)
+    dashboard = make_dashboard(settings)
+    if dashboard is not None:
+        print(f"  dashboard: {settings.base_url}/dashboard/ (ready in a moment)", flush=True)
+    app = build_app(deps, dashboard=dashboard)
     # What start-up made lives as long as the process: out of the collector's sight, a
     # full collection (triggered by a request that allocates much, as a listing of 1,000
     # servers) walks only what was made since, not the ~160,000 objects of the modules.
     gc.collect()
     gc.freeze()
     deps.reconciler.start()
+    if dashboard is not None:
+        dashboard.start()  # its thread waits until the API answers
     uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
                 log_level="warning", access_log=args.access_log, server_header=False)
     lock.close()
@@ -92,6 +98,59 @@ def cmd_teardown(args: argparse.Namespace) -> int:
         return 3
     print(removal.summary(), file=sys.stderr if removal.left else sys.stdout)
     return 1 if removal.left else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0: healthy; 1: unhealthy (said on the last line)."""
+    from cheptel.app import make_containers
+    from cheptel.status import gather
+
+    settings = _settings(args)
+    if not (settings.data_dir / "cheptel.db").exists() and not settings.database_url:
+        print(f"no cloud in {settings.data_dir}", file=sys.stderr)
+        return 1
+    report = gather(settings, make_containers(settings))
+    print(report.text())
+    return 1 if report.problems else 0
+
+
+def cmd_chaos(args: argparse.Namespace) -> int:
+    """Exit 0: the run ended (its report says how the cloud fared); 2: refused."""
+    import signal
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from cheptel import chaos
+    from cheptel.app import make_containers
+    from cheptel.teardown import read_cloud_id
+
+    settings = _settings(args)
+    faults = [f.strip() for f in args.faults.split(",") if f.strip()]
+    if not faults or set(faults) - set(chaos.FAULTS):
+        raise ValueError(f"--faults takes {', '.join(chaos.FAULTS)}")
+    if args.every < chaos.MIN_EVERY or args.duration <= 0:
+        raise ValueError(f"--every is {chaos.MIN_EVERY:.0f} s at least, --duration positive")
+    cloud = read_cloud_id(settings.db_url)
+    if cloud is None:
+        raise ValueError(f"no cloud in {settings.data_dir}")
+    engine = create_engine(settings.db_url)
+    with Session(engine) as db:
+        project, chosen = chaos.targets(db, args.project, args.group)
+    engine.dispose()
+    schedule = chaos.plan(chosen, faults, args.duration, args.every, args.seed)
+    print(f"plan: {len(schedule)} faults on {len(chosen)} ACTIVE servers of {args.project} "
+          f"over {args.duration:.0f} s, probing port {args.port} of their floating IPs")
+    for at, target, fault in schedule:
+        print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({target.address or 'not probed'})")
+    if args.dry_run or not schedule:
+        return 0
+    runner = chaos.Chaos(settings, make_containers(settings), cloud)
+    signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
+    report = runner.run(project, chosen, schedule, args.duration, args.port, faults)
+    print(report.text())
+    print(f"report saved in {chaos.save(report, settings.data_dir)}")
+    return 0
 
 
 def cmd_image_import_docker(args: argparse.Namespace) -> int:
@@ -158,6 +217,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", help="where state lives (default ./data)")
     p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
     p.set_defaults(func=cmd_teardown, listen=None, public_url=None)
+    p = sub.add_parser("status", help="the cloud of this data dir at a glance: serving, "
+                       "engine, resources by status, reconciler, disk; exit 1 if unhealthy")
+    p.add_argument("--data-dir", help="where state lives (default ./data)")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
+    p.set_defaults(func=cmd_status, listen=None, public_url=None)
+    p = sub.add_parser("chaos", help="inject faults into a project's servers while probing "
+                       "them, then report the availability seen (docs/metrics.md)")
+    p.add_argument("--data-dir", help="where state lives (default ./data)")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
+    p.add_argument("--project", required=True, help="the project (name or id) to hit")
+    p.add_argument("--group", help="only the members of this server group (id)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--every", type=float, default=10.0,
+                   help="seconds between faults (default 10, at least 2)")
+    p.add_argument("--faults", default="pause", help="among pause,kill,stop (default pause)")
+    p.add_argument("--port", type=int, default=80, help="the probed port (default 80)")
+    p.add_argument("--seed", type=int, help="the random choice's seed (a repeatable plan)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+    p.set_defaults(func=cmd_chaos, listen=None, public_url=None)
     _image_commands(sub)
     args = parser.parse_args(argv)
     from cheptel.backends.firewall import FirewallError

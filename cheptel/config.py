@@ -41,6 +41,7 @@ class Settings:
     auto_cidr_pool: str = "10.0.0.0/8"  # where networks: "auto" finds a free /24
     public_cidr: str = "172.24.4.0/24"  # the external network `public` made at bootstrap
     force_config_drive: bool = False  # Nova's force_config_drive: every new server has one
+    dashboard: bool = True  # Horizon at /dashboard when installed (cheptel.dashboard)
 
     @property
     def db_url(self) -> str:
@@ -90,6 +91,8 @@ def from_env(**overrides: object) -> Settings:
         "auto_cidr_pool": env.get("CHEPTEL_AUTO_CIDR_POOL") or "10.0.0.0/8",
         "force_config_drive": env.get("CHEPTEL_FORCE_CONFIG_DRIVE", "").strip().lower()
         in ("1", "true", "yes", "on"),
+        "dashboard": env.get("CHEPTEL_DASHBOARD", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
     }
     if env.get("CHEPTEL_LISTEN"):
         values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from cheptel.metrics.families import ServiceMetrics
 from cheptel.web import FaultRenderer, Negotiator, Route
 
 if TYPE_CHECKING:
@@ -86,3 +87,5 @@ class Service:
     # builds the service's converger once per app (cheptel.reconciler: the reconciler
     # schedules its keys and runs its scan at every periodic pass)
     converger: Callable[[Deps, Reconciler], Converger] | None = None
+    # its Prometheus series, named as openstack-exporter names them (metrics.py)
+    metrics: ServiceMetrics | None = None

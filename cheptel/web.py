@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -387,6 +388,21 @@ def _notifying(route: Route, on_write: Callable[[Deps], None]) -> Route:
     return replace(route, handler=handler)
 
 
+def _counted(handle: Callable[[Request], Awaitable[Response]], deps: Deps, service: str,
+             route: Route) -> Callable[[Request], Awaitable[Response]]:
+    """Count and time each answer of the route (cheptel.metrics.registry)."""
+    requests, latency = deps.metrics.requests, deps.metrics.latency
+    path = route.path
+
+    async def counted(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await handle(request)
+        latency.labels(service, request.method, path).observe(time.perf_counter() - started)
+        requests.labels(service, request.method, path, str(response.status_code)).inc()
+        return response
+    return counted
+
+
 def _by_method(handlers: dict[str, Callable[[Request], Awaitable[Response]]]
                ) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
@@ -420,7 +436,8 @@ def build_service_app(service: Service, deps: Deps) -> Starlette:
     for path, group in by_path.items():  # one route a path: a request tries fewer patterns
         handlers: dict[str, Callable[[Request], Awaitable[Response]]] = {}
         for r in group:  # the first route of a method wins; a GET answers HEAD too
-            handle = endpoint(r, deps, policies, render_fault, service.negotiate)
+            handle = _counted(endpoint(r, deps, policies, render_fault, service.negotiate),
+                              deps, service.type, r)
             for method in (r.method, "HEAD") if r.method == "GET" else (r.method,):
                 handlers.setdefault(method, handle)
         starlette_routes.append(StarletteRoute(path, _by_method(handlers), methods=handlers))

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install what cheptel needs on a fresh Debian machine: system packages, then a venv.
 # Usage: scripts/setup.sh [cli|test]   (default test)
-#   cli:  cheptel and the openstack CLI: what `make run` and the README's walkthrough need
-#   test: cli plus pytest, ruff, Tempest, Ansible, ...: what `make test` needs
+#   cli:  cheptel, the openstack CLI and the dashboard (Horizon): what `make run` and the
+#         README's walkthrough need
+#   test: cli plus pytest, ruff, Tempest, Ansible, chromium and playwright-core, ...: what
+#         `make test` needs
 # Idempotent: a second run only checks, and a cli venv grows into a test venv when asked.
 # Set CHEPTEL_SKIP_APT=1 to skip system packages, CHEPTEL_SKIP_DOCKER=1 not to start dockerd.
 set -euo pipefail
@@ -36,6 +38,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   command -v "$PY" >/dev/null || need_apt+=(python3)
   # Debian's python3 makes venvs only with python3-venv (it holds ensurepip)
   "$PY" -c 'import ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+fi
+# the browser test (tests/integration/dashboard/test_browser.py): Debian's chromium, driven
+# by playwright-core under node (tests/browser/package.json)
+if [ "$want_level" -ge 1 ]; then
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v node >/dev/null || need_apt+=(nodejs)
+  command -v npm >/dev/null || need_apt+=(npm)
 fi
 if [ "${CHEPTEL_WITH_POSTGRES:-0}" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
@@ -98,4 +107,16 @@ if [ "$have_hash" != "$hash" ] || [ "$have_level" -lt "$want_level" ]; then
   fi
   "$VENV/bin/python" -c "import cheptel, starlette, sqlalchemy"
   echo "$hash $extras" > "$stamp"
+fi
+
+# playwright-core for the browser test, from the lock file; again only when it changed
+if [ "$want_level" -ge 1 ] && command -v npm >/dev/null; then
+  lock=tests/browser/package-lock.json
+  npm_stamp=tests/browser/node_modules/.cheptel-installed
+  npm_hash="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_hash" ]; then
+    echo "setup: installing playwright-core into tests/browser (npm ci)"
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$npm_hash" > "$npm_stamp"
+  fi
 fi

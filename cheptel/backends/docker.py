@@ -227,7 +227,8 @@ class DockerEngine:
                               labels=(attrs.get("Config") or {}).get("Labels") or {},
                               ip=net.get("IPAddress") or None,
                               mac=net.get("MacAddress") or None,
-                              error=state.get("Error") or "")
+                              error=state.get("Error") or "",
+                              pid=int(state.get("Pid") or 0))
 
     def inspect(self, name: str) -> ContainerState | None:
         try:

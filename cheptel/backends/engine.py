@@ -70,6 +70,7 @@ class ContainerState:
     ip: str | None = None
     mac: str | None = None
     error: str = ""
+    pid: int = 0  # its first process on the host while it runs (0: none)
 
 
 @dataclass(frozen=True)

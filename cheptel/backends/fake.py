@@ -80,6 +80,7 @@ class FakeEngine:
         self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
         self.veths: dict[str, tuple[str, str]] = {}  # veth named -> (container, ip)
+        self.last_pid = 1000  # each start runs a new first process (a new cgroup)
         self.failures: dict[str, list[str]] = {}  # operation -> messages, one a call
         self.crashes: set[str] = set()  # operations after which the process "dies"
 
@@ -111,7 +112,11 @@ class FakeEngine:
 
     def _set(self, name: str, status: str, exit_code: int = 0) -> None:
         c = self._get(name)
-        c.state = replace(c.state, status=status, exit_code=exit_code)
+        pid = c.state.pid if status in ("running", "paused") else 0
+        if status in ("running", "paused") and not pid:
+            self.last_pid += 1
+            pid = self.last_pid
+        c.state = replace(c.state, status=status, exit_code=exit_code, pid=pid)
 
     def _status(self, name: str) -> str:
         return self._get(name).state.status
@@ -193,6 +198,7 @@ class FakeEngine:
         self._enter("restart", name)
         if self._status(name) == "paused":
             raise EngineError("cannot restart a paused container")
+        self._set(name, "exited")
         self._set(name, "running")
         self.boots[name] = self.boots.get(name, 0) + 1
         self.bound_roots.pop(name, None)  # a new start: a new mount namespace

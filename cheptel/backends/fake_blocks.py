@@ -93,6 +93,12 @@ class FakeBlockStore:
     def mounts(self) -> dict[tuple[str, str], str]:
         return {key: volume for key, (volume, _) in self.mounted.items()}
 
+    def device_of(self, server_id: str, device: str) -> str | None:
+        """A loop device per mount, numbered by the order of the mounts."""
+        keys = list(self.mounted)
+        key = (server_id, device)
+        return f"/dev/loop{keys.index(key)}" if key in keys else None
+
     def release(self) -> list[str]:
         done = [f"detached {s}/{d}" for s, d in self.mounted]
         self.mounted.clear()

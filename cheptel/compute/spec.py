@@ -6,6 +6,7 @@ server at a time: the handlers record intent and kick it after commit (ctx.after
 
 from cheptel.compute import faults, models, policies
 from cheptel.compute.api import ROUTES, negotiate
+from cheptel.compute.metrics import METRICS
 from cheptel.compute.service import bootstrap
 from cheptel.reconciler.servers import ServerConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
@@ -58,4 +59,5 @@ SERVICE = Service(
              r"(test_create_server\.|test_servers\.|test_server_actions"
              r"|test_list_servers_negative)|volumes\.test_attach_volume\.AttachVolumeTestJSON)",
         conf=tempest_conf),
+    metrics=METRICS,
 )

@@ -2,6 +2,7 @@
 
 from cheptel.identity import faults, models, policies
 from cheptel.identity.api import ROUTES
+from cheptel.identity.metrics import METRICS
 from cheptel.identity.service import bootstrap
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
@@ -37,4 +38,5 @@ SERVICE = Service(
         fast=r"identity\.v3|identity\.admin\.v3\.(test_users|test_projects\.|test_roles"
              r"|test_tokens|test_credentials)",
         conf=tempest_conf),
+    metrics=METRICS,
 )

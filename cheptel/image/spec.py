@@ -2,6 +2,7 @@
 
 from cheptel.image import faults, models, policies
 from cheptel.image.api import ROUTES
+from cheptel.image.metrics import METRICS
 from cheptel.image.service import bootstrap
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
@@ -36,4 +37,5 @@ SERVICE = Service(
         selected=r"image\.v2",
         fast=r"image\.v2\.(test_images\.|test_images_negative|test_images_metadefs_schema)",
         conf=tempest_conf),
+    metrics=METRICS,
 )

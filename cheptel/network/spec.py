@@ -6,6 +6,7 @@ woken after every committed write (on_write).
 
 from cheptel.network import faults, models, policies
 from cheptel.network.api import ROUTES, request_id, wake_dataplane
+from cheptel.network.metrics import METRICS
 from cheptel.network.service import bootstrap
 from cheptel.reconciler.network import NetworkConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
@@ -46,4 +47,5 @@ SERVICE = Service(
         fast=r"network\.(test_networks\.|test_ports\.|test_routers\.|test_security_groups\."
              r"|test_floating_ips\.)",
         conf=tempest_conf),
+    metrics=METRICS,
 )

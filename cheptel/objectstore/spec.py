@@ -4,6 +4,7 @@ from cheptel.objectstore import faults, models, policies
 from cheptel.objectstore.api import ROUTES
 from cheptel.objectstore.api.common import negotiate
 from cheptel.objectstore.api.info import middleware
+from cheptel.objectstore.metrics import METRICS
 from cheptel.objectstore.service import bootstrap
 from cheptel.objectstore.service.expiry import Expirer
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
@@ -39,4 +40,5 @@ SERVICE = Service(
     tempest=TempestTests(all=r"object_storage", selected=r"object_storage",
                          fast=r"object_storage\.test_object_services",
                          conf=tempest_conf),
+    metrics=METRICS,
 )

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
+    from cheptel.metrics.registry import Metrics
     from cheptel.service import Service
 
 log = logging.getLogger("cheptel.reconciler")
@@ -44,8 +46,9 @@ C = TypeVar("C")
 
 class Reconciler:
     def __init__(self, deps: Deps, services: Sequence[Service], interval: float = 5.0,
-                 workers: int = 8) -> None:
+                 workers: int = 8, metrics: Metrics | None = None) -> None:
         self.deps = deps
+        self.metrics = metrics or deps.metrics  # the app's (cheptel.metrics.registry)
         self.interval = interval
         # by service type, in the services' order (the periodic pass kicks in that order)
         self.convergers: dict[str, Converger] = {
@@ -57,6 +60,7 @@ class Reconciler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self.metrics.queue.set_function(lambda: len(self._pending))
 
     def converger(self, kind: type[C]) -> C:
         """The converger of this class (one service's converger asking another's)."""
@@ -90,11 +94,14 @@ class Reconciler:
         with self._mutex:
             self._pending.discard(job)
             lock = self._locks.setdefault(job, threading.Lock())
-        with lock:
+        metrics = self.metrics
+        with lock, metrics.converge_time.labels(job[0]).time():
             try:
                 again = self.convergers[job[0]].converge(job[1])
+                metrics.converges.labels(job[0], "ok").inc()
             except Exception:  # a bug must not kill the worker; the next pass retries
                 log.exception("converging %s %s failed", *job)
+                metrics.converges.labels(job[0], "error").inc()
                 again = False
         if again:
             self.schedule(*job)
@@ -119,8 +126,14 @@ class Reconciler:
     def pass_once(self, first: bool = False) -> None:
         """Every converger's scan, its keys kicked; the first pass after a start also
         brings back servers whose containers a host restart stopped."""
+        metrics = self.metrics
         for service_type, converger in self.convergers.items():
-            self.schedule(service_type, *converger.scan(first))
+            with metrics.scans.labels(service_type).time():
+                keys = list(converger.scan(first))
+            if not first:  # after a start, everything is rebuilt: not a repair
+                metrics.found.labels(service_type).inc(len(keys))
+            self.schedule(service_type, *keys)
+        metrics.last_pass.set(time.time())
 
     def wake(self) -> None:
         self._wake.set()

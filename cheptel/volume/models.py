@@ -54,6 +54,22 @@ class VolumeType(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     extra_specs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[float] = mapped_column(Float)
+    # the QoS specs this type's volumes get (0023), if any
+    qos_specs_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+
+
+class QosSpecs(Base):
+    """QoS specs (qos-specs): limits by key; `consumer` says who applies them, the
+    hypervisor (front-end: cheptel's cgroup throttle), the back end, or both."""
+
+    __tablename__ = "volume_qos_specs"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    consumer: Mapped[str] = mapped_column(String(16))
+    specs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class VolumeQuota(Base):

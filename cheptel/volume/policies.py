@@ -27,8 +27,16 @@ POLICIES = {
     "volume_extension:type_get": "authenticated",
     "volume_extension:type_get_all": "authenticated",
     "volume_extension:types_manage": "admin",
+    # QoS specs (cinder/policies/qos_specs.py): the admin's
+    "volume_extension:qos_specs_manage:get_all": "admin",
+    "volume_extension:qos_specs_manage:get": "admin",
+    "volume_extension:qos_specs_manage:create": "admin",
+    "volume_extension:qos_specs_manage:update": "admin",
+    "volume_extension:qos_specs_manage:delete": "admin",
     "volume_extension:types_extra_specs:index": "scoped_reader",
     "volume_extension:types_extra_specs:manage": "admin",
+    # read by Horizon's Volume Types panel: none (cheptel.volume.api.encryption)
+    "volume_extension:volume_type_encryption:get": "admin",
     "volume_extension:default_get": "scoped_reader",
     "volume_extension:volume_type_access:get_type_access": "admin",
     "volume_extension:volume_type_access:addProjectAccess": "admin",

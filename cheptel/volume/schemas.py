@@ -234,3 +234,18 @@ backup_import = obj({"backup-record": obj({
     "backup_service": {"type": "string", "minLength": 1, "maxLength": 255},
     "backup_url": {"type": "string", "minLength": 1, "maxLength": 65535},
 }, ("backup_service", "backup_url"))}, ("backup-record",))
+
+# QoS specs (cinder/api/schemas/qos_specs.py; the specs' keys and values are strings
+# of at most 255, as utils.validate_dictionary_string_length holds them)
+QOS_VALUE = {"type": "string", "maxLength": 255}
+# format name_skip_leading_trailing_spaces: not blank, at most 255 once stripped
+TRIMMED_NAME = {"type": "string", "pattern": r"^\s*\S(.{0,253}\S)?\s*$"}
+qos_create = obj({"qos_specs": {
+    "type": "object", "properties": {"name": TRIMMED_NAME},
+    "propertyNames": {"minLength": 1, "maxLength": 255},
+    "additionalProperties": QOS_VALUE, "required": ["name"]}}, ("qos_specs",))
+qos_set = obj({"qos_specs": {**EXTRA_SPECS, "patternProperties": {
+    "^[a-zA-Z0-9-_:. /]{1,255}$": {"type": ["string", "null"], "maxLength": 255}}}},
+    ("qos_specs",))
+qos_unset = obj({"keys": {"type": "array", "uniqueItems": True, "items": {
+    "type": "string", "minLength": 1, "maxLength": 255}}}, ("keys",))

@@ -1,6 +1,6 @@
 """The block storage service (Cinder v3): what it is, where it lives, what it needs.
 
-Volumes are sparse files holding ext4 (cheptel.backends.blockstore); a write records its
+Volumes are sparse files holding ext4 (cheptel.backends.file_blocks); a write records its
 intent, the storage follows after commit, and the bootstrap finishes at start what a
 crash interrupted (service/volumes.py). The catalog type `block-storage` is the one
 openstacksdk, the openstack CLI and Tempest look for first (os-service-types lists
@@ -11,6 +11,7 @@ from cheptel.reconciler.volumes import VolumeConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 from cheptel.volume import faults, models, policies
 from cheptel.volume.api import ROUTES
+from cheptel.volume.metrics import METRICS
 from cheptel.volume.microversion import negotiate
 from cheptel.volume.service import bootstrap
 
@@ -56,4 +57,5 @@ SERVICE = Service(
     negotiate=negotiate,
     # fast: what CI runs (tests/integration/test_tempest_fast.py), only tests seen passing
     tempest=TempestTests(all=r"volume", selected=r"volume", fast=FAST, conf=tempest_conf),
+    metrics=METRICS,
 )

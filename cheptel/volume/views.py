@@ -10,6 +10,7 @@ from cheptel.volume.microversion import Version
 from cheptel.volume.models import (
     GroupSnapshot,
     GroupType,
+    QosSpecs,
     Volume,
     VolumeAttachment,
     VolumeBackup,
@@ -110,8 +111,18 @@ def volume_type(vt: VolumeType, admin: bool, answer: str = "show") -> dict[str, 
     if answer != "update":
         doc["os-volume-type-access:is_public"] = vt.is_public
     if admin and answer == "show":
-        doc["qos_specs_id"] = None
+        doc["qos_specs_id"] = vt.qos_specs_id
     return doc
+
+
+def qos_specs(q: QosSpecs) -> dict[str, Any]:
+    return {"id": q.id, "name": q.name, "consumer": q.consumer, "specs": dict(q.specs)}
+
+
+def qos_specs_doc(q: QosSpecs, base: str) -> dict[str, Any]:
+    """One QoS specs as create and show give it: the links beside, not inside."""
+    return {"qos_specs": qos_specs(q),
+            "links": links(base, "qos-specs", base.rsplit("/", 1)[1], q.id)}
 
 
 def quota_set(project_id: str, limits: dict[str, int],

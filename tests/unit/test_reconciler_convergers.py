@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cheptel.image.spec import SERVICE as IMAGE
+from cheptel.metrics.registry import Metrics
 from cheptel.objectstore.service.expiry import Expirer
 from cheptel.reconciler import Reconciler
 from cheptel.reconciler.network import NetworkConverger
@@ -38,7 +39,8 @@ class Volumes:
 def _reconciler() -> tuple[Reconciler, ManualPool]:
     volume = dataclasses.replace(IMAGE, type="block-storage", name="cinder",
                                  converger=Volumes)
-    reconciler = Reconciler(deps=None, services=[IMAGE, volume])  # type: ignore[arg-type]
+    reconciler = Reconciler(deps=None, services=[IMAGE, volume],  # type: ignore[arg-type]
+                            metrics=Metrics())
     reconciler._pool.shutdown()
     pool = ManualPool()
     reconciler._pool = pool  # type: ignore[assignment]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from cheptel.backends import backup_files
-from cheptel.backends.blockstore import GIB, BlockStoreError, FileBlockStore
+from cheptel.backends.blockstore import GIB, BlockStoreError
+from cheptel.backends.file_blocks import FileBlockStore
 
 CHUNK = 1024**2
 

@@ -44,6 +44,8 @@ KINDS = {
     ("GET", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): R,
     ("PUT", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): A,
     ("DELETE", "/v3/{project_id}/types/{type_id}/extra_specs/{key}"): A,
+    # cinder/policies/volume_type.py: encryption is the admin's to read
+    ("GET", "/v3/{project_id}/types/{type_id}/encryption"): A,
     ("GET", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): R,
     ("GET", "/v3/{project_id}/os-quota-sets/{quota_project_id}/defaults"): R,
     ("PUT", "/v3/{project_id}/os-quota-sets/{quota_project_id}"): A,
@@ -114,6 +116,12 @@ KINDS = {
     ("POST", "/v3/{project_id}/backups/{backup_id}/action"): A,
     ("GET", "/v3/{project_id}/backups/{backup_id}/export_record"): A,
     ("POST", "/v3/{project_id}/backups/import_record"): A,
+    # QoS specs (cinder/policies/qos_specs.py): the admin's, reads too
+    ("GET", "/v3/{project_id}/qos-specs"): A, ("POST", "/v3/{project_id}/qos-specs"): A,
+    **{(m, "/v3/{project_id}/qos-specs/{qos_id}" + tail): A for m, tail in (
+        ("GET", ""), ("PUT", ""), ("DELETE", ""), ("PUT", "/delete_keys"),
+        ("GET", "/associations"), ("GET", "/associate"), ("GET", "/disassociate"),
+        ("GET", "/disassociate_all"))},
 }
 # transfers (cinder/policies/volume_transfer.py), on both paths
 for _t in ("/v3/{project_id}/os-volume-transfer", "/v3/{project_id}/volume-transfers"):
@@ -165,6 +173,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v3/{project_id}/backups/{backup_id}"): {"backup": {"name": "n"}},
     ("POST", "/v3/{project_id}/backups/{backup_id}/action"): {
         "os-reset_status": {"status": "error"}},
+    ("POST", "/v3/{project_id}/qos-specs"): {"qos_specs": {"name": "new"}},
+    ("PUT", "/v3/{project_id}/qos-specs/{qos_id}"): {"qos_specs": {"k": "w"}},
+    ("PUT", "/v3/{project_id}/qos-specs/{qos_id}/delete_keys"): {"keys": ["k"]},
 }
 # the routes of private types' access lists, tried on a private type
 PRIVATE = {"/v3/{project_id}/types/{type_id}/os-volume-type-access",
@@ -261,13 +272,20 @@ def test_each_persona_gets_what_cinder_gives(api: Api, persona: str) -> None:
             url = json.loads(base64.b64decode(record["backup_url"]))
             url["id"] = str(uuid.uuid4())
             record["backup_url"] = base64.b64encode(json.dumps(url).encode()).decode()
+        qos = ""
+        if "{qos_id}" in route.path:  # fresh specs, holding the key `k`
+            qos = api.client.post(f"/volume/v3/{ap}/qos-specs", headers={
+                "X-Auth-Token": admin}, json={"qos_specs": {"name": f"q-{i}", "k": "v"}}
+            ).json()["qos_specs"]["id"]
         path = route.path.format(project_id=project, volume_id=vol, key="k", type_id=vt,
-                                 backup_id=backup,
+                                 backup_id=backup, qos_id=qos,
                                  transfer_id=transfer["id"], message_id=msg,
                                  quota_project_id=project, class_name="default",
                                  snapshot_id=snap, group_type_id=gt, group_id=grp,
                                  group_snapshot_id=gsnap,
                                  action="enable", host="cheptel@file", attachment_id=att)
+        if route.path.endswith(("/associate", "/disassociate")):
+            path += f"?vol_type_id={vt}"
         headers = {"OpenStack-API-Version": "volume 3.71"}
         if token:
             headers["X-Auth-Token"] = token

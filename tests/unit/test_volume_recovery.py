@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cheptel.backends.blockstore import BlockStoreError, FileBlockStore
+from cheptel.backends.blockstore import BlockStoreError
 from cheptel.backends.fake_blocks import FakeBlockStore
+from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.volume.models import Volume
 from cheptel.volume.service import types, volumes
 from tests.unit.conftest import Api

@@ -1,4 +1,4 @@
-"""The real snapshot storage (cheptel.backends.blockstore.FileBlockStore) over real files:
+"""The real snapshot storage (cheptel.backends.file_blocks.FileBlockStore) over real files:
 `cp --reflink=auto --sparse=always`, mkfs.ext4, e2fsck, resize2fs, and fsfreeze around
 the copy (a stand-in on PATH records it: freezing needs a mounted filesystem)."""
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cheptel.backends.blockstore import GIB, BlockStoreError, FileBlockStore
+from cheptel.backends.blockstore import GIB, BlockStoreError
+from cheptel.backends.file_blocks import FileBlockStore
 
 MARK = b"cheptel snapshot marker"
 AT = GIB - 4096  # the last block of a 1 GiB volume: free space, never ext4's metadata

@@ -69,6 +69,11 @@ def fault_problem(service: str, r: httpx.Response) -> str | None:
         (name, inner), = body.items() if len(body) == 1 else ((None, None),)
         ok = (name in NOVA_FAULTS or (code == 501 and name == "computeFault")) and \
             isinstance(inner, dict) and inner.get("code") == code and bool(inner.get("message"))
+    elif service == "placement":
+        errors = body.get("errors")
+        ok = (code == 401 and keystone) or (
+            len(body) == 1 and isinstance(errors, list) and len(errors) == 1
+            and errors[0].get("status") == code and bool(errors[0].get("detail")))
     elif service == "network":
         inner = body.get("NeutronError")
         ok = len(body) == 1 and isinstance(inner, dict) and \

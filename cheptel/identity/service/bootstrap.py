@@ -52,6 +52,9 @@ def bootstrap(db: Session, now: float, rounds: int, admin_password: str | None,
             lambda secret: hash_secret(secret, rounds), (admin_password, demo_password))
     roles.grant(db, "user", admin_user.id, "project", admin_project.id, admin.id)
     roles.grant(db, "user", admin_user.id, "system", roles.SYSTEM, admin.id)
+    # as DevStack's admin: a role on the Default domain, so that a domain-scoped token
+    # exists (Horizon shows its Identity > Domains panel only with one)
+    roles.grant(db, "user", admin_user.id, "domain", "default", admin.id)
     roles.grant(db, "user", demo_user.id, "project", demo_project.id, member.id)
     return Bootstrapped(admin_password, demo_password)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from cheptel.identity.models import Project
 from cheptel.image import store
 from cheptel.image.models import Image
-from cheptel.image.service import data, images, rootfs
+from cheptel.image.service import data, images, metadef_defaults, rootfs
 from cheptel.spool import spool_chunks
 
 if TYPE_CHECKING:
@@ -66,4 +66,5 @@ def bootstrap(db: Session, data_dir: Path, now: float,
 
 def on_start(db: Session, deps: Deps) -> list[str]:
     """The image service's bootstrap (every start)."""
-    return bootstrap(db, deps.settings.data_dir, deps.clock())
+    notes = metadef_defaults.load(db, admin_project(db), deps.clock())
+    return notes + bootstrap(db, deps.settings.data_dir, deps.clock())

@@ -24,14 +24,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from cheptel.backends.blockstore import FileBlockStore
+from cheptel.backends.file_blocks import FileBlockStore
 from cheptel.compute.models import Server
 from cheptel.errors import BadRequest, Conflict, NotFound
 from cheptel.policy import Creds
 from cheptel.volume.models import Volume, VolumeAttachment
-from cheptel.volume.service import attachments, volumes
+from cheptel.volume.service import attachments, qos, volumes
 from cheptel.volume.service import listing as paging
 
 if TYPE_CHECKING:
@@ -247,9 +247,11 @@ def connection_data(deps: Deps, v: Volume, mode: str | None = None) -> dict[str,
     attached by loop devices on this host ("local", the volume's file as device_path)."""
     blocks = deps.blocks
     path = str(blocks.path(v.id)) if isinstance(blocks, FileBlockStore) else None
+    db = object_session(v)
     return {"device_path": path, "volume_id": v.id,
             "access_mode": mode or ("ro" if v.readonly else "rw"), "encrypted": False,
-            "qos_specs": None, "cacheable": False, "discard": False}
+            "qos_specs": qos.front_end_specs(db, v.volume_type_id) if db else None,
+            "cacheable": False, "discard": False}
 
 
 def initialize_connection(deps: Deps, v: Volume, connector: Any) -> dict[str, Any]:

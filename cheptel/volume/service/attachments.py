@@ -23,7 +23,7 @@ from cheptel.backends.engine import VOLUMES_PATH, EngineError
 from cheptel.compute.models import Server
 from cheptel.errors import BadRequest, Conflict
 from cheptel.volume.models import Volume, VolumeAttachment
-from cheptel.volume.service import volumes
+from cheptel.volume.service import throttling, volumes
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -213,6 +213,8 @@ def _attach_on_host(deps: Deps, att: VolumeAttachment) -> None:
                 volume.error_message = f"attach failed: {error}"
         db.flush()
         settle(db, att.volume_id, now)
+    if error is None and att.server_id is not None:
+        throttling.enforce(deps, {att.server_id})
     kick_builders(deps, att.volume_id)
 
 

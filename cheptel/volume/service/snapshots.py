@@ -1,6 +1,6 @@
 """Snapshots: create, read, update, delete, metadata, the admin's status actions.
 
-A snapshot is a copy of its volume's file (cheptel.backends.blockstore: a reflink where
+A snapshot is a copy of its volume's file (cheptel.backends.file_blocks: a reflink where
 the data directory's filesystem has them, a sparse copy elsewhere). As for volumes, a
 write records its intent (`creating`, `deleting`) and commits; the copy or removal runs
 after the commit in its own transaction (materialize / finish_delete), and `recover`

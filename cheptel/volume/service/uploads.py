@@ -91,7 +91,7 @@ def answer(volume: Volume, vt: VolumeType | None, image: Image) -> dict[str, Any
     vtype = None if vt is None else {
         "id": vt.id, "name": vt.name, "description": vt.description,
         "is_public": vt.is_public, "extra_specs": dict(vt.extra_specs or {}),
-        "qos_specs_id": None, "created_at": _t(vt.created_at), "updated_at": None,
+        "qos_specs_id": vt.qos_specs_id, "created_at": _t(vt.created_at), "updated_at": None,
         "deleted": False, "deleted_at": None}
     return {"id": volume.id, "updated_at": _t(volume.updated_at), "status": "uploading",
             "display_description": volume.description, "size": volume.size,

@@ -98,3 +98,65 @@ def test_cli_errors_as_nova(vcloud: Cloud) -> None:
     c.cli("server", "delete", "--wait", sid, cloud=DEMO, as_json=False)
     _volume_status(c, vid, "available")
     c.cli("volume", "delete", vid, cloud=DEMO, as_json=False)
+
+
+def _throttled(sid: str, device: str) -> dict[str, int]:
+    """The kernel's block I/O limits of the server's container on `device` (MAJ:MIN),
+    read from its cgroup as the operator would (v1 blkio or v2 io.max)."""
+    pid = support.container(sid).attrs["State"]["Pid"]
+    lines = open(f"/proc/{pid}/cgroup").read().splitlines()
+    found: dict[str, int] = {}
+    v1 = [line.split(":", 2)[2] for line in lines if "blkio" in line.split(":")[1].split(",")]
+    if v1:
+        for name in ("read_bps", "write_bps", "read_iops", "write_iops"):
+            path = f"/sys/fs/cgroup/blkio{v1[0]}/blkio.throttle.{name}_device"
+            for line in open(path).read().splitlines():
+                if line.split()[0] == device:
+                    found[name] = int(line.split()[1])
+        return found
+    unified = next(line.split(":", 2)[2] for line in lines if line.startswith("0::"))
+    keys = {"rbps": "read_bps", "wbps": "write_bps", "riops": "read_iops",
+            "wiops": "write_iops"}
+    for line in open(f"/sys/fs/cgroup{unified}/io.max").read().splitlines():
+        if line.split()[0] == device:
+            for pair in line.split()[1:]:
+                key, value = pair.split("=")
+                if value != "max":
+                    found[keys[key]] = int(value)
+    return found
+
+
+def test_front_end_qos_limits_the_servers_io_on_the_volume(vcloud: Cloud) -> None:
+    """An admin's QoS specs on a type: the volume, once attached, is limited in the
+    server's block I/O cgroup on the device the guest sees mounted; the specs changed,
+    the limits follow; a hard reboot (a new cgroup) keeps them."""
+    c = vcloud
+    tag = uuid.uuid4().hex[:6]
+    made = c.cli("volume", "qos", "create", "--consumer", "front-end", "--property",
+                 "read_bytes_sec=1048576", "--property", "write_iops_sec=200", f"q-{tag}")
+    c.cli("volume", "type", "create", f"fast-{tag}")
+    c.cli("volume", "qos", "associate", made["id"], f"fast-{tag}", as_json=False)
+    shown = c.cli("volume", "qos", "show", made["id"])
+    assert f"fast-{tag}" in shown["associations"], shown
+    vid = c.cli("volume", "create", "--size", "1", "--type", f"fast-{tag}", f"q-{tag}",
+                cloud=DEMO)["id"]
+    _volume_status(c, vid, "available")
+    sid = _server(c, f"vq-{tag}")
+    c.cli("server", "add", "volume", sid, vid, cloud=DEMO)
+    _volume_status(c, vid, "in-use")
+    # the guest's own view of its mount: the block device's MAJ:MIN
+    mounted = [line.split() for line in _sh(sid, "cat /proc/self/mountinfo").splitlines()]
+    device = next(fields[2] for fields in mounted if fields[4] == "/mnt/volumes/vdb")
+    assert _throttled(sid, device) == {"read_bps": 1048576, "write_iops": 200}
+
+    c.cli("volume", "qos", "set", "--property", "read_bytes_sec=2097152", made["id"],
+          as_json=False)
+    support.wait_for(lambda: _throttled(sid, device).get("read_bps") == 2097152, 30,
+                     "the new read limit in the cgroup")
+    c.cli("server", "reboot", "--hard", "--wait", sid, cloud=DEMO, as_json=False)
+    support.wait_for(lambda: _throttled(sid, device) == {
+        "read_bps": 2097152, "write_iops": 200}, 30, "the limits in the new cgroup")
+
+    c.cli("server", "remove", "volume", sid, vid, cloud=DEMO, as_json=False)
+    _volume_status(c, vid, "available")
+    c.cli("server", "delete", "--wait", sid, cloud=DEMO, as_json=False)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cheptel.backends.blockstore import Busy, FileBlockStore
+from cheptel.backends.blockstore import Busy
+from cheptel.backends.file_blocks import FileBlockStore
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices and mounts need root")
 

@@ -1,6 +1,6 @@
 """Snapshots and volumes made from them (or from another volume) through the unmodified
 `openstack` CLI against a real `cheptel serve`, over real files (sparse copies holding
-ext4: cheptel.backends.blockstore)."""
+ext4: cheptel.backends.file_blocks)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Volumes through the unmodified `openstack` CLI against a real `cheptel serve`, whose
-volumes are real sparse files holding ext4 (cheptel.backends.blockstore)."""
+volumes are real sparse files holding ext4 (cheptel.backends.file_blocks)."""
 
 from __future__ import annotations
 
