@@ -37,6 +37,7 @@ POLICIES = {
     "volume_extension:types_extra_specs:manage": "admin",
     # read by Horizon's Volume Types panel: none (cheptel.volume.api.encryption)
     "volume_extension:volume_type_encryption:get": "admin",
+    "volume_extension:volume_type_encryption:create": "admin",
     "volume_extension:default_get": "scoped_reader",
     "volume_extension:volume_type_access:get_type_access": "admin",
     "volume_extension:volume_type_access:addProjectAccess": "admin",

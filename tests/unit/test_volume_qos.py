@@ -145,3 +145,14 @@ def test_a_connection_carries_the_front_end_specs(admin: Cinder, demo: Cinder) -
         assert r.status_code == 200, r.text
         seen[name] = r.json()["connection_info"]["data"]["qos_specs"]
     assert seen == {"tf": {"read_iops_sec": "300"}, "tb": None, None: None}
+
+
+def test_type_encryption_is_none_and_cannot_be_made(admin: Cinder) -> None:
+    """No encrypted volumes (no key manager): a type's encryption is `{}`; creating one is
+    a 501 for a type that exists and Cinder's 404 for one that does not."""
+    vt = _type(admin, "secret")
+    assert admin("GET", f"/types/{vt}/encryption").json() == {}
+    body = {"encryption": {"provider": "luks", "control_location": "front-end"}}
+    r = admin("POST", f"/types/{vt}/encryption", body)
+    assert r.status_code == 501 and "key manager" in r.text, r.text
+    assert admin("POST", "/types/nope/encryption", body).status_code == 404
