@@ -178,8 +178,11 @@ def plan(chosen: list[Target], faults: list[str], duration: float, every: float,
 
 
 class Chaos:
-    def __init__(self, settings: Any, engine: Any, cloud_id: str) -> None:
+    def __init__(self, settings: Any, engine: Any, cloud_id: str,
+                 grace: float | None = None) -> None:
         self.settings, self.engine, self.cloud_id = settings, engine, cloud_id
+        # how long each victim is watched for its recovery after its fault
+        self.grace = max(30.0, 3 * settings.reconcile_interval) if grace is None else grace
         self.stop = threading.Event()
 
     def _container(self, server_id: str) -> str:
@@ -212,7 +215,7 @@ class Chaos:
     def _watch(self, injection: Injection, target: Target, start: float, port: int) -> None:
         """Until recovered (or the run ends and a grace passes): when cheptel noticed,
         when the probe answered again."""
-        deadline = start + injection.at + max(30.0, 3 * self.settings.reconcile_interval)
+        deadline = start + injection.at + self.grace
         while time.monotonic() < deadline and not self.stop.is_set():
             now = time.monotonic() - start
             if injection.detected_after is None:

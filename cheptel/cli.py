@@ -146,7 +146,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({target.address or 'not probed'})")
     if args.dry_run or not schedule:
         return 0
-    runner = chaos.Chaos(settings, make_containers(settings), cloud)
+    runner = chaos.Chaos(settings, make_containers(settings), cloud, args.grace)
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
     report = runner.run(project, chosen, schedule, args.duration, args.port, faults,
                         say=lambda line: print(line, flush=True))
@@ -236,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--faults", default="pause", help="among pause,kill,stop (default pause)")
     p.add_argument("--port", type=int, default=80, help="the probed port (default 80)")
     p.add_argument("--seed", type=int, help="the random choice's seed (a repeatable plan)")
+    p.add_argument("--grace", type=float, help="seconds each victim is watched for its "
+                   "recovery after its fault (default 30, or three reconcile intervals)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
     p.set_defaults(func=cmd_chaos, listen=None, public_url=None)
     _image_commands(sub)

@@ -68,7 +68,7 @@ SERVER_READS = ("", "/metadata", "/metadata/{key}", "/tags", "/tags/{tag}", "/ip
 SERVER_WRITES = (("PUT", ""), ("DELETE", ""), ("PUT", "/metadata"), ("POST", "/metadata"),
                  ("PUT", "/metadata/{key}"), ("DELETE", "/metadata/{key}"), ("PUT", "/tags"),
                  ("DELETE", "/tags"), ("PUT", "/tags/{tag}"), ("DELETE", "/tags/{tag}"),
-                 ("POST", "/action"), ("POST", "/os-interface"),
+                 ("POST", "/action"), ("POST", "/remote-consoles"), ("POST", "/os-interface"),
                  ("DELETE", "/os-interface/{port_id}"), ("DELETE", "/os-server-password"))
 Key = tuple[str, str, str]  # service, method, path as in the route table
 EXPECT: dict[Key, str] = {
@@ -208,6 +208,8 @@ BODIES: dict[Key, Body] = {
         {"name": "network-changed", "server_uuid": w.ids["server_id"]}]},
     (C, "PUT", ONE + "/tags"): lambda w: {"tags": ["mx"]},
     (C, "POST", ONE + "/action"): lambda w: {"os-getConsoleOutput": {"length": 5}},
+    (C, "POST", ONE + "/remote-consoles"): lambda w: {
+        "remote_console": {"protocol": "serial", "type": "serial"}},
     (C, "POST", ONE + "/os-interface"): lambda w: {"interfaceAttachment": {}},
     (C, "POST", "/v2.1/flavors"): lambda w: {"flavor": {"name": uniq(), "ram": 64, "vcpus": 1,
                                                         "disk": 0}},

@@ -95,7 +95,7 @@ def test_chaos_report_matches_the_probe(chaos_cloud: Cloud) -> None:
     # kills: each victim is left SHUTOFF (as Nova), the probes fail from then on, and the
     # report's failures agree with this probe's
     report, ours = run_probed([*base, "--duration", "8", "--every", "4", "--faults", "kill",
-                               "--seed", "3"])
+                               "--seed", "3", "--grace", "5"])
     tried, failed = report["requests"]["tried"], report["requests"]["failed"]
     assert failed > 0 and abs(ours - failed / tried) < 0.15, (ours, failed, tried)
     assert any(line.endswith("is SHUTOFF") for line in report["left"]), report["left"]
