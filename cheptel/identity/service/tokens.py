@@ -34,6 +34,15 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def new_token() -> str:
+    """32 random bytes, URL-safe; never starting with "-", which a command line would
+    read as an option (`openstack token revoke -x...`)."""
+    token = secrets.token_urlsafe(32)
+    while token.startswith("-"):
+        token = secrets.token_urlsafe(32)
+    return token
+
+
 def new_audit_id() -> str:
     return secrets.token_urlsafe(16)[:22]
 
@@ -293,7 +302,7 @@ def issue(db: Session, auth: object, now: float, pol: Policy,
             info = _resolve(db, row, now)
         except NotFound:
             raise _unauthorized(f"User {user.id} has no access to {kind} {target_id}.") from None
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     row.id_hash = digest(token)
     purge = delete(Token).where(Token.expires_at < now - 3600)
     db.execute(purge.execution_options(**{QUIET: True}))
