@@ -184,6 +184,8 @@ class Chaos:
         # how long each victim is watched for its recovery after its fault
         self.grace = max(30.0, 3 * settings.reconcile_interval) if grace is None else grace
         self.stop = threading.Event()
+        # one database engine for the run: the watchers read statuses ten times a second
+        self.db = create_engine(settings.db_url)
 
     def _container(self, server_id: str) -> str:
         """The server's container, if it is this cloud's (its label says so)."""
@@ -200,17 +202,13 @@ class Chaos:
         else:
             self.engine.stop(name, 0 if fault == "kill" else 10)
 
-    def _status(self, db_url: str, server_id: str) -> str:
+    def _status(self, server_id: str) -> str:
         from cheptel.compute.models import Server
         from cheptel.compute.views import status_of
 
-        engine = create_engine(db_url)
-        try:
-            with Session(engine) as db:
-                s = db.get(Server, server_id)
-                return status_of(s) if s is not None else "DELETED"
-        finally:
-            engine.dispose()
+        with Session(self.db) as db:
+            s = db.get(Server, server_id)
+            return status_of(s) if s is not None else "DELETED"
 
     def _watch(self, injection: Injection, target: Target, start: float, port: int) -> None:
         """Until recovered (or the run ends and a grace passes): when cheptel noticed,
@@ -220,7 +218,7 @@ class Chaos:
             now = time.monotonic() - start
             if injection.detected_after is None:
                 state = self.engine.inspect(f"cheptel-{target.server_id}")
-                status = self._status(self.settings.db_url, target.server_id)
+                status = self._status(target.server_id)
                 if (injection.fault == "pause" and state is not None
                         and state.status == "running") or (
                         injection.fault != "pause" and status != "ACTIVE"):
@@ -295,25 +293,22 @@ class Chaos:
             except Exception:  # noqa: BLE001 - gone meanwhile: nothing to undo
                 pass
         self._leftovers(report)
+        self.db.dispose()
         return report
 
     def _leftovers(self, report: Report) -> None:
         from cheptel.status import counts
 
         for t in report.targets:
-            status = self._status(self.settings.db_url, t.server_id)
+            status = self._status(t.server_id)
             state = self.engine.inspect(f"cheptel-{t.server_id}")
             if status != "ACTIVE":
                 report.left.append(f"{t.name} is {status}")
             elif state is None or state.status != "running":
                 report.left.append(f"{t.name} is ACTIVE but its container is "
                                    f"{state.status if state else 'gone'}")
-        engine = create_engine(self.settings.db_url)
-        try:
-            with Session(engine) as db:
-                _, stuck = counts(db, time.time() + 1e9)  # any transitional status now
-        finally:
-            engine.dispose()
+        with Session(self.db) as db:
+            _, stuck = counts(db, time.time() + 1e9)  # any transitional status now
         report.left += [f"in transition: {s.split(' since ')[0]}" for s in stuck]
 
 
