@@ -2,7 +2,8 @@
 
 Several clouds may share a host (tests do), so every chain is named `CH<cloud>-...`
 (iptables allows 28 characters). A Ruleset is the whole desired state of one cloud's
-chains (per table: chain -> rules), with entry chains "FWD", "OUT", "DNAT" and "SNAT".
+chains (per table: chain -> rules), with entry chains "FWD", "OUT", "DNAT", "SNAT" and
+"ZONE".
 apply() writes it in one `iptables-restore --noflush`, one transaction per table: every
 chain it names is replaced, the jumps from the built-in chains are put in place, and
 chains of an older ruleset that are no longer named are emptied, all in that same commit
@@ -18,9 +19,9 @@ Each apply first (re)fills every wanted set through a temporary set swapped in (
 emptied behind cheptel's back is whole again), and destroys the sets no longer wanted
 after the commit.
 
-The jumps: PREROUTING, OUTPUT (nat and filter) and POSTROUTING jump to the entry chains
-first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates before its
-own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
+The jumps: PREROUTING (nat and raw), OUTPUT (nat and filter) and POSTROUTING jump to the
+entry chains first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates
+before its own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
 its isolation chain) whenever any network is made on the host, which leaves a moment
 when FORWARD does not reach DOCKER-USER. So FWD is also jumped to from FORWARD itself,
 above every rule Docker adds there (each apply moves the jump back above any that got in
@@ -52,6 +53,7 @@ HOOKS = {
     ("nat", "PREROUTING"): "DNAT",
     ("nat", "OUTPUT"): "DNAT",
     ("nat", "POSTROUTING"): "SNAT",
+    ("raw", "PREROUTING"): "ZONE",
 }
 
 
@@ -311,7 +313,7 @@ class IptablesFirewall:
                      stdin="\n".join(_set_lines(ruleset.sets, prefix)) + "\n")
             stale: dict[str, set[str]] = {}
             lines: list[str] = []
-            for table in ("filter", "nat"):
+            for table in ("filter", "nat", "raw"):
                 saved = self._save(table)
                 wanted = ruleset.tables.get(table, {})
                 old = _chains(saved, ruleset.prefix) - set(wanted)
