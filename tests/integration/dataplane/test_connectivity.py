@@ -82,8 +82,7 @@ def within(predicate, seconds: float = 1.5) -> bool:  # type: ignore[no-untyped-
 
 
 def isolated_network(conn, cloud: Cloud, name: str, index: int):  # type: ignore[no-untyped-def]
-    """A network of its own (no router) in this cloud's address space (next to the demo
-    project's `private`, as the test fixture gives every cloud its own addresses)."""
+    """A network of its own (no router), next to the demo project's `private`."""
     demo = cloud.sdk("cheptel-demo")
     private = demo.network.find_network("private")
     base = ipaddress.ip_network(next(demo.network.subnets(network_id=private.id)).cidr)

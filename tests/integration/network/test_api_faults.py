@@ -67,8 +67,9 @@ def test_overlaps_and_pool_conflicts(neutron: Neutron) -> None:
     body["subnet"].update(network_id=external["id"], cidr=public)
     assert "overlaps with another subnet" in fault(neutron.call("POST", "/subnets", json=body),
                                                   400, "InvalidInput")
-    body["subnet"].update(cidr="10.79.0.0/24", gateway_ip="10.79.0.5", allocation_pools=[
-        {"start": "10.79.0.2", "end": "10.79.0.9"}])
+    neutron.ok("DELETE", f"/networks/{external['id']}", 204)  # every project lists it
+    body["subnet"].update(network_id=other["id"], cidr="10.79.0.0/24", gateway_ip="10.79.0.5",
+                          allocation_pools=[{"start": "10.79.0.2", "end": "10.79.0.9"}])
     fault(neutron.call("POST", "/subnets", json=body), 409,
           "GatewayConflictWithAllocationPools")
 
