@@ -29,6 +29,7 @@ class FakePlumbing:
         self.namespaces: dict[int, dict[str, tuple[str, Nic]]] = {}  # pid -> MAC -> NIC
         self.veths: dict[str, int] = {}  # host end -> the pid of its namespace
         self.namespaces_of_routers: dict[str, RouterNamespace] = {}  # name -> as ensured
+        self.listening: set[str] = set()  # namespaces listen() was asked for
         self.calls: list[tuple[str, str]] = []
         self.failures: dict[str, list[str]] = {}
         self.crashes: set[str] = set()
@@ -83,7 +84,15 @@ class FakePlumbing:
     def remove_router(self, name: str) -> None:
         self._enter("remove_router", name)
         self.namespaces_of_routers.pop(name, None)
+        self.listening.discard(name)
         self._leave("remove_router")
+
+    def listen(self, namespace: str, address: str, port: int) -> None:
+        """No real namespace to listen in: noted, served by nobody."""
+        self._enter("listen", namespace)
+        if namespace not in self.namespaces_of_routers:
+            raise OSError(f"no namespace {namespace}")
+        self.listening.add(namespace)
 
     def routers(self, cloud: str) -> dict[str, str]:
         found = {}

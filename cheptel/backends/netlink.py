@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import socket
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -213,6 +214,15 @@ class NetlinkPlumbing:
                                     f"{proc.stderr.strip()[:300]}")
             self._nat[router.name] = router.nat
 
+    def listen(self, namespace: str, address: str, port: int) -> socket.socket:
+        """The socket is made by a thread inside the namespace: it stays that
+        namespace's, whoever then accepts on it."""
+        fd = os.open(f"{NETNS}/{namespace}", os.O_RDONLY)
+        try:
+            return _in_netns(fd, lambda _: socket.create_server((address, port), backlog=64))
+        finally:
+            os.close(fd)
+
     @staticmethod
     def _router_veth(host: IPRoute, fd: int, port: RouterPort, peer_inside: bool) -> None:
         index = _index(host, port.host_name)
@@ -261,6 +271,10 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
     lo = _index(ipr, "lo")
     if lo is not None:
         ipr.link("set", index=lo, state="up")
+        have = _ipv4(ipr, lo) - {"127.0.0.1/8"}
+        for cidr in set(router.local) - have:
+            ip, _, length = cidr.partition("/")
+            ipr.addr("add", index=lo, address=ip, prefixlen=int(length))
     if router.gateway and gateway_index is not None:
         ipr.route("replace", dst="0.0.0.0/0", gateway=router.gateway, oif=gateway_index)
     else:

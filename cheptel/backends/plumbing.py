@@ -30,6 +30,7 @@ the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both m
 from __future__ import annotations
 
 import hashlib
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -92,6 +93,7 @@ class RouterNamespace:
     ports: tuple[RouterPort, ...]
     gateway: str | None = None  # the default route's next hop (the external subnet's)
     nat: str = ""  # iptables-restore text of the namespace's nat and mangle tables
+    local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
 
 
 NAMESPACE_PREFIX = "cheptel-"
@@ -145,3 +147,6 @@ class Plumbing(Protocol):
     def remove_router(self, name: str) -> None: ...
     # this cloud's router namespaces: name -> router id
     def routers(self, cloud: str) -> dict[str, str]: ...
+    # a TCP socket listening on address:port inside a router's namespace (served from
+    # this process); None where the plumbing has no real namespaces (the fake)
+    def listen(self, namespace: str, address: str, port: int) -> socket.socket | None: ...

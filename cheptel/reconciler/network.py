@@ -36,6 +36,7 @@ from cheptel.backends.plumbing import (
     RouterNamespace,
     host_veth,
 )
+from cheptel.compute.metadata_service import MetadataService
 from cheptel.compute.models import Server
 from cheptel.network.models import (
     FloatingIP,
@@ -111,6 +112,7 @@ class NetworkConverger:
         self._specs: dict[str, Bridge] = {}  # network -> the bridge last ensured
         self._built: tuple[rules.NetworkState, Ruleset] | None = None  # the last build
         self._routers: dict[str, RouterNamespace] = {}  # namespace -> as ensured
+        self.metadata = MetadataService(deps)  # 169.254.169.254 in every router namespace
         self._hostname: str | None = None
         self._legacy_checked = False
 
@@ -226,6 +228,8 @@ class NetworkConverger:
                     db, self.deps.cloud_id, {n: b.bridge for n, b in state.nets.items()},
                     {n.id: n.mtu or 1500 for n in wanted.values()})
             self._ensure_routers(spaces)
+            self.metadata.ensure({name: space.router_id for name, space in
+                                  self._routers.items()})
             state = self._wire_all(state, nics)
             try:
                 if state.nets:
@@ -246,6 +250,7 @@ class NetworkConverger:
         for name in listed:
             if name not in wanted:
                 try:
+                    self.metadata.forget(name)  # its socket would keep it alive
                     self.plumbing.remove_router(name)
                     self._routers.pop(name, None)
                 except PlumbingError as exc:
@@ -254,6 +259,8 @@ class NetworkConverger:
             if name in listed and self._routers.get(name) == space and all(
                     self.plumbing.interface_exists(p.host_name) for p in space.ports):
                 continue
+            if name not in listed:  # made now: listened to anew
+                self.metadata.forget(name)
             try:
                 self.plumbing.ensure_router(space)
                 self._routers[name] = space

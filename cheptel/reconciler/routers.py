@@ -42,6 +42,7 @@ from cheptel.network.models import FloatingIP, IPAllocation, Port, Router, Subne
 INTERFACE, GATEWAY = "network:router_interface", "network:router_gateway"
 MARK = "0x2/0xffff"  # came in by the gateway (Neutron's L3 agent marks the same way)
 ZONES = 65534  # conntrack zones 1..65534 for tenant bridges (0 is the host's)
+METADATA = "169.254.169.254/32"  # on every router's loopback: the metadata service
 
 
 def nat_rules(gateway_dev: str | None, gateway_ip: str | None, snat: bool,
@@ -159,5 +160,5 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
             router_namespace(cloud, router.id), cloud, router.id, ports_,
             router.nexthop if gw is not None else None,
             nat_rules(gw.inner_name if gw else None, router.gateway_ip, router.snat,
-                      floating)))
+                      floating), (METADATA,)))
     return out, veths

@@ -4,6 +4,7 @@ floating IPs, security groups, anti-spoofing, restart, clean-up."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import socket
 import subprocess
@@ -240,6 +241,35 @@ def test_two_projects_on_one_cidr_with_the_same_address(net_cloud: Cloud) -> Non
     routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True,
                             check=True).stdout
     assert cidr not in routes, routes
+
+
+def test_the_metadata_service_answers_each_server_its_own(net_cloud: Cloud) -> None:
+    """http://169.254.169.254/ from inside a server (an HTTP request by busybox's nc: its
+    static wget crashes resolving), through its router, with the config drive off: its
+    OpenStack and EC2 trees, never another's."""
+    demo = net_cloud.sdk("cheptel-demo")
+    private = demo.network.find_network("private")
+    a = boot(demo, "meta-a", private.id, "#!/bin/sh\necho from-user-data\n")
+    b = boot(demo, "meta-b", private.id)
+
+    def get(server_id: str, path: str) -> str:
+        """The body of a 200, else ''."""
+        request = f"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80"
+        out = support.container(server_id).exec_run(["sh", "-c", request])[1].decode()
+        head, _, body = out.partition("\r\n\r\n")
+        return body if head.startswith("HTTP/1.0 200") else ""
+    text = support.wait_for(lambda: get(a.id, "/openstack/latest/meta_data.json"), 15,
+                            "the metadata service")
+    meta = json.loads(text)
+    assert (meta["uuid"], meta["name"]) == (a.id, "meta-a")
+    assert json.loads(get(b.id, "/openstack/latest/meta_data.json"))["uuid"] == b.id
+    assert get(a.id, "/openstack/latest/user_data") == "#!/bin/sh\necho from-user-data\n"
+    assert get(b.id, "/openstack/latest/user_data") == ""  # none: a 404
+    port = next(demo.network.ports(device_id=a.id))
+    links = json.loads(get(a.id, "/openstack/latest/network_data.json"))["links"]
+    assert [link["ethernet_mac_address"] for link in links] == [port.mac_address]
+    assert get(a.id, "/latest/meta-data/local-ipv4") == ip_of(demo, a)
+    assert "instance-id" in get(a.id, "/latest/meta-data/").split()
 
 
 def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
