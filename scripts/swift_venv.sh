@@ -2,11 +2,16 @@
 # A throwaway venv with the real OpenStack Swift and keystonemiddleware, for the test that
 # puts an external Swift behind cheptel's catalog (tests/integration/objectstore/
 # test_external_swift.py). Cached: a second run only checks the stamp.
-# Usage: scripts/swift_venv.sh [DIR]   (default $CHEPTEL_SWIFT_VENV or /var/cache/cheptel/swift-venv)
+# Usage: scripts/swift_venv.sh [DIR]   (default $CHEPTEL_SWIFT_VENV, else
+#   /var/cache/cheptel/swift-venv when /var/cache is writable, else ~/.cache/cheptel/swift-venv)
 # Swift runs on eventlet: it cannot share cheptel's venv or process, only run beside it.
 set -euo pipefail
 
-DIR=${1:-${CHEPTEL_SWIFT_VENV:-/var/cache/cheptel/swift-venv}}
+default=/var/cache/cheptel/swift-venv
+if [ ! -w /var/cache ] && [ ! -w /var/cache/cheptel ]; then
+  default=$HOME/.cache/cheptel/swift-venv
+fi
+DIR=${1:-${CHEPTEL_SWIFT_VENV:-$default}}
 PY=${PYTHON:-python3}
 # pinned: what the test was written against (docs/object-store.md, "An external Swift")
 PACKAGES=(swift==2.38.3 keystonemiddleware==13.0.1)

@@ -3,7 +3,8 @@ Keystone, behind the catalog's object-store entry (`cheptel serve --object-store
 passes the same client scenarios as the built-in store (clients.py).
 
 The fixture installs Swift and keystonemiddleware into a cached venv
-(scripts/swift_venv.sh, /var/cache/cheptel/swift-venv), then starts a one-replica
+(scripts/swift_venv.sh: /var/cache/cheptel/swift-venv, or ~/.cache/cheptel/swift-venv when
+/var/cache is not writable; CHEPTEL_SWIFT_VENV chooses another), then starts a one-replica
 cluster on loopback: rings built by swift-ring-builder, account, container and object
 servers over a temp dir, memcached, and a proxy whose auth_token and keystoneauth filters
 are the ones cheptel wrote to DATA_DIR/object-store-keystone.conf. Each Swift process
@@ -27,7 +28,10 @@ from tests.integration.cloud import ADMIN_PASSWORD, Cloud, free_port
 from tests.integration.objectstore import clients
 
 REPO = Path(__file__).resolve().parents[3]
-VENV = Path(os.environ.get("CHEPTEL_SWIFT_VENV", "/var/cache/cheptel/swift-venv"))
+CACHE = Path("/var/cache/cheptel")
+if not (os.access(CACHE.parent, os.W_OK) or os.access(CACHE, os.W_OK)):
+    CACHE = Path.home() / ".cache" / "cheptel"  # as scripts/swift_venv.sh chooses
+VENV = Path(os.environ.get("CHEPTEL_SWIFT_VENV") or CACHE / "swift-venv")
 SERVERS = ("account", "container", "object")
 
 PROXY_PIPELINE = (
