@@ -48,6 +48,10 @@ class Settings:
     object_store_url: str = ""
     # the password of its service user `swift` (first start with object_store_url only)
     swift_password: str | None = field(default=None, repr=False)
+    # where volume backups live: files (DATA_DIR/backups) | object-store (objects of the
+    # built-in object store, in the project's `volumebackups`: cheptel.volume.service.
+    # backup_objects)
+    backup_store: str = "files"
 
     @property
     def db_url(self) -> str:
@@ -80,6 +84,14 @@ def check_object_store_url(url: str) -> str:
         raise ValueError("--object-store-url must name the project, as "
                          "http://HOST:PORT/v1/AUTH_%(project_id)s; got " + repr(url))
     return url
+
+
+def check_backup_store(store: str, object_store_url: str) -> None:
+    if store not in ("files", "object-store"):
+        raise ValueError(f"CHEPTEL_BACKUP_STORE is files or object-store, got {store!r}")
+    if store == "object-store" and object_store_url:
+        raise ValueError("CHEPTEL_BACKUP_STORE=object-store keeps backups in the built-in "
+                         "object store, which --object-store-url replaces: not both")
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -118,10 +130,12 @@ def from_env(**overrides: object) -> Settings:
         not in ("0", "false", "no", "off"),
         "object_store_url": env.get("CHEPTEL_OBJECT_STORE_URL", ""),
         "swift_password": env.get("CHEPTEL_SWIFT_PASSWORD") or None,
+        "backup_store": env.get("CHEPTEL_BACKUP_STORE") or "files",
     }
     if env.get("CHEPTEL_LISTEN"):
         values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["data_dir"] = Path(values["data_dir"]).resolve()  # type: ignore[arg-type]
     values["object_store_url"] = check_object_store_url(str(values["object_store_url"]))
+    check_backup_store(str(values["backup_store"]), str(values["object_store_url"]))
     return Settings(**values)  # type: ignore[arg-type]
