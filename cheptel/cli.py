@@ -15,7 +15,9 @@ from cheptel.config import from_env, parse_listen
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     overrides: dict[str, object] = {"data_dir": args.data_dir,
                                     "database_url": args.database_url,
-                                    "public_url": args.public_url}
+                                    "public_url": args.public_url,
+                                    "object_store_url": getattr(args, "object_store_url",
+                                                                None)}
     if args.listen:
         overrides["listen_host"], overrides["listen_port"] = parse_listen(args.listen)
     return from_env(**overrides)
@@ -210,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--data-dir", help="where state lives (default ./data)")
         p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
         p.add_argument("--public-url", help="the base URL clients use (default from --listen)")
+        p.add_argument("--object-store-url", metavar="URL",
+                       help="an external Swift-API engine for the catalog's object-store, "
+                       "as http://HOST:PORT/v1/AUTH_%%(project_id)s (docs/object-store.md)")
         if name == "serve":
             p.add_argument("--access-log", action="store_true", help="log every request")
         p.set_defaults(func=func)
