@@ -25,6 +25,7 @@ were, containers not running, stuck statuses."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 import socket
@@ -177,14 +178,16 @@ def targets(db: Session, project: str, group: str | None) -> tuple[str, list[Tar
 
 
 def addresses(db: Session, server_id: str) -> list[str]:
-    """The server's fixed IPs and the floating IPs that reach them: what a netcut drops."""
+    """The server's fixed IPv4 addresses and the floating IPs that reach them: what a
+    netcut drops."""
     from cheptel.network.models import FloatingIP, IPAllocation, Port
 
     ports = select(Port.id).where(Port.device_id == server_id).scalar_subquery()
     fixed = db.scalars(select(IPAllocation.ip_address).where(IPAllocation.port_id.in_(ports)))
     floating = db.scalars(select(FloatingIP.floating_ip_address)
                           .where(FloatingIP.port_id.in_(ports)))
-    return sorted({str(a) for a in [*fixed, *floating]})
+    # IPv4 only: the dataplane's rules are (an IPv6 address of the API is not wired)
+    return sorted({str(a) for a in [*fixed, *floating] if ipaddress.ip_address(a).version == 4})
 
 
 def cut_key(server_id: str) -> str:
