@@ -125,7 +125,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from cheptel import chaos
-    from cheptel.app import make_containers
+    from cheptel.app import make_containers, make_firewall
     from cheptel.teardown import read_cloud_id
 
     settings = _settings(args)
@@ -134,6 +134,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         raise ValueError(f"--faults takes {', '.join(chaos.FAULTS)}")
     if args.every < chaos.MIN_EVERY or args.duration <= 0:
         raise ValueError(f"--every is {chaos.MIN_EVERY:.0f} s at least, --duration positive")
+    if not 0 < args.cut_for <= chaos.MAX_CUT:
+        raise ValueError(f"--cut-for is more than 0 and {chaos.MAX_CUT:.0f} s at most")
     cloud = read_cloud_id(settings.db_url)
     if cloud is None:
         raise ValueError(f"no cloud in {settings.data_dir}")
@@ -148,7 +150,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({target.address or 'not probed'})")
     if args.dry_run or not schedule:
         return 0
-    runner = chaos.Chaos(settings, make_containers(settings), cloud, args.grace)
+    runner = chaos.Chaos(settings, make_containers(settings), cloud, make_firewall(settings),
+                         args.grace, args.cut_for)
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
     report = runner.run(project, chosen, schedule, args.duration, args.port, faults,
                         say=lambda line: print(line, flush=True))
@@ -238,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--every", type=float, default=10.0,
                    help="seconds between faults (default 10, at least 2)")
-    p.add_argument("--faults", default="pause", help="among pause,kill,stop (default pause)")
+    p.add_argument("--faults", default="pause",
+                   help="among pause,kill,stop,netcut (default pause)")
+    p.add_argument("--cut-for", type=float, default=5.0,
+                   help="seconds a netcut lasts before it is restored (default 5, 300 at most)")
     p.add_argument("--port", type=int, default=80, help="the probed port (default 80)")
     p.add_argument("--seed", type=int, help="the random choice's seed (a repeatable plan)")
     p.add_argument("--grace", type=float, help="seconds each victim is watched for its "

@@ -33,6 +33,12 @@ draw the same one. A cloud therefore claims its prefix on the host when it start
 goes with a reboot, as the rules do): a second cloud drawing a taken prefix refuses to
 start rather than share, and replace, the first one's chains; `cheptel teardown` removes
 chains only under its own claim, and releases it last.
+
+Network cuts (`cheptel chaos`'s netcut): cut_off() drops every packet from or to some
+addresses through a chain `<prefix>CUT<key>` in the raw table (before conntrack and NAT,
+so a floating IP is matched as packets carry it), jumped to first from PREROUTING and
+OUTPUT; reconnect() removes it. apply() never touches the raw table (a cut outlives the
+reconciler's passes); clear() sweeps it with the rest of the prefix (teardown).
 """
 
 from __future__ import annotations
@@ -66,6 +72,14 @@ TABLES = ("filter", "nat", "mangle", "raw")
 
 def prefix_for(cloud_id: str) -> str:
     return f"CH{cloud_id[:6]}-"
+
+
+def cut_chain(prefix: str, key: str = "") -> str:
+    """The raw-table chain of a network cut (`key`: up to 12 characters, the victim's);
+    without a key, the start every cut chain of the prefix shares."""
+    if len(key) > 12:
+        raise ValueError(f"cut key too long: {key}")
+    return f"{prefix}CUT{key}"
 
 
 class FirewallError(Exception):
@@ -116,6 +130,10 @@ class Firewall(Protocol):
     def owner(self, prefix: str) -> str | None: ...
     # give the prefix up (a claim of another cloud is left alone)
     def release(self, prefix: str, cloud: str) -> None: ...
+    # drop every packet from or to `addresses` under the prefix until reconnect(prefix, key)
+    def cut_off(self, prefix: str, key: str, addresses: list[str]) -> None: ...
+    # end the cut of `key` (every cut of the prefix when key is ""); none: nothing to do
+    def reconnect(self, prefix: str, key: str = "") -> None: ...
 
 
 def taken(prefix: str, owner: str) -> FirewallError:
@@ -361,6 +379,23 @@ class IptablesFirewall:
                 continue
         raise FirewallError(f"{binary} {table}: the chains of {prefix} could not be removed")
 
+    def cut_off(self, prefix: str, key: str, addresses: list[str]) -> None:
+        chain = cut_chain(prefix, key)
+        if not key or not addresses:
+            raise ValueError("a cut needs a key and addresses")
+        lines = ["*raw", f":{chain} - [0:0]"]  # made, or emptied if it was there
+        lines += [f"-A {chain} {way} {address}/32 -j DROP"
+                  for address in sorted(set(addresses)) for way in ("-s", "-d")]
+        with self._lock:
+            saved = self._save("raw")
+            lines += [f"-I {builtin} 1 -j {chain}" for builtin in ("PREROUTING", "OUTPUT")
+                      if f"-j {chain}" not in _rules(saved, builtin)]
+            _run(f"{self.binary}-restore", "--noflush", stdin="\n".join([*lines, "COMMIT"]) + "\n")
+
+    def reconnect(self, prefix: str, key: str = "") -> None:
+        with self._lock:
+            self._sweep(self.binary, "raw", cut_chain(prefix, key))
+
     def owned_rules(self, prefix: str) -> int:
         """Rules in this prefix's chains, and the jumps to them (every table, IPv4 and
         IPv6)."""
@@ -380,6 +415,7 @@ class FakeFirewall:
         self.rulesets: dict[str, Ruleset] = {}
         self.applied = 0
         self.claims: dict[str, str] = {}  # prefix -> cloud (a host's claims, in memory)
+        self.cuts: dict[str, list[str]] = {}  # cut chain -> the addresses it drops
 
     def claim(self, prefix: str, cloud: str) -> None:
         owner = self.claims.setdefault(prefix, cloud)
@@ -397,9 +433,24 @@ class FakeFirewall:
         self.rulesets[ruleset.prefix] = ruleset
         self.applied += 1
 
+    def cut_off(self, prefix: str, key: str, addresses: list[str]) -> None:
+        if not key or not addresses:
+            raise ValueError("a cut needs a key and addresses")
+        self.cuts[cut_chain(prefix, key)] = sorted(set(addresses))
+
+    def reconnect(self, prefix: str, key: str = "") -> None:
+        for chain in [c for c in self.cuts if c.startswith(cut_chain(prefix, key))]:
+            del self.cuts[chain]
+
+    def cut(self, address: str) -> bool:
+        """Whether a cut drops this address's packets now (for tests)."""
+        return any(address in addresses for addresses in self.cuts.values())
+
     def clear(self, prefix: str) -> None:
         self.rulesets.pop(prefix, None)
+        self.reconnect(prefix)
 
     def owned_rules(self, prefix: str) -> int:
         ruleset = self.rulesets.get(prefix)
-        return ruleset.count() + len(ruleset.sets) if ruleset else 0
+        cuts = sum(2 * len(a) for c, a in self.cuts.items() if c.startswith(prefix))
+        return cuts + (ruleset.count() + len(ruleset.sets) if ruleset else 0)
