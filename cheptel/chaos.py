@@ -177,17 +177,30 @@ def targets(db: Session, project: str, group: str | None) -> tuple[str, list[Tar
     return found.id, [Target(s.id, s.name, fips.get(s.id)) for s in servers]
 
 
-def addresses(db: Session, server_id: str) -> list[str]:
-    """The server's fixed IPv4 addresses and the floating IPs that reach them: what a
-    netcut drops."""
+def cut_matches(db: Session, cloud_id: str, server_id: str) -> list[str]:
+    """What a netcut of the server drops: whatever comes from its bridge ports, goes to
+    its fixed addresses on their own bridges (another network may use the same ones),
+    or from or to its floating IPs."""
+    from cheptel.backends.plumbing import host_veth
+    from cheptel.compute.models import Server
     from cheptel.network.models import FloatingIP, IPAllocation, Port
+    from cheptel.reconciler.network import bridge_for
 
-    ports = select(Port.id).where(Port.device_id == server_id).scalar_subquery()
-    fixed = db.scalars(select(IPAllocation.ip_address).where(IPAllocation.port_id.in_(ports)))
-    floating = db.scalars(select(FloatingIP.floating_ip_address)
-                          .where(FloatingIP.port_id.in_(ports)))
-    # IPv4 only: the dataplane's rules are (an IPv6 address of the API is not wired)
-    return sorted({str(a) for a in [*fixed, *floating] if ipaddress.ip_address(a).version == 4})
+    project = db.scalar(select(Server.project_id).where(Server.id == server_id))
+    matches: list[str] = []
+    for port_id, network_id in db.execute(select(Port.id, Port.network_id).where(
+            Port.device_id == server_id, Port.project_id == project)):
+        fixed = [a for a in db.scalars(select(IPAllocation.ip_address).where(
+            IPAllocation.port_id == port_id)) if ipaddress.ip_address(a).version == 4]
+        if not fixed:  # IPv4 only: the dataplane's rules are
+            continue
+        bridge = bridge_for(cloud_id, network_id)
+        matches.append(f"-m physdev --physdev-in {host_veth(cloud_id, port_id)}")
+        matches += [f"-i {bridge} -d {ip}/32" for ip in fixed]
+        for fip in db.scalars(select(FloatingIP.floating_ip_address).where(
+                FloatingIP.port_id == port_id)):
+            matches += [f"-d {fip}/32", f"-s {fip}/32"]
+    return sorted(set(matches))
 
 
 def cut_key(server_id: str) -> str:
@@ -240,7 +253,7 @@ class Chaos:
         if owner not in (None, self.cloud_id):  # the prefix is another cloud's on this host
             raise ValueError(f"the iptables prefix {self.prefix} belongs to cloud {owner}")
         with Session(self.db) as db:
-            found = addresses(db, server_id)
+            found = cut_matches(db, self.cloud_id, server_id)
         if not found:
             raise ValueError(f"server {server_id}: no address to cut")
         with self._cuts_lock:

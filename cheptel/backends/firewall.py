@@ -34,11 +34,12 @@ goes with a reboot, as the rules do): a second cloud drawing a taken prefix refu
 start rather than share, and replace, the first one's chains; `cheptel teardown` removes
 chains only under its own claim, and releases it last.
 
-Network cuts (`cheptel chaos`'s netcut): cut_off() drops every packet from or to some
-addresses through a chain `<prefix>CUT<key>` in the raw table (before conntrack and NAT,
-so a floating IP is matched as packets carry it), jumped to first from PREROUTING and
-OUTPUT; reconnect() removes it. apply() never touches the raw table (a cut outlives the
-reconciler's passes); clear() sweeps it with the rest of the prefix (teardown).
+Network cuts (`cheptel chaos`'s netcut): cut_off() drops every packet some matches
+select (a server's bridge ports, its fixed addresses on their bridges: two networks may
+use the same addresses, its floating IPs) through a chain `<prefix>CUT<key>` in the raw
+table (before conntrack), jumped to first from PREROUTING and OUTPUT; reconnect()
+removes it. apply() leaves the cut chains alone (a cut outlives the reconciler's
+passes); clear() sweeps them with the rest of the prefix (teardown).
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ class Firewall(Protocol):
     # give the prefix up (a claim of another cloud is left alone)
     def release(self, prefix: str, cloud: str) -> None: ...
     # drop every packet from or to `addresses` under the prefix until reconnect(prefix, key)
-    def cut_off(self, prefix: str, key: str, addresses: list[str]) -> None: ...
+    # drop what each match (an iptables match, e.g. "-d 172.24.4.9/32") selects
+    def cut_off(self, prefix: str, key: str, matches: list[str]) -> None: ...
     # end the cut of `key` (every cut of the prefix when key is ""); none: nothing to do
     def reconnect(self, prefix: str, key: str = "") -> None: ...
 
@@ -334,7 +336,9 @@ class IptablesFirewall:
             for table in ("filter", "nat", "raw"):
                 saved = self._save(table)
                 wanted = ruleset.tables.get(table, {})
-                old = _chains(saved, ruleset.prefix) - set(wanted)
+                # a chaos cut (raw table) is not the ruleset's: it outlives the passes
+                old = {name for name in _chains(saved, ruleset.prefix) - set(wanted)
+                       if not name.startswith(cut_chain(ruleset.prefix))}
                 stale[table] = old
                 lines.append(f"*{table}")
                 lines += [f":{name} - [0:0]" for name in sorted(set(wanted) | old)]
@@ -379,13 +383,12 @@ class IptablesFirewall:
                 continue
         raise FirewallError(f"{binary} {table}: the chains of {prefix} could not be removed")
 
-    def cut_off(self, prefix: str, key: str, addresses: list[str]) -> None:
+    def cut_off(self, prefix: str, key: str, matches: list[str]) -> None:
         chain = cut_chain(prefix, key)
-        if not key or not addresses:
-            raise ValueError("a cut needs a key and addresses")
+        if not key or not matches:
+            raise ValueError("a cut needs a key and matches")
         lines = ["*raw", f":{chain} - [0:0]"]  # made, or emptied if it was there
-        lines += [f"-A {chain} {way} {address}/32 -j DROP"
-                  for address in sorted(set(addresses)) for way in ("-s", "-d")]
+        lines += [f"-A {chain} {match} -j DROP" for match in sorted(set(matches))]
         with self._lock:
             saved = self._save("raw")
             lines += [f"-I {builtin} 1 -j {chain}" for builtin in ("PREROUTING", "OUTPUT")
@@ -433,10 +436,10 @@ class FakeFirewall:
         self.rulesets[ruleset.prefix] = ruleset
         self.applied += 1
 
-    def cut_off(self, prefix: str, key: str, addresses: list[str]) -> None:
-        if not key or not addresses:
-            raise ValueError("a cut needs a key and addresses")
-        self.cuts[cut_chain(prefix, key)] = sorted(set(addresses))
+    def cut_off(self, prefix: str, key: str, matches: list[str]) -> None:
+        if not key or not matches:
+            raise ValueError("a cut needs a key and matches")
+        self.cuts[cut_chain(prefix, key)] = sorted(set(matches))
 
     def reconnect(self, prefix: str, key: str = "") -> None:
         for chain in [c for c in self.cuts if c.startswith(cut_chain(prefix, key))]:
@@ -444,7 +447,8 @@ class FakeFirewall:
 
     def cut(self, address: str) -> bool:
         """Whether a cut drops this address's packets now (for tests)."""
-        return any(address in addresses for addresses in self.cuts.values())
+        return any(f"{address}/32" in match for matches in self.cuts.values()
+                   for match in matches)
 
     def clear(self, prefix: str) -> None:
         self.rulesets.pop(prefix, None)

@@ -119,7 +119,8 @@ def test_a_run_restores_its_cuts_when_stopped_and_clears_a_previous_runs(
     ip = _fixed_ip(rcloud, victim)
     with rcloud.deps.sessions() as db:
         project, found = chaos.targets(db, "demo", None)
-    fw.cut_off(prefix_for(rcloud.deps.cloud_id), "000000000000", ["10.9.9.9"])  # a killed run's
+    # a killed run's cut
+    fw.cut_off(prefix_for(rcloud.deps.cloud_id), "000000000000", ["-d 10.9.9.9/32"])
     runner = _runner(rcloud, grace=0, cut_for=300)
     seen: list[bool] = []
 
