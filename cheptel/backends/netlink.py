@@ -57,6 +57,27 @@ def _in_netns(fd: int, work: Callable[[IPRoute], T]) -> T:
     return out["value"]  # type: ignore[no-any-return]
 
 
+def _create_namespace(name: str) -> None:
+    """As `ip netns add`, without a fork (pyroute2's netns.create forks this threaded
+    process): a short-lived thread leaves for a new network namespace (unshare changes
+    the calling thread's only), which is bound at /run/netns/<name> before it ends."""
+    out: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            if _libc.unshare(CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "unshare failed")
+            netns.attach(name, threading.get_native_id())
+        except BaseException as exc:  # handed to the caller's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, name="cheptel-netns-add", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+
+
 def _attr(msg: Any, name: str) -> Any:
     return msg.get_attr(name)
 
@@ -190,7 +211,7 @@ class NetlinkPlumbing:
     def ensure_router(self, router: RouterNamespace) -> None:
         try:
             if router.name not in netns.listnetns():
-                netns.create(router.name)
+                _create_namespace(router.name)
                 self._nat.pop(router.name, None)
             fd = os.open(f"{NETNS}/{router.name}", os.O_RDONLY)
         except OSError as exc:

@@ -90,7 +90,7 @@ pause = True
 suspend = True
 interface_attach = True
 config_drive = True
-metadata_service = False
+metadata_service = True
 personality = False
 shelve = False
 shelve_migrate = False
@@ -124,7 +124,7 @@ image_format_enforcement = False
 [network]
 public_network_id = PUB
 floating_network_name = public
-project_network_cidr = 10.7.128.0/17
+project_network_cidr = 10.100.0.0/16
 project_network_mask_bits = 28
 region = RegionOne
 build_timeout = 120
