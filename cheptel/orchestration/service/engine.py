@@ -1,0 +1,255 @@
+"""The engine: drives one stack's action (CREATE, UPDATE, DELETE) a step at a time.
+
+Each step is one transaction: the resource's call into another service (through
+service/cloud.py, as the stack's owner) and the resource row's new state commit together,
+so a crash between steps leaves nothing made and unrecorded, and the next run (the
+reconciler's scan after a restart) picks up where the rows say. A step that must wait (a
+server not yet ACTIVE, not yet deleted) ends the run with `again`; the reconciler runs it
+again. A stack past its timeout fails with the reason, never stays IN_PROGRESS.
+
+CREATE and UPDATE walk the template's active resources, dependencies first: a resource
+not made yet is made; one made with other properties (or of another type) is replaced
+(deleted, then made again: in-place updates are not implemented); then what the template
+no longer holds is deleted, dependents first. DELETE deletes every resource, dependents
+first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from cheptel.errors import CheptelError
+from cheptel.identity.models import User
+from cheptel.identity.service.roles import effective_roles
+from cheptel.orchestration.errors import ResourceFailure
+from cheptel.orchestration.models import Stack, StackResource
+from cheptel.orchestration.resources.base import Record, ResourceType, reason
+from cheptel.orchestration.resources.registry import TYPES
+from cheptel.orchestration.service import stacks
+from cheptel.orchestration.service.cloud import InProcess
+from cheptel.orchestration.service.resolver import Resolver, record
+from cheptel.orchestration.template.functions import evaluate
+from cheptel.orchestration.template.template import order
+from cheptel.policy import Creds
+
+if TYPE_CHECKING:
+    from cheptel.app import Deps
+
+log = logging.getLogger("cheptel.orchestration")
+
+WAIT, DONE, FAILED = "wait", "done", "failed"
+
+
+@dataclass
+class Step:
+    """What one transaction did: WAIT (run again later), DONE (the action finished or
+    there is nothing to do), or None (progress: take the next step now)."""
+
+    outcome: str | None
+
+
+def owner(db: Session, stack: Stack) -> Creds:
+    """The stack owner's credentials now (roles as Keystone would scope them today)."""
+    user = db.get(User, stack.user_id)
+    roles = effective_roles(db, stack.user_id, "project", stack.project_id) \
+        if user is not None and user.enabled else []
+    if not roles:
+        raise ResourceFailure("The stack's owner no longer has a role on its project.")
+    return Creds(user_id=user.id if user else "", user_name=user.name if user else "",
+                 user_domain_id=user.domain_id if user else "",
+                 roles=frozenset(r.name for r in roles), project_id=stack.project_id,
+                 project_domain_id=None, audit_id="heat-" + stack.id[:8])
+
+
+def _save(row: StackResource, rec: Record) -> None:
+    row.physical_id, row.data = rec.physical_id, dict(rec.data)
+
+
+class Run:
+    """One step of one stack, in one transaction."""
+
+    def __init__(self, deps: Deps, db: Session, stack: Stack, now: float) -> None:
+        self.deps, self.db, self.stack, self.now = deps, db, stack, now
+        self.cloud = InProcess(deps, db, owner(db, stack))
+        self.rows = {r.name: r for r in stacks.resources_of(db, stack)}
+
+    # -- what a step records --------------------------------------------------------------
+
+    def set(self, row: StackResource, action: str, status: str, why: str) -> None:
+        row.action, row.status, row.status_reason = action, status, why
+        row.updated_at = self.now
+        stacks.event(self.db, self.stack, self.now, row.name, row.type, row.physical_id,
+                     action, status, why)
+
+    def finish(self, status: str, why: str) -> Step:
+        stack = self.stack
+        stack.status, stack.status_reason = status, why
+        stacks.stack_event(self.db, stack, self.now, why)
+        return Step(DONE)
+
+    # -- the template's view of the stack --------------------------------------------------
+
+    def parsed(self) -> stacks.Parsed:
+        s = self.stack
+        parsed = stacks.check(s.template, s.parameters, s.environment, s.files, s.name, s.id,
+                              s.project_id)
+        Resolver(self.cloud, s, self.rows).bind(parsed.scope)
+        return parsed
+
+    # -- CREATE / UPDATE ------------------------------------------------------------------
+
+    def make(self) -> Step:
+        parsed = self.parsed()
+        tpl = parsed.template
+        for name in parsed.active:
+            d = tpl.resources[name]
+            kind = TYPES[d["type"]]
+            row = self.rows.get(name)
+            if row is not None and row.status == "IN_PROGRESS" and row.action in (
+                    "CREATE", "UPDATE"):
+                return self._poll_ready(kind, row)
+            if row is not None and row.action == "DELETE":  # being replaced
+                return self._poll_gone(kind, row, drop=True)
+            props = kind.check(name, evaluate(d.get("properties") or {}, parsed.scope))
+            if row is None or row.status == "INIT":
+                return self._create(kind, name, props, row)
+            if row.type != kind.name or row.properties != props or row.status == "FAILED":
+                return self._replace(row)
+        # what the template no longer holds: dependents first (newest first)
+        gone = [r for r in self.rows.values() if r.name not in parsed.active]
+        if gone:
+            return self._remove(sorted(gone, key=lambda r: r.created_at, reverse=True)[0])
+        return self.finish("COMPLETE", f"Stack {self.stack.action} completed successfully")
+
+    def _create(self, kind: ResourceType, name: str, props: dict[str, Any],
+                row: StackResource | None) -> Step:
+        if row is None:  # recorded first, on its own: a failing create has a row to fail
+            row = StackResource(id=str(uuid.uuid4()), stack_id=self.stack.id, name=name,
+                                type=kind.name, physical_id="", action="INIT", status="INIT",
+                                status_reason="", properties={}, data={},
+                                created_at=self.now, updated_at=None)
+            self.db.add(row)
+            self.rows[name] = row
+            return Step(None)
+        rec = record(row, self.stack)
+        kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
+        _save(row, rec)
+        row.properties = props
+        self.set(row, self.stack.action, "IN_PROGRESS", "state changed")
+        return Step(None)
+
+    def _poll_ready(self, kind: ResourceType, row: StackResource) -> Step:
+        if not kind.ready(self.cloud, record(row, self.stack)):
+            return Step(WAIT)
+        self.set(row, row.action, "COMPLETE", "state changed")
+        return Step(None)
+
+    def _replace(self, row: StackResource) -> Step:
+        kind = TYPES.get(row.type)
+        if kind is not None:
+            kind.delete(self.cloud, record(row, self.stack))
+        self.set(row, "DELETE", "IN_PROGRESS", "Replacing the resource")
+        return Step(None)
+
+    def _remove(self, row: StackResource) -> Step:
+        kind = TYPES[row.type]
+        if row.action != "DELETE":
+            kind.delete(self.cloud, record(row, self.stack))
+            self.set(row, "DELETE", "IN_PROGRESS", "state changed")
+            return Step(None)
+        return self._poll_gone(kind, row, drop=True)
+
+    def _poll_gone(self, kind: ResourceType, row: StackResource, drop: bool) -> Step:
+        if not kind.gone(self.cloud, record(row, self.stack)):
+            return Step(WAIT)
+        self.set(row, "DELETE", "COMPLETE", "state changed")
+        if drop:
+            self.db.delete(row)
+            del self.rows[row.name]
+        return Step(None)
+
+    # -- DELETE ---------------------------------------------------------------------------
+
+    def unmake(self) -> Step:
+        rows = list(self.rows.values())
+        if not rows:
+            return self.finish("COMPLETE", "Stack DELETE completed successfully")
+        row = self._next_to_delete(rows)
+        return self._remove(row)
+
+    def _next_to_delete(self, rows: list[StackResource]) -> StackResource:
+        """A resource nothing left depends on (the template's graph), newest first."""
+        names = {r.name for r in rows}
+        try:
+            parsed = self.parsed()
+            deps = {n: (parsed.template.depends(n) & names
+                        if n in parsed.template.resources else set()) for n in names}
+            ranked = order(deps)
+        except CheptelError:
+            ranked = [r.name for r in sorted(rows, key=lambda r: r.created_at)]
+        last = ranked[-1]
+        return next(r for r in rows if r.name == last)
+
+    def step(self) -> Step:
+        stack = self.stack
+        if stack.status != "IN_PROGRESS":
+            return Step(DONE)
+        limit = (stack.timeout_mins or stacks.DEFAULT_TIMEOUT_MINS) * 60
+        if self.now - stack.action_started > limit and stack.action != "DELETE":
+            return self.finish("FAILED", f"{stack.action} timed out")
+        return self.unmake() if stack.action == "DELETE" else self.make()
+
+
+def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
+    """Drive a stack up to `steps` steps; True: there is more to do (run again)."""
+    for _ in range(steps):
+        hooks: list[Callable[[], None]] = []
+        try:
+            with deps.sessions() as db, db.begin():
+                stack = db.get(Stack, stack_id)
+                if stack is None:
+                    return False
+                run = Run(deps, db, stack, deps.clock())
+                outcome = run.step().outcome
+                hooks = run.cloud.after_commit
+        except (CheptelError, ResourceFailure) as exc:
+            _fail(deps, stack_id, exc)
+            return False
+        for hook in hooks:
+            hook()
+        if outcome == WAIT:
+            return True
+        if outcome == DONE:
+            return False
+    return True
+
+
+def _fail(deps: Deps, stack_id: str, exc: Exception) -> None:
+    """The step's transaction rolled back: record the failure on the resource it was
+    working on (the first not COMPLETE) and on the stack, in a new one."""
+    why = reason(exc) if isinstance(exc, CheptelError) else str(exc)
+    with deps.sessions() as db, db.begin():
+        stack = db.get(Stack, stack_id)
+        if stack is None or stack.status != "IN_PROGRESS":
+            return
+        now = deps.clock()
+        run_rows = stacks.resources_of(db, stack)
+        busy = [r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]
+        stack_reason = why
+        if busy and stack.action != "DELETE":
+            row = busy[0]
+            row.action, row.status, row.status_reason = stack.action, "FAILED", why
+            stacks.event(db, stack, now, row.name, row.type, row.physical_id, stack.action,
+                         "FAILED", why)
+            stack_reason = f"Resource {stack.action} failed: {why}"
+        elif stack.action == "DELETE":
+            stack_reason = f"Resource DELETE failed: {why}"
+        stack.status, stack.status_reason = "FAILED", stack_reason
+        stacks.stack_event(db, stack, now, stack_reason)
+    log.info("stack %s failed: %s", stack_id, why)
