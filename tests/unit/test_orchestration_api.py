@@ -254,3 +254,30 @@ def test_validate_versions_and_types(rcloud: Cloud) -> None:
     assert heat(rcloud, "GET", "/resource_types/OS::No::Such").status_code == 404
     root = rcloud.api.client.get("/orchestration/")
     assert root.status_code == 300 and root.json()["versions"][0]["id"] == "v1.0"
+
+
+def test_a_failed_create_rolls_back_when_asked(rcloud: Cloud) -> None:
+    tpl = template()
+    tpl["resources"]["server"]["properties"]["flavor"] = "no-such-flavor"
+    made(rcloud, template=tpl, disable_rollback=False)
+    rcloud.settle()
+    stack = heat(rcloud, "GET", "/stacks/web").json()["stack"]
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    assert count(rcloud, StackResource) == 0
+    assert rcloud.neutron("GET", "/networks?name=heat-net").json()["networks"] == []
+    said = [e["resource_status"] for e in heat(rcloud, "GET", "/stacks/web/events").json()[
+        "events"] if e["resource_name"] == "web"]
+    assert said == ["CREATE_IN_PROGRESS", "CREATE_FAILED", "ROLLBACK_IN_PROGRESS",
+                    "ROLLBACK_COMPLETE"]
+
+
+def test_a_yaml_alias_bomb_is_a_400(rcloud: Cloud) -> None:
+    quiet(rcloud)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
+              f"*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    bomb = "heat_template_version: 2018-08-31\ndescription:\n" + "\n".join(
+        "  " + line for line in lines)
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "bomb", "template": bomb})
+    assert r.status_code == 400 and "maximum allowed size" in r.json()["error"]["message"]
+    assert count(rcloud, Stack) == 0

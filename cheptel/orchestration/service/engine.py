@@ -12,6 +12,9 @@ not made yet is made; one made with other properties (or of another type) is rep
 (deleted, then made again: in-place updates are not implemented); then what the template
 no longer holds is deleted, dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
+A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
+a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
+minutes by default) fails with "<ACTION> timed out".
 """
 
 from __future__ import annotations
@@ -179,7 +182,8 @@ class Run:
     def unmake(self) -> Step:
         rows = list(self.rows.values())
         if not rows:
-            return self.finish("COMPLETE", "Stack DELETE completed successfully")
+            return self.finish("COMPLETE", f"Stack {self.stack.action} completed "
+                               "successfully")
         row = self._next_to_delete(rows)
         return self._remove(row)
 
@@ -201,9 +205,9 @@ class Run:
         if stack.status != "IN_PROGRESS":
             return Step(DONE)
         limit = (stack.timeout_mins or stacks.DEFAULT_TIMEOUT_MINS) * 60
-        if self.now - stack.action_started > limit and stack.action != "DELETE":
+        if self.now - stack.action_started > limit:
             return self.finish("FAILED", f"{stack.action} timed out")
-        return self.unmake() if stack.action == "DELETE" else self.make()
+        return self.unmake() if stack.action in ("DELETE", "ROLLBACK") else self.make()
 
 
 def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
@@ -219,8 +223,10 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
                 outcome = run.step().outcome
                 hooks = run.cloud.after_commit
         except (CheptelError, ResourceFailure) as exc:
-            _fail(deps, stack_id, exc)
-            return False
+            return _fail(deps, stack_id, exc)
+        except Exception as exc:  # a bug: the stack fails with it, never spins until timeout
+            log.exception("stack %s: a step failed unexpectedly", stack_id)
+            return _fail(deps, stack_id, exc)
         for hook in hooks:
             hook()
         if outcome == WAIT:
@@ -230,26 +236,36 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     return True
 
 
-def _fail(deps: Deps, stack_id: str, exc: Exception) -> None:
+def _fail(deps: Deps, stack_id: str, exc: Exception) -> bool:
     """The step's transaction rolled back: record the failure on the resource it was
-    working on (the first not COMPLETE) and on the stack, in a new one."""
-    why = reason(exc) if isinstance(exc, CheptelError) else str(exc)
+    working on (the first not COMPLETE) and on the stack, in a new one. A create that
+    may roll back (disable_rollback false) starts its ROLLBACK: True, run again."""
+    if isinstance(exc, CheptelError):
+        why = reason(exc)
+    elif isinstance(exc, ResourceFailure):
+        why = str(exc)
+    else:
+        why = f"{type(exc).__name__}: an internal error (logged)"
     with deps.sessions() as db, db.begin():
         stack = db.get(Stack, stack_id)
         if stack is None or stack.status != "IN_PROGRESS":
-            return
+            return False
         now = deps.clock()
         run_rows = stacks.resources_of(db, stack)
         busy = [r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]
         stack_reason = why
-        if busy and stack.action != "DELETE":
+        if busy and stack.action not in ("DELETE", "ROLLBACK"):
             row = busy[0]
             row.action, row.status, row.status_reason = stack.action, "FAILED", why
             stacks.event(db, stack, now, row.name, row.type, row.physical_id, stack.action,
                          "FAILED", why)
             stack_reason = f"Resource {stack.action} failed: {why}"
-        elif stack.action == "DELETE":
+        elif stack.action in ("DELETE", "ROLLBACK"):
             stack_reason = f"Resource DELETE failed: {why}"
         stack.status, stack.status_reason = "FAILED", stack_reason
         stacks.stack_event(db, stack, now, stack_reason)
+        rollback = stack.action == "CREATE" and not stack.disable_rollback
+        if rollback:
+            stacks.start(db, stack, now, "ROLLBACK")
     log.info("stack %s failed: %s", stack_id, why)
+    return rollback

@@ -146,7 +146,7 @@ def stack_event(db: Session, stack: Stack, now: float, reason: str) -> None:
           stack.status, reason)
 
 
-def _start(db: Session, stack: Stack, now: float, action: str) -> None:
+def start(db: Session, stack: Stack, now: float, action: str) -> None:
     stack.action, stack.status = action, "IN_PROGRESS"
     stack.status_reason = f"Stack {action} started"
     stack.action_started = now
@@ -170,7 +170,7 @@ def create(db: Session, creds: Creds, now: float, name: str, body: dict[str, Any
                   timeout_mins=_timeout(body.get("timeout_mins")), created_at=now,
                   updated_at=None, action_started=now)
     db.add(stack)
-    _start(db, stack, now, "CREATE")
+    start(db, stack, now, "CREATE")
     return stack
 
 
@@ -222,7 +222,7 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
     if "disable_rollback" in body:
         stack.disable_rollback = bool(body["disable_rollback"])
     stack.updated_at = now
-    _start(db, stack, now, "UPDATE")
+    start(db, stack, now, "UPDATE")
 
 
 def delete(db: Session, now: float, stack: Stack) -> None:
@@ -230,7 +230,7 @@ def delete(db: Session, now: float, stack: Stack) -> None:
         raise StackNotFound(stack.name)
     if stack.action == "DELETE" and stack.status == "IN_PROGRESS":
         return
-    _start(db, stack, now, "DELETE")
+    start(db, stack, now, "DELETE")
 
 
 def resources_of(db: Session, stack: Stack) -> list[StackResource]:

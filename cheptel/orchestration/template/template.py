@@ -22,14 +22,21 @@ RESOURCE_KEYS = {"type", "properties", "metadata", "depends_on", "update_policy"
 MAX_RESOURCES = 1000
 
 
-def _undate(value: Any) -> Any:
-    """YAML dates back to their text (heatclient's loader keeps them as strings)."""
+MAX_NODES = 100_000  # a YAML alias bomb expands into more than any real template holds
+
+
+def _undate(value: Any, budget: list[int]) -> Any:
+    """YAML dates back to their text (heatclient's loader keeps them as strings); a copy,
+    so that aliases become plain values, counted against the budget."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InvalidTemplate("Template exceeds maximum allowed size.")
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {_undate(k): _undate(v) for k, v in value.items()}
+        return {_undate(k, budget): _undate(v, budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_undate(v) for v in value]
+        return [_undate(v, budget) for v in value]
     return value
 
 
@@ -39,9 +46,12 @@ def load(raw: Any, what: str = "template") -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, RecursionError) as exc:
             raise InvalidTemplate(f"Error parsing {what}: {exc}") from None
-        raw = _undate(raw)
+        try:
+            raw = _undate(raw, [MAX_NODES])
+        except RecursionError:
+            raise InvalidTemplate(f"The {what} is nested too deeply.") from None
     if not isinstance(raw, dict):
         raise InvalidTemplate(f"The {what} is not a JSON object or YAML mapping.")
     return raw
