@@ -170,3 +170,22 @@ def test_bad_templates(template: Any, error: str) -> None:
     with pytest.raises(InvalidTemplate) as exc:
         parse(template, TYPES)
     assert error in exc.value.message
+
+
+def test_implicit_dependencies_as_heat_adds_them() -> None:
+    """A port on a network waits for that network's subnets; a floating IP for the router
+    interfaces: without a reference to them, as Heat orders them."""
+    net = {"get_resource": "net"}
+    tpl = parse(_tpl({
+        "fip": {"type": "OS::Neutron::FloatingIP", "properties": {
+            "floating_network": "public", "port_id": {"get_resource": "port"}}},
+        "port": {"type": "OS::Neutron::Port", "properties": {"network": net}},
+        "iface": {"type": "OS::Neutron::RouterInterface", "properties": {
+            "router": "r", "subnet": {"get_resource": "subnet"}}},
+        "subnet": {"type": "OS::Neutron::Subnet", "properties": {
+            "network": net, "cidr": "10.0.0.0/24"}},
+        "net": {"type": "OS::Neutron::Net"},
+    }), TYPES)
+    order = tpl.active(tpl.scope({}, {}))
+    assert order.index("subnet") < order.index("port")
+    assert order.index("iface") < order.index("fip")

@@ -22,7 +22,7 @@ from cheptel.orchestration.service.cloud import Cloud
 C = "compute"
 
 
-def _image(cloud: Cloud, ref: str) -> str:
+def image_id(cloud: Cloud, ref: str) -> str:
     if UUID.match(ref):
         return ref
     images = [i for i in cloud.call("image", "GET", "/v2/images", query={"name": ref})
@@ -62,7 +62,7 @@ def _networks(cloud: Cloud, nets: list[Any]) -> list[dict[str, Any]]:
 
 def _create_server(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
     body: dict[str, Any] = {"name": p.get("name") or r.name,
-                            "imageRef": _image(cloud, p["image"]),
+                            "imageRef": image_id(cloud, p["image"]),
                             "flavorRef": _flavor(cloud, p["flavor"])}
     if p.get("networks") is not None:
         body["networks"] = _networks(cloud, p["networks"])

@@ -100,7 +100,33 @@ class Template:
                               self.functions)
         explicit = d.get("depends_on") or []
         found.update([explicit] if isinstance(explicit, str) else explicit)
+        found.update(self._implicit(name, d))
         return found
+
+    def _implicit(self, name: str, d: dict[str, Any]) -> set[str]:
+        """Heat's implicit dependencies (its resources' add_dependencies): a port or a
+        server on a network waits for the template's subnets of that network (a port
+        made before them would have no address); a floating IP waits for the router
+        interfaces (its port's subnet must reach the external network)."""
+        kind, props = d.get("type"), d.get("properties") or {}
+        if not isinstance(props, dict):
+            return set()
+        out: set[str] = set()
+        if kind == "OS::Neutron::FloatingIP":
+            out = {n for n, r in self.resources.items()
+                   if r.get("type") == "OS::Neutron::RouterInterface"}
+        nets: list[Any] = []
+        if kind == "OS::Neutron::Port":
+            nets = [props.get("network")]
+        elif kind == "OS::Nova::Server" and isinstance(props.get("networks"), list):
+            nets = [n.get("network") for n in props["networks"] if isinstance(n, dict)]
+        for other, r in self.resources.items():
+            sub = r.get("properties") or {}
+            if r.get("type") == "OS::Neutron::Subnet" and isinstance(sub, dict) \
+                    and sub.get("network") is not None and sub.get("network") in nets:
+                out.add(other)
+        out.discard(name)
+        return out
 
 
 def order(deps: dict[str, set[str]]) -> list[str]:
