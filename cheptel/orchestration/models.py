@@ -40,6 +40,8 @@ class Stack(Base):
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     # when the action under way started (its timeout counts from there)
     action_started: Mapped[float] = mapped_column(Float)
+    # counts the actions started: a resource row of the current one is settled for it
+    generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StackResource(Base):
@@ -60,6 +62,8 @@ class StackResource(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the stack's generation it was last made or found unchanged in (engine.py)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StackEvent(Base):

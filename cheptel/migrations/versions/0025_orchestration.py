@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.Float(), nullable=True),
         sa.Column("action_started", sa.Float(), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orchestration_stacks")),
     )
     op.create_index(op.f("ix_orchestration_stacks_name"), "orchestration_stacks", ["name"])
@@ -52,6 +53,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.Float(), nullable=True),
+        sa.Column("generation", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["stack_id"], ["orchestration_stacks.id"],
                                 name=op.f("fk_orchestration_resources_stack_id"),
                                 ondelete="CASCADE"),

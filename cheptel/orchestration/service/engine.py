@@ -118,12 +118,17 @@ class Run:
                     "CREATE", "UPDATE"):
                 return self._poll_ready(kind, row)
             if row is not None and row.action == "DELETE":  # being replaced
-                return self._poll_gone(kind, row, drop=True)
+                return self._poll_gone(TYPES[row.type], row, drop=True)
+            if row is not None and row.status == "COMPLETE" \
+                    and row.generation == self.stack.generation:
+                continue  # made, or found unchanged, in this action
             props = kind.check(name, evaluate(d.get("properties") or {}, parsed.scope))
             if row is None or row.status == "INIT":
                 return self._create(kind, name, props, row)
             if row.type != kind.name or row.properties != props or row.status == "FAILED":
                 return self._replace(row)
+            row.generation = self.stack.generation  # unchanged: kept as it is
+            return Step(None)
         # what the template no longer holds: dependents first (newest first)
         gone = [r for r in self.rows.values() if r.name not in parsed.active]
         if gone:
@@ -136,14 +141,15 @@ class Run:
             row = StackResource(id=str(uuid.uuid4()), stack_id=self.stack.id, name=name,
                                 type=kind.name, physical_id="", action="INIT", status="INIT",
                                 status_reason="", properties={}, data={},
-                                created_at=self.now, updated_at=None)
+                                created_at=self.now, updated_at=None,
+                                generation=self.stack.generation)
             self.db.add(row)
             self.rows[name] = row
             return Step(None)
         rec = record(row, self.stack)
         kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
         _save(row, rec)
-        row.properties = props
+        row.properties, row.generation = props, self.stack.generation
         self.set(row, self.stack.action, "IN_PROGRESS", "state changed")
         return Step(None)
 

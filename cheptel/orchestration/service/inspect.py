@@ -112,7 +112,7 @@ def preview(db: Session, creds: Creds, now: float, body: dict[str, Any],
                   user_id=creds.user_id, action="INIT", status="COMPLETE", status_reason="",
                   template=parsed.raw, parameters={}, environment={}, files={},
                   tags=[], disable_rollback=True, timeout_mins=None, created_at=now,
-                  updated_at=None, action_started=now)
+                  updated_at=None, action_started=now, generation=0)
     out = views.stack_detail(base, stack, parsed.params, set(), None)
     out["resources"] = [{"resource_name": n, "resource_type": parsed.template.resources[n]
                          ["type"], "resource_action": "INIT", "resource_status": "COMPLETE",

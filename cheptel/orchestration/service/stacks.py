@@ -150,6 +150,7 @@ def start(db: Session, stack: Stack, now: float, action: str) -> None:
     stack.action, stack.status = action, "IN_PROGRESS"
     stack.status_reason = f"Stack {action} started"
     stack.action_started = now
+    stack.generation = (stack.generation or 0) + 1
     db.flush()
     stack_event(db, stack, now, stack.status_reason)
 
@@ -168,7 +169,7 @@ def create(db: Session, creds: Creds, now: float, name: str, body: dict[str, Any
                   files=dict(body.get("files") or {}), tags=_tags(body.get("tags")),
                   disable_rollback=bool(body.get("disable_rollback", True)),
                   timeout_mins=_timeout(body.get("timeout_mins")), created_at=now,
-                  updated_at=None, action_started=now)
+                  updated_at=None, action_started=now, generation=0)
     db.add(stack)
     start(db, stack, now, "CREATE")
     return stack
