@@ -281,3 +281,20 @@ def test_a_yaml_alias_bomb_is_a_400(rcloud: Cloud) -> None:
     r = heat(rcloud, "POST", "/stacks", {"stack_name": "bomb", "template": bomb})
     assert r.status_code == 400 and "maximum allowed size" in r.json()["error"]["message"]
     assert count(rcloud, Stack) == 0
+
+
+def test_a_delete_during_the_create_wins(rcloud: Cloud) -> None:
+    sid = made(rcloud)
+    job = rcloud.pool.queue.popleft()  # the create runs up to the server's wait
+    job[0](*job[1])
+    assert count(rcloud, Server) == 1
+    assert heat(rcloud, "DELETE", f"/stacks/web/{sid}").status_code == 204
+    rcloud.settle()
+    stack = heat(rcloud, "GET", f"/stacks/web/{sid}").json()["stack"]
+    assert stack["stack_status"] == "DELETE_COMPLETE", stack["stack_status_reason"]
+    assert count(rcloud, StackResource) == 0
+    assert count(rcloud, Server) == 0 or all(
+        rcloud.gone(s["id"]) for s in rcloud.nova("GET", "/servers").json()["servers"])
+    said = [e["resource_status"] for e in heat(rcloud, "GET", f"/stacks/web/{sid}/events")
+            .json()["events"] if e["resource_name"] == "web"]
+    assert said == ["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"]

@@ -91,3 +91,23 @@ def test_every_type_made_read_and_deleted(rcloud: Cloud) -> None:
     assert rcloud.neutron("GET", f"/security-groups/{resources['sg']}").status_code == 404
     assert rcloud.nova("GET", "/os-keypairs/all-key").status_code == 404
     assert rcloud.gone(resources["server"])
+
+
+def test_hostile_property_values_fail_the_resource_not_the_engine(rcloud: Cloud) -> None:
+    quiet(rcloud)
+    tpl = {"heat_template_version": "2018-08-31", "resources": {
+        "net": {"type": "OS::Neutron::Net"},
+        "port": {"type": "OS::Neutron::Port", "properties": {
+            "network": {"get_resource": "net"}, "fixed_ips": [{"subnet": [1, 2]}]}}}}
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "odd", "template": tpl})
+    assert r.status_code == 201, r.text
+    rcloud.settle()  # and nothing logged as a bug
+    stack = heat(rcloud, "GET", "/stacks/odd").json()["stack"]
+    assert stack["stack_status"] == "CREATE_FAILED"
+    assert "must be a name or an id" in stack["stack_status_reason"]
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "typed", "template": {
+        "heat_template_version": "2018-08-31", "resources": {"net": {
+            "type": "OS::Neutron::Net", "properties": {"admin_state_up": {"a": 1}}}}}})
+    assert r.status_code == 400  # a static value of the wrong type: refused at once
+    assert "resources.net.properties.admin_state_up: Value must be of type boolean" in \
+        r.json()["error"]["message"]

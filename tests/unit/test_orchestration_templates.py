@@ -189,3 +189,13 @@ def test_implicit_dependencies_as_heat_adds_them() -> None:
     order = tpl.active(tpl.scope({}, {}))
     assert order.index("subnet") < order.index("port")
     assert order.index("iface") < order.index("fip")
+
+
+@pytest.mark.parametrize("resources", [
+    "heat_template_version: 2018-08-31\nresources:\n  1: {type: OS::Heat::None}\n",
+    _tpl({"x" * 256: {"type": "OS::Heat::None"}}),
+    _tpl([{"type": "OS::Heat::None"}]),  # type: ignore[arg-type]
+])
+def test_resource_names_are_short_strings(resources: Any) -> None:
+    with pytest.raises(InvalidTemplate):
+        parse(resources, TYPES)

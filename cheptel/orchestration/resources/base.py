@@ -77,8 +77,11 @@ class ResourceType:
     readers: dict[str, Callable[[dict[str, Any], Record], Any]] = field(default_factory=dict)
     reference: Callable[[Record], Any] = lambda r: r.physical_id
 
-    def check(self, name: str, props: dict[str, Any]) -> dict[str, Any]:
-        """The properties, defaults added, each of its declared type (after evaluation)."""
+    def check(self, name: str, props: dict[str, Any], static: bool = False
+              ) -> dict[str, Any]:
+        """The properties, defaults added, each of its declared type (after evaluation).
+        `static`: before the stack exists, a value still None (a reference to a resource
+        not made yet) is not missing."""
         unknown = sorted(set(props) - set(self.properties))
         if unknown:
             raise InvalidTemplate(f"Property error: resources.{name}.properties: Unknown "
@@ -87,7 +90,7 @@ class ResourceType:
         for key, prop in self.properties.items():
             value = props.get(key)
             if value is None:
-                if prop.required:
+                if prop.required and not static:
                     raise InvalidTemplate(f"Property error: resources.{name}.properties: "
                                           f"Property {key} not assigned")
                 if prop.default is not None:
@@ -156,6 +159,8 @@ def reason(exc: CheptelError) -> str:
 def find(cloud: Cloud, service: str, path: str, plural: str, ref: str,
          what: str) -> dict[str, Any]:
     """A resource by id or by name, as Heat's client plugins find them (one by name)."""
+    if not isinstance(ref, str) or not ref:
+        raise InvalidTemplate(f"The {what} reference {ref!r} must be a name or an id.")
     if UUID.match(ref):
         try:
             found = cloud.call(service, "GET", f"{path}/{ref}")

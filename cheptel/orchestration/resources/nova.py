@@ -7,7 +7,7 @@ import base64
 from typing import Any
 
 from cheptel.errors import NotFound
-from cheptel.orchestration.errors import ResourceFailure
+from cheptel.orchestration.errors import InvalidTemplate, ResourceFailure
 from cheptel.orchestration.resources.base import (
     UUID,
     Prop,
@@ -23,6 +23,8 @@ C = "compute"
 
 
 def image_id(cloud: Cloud, ref: str) -> str:
+    if not isinstance(ref, str) or not ref:
+        raise InvalidTemplate(f"The image reference {ref!r} must be a name or an id.")
     if UUID.match(ref):
         return ref
     images = [i for i in cloud.call("image", "GET", "/v2/images", query={"name": ref})

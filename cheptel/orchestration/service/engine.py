@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from cheptel.errors import CheptelError
@@ -91,8 +92,17 @@ class Run:
                      action, status, why)
 
     def finish(self, status: str, why: str) -> Step:
+        """The action's end, unless the API started another meanwhile (a delete during a
+        create): one conditional UPDATE, so the newer action is never overwritten."""
         stack = self.stack
-        stack.status, stack.status_reason = status, why
+        done = self.db.execute(
+            update(Stack).where(Stack.id == stack.id, Stack.generation == stack.generation,
+                                Stack.status == "IN_PROGRESS")
+            .values(status=status, status_reason=why)
+            .execution_options(synchronize_session=False))
+        if getattr(done, "rowcount", 0) != 1:
+            return Step(None)  # the next step reads the new action
+        self.db.expire(stack)
         stacks.stack_event(self.db, stack, self.now, why)
         return Step(DONE)
 
@@ -220,19 +230,21 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     """Drive a stack up to `steps` steps; True: there is more to do (run again)."""
     for _ in range(steps):
         hooks: list[Callable[[], None]] = []
+        generation = -1
         try:
             with deps.sessions() as db, db.begin():
                 stack = db.get(Stack, stack_id)
                 if stack is None:
                     return False
+                generation = stack.generation
                 run = Run(deps, db, stack, deps.clock())
                 outcome = run.step().outcome
                 hooks = run.cloud.after_commit
         except (CheptelError, ResourceFailure) as exc:
-            return _fail(deps, stack_id, exc)
+            return _fail(deps, stack_id, generation, exc)
         except Exception as exc:  # a bug: the stack fails with it, never spins until timeout
             log.exception("stack %s: a step failed unexpectedly", stack_id)
-            return _fail(deps, stack_id, exc)
+            return _fail(deps, stack_id, generation, exc)
         for hook in hooks:
             hook()
         if outcome == WAIT:
@@ -242,7 +254,7 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     return True
 
 
-def _fail(deps: Deps, stack_id: str, exc: Exception) -> bool:
+def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception) -> bool:
     """The step's transaction rolled back: record the failure on the resource it was
     working on (the first not COMPLETE) and on the stack, in a new one. A create that
     may roll back (disable_rollback false) starts its ROLLBACK: True, run again."""
@@ -256,6 +268,8 @@ def _fail(deps: Deps, stack_id: str, exc: Exception) -> bool:
         stack = db.get(Stack, stack_id)
         if stack is None or stack.status != "IN_PROGRESS":
             return False
+        if stack.generation != generation:  # failed at an action the API replaced since
+            return True
         now = deps.clock()
         run_rows = stacks.resources_of(db, stack)
         busy = [r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]

@@ -89,11 +89,10 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
 
 
 def _static_check(tpl: Template, name: str, props: dict[str, Any]) -> None:
+    """What can be checked before anything exists: known properties, the required ones
+    written, each value of its type (those that do not wait on another resource)."""
     kind = TYPES[tpl.resources[name]["type"]]
-    unknown = sorted(set(props) - set(kind.properties))
-    if unknown:
-        raise InvalidTemplate(f"Property error: resources.{name}.properties: Unknown "
-                              f"Property {unknown[0]}")
+    kind.check(name, props, static=True)
     raw = tpl.resources[name].get("properties") or {}
     for key, prop in kind.properties.items():
         if prop.required and key not in raw:

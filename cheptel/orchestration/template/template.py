@@ -149,8 +149,10 @@ def order(deps: dict[str, set[str]]) -> list[str]:
 def _map(section: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
         raise InvalidTemplate(f"The template section is invalid: {section}")
+    if section in ("resources", "parameters", "outputs") and any(len(k) > 255 for k in value):
+        raise InvalidTemplate(f"A name in {section} is longer than 255 characters.")
     return value
 
 
