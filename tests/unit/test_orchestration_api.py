@@ -298,3 +298,28 @@ def test_a_delete_during_the_create_wins(rcloud: Cloud) -> None:
     said = [e["resource_status"] for e in heat(rcloud, "GET", f"/stacks/web/{sid}/events")
             .json()["events"] if e["resource_name"] == "web"]
     assert said == ["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
+
+
+def test_update_allowed_properties_change_in_place(rcloud: Cloud) -> None:
+    sid = made(rcloud)
+    rcloud.settle()
+    before = {x["resource_name"]: x["physical_resource_id"] for x in heat(
+        rcloud, "GET", f"/stacks/web/{sid}/resources").json()["resources"]}
+    tpl = template()
+    tpl["resources"]["net"]["properties"]["name"] = "heat-net-2"
+    tpl["resources"]["server"]["properties"]["name"] = "renamed"
+    tpl["resources"]["server"]["properties"]["metadata"] = {"role": "web"}
+    assert heat(rcloud, "PUT", f"/stacks/web/{sid}", {"template": tpl}).status_code == 202
+    rcloud.settle()
+    assert status(rcloud) == "UPDATE_COMPLETE"
+    after = {x["resource_name"]: (x["physical_resource_id"], x["resource_status"]) for x in
+             heat(rcloud, "GET", f"/stacks/web/{sid}/resources").json()["resources"]}
+    assert {k: v[0] for k, v in after.items()} == before  # the same resources, kept
+    assert after["net"][1] == after["server"][1] == "UPDATE_COMPLETE"
+    assert after["subnet"][1] == "CREATE_COMPLETE"
+    server = rcloud.show(before["server"])
+    assert server["name"] == "renamed" and server["metadata"] == {"role": "web"}
+    net = rcloud.neutron("GET", f"/networks/{before['net']}").json()["network"]
+    assert net["name"] == "heat-net-2"
+    out = heat(rcloud, "GET", f"/stacks/web/{sid}/outputs/net_name").json()["output"]
+    assert out["output_value"] == "heat-net-2"

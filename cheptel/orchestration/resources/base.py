@@ -76,6 +76,16 @@ class ResourceType:
     # attribute name -> how to read it from the show document (default: the same key)
     readers: dict[str, Callable[[dict[str, Any], Record], Any]] = field(default_factory=dict)
     reference: Callable[[Record], Any] = lambda r: r.physical_id
+    # changes the properties marked update_allowed in place: (cloud, {changed: new value})
+    update: Callable[[Cloud, dict[str, Any], Record], None] | None = None
+
+    def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+        """The changes to make in place, or None if one of them needs a replacement."""
+        changed = {k: new.get(k) for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        if self.update is None or not all(
+                k in self.properties and self.properties[k].update_allowed for k in changed):
+            return None
+        return changed
 
     def check(self, name: str, props: dict[str, Any], static: bool = False
               ) -> dict[str, Any]:

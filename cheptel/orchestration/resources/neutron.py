@@ -43,9 +43,12 @@ def _plain(kind: str, plural: str, body: dict[str, str], attrs: dict[str, str],
     def gone(cloud: Cloud, r: Record) -> bool:
         return not r.physical_id or gone_when_missing(lambda: show(cloud, r))
 
+    def update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+        cloud.call(N, "PUT", f"{path}/{r.physical_id}", {kind: changed})
+
     return ResourceType(name=body["name"], description=description, properties=props,
                         attributes=attrs, create=create, delete=delete, show=show,
-                        gone=gone, readers=readers or {})
+                        gone=gone, readers=readers or {}, update=update)
 
 
 def _kept(p: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -218,7 +221,7 @@ _SG = _plain("security_group", "security_groups", {"name": "OS::Neutron::Securit
 SECURITY_GROUP = ResourceType(
     name=_SG.name, description=_SG.description, properties=_SG.properties,
     attributes=_SG.attributes, create=_create_group, delete=_SG.delete, show=_SG.show,
-    gone=_SG.gone)
+    gone=_SG.gone, update=_SG.update)
 
 
 def _interface_body(cloud: Cloud, p: dict[str, Any]) -> dict[str, Any]:

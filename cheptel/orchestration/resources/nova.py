@@ -113,10 +113,19 @@ def _first_address(doc: dict[str, Any], r: Record) -> str:
     return ""
 
 
+def _update_server(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    if "name" in changed:
+        cloud.call(C, "PUT", f"/v2.1/servers/{r.physical_id}",
+                   {"server": {"name": changed["name"] or r.name}})
+    if "metadata" in changed:
+        cloud.call(C, "PUT", f"/v2.1/servers/{r.physical_id}/metadata",
+                   {"metadata": changed["metadata"] or {}})
+
+
 SERVER = ResourceType(
     name="OS::Nova::Server", description="A resource for managing Nova instances.",
     properties={
-        "name": Prop("string", "Server name."),
+        "name": Prop("string", "Server name.", update_allowed=True),
         "image": Prop("string", "The ID or name of the image to boot with.", required=True),
         "flavor": Prop("string", "The ID or name of the flavor to boot onto.",
                        required=True),
@@ -126,7 +135,8 @@ SERVER = ResourceType(
         "user_data": Prop("string", "User data script to be executed by cloud-init."),
         "user_data_format": Prop("string", "How the user_data should be formatted for the "
                                  "server (RAW only here).", default="HEAT_CFNTOOLS"),
-        "metadata": Prop("map", "Arbitrary key/value metadata to store for this server."),
+        "metadata": Prop("map", "Arbitrary key/value metadata to store for this server.",
+                         update_allowed=True),
         "security_groups": Prop("list", "List of security group names or IDs."),
         "config_drive": Prop("boolean", "Use a config drive."),
         "availability_zone": Prop("string", "Name of the availability zone."),
@@ -138,7 +148,7 @@ SERVER = ResourceType(
                 "accessIPv4": "The manually assigned alternative public IPv4 address.",
                 "instance_name": "AWS compatible instance name."},
     create=_create_server, delete=_delete_server, show=_show_server, ready=_server_ready,
-    gone=_server_gone,
+    gone=_server_gone, update=_update_server,
     readers={"networks": lambda d, r: _addresses(d), "first_address": _first_address,
              "instance_name": lambda d, r: d.get("OS-EXT-SRV-ATTR:instance_name",
                                                  d.get("name"))})

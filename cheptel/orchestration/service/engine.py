@@ -8,9 +8,10 @@ server not yet ACTIVE, not yet deleted) ends the run with `again`; the reconcile
 again. A stack past its timeout fails with the reason, never stays IN_PROGRESS.
 
 CREATE and UPDATE walk the template's active resources, dependencies first: a resource
-not made yet is made; one made with other properties (or of another type) is replaced
-(deleted, then made again: in-place updates are not implemented); then what the template
-no longer holds is deleted, dependents first. DELETE deletes every resource, dependents
+not made yet is made; one whose changed properties are all update_allowed is updated in
+place through its service's update route; one with other changes (or of another type) is
+replaced (deleted, then made again); then what the template no longer holds is deleted,
+dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
 A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
 a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
@@ -135,8 +136,13 @@ class Run:
             props = kind.check(name, evaluate(d.get("properties") or {}, parsed.scope))
             if row is None or row.status == "INIT":
                 return self._create(kind, name, props, row)
-            if row.type != kind.name or row.properties != props or row.status == "FAILED":
+            if row.type != kind.name or row.status == "FAILED":
                 return self._replace(row)
+            if row.properties != props:
+                changed = kind.updatable(row.properties, props)
+                if changed is None:
+                    return self._replace(row)
+                return self._update(kind, row, props, changed)
             row.generation = self.stack.generation  # unchanged: kept as it is
             return Step(None)
         # what the template no longer holds: dependents first (newest first)
@@ -161,6 +167,17 @@ class Run:
         _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
         self.set(row, self.stack.action, "IN_PROGRESS", "state changed")
+        return Step(None)
+
+    def _update(self, kind: ResourceType, row: StackResource, props: dict[str, Any],
+                changed: dict[str, Any]) -> Step:
+        """The properties Heat updates in place (update_allowed), through the service's
+        own update route: the resource keeps its id."""
+        assert kind.update is not None
+        kind.update(self.cloud, changed, record(row, self.stack))
+        row.properties, row.generation = props, self.stack.generation
+        self.set(row, "UPDATE", "IN_PROGRESS", "state changed")
+        self.set(row, "UPDATE", "COMPLETE", "state changed")
         return Step(None)
 
     def _poll_ready(self, kind: ResourceType, row: StackResource) -> Step:
