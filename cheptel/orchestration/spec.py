@@ -7,6 +7,7 @@ the other services' own routes, in-process, as the stack's owner. Catalog type
 
 from cheptel.orchestration import faults, models, policies
 from cheptel.orchestration.api import ROUTES
+from cheptel.orchestration.metrics import METRICS
 from cheptel.reconciler.stacks import StackConverger
 from cheptel.service import Service
 
@@ -22,4 +23,5 @@ SERVICE = Service(
     render_fault=faults.render_fault,
     models=models,
     converger=StackConverger,
+    metrics=METRICS,
 )

@@ -111,3 +111,18 @@ def test_hostile_property_values_fail_the_resource_not_the_engine(rcloud: Cloud)
     assert r.status_code == 400  # a static value of the wrong type: refused at once
     assert "resources.net.properties.admin_state_up: Value must be of type boolean" in \
         r.json()["error"]["message"]
+
+
+def test_stacks_in_the_exporters_series(rcloud: Cloud) -> None:
+    quiet(rcloud)
+    tpl = {"heat_template_version": "2018-08-31",
+           "resources": {"r": {"type": "OS::Heat::RandomString"}}}
+    sid = heat(rcloud, "POST", "/stacks", {"stack_name": "m", "template": tpl}).json()[
+        "stack"]["id"]
+    rcloud.settle()
+    text = rcloud.api.client.get("/metrics", headers={
+        "X-Auth-Token": rcloud.api.admin()}).text
+    line = [x for x in text.splitlines() if x.startswith("openstack_heat_stack_status{")]
+    assert len(line) == 1 and f'id="{sid}"' in line[0] and line[0].endswith(" 5.0")
+    assert 'openstack_heat_stack_status_counter{status="CREATE_COMPLETE"} 1.0' in text
+    assert "openstack_heat_up 1.0" in text
