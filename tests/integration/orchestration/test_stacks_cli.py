@@ -6,6 +6,7 @@ server ACTIVE on the port the stack made, then delete --wait and nothing left.""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from tests.integration.cloud import Cloud
@@ -78,3 +79,26 @@ def test_stack_create_output_delete_with_the_cli(heat_cloud: Cloud, tmp_path: Pa
     assert gone.returncode != 0
     nets = [n["Name"] for n in c.cli("network", "list", cloud="cheptel-demo")]
     assert "heat-cli-net" not in nets
+
+
+def test_a_stack_created_across_a_crash_completes(heat_cloud: Cloud, tmp_path: Path) -> None:
+    """cheptel is killed (-9) right after accepting the stack, wherever its engine was;
+    once restarted, the stack completes (resumed from its rows), each resource made once."""
+    c = heat_cloud
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE.replace("heat-cli-net", "heat-crash-net"))
+    c.cli("stack", "create", "-t", str(template), "--parameter",
+          f"cidr=10.{c.block}.78.0/24", "crash", cloud="cheptel-demo")
+    c.kill()
+    c.start()
+    deadline = time.monotonic() + 120
+    while (shown := c.cli("stack", "show", "crash", cloud="cheptel-demo"))[
+            "stack_status"] == "CREATE_IN_PROGRESS":
+        assert time.monotonic() < deadline, shown
+        time.sleep(1)
+    assert shown["stack_status"] == "CREATE_COMPLETE", shown["stack_status_reason"]
+    servers = [s for s in c.cli("server", "list", cloud="cheptel-demo")
+               if s["Name"].startswith("crash-server-")]
+    assert len(servers) == 1 and servers[0]["Status"] == "ACTIVE"
+    c.cli("stack", "delete", "--wait", "--yes", "crash", cloud="cheptel-demo", as_json=False)
+    assert c.cli("stack", "list", cloud="cheptel-demo") == []
