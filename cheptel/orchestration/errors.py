@@ -16,6 +16,13 @@ class InvalidParameter(InvalidTemplate):
     pass
 
 
+class RequestLimitExceeded(BadRequest):
+    heat_type = "RequestLimitExceeded"
+
+    def __init__(self, message: str):
+        super().__init__(f"Request limit exceeded: {message}")
+
+
 class StackNotFound(NotFound):
     heat_type = "EntityNotFound"
 

@@ -6,7 +6,8 @@ wait (a server not yet ACTIVE) and then asks to be run again after a short pause
 scan returns every stack IN_PROGRESS: after a restart they resume where their rows say (a
 step's call into another service and its resource row commit together), and a stack
 past its timeout fails with the reason, so none stays IN_PROGRESS forever. Stacks deleted
-more than an hour ago are forgotten there too.
+more than an hour ago are forgotten there too, and a stack's events beyond Heat's 1000
+(its oldest) are purged.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class StackConverger:
     def scan(self, first: bool) -> Iterable[str]:
         with self.deps.sessions() as db, db.begin():
             stacks.purge(db, self.deps.clock() - KEEP_DELETED)
+            stacks.trim_events(db)
             return list(db.scalars(select(Stack.id).where(Stack.status == "IN_PROGRESS")))
 
     def converge(self, key: str) -> bool:

@@ -323,3 +323,36 @@ def test_update_allowed_properties_change_in_place(rcloud: Cloud) -> None:
     assert net["name"] == "heat-net-2"
     out = heat(rcloud, "GET", f"/stacks/web/{sid}/outputs/net_name").json()["output"]
     assert out["output_value"] == "heat-net-2"
+
+
+def test_a_project_holds_at_most_heats_limit_of_stacks(rcloud: Cloud,
+                                                      monkeypatch: Any) -> None:
+    from cheptel.orchestration.service import stacks as service
+
+    monkeypatch.setattr(service, "MAX_STACKS_PER_PROJECT", 2)
+    tpl = {"heat_template_version": "2018-08-31", "resources": {}}
+    for name in ("a", "b"):
+        made(rcloud, name, template=tpl)
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "c", "template": tpl})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "RequestLimitExceeded"
+    assert "maximum stacks per tenant, 2" in r.json()["error"]["message"]
+
+
+def test_old_events_and_deleted_stacks_are_purged(rcloud: Cloud, monkeypatch: Any) -> None:
+    from cheptel.orchestration.service import stacks as service
+    from cheptel.reconciler import stacks as converger
+
+    monkeypatch.setattr(service, "MAX_EVENTS_PER_STACK", 3)
+    monkeypatch.setattr(converger, "KEEP_DELETED", 60.0)
+    sid = made(rcloud)
+    rcloud.settle()
+    newest = heat(rcloud, "GET", "/stacks/web/events").json()["events"][-3:]
+    rcloud.deps.reconciler.pass_once()
+    assert heat(rcloud, "GET", "/stacks/web/events").json()["events"] == newest
+    heat(rcloud, "DELETE", f"/stacks/web/{sid}")
+    rcloud.settle()
+    assert heat(rcloud, "GET", f"/stacks/web/{sid}").status_code == 200  # still, by id
+    rcloud.api.clock.advance(61)
+    rcloud.deps.reconciler.pass_once()
+    assert heat(rcloud, "GET", f"/stacks/web/{sid}").status_code == 404
+    assert count(rcloud, Stack) == 0

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cheptel.errors import BadRequest
 from cheptel.orchestration.errors import (
     ActionInProgress,
     InvalidTemplate,
+    RequestLimitExceeded,
     StackExists,
     StackNotFound,
 )
@@ -27,6 +28,8 @@ from cheptel.orchestration.template.template import Template, load, parse
 from cheptel.policy import Creds
 
 DEFAULT_TIMEOUT_MINS = 60  # Heat's stack_action_timeout
+MAX_STACKS_PER_PROJECT = 100  # Heat's max_stacks_per_tenant
+MAX_EVENTS_PER_STACK = 1000  # Heat's max_events_per_stack: older ones are purged
 
 
 @dataclass
@@ -156,8 +159,12 @@ def start(db: Session, stack: Stack, now: float, action: str) -> None:
 
 def create(db: Session, creds: Creds, now: float, name: str, body: dict[str, Any]) -> Stack:
     project = creds.project_id or ""
-    if any(s.name == name for s in in_project(db, project)):
+    existing = in_project(db, project)
+    if any(s.name == name for s in existing):
         raise StackExists(name)
+    if len(existing) >= MAX_STACKS_PER_PROJECT:
+        raise RequestLimitExceeded(f"You have reached the maximum stacks per tenant, "
+                                   f"{MAX_STACKS_PER_PROJECT}. Please delete some stacks.")
     stack_id = str(uuid.uuid4())
     parsed = check(body.get("template"), body.get("parameters"), body.get("environment"),
                    body.get("files"), name, stack_id, project)
@@ -246,3 +253,16 @@ def purge(db: Session, before: float) -> None:
         db.execute(sql_delete(StackEvent).where(StackEvent.stack_id.in_(old)))
         db.execute(sql_delete(StackResource).where(StackResource.stack_id.in_(old)))
         db.execute(sql_delete(Stack).where(Stack.id.in_(old)))
+
+
+def trim_events(db: Session) -> None:
+    """Keep each stack's newest MAX_EVENTS_PER_STACK events (Heat purges the rest)."""
+    crowded = db.execute(select(StackEvent.stack_id).group_by(StackEvent.stack_id)
+                         .having(func.count() > MAX_EVENTS_PER_STACK)).scalars().all()
+    for stack_id in crowded:
+        keep_from = db.scalar(select(StackEvent.seq).where(StackEvent.stack_id == stack_id)
+                              .order_by(StackEvent.seq.desc())
+                              .offset(MAX_EVENTS_PER_STACK - 1).limit(1))
+        if keep_from is not None:
+            db.execute(sql_delete(StackEvent).where(StackEvent.stack_id == stack_id,
+                                                    StackEvent.seq < keep_from))
