@@ -356,3 +356,23 @@ def test_old_events_and_deleted_stacks_are_purged(rcloud: Cloud, monkeypatch: An
     rcloud.deps.reconciler.pass_once()
     assert heat(rcloud, "GET", f"/stacks/web/{sid}").status_code == 404
     assert count(rcloud, Stack) == 0
+
+
+def test_independent_servers_boot_side_by_side(rcloud: Cloud) -> None:
+    tpl: dict[str, Any] = {"heat_template_version": "2018-08-31", "resources": {
+        "net": {"type": "OS::Neutron::Net"},
+        "subnet": {"type": "OS::Neutron::Subnet", "properties": {
+            "network": {"get_resource": "net"}, "cidr": "10.79.0.0/24"}},
+        **{f"web{i}": {"type": "OS::Nova::Server", "properties": {
+            "image": "busybox", "flavor": "m1.tiny",
+            "networks": [{"network": {"get_resource": "net"}}]}} for i in range(3)}}}
+    sid = made(rcloud, template=tpl)
+    job = rcloud.pool.queue.popleft()  # one run of the stack, before any server is ACTIVE
+    job[0](*job[1])
+    with rcloud.deps.sessions() as db:
+        states = {r.name: r.status for r in db.scalars(
+            select(StackResource).where(StackResource.stack_id == sid))}
+    assert states == {"net": "COMPLETE", "subnet": "COMPLETE", "web0": "IN_PROGRESS",
+                      "web1": "IN_PROGRESS", "web2": "IN_PROGRESS"}
+    rcloud.settle()
+    assert status(rcloud) == "CREATE_COMPLETE"

@@ -81,6 +81,7 @@ class Run:
 
     def __init__(self, deps: Deps, db: Session, stack: Stack, now: float) -> None:
         self.deps, self.db, self.stack, self.now = deps, db, stack, now
+        self.current: str | None = None  # the resource a failure is about
         self.cloud = InProcess(deps, db, owner(db, stack))
         self.rows = {r.name: r for r in stacks.resources_of(db, stack)}
 
@@ -119,20 +120,38 @@ class Run:
     # -- CREATE / UPDATE ------------------------------------------------------------------
 
     def make(self) -> Step:
+        """One step of a CREATE or UPDATE. Independent resources proceed side by side: a
+        resource is made as soon as its dependencies are done in this action, while
+        others are still waiting (servers booting together); one step makes or finishes
+        one resource, the step WAITs only when every open resource is waiting."""
         parsed = self.parsed()
         tpl = parsed.template
+        active = set(parsed.active)
+        done: set[str] = set()
+        waiting = False
         for name in parsed.active:
             d = tpl.resources[name]
             kind = TYPES[d["type"]]
             row = self.rows.get(name)
+            self.current = name
             if row is not None and row.status == "IN_PROGRESS" and row.action in (
                     "CREATE", "UPDATE"):
-                return self._poll_ready(kind, row)
+                if kind.ready(self.cloud, record(row, self.stack)):
+                    self.set(row, row.action, "COMPLETE", "state changed")
+                    return Step(None)
+                waiting = True
+                continue
             if row is not None and row.action == "DELETE":  # being replaced
-                return self._poll_gone(TYPES[row.type], row, drop=True)
+                if TYPES[row.type].gone(self.cloud, record(row, self.stack)):
+                    return self._dropped(row)
+                waiting = True
+                continue
             if row is not None and row.status == "COMPLETE" \
                     and row.generation == self.stack.generation:
-                continue  # made, or found unchanged, in this action
+                done.add(name)  # made, or found unchanged, in this action
+                continue
+            if not tpl.depends(name) & active <= done:
+                continue  # its dependencies are not done yet
             props = kind.check(name, evaluate(d.get("properties") or {}, parsed.scope))
             if row is None or row.status == "INIT":
                 return self._create(kind, name, props, row)
@@ -145,10 +164,15 @@ class Run:
                 return self._update(kind, row, props, changed)
             row.generation = self.stack.generation  # unchanged: kept as it is
             return Step(None)
+        self.current = None
+        if waiting or done != active:
+            return Step(WAIT)
         # what the template no longer holds: dependents first (newest first)
-        gone = [r for r in self.rows.values() if r.name not in parsed.active]
+        gone = [r for r in self.rows.values() if r.name not in active]
         if gone:
-            return self._remove(sorted(gone, key=lambda r: r.created_at, reverse=True)[0])
+            row = sorted(gone, key=lambda r: r.created_at, reverse=True)[0]
+            self.current = row.name
+            return self._remove(row)
         return self.finish("COMPLETE", f"Stack {self.stack.action} completed successfully")
 
     def _create(self, kind: ResourceType, name: str, props: dict[str, Any],
@@ -180,12 +204,6 @@ class Run:
         self.set(row, "UPDATE", "COMPLETE", "state changed")
         return Step(None)
 
-    def _poll_ready(self, kind: ResourceType, row: StackResource) -> Step:
-        if not kind.ready(self.cloud, record(row, self.stack)):
-            return Step(WAIT)
-        self.set(row, row.action, "COMPLETE", "state changed")
-        return Step(None)
-
     def _replace(self, row: StackResource) -> Step:
         kind = TYPES.get(row.type)
         if kind is not None:
@@ -199,15 +217,17 @@ class Run:
             kind.delete(self.cloud, record(row, self.stack))
             self.set(row, "DELETE", "IN_PROGRESS", "state changed")
             return Step(None)
-        return self._poll_gone(kind, row, drop=True)
+        return self._poll_gone(kind, row)
 
-    def _poll_gone(self, kind: ResourceType, row: StackResource, drop: bool) -> Step:
+    def _poll_gone(self, kind: ResourceType, row: StackResource) -> Step:
         if not kind.gone(self.cloud, record(row, self.stack)):
             return Step(WAIT)
+        return self._dropped(row)
+
+    def _dropped(self, row: StackResource) -> Step:
         self.set(row, "DELETE", "COMPLETE", "state changed")
-        if drop:
-            self.db.delete(row)
-            del self.rows[row.name]
+        self.db.delete(row)
+        del self.rows[row.name]
         return Step(None)
 
     # -- DELETE ---------------------------------------------------------------------------
@@ -218,6 +238,7 @@ class Run:
             return self.finish("COMPLETE", f"Stack {self.stack.action} completed "
                                "successfully")
         row = self._next_to_delete(rows)
+        self.current = row.name
         return self._remove(row)
 
     def _next_to_delete(self, rows: list[StackResource]) -> StackResource:
@@ -248,6 +269,7 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     for _ in range(steps):
         hooks: list[Callable[[], None]] = []
         generation = -1
+        run: Run | None = None
         try:
             with deps.sessions() as db, db.begin():
                 stack = db.get(Stack, stack_id)
@@ -258,10 +280,10 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
                 outcome = run.step().outcome
                 hooks = run.cloud.after_commit
         except (CheptelError, ResourceFailure) as exc:
-            return _fail(deps, stack_id, generation, exc)
+            return _fail(deps, stack_id, generation, exc, run.current if run else None)
         except Exception as exc:  # a bug: the stack fails with it, never spins until timeout
             log.exception("stack %s: a step failed unexpectedly", stack_id)
-            return _fail(deps, stack_id, generation, exc)
+            return _fail(deps, stack_id, generation, exc, run.current if run else None)
         for hook in hooks:
             hook()
         if outcome == WAIT:
@@ -271,9 +293,10 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     return True
 
 
-def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception) -> bool:
+def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception,
+          resource: str | None) -> bool:
     """The step's transaction rolled back: record the failure on the resource it was
-    working on (the first not COMPLETE) and on the stack, in a new one. A create that
+    working on and on the stack, in a new one. A create that
     may roll back (disable_rollback false) starts its ROLLBACK: True, run again."""
     if isinstance(exc, CheptelError):
         why = reason(exc)
@@ -289,7 +312,8 @@ def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception) -> bool:
             return True
         now = deps.clock()
         run_rows = stacks.resources_of(db, stack)
-        busy = [r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]
+        busy = [r for r in run_rows if r.name == resource] or [
+            r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]
         stack_reason = why
         if busy and stack.action not in ("DELETE", "ROLLBACK"):
             row = busy[0]
