@@ -13,6 +13,7 @@ POLICIES = {
     "stacks:update": "scoped_member",
     "stacks:update_patch": "scoped_member",
     "stacks:delete": "scoped_member",
+    "actions:action": "scoped_member",
     "stacks:template": "scoped_reader",
     "stacks:environment": "scoped_reader",
     "stacks:files": "scoped_reader",

@@ -42,3 +42,5 @@ def populate_orchestration(w: World) -> None:
     w.templates[f"{H} POST /v1/{{project_id}}/stacks/preview"] = {
         "stack_name": "walk-preview", "template": TEMPLATE}
     w.templates[f"{H} POST /v1/{{project_id}}/validate"] = {"template": TEMPLATE}
+    w.templates[f"{H} POST /v1/{{project_id}}/stacks/{{stack_name}}/{{stack_id}}/actions"] = {
+        "check": None}

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from cheptel.errors import BadRequest
 from cheptel.orchestration import views
 from cheptel.orchestration.api.common import STACK, base, caller, limit, sort_dir, sort_keys, stack
@@ -66,10 +64,7 @@ def show(ctx: Ctx) -> dict[str, Any]:
 
 
 def _events(ctx: Ctx, s: Stack, resource: str | None) -> list[StackEvent]:
-    q = select(StackEvent).where(StackEvent.stack_id == s.id)
-    if resource is not None:
-        q = q.where(StackEvent.resource_name == resource)
-    return list(ctx.db.scalars(q))
+    return service.events_of(ctx.db, s, resource)
 
 
 def _event_kept(ctx: Ctx, e: StackEvent) -> bool:

@@ -144,6 +144,13 @@ def delete(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: ctx.deps.reconciler.schedule("orchestration", sid))
 
 
+def action(ctx: Ctx) -> None:
+    s = stack(ctx)
+    service.act(ctx.db, ctx.now, s, ctx.body)
+    sid = s.id
+    ctx.after_commit.append(lambda: ctx.deps.reconciler.schedule("orchestration", sid))
+
+
 def template(ctx: Ctx) -> dict[str, Any]:
     return dict(stack(ctx).template)
 
@@ -184,6 +191,7 @@ ROUTES = [
     Route("PUT", STACK, update, "stacks:update", 202),
     Route("PATCH", STACK, update_patch, "stacks:update_patch", 202),
     Route("DELETE", STACK, delete, "stacks:delete", 204),
+    Route("POST", STACK + "/actions", action, "actions:action"),
     Route("GET", STACK + "/template", template, "stacks:template"),
     Route("GET", STACK + "/environment", environment, "stacks:environment"),
     Route("GET", STACK + "/files", files, "stacks:files"),

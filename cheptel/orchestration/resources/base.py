@@ -56,6 +56,7 @@ Create = Callable[[Cloud, dict[str, Any], Record], None]  # sets record.physical
 Poll = Callable[[Cloud, Record], bool]
 Delete = Callable[[Cloud, Record], None]
 Show = Callable[[Cloud, Record], dict[str, Any]]
+Act = Callable[[Cloud, Record], None]
 
 
 def _always(cloud: Cloud, record: Record) -> bool:
@@ -78,6 +79,9 @@ class ResourceType:
     reference: Callable[[Record], Any] = lambda r: r.physical_id
     # changes the properties marked update_allowed in place: (cloud, {changed: new value})
     update: Callable[[Cloud, dict[str, Any], Record], None] | None = None
+    # the stack actions SUSPEND, RESUME, CHECK: (start it, poll until done); a type
+    # without SUSPEND/RESUME has nothing to do for them, CHECK defaults to `show`
+    actions: dict[str, tuple[Act, Poll]] = field(default_factory=dict)
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

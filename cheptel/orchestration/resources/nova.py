@@ -4,6 +4,7 @@ images are found through Glance's and networks through Neutron's."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from cheptel.errors import NotFound
@@ -92,6 +93,32 @@ def _server_ready(cloud: Cloud, r: Record) -> bool:
     return bool(server["status"] == "ACTIVE")
 
 
+def _server_action(action: str) -> Callable[[Cloud, Record], None]:
+    def start(cloud: Cloud, r: Record) -> None:
+        cloud.call(C, "POST", f"/v2.1/servers/{r.physical_id}/action", {action: None})
+    return start
+
+
+def _server_in(status: str) -> Callable[[Cloud, Record], bool]:
+    def poll(cloud: Cloud, r: Record) -> bool:
+        now = _show_server(cloud, r)["status"]
+        if now == "ERROR":
+            raise ResourceFailure("Went to status ERROR")
+        return bool(now == status)
+    return poll
+
+
+def _check_server(cloud: Cloud, r: Record) -> bool:
+    status = _show_server(cloud, r)["status"]
+    if status != "ACTIVE":
+        raise ResourceFailure(f"Server {r.physical_id} is in status {status}, not ACTIVE")
+    return True
+
+
+def _nothing(cloud: Cloud, r: Record) -> None:
+    return None
+
+
 def _delete_server(cloud: Cloud, r: Record) -> None:
     if r.physical_id:
         ignore_missing(lambda: cloud.call(C, "DELETE", f"/v2.1/servers/{r.physical_id}"))
@@ -149,6 +176,9 @@ SERVER = ResourceType(
                 "instance_name": "AWS compatible instance name."},
     create=_create_server, delete=_delete_server, show=_show_server, ready=_server_ready,
     gone=_server_gone, update=_update_server,
+    actions={"SUSPEND": (_server_action("suspend"), _server_in("SUSPENDED")),
+             "RESUME": (_server_action("resume"), _server_in("ACTIVE")),
+             "CHECK": (_nothing, _check_server)},
     readers={"networks": lambda d, r: _addresses(d), "first_address": _first_address,
              "instance_name": lambda d, r: d.get("OS-EXT-SRV-ATTR:instance_name",
                                                  d.get("name"))})

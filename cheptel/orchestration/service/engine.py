@@ -36,7 +36,7 @@ from cheptel.orchestration.errors import ResourceFailure
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import Record, ResourceType, reason
 from cheptel.orchestration.resources.registry import TYPES
-from cheptel.orchestration.service import stacks
+from cheptel.orchestration.service import actions, stacks
 from cheptel.orchestration.service.cloud import InProcess
 from cheptel.orchestration.service.resolver import Resolver, record
 from cheptel.orchestration.template.functions import evaluate
@@ -261,7 +261,20 @@ class Run:
         limit = (stack.timeout_mins or stacks.DEFAULT_TIMEOUT_MINS) * 60
         if self.now - stack.action_started > limit:
             return self.finish("FAILED", f"{stack.action} timed out")
+        if stack.action in actions.WALKS:
+            rows = self._in_order()
+            return actions.walk(self, rows[::-1] if stack.action == "SUSPEND" else rows)
         return self.unmake() if stack.action in ("DELETE", "ROLLBACK") else self.make()
+
+    def _in_order(self) -> list[StackResource]:
+        """The made resources, dependencies first (the template's graph)."""
+        rows = list(self.rows.values())
+        ranked: list[StackResource] = []
+        while rows:
+            nxt = self._next_to_delete(rows)  # one nothing left depends on
+            ranked.append(nxt)
+            rows.remove(nxt)
+        return ranked[::-1]
 
 
 def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:

@@ -232,6 +232,32 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
     start(db, stack, now, "UPDATE")
 
 
+def act(db: Session, now: float, stack: Stack, body: Any) -> None:
+    """POST .../actions: {"check"|"suspend"|"resume"|"cancel_without_rollback"|
+    "cancel_update": null}, one at a time."""
+    from cheptel.orchestration.service import actions
+
+    if not isinstance(body, dict) or len(body) != 1:
+        raise BadRequest("Exactly one action must be given.")
+    (name,) = body
+    if name in actions.BODIES:
+        actions.allowed(stack, actions.BODIES[name])
+        start(db, stack, now, actions.BODIES[name])
+    elif name == "cancel_without_rollback":
+        if stack.action != "UPDATE" or stack.status != "IN_PROGRESS":
+            raise BadRequest(f"Cancelling update when stack is {stack.action}_"
+                             f"{stack.status} is not supported.")
+        stack.status, stack.status_reason = "FAILED", "Stack UPDATE cancelled"
+        stack.generation += 1  # the engine's step under way finds another action
+        db.flush()
+        stack_event(db, stack, now, stack.status_reason)
+    elif name == "cancel_update":
+        raise BadRequest("cheptel does not roll an update back: use "
+                         "cancel_without_rollback (openstack stack cancel --no-rollback).")
+    else:
+        raise BadRequest(f"Invalid action {str(name)[:40]}")
+
+
 def delete(db: Session, now: float, stack: Stack) -> None:
     if stack.action == "DELETE" and stack.status == "COMPLETE":
         raise StackNotFound(stack.name)
@@ -243,6 +269,14 @@ def delete(db: Session, now: float, stack: Stack) -> None:
 def resources_of(db: Session, stack: Stack) -> list[StackResource]:
     return list(db.scalars(select(StackResource).where(StackResource.stack_id == stack.id)
                            .order_by(StackResource.created_at, StackResource.name)))
+
+
+def events_of(db: Session, stack: Stack, resource: str | None = None) -> list[StackEvent]:
+    """A stack's events (one resource's if named), oldest first."""
+    q = select(StackEvent).where(StackEvent.stack_id == stack.id)
+    if resource is not None:
+        q = q.where(StackEvent.resource_name == resource)
+    return list(db.scalars(q.order_by(StackEvent.seq)))
 
 
 def purge(db: Session, before: float) -> None:
