@@ -376,3 +376,21 @@ def test_independent_servers_boot_side_by_side(rcloud: Cloud) -> None:
                       "web1": "IN_PROGRESS", "web2": "IN_PROGRESS"}
     rcloud.settle()
     assert status(rcloud) == "CREATE_COMPLETE"
+
+
+def test_an_environment_aliases_a_type(rcloud: Cloud) -> None:
+    """resource_registry maps a type to another (the usual use: switch a resource off
+    with OS::Heat::None); a nested template as a type is a 400."""
+    env = "resource_registry:\n  OS::Nova::Server: OS::Heat::None\n"
+    sid = made(rcloud, environment=env)
+    rcloud.settle()
+    assert status(rcloud) == "CREATE_COMPLETE"
+    shown = heat(rcloud, "GET", f"/stacks/web/{sid}/resources/server").json()["resource"]
+    assert shown["resource_type"] == "OS::Heat::None"
+    assert count(rcloud, Server) == 0
+    got = heat(rcloud, "GET", f"/stacks/web/{sid}/environment").json()
+    assert got["resource_registry"]["OS::Nova::Server"] == "OS::Heat::None"
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "nested", "template": NET_SERVER,
+                                         "environment": {"resource_registry": {
+                                             "My::Thing": "thing.yaml"}}})
+    assert r.status_code == 400 and "no nested templates" in r.json()["error"]["message"]

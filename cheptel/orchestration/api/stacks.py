@@ -158,7 +158,8 @@ def template(ctx: Ctx) -> dict[str, Any]:
 def environment(ctx: Ctx) -> dict[str, Any]:
     env = stack(ctx).environment
     return {"parameters": env.get("parameters") or {}, "parameter_defaults":
-            env.get("parameter_defaults") or {}, "resource_registry": {"resources": {}},
+            env.get("parameter_defaults") or {}, "resource_registry": {
+                **(env.get("resource_registry") or {}), "resources": {}},
             "encrypted_param_names": [], "event_sinks": []}
 
 

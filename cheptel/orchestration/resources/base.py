@@ -82,6 +82,8 @@ class ResourceType:
     # the stack actions SUSPEND, RESUME, CHECK: (start it, poll until done); a type
     # without SUSPEND/RESUME has nothing to do for them, CHECK defaults to `show`
     actions: dict[str, tuple[Act, Poll]] = field(default_factory=dict)
+    # takes any properties and ignores them (OS::Heat::None, a registry's off switch)
+    any_properties: bool = False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""
@@ -96,6 +98,8 @@ class ResourceType:
         """The properties, defaults added, each of its declared type (after evaluation).
         `static`: before the stack exists, a value still None (a reference to a resource
         not made yet) is not missing."""
+        if self.any_properties:
+            return dict(props)
         unknown = sorted(set(props) - set(self.properties))
         if unknown:
             raise InvalidTemplate(f"Property error: resources.{name}.properties: Unknown "
@@ -129,6 +133,8 @@ class ResourceType:
         return out
 
     def attribute(self, cloud: Cloud, record: Record, name: str) -> Any:
+        if self.any_properties:  # OS::Heat::None: every attribute is None
+            return None
         if name not in self.attributes and name != "show":
             raise InvalidTemplate(f"The Referenced Attribute ({name}) is incorrect.")
         doc = self.show(cloud, record)

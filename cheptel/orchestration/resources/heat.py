@@ -64,6 +64,6 @@ NONE = ResourceType(
     name="OS::Heat::None", description="Enables easily disabling certain resources via "
     "the resource_registry.", properties={}, attributes={},
     create=lambda cloud, p, r: setattr(r, "physical_id", r.name), delete=_nothing,
-    show=lambda cloud, r: {})
+    show=lambda cloud, r: {}, any_properties=True)
 
 TYPES = [RANDOM_STRING, VALUE, NONE]

@@ -60,12 +60,41 @@ def _environment(env: Any) -> dict[str, Any]:
     unknown = sorted(set(env) - allowed)
     if unknown:
         raise InvalidTemplate(f"environment has unknown section \"{unknown[0]}\"")
-    if env.get("resource_registry"):
-        raise InvalidTemplate("resource_registry is not supported by cheptel yet.")
+    _registry(env)
     for key in ("parameters", "parameter_defaults"):
         if not isinstance(env.get(key) or {}, dict):
             raise InvalidTemplate(f"The environment's {key} must be a map.")
     return env
+
+
+def _registry(env: dict[str, Any]) -> dict[str, str]:
+    """The environment's resource_registry: global aliases of one resource type to
+    another type cheptel makes (`OS::Nova::Server: OS::Heat::None`). A template file as a
+    type (a nested stack) or a per-resource section is a 400: not supported yet."""
+    registry = env.get("resource_registry") or {}
+    if not isinstance(registry, dict):
+        raise InvalidTemplate("The environment's resource_registry must be a map.")
+    out: dict[str, str] = {}
+    for alias, target in registry.items():
+        if alias == "resources" and target in ({}, None):
+            continue
+        if alias == "resources" or not isinstance(target, str) or target not in TYPES:
+            raise InvalidTemplate(f"resource_registry entry {str(alias)[:80]}: only aliases "
+                                  "of one resource type to another are supported (no "
+                                  "nested templates).")
+        out[str(alias)] = target
+    return out
+
+
+def _aliased(raw: dict[str, Any], registry: dict[str, str]) -> dict[str, Any]:
+    """The template with the registry's aliases applied to its resources' types."""
+    resources = raw.get("resources")
+    if not registry or not isinstance(resources, dict):
+        return raw
+    return {**raw, "resources": {
+        n: ({**d, "type": registry.get(d["type"], d["type"])}
+            if isinstance(d, dict) and isinstance(d.get("type"), str) else d)
+        for n, d in resources.items()}}
 
 
 def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: str,
@@ -76,7 +105,8 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
     if not isinstance(given or {}, dict) or not isinstance(files or {}, dict):
         raise BadRequest("parameters and files must be maps.")
     env = _environment(env_raw)
-    tpl = parse(raw_template, TYPES)
+    raw = load(raw_template)
+    tpl = parse(_aliased(raw, _registry(env)), TYPES)
     values = {**(env.get("parameters") or {}), **(given or {})}
     resolved = parameters.resolve(tpl.params, values, env.get("parameter_defaults") or {})
     params = {**resolved, **pseudo(stack_name, stack_id, project_id)}
@@ -88,7 +118,7 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
         _static_check(tpl, name, props)
     for out in tpl.outputs.values():
         evaluate(out.get("value"), scope)
-    return Parsed(tpl, load(raw_template), params, scope, active)
+    return Parsed(tpl, raw, params, scope, active)
 
 
 def _static_check(tpl: Template, name: str, props: dict[str, Any]) -> None:
