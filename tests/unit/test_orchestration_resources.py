@@ -126,3 +126,26 @@ def test_stacks_in_the_exporters_series(rcloud: Cloud) -> None:
     assert len(line) == 1 and f'id="{sid}"' in line[0] and line[0].endswith(" 5.0")
     assert 'openstack_heat_stack_status_counter{status="CREATE_COMPLETE"} 1.0' in text
     assert "openstack_heat_up 1.0" in text
+
+
+def test_a_template_cannot_reach_another_projects_resources(rcloud: Cloud) -> None:
+    """Ids in a template are looked up as the stack's owner: another project's private
+    network is not found (the stack fails), by id or by name."""
+    quiet(rcloud)
+    admin = rcloud.api.admin()
+    r = rcloud.api.client.post("/network/v2.0/networks", headers={"X-Auth-Token": admin},
+                               json={"network": {"name": "admins-only"}})
+    assert r.status_code == 201, r.text
+    hidden = r.json()["network"]["id"]
+    for name, ref in (("by-id", hidden), ("by-name", "admins-only")):
+        tpl = {"heat_template_version": "2018-08-31", "resources": {"port": {
+            "type": "OS::Neutron::Port", "properties": {"network": ref}}}}
+        assert heat(rcloud, "POST", "/stacks", {"stack_name": name, "template": tpl}
+                    ).status_code == 201
+        rcloud.settle()
+        stack = heat(rcloud, "GET", f"/stacks/{name}").json()["stack"]
+        assert stack["stack_status"] == "CREATE_FAILED"
+        assert "could not be found" in stack["stack_status_reason"], stack
+    ports = rcloud.api.client.get(f"/network/v2.0/ports?network_id={hidden}",
+                                  headers={"X-Auth-Token": admin}).json()["ports"]
+    assert ports == []
