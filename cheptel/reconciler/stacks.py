@@ -2,7 +2,8 @@
 (cheptel.orchestration.service.engine) a step at a time.
 
 The API records a stack's action and kicks its key; `converge` runs steps until one must
-wait (a server not yet ACTIVE) and then asks to be run again after a short pause. The
+wait (a server not yet ACTIVE) and then has its key kicked again a second later (a timer:
+no worker of the reconciler sleeps meanwhile). The
 scan returns every stack IN_PROGRESS: after a restart they resume where their rows say (a
 step's call into another service and its resource row commit together), and a stack
 past its timeout fails with the reason, so none stays IN_PROGRESS forever. Stacks deleted
@@ -12,7 +13,7 @@ more than an hour ago are forgotten there too, and a stack's events beyond Heat'
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -28,11 +29,18 @@ if TYPE_CHECKING:
 KEEP_DELETED = 3600.0  # seconds a deleted stack is still shown by id
 
 
+def _timer(delay: float, fn: Callable[[], None]) -> None:
+    timer = threading.Timer(delay, fn)
+    timer.daemon = True  # a stop never waits for it; the next start's scan resumes
+    timer.start()
+
+
 class StackConverger:
     def __init__(self, deps: Deps, reconciler: Reconciler,
-                 pause: Callable[[float], None] = time.sleep, poll: float = 1.0) -> None:
-        self.deps = deps
-        self.pause, self.poll = pause, poll
+                 later: Callable[[float, Callable[[], None]], None] = _timer,
+                 poll: float = 1.0) -> None:
+        self.deps, self.reconciler = deps, reconciler
+        self.later, self.poll = later, poll
 
     def scan(self, first: bool) -> Iterable[str]:
         with self.deps.sessions() as db, db.begin():
@@ -41,7 +49,8 @@ class StackConverger:
             return list(db.scalars(select(Stack.id).where(Stack.status == "IN_PROGRESS")))
 
     def converge(self, key: str) -> bool:
-        again = engine.converge(self.deps, key)
-        if again:  # waiting on another service's work: look again in a moment
-            self.pause(self.poll)
-        return again
+        if engine.converge(self.deps, key):
+            # waiting on another service's work: look again in a moment, without holding
+            # one of the reconciler's workers meanwhile
+            self.later(self.poll, lambda: self.reconciler.schedule("orchestration", key))
+        return False
