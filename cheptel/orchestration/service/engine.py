@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cheptel.orchestration")
 
-WAIT, DONE, FAILED = "wait", "done", "failed"
+WAIT, DONE = "wait", "done"
 
 
 @dataclass
@@ -243,16 +243,19 @@ class Run:
 
     def _next_to_delete(self, rows: list[StackResource]) -> StackResource:
         """A resource nothing left depends on (the template's graph), newest first."""
-        names = {r.name for r in rows}
+        return self._ranked(rows)[-1]
+
+    def _ranked(self, rows: list[StackResource]) -> list[StackResource]:
+        """The rows, dependencies first by the template's graph (by age if the stored
+        template no longer parses)."""
+        by_name = {r.name: r for r in rows}
         try:
             parsed = self.parsed()
-            deps = {n: (parsed.template.depends(n) & names
-                        if n in parsed.template.resources else set()) for n in names}
-            ranked = order(deps)
+            deps = {n: (parsed.template.depends(n) & set(by_name)
+                        if n in parsed.template.resources else set()) for n in by_name}
+            return [by_name[n] for n in order(deps)]
         except CheptelError:
-            ranked = [r.name for r in sorted(rows, key=lambda r: r.created_at)]
-        last = ranked[-1]
-        return next(r for r in rows if r.name == last)
+            return sorted(rows, key=lambda r: r.created_at)
 
     def step(self) -> Step:
         stack = self.stack
@@ -268,13 +271,7 @@ class Run:
 
     def _in_order(self) -> list[StackResource]:
         """The made resources, dependencies first (the template's graph)."""
-        rows = list(self.rows.values())
-        ranked: list[StackResource] = []
-        while rows:
-            nxt = self._next_to_delete(rows)  # one nothing left depends on
-            ranked.append(nxt)
-            rows.remove(nxt)
-        return ranked[::-1]
+        return self._ranked(list(self.rows.values()))
 
 
 def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
