@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -128,14 +128,37 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
         for service in SERVICES:
             if service.bootstrap is not None:
                 deps.notes += service.bootstrap(db, deps)
-        catalog.register_builtin(db, [registration(s) for s in SERVICES], settings.base_url,
-                                 settings.region)
+        catalog.register_builtin(db, [registration(s, settings) for s in SERVICES],
+                                 settings.base_url, settings.region)
     return deps
 
 
-def registration(service: Service) -> catalog.Registration:
+def external_url(service: Service, settings: Settings) -> str:
+    """The external engine serving this service's API instead of cheptel, or ""."""
+    return service.external_url(settings) if service.external_url is not None else ""
+
+
+def registration(service: Service, settings: Settings) -> catalog.Registration:
     return catalog.Registration(service.type, service.name,
-                                service.prefix + service.catalog_path, service.description)
+                                service.prefix + service.catalog_path, service.description,
+                                url=external_url(service, settings))
+
+
+def served_elsewhere(service: Service, url: str) -> ASGIApp:
+    """The prefix of a service an external engine serves: 410 Gone to every request, in
+    plain words (the built-in store's data, if any, stays on disk, untouched)."""
+    text = (f"{service.title} is served by an external engine on this cloud: use the "
+            f"{service.type} endpoint of the catalog ({url}).\n")
+
+    async def gone(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b"" if scope["method"] == "HEAD" else text.encode()
+        await Response(body, status_code=410, media_type="text/plain",
+                       headers={"Content-Length": str(len(text.encode()))})(
+            scope, receive, send)
+
+    return gone
 
 
 class _PrefixSlash:
@@ -156,16 +179,22 @@ def build_app(deps: Deps, services: list[Service] = SERVICES,
     """The cloud's ASGI app: "/" and one Mount per service (built and checked here: a
     route naming a policy its service's table lacks fails the build), and the dashboard
     at /dashboard when given (cheptel.dashboard)."""
+    settings = deps.settings
+    elsewhere = {s.type: url for s in services if (url := external_url(s, settings))}
+
     async def root(_: Request) -> JSONResponse:
         return JSONResponse({"cheptel": {"cloud_id": deps.cloud_id, "services": {
-            s.type: f"{deps.settings.base_url}{s.prefix}" for s in services}}})
+            s.type: elsewhere.get(s.type) or f"{settings.base_url}{s.prefix}"
+            for s in services}}})
 
     async def not_found(request: Request, _: Exception) -> JSONResponse:
         return JSONResponse({"error": {"code": 404, "title": "Not Found",
                                        "message": f"Could not find {request.url.path}."}},
                             status_code=404)
 
-    mounts = [Mount(s.prefix, app=build_service_app(s, deps)) for s in services]
+    mounts = [Mount(s.prefix, app=served_elsewhere(s, elsewhere[s.type])
+                    if s.type in elsewhere else build_service_app(s, deps))
+              for s in services]
     prefixes = {s.prefix for s in services}
     if dashboard is not None:
         mounts.append(Mount(DASHBOARD, app=dashboard))

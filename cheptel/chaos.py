@@ -6,13 +6,16 @@ it, so no project can start it). Its safety rails: it touches only the running
 containers of this data dir's cloud (by the cloud label) whose servers belong to the
 project named (and to the server group, if one is named); at most one fault per
 `--every` seconds (2 at least), none after `--duration`; Ctrl-C stops injecting, undoes
-what it can (unpauses its paused victims) and still writes the report; `--dry-run`
-prints the plan and touches nothing.
+what it can (unpauses its paused victims, ends its network cuts) and still writes the
+report; `--dry-run` prints the plan and touches nothing.
 
 Faults: `pause` (docker pause: the reconciler unpauses it, the database wants it
 running), `kill` and `stop` (the container ends: as Nova, cheptel records the server
-SHUTOFF; only a self-healing group brings it back). The probe opens an HTTP request to
-each target's floating IP on `--port` every 0.25 s (any HTTP answer is up).
+SHUTOFF; only a self-healing group brings it back), `netcut` (every packet from or to
+the server's fixed and floating IPs dropped for `--cut-for` seconds by a rule under this
+cloud's own iptables prefix, which `cheptel teardown` removes too; then restored). The
+probe opens an HTTP request to each target's floating IP on `--port` every 0.25 s (any
+HTTP answer is up).
 
 The report (printed, and saved as DATA_DIR/chaos/<time>.json): requests tried and
 failed, availability, the longest outage per target, and per fault the time until
@@ -22,6 +25,7 @@ were, containers not running, stuck statuses."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 import socket
@@ -35,9 +39,13 @@ from typing import Any
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-FAULTS = ("pause", "kill", "stop")
+from cheptel.backends.firewall import Firewall, prefix_for
+
+FAULTS = ("pause", "kill", "stop", "netcut")
 PROBE_EVERY = 0.25
 MIN_EVERY = 2.0
+CUT_FOR = 5.0  # a netcut's default length, seconds
+MAX_CUT = 300.0
 
 
 @dataclass
@@ -169,6 +177,37 @@ def targets(db: Session, project: str, group: str | None) -> tuple[str, list[Tar
     return found.id, [Target(s.id, s.name, fips.get(s.id)) for s in servers]
 
 
+def cut_matches(db: Session, cloud_id: str, server_id: str) -> list[str]:
+    """What a netcut of the server drops: whatever comes from its bridge ports, goes to
+    its fixed addresses on their own bridges (another network may use the same ones),
+    or from or to its floating IPs."""
+    from cheptel.backends.plumbing import host_veth
+    from cheptel.compute.models import Server
+    from cheptel.network.models import FloatingIP, IPAllocation, Port
+    from cheptel.reconciler.network import bridge_for
+
+    project = db.scalar(select(Server.project_id).where(Server.id == server_id))
+    matches: list[str] = []
+    for port_id, network_id in db.execute(select(Port.id, Port.network_id).where(
+            Port.device_id == server_id, Port.project_id == project)):
+        fixed = [a for a in db.scalars(select(IPAllocation.ip_address).where(
+            IPAllocation.port_id == port_id)) if ipaddress.ip_address(a).version == 4]
+        if not fixed:  # IPv4 only: the dataplane's rules are
+            continue
+        bridge = bridge_for(cloud_id, network_id)
+        matches.append(f"-m physdev --physdev-in {host_veth(cloud_id, port_id)}")
+        matches += [f"-i {bridge} -d {ip}/32" for ip in fixed]
+        for fip in db.scalars(select(FloatingIP.floating_ip_address).where(
+                FloatingIP.port_id == port_id)):
+            matches += [f"-d {fip}/32", f"-s {fip}/32"]
+    return sorted(set(matches))
+
+
+def cut_key(server_id: str) -> str:
+    """A victim's key in its cut chain's name (12 hex digits of its id)."""
+    return server_id.replace("-", "")[:12]
+
+
 def plan(chosen: list[Target], faults: list[str], duration: float, every: float,
          seed: int | None) -> list[tuple[float, Target, str]]:
     rng = random.Random(seed)
@@ -178,9 +217,13 @@ def plan(chosen: list[Target], faults: list[str], duration: float, every: float,
 
 
 class Chaos:
-    def __init__(self, settings: Any, engine: Any, cloud_id: str,
-                 grace: float | None = None) -> None:
+    def __init__(self, settings: Any, engine: Any, cloud_id: str, firewall: Firewall,
+                 grace: float | None = None, cut_for: float = CUT_FOR) -> None:
         self.settings, self.engine, self.cloud_id = settings, engine, cloud_id
+        self.firewall, self.cut_for = firewall, cut_for
+        self.prefix = prefix_for(cloud_id)
+        self.cuts: dict[str, threading.Timer] = {}  # victim -> the timer that ends its cut
+        self._cuts_lock = threading.Lock()
         # how long each victim is watched for its recovery after its fault
         self.grace = max(30.0, 3 * settings.reconcile_interval) if grace is None else grace
         self.stop = threading.Event()
@@ -199,8 +242,46 @@ class Chaos:
         name = self._container(server_id)
         if fault == "pause":
             self.engine.pause(name)
+        elif fault == "netcut":
+            self._cut(server_id)
         else:
             self.engine.stop(name, 0 if fault == "kill" else 10)
+
+    def _cut(self, server_id: str) -> None:
+        """Cut the server off for `cut_for` seconds, under this cloud's prefix only."""
+        owner = self.firewall.owner(self.prefix)
+        if owner not in (None, self.cloud_id):  # the prefix is another cloud's on this host
+            raise ValueError(f"the iptables prefix {self.prefix} belongs to cloud {owner}")
+        with Session(self.db) as db:
+            found = cut_matches(db, self.cloud_id, server_id)
+        if not found:
+            raise ValueError(f"server {server_id}: no address to cut")
+        with self._cuts_lock:
+            if server_id in self.cuts:
+                raise ValueError(f"server {server_id}: already cut off")
+            self.firewall.cut_off(self.prefix, cut_key(server_id), found)
+            timer = threading.Timer(self.cut_for, self._reconnect, (server_id,))
+            timer.daemon = True
+            self.cuts[server_id] = timer
+            timer.start()
+
+    def _reconnect(self, server_id: str) -> None:
+        with self._cuts_lock:
+            timer = self.cuts.pop(server_id, None)
+            if timer is not None:
+                timer.cancel()
+                self.firewall.reconnect(self.prefix, cut_key(server_id))
+
+    def reconnect_all(self) -> list[str]:
+        """End every cut now (Ctrl-C, the run's end) and any a killed run left behind;
+        the victims whose cut was still on."""
+        with self._cuts_lock:
+            ended = list(self.cuts)
+            for timer in self.cuts.values():
+                timer.cancel()
+            self.cuts.clear()
+            self.firewall.reconnect(self.prefix)
+        return ended
 
     def _status(self, server_id: str) -> str:
         from cheptel.compute.models import Server
@@ -213,10 +294,12 @@ class Chaos:
     def _watch(self, injection: Injection, target: Target, start: float, port: int) -> None:
         """Until recovered (or the run ends and a grace passes): when cheptel noticed,
         when the probe answered again."""
-        deadline = start + injection.at + self.grace
+        deadline = start + injection.at + self.grace + (
+            self.cut_for if injection.fault == "netcut" else 0)
         while time.monotonic() < deadline and not self.stop.is_set():
             now = time.monotonic() - start
-            if injection.detected_after is None:
+            # nothing in cheptel watches a server's network: a cut goes unnoticed
+            if injection.detected_after is None and injection.fault != "netcut":
                 state = self.engine.inspect(f"cheptel-{target.server_id}")
                 status = self._status(target.server_id)
                 if (injection.fault == "pause" and state is not None
@@ -249,6 +332,8 @@ class Chaos:
                 time.sleep(PROBE_EVERY)
 
         probe = threading.Thread(target=prober, name="chaos-probe", daemon=True)
+        if "netcut" in faults:  # a killed run's cuts end before this one starts
+            self.firewall.reconnect(self.prefix)
         probe.start()
         paused: list[str] = []
         try:
@@ -278,9 +363,15 @@ class Chaos:
         except KeyboardInterrupt:
             report.stopped_early = True
             self.stop.set()
+        finally:
+            if self.stop.is_set():  # no cut outlives an interrupted run
+                report.left += [f"network of {sid} restored early (run stopped)"
+                                for sid in self.reconnect_all()]
         probe.join()
         for w in watchers:
             w.join()
+        report.left += [f"network of {sid} restored late (its watch ended first)"
+                        for sid in self.reconnect_all()]
         for p in report.probes.values():
             p.close(time.monotonic() - start)
         for sid in paused:  # undo what the reconciler did not (Ctrl-C, a stopped serve)

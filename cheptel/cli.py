@@ -15,7 +15,9 @@ from cheptel.config import from_env, parse_listen
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     overrides: dict[str, object] = {"data_dir": args.data_dir,
                                     "database_url": args.database_url,
-                                    "public_url": args.public_url}
+                                    "public_url": args.public_url,
+                                    "object_store_url": getattr(args, "object_store_url",
+                                                                None)}
     if args.listen:
         overrides["listen_host"], overrides["listen_port"] = parse_listen(args.listen)
     return from_env(**overrides)
@@ -123,7 +125,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from cheptel import chaos
-    from cheptel.app import make_containers
+    from cheptel.app import make_containers, make_firewall
     from cheptel.teardown import read_cloud_id
 
     settings = _settings(args)
@@ -132,6 +134,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         raise ValueError(f"--faults takes {', '.join(chaos.FAULTS)}")
     if args.every < chaos.MIN_EVERY or args.duration <= 0:
         raise ValueError(f"--every is {chaos.MIN_EVERY:.0f} s at least, --duration positive")
+    if not 0 < args.cut_for <= chaos.MAX_CUT:
+        raise ValueError(f"--cut-for is more than 0 and {chaos.MAX_CUT:.0f} s at most")
     cloud = read_cloud_id(settings.db_url)
     if cloud is None:
         raise ValueError(f"no cloud in {settings.data_dir}")
@@ -146,7 +150,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({target.address or 'not probed'})")
     if args.dry_run or not schedule:
         return 0
-    runner = chaos.Chaos(settings, make_containers(settings), cloud, args.grace)
+    runner = chaos.Chaos(settings, make_containers(settings), cloud, make_firewall(settings),
+                         args.grace, args.cut_for)
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
     report = runner.run(project, chosen, schedule, args.duration, args.port, faults,
                         say=lambda line: print(line, flush=True))
@@ -210,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--data-dir", help="where state lives (default ./data)")
         p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
         p.add_argument("--public-url", help="the base URL clients use (default from --listen)")
+        p.add_argument("--object-store-url", metavar="URL",
+                       help="an external Swift-API engine for the catalog's object-store, "
+                       "as http://HOST:PORT/v1/AUTH_%%(project_id)s (docs/object-store.md)")
         if name == "serve":
             p.add_argument("--access-log", action="store_true", help="log every request")
         p.set_defaults(func=func)
@@ -233,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--every", type=float, default=10.0,
                    help="seconds between faults (default 10, at least 2)")
-    p.add_argument("--faults", default="pause", help="among pause,kill,stop (default pause)")
+    p.add_argument("--faults", default="pause",
+                   help="among pause,kill,stop,netcut (default pause)")
+    p.add_argument("--cut-for", type=float, default=5.0,
+                   help="seconds a netcut lasts before it is restored (default 5, 300 at most)")
     p.add_argument("--port", type=int, default=80, help="the probed port (default 80)")
     p.add_argument("--seed", type=int, help="the random choice's seed (a repeatable plan)")
     p.add_argument("--grace", type=float, help="seconds each victim is watched for its "

@@ -42,6 +42,16 @@ class Settings:
     public_cidr: str = "172.24.4.0/24"  # the external network `public` made at bootstrap
     force_config_drive: bool = False  # Nova's force_config_drive: every new server has one
     dashboard: bool = True  # Horizon at /dashboard when installed (cheptel.dashboard)
+    # an external Swift-API engine (a Swift proxy, Ceph RGW) listed in the catalog as
+    # object-store instead of the built-in store: a URL with the project, as
+    # http://host:8080/v1/AUTH_%(project_id)s ("" = the built-in store)
+    object_store_url: str = ""
+    # the password of its service user `swift` (first start with object_store_url only)
+    swift_password: str | None = field(default=None, repr=False)
+    # where volume backups live: files (DATA_DIR/backups) | object-store (objects of the
+    # built-in object store, in the project's `volumebackups`: cheptel.volume.service.
+    # backup_objects)
+    backup_store: str = "files"
 
     @property
     def db_url(self) -> str:
@@ -57,6 +67,31 @@ class Settings:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.listen_port}"
+
+
+PROJECT_TEMPLATES = ("$(project_id)s", "%(project_id)s", "$(tenant_id)s", "%(tenant_id)s")
+
+
+def check_object_store_url(url: str) -> str:
+    """The external object store's URL as given, or ValueError: http(s), a host, and the
+    project in it (each project has its own Swift account)."""
+    if not url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if scheme not in ("http", "https") or not sep or not rest.split("/", 1)[0]:
+        raise ValueError(f"--object-store-url wants an http(s) URL, got {url!r}")
+    if not any(form in url for form in PROJECT_TEMPLATES):
+        raise ValueError("--object-store-url must name the project, as "
+                         "http://HOST:PORT/v1/AUTH_%(project_id)s; got " + repr(url))
+    return url
+
+
+def check_backup_store(store: str, object_store_url: str) -> None:
+    if store not in ("files", "object-store"):
+        raise ValueError(f"CHEPTEL_BACKUP_STORE is files or object-store, got {store!r}")
+    if store == "object-store" and object_store_url:
+        raise ValueError("CHEPTEL_BACKUP_STORE=object-store keeps backups in the built-in "
+                         "object store, which --object-store-url replaces: not both")
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -93,9 +128,14 @@ def from_env(**overrides: object) -> Settings:
         in ("1", "true", "yes", "on"),
         "dashboard": env.get("CHEPTEL_DASHBOARD", "1").strip().lower()
         not in ("0", "false", "no", "off"),
+        "object_store_url": env.get("CHEPTEL_OBJECT_STORE_URL", ""),
+        "swift_password": env.get("CHEPTEL_SWIFT_PASSWORD") or None,
+        "backup_store": env.get("CHEPTEL_BACKUP_STORE") or "files",
     }
     if env.get("CHEPTEL_LISTEN"):
         values["listen_host"], values["listen_port"] = parse_listen(env["CHEPTEL_LISTEN"])
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["data_dir"] = Path(values["data_dir"]).resolve()  # type: ignore[arg-type]
+    values["object_store_url"] = check_object_store_url(str(values["object_store_url"]))
+    check_backup_store(str(values["backup_store"]), str(values["object_store_url"]))
     return Settings(**values)  # type: ignore[arg-type]

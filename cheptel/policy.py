@@ -86,6 +86,9 @@ RULES: dict[str, Rule] = {
     "admin_or_project": lambda c, t: c.is_admin or _own_project(c, t),
     "admin_or_domain": lambda c, t: c.is_admin or _own_domain(c, t),
     "admin_or_token_subject": lambda c, t: c.is_admin or _token_subject(c, t),
+    # Keystone's validate_token: also a service (auth_token middleware's own user)
+    "admin_or_service_or_token_subject": lambda c, t: c.is_admin or "service" in c.roles
+    or _token_subject(c, t),
     "project_reader": lambda c, t: c.is_admin or _reader(c, t),
     "project_member": lambda c, t: c.is_admin or _member(c, t),
     # Glance's metadef reads: a reader of the owning project, or anyone's reader when public

@@ -21,6 +21,7 @@ from cheptel.web import FaultRenderer, Negotiator, Route
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
+    from cheptel.config import Settings
     from cheptel.reconciler import Converger, Reconciler
 
 # A websocket endpoint's handler (the serial console's proxy)
@@ -95,3 +96,7 @@ class Service:
     metrics: ServiceMetrics | None = None
     # websocket endpoints under the prefix: (path, handler(deps, websocket))
     websockets: Sequence[tuple[str, WebSocketHandler]] = ()
+    # the URL (with the project) of an external engine that serves this API instead, read
+    # from the settings ("" = the built-in one): the catalog lists it, and the prefix
+    # answers 410 Gone (cheptel.app)
+    external_url: Callable[[Settings], str] | None = None

@@ -96,8 +96,10 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall,
              ("network", lambda: engine.list_networks(cloud), engine.remove_network,
               out.networks))
     if plumbing is not None:  # once no container is left: a server stays wired
-        kinds += (("bridge", lambda: [] if engine.list_managed(cloud) else sorted(
-            plumbing.bridges(cloud)), plumbing.remove_bridge, out.networks),)
+        kinds += (("router namespace", lambda: [] if engine.list_managed(cloud) else sorted(
+            plumbing.routers(cloud)), plumbing.remove_router, out.networks),
+                  ("bridge", lambda: [] if engine.list_managed(cloud) else sorted(
+                      plumbing.bridges(cloud)), plumbing.remove_bridge, out.networks))
     for kind, listing, remove, done in kinds:
         try:
             names = listing()

@@ -45,6 +45,9 @@ if [ "$want_level" -ge 1 ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
   command -v node >/dev/null || need_apt+=(nodejs)
   command -v npm >/dev/null || need_apt+=(npm)
+  # the external Swift's test (tests/integration/objectstore/test_external_swift.py): its
+  # own memcached beside Swift, which scripts/swift_venv.sh installs from PyPI
+  command -v memcached >/dev/null || need_apt+=(memcached)
 fi
 if [ "${CHEPTEL_WITH_POSTGRES:-0}" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
@@ -57,6 +60,9 @@ if [ "${#need_apt[@]}" -gt 0 ] && [ "${CHEPTEL_SKIP_APT:-0}" != 1 ]; then
   # Debian starts a cluster of its own; the tests start throwaway clusters instead.
   if [[ " ${need_apt[*]} " == *" postgresql "* ]]; then
     $SUDO service postgresql stop >/dev/null 2>&1 || true
+  fi
+  if [[ " ${need_apt[*]} " == *" memcached "* ]]; then
+    $SUDO service memcached stop >/dev/null 2>&1 || true
   fi
 fi
 

@@ -62,14 +62,7 @@ SELECTED = _selection("selected")  # what cheptel claims: the default run
 ALL = _selection("all")
 SUMMARY = ROOT / "docs" / "tempest-summary.md"
 # Why the failures we know of fail (test id regex -> reason), shown in the summary.
-OVERLAP = ("cheptel's limit: the subnets of one cloud never overlap (one host routing table, "
-           "Docker's IPAM); Tempest expects Neutron's allow_overlapping_ips")
 WHY = [
-    (r"test_create_server_multi_nic|overlapping_subnets|RoutersNegativeTest\)", OVERLAP),
-    (r"NetworksTest\.test_(create_delete_subnet|update_subnet_gw)|allowed_allocation_pools"
-     r"|test_bulk_create_delete_subnet",
-     OVERLAP + ": the test asks for the first /28s of project_network_cidr, which another "
-     "worker's subnet may hold (passes with one worker)"),
     (r"test_domain_configuration", "not implemented (501): domain configuration sets up "
      "identity backends (LDAP...); cheptel has only its SQL backend"),
     (r"test_image_task\.", "not implemented (501): Glance tasks (import from a URL)"),
@@ -85,9 +78,7 @@ def start_cloud(work: Path, block: int) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env.update({"CHEPTEL_ADMIN_PASSWORD": ADMIN_PASSWORD, "CHEPTEL_BCRYPT_ROUNDS": "4",
                 "CHEPTEL_TOKEN_LIFETIME": "14400",
-                "CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24",
-                "CHEPTEL_PRIVATE_CIDR": f"10.{block}.0.0/24",
-                "CHEPTEL_AUTO_CIDR_POOL": f"10.{block}.0.0/16"})
+                "CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24"})
     log = open(work / "serve.log", "ab")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen([str(BIN / "cheptel"), "serve", "--listen", f"127.0.0.1:{port}",
                              "--data-dir", str(work / "data")],

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cheptel.backends.plumbing import Bridge, Nic, PlumbingError
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    PlumbingError,
+    RouterNamespace,
+    parse_router_namespace,
+)
 
 if TYPE_CHECKING:
     from cheptel.backends.fake import FakeEngine
@@ -22,6 +28,8 @@ class FakePlumbing:
         self.links: dict[str, Bridge] = {}  # the host's bridges by name
         self.namespaces: dict[int, dict[str, tuple[str, Nic]]] = {}  # pid -> MAC -> NIC
         self.veths: dict[str, int] = {}  # host end -> the pid of its namespace
+        self.namespaces_of_routers: dict[str, RouterNamespace] = {}  # name -> as ensured
+        self.listening: set[str] = set()  # namespaces listen() was asked for
         self.calls: list[tuple[str, str]] = []
         self.failures: dict[str, list[str]] = {}
         self.crashes: set[str] = set()
@@ -61,7 +69,38 @@ class FakePlumbing:
         return {name: b.network_id for name, b in self.links.items() if b.cloud == cloud}
 
     def interface_exists(self, name: str) -> bool:
-        return name in self.links or self._alive(self.veths.get(name, 0))
+        return name in self.links or self._alive(self.veths.get(name, 0)) or any(
+            port.host_name == name for router in self.namespaces_of_routers.values()
+            for port in router.ports)
+
+    def ensure_router(self, router: RouterNamespace) -> None:
+        self._enter("ensure_router", router.name)
+        for port in router.ports:
+            if port.bridge not in self.links:
+                raise PlumbingError(f"router port {port.port_id}: no bridge {port.bridge}")
+        self.namespaces_of_routers[router.name] = router
+        self._leave("ensure_router")
+
+    def remove_router(self, name: str) -> None:
+        self._enter("remove_router", name)
+        self.namespaces_of_routers.pop(name, None)
+        self.listening.discard(name)
+        self._leave("remove_router")
+
+    def listen(self, namespace: str, address: str, port: int) -> None:
+        """No real namespace to listen in: noted, served by nobody."""
+        self._enter("listen", namespace)
+        if namespace not in self.namespaces_of_routers:
+            raise OSError(f"no namespace {namespace}")
+        self.listening.add(namespace)
+
+    def routers(self, cloud: str) -> dict[str, str]:
+        found = {}
+        for name in self.namespaces_of_routers:
+            router = parse_router_namespace(name, cloud)
+            if router is not None:
+                found[name] = router
+        return found
 
     def plumb(self, pid: int, nics: Sequence[Nic]) -> dict[str, str]:
         self._enter("plumb", str(pid))

@@ -2,7 +2,8 @@
 
 Several clouds may share a host (tests do), so every chain is named `CH<cloud>-...`
 (iptables allows 28 characters). A Ruleset is the whole desired state of one cloud's
-chains (per table: chain -> rules), with entry chains "FWD", "OUT", "DNAT" and "SNAT".
+chains (per table: chain -> rules), with entry chains "FWD", "OUT", "DNAT", "SNAT" and
+"ZONE".
 apply() writes it in one `iptables-restore --noflush`, one transaction per table: every
 chain it names is replaced, the jumps from the built-in chains are put in place, and
 chains of an older ruleset that are no longer named are emptied, all in that same commit
@@ -18,9 +19,9 @@ Each apply first (re)fills every wanted set through a temporary set swapped in (
 emptied behind cheptel's back is whole again), and destroys the sets no longer wanted
 after the commit.
 
-The jumps: PREROUTING, OUTPUT (nat and filter) and POSTROUTING jump to the entry chains
-first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates before its
-own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
+The jumps: PREROUTING (nat and raw), OUTPUT (nat and filter) and POSTROUTING jump to the
+entry chains first. Forwarded traffic is filtered from DOCKER-USER, which Docker evaluates
+before its own rules; Docker however deletes and re-inserts its FORWARD jump to DOCKER-USER (and to
 its isolation chain) whenever any network is made on the host, which leaves a moment
 when FORWARD does not reach DOCKER-USER. So FWD is also jumped to from FORWARD itself,
 above every rule Docker adds there (each apply moves the jump back above any that got in
@@ -32,6 +33,13 @@ draw the same one. A cloud therefore claims its prefix on the host when it start
 goes with a reboot, as the rules do): a second cloud drawing a taken prefix refuses to
 start rather than share, and replace, the first one's chains; `cheptel teardown` removes
 chains only under its own claim, and releases it last.
+
+Network cuts (`cheptel chaos`'s netcut): cut_off() drops every packet some matches
+select (a server's bridge ports, its fixed addresses on their bridges: two networks may
+use the same addresses, its floating IPs) through a chain `<prefix>CUT<key>` in the raw
+table (before conntrack), jumped to first from PREROUTING and OUTPUT; reconnect()
+removes it. apply() leaves the cut chains alone (a cut outlives the reconciler's
+passes); clear() sweeps them with the rest of the prefix (teardown).
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ HOOKS = {
     ("nat", "PREROUTING"): "DNAT",
     ("nat", "OUTPUT"): "DNAT",
     ("nat", "POSTROUTING"): "SNAT",
+    ("raw", "PREROUTING"): "ZONE",
 }
 
 
@@ -64,6 +73,14 @@ TABLES = ("filter", "nat", "mangle", "raw")
 
 def prefix_for(cloud_id: str) -> str:
     return f"CH{cloud_id[:6]}-"
+
+
+def cut_chain(prefix: str, key: str = "") -> str:
+    """The raw-table chain of a network cut (`key`: up to 12 characters, the victim's);
+    without a key, the start every cut chain of the prefix shares."""
+    if len(key) > 12:
+        raise ValueError(f"cut key too long: {key}")
+    return f"{prefix}CUT{key}"
 
 
 class FirewallError(Exception):
@@ -114,6 +131,11 @@ class Firewall(Protocol):
     def owner(self, prefix: str) -> str | None: ...
     # give the prefix up (a claim of another cloud is left alone)
     def release(self, prefix: str, cloud: str) -> None: ...
+    # drop every packet from or to `addresses` under the prefix until reconnect(prefix, key)
+    # drop what each match (an iptables match, e.g. "-d 172.24.4.9/32") selects
+    def cut_off(self, prefix: str, key: str, matches: list[str]) -> None: ...
+    # end the cut of `key` (every cut of the prefix when key is ""); none: nothing to do
+    def reconnect(self, prefix: str, key: str = "") -> None: ...
 
 
 def taken(prefix: str, owner: str) -> FirewallError:
@@ -311,10 +333,12 @@ class IptablesFirewall:
                      stdin="\n".join(_set_lines(ruleset.sets, prefix)) + "\n")
             stale: dict[str, set[str]] = {}
             lines: list[str] = []
-            for table in ("filter", "nat"):
+            for table in ("filter", "nat", "raw"):
                 saved = self._save(table)
                 wanted = ruleset.tables.get(table, {})
-                old = _chains(saved, ruleset.prefix) - set(wanted)
+                # a chaos cut (raw table) is not the ruleset's: it outlives the passes
+                old = {name for name in _chains(saved, ruleset.prefix) - set(wanted)
+                       if not name.startswith(cut_chain(ruleset.prefix))}
                 stale[table] = old
                 lines.append(f"*{table}")
                 lines += [f":{name} - [0:0]" for name in sorted(set(wanted) | old)]
@@ -359,6 +383,22 @@ class IptablesFirewall:
                 continue
         raise FirewallError(f"{binary} {table}: the chains of {prefix} could not be removed")
 
+    def cut_off(self, prefix: str, key: str, matches: list[str]) -> None:
+        chain = cut_chain(prefix, key)
+        if not key or not matches:
+            raise ValueError("a cut needs a key and matches")
+        lines = ["*raw", f":{chain} - [0:0]"]  # made, or emptied if it was there
+        lines += [f"-A {chain} {match} -j DROP" for match in sorted(set(matches))]
+        with self._lock:
+            saved = self._save("raw")
+            lines += [f"-I {builtin} 1 -j {chain}" for builtin in ("PREROUTING", "OUTPUT")
+                      if f"-j {chain}" not in _rules(saved, builtin)]
+            _run(f"{self.binary}-restore", "--noflush", stdin="\n".join([*lines, "COMMIT"]) + "\n")
+
+    def reconnect(self, prefix: str, key: str = "") -> None:
+        with self._lock:
+            self._sweep(self.binary, "raw", cut_chain(prefix, key))
+
     def owned_rules(self, prefix: str) -> int:
         """Rules in this prefix's chains, and the jumps to them (every table, IPv4 and
         IPv6)."""
@@ -378,6 +418,7 @@ class FakeFirewall:
         self.rulesets: dict[str, Ruleset] = {}
         self.applied = 0
         self.claims: dict[str, str] = {}  # prefix -> cloud (a host's claims, in memory)
+        self.cuts: dict[str, list[str]] = {}  # cut chain -> the addresses it drops
 
     def claim(self, prefix: str, cloud: str) -> None:
         owner = self.claims.setdefault(prefix, cloud)
@@ -395,9 +436,25 @@ class FakeFirewall:
         self.rulesets[ruleset.prefix] = ruleset
         self.applied += 1
 
+    def cut_off(self, prefix: str, key: str, matches: list[str]) -> None:
+        if not key or not matches:
+            raise ValueError("a cut needs a key and matches")
+        self.cuts[cut_chain(prefix, key)] = sorted(set(matches))
+
+    def reconnect(self, prefix: str, key: str = "") -> None:
+        for chain in [c for c in self.cuts if c.startswith(cut_chain(prefix, key))]:
+            del self.cuts[chain]
+
+    def cut(self, address: str) -> bool:
+        """Whether a cut drops this address's packets now (for tests)."""
+        return any(f"{address}/32" in match for matches in self.cuts.values()
+                   for match in matches)
+
     def clear(self, prefix: str) -> None:
         self.rulesets.pop(prefix, None)
+        self.reconnect(prefix)
 
     def owned_rules(self, prefix: str) -> int:
         ruleset = self.rulesets.get(prefix)
-        return ruleset.count() + len(ruleset.sets) if ruleset else 0
+        cuts = sum(2 * len(a) for c, a in self.cuts.items() if c.startswith(prefix))
+        return cuts + (ruleset.count() + len(ruleset.sets) if ruleset else 0)

@@ -11,14 +11,25 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import socket
+import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from pyroute2 import IPRoute
+from pyroute2 import IPRoute, netns
 from pyroute2.netlink.exceptions import NetlinkError
 
-from cheptel.backends.plumbing import Bridge, Nic, PlumbingError, alias, parse_alias
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    PlumbingError,
+    RouterNamespace,
+    RouterPort,
+    alias,
+    parse_alias,
+    parse_router_namespace,
+)
 
 CLONE_NEWNET = 0x40000000
 T = TypeVar("T")
@@ -65,8 +76,14 @@ def _ipv4(ipr: IPRoute, index: int) -> set[str]:
             for a in ipr.get_addr(family=2, index=index)}
 
 
+NETNS = "/run/netns"
+
+
 class NetlinkPlumbing:
     """Bridges, veths and container namespaces through the kernel's netlink."""
+
+    def __init__(self) -> None:
+        self._nat: dict[str, str] = {}  # namespace -> the NAT text it was last given
 
     def ensure_bridge(self, bridge: Bridge) -> None:
         try:
@@ -149,6 +166,125 @@ class NetlinkPlumbing:
         if index is None or bridge is None:
             raise PlumbingError(f"port {nic.port_id}: no veth or no bridge {nic.bridge}")
         host.link("set", index=index, master=bridge, mtu=nic.mtu, state="up")
+
+
+    # routers: a named namespace each (see cheptel.backends.plumbing)
+
+    def routers(self, cloud: str) -> dict[str, str]:
+        found = {}
+        for name in netns.listnetns():
+            router = parse_router_namespace(name, cloud)
+            if router is not None:
+                found[name] = router
+        return found
+
+    def remove_router(self, name: str) -> None:
+        """The namespace goes, and its veths (their host ends too) and rules with it."""
+        self._nat.pop(name, None)
+        if name in netns.listnetns():
+            try:
+                netns.remove(name)
+            except OSError as exc:
+                raise PlumbingError(f"router namespace {name}: {exc}") from None
+
+    def ensure_router(self, router: RouterNamespace) -> None:
+        try:
+            if router.name not in netns.listnetns():
+                netns.create(router.name)
+                self._nat.pop(router.name, None)
+            fd = os.open(f"{NETNS}/{router.name}", os.O_RDONLY)
+        except OSError as exc:
+            raise PlumbingError(f"router namespace {router.name}: {exc}") from None
+        try:
+            inside = _in_netns(fd, _veth_names)
+            with IPRoute() as host:
+                for port in router.ports:
+                    self._router_veth(host, fd, port, port.inner_name in inside)
+            _in_netns(fd, lambda ipr: _configure_router(ipr, router))
+        except NetlinkError as exc:
+            raise PlumbingError(f"router {router.router_id}: {exc}") from None
+        finally:
+            os.close(fd)
+        if self._nat.get(router.name) != router.nat:
+            proc = subprocess.run(["nsenter", f"--net={NETNS}/{router.name}",
+                                   "iptables-restore"], input=router.nat,
+                                  capture_output=True, text=True, timeout=30)
+            if proc.returncode != 0:
+                raise PlumbingError(f"router {router.router_id}: its NAT rules: "
+                                    f"{proc.stderr.strip()[:300]}")
+            self._nat[router.name] = router.nat
+
+    def listen(self, namespace: str, address: str, port: int) -> socket.socket:
+        """The socket is made by a thread inside the namespace: it stays that
+        namespace's, whoever then accepts on it."""
+        fd = os.open(f"{NETNS}/{namespace}", os.O_RDONLY)
+        try:
+            return _in_netns(fd, lambda _: socket.create_server((address, port), backlog=64))
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _router_veth(host: IPRoute, fd: int, port: RouterPort, peer_inside: bool) -> None:
+        index = _index(host, port.host_name)
+        if index is not None and not peer_inside:  # half a pair: made again
+            host.link("del", index=index)
+            index = None
+        if index is None:
+            host.link("add", ifname=port.host_name, kind="veth", mtu=port.mtu,
+                      peer={"ifname": port.inner_name, "address": port.mac,
+                            "mtu": port.mtu, "net_ns_fd": fd})
+            index = _index(host, port.host_name)
+        bridge = _index(host, port.bridge)
+        if index is None or bridge is None:
+            raise PlumbingError(f"router port {port.port_id}: no veth or no bridge "
+                                f"{port.bridge}")
+        host.link("set", index=index, master=bridge, mtu=port.mtu, state="up")
+
+
+def _veth_names(ipr: IPRoute) -> set[str]:
+    return {_attr(link, "IFLA_IFNAME") for link in ipr.get_links() if _kind(link) == "veth"}
+
+
+def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
+    """Inside a router's namespace: exactly its ports, addressed; its default route; IPv4
+    forwarding on (this thread's /proc/sys/net is the namespace's)."""
+    wanted = {port.inner_name: port for port in router.ports}
+    for link in ipr.get_links():
+        name = _attr(link, "IFLA_IFNAME")
+        if _kind(link) == "veth" and name not in wanted:  # a port the router lost
+            ipr.link("del", index=link["index"])
+    gateway_index = None
+    for port in router.ports:
+        index = _index(ipr, port.inner_name)
+        if index is None:
+            raise PlumbingError(f"router port {port.port_id}: {port.inner_name} is gone")
+        ipr.link("set", index=index, address=port.mac, mtu=port.mtu, state="up")
+        have = _ipv4(ipr, index)
+        for cidr in have - set(port.addresses):
+            ip, _, length = cidr.partition("/")
+            ipr.addr("del", index=index, address=ip, prefixlen=int(length))
+        for cidr in set(port.addresses) - have:
+            ip, _, length = cidr.partition("/")
+            ipr.addr("add", index=index, address=ip, prefixlen=int(length))
+        if port.inner_name.startswith("qg-"):
+            gateway_index = index
+    lo = _index(ipr, "lo")
+    if lo is not None:
+        ipr.link("set", index=lo, state="up")
+        have = _ipv4(ipr, lo) - {"127.0.0.1/8"}
+        for cidr in set(router.local) - have:
+            ip, _, length = cidr.partition("/")
+            ipr.addr("add", index=lo, address=ip, prefixlen=int(length))
+    if router.gateway and gateway_index is not None:
+        ipr.route("replace", dst="0.0.0.0/0", gateway=router.gateway, oif=gateway_index)
+    else:
+        try:
+            ipr.route("del", dst="0.0.0.0/0")
+        except NetlinkError as exc:
+            if exc.code != errno.ESRCH:
+                raise
+    with open("/proc/sys/net/ipv4/ip_forward", "w") as fh:
+        fh.write("1")
 
 
 def _veth_macs(ipr: IPRoute) -> dict[str, tuple[int, str]]:

@@ -17,12 +17,20 @@ the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both m
   be repeatable: a container restarted has a new, empty namespace (its old veths went
   with the old one) and is simply plumbed again;
 - say with interface_exists() whether a host veth is still there (a container's restart,
-  or a dockerd's, takes them away behind cheptel's back).
+  or a dockerd's, takes them away behind cheptel's back);
+- make each router a network namespace of its own (as Neutron's L3 agent's `qrouter-*`),
+  named by the cloud and the router (`router_namespace`), holding exactly the given
+  interfaces (a veth per router port: the host end on the port's network's bridge, the
+  other end in the namespace with the port's MAC and addresses), its default route, IPv4
+  forwarding and its NAT rules (the iptables-restore text of its nat and mangle tables,
+  replaced whole); `routers(cloud)` finds exactly one cloud's namespaces, and removing
+  one takes its interfaces and rules with it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -64,6 +72,49 @@ class Nic:
     routes: tuple[Route, ...] = ()  # the subnet's host_routes
 
 
+@dataclass(frozen=True)
+class RouterPort:
+    """One port of a router (an interface, or its gateway), as its namespace holds it."""
+
+    port_id: str
+    host_name: str  # the host end of the veth, on `bridge` (router_veth)
+    inner_name: str  # in the namespace: qr-<port> (interface) or qg-<port> (gateway)
+    bridge: str
+    mac: str
+    addresses: tuple[str, ...]  # "ip/prefixlen"; the gateway also holds its floating IPs
+    mtu: int = 1500
+
+
+@dataclass(frozen=True)
+class RouterNamespace:
+    name: str  # router_namespace(cloud, router id)
+    cloud: str
+    router_id: str
+    ports: tuple[RouterPort, ...]
+    gateway: str | None = None  # the default route's next hop (the external subnet's)
+    nat: str = ""  # iptables-restore text of the namespace's nat and mangle tables
+    local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
+
+
+NAMESPACE_PREFIX = "cheptel-"
+
+
+def router_namespace(cloud: str, router_id: str) -> str:
+    """The network namespace of a router (/run/netns/<name>): the cloud's id in it."""
+    return f"{NAMESPACE_PREFIX}{cloud}-{router_id}"
+
+
+def parse_router_namespace(name: str, cloud: str) -> str | None:
+    """The router id of a namespace of this cloud, else None."""
+    head = f"{NAMESPACE_PREFIX}{cloud}-"
+    return name[len(head):] or None if name.startswith(head) else None
+
+
+def router_veth(cloud: str, port_id: str) -> str:
+    """The host end of a router port's veth: unique on the host, 15 characters."""
+    return "cr" + hashlib.sha256(f"{cloud}/{port_id}".encode()).hexdigest()[:13]
+
+
 def host_veth(cloud: str, port_id: str) -> str:
     """The host end of a port's veth: unique on the host, 15 characters."""
     return "cv" + hashlib.sha256(f"{cloud}/{port_id}".encode()).hexdigest()[:13]
@@ -91,3 +142,11 @@ class Plumbing(Protocol):
     # in this order for the new ones (eth0 first); answers port id -> interface name
     def plumb(self, pid: int, nics: Sequence[Nic]) -> dict[str, str]: ...
     def interface_exists(self, name: str) -> bool: ...
+    # the router's namespace holds exactly this (made if missing)
+    def ensure_router(self, router: RouterNamespace) -> None: ...
+    def remove_router(self, name: str) -> None: ...
+    # this cloud's router namespaces: name -> router id
+    def routers(self, cloud: str) -> dict[str, str]: ...
+    # a TCP socket listening on address:port inside a router's namespace (served from
+    # this process); None where the plumbing has no real namespaces (the fake)
+    def listen(self, namespace: str, address: str, port: int) -> socket.socket | None: ...

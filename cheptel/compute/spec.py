@@ -25,7 +25,7 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
         "compute-feature-enabled": {
             "console_output": "True", "resize": "True", "snapshot": "True",
             "pause": "True", "suspend": "True", "interface_attach": "True",
-            "config_drive": "True", "metadata_service": "False", "personality": "False",
+            "config_drive": "True", "metadata_service": "True", "personality": "False",
             "shelve": "False", "shelve_migrate": "False", "rescue": "False",
             "stable_rescue": "False", "live_migration": "False", "cold_migration": "False",
             "block_migration_for_live_migration": "False", "change_password": "False",

@@ -18,8 +18,7 @@ from cheptel.compute.addresses import (
 )
 from cheptel.compute.microversion import Version
 from cheptel.compute.models import Server
-from cheptel.compute.service import server_groups, volume_attachments
-from cheptel.compute.service import servers as service
+from cheptel.compute.service import server_groups, server_metadata, volume_attachments
 from cheptel.policy import Creds
 from cheptel.volume.models import VolumeAttachment
 from cheptel.volume.service import attachments
@@ -90,8 +89,8 @@ class Related:
         ids = [s.id for s in servers]
         ports = port_rows(db, servers)
         return cls(
-            metadata=service.metadata_of_servers(db, ids),
-            tags=service.tags_of_servers(db, ids) if version.at_least("2.26") else {},
+            metadata=server_metadata.metadata_of_servers(db, ids),
+            tags=server_metadata.tags_of_servers(db, ids) if version.at_least("2.26") else {},
             addresses=addresses_of_servers(db, servers, ports=ports),
             groups=group_names_of_servers(db, servers, ports=ports),
             volumes=attachments.of_servers(db, ids))
@@ -100,8 +99,8 @@ class Related:
     def one(cls, db: Session, server: Server, full: bool, version: Version) -> Related:
         sid = server.id
         return cls(
-            metadata={sid: service.metadata_of(db, sid)},
-            tags={sid: service.tags_of(db, sid)} if version.at_least("2.26") else {},
+            metadata={sid: server_metadata.metadata_of(db, sid)},
+            tags={sid: server_metadata.tags_of(db, sid)} if version.at_least("2.26") else {},
             addresses={sid: neutron_addresses(db, server)},
             groups={sid: [g.name for g in groups_of_server(db, server)]} if full else {},
             volumes=attachments.of_servers(db, [sid]) if full else {})

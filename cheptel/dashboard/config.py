@@ -104,6 +104,9 @@ def horizon_settings(site: Site, key: str) -> dict[str, Any]:
                                       "show_agents_column": False},
         "OPENSTACK_CINDER_FEATURES": {"enable_backup": True},
         "CONSOLE_TYPE": "SERIAL",  # Nova's serial console (cheptel.compute.console_proxy)
+        # the Console tab frames Horizon's own serial console page: Django's default DENY
+        # blanks it ("refused to connect"); same origin only, other sites still cannot
+        "X_FRAME_OPTIONS": "SAMEORIGIN",
         "LOGGING": {"version": 1, "disable_existing_loggers": False,
                     "handlers": {"console": {"class": "logging.StreamHandler"}},
                     "loggers": {"django": {"handlers": ["console"], "level": "ERROR"},

@@ -8,7 +8,7 @@ POLICIES = {
     "identity:discovery": "anyone",
     "identity:issue_token": "anyone",
     "identity:not_implemented": "anyone",
-    "identity:validate_token": "admin_or_token_subject",
+    "identity:validate_token": "admin_or_service_or_token_subject",
     "identity:revoke_token": "admin_or_token_subject",
     "identity:get_auth_catalog": "authenticated",
     "identity:get_auth_projects": "authenticated",

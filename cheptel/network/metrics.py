@@ -1,6 +1,6 @@
 """Network's series, as openstack-exporter's neutron exporter names and labels them
 (exporters/neutron.go): counts, one info series per network, subnet, port, router and
-floating IP, and each subnet's address availability."""
+floating IP, each subnet's address availability, and each project's quotas."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from prometheus_client.core import Metric
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from cheptel.identity.models import Project
 from cheptel.metrics.families import ServiceMetrics, gauge, status_code, total
 from cheptel.network.models import (
     FloatingIP,
@@ -21,7 +22,9 @@ from cheptel.network.models import (
     Router,
     SecurityGroup,
     Subnet,
+    SubnetPool,
 )
+from cheptel.network.service import quotas
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 N = "neutron"
 NETWORK_STATUSES = ("ACTIVE", "BUILD", "DOWN", "ERROR")
 NET_IPS = ("network_id", "network_name", "ip_version", "cidr", "subnet_name", "project_id")
+# the exporter's quota_* series (ListNetworkQuotas): each resource of a project's quota
+# details as `type` used, reserved and limit; subnet pools and RBAC policies have no
+# quota in cheptel (unlimited; there are no RBAC policies)
+QUOTAS = ("network", "subnet", "subnetpool", "port", "router", "floatingip",
+          "security_group", "security_group_rule", "rbac_policy")
 
 
 def _pool_size(subnet: Subnet) -> int:
@@ -96,6 +104,25 @@ def collect(db: Session, deps: Deps) -> Iterator[Metric]:
                 NET_IPS, ((labels, _pool_size(s)) for labels, s in where))
     yield gauge(N, "network_ip_availabilities_used", "network_ip_availabilities_used",
                 NET_IPS, ((labels, used.get(s.id, 0)) for labels, s in where))
+
+    yield from _quotas(db)
+
+
+def _quotas(db: Session) -> Iterator[Metric]:
+    projects = list(db.execute(select(Project.id, Project.name).order_by(Project.name)))
+    details = []
+    for p in projects:
+        detail = quotas.details(db, p.id)
+        pools = int(db.scalar(select(func.count()).select_from(SubnetPool)
+                              .where(SubnetPool.project_id == p.id)) or 0)
+        detail["subnetpool"] = {"limit": quotas.UNLIMITED, "used": pools, "reserved": 0}
+        detail["rbac_policy"] = {"limit": quotas.UNLIMITED, "used": 0, "reserved": 0}
+        details.append((p, detail))
+    for resource in QUOTAS:
+        yield gauge(N, f"quota_{resource}", f"quota_{resource}",
+                    ("type", "tenant", "tenant_id"), (
+            ((kind, p.name, p.id), detail[resource][kind])
+            for p, detail in details for kind in ("used", "reserved", "limit")))
 
 
 METRICS = ServiceMetrics(N, collect)

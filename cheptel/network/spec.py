@@ -13,12 +13,12 @@ from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
 
 def tempest_conf(cloud: TempestCloud) -> TempestSections:
-    """Neutron's sections of tempest.conf: Tempest's project subnets are /28s of a /17 of
-    the cloud's own address block; IPv4 only."""
+    """Neutron's sections of tempest.conf: Tempest's project subnets are /28s of its
+    default 10.100.0.0/16 (every project may use any addresses); IPv4 only."""
     return {
         "network": {"public_network_id": cloud.public_network,
                     "floating_network_name": "public",
-                    "project_network_cidr": f"10.{cloud.block}.128.0/17",
+                    "project_network_cidr": "10.100.0.0/16",
                     "project_network_mask_bits": "28", "region": "RegionOne",
                     "build_timeout": "120"},
         "network-feature-enabled": {"api_extensions": cloud.extensions, "ipv6": "False",

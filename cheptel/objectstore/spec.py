@@ -5,7 +5,7 @@ from cheptel.objectstore.api import ROUTES
 from cheptel.objectstore.api.common import negotiate
 from cheptel.objectstore.api.info import middleware
 from cheptel.objectstore.metrics import METRICS
-from cheptel.objectstore.service import bootstrap
+from cheptel.objectstore.service import bootstrap, external
 from cheptel.objectstore.service.expiry import Expirer
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
 
@@ -41,4 +41,5 @@ SERVICE = Service(
                          fast=r"object_storage\.test_object_services",
                          conf=tempest_conf),
     metrics=METRICS,
+    external_url=external.external_url,
 )

@@ -11,6 +11,7 @@ from prometheus_client.core import Metric
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cheptel.compute.metrics import scraped_host
 from cheptel.compute.models import Server
 from cheptel.compute.service import hosts
 from cheptel.metrics.families import ServiceMetrics, gauge
@@ -24,7 +25,7 @@ LABELS = ("hostname", "resourcetype")
 
 
 def collect(db: Session, deps: Deps) -> Iterator[Metric]:
-    h = hosts.compute_host(deps.containers, deps.settings.data_dir, "127.0.0.1")
+    h = scraped_host(deps)  # the engine asked once a scrape, compute's series share it
     inventory = views.inventories(h)["inventories"]
     used = views.usages(hosts.usage(db, h.hostname))["usages"]
     for name, field in (("resource_total", "total"),

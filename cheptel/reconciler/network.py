@@ -2,11 +2,13 @@
 
 The whole network intent of the cloud is read in one pass and turned into (1) a Linux
 bridge per Neutron network that has an IPv4 subnet (bridge_for: named by the cloud and
-the network, tagged with both), holding the subnet's gateway address, (2) the wiring of
-every running server's ports (cheptel.backends.plumbing: a veth per port, its container
-end in the container's namespace with the port's MAC, address, MTU and routes; the
-containers themselves have the engine's network mode `none`), and (3) the ruleset of
-cheptel.reconciler.rules, applied in one iptables-restore. A pass is cheap at this scale,
+the network, tagged with both), holding no host address but an external network's
+gateway (the host is the external network's upstream), (2) the wiring of every running
+server's ports (cheptel.backends.plumbing: a veth per port, its container end in the
+container's namespace with the port's MAC, address, MTU and routes; the containers
+themselves have the engine's network mode `none`), (3) a network namespace per router
+(cheptel.reconciler.routers: its interfaces, gateway, routes and NAT), and (4) the host's
+ruleset of cheptel.reconciler.rules, applied in one iptables-restore. A pass is cheap at this scale,
 so every change (and the periodic pass, and the start) simply runs it again: a restart
 of cheptel, of dockerd, of a container or of the host rebuilds the same state from the
 database (a container whose veths are gone is plumbed again).
@@ -26,7 +28,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from cheptel.backends.engine import EngineError
 from cheptel.backends.firewall import FirewallError, Ruleset, prefix_for
-from cheptel.backends.plumbing import Bridge, Nic, PlumbingError, Route, host_veth
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    PlumbingError,
+    Route,
+    RouterNamespace,
+    host_veth,
+)
+from cheptel.compute.metadata_service import MetadataService
 from cheptel.compute.models import Server
 from cheptel.network.models import (
     FloatingIP,
@@ -34,7 +44,6 @@ from cheptel.network.models import (
     Network,
     Port,
     PortSecurityGroup,
-    Router,
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
@@ -42,7 +51,7 @@ from cheptel.network.models import (
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
 from cheptel.network.service.ipam import gateway_on_subnet
-from cheptel.reconciler import WHOLE, rules
+from cheptel.reconciler import WHOLE, routers, rules
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -102,6 +111,8 @@ class NetworkConverger:
         self._made: frozenset[str] = frozenset()  # bridges ensured, not removed since
         self._specs: dict[str, Bridge] = {}  # network -> the bridge last ensured
         self._built: tuple[rules.NetworkState, Ruleset] | None = None  # the last build
+        self._routers: dict[str, RouterNamespace] = {}  # namespace -> as ensured
+        self.metadata = MetadataService(deps)  # 169.254.169.254 in every router namespace
         self._hostname: str | None = None
         self._legacy_checked = False
 
@@ -141,7 +152,9 @@ class NetworkConverger:
         subnet = _ipv4(net)
         if subnet is None:
             return None
-        gateway = gateway_on_subnet(subnet.cidr, subnet.gateway_ip)
+        # only an external network's bridge holds an address on the host: a tenant
+        # network's gateway is its router's, in the router's namespace
+        gateway = gateway_on_subnet(subnet.cidr, subnet.gateway_ip) if net.external else None
         prefixlen = subnet.cidr.split("/")[1]
         return Bridge(bridge_for(self.deps.cloud_id, net.id), self.deps.cloud_id, net.id,
                       f"{gateway}/{prefixlen}" if gateway else None, net.mtu or 1500)
@@ -211,6 +224,12 @@ class NetworkConverger:
                         del self._wired[container]
             with self.deps.sessions() as db:
                 state, nics = self._read(db, wanted)
+                spaces, state.router_ports = routers.read(
+                    db, self.deps.cloud_id, {n: b.bridge for n, b in state.nets.items()},
+                    {n.id: n.mtu or 1500 for n in wanted.values()})
+            self._ensure_routers(spaces)
+            self.metadata.ensure({name: space.router_id for name, space in
+                                  self._routers.items()})
             state = self._wire_all(state, nics)
             try:
                 if state.nets:
@@ -222,6 +241,32 @@ class NetworkConverger:
                 return False
             self._write_status(state)
         return False
+
+    def _ensure_routers(self, spaces: list[RouterNamespace]) -> None:
+        """Every router's namespace as it should be (one that is, untouched); those of
+        routers that are gone, removed."""
+        listed = self.plumbing.routers(self.deps.cloud_id)
+        wanted = {space.name: space for space in spaces}
+        for name in listed:
+            if name not in wanted:
+                try:
+                    self.metadata.forget(name)  # its socket would keep it alive
+                    self.plumbing.remove_router(name)
+                    self._routers.pop(name, None)
+                except PlumbingError as exc:
+                    log.info("router namespace %s not removed yet: %s", name, exc)
+        for name, space in wanted.items():
+            if name in listed and self._routers.get(name) == space and all(
+                    self.plumbing.interface_exists(p.host_name) for p in space.ports):
+                continue
+            if name not in listed:  # made now: listened to anew
+                self.metadata.forget(name)
+            try:
+                self.plumbing.ensure_router(space)
+                self._routers[name] = space
+            except PlumbingError as exc:
+                self._routers.pop(name, None)
+                log.warning("router %s: %s", space.router_id, exc)
 
     def _wire_all(self, state: rules.NetworkState,
                   nics: dict[str, list[Nic]]) -> rules.NetworkState:
@@ -383,10 +428,13 @@ class NetworkConverger:
         no ORM object per port (that alone held the GIL for most of a second); and the
         NICs each server's container should have (container -> NICs, eth0 first)."""
         state = rules.NetworkState()
+        tenant = sorted((n for n in wanted.values() if not n.external),
+                        key=lambda n: (n.created_at, n.id))
+        zones = routers.zones(self.deps.cloud_id, [n.id for n in tenant])
         for net in wanted.values():
             subnet = _ipv4(net)
             state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
-                                           subnet.cidr)
+                                           subnet.cidr, bool(net.external), zones.get(net.id))
         group_projects: dict[str, str] = dict(
             db.execute(select(SecurityGroup.id, SecurityGroup.project_id)).tuples().all())
         for group_id in group_projects:
@@ -411,20 +459,11 @@ class NetworkConverger:
         for port_id, group_id in db.execute(select(PortSecurityGroup.port_id,
                                                    PortSecurityGroup.security_group_id)):
             bindings.setdefault(port_id, []).append(group_id)
-        router_list = db.execute(select(Router.id, Router.project_id, Router.gw_port_id,
-                                        Router.enable_snat)).tuples().all()
-        router_projects = {r[0]: r[1] for r in router_list}
-        router_ifaces: dict[str, list[str]] = {}
-        port_rows: dict[str, tuple[str, str]] = {}  # id -> (network, project)
         for (port_id, network_id, owner, device, project, mac, secured,
              pairs) in db.execute(select(
                 Port.id, Port.network_id, Port.device_owner, Port.device_id,
                 Port.project_id, Port.mac_address, Port.port_security_enabled,
                 Port.allowed_address_pairs)):
-            port_rows[port_id] = (network_id, project)
-            if owner == "network:router_interface" and (
-                    router_projects.get(device) == project):
-                router_ifaces.setdefault(device, []).append(network_id)
             container = container_of(owner, device, project, servers)
             ips = [ip for ip in addresses.get(port_id, []) if ":" not in ip]
             if container is None or not ips:
@@ -438,22 +477,6 @@ class NetworkConverger:
                 port_id, network_id, ips[0], mac, host_veth(self.deps.cloud_id, port_id),
                 groups, bool(secured),
                 tuple((p["ip_address"], p.get("mac_address")) for p in pairs or [])))
-        for router_id, _, gw_port_id, snat in router_list:
-            gw = port_rows.get(gw_port_id) if gw_port_id else None
-            gw_ips = addresses.get(gw_port_id or "", [])
-            state.routers.append(rules.RouterState(
-                gw[0] if gw else None, gw_ips[0] if gw and gw_ips else None, bool(snat),
-                tuple(router_ifaces.get(router_id, []))))
-        for address, fixed_ip, external, port_id, project in db.execute(select(
-                FloatingIP.floating_ip_address, FloatingIP.fixed_ip_address,
-                FloatingIP.floating_network_id, FloatingIP.port_id,
-                FloatingIP.project_id).where(FloatingIP.port_id.is_not(None))):
-            inner = port_rows.get(port_id)
-            # a floating IP maps only to an address of a port of its own project
-            if inner is not None and fixed_ip and inner[1] == project and (
-                    fixed_ip in addresses.get(port_id, [])):
-                state.floating.append(rules.FloatingState(address, fixed_ip, external,
-                                                          inner[0]))
         nics: dict[str, list[Nic]] = {}
         for row in self._nic_rows(db, servers):
             nic = self._nic(row, wanted)

@@ -1,19 +1,24 @@
-"""From the network intent to one iptables ruleset (pure: no I/O, unit-tested).
+"""From the network intent to the host's iptables ruleset (pure: no I/O, unit-tested).
+
+Routing and NAT are not the host's: each router is a network namespace of its own
+(cheptel.reconciler.routers), and the tenant bridges hold no host address, so the host
+only bridges. What it filters is the bridged traffic (br_netfilter), per port.
 
 Chains, per cloud (prefix CH<cloud>-):
+  raw ZONE     (PREROUTING) every packet of a tenant bridge gets the bridge's conntrack
+    zone: two networks may use the same addresses, their connections never mix.
   filter FWD   (jumped to first from DOCKER-USER, and from FORWARD as a backstop)
     1. established/related: ACCEPT
     2. every packet from a bridge of the cloud (-i <bridge>) goes to S<network>, which
        sends it by its bridge port (-m physdev --physdev-in <veth>) to O<port>:
        anti-spoofing (source IP and MAC must be the port's or an allowed pair), then the
-       security group's egress rules; RETURN if allowed, else DROP. A packet from a bridge
-       port S<network> does not know (a port whose veth is not found yet, a container
-       restarted since the last pass) is dropped: anti-spoofing fails closed.
+       security group's egress rules; RETURN if allowed, else DROP. A router's port
+       (its veth) RETURNs: it forwards for others. A packet from a bridge port S<network>
+       does not know (a port whose veth is not found yet, a container restarted since
+       the last pass) is dropped: anti-spoofing fails closed.
     3. every packet to a port (-o <bridge> -d <ip>) goes to I<port>: the ingress rules;
        RETURN if allowed, else DROP
-    4. traffic a router joins (between its interfaces' bridges and its gateway's bridge,
-       and DNAT'd traffic to a floating IP's fixed IP): ACCEPT
-    5. per bridge: same-bridge traffic ACCEPT, anything else into the bridge DROP. The
+    4. per bridge: same-bridge traffic ACCEPT, anything else into the bridge DROP. The
        cloud isolates its networks itself: Docker's isolation chains are not relied on
        (Docker deletes and re-inserts its FORWARD jumps whenever any network is made).
     Traffic from a bridge to anything that is not a bridge of the cloud falls through
@@ -21,9 +26,8 @@ Chains, per cloud (prefix CH<cloud>-):
     A rule whose remote is a security group matches one address set of that group's
     members (-m set --match-set G<hash> src|dst): O(members) set entries, not a rule per
     member in every member's chain.
-  filter OUT   (from OUTPUT) the host's own traffic to a port passes I<port> too
-  nat DNAT     (PREROUTING, OUTPUT): floating IP -> fixed IP
-  nat SNAT     (POSTROUTING): fixed IP -> floating IP, then subnet -> router gateway IP
+  filter OUT   (from OUTPUT) the host's own traffic to a port of an external network (the
+    host holds an address there) passes I<port> too.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ class Net:
     id: str
     bridge: str
     cidr: str
-
+    external: bool = False
+    zone: int | None = None  # the conntrack zone of a tenant bridge
 
 @dataclass(frozen=True)
 class SGRule:
@@ -65,30 +70,13 @@ class PortState:
     allowed_pairs: tuple[tuple[str, str | None], ...] = ()  # (ip or cidr, mac)
 
 
-@dataclass(frozen=True)
-class RouterState:
-    gateway_network_id: str | None
-    gateway_ip: str | None
-    snat: bool
-    interface_network_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FloatingState:
-    address: str
-    fixed_ip: str
-    external_network_id: str
-    port_network_id: str
-
-
 @dataclass
 class NetworkState:
     nets: dict[str, Net] = field(default_factory=dict)
     ports: list[PortState] = field(default_factory=list)
     groups: dict[str, list[SGRule]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)  # group -> member IPs
-    routers: list[RouterState] = field(default_factory=list)
-    floating: list[FloatingState] = field(default_factory=list)
+    router_ports: list[tuple[str, str]] = field(default_factory=list)  # (network, veth)
 
 
 def _chain_id(port_id: str) -> str:
@@ -123,10 +111,16 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
     nets = sorted(state.nets.values(), key=lambda n: n.id)
     sources: dict[str, list[str]] = {}  # network id -> its S chain: who sent the packet
     set_names: dict[str, str] = {}  # remote group -> its members' set (made once a build)
+    zone = rs.chain("raw", "ZONE")
     for net in nets:
         suffix = "S" + _chain_id(net.id)
         fwd.append(f"-i {net.bridge} -j {rs.name(suffix)}")
         sources[net.id] = rs.chain("filter", suffix)
+        if net.zone is not None:
+            zone.append(f"-i {net.bridge} -j CT --zone {net.zone}")
+    for network_id, veth in state.router_ports:  # a router forwards for others
+        if network_id in sources:
+            sources[network_id].append(f"-m physdev --physdev-in {veth} -j RETURN")
     for port in state.ports:
         port_net = state.nets.get(port.network_id)
         if port_net is None:
@@ -141,9 +135,8 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
         if port.veth:  # a goto: O<port>'s RETURN comes back to FWD, past the S jump
             sources[port_net.id].append(f"-m physdev --physdev-in {port.veth} -g {out_chain}")
         fwd.append(f"-o {port_net.bridge} -d {port.ip}/32 -j {in_chain}")
-        # the host's own traffic: no -o, since a DNAT in nat OUTPUT (a floating IP) is
-        # routed again only after the filter hook has seen the old interface
-        out.append(f"-d {port.ip}/32 -j {in_chain}")
+        if port_net.external:  # the host holds an address there: it reaches the port
+            out.append(f"-o {port_net.bridge} -d {port.ip}/32 -j {in_chain}")
         # anti-spoofing: only the port's own addresses (or allowed pairs) may leave it
         for ip, mac in [(port.ip, port.mac), *port.allowed_pairs]:
             mac_part = f"-m mac --mac-source {mac or port.mac} " if (mac or port.mac) else ""
@@ -172,35 +165,6 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
                     chain.append(f"{peer_part}{frag}-j RETURN".replace("  ", " "))
         allowed.append("-j DROP")
         ingress.append("-j DROP")
-    snat, dnat = rs.chain("nat", "SNAT"), rs.chain("nat", "DNAT")
-    # which networks reach an external network: its own, and those routed to it
-    reach: dict[str, set[str]] = {}
-    for router in state.routers:
-        if router.gateway_network_id:
-            reach.setdefault(router.gateway_network_id, {router.gateway_network_id}).update(
-                router.interface_network_ids)
-    for fip in state.floating:
-        ext, inner = state.nets.get(fip.external_network_id), state.nets.get(fip.port_network_id)
-        if ext is None or inner is None:
-            continue
-        dnat.append(f"-d {fip.address}/32 -j DNAT --to-destination {fip.fixed_ip}")
-        snat.append(f"-s {fip.fixed_ip}/32 -o {ext.bridge} -j SNAT --to-source {fip.address}")
-        for source in sorted(reach.get(ext.id, {ext.id})):
-            if source in state.nets:
-                fwd.append(f"-i {state.nets[source].bridge} -o {inner.bridge} -d "
-                           f"{fip.fixed_ip}/32 -m conntrack --ctstate DNAT -j ACCEPT")
-    for router in state.routers:
-        bridges = [state.nets[n] for n in router.interface_network_ids if n in state.nets]
-        gateway = state.nets.get(router.gateway_network_id or "")
-        for a in bridges:
-            for b in bridges:
-                if a.id != b.id:
-                    fwd.append(f"-i {a.bridge} -o {b.bridge} -j ACCEPT")
-            if gateway is not None:
-                fwd.append(f"-i {a.bridge} -o {gateway.bridge} -j ACCEPT")
-                if router.snat and router.gateway_ip:
-                    snat.append(f"-s {a.cidr} -o {gateway.bridge} -j SNAT --to-source "
-                                f"{router.gateway_ip}")
     for net in nets:
         # a packet from a bridge port no port of the network is known on: dropped
         sources[net.id].append("-j DROP")

@@ -1,6 +1,6 @@
 """Block storage's series, as openstack-exporter's cinder exporter names and labels them
 (exporters/cinder.go): volumes and snapshots, each volume's size and status, the
-services, the pool's capacity, each project's limits."""
+services, the pool's capacity, each project's limits and per-type gigabyte quotas."""
 
 from __future__ import annotations
 
@@ -79,6 +79,12 @@ def collect(db: Session, deps: Deps) -> Iterator[Metric]:
         yield gauge(N, f"limits_{name}_used_gb", f"limits_{name}_used_gb",
                     ("tenant", "tenant_id"),
                     (((p.name, p.id), used[key]) for p, _, used in rows))
+    # a per-type quota is `gigabytes_<type>` in the project's quota set (-1: unlimited)
+    yield gauge(N, "volume_type_quota_gigabytes", "volume_type_quota_gigabytes",
+                ("tenant", "tenant_id", "volume_type"), (
+        ((p.name, p.id, key.removeprefix("gigabytes_")), value)
+        for p, limit, _ in rows for key, value in sorted(limit.items())
+        if key.startswith("gigabytes_")))
 
 
 METRICS = ServiceMetrics(N, collect)

@@ -3,8 +3,9 @@
 //   BASE_URL ADMIN_PASSWORD DEMO_PASSWORD OUT (screenshots) CHROMIUM (the binary)
 // Logs in as admin and as the demo member, visits every panel of Project, Admin and
 // Identity the sidebar offers, then, as demo, launches a server from the wizard on
-// `private`, waits for Active, associates a floating IP, opens the topology, deletes the
-// server. Fails (exit 1, the problems on stderr) on any error banner, HTTP 5xx or page
+// `private`, waits for Active, opens its Console tab (the serial console: its terminal
+// connects through cheptel's websocket proxy and runs a command), associates a floating
+// IP, opens the topology, deletes the server. Fails (exit 1, the problems on stderr) on any error banner, HTTP 5xx or page
 // JavaScript error. Prints one JSON line of timings on stdout.
 import { chromium } from "playwright-core";
 import fs from "node:fs";
@@ -202,6 +203,37 @@ async function associateFloatingIp(page) {
   if (!text.includes(address)) note(`the floating IP ${address} does not show on the server: ${text}`);
 }
 
+// The instance's Console tab: Horizon (CONSOLE_TYPE "SERIAL") embeds its serial console
+// page, whose term.js terminal opens the websocket URL Nova's remote-consoles gave (one
+// token, redeemed by cheptel's proxy). Waits for the socket to be open, types a command
+// into the terminal, and wants its output back.
+async function console_(page) {
+  await page.goto(`${BASE}/dashboard/project/instances/`);
+  await settle(page);
+  const link = (await rowOf(page, SERVER)).first().locator("a[href*='/project/instances/']").first();
+  const href = await link.getAttribute("href");
+  await page.goto(`${BASE}${href.replace(/\/$/, "")}/?tab=instance_details__console`);
+  await settle(page);
+  const tab = page.locator("a[data-target='#instance_details__console'], a[href='#instance_details__console']");
+  if (await tab.count() && !(await page.locator("#console_embed").count())) await tab.first().click();
+  await page.locator("iframe#console_embed").waitFor({ timeout: 30000 });
+  const frame = page.frameLocator("iframe#console_embed");
+  const status = frame.locator("serial-console");
+  const opened = await status.filter({ hasText: "Status: Open" }).waitFor({ timeout: 30000 })
+    .then(() => true, () => false);
+  if (!opened) {
+    note(`the serial console did not connect: ${await status.innerText().catch(() => "no terminal")}`);
+    await screenshot(page, "demo-console");
+    return;
+  }
+  await frame.locator(".terminal").click();
+  await page.keyboard.type("echo console-$((6*7))\n", { delay: 20 });
+  const answered = await frame.locator(".terminal", { hasText: "console-42" })
+    .waitFor({ timeout: 15000 }).then(() => true, () => false);
+  await screenshot(page, "demo-console");
+  if (!answered) note(`the serial console did not run the command: ${await frame.locator(".terminal").innerText()}`);
+}
+
 async function topology(page) {
   await page.goto(`${BASE}/dashboard/project/network_topology/`);
   await settle(page);
@@ -248,6 +280,8 @@ try {
   if (!(await waitStatus(demo, SERVER, "Active", 120000))) note(`${SERVER} never became Active`);
   timings.launch_to_active_ms = Date.now() - t0;
   await screenshot(demo, "demo-instances-active");
+  await console_(demo);
+  timings.console_ok = !problems.some((p) => p.includes("serial console"));
   await associateFloatingIp(demo);
   await screenshot(demo, "demo-instances-floating-ip");
   await topology(demo);

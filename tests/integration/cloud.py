@@ -72,12 +72,10 @@ class Cloud:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         if self.real:
-            # each cloud its own address space: clouds on the real engine share this host's
-            # Docker Engine and routing table, where subnets must not overlap
-            block = self.block
-            env.update({"CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24",
-                        "CHEPTEL_PRIVATE_CIDR": f"10.{block}.0.0/24",
-                        "CHEPTEL_AUTO_CIDR_POOL": f"10.{block}.0.0/16"})
+            # each cloud its own external range, the one address space clouds sharing a host
+            # must not share (the host holds its gateway); every cloud keeps the default
+            # private 10.0.0.0/24 and auto pool: the clouds of the suite all overlap there
+            env.update({"CHEPTEL_PUBLIC_CIDR": f"172.24.{self.block}.0/24"})
         # no Horizon unless a test asks (CHEPTEL_DASHBOARD=1 in extra_env): its preparation
         # costs CPU the other clouds of the suite need
         env.update({"CHEPTEL_DASHBOARD": "0"})
@@ -204,8 +202,9 @@ def private_database(url: str | None) -> str | None:
 
 
 def reserve_block() -> int:
-    """A number N in 1..250 for 172.24.N.0/24 and 10.N.0.0/16 that no live test cloud of
-    any process holds and no Docker network uses (a lock file guards the registry)."""
+    """A number N in 1..250 for 172.24.N.0/24 (a cloud's external range) that no live test
+    cloud of any process holds and no Docker network uses (a lock file guards the
+    registry)."""
     with open(BLOCKS.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         held = json.loads(BLOCKS.read_text()) if BLOCKS.exists() else {}

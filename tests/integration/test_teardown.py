@@ -1,7 +1,7 @@
 """`cheptel teardown` on the real engine and host: two clouds, one torn down; nothing of it
 is left (iptables-save, docker ps -a, docker images, the host's bridges, docker volume ls,
-the host's links), and the other's servers, images, networks and rules are exactly as
-they were."""
+the host's links, the routers' namespaces), and the other's servers, images, networks and
+rules are exactly as they were."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def _of(cloud: str) -> dict[str, list[str]]:
             "ip", "-o", "link", "show", "type", "bridge").splitlines()
             if f"alias cheptel {cloud} " in line),
         "volumes": sorted(_host("docker", "volume", "ls", "-q", "--filter", label).split()),
+        # its routers' namespaces (`ip netns` lists them with their ids)
+        "namespaces": sorted(word for word in _host("ip", "netns", "list").split()
+                             if word.startswith(f"cheptel-{cloud}-")),
     }
 
 
@@ -84,7 +87,7 @@ def test_teardown_removes_one_cloud_and_leaves_the_other_intact(
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"removed {len(before_a['containers'])} containers" in done.stdout
     assert _of(a.id) == {"rules": [], "containers": [], "images": [], "networks": [],
-                         "volumes": []}
+                         "volumes": [], "namespaces": []}
     links = _host("ip", "-o", "link")
     assert not any(f": {bridge}:" in links for bridge in a_bridges)
 

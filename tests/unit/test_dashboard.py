@@ -120,6 +120,8 @@ def test_settings_come_from_the_cloud(tmp_path: Path) -> None:
     assert values["STATIC_ROOT"] == str(tmp_path / "dashboard" / "static")
     assert values["OPENSTACK_KEYSTONE_DEFAULT_DOMAIN"] == "Default"
     assert values["COMPRESS_OFFLINE"] is True
+    # the Console tab frames Horizon's serial console page: same origin only
+    assert values["CONSOLE_TYPE"] == "SERIAL" and values["X_FRAME_OPTIONS"] == "SAMEORIGIN"
     engine = values["CACHES"]["default"]["BACKEND"]
     assert values["SESSION_ENGINE"].endswith(".cache") and engine.endswith("LocMemCache")
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cheptel.errors import CheptelError
-from cheptel.network.models import Network
+from cheptel.network.models import Network, SubnetPool
 from cheptel.network.service import ipam, networks, ports, subnetpools, subnets
 from tests.unit.conftest import Api
 
@@ -27,9 +27,11 @@ def db(api: Api) -> Iterator[Session]:
         yield session
 
 
-def _net(db: Session, cidr: str, **subnet: object) -> Network:
+def _net(db: Session, cidr: str, pool: SubnetPool | None = None, **subnet: object
+         ) -> Network:
     net = networks.create(db, 1.0, PROJECT, {"name": f"n-{cidr}"})
-    subnets.create(db, 1.0, net, PROJECT, {"ip_version": 4, "cidr": cidr, **subnet})
+    subnets.create(db, 1.0, net, PROJECT, {"ip_version": 4, "cidr": cidr, **subnet},
+                   pool=pool)
     db.refresh(net)
     return net
 
@@ -123,8 +125,9 @@ def test_a_pool_carves_the_lowest_free_block_around_existing_subnets(db: Session
                                                  "min_prefixlen": 20, "max_prefixlen": 28,
                                                  "default_prefixlen": 24})
     assert subnetpools.allocate(db, pool, PROJECT, None, None) == "10.20.0.0/24"
-    _net(db, "10.20.0.0/24")
-    _net(db, "10.20.1.0/25")
+    _net(db, "10.20.0.0/24", pool=pool)
+    _net(db, "10.20.1.0/25", pool=pool)
+    _net(db, "10.20.2.0/24")  # not carved from the pool: another network may overlap it
     assert subnetpools.allocate(db, pool, PROJECT, None, None) == "10.20.2.0/24"
     assert subnetpools.allocate(db, pool, PROJECT, None, 25) == "10.20.1.128/25"
     assert subnetpools.allocate(db, pool, PROJECT, "10.20.9.0/24", None) == "10.20.9.0/24"
@@ -141,8 +144,8 @@ def test_a_full_pool_and_a_project_over_its_quota_are_409(db: Session) -> None:
     small = subnetpools.create(db, 1.0, PROJECT, {"prefixes": ["10.30.0.0/23"],
                                                   "min_prefixlen": 24,
                                                   "default_prefixlen": 24})
-    _net(db, "10.30.0.0/24")
-    _net(db, "10.30.1.0/24")
+    _net(db, "10.30.0.0/24", pool=small)
+    _net(db, "10.30.1.0/24", pool=small)
     with pytest.raises(CheptelError) as exc:
         subnetpools.allocate(db, small, PROJECT, None, None)
     assert _kind(exc) == (409, "SubnetAllocationError")

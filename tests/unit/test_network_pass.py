@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from cheptel.backends.firewall import Ruleset, prefix_for
 from cheptel.identity.models import Project
-from cheptel.network.models import FloatingIP, IPAllocation, Network, Port
+from cheptel.network.models import FloatingIP, IPAllocation, Network, Port, Router
 from cheptel.network.service import ports
 from cheptel.reconciler import network as network_pass
 from cheptel.reconciler.network import bridge_for
@@ -108,10 +108,26 @@ def test_a_pass_makes_only_the_bridges_the_host_lacks(cloud: Api) -> None:
     assert private is not None
     name = bridge_for(cloud.deps.cloud_id, private)
     assert plumbing.links[name].network_id == private
-    assert plumbing.links[name].address == "10.0.0.1/24"  # the gateway, on the host
+    # a tenant network's gateway is its router's, in the router's namespace, never the
+    # host's; the external network's is the host's (its upstream)
+    assert plumbing.links[name].address is None
+    with cloud.deps.sessions() as db:
+        public = db.scalar(select(Network.id).where(Network.name == "public"))
+        router = db.scalar(select(Router.id).where(Router.name == "router1"))
+    assert public is not None and router is not None
+    gw_bridge = bridge_for(cloud.deps.cloud_id, public)
+    assert plumbing.links[gw_bridge].address.endswith(".1/24")
+    (space,) = plumbing.namespaces_of_routers.values()
+    assert space.router_id == router
+    inner = {p.inner_name[:3]: p for p in space.ports}
+    assert inner["qr-"].addresses == ("10.0.0.1/24",) and inner["qr-"].bridge == name
+    assert inner["qg-"].bridge == gw_bridge and space.gateway == plumbing.links[
+        gw_bridge].address.split("/")[0]
+    assert f"-o {inner['qg-'].inner_name} -j SNAT" in space.nat
     plumbing.calls.clear()
     converger.converge()
-    assert [c for c in plumbing.calls if c[0] in ("ensure_bridge", "plumb")] == []
+    assert [c for c in plumbing.calls if c[0] in ("ensure_bridge", "plumb",
+                                                  "ensure_router")] == []
     del plumbing.links[name]  # behind cheptel's back
     converger.converge()
     assert ("ensure_bridge", name) in plumbing.calls and name in plumbing.links

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from cheptel.reconciler.rules import (
-    FloatingState,
     Net,
     NetworkState,
     PortState,
-    RouterState,
     SGRule,
     build,
 )
@@ -18,8 +16,8 @@ P = "CHabcdef-"
 
 def state() -> NetworkState:
     s = NetworkState()
-    s.nets = {"priv": Net("priv", "ch-priv", "10.0.0.0/24"),
-              "pub": Net("pub", "ch-pub", "172.24.4.0/24")}
+    s.nets = {"priv": Net("priv", "ch-priv", "10.0.0.0/24", zone=7),
+              "pub": Net("pub", "ch-pub", "172.24.4.0/24", external=True)}
     s.ports = [PortState("port-1", "priv", "10.0.0.5", "fa:16:3e:00:00:05", "veth1",
                          ("sg",))]
     s.groups = {"sg": [SGRule("egress"), SGRule("ingress", remote_group_id="sg"),
@@ -46,9 +44,9 @@ def test_a_port_gets_ingress_and_egress_chains_with_anti_spoofing() -> None:
     assert fwd[-4:] == ["-i ch-priv -o ch-priv -j ACCEPT", "-o ch-priv -j DROP",
                         "-i ch-pub -o ch-pub -j ACCEPT", "-o ch-pub -j DROP"]
     assert f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1" in fwd
+    # the host holds no address on a tenant bridge: none of its traffic goes there
     assert rules(rs, "filter", "OUT") == [
-        "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-        f"-d 10.0.0.5/32 -j {P}Iport1"]
+        "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]
     out = rules(rs, "filter", "Oport1")
     assert out == [f"-s 10.0.0.5 -m mac --mac-source fa:16:3e:00:00:05 -g {P}Eport1",
                    "-j DROP"]
@@ -75,25 +73,33 @@ def test_allowed_address_pairs_and_no_port_security() -> None:
     assert "-m physdev --physdev-in veth3 -j RETURN" in rules(rs, "filter", "Spriv")
 
 
-def test_floating_ip_and_router() -> None:
+def test_routers_forward_on_bridges_and_tenant_bridges_have_their_own_zone() -> None:
+    """Routing and NAT are the routers' namespaces': the host only bridges, lets a
+    router's port forward for others, and keeps each tenant network's connections in a
+    conntrack zone of its own (two networks may use the same addresses)."""
     s = state()
-    s.routers = [RouterState("pub", "172.24.4.10", True, ("priv",))]
-    s.floating = [FloatingState("172.24.4.20", "10.0.0.5", "pub", "priv")]
+    s.router_ports = [("priv", "cr-if"), ("pub", "cr-gw")]
+    s.ports.append(PortState("port-2", "pub", "172.24.4.9", "fa:16:3e:00:00:09", "veth2",
+                             ("sg",)))
     rs = build(s, P)
-    assert rules(rs, "nat", "DNAT") == [
-        "-d 172.24.4.20/32 -j DNAT --to-destination 10.0.0.5"]
-    assert rules(rs, "nat", "SNAT") == [
-        "-s 10.0.0.5/32 -o ch-pub -j SNAT --to-source 172.24.4.20",
-        "-s 10.0.0.0/24 -o ch-pub -j SNAT --to-source 172.24.4.10"]
-    fwd = rules(rs, "filter", "FWD")
-    assert "-i ch-priv -o ch-pub -j ACCEPT" in fwd
-    # DNAT'd traffic is accepted from the networks routed to the external one only
-    assert [r for r in fwd if "--ctstate DNAT" in r] == [
-        "-i ch-priv -o ch-priv -d 10.0.0.5/32 -m conntrack --ctstate DNAT -j ACCEPT",
-        "-i ch-pub -o ch-priv -d 10.0.0.5/32 -m conntrack --ctstate DNAT -j ACCEPT"]
-    # the security group checks come before anything that accepts
-    assert fwd.index(f"-o ch-priv -d 10.0.0.5/32 -j {P}Iport1") < fwd.index(
-        "-i ch-priv -o ch-pub -j ACCEPT")
+    assert rules(rs, "filter", "Spriv") == [
+        "-m physdev --physdev-in cr-if -j RETURN",
+        f"-m physdev --physdev-in veth1 -g {P}Oport1", "-j DROP"]
+    assert rules(rs, "filter", "Spub")[0] == "-m physdev --physdev-in cr-gw -j RETURN"
+    assert rules(rs, "raw", "ZONE") == ["-i ch-priv -j CT --zone 7"]  # not the external
+    assert "nat" not in rs.tables  # no NAT on the host
+    # the host reaches a port of the external network (it holds an address there)
+    assert rules(rs, "filter", "OUT")[1:] == [f"-o ch-pub -d 172.24.4.9/32 -j {P}Iport2"]
+    # a packet the router forwards to the port passes the port's ingress rules: ssh
+    # from anywhere is admitted, port 8080 is not
+    ssh = Packet("ch-priv", "ch-priv", "cr-if", "172.24.4.1", "10.0.0.5",
+                 "fa:16:3e:99:99:99", dport=22)
+    assert verdict(rs, ssh) == "ACCEPT"
+    assert verdict(rs, Packet("ch-priv", "ch-priv", "cr-if", "172.24.4.1", "10.0.0.5",
+                              "fa:16:3e:99:99:99")) == "DROP"
+    # an unknown bridge port is still dropped, whatever it claims
+    assert verdict(rs, Packet("ch-priv", "ch-priv", "cr-other", "10.0.0.5", "10.0.0.1",
+                              "fa:16:3e:00:00:05")) == "DROP"
 
 
 def test_a_remote_group_is_one_set_of_its_members_not_a_rule_each() -> None:

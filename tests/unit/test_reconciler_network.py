@@ -43,20 +43,25 @@ def _server_port(cloud: Cloud, sid: str) -> dict:
     return port  # type: ignore[no-any-return]
 
 
-def test_the_bootstrap_networks_become_bridges_routed_with_snat(rcloud: Cloud) -> None:
+def test_the_bootstrap_networks_become_bridges_and_router1_a_namespace(rcloud: Cloud) -> None:
     _converge(rcloud)
     cid = rcloud.deps.cloud_id
     private, public = _network(rcloud, "private"), _network(rcloud, "public")
-    for net, gateway in ((private, "10.0.0.1"), (public, "172.24.4.1")):
+    # the host holds the external network's gateway only: private's is router1's
+    for net, address in ((private, None), (public, "172.24.4.1/24")):
         bridge = rcloud.engine.plumbing.links[bridge_for(cid, net["id"])]
-        assert (bridge.cloud, bridge.network_id, bridge.address) == (
-            cid, net["id"], f"{gateway}/24")
-    rules = rcloud.rules()
+        assert (bridge.cloud, bridge.network_id, bridge.address) == (cid, net["id"], address)
     bpriv, bpub = bridge_for(cid, private["id"]), bridge_for(cid, public["id"])
-    # router1 joins private to public and hides private behind its gateway address
-    assert _with(rules, "filter", f"-i {bpriv}", f"-o {bpub}", "ACCEPT")
-    assert _with(rules, "nat", "10.0.0.0/24", bpub, "SNAT")
-    assert not _with(rules, f"-i {bpub}", f"-o {bpriv}", "-j ACCEPT")  # not the way back
+    (space,) = rcloud.engine.plumbing.namespaces_of_routers.values()
+    ports = {p.inner_name[:3]: p for p in space.ports}
+    assert (ports["qr-"].bridge, ports["qr-"].addresses) == (bpriv, ("10.0.0.1/24",))
+    assert ports["qg-"].bridge == bpub and space.gateway == "172.24.4.1"
+    # router1 hides private behind its gateway address, in its namespace, not the host's
+    gateway = ports["qg-"].addresses[0].split("/")[0]
+    assert f"-o {ports['qg-'].inner_name} -j SNAT --to-source {gateway}" in space.nat
+    rules = rcloud.rules()
+    assert not _with(rules, "nat", "SNAT")
+    assert not _with(rules, "filter", f"-i {bpriv}", f"-o {bpub}", "ACCEPT")
 
 
 def test_a_server_port_is_wired_filtered_and_active(rcloud: Cloud) -> None:
@@ -126,15 +131,22 @@ def test_a_floating_ip_is_dnat_and_snat_to_the_fixed_address(rcloud: Cloud) -> N
         "floating_network_id": public["id"], "port_id": port["id"]}}))["floatingip"]
     rcloud.settle()
     address = fip["floating_ip_address"]
-    rules = rcloud.rules()
-    assert _with(rules, "nat", address, "DNAT", fixed)
-    assert _with(rules, "nat", fixed, "SNAT", address)
+
+    def router1():  # type: ignore[no-untyped-def]
+        (space,) = rcloud.engine.plumbing.namespaces_of_routers.values()
+        return space
+    # in router1's namespace: the address on its gateway, NAT both ways
+    assert f"-d {address}/32 -j DNAT --to-destination {fixed}" in router1().nat
+    assert f"-s {fixed}/32 -j SNAT --to-source {address}" in router1().nat
+    gateway = next(p for p in router1().ports if p.inner_name.startswith("qg-"))
+    assert f"{address}/32" in gateway.addresses
+    assert not _with(rcloud.rules(), address)  # nothing of it on the host
     got = _ok(rcloud.neutron("GET", f"/floatingips/{fip['id']}"), 200)["floatingip"]
     assert got["status"] == "ACTIVE"
     _ok(rcloud.neutron("PUT", f"/floatingips/{fip['id']}",
                        {"floatingip": {"port_id": None}}), 200)
     rcloud.settle()
-    assert not _with(rcloud.rules(), address)
+    assert address not in router1().nat
 
 
 def test_a_new_network_gets_a_bridge_once_it_has_a_subnet(rcloud: Cloud) -> None:
@@ -146,7 +158,7 @@ def test_a_new_network_gets_a_bridge_once_it_has_a_subnet(rcloud: Cloud) -> None
     _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
         "network_id": net["id"], "ip_version": 4, "cidr": "10.9.0.0/24"}}))
     rcloud.settle()
-    assert rcloud.engine.plumbing.links[name].address == "10.9.0.1/24"
+    assert rcloud.engine.plumbing.links[name].address is None  # no host address: L2 only
     # an isolated network: no router joins it to anything; the cloud isolates it itself
     bridge = bridge_for(cid, net["id"])
     mine = _with(rcloud.rules(), bridge)
@@ -169,10 +181,14 @@ def test_a_router_interface_joins_a_network_to_the_others(rcloud: Cloud) -> None
     rcloud.settle()
     b3 = bridge_for(cid, net["id"])
     bpriv = bridge_for(cid, _network(rcloud, "private")["id"])
+    (space,) = rcloud.engine.plumbing.namespaces_of_routers.values()
+    inner = {p.bridge: p for p in space.ports if p.inner_name.startswith("qr-")}
+    assert set(inner) == {b3, bpriv}  # router1 routes between them in its namespace
+    assert inner[b3].addresses == ("10.8.0.1/24",)
+    # the host lets router1's port on the new bridge forward, routes nothing itself
     rules = rcloud.rules()
-    assert _with(rules, f"-i {b3}", f"-o {bpriv}", "ACCEPT")
-    assert _with(rules, f"-i {bpriv}", f"-o {b3}", "ACCEPT")
-    assert _with(rules, "nat", "10.8.0.0/24", "SNAT")
+    assert _with(rules, f"--physdev-in {inner[b3].host_name}", "RETURN")
+    assert not _with(rules, f"-i {b3}", f"-o {bpriv}", "ACCEPT")
 
 
 def test_a_bridge_that_is_not_removed_is_removed_by_a_later_pass(rcloud: Cloud) -> None:

@@ -18,7 +18,7 @@ from cheptel.backends.firewall import (
     Ruleset,
     prefix_for,
 )
-from cheptel.backends.plumbing import Bridge, Nic
+from cheptel.backends.plumbing import Bridge, Nic, RouterNamespace, router_namespace
 from cheptel.compute.images import engine_repository, local_ref
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.runlock import Busy, exclusive, hold_serving
@@ -43,6 +43,8 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
     engine.start("cheptel-other")
     engine.plumbing.plumb(engine.containers["cheptel-other"].state.pid, [Nic(
         "p", "cvother", "cbother", "fa:16:3e:00:00:05", "10.99.0.5", 24)])
+    engine.plumbing.ensure_router(RouterNamespace(router_namespace(OTHER, "r"), OTHER, "r",
+                                                  ()))
     rules = Ruleset(prefix_for(OTHER))
     rules.add("filter", "FWD", "-o cbother -j DROP")
     firewall.apply(rules)
@@ -52,7 +54,8 @@ def _everything(engine: FakeEngine, firewall: FakeFirewall, cloud: str) -> dict[
     return {"containers": [c.name for c in engine.list_managed(cloud)],
             "images": engine.list_images(engine_repository(cloud)),
             "volumes": engine.list_volumes(cloud),
-            "networks": sorted(engine.plumbing.bridges(cloud)),
+            "networks": sorted(engine.plumbing.routers(cloud))
+            + sorted(engine.plumbing.bridges(cloud)),
             "rules": firewall.owned_rules(prefix_for(cloud))}
 
 

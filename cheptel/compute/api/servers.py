@@ -10,7 +10,7 @@ from cheptel.compute import views
 from cheptel.compute.addresses import groups_of_server
 from cheptel.compute.api import params
 from cheptel.compute.models import InstanceAction
-from cheptel.compute.service import boot_volumes
+from cheptel.compute.service import boot_volumes, server_metadata
 from cheptel.compute.service import servers as service
 from cheptel.errors import BadRequest, NotFound
 from cheptel.validation import check
@@ -169,21 +169,21 @@ def delete(ctx: Ctx) -> None:
 # -- metadata ------------------------------------------------------------------------------
 
 def metadata_list(ctx: Ctx) -> dict:
-    return {"metadata": service.metadata_of(ctx.db, _server(ctx).id)}
+    return {"metadata": server_metadata.metadata_of(ctx.db, _server(ctx).id)}
 
 
 def metadata_replace(ctx: Ctx) -> dict:
     body = check(schemas.metadata_all, ctx.body)
-    return {"metadata": service.set_metadata(ctx.db, _server(ctx), body["metadata"], True)}
+    return {"metadata": server_metadata.set_metadata(ctx.db, _server(ctx), body["metadata"], True)}
 
 
 def metadata_update(ctx: Ctx) -> dict:
     body = check(schemas.metadata_all, ctx.body)
-    return {"metadata": service.set_metadata(ctx.db, _server(ctx), body["metadata"], False)}
+    return {"metadata": server_metadata.set_metadata(ctx.db, _server(ctx), body["metadata"], False)}
 
 
 def metadata_show(ctx: Ctx) -> dict:
-    items = service.metadata_of(ctx.db, _server(ctx).id)
+    items = server_metadata.metadata_of(ctx.db, _server(ctx).id)
     key = ctx.params["key"]
     if key not in items:
         raise NotFound("Metadata item was not found")
@@ -195,12 +195,12 @@ def metadata_set(ctx: Ctx) -> dict:
     key = ctx.params["key"]
     if key not in body["meta"]:
         raise BadRequest("Request body and URI mismatch")
-    service.set_metadata(ctx.db, _server(ctx), body["meta"], False)
+    server_metadata.set_metadata(ctx.db, _server(ctx), body["meta"], False)
     return {"meta": body["meta"]}
 
 
 def metadata_delete(ctx: Ctx) -> None:
-    service.delete_metadata(ctx.db, _server(ctx), ctx.params["key"])
+    server_metadata.delete_metadata(ctx.db, _server(ctx), ctx.params["key"])
 
 
 # -- tags (2.26) ---------------------------------------------------------------------------
@@ -212,23 +212,23 @@ def _needs(ctx: Ctx, since: str) -> None:
 
 def tags_list(ctx: Ctx) -> dict:
     _needs(ctx, "2.26")
-    return {"tags": sorted(service.tags_of(ctx.db, _server(ctx).id))}
+    return {"tags": sorted(server_metadata.tags_of(ctx.db, _server(ctx).id))}
 
 
 def tags_replace(ctx: Ctx) -> dict:
     _needs(ctx, "2.26")
     body = check(schemas.tags_all, ctx.body)
-    return {"tags": service.set_tags(ctx.db, _server(ctx), body["tags"])}
+    return {"tags": server_metadata.set_tags(ctx.db, _server(ctx), body["tags"])}
 
 
 def tags_clear(ctx: Ctx) -> None:
     _needs(ctx, "2.26")
-    service.set_tags(ctx.db, _server(ctx), [])
+    server_metadata.set_tags(ctx.db, _server(ctx), [])
 
 
 def tag_check(ctx: Ctx) -> None:
     _needs(ctx, "2.26")
-    if ctx.params["tag"] not in service.tags_of(ctx.db, _server(ctx).id):
+    if ctx.params["tag"] not in server_metadata.tags_of(ctx.db, _server(ctx).id):
         raise NotFound(f"Tag '{ctx.params['tag']}' could not be found.")
 
 
@@ -237,14 +237,14 @@ def tag_add(ctx: Ctx) -> Reply:
     tag = ctx.params["tag"]
     check(schemas.TAG, tag)
     server = _server(ctx)
-    created = service.add_tag(ctx.db, server, tag)
+    created = server_metadata.add_tag(ctx.db, server, tag)
     return Reply(None, status=201 if created else 204, headers={
         "Location": f"{_base(ctx)}/compute/v2.1/servers/{server.id}/tags/{tag}"})
 
 
 def tag_delete(ctx: Ctx) -> None:
     _needs(ctx, "2.26")
-    service.delete_tag(ctx.db, _server(ctx), ctx.params["tag"])
+    server_metadata.delete_tag(ctx.db, _server(ctx), ctx.params["tag"])
 
 
 # -- ips, instance actions, security groups ------------------------------------------------

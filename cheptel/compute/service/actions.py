@@ -8,13 +8,13 @@ from sqlalchemy.orm import Session
 from cheptel.compute import images
 from cheptel.compute.models import Server
 from cheptel.compute.service import flavors, quotas
+from cheptel.compute.service.server_metadata import set_metadata
 from cheptel.compute.service.servers import (
     check_unlocked,
     disk_config_for,
     record_action,
     request_delete,
     set_access,
-    set_metadata,
 )
 from cheptel.errors import BadRequest, Conflict, Forbidden
 from cheptel.policy import Creds

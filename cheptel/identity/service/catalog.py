@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cheptel.common import new_id
+from cheptel.config import PROJECT_TEMPLATES
 from cheptel.errors import Conflict, NotFound, ValidationError
 from cheptel.identity.models import Endpoint, Region, Service
 from cheptel.identity.service import ep_filter
@@ -23,6 +24,7 @@ class Registration:
     name: str
     path: str  # appended to the base URL; may hold $(project_id)s
     description: str = ""
+    url: str = ""  # a whole URL instead (an external engine's): the path is then unused
 
 
 def register_builtin(db: Session, regs: list[Registration], base_url: str, region: str) -> None:
@@ -37,7 +39,7 @@ def register_builtin(db: Session, regs: list[Registration], base_url: str, regio
                           description=reg.description, builtin=True)
             db.add(svc)
             db.flush()
-        url = base_url + reg.path
+        url = reg.url or base_url + reg.path
         existing = {e.interface: e for e in db.scalars(
             select(Endpoint).where(Endpoint.service_id == svc.id))}
         for interface in INTERFACES:
@@ -51,7 +53,7 @@ def register_builtin(db: Session, regs: list[Registration], base_url: str, regio
 
 
 def substitute(url: str, project_id: str | None) -> str | None:
-    for form in ("$(project_id)s", "%(project_id)s", "$(tenant_id)s", "%(tenant_id)s"):
+    for form in PROJECT_TEMPLATES:
         if form in url:
             if project_id is None:
                 return None

@@ -100,6 +100,8 @@ def set_gateway(db: Session, now: float, router: Router, info: dict | None) -> N
     port = ports.create(db, now, net, "", {"device_id": router.id,
                                            "device_owner": OWNER_ROUTER_GATEWAY,
                                            "fixed_ips": wanted_ips}, status="ACTIVE")
+    _check_new_subnets(db, router, [s for a in port.fixed_ips
+                                    if (s := db.get(Subnet, a.subnet_id)) is not None])
     router.gw_port_id = port.id
     router.gw_port = port
 
@@ -150,8 +152,10 @@ def _on_subnet(db: Session, router: Router, subnet_id: str) -> Port | None:
 
 
 def _check_new_subnets(db: Session, router: Router, new: list[Subnet]) -> None:
-    attached = [db.get(Subnet, a.subnet_id) for p in interfaces(db, router)
-                for a in p.fixed_ips]
+    """A router's subnets never overlap (its gateway's included): they are all routes of
+    its one namespace."""
+    held = interfaces(db, router) + ([router.gw_port] if router.gw_port else [])
+    attached = [db.get(Subnet, a.subnet_id) for p in held for a in p.fixed_ips]
     for subnet in new:
         for other in attached:
             if other is None:

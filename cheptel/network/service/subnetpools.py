@@ -4,10 +4,10 @@ As Neutron's SubnetPoolReader and SubnetAllocator: prefixes are compacted, the p
 length bounds default to 8..32 (IPv4) with default_prefixlen = min_prefixlen, prefixes
 may only grow, a pool with subnets cannot be deleted, and default_quota caps the addresses
 a project takes from the pool. A subnet asks for a prefix length (or the pool's default)
-and gets the first free block, or asks for a CIDR inside the pool. One departure: a
-block is free only if no subnet anywhere in the cloud overlaps it (subnets never overlap
-here, see cheptel.network.service.subnets), and an exhausted pool is a 409 where Neutron
-answers its SubnetAllocationError with a 500.
+and gets the first free block, or asks for a CIDR inside the pool; a block is free when
+no subnet carved from the pool overlaps it (subnets of different networks may overlap,
+see cheptel.network.service.subnets). One departure: an exhausted pool is a 409 where
+Neutron answers its SubnetAllocationError with a 500.
 """
 
 from __future__ import annotations
@@ -132,9 +132,9 @@ def delete(db: Session, pool: SubnetPool) -> None:
 
 
 def _free_blocks(db: Session, pool: SubnetPool) -> list[IPv4Network]:
-    """The pool's prefixes less every subnet of the cloud, smallest addresses first."""
+    """The pool's prefixes less the subnets carved from it, smallest addresses first."""
     free = [ipaddress.IPv4Network(p) for p in pool.prefixes]
-    for cidr in db.scalars(select(Subnet.cidr)):
+    for cidr in db.scalars(select(Subnet.cidr).where(Subnet.subnetpool_id == pool.id)):
         used = ipaddress.ip_network(cidr)
         if used.version != 4:
             continue

@@ -1,8 +1,9 @@
 """IPv4 subnets: CIDR, gateway, pools, DNS servers, host routes; SubnetInUse on delete.
 
-Subnets never overlap, whatever their network or project: every network of the cloud is
-a bridge in one host address space (Neutron with allow_overlapping_ips = False, whose
-error tempest also expects).
+As Neutron with allow_overlapping_ips = True: the subnets of one network never overlap,
+those of two networks may (every router is a namespace of its own, and the host routes
+no tenant address). External networks are the exception: their gateways are the host's
+addresses, in its one routing table, so their subnets never overlap each other's.
 """
 
 from __future__ import annotations
@@ -72,9 +73,12 @@ def network_for_child(db: Session, creds: Creds, network_id: str, project_id: st
     return net
 
 
-def _overlapping(db: Session, cidr: str, network_id: str) -> None:
+def _overlapping(db: Session, cidr: str, net: Network) -> None:
     new = ipaddress.ip_network(cidr)
-    for other in db.scalars(select(Subnet.cidr)):
+    network_id = net.id
+    scope = select(Network.id).where(Network.external.is_(True)) if net.external else (
+        select(Network.id).where(Network.id == net.id))
+    for other in db.scalars(select(Subnet.cidr).where(Subnet.network_id.in_(scope))):
         if new.overlaps(ipaddress.ip_network(other)):
             raise invalid_input(f"Requested subnet with cidr: {cidr} for network: "
                                 f"{network_id} overlaps with another subnet")
@@ -123,7 +127,7 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
     if pool is not None:
         if values.get("cidr"):
             _check_cidr(values)
-            _overlapping(db, values["cidr"], net.id)
+            _overlapping(db, values["cidr"], net)
         values = {**values, "cidr": subnetpools.allocate(db, pool, project_id,
                                                          values.get("cidr"),
                                                          values.get("prefixlen"))}
@@ -132,7 +136,7 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
     cidr = _check_cidr(values)
     sid = subnet_id or new_id()
     quotas.check(db, project_id, "subnet")
-    _overlapping(db, cidr, net.id)
+    _overlapping(db, cidr, net)
     first, _ = ipam.host_range(cidr)
     gateway = values["gateway_ip"] if "gateway_ip" in values else str(first)
     ipam.check_gateway(cidr, gateway)

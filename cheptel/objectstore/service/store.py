@@ -51,6 +51,28 @@ class ObjectFiles:
         finally:
             temp.unlink(missing_ok=True)
 
+    def adopt(self, path: Path) -> str:
+        """A file from elsewhere in DATA_DIR stored under a new id (volume backups kept as
+        objects): a hard link, or a copy through the spool where links fail. The source
+        is left in place."""
+        self.spool.mkdir(parents=True, exist_ok=True)
+        temp = self.spool / f"{PREFIX}{uuid.uuid4().hex}"
+        try:
+            try:
+                os.link(path, temp)
+            except OSError:
+                shutil.copyfile(path, temp)
+            return self.place(temp)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def link_out(self, file_id: str, target: Path) -> None:
+        """A stored file seen at `target` too (a hard link, else a copy)."""
+        try:
+            os.link(self.path(file_id), target)
+        except OSError:
+            shutil.copyfile(self.path(file_id), target)
+
     def empty(self) -> str:
         self.spool.mkdir(parents=True, exist_ok=True)
         temp = self.spool / f"{PREFIX}{uuid.uuid4().hex}"

@@ -13,7 +13,7 @@ from cheptel.validation import check
 from cheptel.volume import schemas, views
 from cheptel.volume.api.common import P, base, caller, pick_action, version
 from cheptel.volume.models import VolumeBackup
-from cheptel.volume.service import backups, snapshots, volumes
+from cheptel.volume.service import backup_objects, backups, snapshots, volumes
 from cheptel.web import Ctx, Reply, Route
 
 BACKUPS = P + "/backups"
@@ -66,7 +66,8 @@ def create(ctx: Ctx) -> Reply:
     volume = volumes.get_visible(ctx.db, creds, body["volume_id"])
     snap = (snapshots.get_visible(ctx.db, creds, body["snapshot_id"])
             if body.get("snapshot_id") else None)
-    b = backups.create(ctx.db, creds, volume, snap, body, ctx.now)
+    b = backups.create(ctx.db, creds, volume, snap, body, ctx.now,
+                       backup_objects.default_container(ctx.deps.settings))
     deps, bid = ctx.deps, b.id
     ctx.after_commit.append(lambda: backups.materialize(deps, bid))
     return Reply({"backup": views.backup_summary(base(ctx), b)}, status=202)

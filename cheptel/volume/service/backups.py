@@ -2,7 +2,9 @@
 status actions (cinder/backup/api.py).
 
 A backup is the volume's file (or a snapshot's) as compressed chunks with a manifest on
-this host's disk (cheptel.backends.backup_files, through the BlockStore). As for
+this host's disk (cheptel.backends.backup_files, through the BlockStore), or, with
+CHEPTEL_BACKUP_STORE=object-store, the same files kept as objects of the project's
+container in the built-in object store (backup_objects: `objects` below). As for
 snapshots, a write records its intent (`creating`, `deleting`, `restoring`) and commits;
 the copy runs after the commit in its own transaction (materialize, finish_delete,
 finish_restore), and `recover` finishes at every start what a crash interrupted.
@@ -27,6 +29,7 @@ from cheptel.errors import BadRequest, NotFound
 from cheptel.policy import Creds
 from cheptel.volume.models import Volume, VolumeBackup, VolumeSnapshot
 from cheptel.volume.service import listing, quotas, snapshots, volumes
+from cheptel.volume.service.backup_objects import FILE_CONTAINER, ObjectBackups, for_deps
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -53,7 +56,8 @@ def has_children(db: Session, backup_id: str) -> bool:
 
 
 def create(db: Session, creds: Creds, volume: Volume, snap: VolumeSnapshot | None,
-           body: dict[str, Any], now: float) -> VolumeBackup:
+           body: dict[str, Any], now: float, container: str = FILE_CONTAINER
+           ) -> VolumeBackup:
     """A `creating` backup of `volume` (or of its snapshot `snap`); the volume (or the
     snapshot) says `backing-up` until the copy is made. Cinder's checks, in its order."""
     incremental = volumes.as_bool(body.get("incremental", False))
@@ -92,7 +96,7 @@ def create(db: Session, creds: Creds, volume: Volume, snap: VolumeSnapshot | Non
         id=str(uuid.uuid4()), project_id=creds.project_id, user_id=creds.user_id,
         volume_id=volume.id, snapshot_id=snap.id if snap else None,
         name=body.get("name"), description=body.get("description"),
-        container=body.get("container") or "backups", status="creating",
+        container=body.get("container") or container, status="creating",
         fail_reason=None, size=volume.size, object_count=0,
         parent_id=parent.id if parent else None, availability_zone=az,
         meta=dict(body.get("metadata") or {}),
@@ -250,14 +254,23 @@ def _volume_meta(raw: Any) -> dict[str, Any]:
             "image_meta": image if isinstance(image, dict) else None}
 
 
-def _import(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -> None:
+def _import(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float,
+            store: ObjectBackups | None) -> None:
     assert backup.imported_from is not None
+    staged: list[str] = []
     try:
+        if store is not None:
+            staged = store.stage(db, backup.imported_from)
         backup.object_count = blocks.import_backup(backup.imported_from, backup.id)
+        if store is not None:
+            store.publish(db, backup, now)
         backup.status, backup.fail_reason = "available", None
     except BlockStoreError as exc:
         log.warning("backup %s: import failed: %s", backup.id, exc)
         backup.status, backup.fail_reason = "error", str(exc)
+    finally:
+        if store is not None:
+            store.unstage(staged)
     backup.imported_from, backup.updated_at = None, now
     db.flush()
 
@@ -337,17 +350,21 @@ def materialize(deps: Deps, backup_id: str) -> None:
         backup = db.get(VolumeBackup, backup_id)
         if backup is None or backup.status != "creating":
             return
-        _make(db, deps.blocks, backup, deps.clock())
+        _make(db, deps.blocks, backup, deps.clock(), for_deps(deps))
 
 
-def _make(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -> None:
+def _make(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float,
+          store: ObjectBackups | None) -> None:
     if backup.imported_from is not None:
-        _import(db, blocks, backup, now)
+        _import(db, blocks, backup, now, store)
         return
     volume = db.get(Volume, backup.volume_id)
+    staged: list[str] = []
     try:
         if volume is None:
             raise BlockStoreError(f"volume {backup.volume_id} is gone")
+        if store is not None and backup.parent_id:  # the parent's manifest, read here
+            staged = store.stage(db, backup.parent_id)
         if backup.snapshot_id:
             backup.object_count = blocks.backup("snapshot", backup.snapshot_id, backup.id,
                                                 backup.parent_id)
@@ -356,10 +373,15 @@ def _make(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -> 
                 backup.object_count = blocks.backup(
                     "volume", volume.id, backup.id, backup.parent_id,
                     snapshots.mount_point(db, blocks, volume))
+        if store is not None:
+            store.publish(db, backup, now)
         backup.status, backup.fail_reason = "available", None
     except BlockStoreError as exc:
         log.warning("backup %s: creation failed: %s", backup.id, exc)
         backup.status, backup.fail_reason = "error", str(exc)
+    finally:
+        if store is not None:
+            store.unstage(staged)
     _give_back(db, backup, now)
     backup.updated_at = now
     db.flush()
@@ -372,13 +394,17 @@ def finish_restore(deps: Deps, backup_id: str) -> None:
         backup = db.get(VolumeBackup, backup_id)
         if backup is None or backup.status != "restoring":
             return
-        _restore(db, deps.blocks, backup, deps.clock())
+        _restore(db, deps.blocks, backup, deps.clock(), for_deps(deps))
 
 
-def _restore(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -> None:
+def _restore(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float,
+             store: ObjectBackups | None) -> None:
     volume = db.get(Volume, backup.restore_volume_id or "")
     if volume is not None and volume.status == "restoring-backup":
+        staged: list[str] = []
         try:
+            if store is not None:
+                staged = store.stage(db, backup.id)
             with snapshots.reading(volume.id):
                 blocks.restore_backup(backup.id, volume.id, volume.size)
             volume.status, volume.error_message = "available", None
@@ -391,6 +417,9 @@ def _restore(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) 
         except BlockStoreError as exc:
             log.warning("backup %s: restore into %s failed: %s", backup.id, volume.id, exc)
             volume.status, volume.error_message = "error_restoring", str(exc)
+        finally:
+            if store is not None:
+                store.unstage(staged)
         volume.updated_at = now
     backup.status, backup.restore_volume_id, backup.updated_at = "available", None, now
     db.flush()
@@ -401,12 +430,15 @@ def finish_delete(deps: Deps, backup_id: str) -> None:
         backup = db.get(VolumeBackup, backup_id)
         if backup is None or backup.status != "deleting":
             return
-        _remove(db, deps.blocks, backup, deps.clock())
+        _remove(db, deps.blocks, backup, deps.clock(), for_deps(deps))
 
 
-def _remove(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -> None:
+def _remove(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float,
+            store: ObjectBackups | None) -> None:
     try:
         blocks.delete_backup(backup.id)
+        if store is not None:
+            store.remove(db, backup)
     except BlockStoreError as exc:
         log.warning("backup %s: deletion failed: %s", backup.id, exc)
         backup.status, backup.fail_reason, backup.updated_at = "error_deleting", str(exc), now
@@ -416,7 +448,8 @@ def _remove(db: Session, blocks: BlockStore, backup: VolumeBackup, now: float) -
     db.flush()
 
 
-def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
+def recover(db: Session, blocks: BlockStore, now: float,
+            store: ObjectBackups | None = None) -> list[str]:
     """At start (after the volumes' and snapshots' recovery): make the `creating`
     backups again, redo the `restoring` ones, remove the `deleting` ones, the half-made
     directories and the backups no row owns."""
@@ -425,11 +458,11 @@ def recover(db: Session, blocks: BlockStore, now: float) -> list[str]:
         VolumeBackup.created_at))}
     for backup in rows.values():
         if backup.status == "creating":
-            _make(db, blocks, backup, now)
+            _make(db, blocks, backup, now, store)
         elif backup.status == "restoring":
-            _restore(db, blocks, backup, now)
+            _restore(db, blocks, backup, now, store)
         elif backup.status == "deleting":
-            _remove(db, blocks, backup, now)
+            _remove(db, blocks, backup, now, store)
     for orphan in sorted(blocks.backup_ids() - set(rows)):
         blocks.delete_backup(orphan)
         notes.append(f"backup storage: removed {orphan}, which no backup owns")

@@ -13,6 +13,7 @@ from cheptel.backends.blockstore import BlockStoreError
 from cheptel.volume.models import VolumeType
 from cheptel.volume.service import (
     backends,
+    backup_objects,
     backups,
     group_types,
     groups,
@@ -39,7 +40,7 @@ def on_start(db: Session, deps: Deps) -> list[str]:
     # after the volumes: a volume made from a `deleting` snapshot is made before it goes
     notes += snapshots.recover(db, deps.blocks, deps.clock())
     # after both: a backup's volume or snapshot is made by now
-    notes += backups.recover(db, deps.blocks, deps.clock())
+    notes += backups.recover(db, deps.blocks, deps.clock(), backup_objects.for_deps(deps))
     # after both: their members are made or removed by now
     group_types.ensure_default(db, deps.clock())
     notes += groups.recover(db, deps.clock())

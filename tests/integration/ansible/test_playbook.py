@@ -60,7 +60,7 @@ def answers(address: str, marker: str) -> bool:
 def test_playbook_builds_a_reachable_server_then_deletes_everything(
         ansible_cloud: Cloud, tmp_path: Path) -> None:
     demo = ansible_cloud.sdk("cheptel-demo")
-    # a /24 inside this cloud's own block (private is 10.N.0.0/24): no overlap with others
+    # a /24 beside private's (other clouds may use it too: each router is a namespace)
     private = next(demo.network.subnets(network_id=demo.network.find_network("private").id))
     base = ipaddress.ip_network(private.cidr)
     cidr = str(ipaddress.ip_network(f"{base.network_address + 256 * 50}/24"))

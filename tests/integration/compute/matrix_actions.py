@@ -25,14 +25,8 @@ ACTIONS: dict[str, tuple[object, str, tuple[int, str, str] | None]] = {
 
 def mismatches(w: Any) -> list[str]:
     """Every (action, persona) whose answer is not what the rule expects."""
-    from tests.integration.compute.test_policy_matrix import (
-        OK,
-        PERSONAS,
-        RULES,
-        C,
-        S,
-        fault_problem,
-    )
+    from tests.integration.compute.matrix_rules import OK, PERSONAS, RULES, C, S
+    from tests.integration.compute.test_policy_matrix import fault_problem
     found = []
     for name, (arg, rule, allowed) in ACTIONS.items():
         for persona, expected in zip(PERSONAS, RULES[rule], strict=True):

@@ -3,7 +3,9 @@
 
 Logs in as admin and as the demo member, visits every panel of Project, Admin and Identity
 the sidebar offers, launches a server from the wizard on `private`, sees it Active,
-associates a floating IP, opens the topology, deletes the server; fails on any error
+opens its Console tab and sees the serial console's terminal connect (through
+cheptel.compute.console_proxy) and run a command, associates a floating IP, opens the
+topology, deletes the server; fails on any error
 banner, HTTP 5xx or page JavaScript error. Screenshots of every page land in
 artefacts/browser/ (ignored by git), with the page times in timings.json.
 """
@@ -73,4 +75,5 @@ def test_horizon_in_a_browser(cloud: Cloud) -> None:
     assert {"/dashboard/admin/hypervisors/", "/dashboard/identity/domains/",
             "/dashboard/project/instances/"} <= set(result["admin_panels"])
     assert not any(p.startswith("/dashboard/admin/") for p in result["demo_panels"])
+    assert result["console_ok"] is True  # the Console tab's terminal answered a command
     assert len(list(ARTEFACTS.glob("*.png"))) >= len(result["admin_panels"])

@@ -2,7 +2,8 @@
 this test probes them on its own: the report's figures agree with what this probe saw;
 a paused server is noticed and answers again within the reconciler's passes; a killed
 one is left SHUTOFF (as Nova; no self-healing group holds it), and the report says so;
-another project's server is never touched."""
+a netcut fails the probe until chaos restores it and leaves no rule behind; another
+project's server is never touched."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from cheptel.backends.firewall import prefix_for
 from cheptel.chaos import _probe
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
@@ -91,6 +93,19 @@ def test_chaos_report_matches_the_probe(chaos_cloud: Cloud) -> None:
     tried, failed = report["requests"]["tried"], report["requests"]["failed"]
     assert tried > 50 and abs(ours - failed / tried) < 0.15, (ours, failed, tried)
     assert support.container(bystander["id"]).status == "running"
+
+    # a netcut: the victim's addresses dropped for 2 s under the cloud's own iptables
+    # prefix, then restored; nothing in cheptel notices, the probe sees it answer again
+    report, ours = run_probed([*base, "--duration", "6", "--every", "3", "--faults", "netcut",
+                               "--cut-for", "2", "--seed", "1", "--grace", "5"])
+    assert [(i["fault"], i["detected_after"]) for i in report["injections"]] == [
+        ("netcut", None)], report
+    assert 1.5 <= report["injections"][0]["recovered_after"] < 6, report["injections"]
+    tried, failed = report["requests"]["tried"], report["requests"]["failed"]
+    assert failed > 0 and abs(ours - failed / tried) < 0.15, (ours, failed, tried)
+    assert report["left"] == [], report["left"]
+    raw = subprocess.run(["iptables-save", "-t", "raw"], capture_output=True, text=True).stdout
+    assert c.id and f"{prefix_for(c.id)}CUT" not in raw, raw
 
     # kills: each victim is left SHUTOFF (as Nova), the probes fail from then on, and the
     # report's failures agree with this probe's

@@ -4,10 +4,12 @@ floating IPs, security groups, anti-spoofing, restart, clean-up."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import docker
@@ -81,8 +83,7 @@ def within(predicate, seconds: float = 1.5) -> bool:  # type: ignore[no-untyped-
 
 
 def isolated_network(conn, cloud: Cloud, name: str, index: int):  # type: ignore[no-untyped-def]
-    """A network of its own (no router) in this cloud's address space (next to the demo
-    project's `private`, as the test fixture gives every cloud its own addresses)."""
+    """A network of its own (no router), next to the demo project's `private`."""
     demo = cloud.sdk("cheptel-demo")
     private = demo.network.find_network("private")
     base = ipaddress.ip_network(next(demo.network.subnets(network_id=private.id)).cidr)
@@ -160,7 +161,7 @@ def test_isolation_routing_floating_ips_and_security_groups(net_cloud: Cloud) ->
     assert within(lambda: not reachable(address) and not pings(peer.id, address), 3)
 
 
-def test_across_projects_blocked_until_a_rule_names_the_other_cidr(net_cloud: Cloud) -> None:
+def test_across_projects_blocked_until_a_rule_names_the_other_router(net_cloud: Cloud) -> None:
     project, other = support.member_of_new_project(net_cloud, "proj")
     demo = net_cloud.sdk("cheptel-demo")
     # project B: its own network, routed to public, a server with a floating IP
@@ -177,15 +178,98 @@ def test_across_projects_blocked_until_a_rule_names_the_other_cidr(net_cloud: Cl
     source = boot(demo, "a-server", demo.network.find_network("private").id)
     address = fip.floating_ip_address
     assert not within(lambda: pings(source.id, address), 1.0)
-    a_cidr = next(demo.network.subnets(network_id=demo.network.find_network(
-        "private").id)).cidr
+    # A leaves router1 SNATed to router1's gateway address, as from Neutron's qrouter
+    router1 = demo.network.find_router("router1")
+    a_gateway = router1.external_gateway_info["external_fixed_ips"][0]["ip_address"]
     group = other.network.find_security_group("default", project_id=project.id)
     rule = other.network.create_security_group_rule(
         security_group_id=group.id, direction="ingress", protocol="icmp",
-        remote_ip_prefix=a_cidr)
+        remote_ip_prefix=f"{a_gateway}/32")
     assert within(lambda: pings(source.id, address), 3)
     other.network.delete_security_group_rule(rule)
     assert within(lambda: not pings(source.id, address), 3)
+
+
+def _fetch(address: str) -> str:
+    try:
+        with urllib.request.urlopen(f"http://{address}:8080/", timeout=1) as r:
+            return r.read().decode().strip()  # type: ignore[no-any-return]
+    except OSError:
+        return ""
+
+
+def test_two_projects_on_one_cidr_with_the_same_address(net_cloud: Cloud) -> None:
+    """As Neutron with allow_overlapping_ips: project B takes demo's CIDR and even the very
+    address of demo's server; each router is a namespace of its own, so each floating IP
+    reaches its own server, and the host routes neither."""
+    project, other = support.member_of_new_project(net_cloud, "same")
+    demo = net_cloud.sdk("cheptel-demo")
+    private = demo.network.find_network("private")
+    cidr = next(demo.network.subnets(network_id=private.id)).cidr
+    a = boot(demo, "same-a", private.id, HTTPD)
+    a_ip = ip_of(demo, a)
+    public = other.network.find_network("public")
+    net = other.network.create_network(name="same")
+    subnet = other.network.create_subnet(network_id=net.id, ip_version=4, cidr=cidr)
+    router = other.network.create_router(name="same-router",
+                                         external_gateway_info={"network_id": public.id})
+    other.network.add_interface_to_router(router, subnet_id=subnet.id)
+    port = other.network.create_port(network_id=net.id, fixed_ips=[
+        {"subnet_id": subnet.id, "ip_address": a_ip}])
+    b = other.compute.create_server(
+        name="same-b", image_id=other.image.find_image("busybox").id,
+        flavor_id=other.compute.find_flavor("m1.tiny").id, networks=[{"port": port.id}],
+        user_data=support.user_data(HTTPD))
+    b = support.wait_status(other, b.id, "ACTIVE")
+    assert ip_of(other, b) == a_ip
+    addresses = {}
+    for conn, server, who in ((demo, a, demo), (other, b, other)):
+        fip = conn.network.create_ip(floating_network_id=public.id)
+        conn.network.update_ip(fip, port_id=next(conn.network.ports(device_id=server.id)).id)
+        group = who.network.find_security_group("default", project_id=server.project_id)
+        who.network.create_security_group_rule(
+            security_group_id=group.id, direction="ingress", protocol="tcp",
+            port_range_min=8080, port_range_max=8080, remote_ip_prefix="0.0.0.0/0")
+        addresses[server.name] = fip.floating_ip_address
+    for name, address in addresses.items():
+        support.wait_for(lambda a=address, n=name: _fetch(a) == f"hello-{n}", 20,
+                         f"{name} through its floating IP")
+    # each server reaches its own router's gateway address (the same address)
+    gateway = next(other.network.subnets(network_id=net.id)).gateway_ip
+    assert pings(a.id, gateway) and pings(b.id, gateway)
+    # the host's routing table holds neither tenant network
+    routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True,
+                            check=True).stdout
+    assert cidr not in routes, routes
+
+
+def test_the_metadata_service_answers_each_server_its_own(net_cloud: Cloud) -> None:
+    """http://169.254.169.254/ from inside a server (an HTTP request by busybox's nc: its
+    static wget crashes resolving), through its router, with the config drive off: its
+    OpenStack and EC2 trees, never another's."""
+    demo = net_cloud.sdk("cheptel-demo")
+    private = demo.network.find_network("private")
+    a = boot(demo, "meta-a", private.id, "#!/bin/sh\necho from-user-data\n")
+    b = boot(demo, "meta-b", private.id)
+
+    def get(server_id: str, path: str) -> str:
+        """The body of a 200, else ''."""
+        request = f"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80"
+        out = support.container(server_id).exec_run(["sh", "-c", request])[1].decode()
+        head, _, body = out.partition("\r\n\r\n")
+        return body if head.startswith("HTTP/1.0 200") else ""
+    text = support.wait_for(lambda: get(a.id, "/openstack/latest/meta_data.json"), 15,
+                            "the metadata service")
+    meta = json.loads(text)
+    assert (meta["uuid"], meta["name"]) == (a.id, "meta-a")
+    assert json.loads(get(b.id, "/openstack/latest/meta_data.json"))["uuid"] == b.id
+    assert get(a.id, "/openstack/latest/user_data") == "#!/bin/sh\necho from-user-data\n"
+    assert get(b.id, "/openstack/latest/user_data") == ""  # none: a 404
+    port = next(demo.network.ports(device_id=a.id))
+    links = json.loads(get(a.id, "/openstack/latest/network_data.json"))["links"]
+    assert [link["ethernet_mac_address"] for link in links] == [port.mac_address]
+    assert get(a.id, "/latest/meta-data/local-ipv4") == ip_of(demo, a)
+    assert "instance-id" in get(a.id, "/latest/meta-data/").split()
 
 
 def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]

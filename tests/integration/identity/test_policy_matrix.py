@@ -58,6 +58,9 @@ EXPECT: dict[str, Callable[[Persona, Target], bool]] = {
     "admin_or_project": lambda p, t: p.admin or t.get("project_id") == p.project_id,
     "admin_or_domain": lambda p, t: p.admin or t.get("domain_id") == p.domain_id,
     "admin_or_token_subject": lambda p, t: p.admin or t.get("subject_user_id") == p.id,
+    # Keystone's validate_token: a service user (auth_token middleware's) too
+    "admin_or_service_or_token_subject": lambda p, t: p.admin or p.role == "service"
+    or t.get("subject_user_id") == p.id,
     "project_reader": lambda p, t: p.admin or t.get("project_id") == p.project_id,
     "project_member": lambda p, t: p.admin or (t.get("project_id") == p.project_id
                                                and p.role in ("member", "admin")),
@@ -347,7 +350,8 @@ def test_policy_matrix(world: World) -> None:
         assert [p["id"] for p in r.json()["projects"]] == [who.project_id], r.text
     # Both outcomes were exercised for the target-dependent rules.
     for rule in ("admin_or_self", "admin_or_project", "admin_or_domain", "self_unrestricted",
-                 "admin_or_token_subject", "admin_or_member_self"):
+                 "admin_or_token_subject", "admin_or_service_or_token_subject",
+                 "admin_or_member_self"):
         outcomes = {a.status != 403 for a in attempts
                     if POLICIES[_policy_of(a.route)] == rule and not a.persona.startswith("admin")}
         assert outcomes == {True, False}, rule

@@ -56,11 +56,20 @@ def test_overlaps_and_pool_conflicts(neutron: Neutron) -> None:
     body = {"subnet": {"network_id": net["id"], "ip_version": 4, "cidr": "10.78.0.128/25"}}
     assert "overlaps with another subnet" in fault(neutron.call("POST", "/subnets", json=body),
                                                   400, "InvalidInput")
+    # another network may use the same addresses (allow_overlapping_ips = True): each
+    # router is a namespace of its own
     other = neutron.network()
-    body["subnet"].update(network_id=other["id"], cidr="10.0.0.0/16")
-    fault(neutron.call("POST", "/subnets", json=body), 400, "InvalidInput")
-    body["subnet"].update(cidr="10.79.0.0/24", gateway_ip="10.79.0.5", allocation_pools=[
-        {"start": "10.79.0.2", "end": "10.79.0.9"}])
+    body["subnet"].update(network_id=other["id"], cidr="10.78.0.0/24")
+    assert neutron.call("POST", "/subnets", json=body).status_code == 201
+    # but external networks' gateways are the host's: they never overlap each other
+    public = neutron.ok("GET", "/subnets?name=public-subnet", 200)["subnets"][0]["cidr"]
+    external = neutron.network(**{"router:external": True})
+    body["subnet"].update(network_id=external["id"], cidr=public)
+    assert "overlaps with another subnet" in fault(neutron.call("POST", "/subnets", json=body),
+                                                  400, "InvalidInput")
+    neutron.ok("DELETE", f"/networks/{external['id']}", 204)  # every project lists it
+    body["subnet"].update(network_id=other["id"], cidr="10.79.0.0/24", gateway_ip="10.79.0.5",
+                          allocation_pools=[{"start": "10.79.0.2", "end": "10.79.0.9"}])
     fault(neutron.call("POST", "/subnets", json=body), 409,
           "GatewayConflictWithAllocationPools")
 
