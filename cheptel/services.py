@@ -10,9 +10,10 @@ from cheptel.identity.spec import SERVICE as IDENTITY
 from cheptel.image.spec import SERVICE as IMAGE
 from cheptel.network.spec import SERVICE as NETWORK
 from cheptel.objectstore.spec import SERVICE as OBJECT_STORE
+from cheptel.orchestration.spec import SERVICE as ORCHESTRATION
 from cheptel.placement.spec import SERVICE as PLACEMENT
 from cheptel.service import Service
 from cheptel.volume.spec import SERVICE as VOLUME
 
 SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME, OBJECT_STORE,
-                           PLACEMENT]
+                           PLACEMENT, ORCHESTRATION]

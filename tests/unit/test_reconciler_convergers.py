@@ -14,6 +14,7 @@ from cheptel.objectstore.service.expiry import Expirer
 from cheptel.reconciler import Reconciler
 from cheptel.reconciler.network import NetworkConverger
 from cheptel.reconciler.servers import ServerConverger
+from cheptel.reconciler.stacks import StackConverger
 from cheptel.reconciler.volumes import VolumeConverger
 from cheptel.services import SERVICES
 from tests.unit.reconcile import ManualPool
@@ -76,8 +77,9 @@ def test_kicks_collapse_and_a_failing_converge_is_logged(
 def test_the_app_builds_the_convergers_the_services_declare(api: Any) -> None:
     convergers = api.deps.reconciler.convergers
     assert [s.type for s in SERVICES if s.converger] == list(convergers) == [
-        "compute", "network", "block-storage", "object-store"]
+        "compute", "network", "block-storage", "object-store", "orchestration"]
     assert isinstance(convergers["compute"], ServerConverger)
     assert isinstance(convergers["network"], NetworkConverger)
     assert isinstance(convergers["block-storage"], VolumeConverger)
     assert isinstance(convergers["object-store"], Expirer)
+    assert isinstance(convergers["orchestration"], StackConverger)

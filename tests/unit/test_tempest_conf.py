@@ -61,7 +61,7 @@ immutable_user_source = False
 [service_available]
 cinder = True
 swift = True
-heat = False
+heat = True
 octavia = False
 horizon = False
 placement = True

@@ -74,6 +74,11 @@ def fault_problem(service: str, r: httpx.Response) -> str | None:
         ok = (code == 401 and keystone) or (
             len(body) == 1 and isinstance(errors, list) and len(errors) == 1
             and errors[0].get("status") == code and bool(errors[0].get("detail")))
+    elif service == "orchestration":  # Heat's fault middleware
+        inner = body.get("error")
+        ok = set(body) == {"code", "title", "explanation", "error"} and body["code"] == code \
+            and isinstance(inner, dict) and bool(inner.get("message")) \
+            and bool(inner.get("type"))
     elif service == "network":
         inner = body.get("NeutronError")
         ok = len(body) == 1 and isinstance(inner, dict) and \

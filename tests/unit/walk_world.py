@@ -21,6 +21,7 @@ from tests.unit.conftest import (
     settings_for,
 )
 from tests.unit.walk import WALK_PASSWORD, World, WriteCounter, admin_login
+from tests.unit.walk_orchestration import populate_orchestration
 from tests.unit.walk_volume import populate_volume
 
 K, C, G, N, V = "/identity", "/compute", "/image", "/network", "/volume"
@@ -52,6 +53,7 @@ def populate(w: World) -> None:
     populate_volume(w)
     _object_store(w)
     _placement(w)
+    populate_orchestration(w)
 
 
 def _placement(w: World) -> None:

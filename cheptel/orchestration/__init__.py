@@ -1,0 +1,1 @@
+"""Orchestration (Heat v1): stacks of other services' resources, from HOT templates."""

@@ -1,0 +1,217 @@
+"""OS::Nova::Server and OS::Nova::KeyPair, through Nova's routes (compute service);
+images are found through Glance's and networks through Neutron's."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from cheptel.errors import NotFound
+from cheptel.orchestration.errors import InvalidTemplate, ResourceFailure
+from cheptel.orchestration.resources.base import (
+    UUID,
+    Prop,
+    Record,
+    ResourceType,
+    gone_when_missing,
+    ignore_missing,
+)
+from cheptel.orchestration.resources.neutron import _id as neutron_id
+from cheptel.orchestration.service.cloud import Cloud
+
+C = "compute"
+
+
+def image_id(cloud: Cloud, ref: str) -> str:
+    if not isinstance(ref, str) or not ref:
+        raise InvalidTemplate(f"The image reference {ref!r} must be a name or an id.")
+    if UUID.match(ref):
+        return ref
+    images = [i for i in cloud.call("image", "GET", "/v2/images", query={"name": ref})
+              ["images"] if i.get("name") == ref]
+    if len(images) != 1:
+        raise NotFound(f"The Image ({ref}) could not be found." if not images else
+                       f"Multiple images match {ref}, use an ID to be more specific.")
+    return str(images[0]["id"])
+
+
+def _flavor(cloud: Cloud, ref: str) -> str:
+    flavors = cloud.call(C, "GET", "/v2.1/flavors/detail")["flavors"]
+    for f in flavors:
+        if ref in (f["id"], f["name"]):
+            return str(f["id"])
+    raise NotFound(f"The Flavor ({ref}) could not be found.")
+
+
+def _networks(cloud: Cloud, nets: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for n in nets:
+        if not isinstance(n, dict):
+            continue
+        if n.get("port"):
+            out.append({"port": neutron_id(cloud, "port", n["port"])})
+            continue
+        entry: dict[str, Any] = {}
+        ref = n.get("network") or n.get("uuid")
+        if ref:
+            entry["uuid"] = neutron_id(cloud, "network", ref)
+        if n.get("fixed_ip"):
+            entry["fixed_ip"] = n["fixed_ip"]
+        if entry:
+            out.append(entry)
+    return out
+
+
+def _create_server(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
+    body: dict[str, Any] = {"name": p.get("name") or r.name,
+                            "imageRef": image_id(cloud, p["image"]),
+                            "flavorRef": _flavor(cloud, p["flavor"])}
+    if p.get("networks") is not None:
+        body["networks"] = _networks(cloud, p["networks"])
+    for key in ("key_name", "metadata", "config_drive", "availability_zone"):
+        if p.get(key) is not None:
+            body[key] = p[key]
+    if p.get("user_data"):
+        body["user_data"] = base64.b64encode(str(p["user_data"]).encode()).decode()
+    if p.get("security_groups"):
+        body["security_groups"] = [{"name": g} for g in p["security_groups"]]
+    r.physical_id = cloud.call(C, "POST", "/v2.1/servers", {"server": body})["server"]["id"]
+
+
+def _show_server(cloud: Cloud, r: Record) -> dict[str, Any]:
+    return dict(cloud.call(C, "GET", f"/v2.1/servers/{r.physical_id}")["server"])
+
+
+def _server_ready(cloud: Cloud, r: Record) -> bool:
+    server = _show_server(cloud, r)
+    if server["status"] == "ERROR":
+        fault = server.get("fault") or {}
+        raise ResourceFailure(f"Went to status ERROR due to \"Message: "
+                              f"{fault.get('message', 'Unknown')}, Code: "
+                              f"{fault.get('code', 500)}\"")
+    return bool(server["status"] == "ACTIVE")
+
+
+def _server_action(action: str) -> Callable[[Cloud, Record], None]:
+    def start(cloud: Cloud, r: Record) -> None:
+        cloud.call(C, "POST", f"/v2.1/servers/{r.physical_id}/action", {action: None})
+    return start
+
+
+def _server_in(status: str) -> Callable[[Cloud, Record], bool]:
+    def poll(cloud: Cloud, r: Record) -> bool:
+        now = _show_server(cloud, r)["status"]
+        if now == "ERROR":
+            raise ResourceFailure("Went to status ERROR")
+        return bool(now == status)
+    return poll
+
+
+def _check_server(cloud: Cloud, r: Record) -> bool:
+    status = _show_server(cloud, r)["status"]
+    if status != "ACTIVE":
+        raise ResourceFailure(f"Server {r.physical_id} is in status {status}, not ACTIVE")
+    return True
+
+
+def _nothing(cloud: Cloud, r: Record) -> None:
+    return None
+
+
+def _delete_server(cloud: Cloud, r: Record) -> None:
+    if r.physical_id:
+        ignore_missing(lambda: cloud.call(C, "DELETE", f"/v2.1/servers/{r.physical_id}"))
+
+
+def _server_gone(cloud: Cloud, r: Record) -> bool:
+    return not r.physical_id or gone_when_missing(lambda: _show_server(cloud, r))
+
+
+def _addresses(doc: dict[str, Any]) -> dict[str, list[str]]:
+    return {net: [a["addr"] for a in addrs]
+            for net, addrs in (doc.get("addresses") or {}).items()}
+
+
+def _first_address(doc: dict[str, Any], r: Record) -> str:
+    for addrs in _addresses(doc).values():
+        if addrs:
+            return addrs[0]
+    return ""
+
+
+def _update_server(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    if "name" in changed:
+        cloud.call(C, "PUT", f"/v2.1/servers/{r.physical_id}",
+                   {"server": {"name": changed["name"] or r.name}})
+    if "metadata" in changed:
+        cloud.call(C, "PUT", f"/v2.1/servers/{r.physical_id}/metadata",
+                   {"metadata": changed["metadata"] or {}})
+
+
+SERVER = ResourceType(
+    name="OS::Nova::Server", description="A resource for managing Nova instances.",
+    properties={
+        "name": Prop("string", "Server name.", update_allowed=True),
+        "image": Prop("string", "The ID or name of the image to boot with.", required=True),
+        "flavor": Prop("string", "The ID or name of the flavor to boot onto.",
+                       required=True),
+        "networks": Prop("list", "An ordered list of nics to be added to this server: "
+                         "network, port, fixed_ip."),
+        "key_name": Prop("string", "Name of keypair to inject into the server."),
+        "user_data": Prop("string", "User data script to be executed by cloud-init."),
+        "user_data_format": Prop("string", "How the user_data should be formatted for the "
+                                 "server (RAW only here).", default="HEAT_CFNTOOLS"),
+        "metadata": Prop("map", "Arbitrary key/value metadata to store for this server.",
+                         update_allowed=True),
+        "security_groups": Prop("list", "List of security group names or IDs."),
+        "config_drive": Prop("boolean", "Use a config drive."),
+        "availability_zone": Prop("string", "Name of the availability zone."),
+    },
+    attributes={"first_address": "Convenience attribute to fetch the first assigned "
+                "network address.", "networks": "A dict of assigned network addresses: "
+                "{network_name: [ip, ...]}.", "addresses": "A dict of all network "
+                "addresses with corresponding port_id.", "name": "Name of the server.",
+                "accessIPv4": "The manually assigned alternative public IPv4 address.",
+                "instance_name": "AWS compatible instance name."},
+    create=_create_server, delete=_delete_server, show=_show_server, ready=_server_ready,
+    gone=_server_gone, update=_update_server,
+    actions={"SUSPEND": (_server_action("suspend"), _server_in("SUSPENDED")),
+             "RESUME": (_server_action("resume"), _server_in("ACTIVE")),
+             "CHECK": (_nothing, _check_server)},
+    readers={"networks": lambda d, r: _addresses(d), "first_address": _first_address,
+             "instance_name": lambda d, r: d.get("OS-EXT-SRV-ATTR:instance_name",
+                                                 d.get("name"))})
+
+
+def _create_keypair(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
+    body = {"name": p["name"]}
+    if p.get("public_key"):
+        body["public_key"] = p["public_key"]
+    made = cloud.call(C, "POST", "/v2.1/os-keypairs", {"keypair": body})["keypair"]
+    r.physical_id = made["name"]
+    if p.get("save_private_key") and made.get("private_key"):
+        r.data = {"private_key": made["private_key"]}
+
+
+def _show_keypair(cloud: Cloud, r: Record) -> dict[str, Any]:
+    return dict(cloud.call(C, "GET", f"/v2.1/os-keypairs/{r.physical_id}")["keypair"])
+
+
+KEYPAIR = ResourceType(
+    name="OS::Nova::KeyPair", description="A resource for creating Nova key pairs.",
+    properties={"name": Prop("string", "The name of the key pair.", required=True),
+                "public_key": Prop("string", "The optional public key: without it, a "
+                                   "new key pair is generated."),
+                "save_private_key": Prop("boolean", "True if the system should remember "
+                                         "a generated private key; False otherwise.",
+                                         default=False)},
+    attributes={"public_key": "The public key.", "private_key": "The private key if it "
+                "has been saved."},
+    create=_create_keypair, show=_show_keypair,
+    delete=lambda cloud, r: ignore_missing(lambda: cloud.call(
+        C, "DELETE", f"/v2.1/os-keypairs/{r.physical_id}")) if r.physical_id else None,
+    readers={"private_key": lambda d, r: r.data.get("private_key", "")})
+
+
+TYPES = [SERVER, KEYPAIR]

@@ -1,0 +1,31 @@
+"""Request bodies (heat/api/openstack/v1/stacks.py's InstantiationData): JSON Schema."""
+
+from __future__ import annotations
+
+from cheptel.validation import obj
+
+NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$"
+TEMPLATE = {"type": ["object", "string"]}
+MAP_OR_TEXT = {"type": ["object", "string", "null"]}
+COMMON = {
+    "template": TEMPLATE,
+    "template_url": {"type": ["string", "null"]},
+    "parameters": {"type": ["object", "null"]},
+    "environment": MAP_OR_TEXT,
+    "environment_files": {"type": ["array", "null"], "items": {"type": "string"}},
+    "files": {"type": ["object", "null"],
+              "additionalProperties": {"type": ["string", "object"]}},
+    "disable_rollback": {"type": ["boolean", "string"]},
+    "timeout_mins": {"type": ["integer", "string", "null"]},
+    "tags": {"type": ["string", "array", "null"], "items": {"type": "string"}},
+    "adopt_stack_data": {"type": ["object", "string", "null"]},
+}
+CREATE = obj({**COMMON, "stack_name": {"type": "string", "pattern": NAME_PATTERN}},
+             ("stack_name",))
+UPDATE = obj({**COMMON, "existing": {"type": ["boolean", "string"]},
+              "clear_parameters": {"type": ["array", "null"], "items": {"type": "string"}},
+              "converge": {"type": ["boolean", "string"]}})
+VALIDATE = obj({"template": TEMPLATE, "template_url": {"type": ["string", "null"]},
+                "environment": MAP_OR_TEXT, "files": COMMON["files"],
+                "parameters": {"type": ["object", "null"]},
+                "environment_files": COMMON["environment_files"]})

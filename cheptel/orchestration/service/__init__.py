@@ -1,0 +1,2 @@
+"""The orchestration domain: stacks (intent), the engine that converges them, and the
+in-process client through which resources call the other services."""

@@ -1,0 +1,1 @@
+"""HOT templates: versions and their functions, parameters, the resource graph."""

@@ -1,0 +1,104 @@
+"""A stack of a network, a subnet, a port and a server, driven by the unmodified
+`openstack stack ...` (python-heatclient) against a real cheptel on the real engine:
+create --wait (heatclient polls the events with a marker), the output read back, the
+server ACTIVE on the port the stack made, then delete --wait and nothing left."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tests.integration.cloud import Cloud
+
+TEMPLATE = """
+heat_template_version: 2018-08-31
+parameters:
+  cidr:
+    type: string
+resources:
+  net:
+    type: OS::Neutron::Net
+    properties: {name: heat-cli-net}
+  subnet:
+    type: OS::Neutron::Subnet
+    properties:
+      network: {get_resource: net}
+      cidr: {get_param: cidr}
+  port:
+    type: OS::Neutron::Port
+    properties:
+      network: {get_resource: net}
+      fixed_ips: [{subnet: {get_resource: subnet}}]
+  server:
+    type: OS::Nova::Server
+    properties:
+      image: busybox
+      flavor: m1.tiny
+      networks: [{port: {get_resource: port}}]
+outputs:
+  address:
+    value: {get_attr: [server, first_address]}
+  port_ip:
+    value: {get_attr: [port, fixed_ips, 0, ip_address]}
+"""
+
+
+def test_stack_create_output_delete_with_the_cli(heat_cloud: Cloud, tmp_path: Path) -> None:
+    c = heat_cloud
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE)
+    cidr = f"10.{c.block}.77.0/24"
+    proc = c.cli("stack", "create", "--wait", "-t", str(template), "--parameter",
+                 f"cidr={cidr}", "web", "-f", "json", cloud="cheptel-demo", as_json=False)
+    # --wait prints the events it polled, then the stack
+    log, shown = proc.stdout.split("\n{", 1)
+    assert "[web]: CREATE_COMPLETE" in log and "[web.server]: CREATE_COMPLETE" in log, log
+    made = json.loads("{" + shown)
+    assert made["stack_status"] == "CREATE_COMPLETE", made
+    address = c.cli("stack", "output", "show", "web", "address", cloud="cheptel-demo")
+    port_ip = c.cli("stack", "output", "show", "web", "port_ip", cloud="cheptel-demo")
+    assert address["output_value"] == port_ip["output_value"]
+    assert address["output_value"].startswith(f"10.{c.block}.77.")
+    resources = {r["resource_name"]: r for r in c.cli("stack", "resource", "list", "web",
+                                                       cloud="cheptel-demo")}
+    assert {r["resource_status"] for r in resources.values()} == {"CREATE_COMPLETE"}
+    server = c.cli("server", "show", resources["server"]["physical_resource_id"],
+                   cloud="cheptel-demo")
+    assert server["status"] == "ACTIVE"
+    events = c.cli("stack", "event", "list", "web", cloud="cheptel-demo")
+    assert events, "the create left no events"
+    # another project sees no such stack
+    other = c.cli("stack", "show", "web", cloud="cheptel", check=False, as_json=False)
+    assert other.returncode != 0 and "Stack not found: web" in other.stderr
+
+    c.cli("stack", "delete", "--wait", "--yes", "web", cloud="cheptel-demo", as_json=False)
+    assert c.cli("stack", "list", cloud="cheptel-demo") == []
+    gone = c.cli("server", "show", server["id"], cloud="cheptel-demo", check=False,
+                 as_json=False)
+    assert gone.returncode != 0
+    nets = [n["Name"] for n in c.cli("network", "list", cloud="cheptel-demo")]
+    assert "heat-cli-net" not in nets
+
+
+def test_a_stack_created_across_a_crash_completes(heat_cloud: Cloud, tmp_path: Path) -> None:
+    """cheptel is killed (-9) right after accepting the stack, wherever its engine was;
+    once restarted, the stack completes (resumed from its rows), each resource made once."""
+    c = heat_cloud
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE.replace("heat-cli-net", "heat-crash-net"))
+    c.cli("stack", "create", "-t", str(template), "--parameter",
+          f"cidr=10.{c.block}.78.0/24", "crash", cloud="cheptel-demo")
+    c.kill()
+    c.start()
+    deadline = time.monotonic() + 120
+    while (shown := c.cli("stack", "show", "crash", cloud="cheptel-demo"))[
+            "stack_status"] == "CREATE_IN_PROGRESS":
+        assert time.monotonic() < deadline, shown
+        time.sleep(1)
+    assert shown["stack_status"] == "CREATE_COMPLETE", shown["stack_status_reason"]
+    servers = [s for s in c.cli("server", "list", cloud="cheptel-demo")
+               if s["Name"].startswith("crash-server-")]
+    assert len(servers) == 1 and servers[0]["Status"] == "ACTIVE"
+    c.cli("stack", "delete", "--wait", "--yes", "crash", cloud="cheptel-demo", as_json=False)
+    assert c.cli("stack", "list", cloud="cheptel-demo") == []
