@@ -246,3 +246,24 @@ def test_the_api_shows_an_ipv6_subnet_and_a_dual_stack_port(api: Api) -> None:
         "network_id": net_id, "mac_address": MAC}})
     assert [ip["ip_address"] for ip in port.json()["port"]["fixed_ips"]] == [
         "10.66.0.2", "2001:db8:66:0:f816:3eff:fe33:4455"]
+
+
+def test_a_floating_ip_is_ipv4_only(api: Api) -> None:
+    token = api.admin()
+
+    def call(method: str, path: str, body: dict) -> Any:
+        return api.client.request(method, path, json=body, headers={"X-Auth-Token": token})
+
+    net = call("POST", "/network/v2.0/networks", {"network": {
+        "name": "ext6", "router:external": True}}).json()["network"]
+    made = call("POST", "/network/v2.0/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 6, "cidr": "2001:db8:99::/64"}})
+    assert made.status_code == 201, made.text
+    refused = call("POST", "/network/v2.0/floatingips", {"floatingip": {
+        "floating_network_id": net["id"]}})
+    assert refused.status_code == 400
+    assert "does not contain any IPv4 subnet" in refused.json()["NeutronError"]["message"]
+    refused = call("POST", "/network/v2.0/floatingips", {"floatingip": {
+        "floating_network_id": net["id"], "subnet_id": made.json()["subnet"]["id"]}})
+    assert refused.status_code == 400
+    assert call("GET", "/network/v2.0/floatingips", {}).json()["floatingips"] == []
