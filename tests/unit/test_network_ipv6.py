@@ -267,3 +267,34 @@ def test_a_floating_ip_is_ipv4_only(api: Api) -> None:
         "floating_network_id": net["id"], "subnet_id": made.json()["subnet"]["id"]}})
     assert refused.status_code == 400
     assert call("GET", "/network/v2.0/floatingips", {}).json()["floatingips"] == []
+
+
+def test_a_routers_ipv6_prefixes_on_one_network_share_one_port(api: Api) -> None:
+    token = api.admin()
+
+    def call(method: str, path: str, body: dict | None = None) -> Any:
+        r = api.client.request(method, "/network/v2.0" + path, json=body,
+                               headers={"X-Auth-Token": token})
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else None
+
+    net = call("POST", "/networks", {"network": {"name": "r6"}})["network"]
+    subnet_ids = [call("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 6, "cidr": cidr,
+        "ipv6_ra_mode": "slaac", "ipv6_address_mode": "slaac"}})["subnet"]["id"]
+        for cidr in ("2001:db8:71::/64", "2001:db8:72::/64")]
+    router = call("POST", "/routers", {"router": {"name": "r6"}})["router"]
+    added = [call("PUT", f"/routers/{router['id']}/add_router_interface", {"subnet_id": s})
+             for s in subnet_ids]
+    assert added[0]["port_id"] == added[1]["port_id"]
+    assert added[1]["subnet_ids"] == [subnet_ids[1]]
+    port = call("GET", f"/ports/{added[0]['port_id']}")["port"]
+    assert sorted(ip["ip_address"] for ip in port["fixed_ips"]) == [
+        "2001:db8:71::1", "2001:db8:72::1"]
+    call("PUT", f"/routers/{router['id']}/remove_router_interface",
+         {"subnet_id": subnet_ids[0]})
+    port = call("GET", f"/ports/{added[0]['port_id']}")["port"]
+    assert [ip["ip_address"] for ip in port["fixed_ips"]] == ["2001:db8:72::1"]
+    call("PUT", f"/routers/{router['id']}/remove_router_interface",
+         {"subnet_id": subnet_ids[1]})
+    assert call("GET", f"/ports?device_id={router['id']}")["ports"] == []
