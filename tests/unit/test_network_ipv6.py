@@ -210,7 +210,7 @@ def test_an_ipv6_pool_takes_its_version_and_bounds_from_its_prefixes(db: Session
             (lambda: subnetpools.create(db, 1.0, PROJECT, {
                 "prefixes": ["2001:db8::/48", "10.0.0.0/8"]}), "PrefixVersionMismatch"),
             (lambda: subnets.create(db, 1.0, net, PROJECT, {"ip_version": 4}, pool=pool),
-             "InvalidInput"),
+             "BadRequest"),
             (lambda: subnetpools.create(db, 1.0, PROJECT, {
                 "prefixes": ["2001:db8::/48"], "max_prefixlen": 129}),
              "IllegalSubnetPoolPrefixBounds")):

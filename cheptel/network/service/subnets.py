@@ -146,8 +146,8 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
     caller may use) by cidr or prefixlen."""
     if pool is not None:
         if values["ip_version"] != pool.ip_version:
-            raise invalid_input(f"Cannot allocate IPv{values['ip_version']} subnet from "
-                                f"IPv{pool.ip_version} subnet pool")
+            raise bad_resource_request("subnets", f"Cannot allocate IPv{values['ip_version']} "
+                                       f"subnet from IPv{pool.ip_version} subnet pool")
         if values.get("cidr"):
             _check_cidr(values)
             _overlapping(db, values["cidr"], net)
