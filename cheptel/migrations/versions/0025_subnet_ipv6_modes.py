@@ -13,13 +13,14 @@ branch_labels = None
 depends_on = None
 
 
+# plain ALTER TABLE (SQLite 3.35+ drops a column in place): a batch operation would copy
+# the table, which ip_allocations' foreign key forbids while foreign_keys is on
+
 def upgrade() -> None:
-    with op.batch_alter_table("subnets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("ipv6_ra_mode", sa.String(16), nullable=True))
-        batch_op.add_column(sa.Column("ipv6_address_mode", sa.String(16), nullable=True))
+    op.add_column("subnets", sa.Column("ipv6_ra_mode", sa.String(16), nullable=True))
+    op.add_column("subnets", sa.Column("ipv6_address_mode", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("subnets", schema=None) as batch_op:
-        batch_op.drop_column("ipv6_address_mode")
-        batch_op.drop_column("ipv6_ra_mode")
+    op.drop_column("subnets", "ipv6_address_mode")
+    op.drop_column("subnets", "ipv6_ra_mode")
