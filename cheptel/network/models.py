@@ -70,13 +70,16 @@ class Subnet(_Standard, Base):
     allocation_pools: Mapped[list] = mapped_column(JSON, default=list)  # [{start, end}]
     dns_nameservers: Mapped[list] = mapped_column(JSON, default=list)
     host_routes: Mapped[list] = mapped_column(JSON, default=list)  # [{destination, nexthop}]
+    # IPv6 only: slaac, dhcpv6-stateful, dhcpv6-stateless or None (service/ipv6.py)
+    ipv6_ra_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ipv6_address_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     subnetpool_id: Mapped[str | None] = mapped_column(ForeignKey("subnetpools.id"),
                                                       nullable=True, index=True)
     network: Mapped[Network] = relationship(back_populates="subnets")
 
 
 class SubnetPool(_Standard, Base):
-    """Prefixes subnets are carved from (subnet_allocation); IPv4 as every subnet here."""
+    """Prefixes subnets are carved from (subnet_allocation), all of one IP version."""
 
     __tablename__ = "subnetpools"
     id: Mapped[str] = mapped_column(ID, primary_key=True)

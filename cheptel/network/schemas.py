@@ -37,6 +37,7 @@ IP_PROTOCOLS = {"ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "icmp": 1,
                 "udplite": 136, "vrrp": 112}
 PROTOCOLS_ANY = ("any",)
 ETHERTYPES = ("IPv4", "IPv6")
+IPV6_MODES = ("dhcpv6-stateful", "dhcpv6-stateless", "slaac")
 
 
 def _standard(tags: bool = True) -> Resource:
@@ -134,10 +135,10 @@ SUBNET: Resource = with_project({
     "dns_nameservers": Attr(convert=list_of(ip_address), filter=None, sort=False),
     "host_routes": Attr(convert=list_of(ROUTE), filter=None, sort=False),
     "enable_dhcp": Attr(default=True, convert=to_bool, filter="bool"),
-    "ipv6_ra_mode": Attr(put=False, convert=nullable(NAME)),
-    "ipv6_address_mode": Attr(put=False, convert=nullable(NAME)),
+    "ipv6_ra_mode": Attr(put=False, convert=nullable(one_of(*IPV6_MODES))),
+    "ipv6_address_mode": Attr(put=False, convert=nullable(one_of(*IPV6_MODES))),
     "subnetpool_id": Attr(put=False, default=None, convert=nullable(to_uuid)),
-    "prefixlen": Attr(put=False, convert=int_range(0, 32), filter=None, sort=False),
+    "prefixlen": Attr(put=False, convert=int_range(0, 128), filter=None, sort=False),
     "router:external": ro(filter="bool", sort=False),  # subnet-external-network
     **_standard(),
 })
@@ -147,7 +148,7 @@ def _prefixes(value: Any) -> list[str]:
     return list_of(subnet_cidr)(value)
 
 
-PREFIXLEN = int_range(0, 32)
+PREFIXLEN = int_range(0, 128)  # the pool's IP version bounds it (subnetpools._bounds)
 SUBNETPOOL: Resource = with_project({
     "id": ro(),
     "name": Attr(default="", convert=NAME),

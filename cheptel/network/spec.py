@@ -21,8 +21,8 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
                     "project_network_cidr": "10.100.0.0/16",
                     "project_network_mask_bits": "28", "region": "RegionOne",
                     "build_timeout": "120"},
-        "network-feature-enabled": {"api_extensions": cloud.extensions, "ipv6": "False",
-                                    "ipv6_subnet_attributes": "False"},
+        "network-feature-enabled": {"api_extensions": cloud.extensions, "ipv6": "True",
+                                    "ipv6_subnet_attributes": "True"},
     }
 
 

@@ -476,7 +476,9 @@ class NetworkConverger:
             state.ports.append(rules.PortState(
                 port_id, network_id, ips[0], mac, host_veth(self.deps.cloud_id, port_id),
                 groups, bool(secured),
-                tuple((p["ip_address"], p.get("mac_address")) for p in pairs or [])))
+                # an IPv6 pair waits for ip6tables (IPv4 rules only, for now)
+                tuple((p["ip_address"], p.get("mac_address")) for p in pairs or []
+                      if ":" not in p["ip_address"])))
         nics: dict[str, list[Nic]] = {}
         for row in self._nic_rows(db, servers):
             nic = self._nic(row, wanted)

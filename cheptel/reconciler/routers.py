@@ -126,10 +126,10 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
                 owner == INTERFACE and project != router.project):
             continue  # an interface of another project's router is none of it
         ips = sorted(addresses.get(port_id, []))
+        if not ips:
+            continue  # IPv6 addresses only: not plumbed until the dataplane does IPv6
         cidrs = tuple(f"{ip}/{subnets[sid][0].split('/')[1]}" for _, ip, sid in ips)
         if owner == GATEWAY:
-            if not ips:
-                continue
             router.gateway_ip, router.nexthop = ips[0][1], subnets[ips[0][2]][1]
         veth = router_veth(cloud, port_id)
         inner = ("qg-" if owner == GATEWAY else "qr-") + port_id[:11]

@@ -131,8 +131,8 @@ build_timeout = 120
 
 [network-feature-enabled]
 api_extensions = router,security-group
-ipv6 = False
-ipv6_subnet_attributes = False
+ipv6 = True
+ipv6_subnet_attributes = True
 
 [volume]
 catalog_type = block-storage

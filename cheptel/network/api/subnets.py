@@ -1,4 +1,4 @@
-"""Subnets: /v2.0/subnets and /v2.0/subnets/{id} (IPv4 only)."""
+"""Subnets: /v2.0/subnets and /v2.0/subnets/{id} (IPv4 and IPv6)."""
 
 from __future__ import annotations
 

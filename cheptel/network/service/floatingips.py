@@ -47,6 +47,17 @@ def _external(db: Session, creds: Creds, network_id: str) -> Network:
     return net
 
 
+def _ipv4_only(net: Network, spec: dict) -> None:
+    """A floating IP is an IPv4 address (Neutron's L3 NAT is IPv4 only)."""
+    asked = next((s for s in net.subnets if s.id == spec.get("subnet_id")), None)
+    if asked is not None and asked.ip_version != 4 or ":" in spec.get("ip_address", ""):
+        raise bad_resource_request("floatingip", "Floating IPs can only be allocated from "
+                                   "an IPv4 subnet")
+    if not any(s.ip_version == 4 for s in net.subnets):
+        raise bad_resource_request("floatingip", f"Network {net.id} does not contain any "
+                                   "IPv4 subnet")
+
+
 def create(db: Session, now: float, creds: Creds, project_id: str, values: dict) -> FloatingIP:
     net = _external(db, creds, values["floating_network_id"])
     quotas.check(db, project_id, "floatingip")
@@ -61,12 +72,14 @@ def create(db: Session, now: float, creds: Creds, project_id: str, values: dict)
     if not net.subnets:
         raise bad_resource_request("floatingip", f"Network {net.id} has no subnet to allocate "
                                    "a floating IP from")
+    _ipv4_only(net, spec)
     fid = new_id()
     port = ports.create(db, now, net, "", {"device_id": fid, "device_owner": OWNER_FLOATINGIP,
                                            "fixed_ips": [spec] if spec else None},
                         status="N/A")
     fip = FloatingIP(id=fid, project_id=project_id, floating_network_id=net.id,
-                     floating_port_id=port.id, floating_ip_address=port.fixed_ips[0].ip_address,
+                     floating_port_id=port.id, floating_ip_address=next(
+                         a.ip_address for a in port.fixed_ips if ":" not in a.ip_address),
                      description=values.get("description", ""), status="DOWN", tags=[],
                      **stamp(now))
     db.add(fip)

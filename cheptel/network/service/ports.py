@@ -208,7 +208,8 @@ def get_writable(db: Session, creds: Creds, port_id: str, action: str) -> Port:
 def update(db: Session, now: float, port: Port, values: dict, local_host: str = "") -> Port:
     net = db.get(Network, port.network_id)
     assert net is not None
-    if "mac_address" in values and values["mac_address"] != port.mac_address:
+    new_mac = "mac_address" in values and values["mac_address"] != port.mac_address
+    if new_mac:
         if port.status == "ACTIVE":
             raise conflict("PortBound", f"Unable to complete operation on port {port.id}, "
                            "port is already bound.")
@@ -222,8 +223,11 @@ def update(db: Session, now: float, port: Port, values: dict, local_host: str = 
         changed = True
     if "fixed_ips" in values:
         ipam.reallocate(db, net, port, values["fixed_ips"])
-        _drop_stale_floating_ips(db, now, port)
         changed = True
+    if new_mac:  # the EUI-64 addresses follow the MAC
+        ipam.follow_mac(db, net, port)
+    if "fixed_ips" in values or new_mac:
+        _drop_stale_floating_ips(db, now, port)
     if changed:
         touch(port, now)
     db.flush()

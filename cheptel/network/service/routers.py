@@ -222,13 +222,30 @@ def add_interface(db: Session, now: float, creds: Creds, router: Router,
                                        f"network {subnet.network_id}: set it as the "
                                        "router's external gateway instead")
         _check_new_subnets(db, router, [subnet])
+        wanted = {"subnet_id": subnet.id, "ip_address": subnet.gateway_ip}
+        held = _ipv6_port(db, router, subnet)
+        if held is not None:  # one port holds every IPv6 prefix of a network, as Neutron
+            ports.update(db, now, held, {"fixed_ips": [
+                {"subnet_id": a.subnet_id, "ip_address": a.ip_address}
+                for a in held.fixed_ips] + [wanted]})
+            touch(router, now)
+            db.flush()
+            return Interface(held.id, held.network_id, [subnet.id])
         port = ports.create(db, now, subnet.network, router.project_id, {
             "device_id": router.id, "device_owner": OWNER_ROUTER_INTERFACE,
-            "fixed_ips": [{"subnet_id": subnet.id, "ip_address": subnet.gateway_ip}]},
-            status="ACTIVE")
+            "fixed_ips": [wanted]}, status="ACTIVE")
     touch(router, now)
     db.flush()
     return Interface.of(port)
+
+
+def _ipv6_port(db: Session, router: Router, subnet: Subnet) -> Port | None:
+    """The router's interface on an IPv6 subnet's network already holding an IPv6
+    address, which a new IPv6 subnet joins (neutron's _add_interface_by_subnet)."""
+    if subnet.ip_version != 6:
+        return None
+    return next((p for p in interfaces(db, router) if p.network_id == subnet.network_id
+                 and any(":" in a.ip_address for a in p.fixed_ips)), None)
 
 
 def remove_interface(db: Session, now: float, router: Router, subnet_id: str | None,
@@ -255,6 +272,14 @@ def remove_interface(db: Session, now: float, router: Router, subnet_id: str | N
             raise conflict("RouterInterfaceInUseByFloatingIP", "Router interface for subnet "
                            f"{allocation.subnet_id} on router {router.id} cannot be deleted, "
                            "as it is required by one or more floating IPs.")
+    if subnet_id and not port_id and len(port.fixed_ips) > 1:
+        # a port of several prefixes loses that one only (_remove_interface_by_subnet)
+        ports.update(db, now, port, {"fixed_ips": [
+            {"subnet_id": a.subnet_id, "ip_address": a.ip_address}
+            for a in port.fixed_ips if a.subnet_id != subnet_id]})
+        touch(router, now)
+        db.flush()
+        return Interface(port.id, port.network_id, [subnet_id])
     removed = Interface.of(port)
     ports.delete(db, now, port, service=True)
     touch(router, now)

@@ -1,9 +1,10 @@
 """Subnet pools (subnet_allocation): prefixes that subnets are carved from.
 
-As Neutron's SubnetPoolReader and SubnetAllocator: prefixes are compacted, the prefix
-length bounds default to 8..32 (IPv4) with default_prefixlen = min_prefixlen, prefixes
-may only grow, a pool with subnets cannot be deleted, and default_quota caps the addresses
-a project takes from the pool. A subnet asks for a prefix length (or the pool's default)
+As Neutron's SubnetPoolReader and SubnetAllocator: prefixes are compacted and all of one
+IP version (the pool's), the prefix length bounds default to 8..32 (IPv4) or 64..128
+(IPv6) with default_prefixlen = min_prefixlen, prefixes may only grow, a pool with subnets
+cannot be deleted, and default_quota caps the addresses (IPv6: the /64s) a project takes
+from the pool. A subnet asks for a prefix length (or the pool's default)
 and gets the first free block, or asks for a CIDR inside the pool; a block is free when
 no subnet carved from the pool overlaps it (subnets of different networks may overlap,
 see cheptel.network.service.subnets). One departure: an exhausted pool is a 409 where
@@ -13,7 +14,7 @@ Neutron answers its SubnetAllocationError with a 500.
 from __future__ import annotations
 
 import ipaddress
-from ipaddress import IPv4Network
+from ipaddress import IPv4Network, IPv6Network
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -23,8 +24,12 @@ from cheptel.network.models import Subnet, SubnetPool
 from cheptel.network.service.common import apply, check_owner, new_id, stamp, touch
 from cheptel.policy import Creds
 
-MIN_PREFIXLEN = 8  # neutron's SubnetPoolHelper defaults for IPv4
-MAX_PREFIXLEN = 32
+# neutron's SubnetPoolHelper: per IP version, the default minimum prefix length, the
+# maximum, and the prefix length of the unit default_quota counts
+MIN_PREFIXLEN = {4: 8, 6: 64}
+MAX_PREFIXLEN = {4: 32, 6: 128}
+QUOTA_UNITS = {4: 32, 6: 64}
+Block = IPv4Network | IPv6Network
 
 
 def visible(creds: Creds) -> Select:
@@ -52,22 +57,23 @@ def get_writable(db: Session, creds: Creds, pool_id: str, action: str) -> Subnet
     return pool
 
 
-def _compact(prefixes: list[str]) -> list[IPv4Network]:
+def _compact(prefixes: list[str]) -> tuple[int, list[Block]]:
+    """The pool's IP version and its prefixes, compacted."""
     if not prefixes:
         raise bad_request("Empty subnet pool prefix list.", "EmptySubnetPoolPrefixList")
     nets = [ipaddress.ip_network(p) for p in prefixes]
-    if any(n.version != 4 for n in nets):
-        raise invalid_input("IPv6 subnet pools are not supported by cheptel; use IPv4 "
-                            "prefixes")
-    return list(ipaddress.collapse_addresses(nets))  # type: ignore[arg-type, type-var]
+    if len({n.version for n in nets}) > 1:
+        raise bad_request("Cannot mix IPv4 and IPv6 prefixes in a subnet pool.",
+                          "PrefixVersionMismatch")
+    return nets[0].version, list(ipaddress.collapse_addresses(nets))  # type: ignore[arg-type, type-var]
 
 
-def _bounds(low: int, high: int, default: int) -> None:
+def _bounds(version: int, low: int, high: int, default: int) -> None:
     def illegal(kind: str, length: int, base: str, base_length: int) -> None:
         raise bad_request(f"Illegal prefix bounds: {kind}={length}, {base}={base_length}.",
                           "IllegalSubnetPoolPrefixBounds")
-    if high > MAX_PREFIXLEN:
-        illegal("max_prefixlen", high, "ip_version_max", MAX_PREFIXLEN)
+    if high > MAX_PREFIXLEN[version]:
+        illegal("max_prefixlen", high, "ip_version_max", MAX_PREFIXLEN[version])
     if low > high:
         illegal("min_prefixlen", low, "max_prefixlen", high)
     if default < low:
@@ -76,23 +82,24 @@ def _bounds(low: int, high: int, default: int) -> None:
         illegal("default_prefixlen", default, "max_prefixlen", high)
 
 
-def _check_default(db: Session, pool_id: str, values: dict) -> None:
+def _check_default(db: Session, pool_id: str, version: int, values: dict) -> None:
     if values.get("is_default") and db.scalar(select(SubnetPool.id).where(
-            SubnetPool.is_default.is_(True), SubnetPool.id != pool_id)):
+            SubnetPool.is_default.is_(True), SubnetPool.ip_version == version,
+            SubnetPool.id != pool_id)):
         raise invalid_input("A default subnetpool for this IP family has already been set. "
                             "Only one default may exist per IP family")
 
 
 def create(db: Session, now: float, project_id: str, values: dict) -> SubnetPool:
-    prefixes = _compact(values["prefixes"])
-    low = values.get("min_prefixlen", MIN_PREFIXLEN)
-    high = values.get("max_prefixlen", MAX_PREFIXLEN)
+    version, prefixes = _compact(values["prefixes"])
+    low = values.get("min_prefixlen", MIN_PREFIXLEN[version])
+    high = values.get("max_prefixlen", MAX_PREFIXLEN[version])
     default = values.get("default_prefixlen", low)
-    _bounds(low, high, default)
+    _bounds(version, low, high, default)
     pid = new_id()
-    _check_default(db, pid, values)
+    _check_default(db, pid, version, values)
     pool = SubnetPool(id=pid, project_id=project_id, name=values.get("name", ""),
-                      description=values.get("description", ""), ip_version=4,
+                      description=values.get("description", ""), ip_version=version,
                       prefixes=[str(p) for p in prefixes], min_prefixlen=low,
                       max_prefixlen=high, default_prefixlen=default,
                       default_quota=values.get("default_quota"),
@@ -105,7 +112,10 @@ def create(db: Session, now: float, project_id: str, values: dict) -> SubnetPool
 
 def update(db: Session, now: float, pool: SubnetPool, values: dict) -> SubnetPool:
     if "prefixes" in values:
-        new = _compact(values["prefixes"])
+        version, new = _compact(values["prefixes"])
+        if version != pool.ip_version:
+            raise bad_request("Cannot mix IPv4 and IPv6 prefixes in a subnet pool.",
+                              "PrefixVersionMismatch")
         old = [ipaddress.ip_network(p) for p in pool.prefixes]
         if not all(any(o.subnet_of(n) for n in new) for o in old):  # type: ignore[arg-type]
             raise bad_request("Illegal update to prefixes: Existing prefixes must be a "
@@ -113,8 +123,9 @@ def update(db: Session, now: float, pool: SubnetPool, values: dict) -> SubnetPoo
         values["prefixes"] = [str(p) for p in new]
     low = values.get("min_prefixlen", pool.min_prefixlen)
     high = values.get("max_prefixlen", pool.max_prefixlen)
-    _bounds(low, high, values.get("default_prefixlen", pool.default_prefixlen))
-    _check_default(db, pool.id, values)
+    _bounds(pool.ip_version, low, high, values.get("default_prefixlen",
+                                                   pool.default_prefixlen))
+    _check_default(db, pool.id, pool.ip_version, values)
     if apply(pool, values, ("name", "description", "prefixes", "min_prefixlen",
                             "max_prefixlen", "default_prefixlen", "default_quota",
                             "is_default")):
@@ -131,30 +142,31 @@ def delete(db: Session, pool: SubnetPool) -> None:
     db.flush()
 
 
-def _free_blocks(db: Session, pool: SubnetPool) -> list[IPv4Network]:
+def _free_blocks(db: Session, pool: SubnetPool) -> list[Block]:
     """The pool's prefixes less the subnets carved from it, smallest addresses first."""
-    free = [ipaddress.IPv4Network(p) for p in pool.prefixes]
+    free: list[Block] = [ipaddress.ip_network(p) for p in pool.prefixes]
     for cidr in db.scalars(select(Subnet.cidr).where(Subnet.subnetpool_id == pool.id)):
         used = ipaddress.ip_network(cidr)
-        if used.version != 4:
+        if used.version != pool.ip_version:
             continue
-        rest: list[IPv4Network] = []
+        rest: list[Block] = []
         for block in free:
             if not block.overlaps(used):
                 rest.append(block)
             elif used.subnet_of(block) and used != block:  # type: ignore[arg-type]
                 rest.extend(block.address_exclude(used))  # type: ignore[arg-type]
         free = rest
-    return sorted(free)
+    return sorted(free)  # type: ignore[type-var]
 
 
 def _check_quota(db: Session, pool: SubnetPool, project_id: str, prefixlen: int) -> None:
     if not pool.default_quota:
         return
-    used = sum(ipaddress.ip_network(c).num_addresses for c in db.scalars(
+    units = QUOTA_UNITS[pool.ip_version]
+    used = sum(2 ** max(units - ipaddress.ip_network(c).prefixlen, 0) for c in db.scalars(
         select(Subnet.cidr).where(Subnet.subnetpool_id == pool.id,
                                   Subnet.project_id == project_id)))
-    if used + 2 ** (MAX_PREFIXLEN - prefixlen) > pool.default_quota:
+    if used + 2 ** max(units - prefixlen, 0) > pool.default_quota:
         raise conflict("SubnetPoolQuotaExceeded", "Per-project subnet pool prefix quota "
                        "exceeded.")
 
@@ -177,8 +189,9 @@ def allocate(db: Session, pool: SubnetPool, project_id: str, cidr: str | None,
     _check_quota(db, pool, project_id, wanted)
     free = _free_blocks(db, pool)
     if cidr is not None:
-        asked = ipaddress.IPv4Network(cidr)
-        if any(asked.subnet_of(block) for block in free):
+        asked = ipaddress.ip_network(cidr)
+        if any(asked.version == block.version
+               and asked.subnet_of(block) for block in free):  # type: ignore[arg-type]
             return cidr
         raise bad_request("Failed to allocate subnet: Cannot allocate requested subnet from "
                           "the available set of prefixes.", "SubnetAllocationError")

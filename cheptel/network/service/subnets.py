@@ -1,4 +1,5 @@
-"""IPv4 subnets: CIDR, gateway, pools, DNS servers, host routes; SubnetInUse on delete.
+"""Subnets (IPv4 and IPv6): CIDR, gateway, pools, DNS servers, host routes, the IPv6
+address modes (service/ipv6.py); SubnetInUse on delete.
 
 As Neutron with allow_overlapping_ips = True: the subnets of one network never overlap,
 those of two networks may (every router is a namespace of its own, and the host routes
@@ -23,13 +24,15 @@ from cheptel.network.errors import (
     policy_denied,
 )
 from cheptel.network.models import IPAllocation, Network, Port, Subnet, SubnetPool
-from cheptel.network.service import ipam, networks, quotas, subnetpools
+from cheptel.network.service import ipam, ipv6, networks, quotas, subnetpools
 from cheptel.network.service.common import OWNER_ROUTER_INTERFACE, apply, new_id, stamp, touch
 from cheptel.policy import Creds
 
 MAX_DNS_NAMESERVERS = 5
 MAX_HOST_ROUTES = 20
-MAX_PREFIXLEN = 30  # a smaller subnet leaves no address for a port beside the gateway
+# a smaller subnet leaves no address for a port beside the gateway (IPv4: network and
+# broadcast addresses); Neutron's limits with DHCP on, here whatever enable_dhcp says
+MAX_PREFIXLEN = {4: 30, 6: 126}
 
 
 def visible(creds: Creds):  # type: ignore[no-untyped-def]
@@ -84,7 +87,13 @@ def _overlapping(db: Session, cidr: str, net: Network) -> None:
                                 f"{network_id} overlaps with another subnet")
 
 
-def _check_lists(subnet_id: str, values: dict) -> None:
+def _version(version: int, address: str, name: str) -> None:
+    """db_base_plugin_v2._validate_ip_version."""
+    if ipaddress.ip_network(address, strict=False).version != version:
+        raise invalid_input(f"{name} '{address}' does not match the ip_version '{version}'")
+
+
+def _check_lists(subnet_id: str, version: int, values: dict) -> None:
     if len(values.get("dns_nameservers", [])) > MAX_DNS_NAMESERVERS:
         raise bad_request(f"Unable to complete operation for {subnet_id}. The number of DNS "
                           f"nameservers exceeds the limit {MAX_DNS_NAMESERVERS}.",
@@ -93,30 +102,41 @@ def _check_lists(subnet_id: str, values: dict) -> None:
         raise bad_request(f"Unable to complete operation for {subnet_id}. The number of host "
                           f"routes exceeds the limit {MAX_HOST_ROUTES}.", "HostRoutesExhausted")
     for server in values.get("dns_nameservers", []):
-        if ipaddress.ip_address(server).version != 4:
-            raise invalid_input(f"IPv6 address {server} can not be a DNS server of an IPv4 "
-                                "subnet")
+        _version(version, server, "dns_nameserver")
     for route in values.get("host_routes", []):
-        if (ipaddress.ip_network(route["destination"]).version != 4
-                or ipaddress.ip_address(route["nexthop"]).version != 4):
-            raise invalid_input(f"Host route {route} is not IPv4")
+        _version(version, route["nexthop"], "nexthop")
+        _version(version, route["destination"], "destination")
+
+
+def _check_modes(values: dict, cidr: str) -> None:
+    version = values["ip_version"]
+    if version == 4:
+        for mode in ("ipv6_ra_mode", "ipv6_address_mode"):
+            if values.get(mode):
+                raise invalid_input(f"{mode} is not valid when ip_version is 4")
+    else:
+        ipv6.check_modes(values, cidr)
 
 
 def _check_cidr(values: dict) -> str:
+    """db_base_plugin_v2._validate_subnet's checks of the CIDR."""
     cidr = values.get("cidr")
-    if values.get("ip_version") == 6 or values.get("ipv6_ra_mode") or values.get(
-            "ipv6_address_mode") or (cidr and ipaddress.ip_network(cidr).version == 6):
-        raise invalid_input("IPv6 subnets are not supported by cheptel; use an IPv4 cidr "
-                            "and ip_version 4")
     if cidr is None:
         raise bad_resource_request("subnet", "a subnetpool must be specified in the absence "
                                    "of a cidr")
-    prefixlen = ipaddress.ip_network(cidr).prefixlen
-    if prefixlen == 0:
+    version = values["ip_version"]
+    _version(version, cidr, "cidr")
+    net = ipaddress.ip_network(cidr)
+    if net.prefixlen == 0:
         raise invalid_input("0 is not allowed as CIDR prefix length")
-    if prefixlen > MAX_PREFIXLEN:
+    if net.prefixlen > MAX_PREFIXLEN[version]:
         raise invalid_input(f"cidr {cidr} is too small: a subnet needs a prefix length of "
-                            f"{MAX_PREFIXLEN} or less")
+                            f"{MAX_PREFIXLEN[version]} or less")
+    if values.get("enable_dhcp", True):
+        if net.is_multicast:
+            raise invalid_input("Multicast IP subnet is not supported if enable_dhcp is True")
+        if net.is_loopback:
+            raise invalid_input("Loopback IP subnet is not supported if enable_dhcp is True")
     return cidr
 
 
@@ -125,6 +145,9 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
     """A subnet of `net`: on the given cidr, or carved from `pool` (the subnetpool_id the
     caller may use) by cidr or prefixlen."""
     if pool is not None:
+        if values["ip_version"] != pool.ip_version:
+            raise bad_resource_request("subnets", f"Cannot allocate IPv{values['ip_version']} "
+                                       f"subnet from IPv{pool.ip_version} subnet pool")
         if values.get("cidr"):
             _check_cidr(values)
             _overlapping(db, values["cidr"], net)
@@ -134,18 +157,21 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
     elif values.get("prefixlen") is not None and values.get("cidr"):
         raise bad_request("cidr and prefixlen must not be supplied together")
     cidr = _check_cidr(values)
+    version = values["ip_version"]
     sid = subnet_id or new_id()
     quotas.check(db, project_id, "subnet")
     _overlapping(db, cidr, net)
-    first, _ = ipam.host_range(cidr)
-    gateway = values["gateway_ip"] if "gateway_ip" in values else str(first)
+    gateway = values["gateway_ip"] if "gateway_ip" in values else ipam.first_host(cidr)
     ipam.check_gateway(cidr, gateway)
     pools = values.get("allocation_pools") or ipam.default_pools(cidr, gateway)
     ipam.check_pools(cidr, gateway, pools)
-    _check_lists(sid, values)
+    _check_lists(sid, version, values)
+    _check_modes(values, cidr)
     subnet = Subnet(id=sid, project_id=project_id, network_id=net.id,
                     name=values.get("name", ""), description=values.get("description", ""),
-                    ip_version=4, cidr=cidr, gateway_ip=gateway,
+                    ip_version=version, cidr=cidr, gateway_ip=gateway,
+                    ipv6_ra_mode=values.get("ipv6_ra_mode"),
+                    ipv6_address_mode=values.get("ipv6_address_mode"),
                     enable_dhcp=values.get("enable_dhcp", True), allocation_pools=pools,
                     dns_nameservers=values.get("dns_nameservers", []),
                     host_routes=values.get("host_routes", []), tags=[],
@@ -153,6 +179,8 @@ def create(db: Session, now: float, net: Network, project_id: str, values: dict,
     db.add(subnet)
     db.flush()
     db.expire(net, ["subnets"])
+    if ipv6.is_auto_address(subnet):
+        ipam.add_auto_addresses(db, subnet)
     return subnet
 
 
@@ -169,7 +197,8 @@ def update(db: Session, now: float, subnet: Subnet, values: dict) -> Subnet:
     if "allocation_pools" in values or "gateway_ip" in values:
         pools = values.get("allocation_pools", subnet.allocation_pools)
         ipam.check_pools(subnet.cidr, gateway, pools)
-    _check_lists(subnet.id, values)
+    _check_lists(subnet.id, subnet.ip_version, values)
+    ipv6.check_update(subnet, values)
     if apply(subnet, values, ("name", "description", "gateway_ip", "allocation_pools",
                               "dns_nameservers", "host_routes", "enable_dhcp")):
         touch(subnet, now)
@@ -178,10 +207,19 @@ def update(db: Session, now: float, subnet: Subnet, values: dict) -> Subnet:
 
 
 def delete(db: Session, subnet: Subnet) -> None:
-    if db.scalar(select(IPAllocation.port_id).where(IPAllocation.subnet_id == subnet.id)
-                 .limit(1)) is not None:
+    """A subnet with addresses in use is a 409, but an auto-address subnet's addresses
+    on ports that are not a router's interface go with it (as Neutron's
+    _remove_subnet_ip_allocations_from_ports)."""
+    in_use = select(IPAllocation.port_id).where(IPAllocation.subnet_id == subnet.id)
+    if ipv6.is_auto_address(subnet):
+        in_use = in_use.join(Port, Port.id == IPAllocation.port_id).where(
+            Port.device_owner == OWNER_ROUTER_INTERFACE)
+    if db.scalar(in_use.limit(1)) is not None:
         raise conflict("SubnetInUse", f"Unable to complete operation on subnet {subnet.id}: "
                        "One or more ports have an IP allocation from this subnet.")
+    for allocation in db.scalars(select(IPAllocation).where(
+            IPAllocation.subnet_id == subnet.id)):
+        db.delete(allocation)
     network = subnet.network
     db.delete(subnet)
     db.flush()

@@ -31,8 +31,9 @@ def test_malformed_json_and_empty_body(neutron: Neutron) -> None:
 
 @pytest.mark.parametrize(("cidr", "extra", "kind", "words"), [
     ("10.77.0.0/024", {}, "HTTPBadRequest", "not a valid IP subnet"),  # not as netaddr writes
-    ("fd00::/64", {"ip_version": 6}, "InvalidInput", "IPv6"),
-    ("fd00::/64", {}, "InvalidInput", "IPv6"),
+    ("fd00::/64", {"ip_version": 6, "ipv6_ra_mode": "slaac",
+                   "ipv6_address_mode": "dhcpv6-stateful"}, "InvalidInput", "same value"),
+    ("fd00::/64", {}, "InvalidInput", "does not match the ip_version '4'"),
     ("10.77.0.0", {}, "HTTPBadRequest", "not a valid IP subnet"),
     ("not-a-cidr", {}, "HTTPBadRequest", "not a valid IP subnet"),
     ("10.77.0.0/24", {"gateway_ip": "10.77.0.0"}, "InvalidInput", "Gateway is not valid"),

@@ -48,9 +48,11 @@ def test_subnet_with_pools_dns_and_no_gateway(net_cloud: Cloud, neutron: Neutron
                         "10.91.0.9", _name("bad"), check=False, as_json=False)
     assert bad.returncode != 0 and "400" in bad.stderr and "not a valid IP subnet" in bad.stderr
     v6 = net_cloud.cli("subnet", "create", "--network", net["id"], "--ip-version", "6",
-                       "--subnet-range", "fd00:1::/64", _name("v6"), check=False,
-                       as_json=False)
-    assert v6.returncode != 0 and "IPv6" in v6.stderr
+                       "--subnet-range", "fd00:1::/64", "--ipv6-ra-mode", "slaac",
+                       "--ipv6-address-mode", "slaac", _name("v6"))
+    assert (v6["ip_version"], v6["gateway_ip"], v6["ipv6_address_mode"]) == (
+        6, "fd00:1::1", "slaac")
+    net_cloud.cli("subnet", "delete", v6["id"], as_json=False)
 
 
 def test_port_with_a_fixed_ip_then_the_same_ip_again(net_cloud: Cloud,
