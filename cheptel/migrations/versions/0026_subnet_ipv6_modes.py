@@ -1,14 +1,14 @@
 """network: IPv6 subnets' ipv6_ra_mode and ipv6_address_mode
 
-Revision ID: 0025_subnet_ipv6_modes
-Revises: 0024_console_tokens
+Revision ID: 0026_subnet_ipv6_modes
+Revises: 0025_orchestration
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_subnet_ipv6_modes"
-down_revision = "0024_console_tokens"
+revision = "0026_subnet_ipv6_modes"
+down_revision = "0025_orchestration"
 branch_labels = None
 depends_on = None
 
