@@ -28,7 +28,7 @@ lint: setup
 # restart dockerd and time iptables changes to the second). pytest's exit 5 (nothing collected) is a failure here.
 test: export CHEPTEL_WITH_POSTGRES = 1
 test: setup lint
-	@$(VENV)/bin/pytest -q -rs -n $(WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS); \
+	@$(VENV)/bin/pytest -q -rs -n $(WORKERS) --dist loadfile --no-loadscope-reorder -m "not serial" $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: a failure here"; fi; \
 	[ $$rc -eq 0 ] || exit 1; \
 	$(VENV)/bin/pytest -q -rs -m serial $(PYTEST_ARGS); rc=$$?; \

@@ -47,7 +47,22 @@ CLIENT_MODULES = {"test_cli_basics", "test_clients_auth", "test_clients_credenti
                   "test_clients_policies", "test_clients_resources", "test_clients_roles"}
 
 
+# The longest modules (a few minutes each, mostly waiting on clients and servers) start
+# first: `make test` hands whole modules to three workers in collection order
+# (--no-loadscope-reorder), and one of these started last is a tail the other workers
+# wait out (CI's 20 minutes).
+SLOW_FIRST = ("test_tempest_fast", "test_browser", "test_playbook", "test_external_swift",
+              "test_stacks_cli", "test_policy_matrix", "test_boot_from_volume",
+              "test_teardown")
+
+
+def _slowness(item: pytest.Item) -> int:
+    name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+    return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_slowness)  # stable: each module's own order is kept
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
