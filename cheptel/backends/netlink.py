@@ -36,16 +36,14 @@ T = TypeVar("T")
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _in_netns(fd: int, work: Callable[[IPRoute], T]) -> T:
-    """Run `work` with a netlink socket of the namespace `fd`, in a thread of its own."""
+def _in_thread(work: Callable[[], T]) -> T:
+    """Run `work` in a short-lived thread of its own (a namespace change, setns or
+    unshare, is the calling thread's only: it goes with the thread)."""
     out: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            if _libc.setns(fd, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns failed")
-            with IPRoute() as ipr:
-                out["value"] = work(ipr)
+            out["value"] = work()
         except BaseException as exc:  # handed to the caller's thread
             out["error"] = exc
 
@@ -57,25 +55,25 @@ def _in_netns(fd: int, work: Callable[[IPRoute], T]) -> T:
     return out["value"]  # type: ignore[no-any-return]
 
 
+def _in_netns(fd: int, work: Callable[[IPRoute], T]) -> T:
+    """Run `work` with a netlink socket of the namespace `fd`, in a thread of its own."""
+    def run() -> T:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns failed")
+        with IPRoute() as ipr:
+            return work(ipr)
+    return _in_thread(run)
+
+
 def _create_namespace(name: str) -> None:
     """As `ip netns add`, without a fork (pyroute2's netns.create forks this threaded
     process): a short-lived thread leaves for a new network namespace (unshare changes
     the calling thread's only), which is bound at /run/netns/<name> before it ends."""
-    out: dict[str, BaseException] = {}
-
     def run() -> None:
-        try:
-            if _libc.unshare(CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "unshare failed")
-            netns.attach(name, threading.get_native_id())
-        except BaseException as exc:  # handed to the caller's thread
-            out["error"] = exc
-
-    thread = threading.Thread(target=run, name="cheptel-netns-add", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in out:
-        raise out["error"]
+        if _libc.unshare(CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "unshare failed")
+        netns.attach(name, threading.get_native_id())
+    _in_thread(run)
 
 
 def _attr(msg: Any, name: str) -> Any:
