@@ -70,8 +70,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     deps.reconciler.start()
     if dashboard is not None:
         dashboard.start()  # its thread waits until the API answers
+    # keep-alive: the clients poll on pooled connections (`openstack ... --wait` every 5 s);
+    # closing an idle one after uvicorn's default 5 s races the next request, which the
+    # client sees as a reset connection
     uvicorn.run(app, host=settings.listen_host, port=settings.listen_port,
-                log_level="warning", access_log=args.access_log, server_header=False)
+                log_level="warning", access_log=args.access_log, server_header=False,
+                timeout_keep_alive=75)
     lock.close()
     return 0
 
