@@ -62,12 +62,13 @@ class Site:
     httpd: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def namespace(self, name: str, host: int, inner: str = "eth0") -> str:
-        """A namespace on the bridge holding NET.<host>/24 (a VIP's, or a stand-in)."""
+        """A namespace on the bridge holding NET.<host>/24 (a VIP's, as the network
+        reconciler makes it, or a stand-in for a member or a client)."""
         space = RouterNamespace(
             balancer_namespace(CLOUD, name), CLOUD, name,
             (RouterPort(name, host_veth(CLOUD, name), inner, self.bridge,
                         f"fa:16:3e:77:00:{host:02x}", (f"{NET}.{host}/24",)),),
-            forwarding=False)
+            f"{NET}.1", forwarding=False)
         self.plumbing.ensure_router(space)
         return space.name
 
@@ -188,6 +189,19 @@ def _members(engine: HaproxyBalancers) -> dict[str, str]:
     health = engine.health("lb-1")
     assert health is not None
     return health.members
+
+
+def test_the_vips_namespace(balancer: tuple[HaproxyBalancers, Balancer]) -> None:
+    _, spec = balancer
+
+    def inside(*cmd: str) -> str:
+        return subprocess.run(["nsenter", f"--net=/run/netns/{spec.namespace}", *cmd],
+                              capture_output=True, text=True, check=True).stdout
+    assert f"inet {VIP}/24" in inside("ip", "-o", "-4", "addr", "show", "vip")
+    assert f"default via {NET}.1 dev vip" in inside("ip", "route")
+    assert inside("cat", "/proc/sys/net/ipv4/ip_forward").strip() == "0"
+    assert "state UP" in inside("ip", "-o", "link", "show", "lo") or "LOOPBACK,UP" in inside(
+        "ip", "-o", "link", "show", "lo")
 
 
 def test_requests_are_spread_round_robin(balancer: tuple[HaproxyBalancers, Balancer]
