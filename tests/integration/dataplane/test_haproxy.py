@@ -331,3 +331,16 @@ def test_remove_leaves_nothing(site: Site) -> None:
     assert not any(alive(p) for p in (pid, *workers))
     assert not paths.directory.exists() and "lb-2" not in engine.running()
     assert engine.health("lb-2") is None
+
+
+def test_a_refused_first_start_says_why_and_leaves_no_process(site: Site) -> None:
+    engine = HaproxyBalancers(site.root / "lb")
+    spec = replace(_spec(site.namespace("lb-3", 7, inner="vip")), id="lb-3", vip=f"{NET}.7")
+    bad = replace(spec, listeners=(replace(spec.listeners[0], l7policies=(
+        L7Policy("p", "REJECT", (L7Rule("PATH", "REGEX", "(unclosed"),)),)),))
+    with pytest.raises(BalancerError, match="did not start.*ALERT"):
+        engine.ensure(bad)
+    assert engine.pid(engine.paths("lb-3")) is None and engine.health("lb-3") is None
+    engine.ensure(spec)  # the next pass, with a good file
+    assert engine.health("lb-3") is not None
+    engine.remove("lb-3")
