@@ -214,17 +214,14 @@ class HaproxyBalancers:
         for stale in (paths.pid, paths.master, paths.stats):
             stale.unlink(missing_ok=True)
         logfile = paths.directory / "haproxy.log"
-        with logfile.open("ab") as out:
-            offset = out.tell()
+        with logfile.open("wb") as out:  # what this process prints (a start empties it)
             proc = subprocess.run(
                 ["nsenter", f"--net={namespace}", self.binary, "-W", "-D",
                  "-p", str(paths.pid), "-S", str(paths.master), "-f", str(paths.config)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=out,
                 timeout=self.timeout, start_new_session=True)
         if proc.returncode != 0:
-            with logfile.open("rb") as fh:
-                fh.seek(offset)
-                lines = fh.read().decode(errors="replace").strip().splitlines()
+            lines = logfile.read_text(errors="replace").strip().splitlines()
             message = "\n".join([x for x in lines if "ALERT" in x] or lines)
             raise BalancerError(f"HAProxy did not start: {message[-1500:]}")
         self._wait(lambda: self.pid(paths) is not None and _answers(paths.stats)
