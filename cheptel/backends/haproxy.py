@@ -9,7 +9,9 @@ socket (`show proc`), the server-state file, and haproxy.log (what HAProxy print
   <cfg>` (nsenter, not `ip netns exec`, which remounts /sys), detached (a session of its
   own): it outlives cheptel. A file HAProxy refuses fails the start with its message
   (no `haproxy -c` first: there is nothing to keep serving, and it doubled the time).
-- Change: `haproxy -c`; the servers' state saved (`show servers state`: a DOWN member
+- Members' weights or admin states only: told to the running HAProxy (`set server
+  <backend>/<member> weight N`, `state maint|ready`), the file rewritten, no reload.
+- Any other change: `haproxy -c`; the servers' state saved (`show servers state`: a DOWN member
   stays DOWN, not UP until checked); SIGUSR2 to the master, which re-executes itself
   and hands the listening sockets to the new worker (no connection refused); done when
   the master answers again with one more reload. A file HAProxy refuses raises
@@ -76,6 +78,42 @@ def master_reloads(text: str) -> tuple[int, list[int]]:
     return reloads, workers
 
 
+def _without_weight(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        if out and out[-1] == "weight":
+            out[-1] = "weight?"
+        elif word != "disabled":
+            out.append(word)
+    return out
+
+
+def runtime_changes(old: str, new: str) -> list[str] | None:
+    """The runtime API commands (`set server`) taking a HAProxy that runs file `old` to
+    file `new`, when the two differ only in servers' weights and `disabled`; else None."""
+    before, after = old.splitlines(), new.splitlines()
+    if len(before) != len(after) or not old:
+        return None
+    backend, commands = "", []
+    for line, wanted in zip(before, after, strict=True):
+        if line.startswith("backend "):
+            backend = line.split()[1]
+        if line == wanted:
+            continue
+        words, new_words = line.split(), wanted.split()
+        if not backend or words[:1] != ["server"] or new_words[:2] != words[:2] or (
+                _without_weight(words) != _without_weight(new_words)):
+            return None
+        server = f"{backend}/{words[1]}"
+        weight = new_words[new_words.index("weight") + 1] if "weight" in new_words else "1"
+        if "weight" not in words or words[words.index("weight") + 1] != weight:
+            commands.append(f"set server {server} weight {weight}")
+        if ("disabled" in words) != ("disabled" in new_words):
+            state = "maint" if "disabled" in new_words else "ready"
+            commands.append(f"set server {server} state {state}")
+    return commands
+
+
 SERVER = {"UP": "UP", "DOWN": "DOWN", "NOLB": "DRAIN", "DRAIN": "DRAIN", "MAINT": "MAINT",
           "no": "NO_CHECK"}  # the first word of `show stat`'s status ("UP 1/3", "no check")
 
@@ -100,7 +138,7 @@ def parse_stat(text: str) -> Health:
             health.pools[pool] = "UP" if health.pools.get(pool) == "UP" else up
         else:
             state = SERVER.get(status.split(" ")[0], "DOWN")
-            if state == "UP" and row.get("weight") == "0":
+            if state in ("UP", "NO_CHECK") and row.get("weight") == "0":
                 state = "DRAIN"  # weight 0: no new connection
             health.members.setdefault(name, state)
     return health
@@ -168,9 +206,28 @@ class HaproxyBalancers:
             if pid is None:  # nothing to keep serving: the start itself checks the file
                 paths.config.write_text(text)
                 self._start(paths, namespace)
-            else:
+            elif not self._at_runtime(paths, current, text):
                 self._check(paths, text)
                 self._reload(paths, pid, namespace)
+
+    def _at_runtime(self, paths: Paths, current: str | None, text: str) -> bool:
+        """Only members' weights or admin states changed: told to the running HAProxy
+        (no reload), the file rewritten so the next reload agrees. False: reload."""
+        commands = runtime_changes(current or "", text)
+        if not commands:
+            return False
+        try:
+            for command in commands:
+                answer = ask(paths.stats, command).strip()
+                if answer:  # HAProxy said no (a weight out of range...): reloaded
+                    log.info("%s: %s: reloading instead", command, answer)
+                    return False
+        except OSError:
+            return False
+        new = paths.config.with_suffix(".new")
+        new.write_text(text)
+        new.replace(paths.config)
+        return True
 
     def remove(self, balancer_id: str) -> None:
         paths = self.paths(balancer_id)

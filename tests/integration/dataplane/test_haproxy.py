@@ -284,13 +284,24 @@ def test_a_member_whose_server_dies_is_down_then_up_again(
           f"m2 not UP again: {_members(engine)}")
 
 
-def test_weight_zero_drains(balancer: tuple[HaproxyBalancers, Balancer]) -> None:
+def test_weight_zero_drains_and_disabled_is_maint_without_a_reload(
+        balancer: tuple[HaproxyBalancers, Balancer]) -> None:
     engine, spec = balancer
+    master = engine.paths("lb-1").master
+    reloads = master_reloads(ask(master, "show proc"))[0]
     engine.ensure(_spec(spec.namespace, m3=0))
     assert _members(engine) == {"m1": "UP", "m2": "UP", "m3": "DRAIN"}
     assert set(_answers(6)) == {"m1", "m2"}
+    pool = spec.pools[0]
+    off = replace(spec, pools=(replace(pool, members=(
+        replace(pool.members[0], enabled=False), *pool.members[1:])),))
+    engine.ensure(off)
+    assert _members(engine) == {"m1": "MAINT", "m2": "UP", "m3": "UP"}
+    assert set(_answers(6)) == {"m2", "m3"}
     engine.ensure(spec)
-    assert _members(engine)["m3"] == "UP"
+    assert _members(engine) == {"m1": "UP", "m2": "UP", "m3": "UP"}
+    assert master_reloads(ask(master, "show proc"))[0] == reloads  # the runtime API only
+    assert engine.paths("lb-1").config.read_text().count("disabled") == 0
 
 
 def test_a_refused_configuration_leaves_the_old_one_serving(
