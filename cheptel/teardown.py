@@ -5,7 +5,8 @@ this is the operator's way to take it all away. Everything is found by the cloud
 never by a name that looks like cheptel's: containers, config drive volumes (and the
 Docker networks of a cheptel before issue 17) by the `cheptel.cloud` label, the Linux
 bridges of its networks by their alias (`cheptel <cloud id> <network id>`; the veths of
-its servers go with their containers' namespaces), the images
+its servers go with their containers' namespaces), its routers' and load balancers'
+namespaces by their names (cheptel.backends.plumbing), the images
 it loaded into the engine by their repository (cheptel-image-<cloud id>), iptables
 chains by the cloud's prefix and every rule, in any chain of any table (IPv4 and IPv6),
 that jumps to one of them, and the loop devices and mounts of its attached volumes (under
@@ -96,7 +97,9 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall,
              ("network", lambda: engine.list_networks(cloud), engine.remove_network,
               out.networks))
     if plumbing is not None:  # once no container is left: a server stays wired
-        kinds += (("router namespace", lambda: [] if engine.list_managed(cloud) else sorted(
+        kinds += (("load balancer namespace", lambda: sorted(plumbing.balancers(cloud)),
+                   plumbing.remove_router, out.networks),
+                  ("router namespace", lambda: [] if engine.list_managed(cloud) else sorted(
             plumbing.routers(cloud)), plumbing.remove_router, out.networks),
                   ("bridge", lambda: [] if engine.list_managed(cloud) else sorted(
                       plumbing.bridges(cloud)), plumbing.remove_bridge, out.networks))

@@ -18,7 +18,13 @@ from cheptel.backends.firewall import (
     Ruleset,
     prefix_for,
 )
-from cheptel.backends.plumbing import Bridge, Nic, RouterNamespace, router_namespace
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    RouterNamespace,
+    balancer_namespace,
+    router_namespace,
+)
 from cheptel.compute.images import engine_repository, local_ref
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.runlock import Busy, exclusive, hold_serving
@@ -45,6 +51,8 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
         "p", "cvother", "cbother", "fa:16:3e:00:00:05", "10.99.0.5", 24)])
     engine.plumbing.ensure_router(RouterNamespace(router_namespace(OTHER, "r"), OTHER, "r",
                                                   ()))
+    engine.plumbing.ensure_router(RouterNamespace(balancer_namespace(OTHER, "lb"), OTHER,
+                                                  "lb", ()))
     rules = Ruleset(prefix_for(OTHER))
     rules.add("filter", "FWD", "-o cbother -j DROP")
     firewall.apply(rules)
@@ -54,7 +62,8 @@ def _everything(engine: FakeEngine, firewall: FakeFirewall, cloud: str) -> dict[
     return {"containers": [c.name for c in engine.list_managed(cloud)],
             "images": engine.list_images(engine_repository(cloud)),
             "volumes": engine.list_volumes(cloud),
-            "networks": sorted(engine.plumbing.routers(cloud))
+            "networks": sorted(engine.plumbing.balancers(cloud))
+            + sorted(engine.plumbing.routers(cloud))
             + sorted(engine.plumbing.bridges(cloud)),
             "rules": firewall.owned_rules(prefix_for(cloud))}
 
@@ -69,6 +78,9 @@ def two(rcloud: Cloud) -> Cloud:
     """This cloud with a server on `private` (container, config drive, network, rules)
     beside another cloud on the same engine and firewall."""
     rcloud.active("web", networks=[{"uuid": _private(rcloud)}])
+    cloud = rcloud.deps.cloud_id  # and a load balancer's VIP namespace
+    rcloud.engine.plumbing.ensure_router(RouterNamespace(balancer_namespace(cloud, "lb"),
+                                                         cloud, "lb", ()))
     _other_cloud(rcloud.engine, rcloud.firewall)
     return rcloud
 
