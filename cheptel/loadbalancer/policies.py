@@ -16,6 +16,8 @@ for _kind in _OBJECTS:
         f"{_kind}:put": "project_member",
         f"{_kind}:delete": "project_member",
     })
+# members and rules are listed under their (checked) parent
+POLICIES["member:get_all"] = POLICIES["l7rule:get_all"] = "project_reader"
 POLICIES.update({
     "loadbalancer:get_stats": "project_reader",
     "loadbalancer:get_status": "project_reader",
