@@ -1,0 +1,1 @@
+"""Load balancing's logic under the handlers: rows in, rows out, typed errors."""
