@@ -53,4 +53,8 @@ POLICIES.update({
     "availability-zone-profile:delete": "admin",
     "amphora:get_all": "admin",
     "amphora:get_one": "admin",
+    "amphora:delete": "admin",
+    "amphora:put_failover": "admin",
+    "amphora:put_config": "admin",
+    "amphora:get_stats": "admin",
 })

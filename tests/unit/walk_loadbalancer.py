@@ -62,6 +62,34 @@ def populate_loadbalancer(w: World) -> None:
     ids[f"{L} l7rule_id"] = _made(w, f"l7policies/{policy}/rules", "rule", {
         "type": "PATH", "compare_type": "STARTS_WITH", "value": "/old"}, lb,
         template=f"{V2}/l7policies/{{l7policy_id}}/rules")
+    _catalog(w)
     for key in list(w.templates):  # the same bodies under /v2.0
         if key.startswith(f"{L} ") and f" {V2}/" in key:
             w.templates[key.replace(f" {V2}/", " /v2.0/lbaas/")] = w.templates[key]
+
+
+def _catalog(w: World) -> None:
+    """Flavors, availability zones and their profiles; quotas of the walk project; the
+    provider; an amphora id (cheptel has none: every one is a 404)."""
+    ids = w.ids
+    profile = w.ok(L, "POST", f"{V2}/flavorprofiles", {"flavorprofile": {
+        "name": "walk-fp", "provider_name": "amphora",
+        "flavor_data": '{"loadbalancer_topology": "SINGLE"}'}})["flavorprofile"]["id"]
+    ids[f"{L} flavorprofile_id"] = profile
+    ids[f"{L} flavor_id"] = w.ok(L, "POST", f"{V2}/flavors", {"flavor": {
+        "name": "walk-flavor", "description": "d", "enabled": True,
+        "flavor_profile_id": profile}})["flavor"]["id"]
+    zone_profile = w.ok(L, "POST", f"{V2}/availabilityzoneprofiles", {
+        "availability_zone_profile": {"name": "walk-azp", "provider_name": "amphora",
+                                      "availability_zone_data": '{"compute_zone": "nova"}'}}
+    )["availability_zone_profile"]["id"]
+    ids[f"{L} availability_zone_profile_id"] = zone_profile
+    ids[f"{L} availability_zone_name"] = w.ok(L, "POST", f"{V2}/availabilityzones", {
+        "availability_zone": {"name": "walk-az", "description": "d", "enabled": True,
+                              "availability_zone_profile_id": zone_profile}}
+    )["availability_zone"]["name"]
+    ids[f"{L} project_id"] = ids["/identity project_id"]
+    w.templates[f"{L} PUT {V2}/quotas/{{project_id}}"] = {"quota": {
+        "load_balancer": 10, "listener": 20, "pool": 20, "member": 50}}
+    ids[f"{L} provider"] = "amphora"
+    ids[f"{L} amphora_id"] = "no-amphora"
