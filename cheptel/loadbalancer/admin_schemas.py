@@ -10,7 +10,7 @@ from cheptel.validation import obj
 
 # wtypes.IntegerType(minimum=MIN_QUOTA, maximum=MAX_QUOTA); null: the default
 QUOTA = {"type": ["integer", "null"], "minimum": -1, "maximum": 2000000000}
-# the new names and Octavia's deprecated spellings, both accepted
+# the current names and those deprecated in Rocky (load_balancer, health_monitor)
 QUOTA_NAMES = ("loadbalancer", "load_balancer", "listener", "member", "pool",
                "healthmonitor", "health_monitor", "l7policy", "l7rule")
 quota_put = obj({"quota": obj({k: QUOTA for k in QUOTA_NAMES})}, ("quota",))

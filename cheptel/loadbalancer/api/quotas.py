@@ -48,8 +48,9 @@ def defaults(ctx: Ctx) -> dict[str, Any]:
 
 
 def update(ctx: Ctx) -> dict[str, Any]:
-    """Both spellings accepted; given both, the deprecated one wins, as Octavia's
-    to_dict() (attributes in alphabetical order) has it."""
+    """Both spellings accepted; given both, the current one (loadbalancer,
+    healthmonitor) beats the one deprecated in Rocky (load_balancer, health_monitor),
+    as Octavia's to_dict() has it (attributes in alphabetical order)."""
     project_id = _project(ctx)
     given = body(ctx, admin_schemas.quota_put, "quota")
     values = {quotas.ALIASES.get(k, k): given[k] for k in sorted(given)}

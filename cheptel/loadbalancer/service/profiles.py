@@ -67,12 +67,13 @@ def update(db: Session, kind: Kind, profile_id: str, changes: dict[str, Any]) ->
         raise Conflict(f"{kind.says} {profile_id} is in use and cannot be modified.")
     if profile_id == NIL_UUID:
         raise NotFound(f"{kind.says} {profile_id} not found.")
-    if "provider_name" in changes:
-        providers.enabled(changes["provider_name"])
     if kind.data in changes:
         data = providers.parse(changes[kind.data], kind.data)
-        provider = changes.get("provider_name") or get(db, kind, profile_id).provider_name
+        provider = (providers.enabled(changes["provider_name"]) if "provider_name" in changes
+                    else get(db, kind, profile_id).provider_name)
         providers.validate(provider, data, kind.schema)
+    elif "provider_name" in changes:  # (Octavia would store a provider it does not have)
+        providers.enabled(changes["provider_name"])
     found = get(db, kind, profile_id)
     for key, value in changes.items():
         setattr(found, key, value)

@@ -48,9 +48,11 @@ def rows(db: Session, project_id: str | None = None) -> list[Quota]:
     return list(db.scalars(query))
 
 
-def limits(db: Session, project_id: str) -> dict[str, int]:
-    """The project's limits in force: its own where set, the defaults elsewhere."""
-    found = row(db, project_id)
+def limits(db: Session, project_id: str, lock: bool = False) -> dict[str, int]:
+    """The project's limits in force: its own where set, the defaults elsewhere.
+    `lock`: hold the project's row until the transaction ends (a check and its create
+    are then alone, as Octavia's with_for_update on the quota row)."""
+    found = db.get(Quota, project_id, with_for_update=lock)
     if found is None:
         return dict(DEFAULTS)
     return {k: DEFAULTS[k] if getattr(found, k) is None else int(getattr(found, k))
@@ -93,7 +95,7 @@ def check(db: Session, project_id: str, kind: str, adding: int = 1) -> None:
         raise ValueError(f"no quota for {kind}")
     if not project_id:
         raise BadRequest("Missing project ID in request where one is required.")
-    limit = limits(db, project_id)[kind]
+    limit = limits(db, project_id, lock=True)[kind]
     if limit == UNLIMITED:
         return
     if in_use(db, project_id, kind) + adding > limit:
