@@ -13,8 +13,8 @@ POLICY = "Policy does not allow this request to be performed."
 
 def render_fault(exc: CheptelError) -> Response:
     message = exc.message
-    if isinstance(exc, Forbidden) and message == Forbidden().message:
-        message = POLICY  # Octavia's PolicyForbidden
+    if isinstance(exc, Forbidden) and message.startswith(Forbidden().message[:-1]):
+        message = POLICY  # a refused policy: Octavia's PolicyForbidden
     body = {"faultcode": "Client" if exc.code < 500 else "Server",
             "faultstring": message, "debuginfo": None}
     return JSONResponse(body, status_code=exc.code, headers=exc.headers)

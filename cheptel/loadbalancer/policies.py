@@ -26,7 +26,7 @@ POLICIES.update({
     "quota:get_all": "scoped_reader",
     "quota:get_all-global": "admin",
     "quota:get_one": "project_reader",
-    "quota:get_defaults": "scoped_reader",
+    "quota:get_defaults": "project_reader",
     "quota:put": "admin",
     "quota:delete": "admin",
     "provider:get_all": "scoped_reader",

@@ -125,7 +125,7 @@ KINDS = {
     ("GET", "/v2/lbaas/quotas"): S, ("GET", "/v2/lbaas/quotas/{project_id}"): P,
     ("PUT", "/v2/lbaas/quotas/{project_id}"): A,
     ("DELETE", "/v2/lbaas/quotas/{project_id}"): A,
-    ("GET", "/v2/lbaas/quotas/{project_id}/default"): S,
+    ("GET", "/v2/lbaas/quotas/{project_id}/default"): P,
     ("GET", "/v2/lbaas/providers"): S,
     ("GET", "/v2/lbaas/providers/{provider}/flavor_capabilities"): A,
     ("GET", "/v2/lbaas/providers/{provider}/availability_zone_capabilities"): A,

@@ -55,7 +55,7 @@ def _matches(doc: dict[str, Any], key: str, wanted: list[str]) -> bool:
     return ("None" if value is None else str(value)) in wanted
 
 
-def _sort_keys(ctx: Ctx) -> list[tuple[str, str]]:
+def _sort_keys(ctx: Ctx, docs: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     sort, sort_key = ctx.query.get("sort"), ctx.query.get("sort_key")
     if sort:
@@ -69,8 +69,8 @@ def _sort_keys(ctx: Ctx) -> list[tuple[str, str]]:
             else []
         for i, key in enumerate(sort_key.split(",")):
             keys.append((key, _direction(dirs[i] if i < len(dirs) else "asc")))
-    for default in ("created_at", "id"):
-        if default not in [k for k, _ in keys]:
+    for default in ("created_at", "id"):  # those the objects have (Octavia's)
+        if default not in [k for k, _ in keys] and (not docs or default in docs[0]):
             keys.append((default, "asc"))
     return keys
 
@@ -120,7 +120,7 @@ def listing(ctx: Ctx, plural: str, docs: Sequence[dict[str, Any]],
     if "not-tags-any" in multi:
         rows = [d for d in rows
                 if not _tags(multi["not-tags-any"]) & set(d.get("tags") or [])]
-    keys = _sort_keys(ctx)
+    keys = _sort_keys(ctx, docs)
     for key, _ in keys:
         if docs and key not in docs[0]:
             raise BadRequest(f"Supplied sort key '{key}' is not valid.")
