@@ -60,7 +60,7 @@ def test_a_load_balanced_stack_is_made_read_and_deleted(rcloud: Cloud) -> None:
         lb = db.scalars(select(LoadBalancer)).one()
         assert lb.provisioning_status == "ACTIVE" and lb.vip_port_id == outputs["port"]
     assert _count(rcloud, Member) == 2
-    spec = rcloud.deps.balancers.specs[lb.id]
+    spec = rcloud.deps.balancers.balancers[lb.id]
     assert len(spec.pools[0].members) == 2 and spec.pools[0].monitor is not None
     assert heat(rcloud, "DELETE", f"/stacks/lbs/{stack_id}").status_code == 204
     for _ in range(40):
