@@ -41,7 +41,6 @@ from cheptel.backends.balancer import Balancer, BalancerError, Health, ListenerS
 from cheptel.backends.haproxy_config import Paths, render
 
 log = logging.getLogger("cheptel.backends.haproxy")
-SUN_PATH = 107  # a unix socket's path, at most (HAProxy binds <path>.<pid>.tmp first)
 
 
 def ask(path: Path, command: str, timeout: float = 5.0) -> str:
@@ -181,8 +180,6 @@ class HaproxyBalancers:
 
     def ensure(self, balancer: Balancer) -> None:
         paths = self.paths(balancer.id)
-        if len(str(paths.stats)) + 16 > SUN_PATH:
-            raise BalancerError(f"{paths.directory}: too long a path for HAProxy's sockets")
         with self._lock(balancer.id):
             text = render(balancer, paths)
             namespace = self.netns / balancer.namespace
@@ -203,6 +200,7 @@ class HaproxyBalancers:
             if pid is not None and current == text:
                 return
             paths.directory.mkdir(parents=True, exist_ok=True)
+            paths.sockets.mkdir(parents=True, exist_ok=True)
             if pid is None:  # nothing to keep serving: the start itself checks the file
                 paths.config.write_text(text)
                 self._start(paths, namespace)
@@ -236,6 +234,7 @@ class HaproxyBalancers:
             if pid is not None:
                 self._stop(paths, pid)
             shutil.rmtree(paths.directory, ignore_errors=True)
+            shutil.rmtree(paths.sockets, ignore_errors=True)
 
     def running(self) -> set[str]:
         try:
