@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.backends import balancer as spec
-from cheptel.backends.balancer import BalancerError, Health
+from cheptel.backends.balancer import BalancerError, Health, ListenerStats
 from cheptel.backends.plumbing import balancer_namespace
 from cheptel.loadbalancer.models import (
     HealthMonitor,
@@ -30,6 +30,7 @@ from cheptel.loadbalancer.models import (
     Member,
     Pool,
 )
+from cheptel.loadbalancer.service import stats
 from cheptel.loadbalancer.service.common import (
     ACTIVE,
     ERROR,
@@ -162,6 +163,9 @@ class BalancerConverger:
         self.deps = deps
         self.reconciler = reconciler
         self._watcher: threading.Thread | None = None
+        # the counters each listener's HAProxy showed last (stats.accumulate's marks)
+        self._seen: dict[str, dict[str, ListenerStats]] = {}
+        self._seen_lock = threading.Lock()
 
     def scan(self, first: bool = False) -> list[str]:
         """Every load balancer but those in ERROR (a failover or a change of the user's
@@ -213,7 +217,13 @@ class BalancerConverger:
             return
         with self.deps.sessions() as db, db.begin():
             lb = db.get(LoadBalancer, lb_id)
-            if lb is not None and lb.provisioning_status not in PENDING:
+            if lb is None:
+                return
+            if health is not None:
+                with self._seen_lock:
+                    stats.accumulate(db, lb_id, health.stats,
+                                     self._seen.setdefault(lb_id, {}))
+            if lb.provisioning_status not in PENDING:
                 apply_health(db, lb, health or Health())
 
     def converge(self, lb_id: str) -> bool:
