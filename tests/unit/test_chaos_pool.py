@@ -138,3 +138,26 @@ def test_a_run_probes_the_vip_and_watches_the_members(
     saved = report.as_dict()
     assert saved["pool"]["pool_id"] == pool["id"] and saved["pool"]["address"] == lb[
         "vip_address"]
+
+
+def test_the_command_plans_a_pool_run_and_refuses_what_it_cannot_probe(
+        rcloud: Cloud, capsys: pytest.CaptureFixture[str]) -> None:
+    from cheptel.cli import main
+
+    webs, lb, pool, _ = _service(rcloud)
+    base = ["chaos", "--data-dir", str(rcloud.deps.settings.data_dir), "--project", "demo",
+            "--faults", "kill", "--duration", "10", "--every", "4", "--dry-run"]
+    assert main([*base, "--pool", pool["id"]]) == 0
+    out = capsys.readouterr().out
+    assert f"probing port 8080 of load balancer front at {lb['vip_address']} (2 of" in out
+    assert out.count("(a member)") == 2 and rcloud.container_status(webs[0]) == "running"
+    assert main([*base, "--pool", pool["id"], "--group", "g"]) == 2
+    assert main([*base, "--pool", pool["id"], "--project", "admin"]) == 2
+    assert "no pool" in capsys.readouterr().err
+    # a pool no listener sends to: only an explicit --port says where to probe
+    alone = made(rcloud, "pools", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                   "lb_algorithm": "ROUND_ROBIN"})
+    assert main([*base, "--pool", alone["id"]]) == 2
+    assert "give --port" in capsys.readouterr().err
+    assert main([*base, "--pool", alone["id"], "--port", "81"]) == 0
+    assert "probing port 81 of load balancer front" in capsys.readouterr().out
