@@ -7,6 +7,7 @@ port (made by the network reconciler) and reads its health back. Catalog type
 
 from cheptel.loadbalancer import faults, models, policies
 from cheptel.loadbalancer.api import ROUTES
+from cheptel.loadbalancer.metrics import METRICS
 from cheptel.reconciler.balancers import BalancerConverger
 from cheptel.service import Service
 
@@ -22,4 +23,5 @@ SERVICE = Service(
     render_fault=faults.render_fault,
     models=models,
     converger=BalancerConverger,
+    metrics=METRICS,
 )
