@@ -26,6 +26,7 @@ def test_balancers_pools_and_stats_as_the_exporter_gives_them(rcloud: Cloud) -> 
     rcloud.deps.balancers.stats[lis["id"]] = ListenerStats(
         bytes_in=1200, bytes_out=3400, active_connections=2, total_connections=9,
         request_errors=1)
+    rcloud.deps.reconciler.convergers["load-balancer"].read_health(lb["id"])  # the watcher
     doc = show(rcloud, "loadbalancers", lb["id"])
     labels = {"id": lb["id"], "name": "web", "project_id": lb["project_id"],
               "provider": "amphora", "vip_address": doc["vip_address"]}
