@@ -33,16 +33,15 @@ def index(ctx: Ctx) -> dict[str, Any]:
     if depth is not None and (not depth.isdigit() or len(depth) > 4):
         raise BadRequest(f"Invalid value {depth[:40]!r} for nested_depth: a non-negative "
                          "integer.")
-    rows = _rows(ctx, s)
     wanted = {k: set(v) for k, v in ctx.query_multi.items()
               if k in ("name", "type", "status", "action", "physical_resource_id", "id")}
-    required = inspect.required_by(s, {r.name for r in rows})
     out = []
-    for r in rows:
+    for owner, r, parent, required in inspect.nested_rows(ctx.db, s, int(depth or 0)):
         have = {"name": r.name, "type": r.type, "status": r.status, "action": r.action,
                 "physical_resource_id": r.physical_id, "id": r.id}
         if all(have[k] in v for k, v in wanted.items()):
-            out.append(views.resource(base(ctx), s, r, required.get(r.name, [])))
+            out.append(views.resource(base(ctx), owner, r, required, parent=parent,
+                                      nested=inspect.nested_stack(ctx.db, owner, r)))
     return {"resources": out}
 
 
@@ -60,7 +59,8 @@ def show(ctx: Ctx) -> dict[str, Any]:
     attrs = inspect.attributes(ctx.deps, ctx.db, caller(ctx), s, row,
                                ctx.query_multi.get("with_attr", []))
     required = inspect.required_by(s, {r.name for r in _rows(ctx, s)})
-    return {"resource": views.resource(base(ctx), s, row, required.get(row.name, []), attrs)}
+    return {"resource": views.resource(base(ctx), s, row, required.get(row.name, []), attrs,
+                                       nested=inspect.nested_stack(ctx.db, s, row))}
 
 
 def _events(ctx: Ctx, s: Stack, resource: str | None) -> list[StackEvent]:

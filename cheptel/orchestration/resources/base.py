@@ -50,6 +50,7 @@ class Record:
     physical_id: str
     data: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # the physical name to give it: <stack>-<resource>-<random>
+    resource: str = ""  # its name in the template
 
 
 Create = Callable[[Cloud, dict[str, Any], Record], None]  # sets record.physical_id
@@ -84,6 +85,11 @@ class ResourceType:
     actions: dict[str, tuple[Act, Poll]] = field(default_factory=dict)
     # takes any properties and ignores them (OS::Heat::None, a registry's off switch)
     any_properties: bool = False
+    # reads an attribute and its path itself (a nested stack's outputs, a group's
+    # members): (cloud, record, attribute, path)
+    read: Callable[[Cloud, Record, str, list[Any]], Any] | None = None
+    # get_resource, when it needs the other services (a nested stack's OS::stack_id)
+    reference_in: Callable[[Cloud, Record], Any] | None = None
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

@@ -35,9 +35,9 @@ from cheptel.identity.service.roles import effective_roles
 from cheptel.orchestration.errors import ResourceFailure
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import Record, ResourceType, reason
-from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service import actions, stacks
 from cheptel.orchestration.service.cloud import InProcess
+from cheptel.orchestration.service.nested import kinds_of
 from cheptel.orchestration.service.resolver import Resolver, record
 from cheptel.orchestration.template.functions import evaluate
 from cheptel.orchestration.template.template import order
@@ -84,6 +84,7 @@ class Run:
         self.current: str | None = None  # the resource a failure is about
         self.cloud = InProcess(deps, db, owner(db, stack))
         self.rows = {r.name: r for r in stacks.resources_of(db, stack)}
+        self.kinds = kinds_of(stack)
 
     # -- what a step records --------------------------------------------------------------
 
@@ -113,8 +114,9 @@ class Run:
     def parsed(self) -> stacks.Parsed:
         s = self.stack
         parsed = stacks.check(s.template, s.parameters, s.environment, s.files, s.name, s.id,
-                              s.project_id)
-        Resolver(self.cloud, s, self.rows).bind(parsed.scope)
+                              s.project_id, parent=s)
+        self.kinds = parsed.kinds
+        Resolver(self.cloud, s, self.rows, parsed.kinds).bind(parsed.scope)
         return parsed
 
     # -- CREATE / UPDATE ------------------------------------------------------------------
@@ -131,7 +133,7 @@ class Run:
         waiting = False
         for name in parsed.active:
             d = tpl.resources[name]
-            kind = TYPES[d["type"]]
+            kind = parsed.kinds[d["type"]]
             row = self.rows.get(name)
             self.current = name
             if row is not None and row.status == "IN_PROGRESS" and row.action in (
@@ -142,7 +144,7 @@ class Run:
                 waiting = True
                 continue
             if row is not None and row.action == "DELETE":  # being replaced
-                if TYPES[row.type].gone(self.cloud, record(row, self.stack)):
+                if self.kinds.of_row(row.type).gone(self.cloud, record(row, self.stack)):
                     return self._dropped(row)
                 waiting = True
                 continue
@@ -198,21 +200,21 @@ class Run:
         """The properties Heat updates in place (update_allowed), through the service's
         own update route: the resource keeps its id."""
         assert kind.update is not None
-        kind.update(self.cloud, changed, record(row, self.stack))
+        rec = record(row, self.stack)
+        kind.update(self.cloud, changed, rec)
+        _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
+        # done when its type says it is (a nested stack's update takes its own steps)
         self.set(row, "UPDATE", "IN_PROGRESS", "state changed")
-        self.set(row, "UPDATE", "COMPLETE", "state changed")
         return Step(None)
 
     def _replace(self, row: StackResource) -> Step:
-        kind = TYPES.get(row.type)
-        if kind is not None:
-            kind.delete(self.cloud, record(row, self.stack))
+        self.kinds.of_row(row.type).delete(self.cloud, record(row, self.stack))
         self.set(row, "DELETE", "IN_PROGRESS", "Replacing the resource")
         return Step(None)
 
     def _remove(self, row: StackResource) -> Step:
-        kind = TYPES[row.type]
+        kind = self.kinds.of_row(row.type)
         if row.action != "DELETE":
             kind.delete(self.cloud, record(row, self.stack))
             self.set(row, "DELETE", "IN_PROGRESS", "state changed")
@@ -279,13 +281,14 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     for _ in range(steps):
         hooks: list[Callable[[], None]] = []
         generation = -1
+        parent: str | None = None
         run: Run | None = None
         try:
             with deps.sessions() as db, db.begin():
                 stack = db.get(Stack, stack_id)
                 if stack is None:
                     return False
-                generation = stack.generation
+                generation, parent = stack.generation, stack.parent_id
                 run = Run(deps, db, stack, deps.clock())
                 outcome = run.step().outcome
                 hooks = run.cloud.after_commit
@@ -299,6 +302,8 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
         if outcome == WAIT:
             return True
         if outcome == DONE:
+            if parent is not None:  # the parent's resource waits on this nested stack
+                deps.reconciler.schedule("orchestration", parent)
             return False
     return True
 
