@@ -8,10 +8,19 @@ from typing import Any
 
 from cheptel.errors import BadRequest
 from cheptel.orchestration import views
-from cheptel.orchestration.api.common import STACK, base, caller, limit, sort_dir, sort_keys, stack
+from cheptel.orchestration.api.common import (
+    STACK,
+    P,
+    base,
+    caller,
+    limit,
+    sort_dir,
+    sort_keys,
+    stack,
+)
 from cheptel.orchestration.errors import StackNotFound
 from cheptel.orchestration.models import Stack, StackEvent, StackResource
-from cheptel.orchestration.service import inspect, listing
+from cheptel.orchestration.service import inspect, listing, scaling
 from cheptel.orchestration.service import stacks as service
 from cheptel.web import Ctx, Route
 
@@ -110,9 +119,25 @@ def event(ctx: Ctx) -> dict[str, Any]:
     raise StackNotFound(ctx.params["event_id"], "Event")
 
 
+def signal(ctx: Ctx) -> None:
+    """POST …/resources/{name}/signal: a scaling policy resizes its group."""
+    s = stack(ctx)
+    ctx.after_commit.extend(scaling.signal(ctx.deps, ctx.db, s, _row(ctx, s), ctx.body,
+                                           ctx.now))
+
+
+def webhook(ctx: Ctx) -> None:
+    """POST /webhooks/{secret}: a policy's alarm_url, no token (the secret is the
+    credential), for any webhook sender."""
+    s, row = scaling.by_secret(ctx.db, ctx.params["project_id"], ctx.params["secret"])
+    ctx.after_commit.extend(scaling.signal(ctx.deps, ctx.db, s, row, ctx.body, ctx.now))
+
+
 ROUTES = [
     Route("GET", RESOURCES, index, "resource:index"),
     Route("GET", RESOURCE, show, "resource:show"),
+    Route("POST", RESOURCE + "/signal", signal, "resource:signal"),
+    Route("POST", P + "/webhooks/{secret}", webhook, "resource:webhook"),
     Route("GET", STACK + "/events", events, "events:index"),
     Route("GET", RESOURCE + "/events", resource_events, "events:index"),
     Route("GET", RESOURCE + "/events/{event_id}", event, "events:show"),

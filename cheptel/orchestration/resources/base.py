@@ -18,6 +18,7 @@ from typing import Any
 
 from cheptel.errors import CheptelError, NotFound
 from cheptel.orchestration.errors import InvalidTemplate
+from cheptel.orchestration.models import Stack
 from cheptel.orchestration.service.cloud import Cloud
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
@@ -51,6 +52,8 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # the physical name to give it: <stack>-<resource>-<random>
     resource: str = ""  # its name in the template
+    stack: Stack | None = None  # the stack it is a resource of (a group makes a nested one)
+    properties: dict[str, Any] = field(default_factory=dict)  # what it was made with
 
 
 Create = Callable[[Cloud, dict[str, Any], Record], None]  # sets record.physical_id
@@ -90,6 +93,12 @@ class ResourceType:
     read: Callable[[Cloud, Record, str, list[Any]], Any] | None = None
     # get_resource, when it needs the other services (a nested stack's OS::stack_id)
     reference_in: Callable[[Cloud, Record], Any] | None = None
+    # checks the properties together, once each is of its type (a group's sizes): raises
+    # InvalidTemplate; values still None (references not made yet) are not checked
+    validate: Callable[[str, dict[str, Any]], None] | None = None
+    # the nested stack's template its properties make (a group's members), so that the
+    # members' type and template are checked before anything is made
+    members: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""
@@ -136,6 +145,8 @@ class ResourceType:
                 raise InvalidTemplate(f"Property error: resources.{name}.properties.{key}: "
                                       f"Value must be of type {prop.type}")
             out[key] = value
+        if self.validate is not None:
+            self.validate(name, out)
         return out
 
     def attribute(self, cloud: Cloud, record: Record, name: str) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from cheptel.orchestration.resources import cinder, heat, neutron, nova
+from cheptel.orchestration.resources import cinder, groups, heat, neutron, nova, scaling
 from cheptel.orchestration.resources.base import ResourceType
 
 TYPES: dict[str, ResourceType] = {t.name: t for t in [*neutron.TYPES, *nova.TYPES,
                                                       *heat.TYPES,
-                                                      *cinder.TYPES]}
+                                                      *cinder.TYPES, *groups.TYPES,
+                                                      *scaling.TYPES]}

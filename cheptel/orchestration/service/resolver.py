@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def record(row: StackResource, stack: Stack) -> Record:
     return Record(physical_id=row.physical_id, data=dict(row.data or {}),
                   name=f"{stack.name}-{row.name}-{secrets.token_hex(4)}"[:255],
-                  resource=row.name)
+                  resource=row.name, stack=stack, properties=dict(row.properties or {}))
 
 
 class Resolver:

@@ -139,12 +139,22 @@ def _static_check(tpl: Template, kinds: Kinds, name: str, props: dict[str, Any])
     """What can be checked before anything exists: known properties, the required ones
     written, each value of its type (those that do not wait on another resource)."""
     kind = kinds[tpl.resources[name]["type"]]
-    kind.check(name, props, static=True)
+    props = kind.check(name, props, static=True)
     raw = tpl.resources[name].get("properties") or {}
     for key, prop in kind.properties.items():
         if prop.required and key not in raw:
             raise InvalidTemplate(f"Property error: resources.{name}.properties: "
                                   f"Property {key} not assigned")
+    if kind.members is not None:  # a group: a member's definition, checked as deep
+        members = parse(kind.members(props), kinds)
+        for member, d in members.resources.items():
+            given = d.get("properties") or {}
+            inner = kinds[d["type"]]
+            inner.check(f"{name}.{member}", given, static=True)
+            for key, prop in inner.properties.items():
+                if prop.required and key not in given:
+                    raise InvalidTemplate(f"Property error: resources.{name}.properties."
+                                          f"resource_def: Property {key} not assigned")
 
 
 def in_project(db: Session, project_id: str, include_deleted: bool = False,
