@@ -23,6 +23,7 @@ POLICIES = {
     "resource:index": "scoped_reader",
     "resource:show": "scoped_reader",
     "resource:signal": "scoped_member",
+    "resource:mark_unhealthy": "scoped_member",
     "resource:webhook": "anyone",  # the URL's secret is the credential (alarm_url)
     "events:index": "scoped_reader",
     "events:show": "scoped_reader",

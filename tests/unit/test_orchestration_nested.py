@@ -164,3 +164,24 @@ def test_bad_nested_templates_are_400s(rcloud: Cloud) -> None:
         assert message in r.json()["error"]["message"], r.json()
     with rcloud.deps.sessions() as db:
         assert list(db.scalars(select(Stack))) == []
+
+
+def test_environment_files_are_merged_as_heatclient_sends_them(rcloud: Cloud) -> None:
+    """`-e env.yaml`: heatclient sends the merge and the files' names, their text in
+    files; the files are merged in order, the request's environment last."""
+    env_file = "file:///tmp/t/env.yaml"
+    files = {**FILES, env_file: "resource_registry:\n  My::Server: " + WORD + "\n"
+             "parameter_defaults:\n  length: 7\n"}
+    template = {"heat_template_version": "2018-08-31", "resources": {
+        "app": {"type": "My::Server", "properties": {"flavor": "m1.tiny"}}}}
+    r = _create(rcloud, template=template, files=files, environment_files=[env_file])
+    assert r.status_code == 201, r.text
+    rcloud.settle()
+    sid = r.json()["stack"]["id"]
+    assert _stack(rcloud, sid)["stack_status"] == "CREATE_COMPLETE"
+    app = heat(rcloud, "GET", f"/stacks/top/{sid}/resources/app").json()["resource"]
+    assert app["attributes"]["OS::stack_id"] == app["physical_resource_id"]
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "other", "template": template,
+                                         "files": FILES, "environment_files": ["nope"]})
+    assert r.status_code == 400
+    assert "Could not fetch environment file" in r.json()["error"]["message"]

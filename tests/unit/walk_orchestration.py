@@ -54,3 +54,6 @@ def populate_orchestration(w: World) -> None:
     w.templates[f"{H} POST /v1/{{project_id}}/validate"] = {"template": TEMPLATE}
     w.templates[f"{H} POST /v1/{{project_id}}/stacks/{{stack_name}}/{{stack_id}}/actions"] = {
         "check": None}
+    w.templates[f"{H} PATCH /v1/{{project_id}}/stacks/{{stack_name}}/{{stack_id}}/resources/"
+                "{resource_name}"] = {"mark_unhealthy": False,
+                                      "resource_status_reason": "walk"}

@@ -20,7 +20,7 @@ from cheptel.orchestration.api.common import (
 )
 from cheptel.orchestration.errors import StackNotFound
 from cheptel.orchestration.models import Stack, StackEvent, StackResource
-from cheptel.orchestration.service import inspect, listing, scaling
+from cheptel.orchestration.service import healing, inspect, listing, scaling
 from cheptel.orchestration.service import stacks as service
 from cheptel.web import Ctx, Route
 
@@ -126,6 +126,15 @@ def signal(ctx: Ctx) -> None:
                                            ctx.now))
 
 
+def mark_unhealthy(ctx: Ctx) -> None:
+    """PATCH …/resources/{name}: CHECK_FAILED (the next update replaces it; a group's
+    member is replaced at once) or, unmarked, CHECK_COMPLETE again."""
+    s = stack(ctx)
+    if healing.mark(ctx.db, ctx.now, s, _row(ctx, s), ctx.body):
+        sid = s.id
+        ctx.after_commit.append(lambda: ctx.deps.reconciler.schedule("orchestration", sid))
+
+
 def webhook(ctx: Ctx) -> None:
     """POST /webhooks/{secret}: a policy's alarm_url, no token (the secret is the
     credential), for any webhook sender."""
@@ -136,6 +145,7 @@ def webhook(ctx: Ctx) -> None:
 ROUTES = [
     Route("GET", RESOURCES, index, "resource:index"),
     Route("GET", RESOURCE, show, "resource:show"),
+    Route("PATCH", RESOURCE, mark_unhealthy, "resource:mark_unhealthy"),
     Route("POST", RESOURCE + "/signal", signal, "resource:signal"),
     Route("POST", P + "/webhooks/{secret}", webhook, "resource:webhook"),
     Route("GET", STACK + "/events", events, "events:index"),

@@ -70,6 +70,24 @@ def environment_of(env: Any) -> dict[str, Any]:
     return env
 
 
+def merged_environment(env: Any, names: list[str], files: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """Heat's environment_files: each (its text in `files`) merged in order, the request's
+    environment last (heatclient sends both: the files' merge and their names)."""
+    out: dict[str, Any] = {}
+    for name in [*names, None]:
+        if name is not None and name not in files:
+            raise InvalidTemplate(f"Could not fetch environment file \"{str(name)[:200]}\": "
+                                  "it must be sent in the request's files.")
+        part = environment_of(files[name] if name is not None else env)
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
 def registry_of(env: dict[str, Any], files: dict[str, Any]) -> dict[str, str]:
     """The environment's resource_registry: global aliases of one resource type to
     another type cheptel makes (`OS::Nova::Server: OS::Heat::None`) or to a template of
