@@ -59,7 +59,7 @@ ASG = {"heat_template_version": V, "resources": {
 
 
 def _outputs(cloud: Cloud, name: str, sid: str) -> dict[str, Any]:
-    stack = heat(cloud, "GET", f"/stacks/{name}/{sid}").json()["stack"]
+    stack = heat(cloud, "GET", f"/stacks/{name}/{sid}").json()["stack"]  # settled
     assert stack["stack_status"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), stack
     return {o["output_key"]: o["output_value"] for o in stack["outputs"]}
 
@@ -136,6 +136,10 @@ def test_an_autoscaling_group_scales_by_its_policies(rcloud: Cloud) -> None:
     assert _signal(rcloud, out["half_url"], token=None) == 200
     rcloud.settle()
     assert _outputs(rcloud, "asg", sid)["size"] == 2
+    # an update of the stack keeps the size the policies made (desired_capacity unchanged)
+    assert heat(rcloud, "PATCH", f"/stacks/asg/{sid}", {}).status_code == 202
+    rcloud.settle()
+    assert _outputs(rcloud, "asg", sid)["refs"] == halved["refs"]
     rcloud.api.clock.advance(61)
     assert _signal(rcloud, out["half_url"], token=None) == 200
     rcloud.settle()

@@ -185,3 +185,20 @@ def test_environment_files_are_merged_as_heatclient_sends_them(rcloud: Cloud) ->
                                          "files": FILES, "environment_files": ["nope"]})
     assert r.status_code == 400
     assert "Could not fetch environment file" in r.json()["error"]["message"]
+
+
+def test_a_changed_nested_template_is_updated_with_its_parent(rcloud: Cloud) -> None:
+    """Every update of the parent updates its nested stacks (Heat's behaviour): a nested
+    template whose text changed, its properties the same, changes what it made."""
+    r = _create(rcloud)
+    sid = r.json()["stack"]["id"]
+    rcloud.settle()
+    server = _stack(rcloud, sid)["outputs"]
+    server_id = {o["output_key"]: o["output_value"] for o in server}["server"]
+    assert rcloud.show(server_id)["metadata"] == {"tag": "none"}
+    files = {**FILES, SERVER: FILES[SERVER].replace("default: none", "default: red")}
+    r = heat(rcloud, "PATCH", f"/stacks/top/{sid}", {"files": files})
+    assert r.status_code == 202, r.text
+    rcloud.settle()
+    assert _stack(rcloud, sid)["stack_status"] == "UPDATE_COMPLETE"
+    assert rcloud.show(server_id)["metadata"] == {"tag": "red"}  # updated in place

@@ -99,6 +99,9 @@ class ResourceType:
     # the nested stack's template its properties make (a group's members), so that the
     # members' type and template are checked before anything is made
     members: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # a nested stack: updated with every update of its parent (as Heat does), even when
+    # its properties are unchanged (its template, its members' templates may have changed)
+    nested: bool = False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

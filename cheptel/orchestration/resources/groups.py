@@ -216,7 +216,9 @@ def failing(cloud: Cloud, r: Record) -> list[str]:
 def _asg_update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
     p = {k: v for k, v in {**r.properties, **changed}.items() if v is not None}
     current = len(r.data.get("members") or [])
-    want = p.get("desired_capacity")
+    # a changed desired_capacity is the new size; otherwise the size the policies made,
+    # within the (maybe changed) bounds
+    want = changed.get("desired_capacity")
     size = want if want is not None else min(max(current, p["min_size"]), p["max_size"])
     resize(cloud, r, p, size)
 
@@ -284,7 +286,7 @@ def _group(name: str, description: str, props: dict[str, Prop], attrs: dict[str,
     nested = _nested
     return ResourceType(
         name=name, description=description, properties=props, attributes=attrs,
-        create=create, update=update, validate=validate, members=members_of,
+        create=create, update=update, validate=validate, members=members_of, nested=True,
         delete=lambda cloud, r: nested().delete_child(cloud, r),
         gone=lambda cloud, r: nested().child_gone(cloud, r),
         ready=lambda cloud, r: nested().child_ready(cloud, r),

@@ -9,9 +9,10 @@ again. A stack past its timeout fails with the reason, never stays IN_PROGRESS.
 
 CREATE and UPDATE walk the template's active resources, dependencies first: a resource
 not made yet is made; one whose changed properties are all update_allowed is updated in
-place through its service's update route; one with other changes (or of another type) is
-replaced (deleted, then made again); then what the template no longer holds is deleted,
-dependents first. DELETE deletes every resource, dependents
+place through its service's update route (a nested stack is updated with every update,
+as Heat does: its template or its members' may have changed); one with other changes
+(or of another type) is replaced (deleted, then made again); then what the template no
+longer holds is deleted, dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
 A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
 a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
@@ -159,7 +160,7 @@ class Run:
                 return self._create(kind, name, props, row)
             if row.type != kind.name or row.status == "FAILED":
                 return self._replace(row)
-            if row.properties != props:
+            if row.properties != props or kind.nested:
                 changed = kind.updatable(row.properties, props)
                 if changed is None:
                     return self._replace(row)

@@ -220,7 +220,7 @@ def template_type(type_name: str, tpl: Template, raw: dict[str, Any],
         attributes={**{k: str(v.get("description", "")) for k, v in tpl.outputs.items()},
                     STACK_ID: "The ID of the nested stack."},
         create=create, delete=delete_child, show=show_child, ready=child_ready,
-        gone=child_gone, update=update, read=read, reference_in=reference,
+        gone=child_gone, update=update, read=read, reference_in=reference, nested=True,
         actions={"CHECK": (lambda cloud, r: None, child_ready)})
 
 
