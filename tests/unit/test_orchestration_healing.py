@@ -124,3 +124,40 @@ def test_mark_unhealthy(rcloud: Cloud) -> None:
     rcloud.settle()
     new = heat(rcloud, "GET", path).json()["resource"]
     assert new["physical_resource_id"] != lone and rcloud.gone(lone)
+
+
+def test_a_replacement_that_fails_is_retried_later(rcloud: Cloud) -> None:
+    sid = _made(rcloud)
+    refs = _outputs(rcloud, sid)["refs"]
+    rcloud.engine.fail("create", times=3)  # the replacement cannot be made, for now
+    rcloud.engine.stop(container_name(refs[0]), 0)
+    rcloud.deps.reconciler.pass_once(False)
+    rcloud.settle(errors_expected=True)
+    short = _outputs(rcloud, sid)["refs"]
+    assert len(short) == 2 and rcloud.status(short[0]) == "ERROR", short
+    rcloud.deps.reconciler.pass_once(False)  # not again at every pass
+    rcloud.settle(errors_expected=True)
+    assert _outputs(rcloud, sid)["refs"] == short
+    rcloud.engine.failures.clear()  # the engine works again
+    rcloud.api.clock.advance(31)
+    rcloud.deps.reconciler.pass_once(False)
+    rcloud.settle(errors_expected=True)
+    healed = _outputs(rcloud, sid)["refs"]
+    assert len(healed) == 2 and refs[1] in healed and short[0] not in healed
+    assert all(rcloud.status(s) == "ACTIVE" for s in healed)
+
+
+def test_check_suspend_and_resume_walk_into_the_group(rcloud: Cloud) -> None:
+    sid = _made(rcloud)
+    refs = _outputs(rcloud, sid)["refs"]
+    path = f"/stacks/herd/{sid}"
+    assert heat(rcloud, "POST", path + "/actions", {"suspend": None}).status_code == 200
+    rcloud.settle()
+    assert heat(rcloud, "GET", path).json()["stack"]["stack_status"] == "SUSPEND_COMPLETE"
+    assert {rcloud.status(s) for s in refs} == {"SUSPENDED"}
+    assert heat(rcloud, "POST", path + "/actions", {"resume": None}).status_code == 200
+    rcloud.settle()
+    assert {rcloud.status(s) for s in refs} == {"ACTIVE"}
+    assert heat(rcloud, "POST", path + "/actions", {"check": None}).status_code == 200
+    rcloud.settle()
+    assert heat(rcloud, "GET", path).json()["stack"]["stack_status"] == "CHECK_COMPLETE"

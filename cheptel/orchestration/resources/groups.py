@@ -291,8 +291,13 @@ def _group(name: str, description: str, props: dict[str, Prop], attrs: dict[str,
         gone=lambda cloud, r: nested().child_gone(cloud, r),
         ready=lambda cloud, r: nested().child_ready(cloud, r),
         show=lambda cloud, r: nested().show_child(cloud, r), read=_read(name),
-        actions={"CHECK": (lambda cloud, r: None,
-                           lambda cloud, r: nested().child_ready(cloud, r))})
+        actions={a: _cascaded(a) for a in ("CHECK", "SUSPEND", "RESUME")})
+
+
+def _cascaded(action: str) -> tuple[Any, Any]:
+    """The nested stack takes the parent's CHECK, SUSPEND, RESUME (nested.cascade)."""
+    return (lambda cloud, r: _nested().cascade()[action][0](cloud, r),
+            lambda cloud, r: _nested().cascade()[action][1](cloud, r))
 
 
 RESOURCE_GROUP = _group(

@@ -10,8 +10,10 @@ stack starts an UPDATE: its engine replaces what failed (deleted, then made agai
 the same name), so the group keeps its size. Reads go through Nova's routes as the
 stack's owner, as every other step of the engine does.
 
-A nested stack whose last heal failed is retried RETRY_AFTER seconds later, not at every
-pass (a member that cannot be made, e.g. its image deleted, must not churn).
+A nested stack whose last heal (or update) failed is retried RETRY_AFTER seconds later,
+not at every pass (a member that cannot be made, e.g. its image deleted, must not churn):
+its members whose making failed are replaced then, so a group gets back to its size
+after a transient failure too.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def unhealthy(cloud: Cloud, db: Session, kinds: Kinds, row: StackResource,
     nested template's stack) one of its own resources is; None if it is well."""
     if row.action == "CHECK" and row.status == "FAILED":
         return row.status_reason or MARKED
+    if row.status == "FAILED":  # its making failed (retried RETRY_AFTER later)
+        return row.status_reason or f"{row.action} failed"
     if row.status != "COMPLETE" or not row.physical_id:
         return None
     if row.type == "OS::Nova::Server":
@@ -91,8 +95,9 @@ def group_children(db: Session, now: float) -> list[Stack]:
                 Stack.status != "IN_PROGRESS"))
     out = []
     for child in db.scalars(q):
-        if child.status == "FAILED" and now - child.action_started < RETRY_AFTER:
-            continue
+        if child.status == "FAILED" and child.action in ("CREATE", "UPDATE") \
+                and now - child.action_started < RETRY_AFTER:
+            continue  # a heal (or an update) that failed: not again at every pass
         parent = db.get(Stack, child.parent_id) if child.parent_id else None
         if parent is None or parent.action in ("DELETE", "ROLLBACK"):
             continue

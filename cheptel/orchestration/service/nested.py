@@ -21,7 +21,7 @@ from typing import Any
 from cheptel.errors import CheptelError
 from cheptel.orchestration.errors import InvalidTemplate, ResourceFailure, StackNotFound
 from cheptel.orchestration.models import Stack
-from cheptel.orchestration.resources.base import Prop, Record, ResourceType
+from cheptel.orchestration.resources.base import Act, Poll, Prop, Record, ResourceType
 from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service import stacks
 from cheptel.orchestration.service.cloud import Cloud, InProcess
@@ -133,6 +133,37 @@ def child_gone(cloud: Cloud, record: Record) -> bool:
     return child.action == "DELETE" and child.status == "COMPLETE"
 
 
+def cascade() -> dict[str, tuple[Act, Poll]]:
+    """CHECK, SUSPEND and RESUME of the parent walk into the nested stack, as Heat's: the
+    nested stack takes the same action, the parent's resource is done when it is."""
+    def start(action: str) -> Act:
+        def act(cloud: Cloud, r: Record) -> None:
+            from cheptel.orchestration.service import actions
+
+            child = child_of(cloud, r)
+            if child is None:
+                raise ResourceFailure(f"The nested stack {r.physical_id} no longer exists.")
+            if action == "RESUME" and child.action != "SUSPEND":
+                return  # nothing to resume in it (made or replaced since)
+            actions.allowed(child, action)
+            ip = in_process(cloud)
+            stacks.start(ip.db, child, ip.deps.clock(), action)
+            kick(ip, child.id)
+        return act
+
+    def poll(action: str) -> Poll:
+        def done(cloud: Cloud, r: Record) -> bool:
+            child = child_of(cloud, r)
+            if child is None:
+                raise ResourceFailure(f"The nested stack {r.physical_id} no longer exists.")
+            if child.status == "FAILED":
+                raise ResourceFailure(child.status_reason)
+            return child.status == "COMPLETE"
+        return done
+
+    return {a: (start(a), poll(a)) for a in ("CHECK", "SUSPEND", "RESUME")}
+
+
 def show_child(cloud: Cloud, record: Record) -> dict[str, Any]:
     child = child_of(cloud, record)
     if child is None:
@@ -221,7 +252,7 @@ def template_type(type_name: str, tpl: Template, raw: dict[str, Any],
                     STACK_ID: "The ID of the nested stack."},
         create=create, delete=delete_child, show=show_child, ready=child_ready,
         gone=child_gone, update=update, read=read, reference_in=reference, nested=True,
-        actions={"CHECK": (lambda cloud, r: None, child_ready)})
+        actions=cascade())
 
 
 # a nested stack's resource whose type is no longer known (its file dropped by an
