@@ -3,8 +3,9 @@ env.yaml` (python-heatclient puts the nested template the environment names in `
 makes an AutoScalingGroup of two busybox servers on the real engine; a member's
 container killed (`docker kill`), then another removed (`docker rm -f`) behind cheptel's
 back is replaced by the stack reconciler without any stack update, the group back to two
-ACTIVE servers within a bounded wait (the time each took is printed); `openstack stack
-delete --wait` leaves no server and no container."""
+ACTIVE servers within a bounded wait (the time each took is printed), and so is one
+marked unhealthy with `openstack stack resource mark unhealthy`; `openstack stack delete
+--wait` leaves no server and no container."""
 
 from __future__ import annotations
 
@@ -70,6 +71,20 @@ class Api:
         return str(r.json()["server"]["status"]) if r.status_code == 200 else "GONE"
 
 
+def _member_names(api: Api, server_id: str) -> set[str]:
+    """The group's member (a nested stack) whose server this is."""
+    group = api.http.get(api.stack + "/resources/herd").json()["resource"]
+    nested = [x["href"] for x in group["links"] if x["rel"] == "nested"][0]
+    members = api.http.get(nested + "/resources").json()["resources"]
+    names = set()
+    for m in members:
+        inner = [x["href"] for x in m["links"] if x["rel"] == "nested"][0]
+        servers = api.http.get(inner + "/resources").json()["resources"]
+        if any(r["physical_resource_id"] == server_id for r in servers):
+            names.add(m["resource_name"])
+    return names
+
+
 def _replaced(api: Api, lost: str, kept: str) -> tuple[list[str], float]:
     """Wait until the group is two ACTIVE servers again without `lost`; the seconds."""
     start = time.monotonic()
@@ -113,9 +128,20 @@ def test_an_autoscaling_group_heals_itself(heat_cloud: Cloud, tmp_path: Path) ->
     refs3, removed = _replaced(api, refs2[0], refs2[1])
     print(f"member removed (docker rm -f) -> replacement ACTIVE: {removed:.1f} s")
 
+    # `stack resource mark unhealthy` of a member (in the group's nested stack): at once
+    members = [r for r in c.cli("stack", "resource", "list", "--nested-depth", "2",
+                                "cattle", cloud="cheptel-demo")
+               if r["resource_type"] == "My::Member"]
+    victim = [r for r in members if r["resource_name"] in _member_names(api, refs3[0])]
+    assert len(victim) == 1, (members, refs3)
+    c.cli("stack", "resource", "mark", "unhealthy", victim[0]["stack_name"],
+          victim[0]["resource_name"], "slow", cloud="cheptel-demo", as_json=False)
+    refs4, marked = _replaced(api, refs3[0], refs3[1])
+    print(f"member marked unhealthy (CLI) -> replacement ACTIVE: {marked:.1f} s")
+
     c.cli("stack", "delete", "--wait", "--yes", "cattle", cloud="cheptel-demo",
           as_json=False)
     assert c.cli("stack", "list", cloud="cheptel-demo") == []
-    for server in {*refs, *refs2, *refs3}:
+    for server in {*refs, *refs2, *refs3, *refs4}:
         assert api.status(server) == "GONE", server
         assert _docker("inspect", f"cheptel-{server}").returncode != 0, server
