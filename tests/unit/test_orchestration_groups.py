@@ -86,6 +86,11 @@ def test_a_resource_group_of_servers(rcloud: Cloud) -> None:
     assert sorted(r["resource_name"] for r in inner) == ["0", "1", "2"]
     assert {r["links"][1]["href"].rsplit("/", 1)[1] for r in inner} == {
         group["physical_resource_id"]}
+    # the metrics show the stack, not its nested one (the exporter's list hides them)
+    text = rcloud.api.client.get("/metrics", headers={
+        "X-Auth-Token": rcloud.api.admin()}).text
+    lines = [x for x in text.splitlines() if x.startswith("openstack_heat_stack_status{")]
+    assert len(lines) == 1 and f'id="{sid}"' in lines[0], lines
     # smaller: the highest index goes, the others are kept
     assert heat(rcloud, "PUT", f"/stacks/rg/{sid}", {"template": rg_template(2)}
                 ).status_code == 202

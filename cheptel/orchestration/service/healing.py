@@ -91,7 +91,9 @@ def group_children(db: Session, now: float) -> list[Stack]:
     """The nested stacks of groups that are settled (or failed long enough ago)."""
     q = (select(Stack).join(StackResource, StackResource.physical_id == Stack.id)
          .where(StackResource.type.in_(GROUP_TYPES), StackResource.action != "DELETE",
-                Stack.parent_id == StackResource.stack_id, Stack.action != "DELETE",
+                Stack.parent_id == StackResource.stack_id,
+                # a suspended group is left as it is: its RESUME resumes what it holds
+                Stack.action.not_in(("DELETE", "SUSPEND")),
                 Stack.status != "IN_PROGRESS"))
     out = []
     for child in db.scalars(q):
