@@ -157,6 +157,9 @@ def test_bad_nested_templates_are_400s(rcloud: Cloud) -> None:
             ({"template": {"heat_template_version": "2018-08-31", "resources": {
                 "r": {"type": loop}}}, "files": files}, "Recursion depth exceeds 5."),
             ({"files": {**FILES, SERVER: "{unclosed"}}, "Error parsing template"),
+            ({"template": {"heat_template_version": "2018-08-31", "resources": {"w": {
+                "type": WORD, "properties": {"length": "many"}}}}},
+             "Property error: resources.w.properties: Parameter 'length' is invalid"),
             ({"environment": {"resource_registry": {"My::Server": "nope.yaml"}}},
              "Could not fetch remote template \"nope.yaml\"")):
         r = _create(rcloud, **body)
@@ -202,3 +205,15 @@ def test_a_changed_nested_template_is_updated_with_its_parent(rcloud: Cloud) -> 
     rcloud.settle()
     assert _stack(rcloud, sid)["stack_status"] == "UPDATE_COMPLETE"
     assert rcloud.show(server_id)["metadata"] == {"tag": "red"}  # updated in place
+
+
+def test_parameter_defaults_reach_the_nested_stacks(rcloud: Cloud) -> None:
+    """A nested template's parameter given by the environment's parameter_defaults is no
+    required property (Heat's schema_from_params)."""
+    env = {**ENV, "parameter_defaults": {"flavor": "m1.tiny"}}
+    template = {"heat_template_version": "2018-08-31", "resources": {
+        "app": {"type": "My::Server"}}}
+    r = _create(rcloud, template=template, environment=env)
+    assert r.status_code == 201, r.text
+    rcloud.settle()
+    assert _stack(rcloud, r.json()["stack"]["id"])["stack_status"] == "CREATE_COMPLETE"

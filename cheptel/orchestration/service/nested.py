@@ -25,6 +25,7 @@ from cheptel.orchestration.resources.base import Act, Poll, Prop, Record, Resour
 from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service import stacks
 from cheptel.orchestration.service.cloud import Cloud, InProcess
+from cheptel.orchestration.template import parameters
 from cheptel.orchestration.template.template import Template, load, parse
 
 MAX_DEPTH = 5  # Heat's max_nested_stack_depth
@@ -210,13 +211,25 @@ def _walk(value: Any, path: list[Any]) -> Any:
 
 
 def template_type(type_name: str, tpl: Template, raw: dict[str, Any],
-                  parent: Stack | None) -> ResourceType:
+                  parent: Stack | None, defaults: dict[str, Any]) -> ResourceType:
     """A template as a resource type: its parameters are the properties (those without a
-    default required), its outputs the attributes."""
+    default, here or in the environment's parameter_defaults, required), its outputs the
+    attributes. Properties all known before anything is made are checked against the
+    parameters' types and constraints then (a 400), as Heat validates a nested stack."""
     props = {n: Prop("any", str(s.get("description", "")) if isinstance(s, dict) else "",
-                     required=isinstance(s, dict) and "default" not in s,
-                     update_allowed=True)
+                     required=isinstance(s, dict) and "default" not in s
+                     and n not in defaults, update_allowed=True)
              for n, s in tpl.params.items()}
+
+    def validate(name: str, p: dict[str, Any]) -> None:
+        if any(v is None for v in p.values()) or any(
+                prop.required and k not in p for k, prop in props.items()):
+            return  # a value waits on another resource: checked when it is made
+        try:
+            parameters.resolve(tpl.params, p, defaults)
+        except InvalidTemplate as exc:
+            raise InvalidTemplate(f"Property error: resources.{name}.properties: "
+                                  f"{exc.message}") from None
 
     def create(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
         if parent is None:
@@ -252,6 +265,7 @@ def template_type(type_name: str, tpl: Template, raw: dict[str, Any],
                     STACK_ID: "The ID of the nested stack."},
         create=create, delete=delete_child, show=show_child, ready=child_ready,
         gone=child_gone, update=update, read=read, reference_in=reference, nested=True,
+        validate=validate,
         actions=cascade())
 
 
@@ -269,8 +283,10 @@ class Kinds(Mapping[str, ResourceType]):
     naming itself is refused at MAX_DEPTH)."""
 
     def __init__(self, registry: dict[str, str], files: dict[str, Any],
-                 parent: Stack | None, depth: int = 0) -> None:
+                 parent: Stack | None, depth: int = 0,
+                 defaults: dict[str, Any] | None = None) -> None:
         self.registry, self.files, self.parent, self.depth = registry, files, parent, depth
+        self.defaults = dict(defaults or {})  # the environment's parameter_defaults
         self._made: dict[str, ResourceType] = {}
 
     def _file(self, name: str) -> str | None:
@@ -292,11 +308,11 @@ class Kinds(Mapping[str, ResourceType]):
         if self.depth >= MAX_DEPTH:
             raise InvalidTemplate(f"Recursion depth exceeds {MAX_DEPTH}.")
         raw = load(self.files[file], "template")
-        inner = Kinds(self.registry, self.files, None, self.depth + 1)
+        inner = Kinds(self.registry, self.files, None, self.depth + 1, self.defaults)
         tpl = parse(raw, inner)
         for d in tpl.resources.values():
             inner[d["type"]]  # the nested template's own types, checked as deep
-        kind = template_type(name, tpl, raw, self.parent)
+        kind = template_type(name, tpl, raw, self.parent, self.defaults)
         self._made[name] = kind
         return kind
 
@@ -321,5 +337,7 @@ def kinds_of(stack: Stack) -> Kinds:
         env = stacks.environment_of(stack.environment)
         registry = stacks.registry_of(env, dict(stack.files or {}))
     except CheptelError:
-        registry = {}
-    return Kinds(registry, dict(stack.files or {}), stack)
+        env, registry = {}, {}
+    defaults = env.get("parameter_defaults")
+    return Kinds(registry, dict(stack.files or {}), stack,
+                 defaults=defaults if isinstance(defaults, dict) else {})

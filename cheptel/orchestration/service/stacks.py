@@ -137,7 +137,8 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
     env = environment_of(env_raw)
     raw = load(raw_template)
     registry = registry_of(env, dict(files or {}))
-    kinds = Kinds(registry, dict(files or {}), parent, depth)
+    kinds = Kinds(registry, dict(files or {}), parent, depth,
+                  env.get("parameter_defaults") or {})
     tpl = parse(_aliased(raw, registry), kinds)
     values = {**(env.get("parameters") or {}), **(given or {})}
     resolved = parameters.resolve(tpl.params, values, env.get("parameter_defaults") or {})
