@@ -186,11 +186,17 @@ def test_bad_groups_are_400s(rcloud: Cloud) -> None:
              "The Resource Type (OS::No::Such) could not be found."),
             (asg(resource={"properties": {}}), "Property type not assigned"),
             (rg_template(-1), "-1 is out of range (min: 0, max: None)"),
+            (rg_template(10**9), "Maximum resources per stack exceeded."),
+            (asg(max_size=10**9), "Maximum resources per stack exceeded."),
             ({"heat_template_version": V, "resources": {"g": {
                 "type": "OS::Heat::ResourceGroup", "properties": {"resource_def": {
                     "type": "OS::Nova::Server", "properties": {"flavor": "x"}}}}}},
              "Property image not assigned"),
-            (policy, "\"sideways\" is not an allowed value")):
+            (policy, "\"sideways\" is not an allowed value"),
+            ("heat_template_version: 2018-08-31\nresources:\n  p:\n"
+             "    type: OS::Heat::ScalingPolicy\n    properties:\n"
+             "      auto_scaling_group_id: x\n      adjustment_type: exact_capacity\n"
+             "      scaling_adjustment: .nan\n", "is not a finite number")):
         r = heat(rcloud, "POST", "/stacks", {"stack_name": "bad", "template": template})
         assert r.status_code == 400, (template, r.text)
         assert message in r.json()["error"]["message"], r.json()

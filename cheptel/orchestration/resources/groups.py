@@ -22,6 +22,7 @@ from cheptel.errors import NotFound
 from cheptel.orchestration.errors import InvalidTemplate
 from cheptel.orchestration.resources.base import Prop, Record, ResourceType
 from cheptel.orchestration.service.cloud import Cloud
+from cheptel.orchestration.template.template import MAX_RESOURCES
 
 VERSION = "2018-08-31"  # the members' template (their definitions are evaluated data)
 RG, ASG = "OS::Heat::ResourceGroup", "OS::Heat::AutoScalingGroup"
@@ -105,8 +106,15 @@ def _at_least(name: str, key: str, value: Any, minimum: int) -> None:
                               f"{value} is out of range (min: {minimum}, max: None)")
 
 
+def _at_most(size: Any) -> None:
+    """A group's nested stack is a stack: Heat's max_resources_per_stack holds for it."""
+    if isinstance(size, (int, float)) and size > MAX_RESOURCES:
+        raise InvalidTemplate("Maximum resources per stack exceeded.")
+
+
 def _rg_validate(name: str, p: dict[str, Any]) -> None:
     _at_least(name, "count", p.get("count"), 0)
+    _at_most(p.get("count"))
     _definition_check(name, "resource_def", p.get("resource_def"))
     var = p.get("index_var")
     if isinstance(var, str) and len(var) < 3:
@@ -129,6 +137,7 @@ def _asg_validate(name: str, p: dict[str, Any]) -> None:
     low, high, want = p.get("min_size"), p.get("max_size"), p.get("desired_capacity")
     for key in ("min_size", "max_size"):
         _at_least(name, key, p.get(key), 0)
+    _at_most(high)
     if isinstance(low, int) and isinstance(high, int):
         if high < low:
             raise InvalidTemplate("MinSize can not be greater than MaxSize")

@@ -42,6 +42,11 @@ def new_capacity(current: int, adjustment: float, kind: str, min_step: int | Non
 
 
 def _validate(name: str, p: dict[str, Any]) -> None:
+    for key in ("scaling_adjustment", "cooldown"):  # YAML's .nan and .inf are floats
+        value = p.get(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidTemplate(f"Property error: resources.{name}.properties.{key}: "
+                                  f"{value} is not a finite number")
     kind = p.get("adjustment_type")
     if kind is not None and kind not in ADJUSTMENTS:
         raise InvalidTemplate(f"Property error: resources.{name}.properties.adjustment_type"
