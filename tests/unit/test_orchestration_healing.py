@@ -126,24 +126,36 @@ def test_mark_unhealthy(rcloud: Cloud) -> None:
     assert new["physical_resource_id"] != lone and rcloud.gone(lone)
 
 
-def test_a_replacement_that_fails_is_retried_later(rcloud: Cloud) -> None:
+def _pass(cloud: Cloud) -> None:
+    cloud.deps.reconciler.pass_once(False)
+    cloud.settle(errors_expected=True)
+
+
+def test_a_replacement_that_fails_is_retried_with_a_backoff(rcloud: Cloud) -> None:
+    """5 s after a failed heal, then 10 s after a second one (doubling), not at every
+    pass; once the engine works again the group is back to its size."""
     sid = _made(rcloud)
     refs = _outputs(rcloud, sid)["refs"]
     rcloud.engine.fail("create", times=3)  # the replacement cannot be made, for now
     rcloud.engine.stop(container_name(refs[0]), 0)
-    rcloud.deps.reconciler.pass_once(False)
-    rcloud.settle(errors_expected=True)
+    _pass(rcloud)
     short = _outputs(rcloud, sid)["refs"]
     assert len(short) == 2 and rcloud.status(short[0]) == "ERROR", short
-    rcloud.deps.reconciler.pass_once(False)  # not again at every pass
-    rcloud.settle(errors_expected=True)
+    _pass(rcloud)  # not again at every pass
     assert _outputs(rcloud, sid)["refs"] == short
+    rcloud.engine.fail("create", times=3)  # still failing at the first retry
+    rcloud.api.clock.advance(6)
+    _pass(rcloud)
+    again = _outputs(rcloud, sid)["refs"]
+    assert again[0] != short[0] and rcloud.status(again[0]) == "ERROR"
     rcloud.engine.failures.clear()  # the engine works again
-    rcloud.api.clock.advance(31)
-    rcloud.deps.reconciler.pass_once(False)
-    rcloud.settle(errors_expected=True)
+    rcloud.api.clock.advance(6)
+    _pass(rcloud)  # the second failure waits 10 s
+    assert _outputs(rcloud, sid)["refs"] == again
+    rcloud.api.clock.advance(5)
+    _pass(rcloud)
     healed = _outputs(rcloud, sid)["refs"]
-    assert len(healed) == 2 and refs[1] in healed and short[0] not in healed
+    assert len(healed) == 2 and refs[1] in healed and again[0] not in healed
     assert all(rcloud.status(s) == "ACTIVE" for s in healed)
 
 

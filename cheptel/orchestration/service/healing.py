@@ -10,10 +10,11 @@ stack starts an UPDATE: its engine replaces what failed (deleted, then made agai
 the same name), so the group keeps its size. Reads go through Nova's routes as the
 stack's owner, as every other step of the engine does.
 
-A nested stack whose last heal (or update) failed is retried RETRY_AFTER seconds later,
-not at every pass (a member that cannot be made, e.g. its image deleted, must not churn):
-its members whose making failed are replaced then, so a group gets back to its size
-after a transient failure too.
+A nested stack whose last heal (or update) failed is retried later, not at every pass:
+5 s after a first failure, doubling with each one since it was last COMPLETE, 5 minutes
+at most (a member that cannot be made, e.g. its image deleted, must not churn); its
+members whose making failed are replaced then, so a group gets back to its size after a
+transient failure too.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from cheptel.errors import CheptelError, NotFound
 from cheptel.orchestration.errors import ResourceFailure
-from cheptel.orchestration.models import Stack, StackResource
+from cheptel.orchestration.models import Stack, StackEvent, StackResource
 from cheptel.orchestration.resources.groups import GROUP_TYPES
 from cheptel.orchestration.service import stacks
 from cheptel.orchestration.service.cloud import Cloud, InProcess
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cheptel.orchestration")
 
-RETRY_AFTER = 30.0
+RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # a failed heal's backoff: doubled each time
 SICK = ("ERROR", "SHUTOFF", "DELETED", "SOFT_DELETED")
 MARKED = "state changed by resource_mark_unhealthy api"  # Heat's default reason
 
@@ -60,7 +61,7 @@ def unhealthy(cloud: Cloud, db: Session, kinds: Kinds, row: StackResource,
     nested template's stack) one of its own resources is; None if it is well."""
     if row.action == "CHECK" and row.status == "FAILED":
         return row.status_reason or MARKED
-    if row.status == "FAILED":  # its making failed (retried RETRY_AFTER later)
+    if row.status == "FAILED":  # its making failed (retried after the backoff)
         return row.status_reason or f"{row.action} failed"
     if row.status != "COMPLETE" or not row.physical_id:
         return None
@@ -87,6 +88,23 @@ TYPES_WITHOUT_HEALTH = frozenset({
     "OS::Heat::ScalingPolicy"})
 
 
+def backoff(db: Session, child: Stack) -> float:
+    """How long after its last failed action a nested stack is healed again:
+    RETRY_FIRST, doubled for each failure since it was last COMPLETE, RETRY_MAX at most
+    (a member that died during a heal is replaced again in seconds; one that cannot be
+    made, e.g. its image deleted, does not churn)."""
+    failures = 0
+    for status in db.scalars(
+            select(StackEvent.status).where(StackEvent.stack_id == child.id,
+                                            StackEvent.resource_type == "OS::Heat::Stack",
+                                            StackEvent.status != "IN_PROGRESS")
+            .order_by(StackEvent.seq.desc()).limit(16)):
+        if status != "FAILED":
+            break
+        failures += 1
+    return float(min(RETRY_MAX, RETRY_FIRST * 2 ** max(failures - 1, 0)))
+
+
 def group_children(db: Session, now: float) -> list[Stack]:
     """The nested stacks of groups that are settled (or failed long enough ago)."""
     q = (select(Stack).join(StackResource, StackResource.physical_id == Stack.id)
@@ -98,7 +116,7 @@ def group_children(db: Session, now: float) -> list[Stack]:
     out = []
     for child in db.scalars(q):
         if child.status == "FAILED" and child.action in ("CREATE", "UPDATE") \
-                and now - child.action_started < RETRY_AFTER:
+                and now - child.action_started < backoff(db, child):
             continue  # a heal (or an update) that failed: not again at every pass
         parent = db.get(Stack, child.parent_id) if child.parent_id else None
         if parent is None or parent.action in ("DELETE", "ROLLBACK"):

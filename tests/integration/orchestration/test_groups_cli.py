@@ -86,7 +86,9 @@ def _member_names(api: Api, server_id: str) -> set[str]:
 
 
 def _replaced(api: Api, lost: str, kept: str) -> tuple[list[str], float]:
-    """Wait until the group is two ACTIVE servers again without `lost`; the seconds."""
+    """Wait until the group is two ACTIVE servers again without `lost`; the seconds (to
+    Nova's ACTIVE), once the group's nested stack has settled too (the next fault must
+    not land on a heal still under way)."""
     start = time.monotonic()
     while True:
         refs: list[Any] = []
@@ -96,8 +98,19 @@ def _replaced(api: Api, lost: str, kept: str) -> tuple[list[str], float]:
             pass
         if len(refs) == 2 and lost not in refs and kept in refs and all(
                 api.status(s) == "ACTIVE" for s in refs):
-            return refs, time.monotonic() - start
+            took = time.monotonic() - start
+            _settled(api, start)
+            return refs, took
         assert time.monotonic() - start < DEADLINE, (lost, refs)
+        time.sleep(0.25)
+
+
+def _settled(api: Api, start: float) -> None:
+    group = api.http.get(api.stack + "/resources/herd").json()["resource"]
+    nested = [x["href"] for x in group["links"] if x["rel"] == "nested"][0]
+    while (status := api.http.get(nested).json()["stack"]["stack_status"]) != \
+            "UPDATE_COMPLETE":
+        assert time.monotonic() - start < DEADLINE, status
         time.sleep(0.25)
 
 
