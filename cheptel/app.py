@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cheptel import cloud, spool
 from cheptel import db as dbmod
+from cheptel.backends.balancer import Balancers
 from cheptel.backends.blockstore import BlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
 from cheptel.backends.file_blocks import FileBlockStore
@@ -47,6 +48,7 @@ class Deps:
     blocks: BlockStore  # volumes' storage (cheptel.backends.blockstore)
     throttle: IoThrottle  # front-end QoS: the containers' block I/O limits
     plumbing: Plumbing  # the host's bridges and veths (cheptel.backends.plumbing)
+    balancers: Balancers  # one HAProxy per load balancer (cheptel.backends.balancer)
     # the app's Prometheus registry (cheptel.metrics): counters the request path and
     # the reconciler move, collectors that read the cloud at scrape time
     metrics: Metrics = field(default_factory=Metrics)
@@ -88,6 +90,22 @@ def make_plumbing(containers: ContainerEngine) -> Plumbing:
     return NetlinkPlumbing()
 
 
+def make_balancers(settings: Settings, containers: ContainerEngine | None = None
+                   ) -> Balancers:
+    """The fake engine's own host's (one for every app built on it), a fake one for a
+    fake engine, else HAProxy processes with their files in DATA_DIR/lb."""
+    fake: Balancers | None = getattr(containers, "balancers", None)
+    if fake is not None:
+        return fake
+    if settings.container_engine == "fake":
+        from cheptel.backends.fake_balancer import FakeBalancers
+
+        return FakeBalancers()
+    from cheptel.backends.haproxy import HaproxyBalancers
+
+    return HaproxyBalancers(settings.data_dir / "lb")
+
+
 def make_blocks(settings: Settings) -> BlockStore:
     backend = settings.volume_backend or (
         "fake" if settings.container_engine == "fake" else "file")
@@ -117,7 +135,8 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers, firewall=make_firewall(settings),
                 blocks=blocks or make_blocks(settings), throttle=make_throttle(settings),
-                plumbing=make_plumbing(containers))
+                plumbing=make_plumbing(containers),
+                balancers=make_balancers(settings, containers))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     deps.metrics.register(CloudCollector(deps, SERVICES))
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short

@@ -8,6 +8,7 @@ bootstrap makes the projects the others' bootstraps use.
 from cheptel.compute.spec import SERVICE as COMPUTE
 from cheptel.identity.spec import SERVICE as IDENTITY
 from cheptel.image.spec import SERVICE as IMAGE
+from cheptel.loadbalancer.spec import SERVICE as LOAD_BALANCER
 from cheptel.network.spec import SERVICE as NETWORK
 from cheptel.objectstore.spec import SERVICE as OBJECT_STORE
 from cheptel.orchestration.spec import SERVICE as ORCHESTRATION
@@ -16,4 +17,4 @@ from cheptel.service import Service
 from cheptel.volume.spec import SERVICE as VOLUME
 
 SERVICES: list[Service] = [IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME, OBJECT_STORE,
-                           PLACEMENT, ORCHESTRATION]
+                           PLACEMENT, ORCHESTRATION, LOAD_BALANCER]

@@ -15,6 +15,7 @@ from cheptel.backends.plumbing import (
     Nic,
     PlumbingError,
     RouterNamespace,
+    parse_balancer_namespace,
     parse_router_namespace,
 )
 
@@ -28,7 +29,7 @@ class FakePlumbing:
         self.links: dict[str, Bridge] = {}  # the host's bridges by name
         self.namespaces: dict[int, dict[str, tuple[str, Nic]]] = {}  # pid -> MAC -> NIC
         self.veths: dict[str, int] = {}  # host end -> the pid of its namespace
-        self.namespaces_of_routers: dict[str, RouterNamespace] = {}  # name -> as ensured
+        self.namespaces_of_routers: dict[str, RouterNamespace] = {}  # routers' and VIPs'
         self.listening: set[str] = set()  # namespaces listen() was asked for
         self.calls: list[tuple[str, str]] = []
         self.failures: dict[str, list[str]] = {}
@@ -100,6 +101,14 @@ class FakePlumbing:
             router = parse_router_namespace(name, cloud)
             if router is not None:
                 found[name] = router
+        return found
+
+    def balancers(self, cloud: str) -> dict[str, str]:
+        found = {}
+        for name in self.namespaces_of_routers:
+            balancer = parse_balancer_namespace(name, cloud)
+            if balancer is not None:
+                found[name] = balancer
         return found
 
     def plumb(self, pid: int, nics: Sequence[Nic]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from cheptel.backends.plumbing import (
     RouterPort,
     alias,
     parse_alias,
+    parse_balancer_namespace,
     parse_router_namespace,
 )
 
@@ -197,6 +198,14 @@ class NetlinkPlumbing:
                 found[name] = router
         return found
 
+    def balancers(self, cloud: str) -> dict[str, str]:
+        found = {}
+        for name in netns.listnetns():
+            balancer = parse_balancer_namespace(name, cloud)
+            if balancer is not None:
+                found[name] = balancer
+        return found
+
     def remove_router(self, name: str) -> None:
         """The namespace goes, and its veths (their host ends too) and rules with it."""
         self._nat.pop(name, None)
@@ -224,7 +233,7 @@ class NetlinkPlumbing:
             raise PlumbingError(f"router {router.router_id}: {exc}") from None
         finally:
             os.close(fd)
-        if self._nat.get(router.name) != router.nat:
+        if self._nat.get(router.name, "") != router.nat:  # a new namespace has none
             proc = subprocess.run(["nsenter", f"--net={NETNS}/{router.name}",
                                    "iptables-restore"], input=router.nat,
                                   capture_output=True, text=True, timeout=30)
@@ -265,8 +274,9 @@ def _veth_names(ipr: IPRoute) -> set[str]:
 
 
 def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
-    """Inside a router's namespace: exactly its ports, addressed; its default route; IPv4
-    forwarding on (this thread's /proc/sys/net is the namespace's)."""
+    """Inside a router's namespace: exactly its ports, addressed; its default route (by
+    the gateway port, else the first: a VIP's); IPv4 forwarding as asked (this thread's
+    /proc/sys/net is the namespace's)."""
     wanted = {port.inner_name: port for port in router.ports}
     for link in ipr.get_links():
         name = _attr(link, "IFLA_IFNAME")
@@ -285,7 +295,7 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         for cidr in set(port.addresses) - have:
             ip, _, length = cidr.partition("/")
             ipr.addr("add", index=index, address=ip, prefixlen=int(length))
-        if port.inner_name.startswith("qg-"):
+        if port.inner_name.startswith("qg-") or gateway_index is None:
             gateway_index = index
     lo = _index(ipr, "lo")
     if lo is not None:
@@ -303,7 +313,7 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
             if exc.code != errno.ESRCH:
                 raise
     with open("/proc/sys/net/ipv4/ip_forward", "w") as fh:
-        fh.write("1")
+        fh.write("1" if router.forwarding else "0")
 
 
 def _veth_macs(ipr: IPRoute) -> dict[str, tuple[int, str]]:

@@ -24,7 +24,12 @@ the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both m
   other end in the namespace with the port's MAC and addresses), its default route, IPv4
   forwarding and its NAT rules (the iptables-restore text of its nat and mangle tables,
   replaced whole); `routers(cloud)` finds exactly one cloud's namespaces, and removing
-  one takes its interfaces and rules with it.
+  one takes its interfaces and rules with it;
+- make each load balancer's VIP a namespace of the same kind (ensure_router and
+  remove_router again, named by `balancer_namespace`, which no router's name matches):
+  one veth (`vip` inside, the host end named as a server port's, `host_veth`, so the
+  port's security-group chains apply as they are), a default route via the VIP subnet's
+  gateway, no forwarding, no NAT; `balancers(cloud)` finds exactly one cloud's.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ class RouterNamespace:
     gateway: str | None = None  # the default route's next hop (the external subnet's)
     nat: str = ""  # iptables-restore text of the namespace's nat and mangle tables
     local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
+    forwarding: bool = True  # IPv4 forwarding (a load balancer's namespace: off)
 
 
 NAMESPACE_PREFIX = "cheptel-"
@@ -107,6 +113,20 @@ def router_namespace(cloud: str, router_id: str) -> str:
 def parse_router_namespace(name: str, cloud: str) -> str | None:
     """The router id of a namespace of this cloud, else None."""
     head = f"{NAMESPACE_PREFIX}{cloud}-"
+    return name[len(head):] or None if name.startswith(head) else None
+
+
+BALANCER_PREFIX = "cheptel-lb-"  # a router's never starts so: a cloud id is hex
+
+
+def balancer_namespace(cloud: str, balancer_id: str) -> str:
+    """The network namespace holding a load balancer's VIP (and its HAProxy)."""
+    return f"{BALANCER_PREFIX}{cloud}-{balancer_id}"
+
+
+def parse_balancer_namespace(name: str, cloud: str) -> str | None:
+    """The load balancer id of a VIP namespace of this cloud, else None."""
+    head = f"{BALANCER_PREFIX}{cloud}-"
     return name[len(head):] or None if name.startswith(head) else None
 
 
@@ -147,6 +167,8 @@ class Plumbing(Protocol):
     def remove_router(self, name: str) -> None: ...
     # this cloud's router namespaces: name -> router id
     def routers(self, cloud: str) -> dict[str, str]: ...
+    # this cloud's load balancers' VIP namespaces: name -> load balancer id
+    def balancers(self, cloud: str) -> dict[str, str]: ...
     # a TCP socket listening on address:port inside a router's namespace (served from
     # this process); None where the plumbing has no real namespaces (the fake)
     def listen(self, namespace: str, address: str, port: int) -> socket.socket | None: ...

@@ -7,7 +7,8 @@ gateway (the host is the external network's upstream), (2) the wiring of every r
 server's ports (cheptel.backends.plumbing: a veth per port, its container end in the
 container's namespace with the port's MAC, address, MTU and routes; the containers
 themselves have the engine's network mode `none`), (3) a network namespace per router
-(cheptel.reconciler.routers: its interfaces, gateway, routes and NAT), and (4) the host's
+(cheptel.reconciler.routers: its interfaces, gateway, routes and NAT) and per load
+balancer's VIP (cheptel.reconciler.vips: its veth, as a port), and (4) the host's
 ruleset of cheptel.reconciler.rules, applied in one iptables-restore. A pass is cheap at this scale,
 so every change (and the periodic pass, and the start) simply runs it again: a restart
 of cheptel, of dockerd, of a container or of the host rebuilds the same state from the
@@ -51,7 +52,7 @@ from cheptel.network.models import (
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
 from cheptel.network.service.ipam import gateway_on_subnet
-from cheptel.reconciler import WHOLE, routers, rules
+from cheptel.reconciler import WHOLE, routers, rules, vips
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
@@ -112,6 +113,7 @@ class NetworkConverger:
         self._specs: dict[str, Bridge] = {}  # network -> the bridge last ensured
         self._built: tuple[rules.NetworkState, Ruleset] | None = None  # the last build
         self._routers: dict[str, RouterNamespace] = {}  # namespace -> as ensured
+        self._vips: dict[str, RouterNamespace] = {}  # load balancers' namespaces, the same
         self.metadata = MetadataService(deps)  # 169.254.169.254 in every router namespace
         self._hostname: str | None = None
         self._legacy_checked = False
@@ -222,12 +224,21 @@ class NetworkConverger:
                 for container, (_, wired) in list(self._wired.items()):
                     if any(nic.bridge in remade for nic in wired):
                         del self._wired[container]
+            for cache in (self._routers, self._vips):  # their veths too
+                for name in [n for n, s in cache.items() if any(
+                        p.bridge in remade for p in s.ports)]:
+                    del cache[name]
             with self.deps.sessions() as db:
                 state, nics = self._read(db, wanted)
-                spaces, state.router_ports = routers.read(
-                    db, self.deps.cloud_id, {n: b.bridge for n, b in state.nets.items()},
-                    {n.id: n.mtu or 1500 for n in wanted.values()})
-            self._ensure_routers(spaces)
+                bridges = {n: b.bridge for n, b in state.nets.items()}
+                mtus = {n.id: n.mtu or 1500 for n in wanted.values()}
+                spaces, state.router_ports = routers.read(db, self.deps.cloud_id, bridges,
+                                                          mtus)
+                balancers = vips.read(db, self.deps.cloud_id, bridges, mtus)
+            cloud = self.deps.cloud_id
+            routers.ensure(self.plumbing, spaces, self.plumbing.routers(cloud), self._routers,
+                           self.metadata.forget)  # its socket would keep it alive
+            routers.ensure(self.plumbing, balancers, self.plumbing.balancers(cloud), self._vips)
             self.metadata.ensure({name: space.router_id for name, space in
                                   self._routers.items()})
             state = self._wire_all(state, nics)
@@ -242,38 +253,12 @@ class NetworkConverger:
             self._write_status(state)
         return False
 
-    def _ensure_routers(self, spaces: list[RouterNamespace]) -> None:
-        """Every router's namespace as it should be (one that is, untouched); those of
-        routers that are gone, removed."""
-        listed = self.plumbing.routers(self.deps.cloud_id)
-        wanted = {space.name: space for space in spaces}
-        for name in listed:
-            if name not in wanted:
-                try:
-                    self.metadata.forget(name)  # its socket would keep it alive
-                    self.plumbing.remove_router(name)
-                    self._routers.pop(name, None)
-                except PlumbingError as exc:
-                    log.info("router namespace %s not removed yet: %s", name, exc)
-        for name, space in wanted.items():
-            if name in listed and self._routers.get(name) == space and all(
-                    self.plumbing.interface_exists(p.host_name) for p in space.ports):
-                continue
-            if name not in listed:  # made now: listened to anew
-                self.metadata.forget(name)
-            try:
-                self.plumbing.ensure_router(space)
-                self._routers[name] = space
-            except PlumbingError as exc:
-                self._routers.pop(name, None)
-                log.warning("router %s: %s", space.router_id, exc)
-
     def _wire_all(self, state: rules.NetworkState,
                   nics: dict[str, list[Nic]]) -> rules.NetworkState:
         """Plumb every container whose NICs are not all in place; a port is known to the
         ruleset (its veth) only once its container is plumbed: until then whatever comes
         from it is dropped (rules.py, S<network>)."""
-        wired: set[str] = set()
+        wired = {p.port_id for space in self._vips.values() for p in space.ports}
         for container, wanted in nics.items():
             if self.wire(container, wanted) is not None:
                 wired.update(nic.port_id for nic in wanted)
@@ -386,13 +371,14 @@ class NetworkConverger:
         wired = {p.id for p in state.ports if p.veth}
         now = self.deps.clock()
         with self.deps.sessions() as db, db.begin():
-            servers = server_projects(db)
+            servers, balancers = server_projects(db), vips.ports(db)
             for row in db.execute(select(Port.id, Port.device_owner, Port.device_id,
                                          Port.project_id, Port.status,
                                          Port.binding_host_id)):
                 port_id, owner, device, project, current, host = row
                 bind = False
-                if container_of(owner, device, project, servers) is not None:
+                if container_of(owner, device, project, servers) is not None or (
+                        port_id in balancers):  # a server's, or a load balancer's VIP
                     status = "ACTIVE" if port_id in wired else "DOWN"
                     bind = port_id in wired and host != self.hostname
                 elif owner.startswith("network:"):
@@ -449,7 +435,7 @@ class NetworkConverger:
             if gid in state.groups and (remote is None or group_projects.get(remote)
                                         == group_projects[gid]):
                 state.groups[gid].append(rules.SGRule(*fields))
-        servers = server_projects(db)
+        servers, balancers = server_projects(db), vips.ports(db)
         fixed: dict[str, list[tuple[int, str]]] = {}
         for port_id, ip, position in db.execute(select(
                 IPAllocation.port_id, IPAllocation.ip_address, IPAllocation.position)):
@@ -466,7 +452,7 @@ class NetworkConverger:
                 Port.allowed_address_pairs)):
             container = container_of(owner, device, project, servers)
             ips = [ip for ip in addresses.get(port_id, []) if ":" not in ip]
-            if container is None or not ips:
+            if (container is None and port_id not in balancers) or not ips:
                 continue
             # only groups of the port's own project filter it or count it as a member
             groups = tuple(g for g in bindings.get(port_id, [])

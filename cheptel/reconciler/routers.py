@@ -19,19 +19,23 @@ holds), IPv4 forwarding, and its NAT:
 The host never routes tenant addresses: its routing table holds none of them, so two
 projects (or two networks of one) may use the same CIDR, each behind its own router.
 Pure: the specs are built from plain rows and unit-tested; the converger reads the rows
-(cheptel.reconciler.network) and the plumbing makes them real.
+(cheptel.reconciler.network) and the plumbing makes them real (`ensure`, for routers and
+load balancers' VIPs alike).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.backends.plumbing import (
+    Plumbing,
+    PlumbingError,
     RouterNamespace,
     RouterPort,
     router_namespace,
@@ -39,6 +43,7 @@ from cheptel.backends.plumbing import (
 )
 from cheptel.network.models import FloatingIP, IPAllocation, Port, Router, Subnet
 
+log = logging.getLogger("cheptel.reconciler.network")
 INTERFACE, GATEWAY = "network:router_interface", "network:router_gateway"
 MARK = "0x2/0xffff"  # came in by the gateway (Neutron's L3 agent marks the same way)
 ZONES = 65534  # conntrack zones 1..65534 for tenant bridges (0 is the host's)
@@ -162,3 +167,33 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
             nat_rules(gw.inner_name if gw else None, router.gateway_ip, router.snat,
                       floating), (METADATA,)))
     return out, veths
+
+
+def ensure(plumbing: Plumbing, spaces: list[RouterNamespace], listed: Mapping[str, str],
+           made: dict[str, RouterNamespace],
+           forget: Callable[[str], None] = lambda name: None) -> None:
+    """Every router's (or VIP's) namespace as it should be (one that is, untouched);
+    those of routers (load balancers) that are gone, removed. `listed`: those there now,
+    `made`: as ensured before (kept up to date), `forget`: what a namespace removed or
+    made anew loses first (a socket in it)."""
+    wanted = {space.name: space for space in spaces}
+    for name in listed:
+        if name not in wanted:
+            try:
+                forget(name)
+                plumbing.remove_router(name)
+                made.pop(name, None)
+            except PlumbingError as exc:
+                log.info("namespace %s not removed yet: %s", name, exc)
+    for name, space in wanted.items():
+        if name in listed and made.get(name) == space and all(
+                plumbing.interface_exists(p.host_name) for p in space.ports):
+            continue
+        if name not in listed:  # made now: listened to anew
+            forget(name)
+        try:
+            plumbing.ensure_router(space)
+            made[name] = space
+        except PlumbingError as exc:
+            made.pop(name, None)
+            log.warning("namespace %s: %s", name, exc)

@@ -258,7 +258,8 @@ def test_every_path_parameter_is_real(world: World) -> None:
 def test_the_walk_covers_every_service(world: World) -> None:
     methods = {(service_of(p), r.method) for p, r in method_routes(SERVICES, WRITES)}
     assert {s for s, _ in methods} == {"identity", "compute", "image", "network",
-                                         "volume", "object-store", "orchestration"}
+                                         "volume", "object-store", "orchestration",
+                                         "load-balancer"}
     assert len(_params(lists=True)) > 100
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cheptel import app, cli
+from cheptel.backends.balancer import Balancer
 from cheptel.backends.engine import LABEL_CLOUD, LABEL_MANAGED, LABEL_SERVER, ContainerSpec
 from cheptel.backends.fake import Crash, FakeEngine
 from cheptel.backends.firewall import (
@@ -18,7 +19,13 @@ from cheptel.backends.firewall import (
     Ruleset,
     prefix_for,
 )
-from cheptel.backends.plumbing import Bridge, Nic, RouterNamespace, router_namespace
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    RouterNamespace,
+    balancer_namespace,
+    router_namespace,
+)
 from cheptel.compute.images import engine_repository, local_ref
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.runlock import Busy, exclusive, hold_serving
@@ -45,6 +52,8 @@ def _other_cloud(engine: FakeEngine, firewall: FakeFirewall) -> None:
         "p", "cvother", "cbother", "fa:16:3e:00:00:05", "10.99.0.5", 24)])
     engine.plumbing.ensure_router(RouterNamespace(router_namespace(OTHER, "r"), OTHER, "r",
                                                   ()))
+    engine.plumbing.ensure_router(RouterNamespace(balancer_namespace(OTHER, "lb"), OTHER,
+                                                  "lb", ()))
     rules = Ruleset(prefix_for(OTHER))
     rules.add("filter", "FWD", "-o cbother -j DROP")
     firewall.apply(rules)
@@ -54,14 +63,16 @@ def _everything(engine: FakeEngine, firewall: FakeFirewall, cloud: str) -> dict[
     return {"containers": [c.name for c in engine.list_managed(cloud)],
             "images": engine.list_images(engine_repository(cloud)),
             "volumes": engine.list_volumes(cloud),
-            "networks": sorted(engine.plumbing.routers(cloud))
+            "networks": sorted(engine.plumbing.balancers(cloud))
+            + sorted(engine.plumbing.routers(cloud))
             + sorted(engine.plumbing.bridges(cloud)),
             "rules": firewall.owned_rules(prefix_for(cloud))}
 
 
 def _down(cloud: str, on: Cloud) -> Removal:
     """`cheptel teardown` of `cloud` on that fake host."""
-    return teardown(cloud, on.engine, on.firewall, plumbing=on.engine.plumbing)
+    return teardown(cloud, on.engine, on.firewall, plumbing=on.engine.plumbing,
+                    balancers=on.engine.balancers)
 
 
 @pytest.fixture
@@ -69,6 +80,10 @@ def two(rcloud: Cloud) -> Cloud:
     """This cloud with a server on `private` (container, config drive, network, rules)
     beside another cloud on the same engine and firewall."""
     rcloud.active("web", networks=[{"uuid": _private(rcloud)}])
+    cloud = rcloud.deps.cloud_id  # and a load balancer's VIP namespace
+    rcloud.engine.plumbing.ensure_router(RouterNamespace(balancer_namespace(cloud, "lb"),
+                                                         cloud, "lb", ()))
+    rcloud.engine.balancers.ensure(Balancer("lb", balancer_namespace(cloud, "lb"), "10.0.0.9"))
     _other_cloud(rcloud.engine, rcloud.firewall)
     return rcloud
 
@@ -84,8 +99,10 @@ def test_everything_of_the_cloud_goes_and_nothing_of_another(two: Cloud) -> None
     before = _everything(engine, firewall, cloud)
     assert all(before.values()), before  # there was something of each kind to remove
     other = _everything(engine, firewall, OTHER)
-    removal = teardown(cloud, engine, firewall, plumbing=engine.plumbing)
-    assert removal.left == []
+    removal = teardown(cloud, engine, firewall, plumbing=engine.plumbing,
+                       balancers=engine.balancers)
+    assert removal.left == [] and removal.balancers == ["lb"]
+    assert engine.balancers.running() == set()
     assert (removal.containers, removal.images, removal.volumes, removal.networks,
             removal.rules) == (before["containers"], before["images"], before["volumes"],
                                before["networks"], before["rules"])

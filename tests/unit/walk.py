@@ -79,6 +79,9 @@ def fault_problem(service: str, r: httpx.Response) -> str | None:
         ok = set(body) == {"code", "title", "explanation", "error"} and body["code"] == code \
             and isinstance(inner, dict) and bool(inner.get("message")) \
             and bool(inner.get("type"))
+    elif service == "load-balancer":  # Octavia's wsme body
+        ok = set(body) == {"faultcode", "faultstring", "debuginfo"} and \
+            bool(body["faultstring"]) and body["faultcode"] in ("Client", "Server")
     elif service == "network":
         inner = body.get("NeutronError")
         ok = len(body) == 1 and isinstance(inner, dict) and \

@@ -21,6 +21,7 @@ from tests.unit.conftest import (
     settings_for,
 )
 from tests.unit.walk import WALK_PASSWORD, World, WriteCounter, admin_login
+from tests.unit.walk_loadbalancer import populate_loadbalancer
 from tests.unit.walk_orchestration import populate_orchestration
 from tests.unit.walk_volume import populate_volume
 
@@ -54,6 +55,7 @@ def populate(w: World) -> None:
     _object_store(w)
     _placement(w)
     populate_orchestration(w)
+    populate_loadbalancer(w)
 
 
 def _placement(w: World) -> None:

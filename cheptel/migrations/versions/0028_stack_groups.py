@@ -1,14 +1,14 @@
 """orchestration: nested stacks (a template resource's, a group's members) know their parent
 
 Revision ID: 0028_stack_groups
-Revises: 0026_subnet_ipv6_modes
+Revises: 0027_octavia
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_stack_groups"
-down_revision = "0026_subnet_ipv6_modes"
+down_revision = "0027_octavia"
 branch_labels = None
 depends_on = None
 

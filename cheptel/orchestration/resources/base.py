@@ -102,6 +102,9 @@ class ResourceType:
     # a nested stack: updated with every update of its parent (as Heat does), even when
     # its properties are unchanged (its template, its members' templates may have changed)
     nested: bool = False
+    # True while it may not be made yet though its dependencies are done (a load
+    # balancer's child while the balancer is PENDING_*: Octavia's 409, Heat's retry)
+    blocked: Callable[[Cloud, dict[str, Any]], bool] = lambda cloud, props: False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

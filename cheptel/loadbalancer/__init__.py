@@ -1,0 +1,1 @@
+"""Load balancing (Octavia v2): load balancers on HAProxy."""

@@ -1,0 +1,1 @@
+"""The load-balancer domain: no HTTP here."""
