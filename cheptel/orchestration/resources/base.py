@@ -105,6 +105,9 @@ class ResourceType:
     # True while it may not be made yet though its dependencies are done (a load
     # balancer's child while the balancer is PENDING_*: Octavia's 409, Heat's retry)
     blocked: Callable[[Cloud, dict[str, Any]], bool] = lambda cloud, props: False
+    # a 409 Conflict from its service is "not now" (a balancer PENDING_* because another
+    # stack changed it meanwhile): the step is retried a moment later, not failed
+    conflict_waits: bool = False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from cheptel.errors import CheptelError
+from cheptel.errors import CheptelError, Conflict
 from cheptel.identity.models import User
 from cheptel.identity.service.roles import effective_roles
 from cheptel.orchestration.errors import ResourceFailure
@@ -193,7 +194,8 @@ class Run:
             self.rows[name] = row
             return Step(None)
         rec = record(row, self.stack)
-        kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
+        with _busy_waits(kind):
+            kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
         _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
         self.set(row, self.stack.action, "IN_PROGRESS", "state changed")
@@ -205,7 +207,8 @@ class Run:
         own update route: the resource keeps its id."""
         assert kind.update is not None
         rec = record(row, self.stack)
-        kind.update(self.cloud, changed, rec)
+        with _busy_waits(kind):
+            kind.update(self.cloud, changed, rec)
         _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
         # done when its type says it is (a nested stack's update takes its own steps)
@@ -213,14 +216,17 @@ class Run:
         return Step(None)
 
     def _replace(self, row: StackResource) -> Step:
-        self.kinds.of_row(row.type).delete(self.cloud, record(row, self.stack))
+        kind = self.kinds.of_row(row.type)
+        with _busy_waits(kind):
+            kind.delete(self.cloud, record(row, self.stack))
         self.set(row, "DELETE", "IN_PROGRESS", "Replacing the resource")
         return Step(None)
 
     def _remove(self, row: StackResource) -> Step:
         kind = self.kinds.of_row(row.type)
         if row.action != "DELETE":
-            kind.delete(self.cloud, record(row, self.stack))
+            with _busy_waits(kind):
+                kind.delete(self.cloud, record(row, self.stack))
             self.set(row, "DELETE", "IN_PROGRESS", "state changed")
             return Step(None)
         return self._poll_gone(kind, row)
@@ -280,6 +286,22 @@ class Run:
         return self._ranked(list(self.rows.values()))
 
 
+class Busy(Exception):
+    """A type's call was refused for now (Octavia's 409 while its balancer is PENDING_*,
+    another stack's member having just changed it): the step rolls back and the stack
+    looks again a moment later, as Heat's Octavia resources retry on a conflict."""
+
+
+@contextmanager
+def _busy_waits(kind: ResourceType) -> Iterator[None]:
+    try:
+        yield
+    except Conflict:
+        if kind.conflict_waits:
+            raise Busy() from None
+        raise
+
+
 def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     """Drive a stack up to `steps` steps; True: there is more to do (run again)."""
     for _ in range(steps):
@@ -296,6 +318,8 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
                 run = Run(deps, db, stack, deps.clock())
                 outcome = run.step().outcome
                 hooks = run.cloud.after_commit
+        except Busy:
+            return True  # rolled back: again in a moment
         except (CheptelError, ResourceFailure) as exc:
             return _fail(deps, stack_id, generation, exc, run.current if run else None)
         except Exception as exc:  # a bug: the stack fails with it, never spins until timeout
