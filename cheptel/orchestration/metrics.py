@@ -24,7 +24,7 @@ STATUSES = tuple(f"{action}_{status}" for action in (
 
 
 def collect(db: Session, deps: Deps) -> Iterator[Metric]:
-    every = stacks.every(db)  # what an admin's global list shows: not the deleted
+    every = stacks.every(db, nested=False)  # an admin's global list: no deleted, no nested
     yield gauge(N, "stack_status", "stack_status", ("id", "name", "project_id", "status"), (
         ((s.id, s.name, s.project_id, f"{s.action}_{s.status}"),
          status_code(STATUSES, f"{s.action}_{s.status}")) for s in every))

@@ -42,6 +42,12 @@ class Stack(Base):
     action_started: Mapped[float] = mapped_column(Float)
     # counts the actions started: a resource row of the current one is settled for it
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    # a nested stack's parent (a template resource's or a group's stack) and the
+    # parent's resource it is the physical resource of; None for a top-level stack
+    parent_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True,
+                                                  default=None)
+    parent_resource: Mapped[str | None] = mapped_column(String(255), nullable=True,
+                                                        default=None)
 
 
 class StackResource(Base):

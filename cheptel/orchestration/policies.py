@@ -22,6 +22,9 @@ POLICIES = {
     "stacks:validate_template": "scoped_member",
     "resource:index": "scoped_reader",
     "resource:show": "scoped_reader",
+    "resource:signal": "scoped_member",
+    "resource:mark_unhealthy": "scoped_member",
+    "resource:webhook": "anyone",  # the URL's secret is the credential (alarm_url)
     "events:index": "scoped_reader",
     "events:show": "scoped_reader",
     "stacks:list_template_versions": "scoped_reader",

@@ -27,7 +27,7 @@ def stack_summary(base: str, stack: Stack) -> dict[str, Any]:
             "deletion_time": iso(stack.action_started) if deleted else None,
             "stack_status": f"{stack.action}_{stack.status}",
             "stack_status_reason": stack.status_reason, "stack_owner": None,
-            "parent": None, "stack_user_project_id": stack.project_id,
+            "parent": stack.parent_id, "stack_user_project_id": stack.project_id,
             "project": stack.project_id, "tags": list(stack.tags) or None,
             "links": [{"href": stack_url(base, stack), "rel": "self"}]}
 
@@ -49,7 +49,10 @@ def stack_detail(base: str, stack: Stack, params: dict[str, Any],
 
 
 def resource(base: str, stack: Stack, row: StackResource, required_by: list[str],
-             attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+             attributes: dict[str, Any] | None = None, parent: str | None = None,
+             nested: Stack | None = None) -> dict[str, Any]:
+    """A resource; `parent`: the parent's resource whose nested stack holds it (a list
+    with nested_depth); `nested`: the nested stack it is the physical resource of."""
     url = f"{stack_url(base, stack)}/resources/{quote(row.name, safe='')}"
     out: dict[str, Any] = {"resource_name": row.name, "logical_resource_id": row.name,
            "physical_resource_id": row.physical_id, "resource_type": row.type,
@@ -61,6 +64,10 @@ def resource(base: str, stack: Stack, row: StackResource, required_by: list[str]
            "required_by": required_by, "stack_name": stack.name,
            "links": [{"href": url, "rel": "self"},
                      {"href": stack_url(base, stack), "rel": "stack"}]}
+    if nested is not None:
+        out["links"].append({"href": stack_url(base, nested), "rel": "nested"})
+    if parent is not None:
+        out["parent_resource"] = parent
     if attributes is not None:
         out["attributes"] = attributes
         out["description"] = ""

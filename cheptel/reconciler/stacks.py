@@ -8,11 +8,14 @@ scan returns every stack IN_PROGRESS: after a restart they resume where their ro
 step's call into another service and its resource row commit together), and a stack
 past its timeout fails with the reason, so none stays IN_PROGRESS forever. Stacks deleted
 more than an hour ago are forgotten there too, and a stack's events beyond Heat's 1000
-(its oldest) are purged.
+(its oldest) are purged. The scan also heals the groups (service/healing.py): a member
+whose server is gone or failed, or that was marked unhealthy, is replaced by an UPDATE of
+its group's nested stack, whose key is returned with the others.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -20,11 +23,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from cheptel.orchestration.models import Stack
-from cheptel.orchestration.service import engine, stacks
+from cheptel.orchestration.service import engine, healing, stacks
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
     from cheptel.reconciler import Reconciler
+
+log = logging.getLogger("cheptel.reconciler.stacks")
 
 KEEP_DELETED = 3600.0  # seconds a deleted stack is still shown by id
 
@@ -46,7 +51,13 @@ class StackConverger:
         with self.deps.sessions() as db, db.begin():
             stacks.purge(db, self.deps.clock() - KEEP_DELETED)
             stacks.trim_events(db)
-            return list(db.scalars(select(Stack.id).where(Stack.status == "IN_PROGRESS")))
+            busy = list(db.scalars(select(Stack.id).where(Stack.status == "IN_PROGRESS")))
+        try:
+            healed = healing.scan(self.deps)
+        except Exception:  # a bug must not stop the stacks under way from resuming
+            log.exception("healing the groups failed")
+            healed = []
+        return busy + healed
 
     def converge(self, key: str) -> bool:
         if engine.converge(self.deps, key):

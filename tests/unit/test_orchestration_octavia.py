@@ -4,9 +4,15 @@ PENDING_*: Octavia's 409 never reaches the stack), read through get_attr, and de
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+import pytest
 from sqlalchemy import func, select
 
+from cheptel.errors import Conflict
 from cheptel.loadbalancer.models import LoadBalancer, Member
+from cheptel.orchestration.resources.registry import TYPES
 from tests.unit.loadbalancer import subnet
 from tests.unit.orchestration import heat, quiet
 from tests.unit.reconcile import Cloud
@@ -68,3 +74,32 @@ def test_a_load_balanced_stack_is_made_read_and_deleted(rcloud: Cloud) -> None:
         if _count(rcloud, LoadBalancer) == 0:
             break
     assert _count(rcloud, LoadBalancer) == 0 and not rcloud.deps.balancers.running()
+
+
+def test_a_conflict_is_waited_out_not_a_failure(rcloud: Cloud,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another stack's member (a group's nested stacks run side by side) may change the
+    balancer between a child's check and its create: Octavia's 409 then makes the step
+    roll back and run again a moment later, as Heat's Octavia resources retry."""
+    member = TYPES["OS::Octavia::PoolMember"]
+    refused: list[str] = []
+
+    def flaky(cloud: Any, p: dict[str, Any], r: Any) -> None:
+        if not refused:
+            refused.append(p["address"])
+            raise Conflict("Load Balancer x is immutable and cannot be updated.")
+        member.create(cloud, p, r)
+
+    monkeypatch.setitem(TYPES, member.name, replace(member, create=flaky))
+    quiet(rcloud)
+    sid = subnet(rcloud)
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "lbs", "template": TEMPLATE,
+                                         "parameters": {"subnet": sid}})
+    stack_id = r.json()["stack"]["id"]
+    for _ in range(40):
+        rcloud.settle()
+        stack = heat(rcloud, "GET", f"/stacks/lbs/{stack_id}").json()["stack"]
+        if stack["stack_status"] != "CREATE_IN_PROGRESS":
+            break
+    assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
+    assert refused and _count(rcloud, Member) == 2

@@ -1,6 +1,7 @@
 """The orchestration part of the walk's world (tests/unit/walk_world.py): a stack of one
-RandomString, driven to CREATE_COMPLETE by its engine, with an output; the URL's project
-is the admin's (whose token the walk sends)."""
+RandomString, an AutoScalingGroup of them and its ScalingPolicy (whose alarm_url's secret
+the webhook route takes), driven to CREATE_COMPLETE by its engine, with an output; the
+URL's project is the admin's (whose token the walk sends)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ K, H = "/identity", "/orchestration"
 TEMPLATE = {"heat_template_version": "2018-08-31",
             "parameters": {"length": {"type": "number", "default": 8}},
             "resources": {"rand": {"type": "OS::Heat::RandomString",
-                                   "properties": {"length": {"get_param": "length"}}}},
+                                   "properties": {"length": {"get_param": "length"}}},
+                          "group": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+                              "min_size": 1, "max_size": 2,
+                              "resource": {"type": "OS::Heat::RandomString"}}},
+                          "scale": {"type": "OS::Heat::ScalingPolicy", "properties": {
+                              "auto_scaling_group_id": {"get_resource": "group"},
+                              "adjustment_type": "change_in_capacity",
+                              "scaling_adjustment": 1}}},
             "outputs": {"value": {"value": {"get_attr": ["rand", "value"]}}}}
 
 
@@ -31,6 +39,8 @@ def populate_orchestration(w: World) -> None:
     ids[f"{H} stack_name"] = "walk-stack"
     ids[f"{H} stack_id"] = made["id"]
     ids[f"{H} resource_name"] = "rand"
+    policy = w.ok(H, "GET", f"{stack}/resources/scale")["resource"]
+    ids[f"{H} secret"] = policy["attributes"]["alarm_url"].rsplit("/", 1)[1]
     ids[f"{H} key"] = "value"
     events = w.ok(H, "GET", f"{p}/stacks/walk-stack/{made['id']}/resources/rand/events")
     ids[f"{H} event_id"] = events["events"][0]["id"]
@@ -44,3 +54,6 @@ def populate_orchestration(w: World) -> None:
     w.templates[f"{H} POST /v1/{{project_id}}/validate"] = {"template": TEMPLATE}
     w.templates[f"{H} POST /v1/{{project_id}}/stacks/{{stack_name}}/{{stack_id}}/actions"] = {
         "check": None}
+    w.templates[f"{H} PATCH /v1/{{project_id}}/stacks/{{stack_name}}/{{stack_id}}/resources/"
+                "{resource_name}"] = {"mark_unhealthy": False,
+                                      "resource_status_reason": "walk"}

@@ -39,9 +39,11 @@ def body(ctx: Ctx, schema: dict[str, Any]) -> dict[str, Any]:
     value = check(schema, ctx.body)
     if value.get("template_url"):
         raise BadRequest("template_url is not supported: send the template itself.")
-    if value.get("environment_files"):
-        raise BadRequest("environment_files must be merged by the client.")
-    return dict(value)
+    out = dict(value)
+    if out.get("environment_files"):  # heatclient's -e: their text is in files
+        out["environment"] = service.merged_environment(
+            out.get("environment"), out.pop("environment_files"), out.get("files") or {})
+    return out
 
 
 def flag(value: str | None) -> bool:

@@ -8,10 +8,19 @@ from typing import Any
 
 from cheptel.errors import BadRequest
 from cheptel.orchestration import views
-from cheptel.orchestration.api.common import STACK, base, caller, limit, sort_dir, sort_keys, stack
+from cheptel.orchestration.api.common import (
+    STACK,
+    P,
+    base,
+    caller,
+    limit,
+    sort_dir,
+    sort_keys,
+    stack,
+)
 from cheptel.orchestration.errors import StackNotFound
 from cheptel.orchestration.models import Stack, StackEvent, StackResource
-from cheptel.orchestration.service import inspect, listing
+from cheptel.orchestration.service import healing, inspect, listing, scaling
 from cheptel.orchestration.service import stacks as service
 from cheptel.web import Ctx, Route
 
@@ -33,16 +42,15 @@ def index(ctx: Ctx) -> dict[str, Any]:
     if depth is not None and (not depth.isdigit() or len(depth) > 4):
         raise BadRequest(f"Invalid value {depth[:40]!r} for nested_depth: a non-negative "
                          "integer.")
-    rows = _rows(ctx, s)
     wanted = {k: set(v) for k, v in ctx.query_multi.items()
               if k in ("name", "type", "status", "action", "physical_resource_id", "id")}
-    required = inspect.required_by(s, {r.name for r in rows})
     out = []
-    for r in rows:
+    for owner, r, parent, required in inspect.nested_rows(ctx.db, s, int(depth or 0)):
         have = {"name": r.name, "type": r.type, "status": r.status, "action": r.action,
                 "physical_resource_id": r.physical_id, "id": r.id}
         if all(have[k] in v for k, v in wanted.items()):
-            out.append(views.resource(base(ctx), s, r, required.get(r.name, [])))
+            out.append(views.resource(base(ctx), owner, r, required, parent=parent,
+                                      nested=inspect.nested_stack(ctx.db, owner, r)))
     return {"resources": out}
 
 
@@ -60,7 +68,8 @@ def show(ctx: Ctx) -> dict[str, Any]:
     attrs = inspect.attributes(ctx.deps, ctx.db, caller(ctx), s, row,
                                ctx.query_multi.get("with_attr", []))
     required = inspect.required_by(s, {r.name for r in _rows(ctx, s)})
-    return {"resource": views.resource(base(ctx), s, row, required.get(row.name, []), attrs)}
+    return {"resource": views.resource(base(ctx), s, row, required.get(row.name, []), attrs,
+                                       nested=inspect.nested_stack(ctx.db, s, row))}
 
 
 def _events(ctx: Ctx, s: Stack, resource: str | None) -> list[StackEvent]:
@@ -110,9 +119,35 @@ def event(ctx: Ctx) -> dict[str, Any]:
     raise StackNotFound(ctx.params["event_id"], "Event")
 
 
+def signal(ctx: Ctx) -> None:
+    """POST …/resources/{name}/signal: a scaling policy resizes its group."""
+    s = stack(ctx)
+    ctx.after_commit.extend(scaling.signal(ctx.deps, ctx.db, s, _row(ctx, s), ctx.body,
+                                           ctx.now))
+
+
+def mark_unhealthy(ctx: Ctx) -> None:
+    """PATCH …/resources/{name}: CHECK_FAILED (the next update replaces it; a group's
+    member is replaced at once) or, unmarked, CHECK_COMPLETE again."""
+    s = stack(ctx)
+    if healing.mark(ctx.db, ctx.now, s, _row(ctx, s), ctx.body):
+        sid = s.id
+        ctx.after_commit.append(lambda: ctx.deps.reconciler.schedule("orchestration", sid))
+
+
+def webhook(ctx: Ctx) -> None:
+    """POST /webhooks/{secret}: a policy's alarm_url, no token (the secret is the
+    credential), for any webhook sender."""
+    s, row = scaling.by_secret(ctx.db, ctx.params["project_id"], ctx.params["secret"])
+    ctx.after_commit.extend(scaling.signal(ctx.deps, ctx.db, s, row, ctx.body, ctx.now))
+
+
 ROUTES = [
     Route("GET", RESOURCES, index, "resource:index"),
     Route("GET", RESOURCE, show, "resource:show"),
+    Route("PATCH", RESOURCE, mark_unhealthy, "resource:mark_unhealthy"),
+    Route("POST", RESOURCE + "/signal", signal, "resource:signal"),
+    Route("POST", P + "/webhooks/{secret}", webhook, "resource:webhook"),
     Route("GET", STACK + "/events", events, "events:index"),
     Route("GET", RESOURCE + "/events", resource_events, "events:index"),
     Route("GET", RESOURCE + "/events/{event_id}", event, "events:show"),

@@ -69,8 +69,9 @@ def index(ctx: Ctx) -> dict[str, Any]:
     everyone = flag(ctx.query.get("global_tenant"))
     if everyone:
         ctx.require("stacks:global_index", {"project_id": creds.project_id})
-    items = service.every(ctx.db) if everyone else service.in_project(
-        ctx.db, creds.project_id or "", flag(ctx.query.get("show_deleted")))
+    nested = flag(ctx.query.get("show_nested"))
+    items = service.every(ctx.db, nested) if everyone else service.in_project(
+        ctx.db, creds.project_id or "", flag(ctx.query.get("show_deleted")), nested)
     keys = sort_keys(ctx, tuple(SORT), "creation_time")
     found = listing.page([s for s in items if _kept(ctx, s)],
                          lambda s: tuple(SORT[k](s) for k in keys),

@@ -18,6 +18,7 @@ from typing import Any
 
 from cheptel.errors import CheptelError, NotFound
 from cheptel.orchestration.errors import InvalidTemplate
+from cheptel.orchestration.models import Stack
 from cheptel.orchestration.service.cloud import Cloud
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
@@ -50,6 +51,9 @@ class Record:
     physical_id: str
     data: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # the physical name to give it: <stack>-<resource>-<random>
+    resource: str = ""  # its name in the template
+    stack: Stack | None = None  # the stack it is a resource of (a group makes a nested one)
+    properties: dict[str, Any] = field(default_factory=dict)  # what it was made with
 
 
 Create = Callable[[Cloud, dict[str, Any], Record], None]  # sets record.physical_id
@@ -84,9 +88,26 @@ class ResourceType:
     actions: dict[str, tuple[Act, Poll]] = field(default_factory=dict)
     # takes any properties and ignores them (OS::Heat::None, a registry's off switch)
     any_properties: bool = False
+    # reads an attribute and its path itself (a nested stack's outputs, a group's
+    # members): (cloud, record, attribute, path)
+    read: Callable[[Cloud, Record, str, list[Any]], Any] | None = None
+    # get_resource, when it needs the other services (a nested stack's OS::stack_id)
+    reference_in: Callable[[Cloud, Record], Any] | None = None
+    # checks the properties together, once each is of its type (a group's sizes): raises
+    # InvalidTemplate; values still None (references not made yet) are not checked
+    validate: Callable[[str, dict[str, Any]], None] | None = None
+    # the nested stack's template its properties make (a group's members), so that the
+    # members' type and template are checked before anything is made
+    members: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # a nested stack: updated with every update of its parent (as Heat does), even when
+    # its properties are unchanged (its template, its members' templates may have changed)
+    nested: bool = False
     # True while it may not be made yet though its dependencies are done (a load
     # balancer's child while the balancer is PENDING_*: Octavia's 409, Heat's retry)
     blocked: Callable[[Cloud, dict[str, Any]], bool] = lambda cloud, props: False
+    # a 409 Conflict from its service is "not now" (a balancer PENDING_* because another
+    # stack changed it meanwhile): the step is retried a moment later, not failed
+    conflict_waits: bool = False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""
@@ -133,6 +154,8 @@ class ResourceType:
                 raise InvalidTemplate(f"Property error: resources.{name}.properties.{key}: "
                                       f"Value must be of type {prop.type}")
             out[key] = value
+        if self.validate is not None:
+            self.validate(name, out)
         return out
 
     def attribute(self, cloud: Cloud, record: Record, name: str) -> Any:

@@ -82,7 +82,8 @@ def _kind(name: str, plural: str, root: str, props: dict[str, Prop], attrs: dict
 
     return ResourceType(name=name, description=description, properties=props,
                         attributes=attrs, create=create, delete=delete, show=show,
-                        ready=ready, gone=gone, blocked=blocked, update=update)
+                        ready=ready, gone=gone, blocked=blocked, update=update,
+                        conflict_waits=True)
 
 
 def _kept(p: dict[str, Any], *keys: str) -> dict[str, Any]:

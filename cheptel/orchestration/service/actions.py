@@ -13,7 +13,6 @@ from cheptel.errors import NotFound
 from cheptel.orchestration.errors import ActionInProgress, InvalidTemplate, ResourceFailure
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import Poll, Record, ResourceType
-from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service.cloud import Cloud
 from cheptel.orchestration.service.resolver import record
 
@@ -60,7 +59,7 @@ def walk(run: Run, ordered: list[StackResource]) -> Step:
                 and row.status == "COMPLETE":
             continue
         run.current = row.name
-        kind = TYPES[row.type]
+        kind = run.kinds.of_row(row.type)
         rec = record(row, run.stack)
         start, poll = kind.actions.get(action, (None, None))
         if action == "CHECK" and start is None:

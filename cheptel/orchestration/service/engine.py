@@ -9,9 +9,10 @@ again. A stack past its timeout fails with the reason, never stays IN_PROGRESS.
 
 CREATE and UPDATE walk the template's active resources, dependencies first: a resource
 not made yet is made; one whose changed properties are all update_allowed is updated in
-place through its service's update route; one with other changes (or of another type) is
-replaced (deleted, then made again); then what the template no longer holds is deleted,
-dependents first. DELETE deletes every resource, dependents
+place through its service's update route (a nested stack is updated with every update,
+as Heat does: its template or its members' may have changed); one with other changes
+(or of another type) is replaced (deleted, then made again); then what the template no
+longer holds is deleted, dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
 A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
 a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
@@ -22,22 +23,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from cheptel.errors import CheptelError
+from cheptel.errors import CheptelError, Conflict
 from cheptel.identity.models import User
 from cheptel.identity.service.roles import effective_roles
 from cheptel.orchestration.errors import ResourceFailure
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import Record, ResourceType, reason
-from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service import actions, stacks
 from cheptel.orchestration.service.cloud import InProcess
+from cheptel.orchestration.service.nested import kinds_of
 from cheptel.orchestration.service.resolver import Resolver, record
 from cheptel.orchestration.template.functions import evaluate
 from cheptel.orchestration.template.template import order
@@ -84,6 +86,7 @@ class Run:
         self.current: str | None = None  # the resource a failure is about
         self.cloud = InProcess(deps, db, owner(db, stack))
         self.rows = {r.name: r for r in stacks.resources_of(db, stack)}
+        self.kinds = kinds_of(stack)
 
     # -- what a step records --------------------------------------------------------------
 
@@ -113,8 +116,9 @@ class Run:
     def parsed(self) -> stacks.Parsed:
         s = self.stack
         parsed = stacks.check(s.template, s.parameters, s.environment, s.files, s.name, s.id,
-                              s.project_id)
-        Resolver(self.cloud, s, self.rows).bind(parsed.scope)
+                              s.project_id, parent=s)
+        self.kinds = parsed.kinds
+        Resolver(self.cloud, s, self.rows, parsed.kinds).bind(parsed.scope)
         return parsed
 
     # -- CREATE / UPDATE ------------------------------------------------------------------
@@ -131,7 +135,7 @@ class Run:
         waiting = False
         for name in parsed.active:
             d = tpl.resources[name]
-            kind = TYPES[d["type"]]
+            kind = parsed.kinds[d["type"]]
             row = self.rows.get(name)
             self.current = name
             if row is not None and row.status == "IN_PROGRESS" and row.action in (
@@ -142,7 +146,7 @@ class Run:
                 waiting = True
                 continue
             if row is not None and row.action == "DELETE":  # being replaced
-                if TYPES[row.type].gone(self.cloud, record(row, self.stack)):
+                if self.kinds.of_row(row.type).gone(self.cloud, record(row, self.stack)):
                     return self._dropped(row)
                 waiting = True
                 continue
@@ -160,7 +164,7 @@ class Run:
                 return self._create(kind, name, props, row)
             if row.type != kind.name or row.status == "FAILED":
                 return self._replace(row)
-            if row.properties != props:
+            if row.properties != props or kind.nested:
                 changed = kind.updatable(row.properties, props)
                 if changed is None:
                     return self._replace(row)
@@ -190,7 +194,8 @@ class Run:
             self.rows[name] = row
             return Step(None)
         rec = record(row, self.stack)
-        kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
+        with _busy_waits(kind):
+            kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
         _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
         self.set(row, self.stack.action, "IN_PROGRESS", "state changed")
@@ -201,23 +206,27 @@ class Run:
         """The properties Heat updates in place (update_allowed), through the service's
         own update route: the resource keeps its id."""
         assert kind.update is not None
-        kind.update(self.cloud, changed, record(row, self.stack))
+        rec = record(row, self.stack)
+        with _busy_waits(kind):
+            kind.update(self.cloud, changed, rec)
+        _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
+        # done when its type says it is (a nested stack's update takes its own steps)
         self.set(row, "UPDATE", "IN_PROGRESS", "state changed")
-        self.set(row, "UPDATE", "COMPLETE", "state changed")
         return Step(None)
 
     def _replace(self, row: StackResource) -> Step:
-        kind = TYPES.get(row.type)
-        if kind is not None:
+        kind = self.kinds.of_row(row.type)
+        with _busy_waits(kind):
             kind.delete(self.cloud, record(row, self.stack))
         self.set(row, "DELETE", "IN_PROGRESS", "Replacing the resource")
         return Step(None)
 
     def _remove(self, row: StackResource) -> Step:
-        kind = TYPES[row.type]
+        kind = self.kinds.of_row(row.type)
         if row.action != "DELETE":
-            kind.delete(self.cloud, record(row, self.stack))
+            with _busy_waits(kind):
+                kind.delete(self.cloud, record(row, self.stack))
             self.set(row, "DELETE", "IN_PROGRESS", "state changed")
             return Step(None)
         return self._poll_gone(kind, row)
@@ -277,21 +286,40 @@ class Run:
         return self._ranked(list(self.rows.values()))
 
 
+class Busy(Exception):
+    """A type's call was refused for now (Octavia's 409 while its balancer is PENDING_*,
+    another stack's member having just changed it): the step rolls back and the stack
+    looks again a moment later, as Heat's Octavia resources retry on a conflict."""
+
+
+@contextmanager
+def _busy_waits(kind: ResourceType) -> Iterator[None]:
+    try:
+        yield
+    except Conflict:
+        if kind.conflict_waits:
+            raise Busy() from None
+        raise
+
+
 def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     """Drive a stack up to `steps` steps; True: there is more to do (run again)."""
     for _ in range(steps):
         hooks: list[Callable[[], None]] = []
         generation = -1
+        parent: str | None = None
         run: Run | None = None
         try:
             with deps.sessions() as db, db.begin():
                 stack = db.get(Stack, stack_id)
                 if stack is None:
                     return False
-                generation = stack.generation
+                generation, parent = stack.generation, stack.parent_id
                 run = Run(deps, db, stack, deps.clock())
                 outcome = run.step().outcome
                 hooks = run.cloud.after_commit
+        except Busy:
+            return True  # rolled back: again in a moment
         except (CheptelError, ResourceFailure) as exc:
             return _fail(deps, stack_id, generation, exc, run.current if run else None)
         except Exception as exc:  # a bug: the stack fails with it, never spins until timeout
@@ -302,6 +330,8 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
         if outcome == WAIT:
             return True
         if outcome == DONE:
+            if parent is not None:  # the parent's resource waits on this nested stack
+                deps.reconciler.schedule("orchestration", parent)
             return False
     return True
 

@@ -13,9 +13,9 @@ from cheptel.orchestration import views
 from cheptel.orchestration.errors import StackNotFound
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import reason
-from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service import stacks
 from cheptel.orchestration.service.cloud import InProcess
+from cheptel.orchestration.service.nested import kinds_of
 from cheptel.orchestration.service.resolver import Resolver, record
 from cheptel.policy import Creds
 
@@ -36,7 +36,7 @@ def _resolver(deps: Deps, db: Session, creds: Creds, stack: Stack
     except CheptelError:
         return None
     rows = {r.name: r for r in stacks.resources_of(db, stack)}
-    resolver = Resolver(InProcess(deps, db, creds), stack, rows)
+    resolver = Resolver(InProcess(deps, db, creds), stack, rows, parsed.kinds)
     resolver.bind(parsed.scope)
     return parsed, resolver
 
@@ -72,14 +72,17 @@ def output(deps: Deps, db: Session, creds: Creds, stack: Stack, key: str) -> dic
 def attributes(deps: Deps, db: Session, creds: Creds, stack: Stack,
                row: StackResource, names: list[str]) -> dict[str, Any]:
     """A resource's attributes (all of its type's, or those asked with `with_attr`)."""
-    kind = TYPES.get(row.type)
-    if kind is None or not row.physical_id:
+    kind = kinds_of(stack).of_row(row.type)
+    if not row.physical_id:
         return {}
     cloud = InProcess(deps, db, creds)
     out: dict[str, Any] = {}
     for name in names or list(kind.attributes):
         try:
-            out[name] = kind.attribute(cloud, record(row, stack), name)
+            if kind.read is not None:
+                out[name] = kind.read(cloud, record(row, stack), name, [])
+            else:
+                out[name] = kind.attribute(cloud, record(row, stack), name)
         except CheptelError as exc:
             out[name] = None if name in kind.attributes else reason(exc)
     return out
@@ -119,4 +122,32 @@ def preview(db: Session, creds: Creds, now: float, body: dict[str, Any],
                          "physical_resource_id": "", "stack_name": name,
                          "required_by": [], "properties": parsed.template.resources[n].get(
                              "properties") or {}} for n in parsed.active]
+    return out
+
+
+def nested_stack(db: Session, stack: Stack, row: StackResource) -> Stack | None:
+    """The nested stack a resource of `stack` is (a template resource's, a group's)."""
+    if not row.physical_id or len(row.physical_id) > 36:
+        return None
+    child = db.get(Stack, row.physical_id)
+    return child if child is not None and child.parent_id == stack.id else None
+
+
+def nested_rows(db: Session, stack: Stack, depth: int
+                ) -> list[tuple[Stack, StackResource, str | None, list[str]]]:
+    """A stack's resources, then, `depth` levels down, its nested stacks' (Heat's
+    nested_depth): (the stack holding it, the row, the parent's resource, required_by)."""
+    out: list[tuple[Stack, StackResource, str | None, list[str]]] = []
+    level: list[tuple[Stack, str | None]] = [(stack, None)]
+    for d in range(min(depth, 5) + 1):
+        below: list[tuple[Stack, str | None]] = []
+        for owner, parent in level:
+            rows = stacks.resources_of(db, owner)
+            required = required_by(owner, {r.name for r in rows})
+            for r in rows:
+                out.append((owner, r, parent, required.get(r.name, [])))
+                child = nested_stack(db, owner, r)
+                if child is not None and d < depth:
+                    below.append((child, r.name))
+        level = below
     return out

@@ -5,24 +5,28 @@ whoever asks: the engine as the stack's owner, the API as the caller). Outputs t
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cheptel.errors import CheptelError
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import Record, reason
-from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service.cloud import Cloud
 from cheptel.orchestration.template.functions import Scope, evaluate
+
+if TYPE_CHECKING:
+    from cheptel.orchestration.service.nested import Kinds
 
 
 def record(row: StackResource, stack: Stack) -> Record:
     return Record(physical_id=row.physical_id, data=dict(row.data or {}),
-                  name=f"{stack.name}-{row.name}-{secrets.token_hex(4)}"[:255])
+                  name=f"{stack.name}-{row.name}-{secrets.token_hex(4)}"[:255],
+                  resource=row.name, stack=stack, properties=dict(row.properties or {}))
 
 
 class Resolver:
-    def __init__(self, cloud: Cloud, stack: Stack, rows: dict[str, StackResource]) -> None:
-        self.cloud, self.stack, self.rows = cloud, stack, rows
+    def __init__(self, cloud: Cloud, stack: Stack, rows: dict[str, StackResource],
+                 kinds: Kinds) -> None:
+        self.cloud, self.stack, self.rows, self.kinds = cloud, stack, rows, kinds
 
     def bind(self, scope: Scope) -> Scope:
         scope.ref, scope.attr = self.ref, self.attr
@@ -32,13 +36,19 @@ class Resolver:
         row = self.rows.get(name)
         if row is None or row.status == "INIT":
             return None
-        return TYPES[row.type].reference(record(row, self.stack))
+        kind = self.kinds.of_row(row.type)
+        if kind.reference_in is not None:
+            return kind.reference_in(self.cloud, record(row, self.stack))
+        return kind.reference(record(row, self.stack))
 
     def attr(self, name: str, attribute: str, path: list[Any]) -> Any:
         row = self.rows.get(name)
         if row is None or not row.physical_id:
             return None
-        value = TYPES[row.type].attribute(self.cloud, record(row, self.stack), attribute)
+        kind = self.kinds.of_row(row.type)
+        if kind.read is not None:
+            return kind.read(self.cloud, record(row, self.stack), attribute, path)
+        value = kind.attribute(self.cloud, record(row, self.stack), attribute)
         for key in path:
             if isinstance(value, dict):
                 value = value.get(key, value.get(str(key)))

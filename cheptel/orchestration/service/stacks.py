@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
@@ -27,6 +27,9 @@ from cheptel.orchestration.template.functions import Scope, evaluate
 from cheptel.orchestration.template.template import Template, load, parse
 from cheptel.policy import Creds
 
+if TYPE_CHECKING:
+    from cheptel.orchestration.service.nested import Kinds
+
 DEFAULT_TIMEOUT_MINS = 60  # Heat's stack_action_timeout
 MAX_STACKS_PER_PROJECT = 100  # Heat's max_stacks_per_tenant
 MAX_EVENTS_PER_STACK = 1000  # Heat's max_events_per_stack: older ones are purged
@@ -41,6 +44,7 @@ class Parsed:
     params: dict[str, Any]  # resolved values
     scope: Scope
     active: list[str]  # resources whose condition holds, dependencies first
+    kinds: Kinds  # the types its resources may name (cheptel's, templates of its files)
 
 
 def pseudo(stack_name: str, stack_id: str, project_id: str) -> dict[str, Any]:
@@ -48,7 +52,7 @@ def pseudo(stack_name: str, stack_id: str, project_id: str) -> dict[str, Any]:
             "OS::project_id": project_id}
 
 
-def _environment(env: Any) -> dict[str, Any]:
+def environment_of(env: Any) -> dict[str, Any]:
     if env is None:
         return {}
     if isinstance(env, str):
@@ -60,17 +64,35 @@ def _environment(env: Any) -> dict[str, Any]:
     unknown = sorted(set(env) - allowed)
     if unknown:
         raise InvalidTemplate(f"environment has unknown section \"{unknown[0]}\"")
-    _registry(env)
     for key in ("parameters", "parameter_defaults"):
         if not isinstance(env.get(key) or {}, dict):
             raise InvalidTemplate(f"The environment's {key} must be a map.")
     return env
 
 
-def _registry(env: dict[str, Any]) -> dict[str, str]:
+def merged_environment(env: Any, names: list[str], files: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """Heat's environment_files: each (its text in `files`) merged in order, the request's
+    environment last (heatclient sends both: the files' merge and their names)."""
+    out: dict[str, Any] = {}
+    for name in [*names, None]:
+        if name is not None and name not in files:
+            raise InvalidTemplate(f"Could not fetch environment file \"{str(name)[:200]}\": "
+                                  "it must be sent in the request's files.")
+        part = environment_of(files[name] if name is not None else env)
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
+def registry_of(env: dict[str, Any], files: dict[str, Any]) -> dict[str, str]:
     """The environment's resource_registry: global aliases of one resource type to
-    another type cheptel makes (`OS::Nova::Server: OS::Heat::None`). A template file as a
-    type (a nested stack) or a per-resource section is a 400: not supported yet."""
+    another type cheptel makes (`OS::Nova::Server: OS::Heat::None`) or to a template of
+    the request's files (a nested stack; heatclient puts the file there under its URL).
+    A per-resource section is a 400: not supported yet."""
     registry = env.get("resource_registry") or {}
     if not isinstance(registry, dict):
         raise InvalidTemplate("The environment's resource_registry must be a map.")
@@ -78,10 +100,12 @@ def _registry(env: dict[str, Any]) -> dict[str, str]:
     for alias, target in registry.items():
         if alias == "resources" and target in ({}, None):
             continue
-        if alias == "resources" or not isinstance(target, str) or target not in TYPES:
-            raise InvalidTemplate(f"resource_registry entry {str(alias)[:80]}: only aliases "
-                                  "of one resource type to another are supported (no "
-                                  "nested templates).")
+        if alias == "resources" or not isinstance(target, str):
+            raise InvalidTemplate(f"resource_registry entry {str(alias)[:80]}: only global "
+                                  "entries (a type or a template file) are supported.")
+        if target not in TYPES and target not in files:
+            raise InvalidTemplate(f"Could not fetch remote template \"{target[:200]}\": "
+                                  "a template must be sent in the request's files.")
         out[str(alias)] = target
     return out
 
@@ -92,21 +116,30 @@ def _aliased(raw: dict[str, Any], registry: dict[str, str]) -> dict[str, Any]:
     if not registry or not isinstance(resources, dict):
         return raw
     return {**raw, "resources": {
-        n: ({**d, "type": registry.get(d["type"], d["type"])}
-            if isinstance(d, dict) and isinstance(d.get("type"), str) else d)
+        n: ({**d, "type": registry[d["type"]]}
+            if isinstance(d, dict) and isinstance(d.get("type"), str)
+            and registry.get(d["type"]) in TYPES else d)
         for n, d in resources.items()}}
 
 
 def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: str,
-          stack_id: str, project_id: str) -> Parsed:
-    """Parse and check everything a create, update, preview or validate sends."""
+          stack_id: str, project_id: str, depth: int = 0,
+          parent: Stack | None = None) -> Parsed:
+    """Parse and check everything a create, update, preview or validate sends. `depth`:
+    how deep a nested stack it is; `parent`: the stack whose engine makes the nested
+    stacks its template resources name."""
+    from cheptel.orchestration.service.nested import Kinds
+
     if raw_template is None:
         raise InvalidTemplate("No template specified")
     if not isinstance(given or {}, dict) or not isinstance(files or {}, dict):
         raise BadRequest("parameters and files must be maps.")
-    env = _environment(env_raw)
+    env = environment_of(env_raw)
     raw = load(raw_template)
-    tpl = parse(_aliased(raw, _registry(env)), TYPES)
+    registry = registry_of(env, dict(files or {}))
+    kinds = Kinds(registry, dict(files or {}), parent, depth,
+                  env.get("parameter_defaults") or {})
+    tpl = parse(_aliased(raw, registry), kinds)
     values = {**(env.get("parameters") or {}), **(given or {})}
     resolved = parameters.resolve(tpl.params, values, env.get("parameter_defaults") or {})
     params = {**resolved, **pseudo(stack_name, stack_id, project_id)}
@@ -115,35 +148,51 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
     for name in active:  # what can be checked before anything exists
         d = tpl.resources[name]
         props = evaluate(d.get("properties") or {}, scope)
-        _static_check(tpl, name, props)
+        _static_check(tpl, kinds, name, props)
     for out in tpl.outputs.values():
         evaluate(out.get("value"), scope)
-    return Parsed(tpl, raw, params, scope, active)
+    return Parsed(tpl, raw, params, scope, active, kinds)
 
 
-def _static_check(tpl: Template, name: str, props: dict[str, Any]) -> None:
+def _static_check(tpl: Template, kinds: Kinds, name: str, props: dict[str, Any]) -> None:
     """What can be checked before anything exists: known properties, the required ones
     written, each value of its type (those that do not wait on another resource)."""
-    kind = TYPES[tpl.resources[name]["type"]]
-    kind.check(name, props, static=True)
+    kind = kinds[tpl.resources[name]["type"]]
+    props = kind.check(name, props, static=True)
     raw = tpl.resources[name].get("properties") or {}
     for key, prop in kind.properties.items():
         if prop.required and key not in raw:
             raise InvalidTemplate(f"Property error: resources.{name}.properties: "
                                   f"Property {key} not assigned")
+    if kind.members is not None:  # a group: a member's definition, checked as deep
+        members = parse(kind.members(props), kinds)
+        for member, d in members.resources.items():
+            given = d.get("properties") or {}
+            inner = kinds[d["type"]]
+            inner.check(f"{name}.{member}", given, static=True)
+            for key, prop in inner.properties.items():
+                if prop.required and key not in given:
+                    raise InvalidTemplate(f"Property error: resources.{name}.properties."
+                                          f"resource_def: Property {key} not assigned")
 
 
-def in_project(db: Session, project_id: str, include_deleted: bool = False) -> list[Stack]:
+def in_project(db: Session, project_id: str, include_deleted: bool = False,
+               nested: bool = True) -> list[Stack]:
+    """A project's stacks; `nested`: with the nested stacks (Heat lists them only with
+    show_nested; names find them)."""
     q = select(Stack).where(Stack.project_id == project_id)
+    if not nested:
+        q = q.where(Stack.parent_id.is_(None))
     if not include_deleted:
         q = q.where(~((Stack.action == "DELETE") & (Stack.status == "COMPLETE")))
     return list(db.scalars(q.order_by(Stack.created_at, Stack.id)))
 
 
-def every(db: Session) -> list[Stack]:
-    return list(db.scalars(select(Stack).where(
-        ~((Stack.action == "DELETE") & (Stack.status == "COMPLETE")))
-        .order_by(Stack.created_at, Stack.id)))
+def every(db: Session, nested: bool = True) -> list[Stack]:
+    q = select(Stack).where(~((Stack.action == "DELETE") & (Stack.status == "COMPLETE")))
+    if not nested:
+        q = q.where(Stack.parent_id.is_(None))
+    return list(db.scalars(q.order_by(Stack.created_at, Stack.id)))
 
 
 def find(db: Session, creds: Creds, ref: str) -> Stack:
@@ -192,7 +241,7 @@ def create(db: Session, creds: Creds, now: float, name: str, body: dict[str, Any
     existing = in_project(db, project)
     if any(s.name == name for s in existing):
         raise StackExists(name)
-    if len(existing) >= MAX_STACKS_PER_PROJECT:
+    if len([s for s in existing if s.parent_id is None]) >= MAX_STACKS_PER_PROJECT:
         raise RequestLimitExceeded(f"You have reached the maximum stacks per tenant, "
                                    f"{MAX_STACKS_PER_PROJECT}. Please delete some stacks.")
     stack_id = str(uuid.uuid4())
@@ -201,7 +250,7 @@ def create(db: Session, creds: Creds, now: float, name: str, body: dict[str, Any
     stack = Stack(id=stack_id, name=name, project_id=project, user_id=creds.user_id,
                   action="CREATE", status="IN_PROGRESS", status_reason="",
                   template=parsed.raw, parameters=dict(body.get("parameters") or {}),
-                  environment=_environment(body.get("environment")),
+                  environment=environment_of(body.get("environment")),
                   files=dict(body.get("files") or {}), tags=_tags(body.get("tags")),
                   disable_rollback=bool(body.get("disable_rollback", True)),
                   timeout_mins=_timeout(body.get("timeout_mins")), created_at=now,
@@ -251,7 +300,7 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
     files = body.get("files", stack.files if patch else None)
     parsed = check(template, given, env, files, stack.name, stack.id, stack.project_id)
     stack.template, stack.parameters = parsed.raw, dict(given or {})
-    stack.environment, stack.files = _environment(env), dict(files or {})
+    stack.environment, stack.files = environment_of(env), dict(files or {})
     if "tags" in body:
         stack.tags = _tags(body["tags"])
     if "timeout_mins" in body:
