@@ -196,9 +196,24 @@ def _check(monitor: Monitor) -> list[str]:
     return [*out, f"    timeout check {monitor.timeout}s"]
 
 
-def _backend(name: str, pool: Pool, listener: Listener) -> list[str]:
+def stable_ids(names: list[str]) -> dict[str, int]:
+    """A positive id for each name that does not move when others come and go: HAProxy
+    numbers backends and servers by position unless told, and its server-state file,
+    reloaded after a change, is matched by those numbers: a member removed would hand
+    its state (DOWN) to the one after it."""
+    out: dict[str, int] = {}
+    for name in sorted(names):
+        n = int(hashlib.sha256(name.encode()).hexdigest()[:7], 16) + 1
+        while n in out.values():  # a collision: the next free one, in name order
+            n += 1
+        out[name] = n
+    return out
+
+
+def _backend(name: str, pool: Pool, listener: Listener, backend_id: int) -> list[str]:
     http = mode(listener.protocol) == "http"
     out = [f"backend {name}",
+           f"    id {backend_id}",
            f"    mode {mode(listener.protocol)}",
            f"    balance {ALGORITHMS.get(pool.algorithm, 'roundrobin')}",
            f"    timeout connect {listener.timeout_member_connect}ms",
@@ -220,8 +235,10 @@ def _backend(name: str, pool: Pool, listener: Listener) -> list[str]:
     monitor = pool.monitor if pool.monitor is not None and pool.monitor.enabled else None
     if monitor is not None:
         out += _check(monitor)
+    ids = stable_ids([m.id for m in pool.members])
     for member in pool.members:
-        line = f"    server {member.id} {member.address}:{member.port} weight {member.weight}"
+        line = (f"    server {member.id} {member.address}:{member.port} id {ids[member.id]}"
+                f" weight {member.weight}")
         if monitor is not None:
             line += (f" check inter {monitor.delay}s fall {monitor.max_retries_down}"
                      f" rise {monitor.max_retries}")
@@ -251,14 +268,17 @@ def render(balancer: Balancer, paths: Paths) -> str:
     if not balancer.enabled:
         return "\n".join(out)
     pools = {pool.id: pool for pool in balancer.pools if pool.enabled}
+    served = []
     for listener in balancer.listeners:
         if not listener.enabled:
             continue
         used = [listener.default_pool_id] + [p.redirect_pool_id for p in listener.l7policies
                                              if p.action == "REDIRECT_TO_POOL"]
-        backends = {pid: f"{pid}:{listener.id}" for pid in dict.fromkeys(used)
-                    if pid is not None and pid in pools}
+        served.append((listener, {pid: f"{pid}:{listener.id}" for pid in dict.fromkeys(used)
+                                  if pid is not None and pid in pools}))
+    ids = stable_ids([name for _, backends in served for name in backends.values()])
+    for listener, backends in served:
         out += _frontend(balancer, listener, backends)
         for pool_id, name in backends.items():
-            out += _backend(name, pools[pool_id], listener)
+            out += _backend(name, pools[pool_id], listener, ids[name])
     return "\n".join(out)

@@ -12,6 +12,7 @@ import ctypes
 import errno
 import os
 import socket
+import struct
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -295,6 +296,7 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         for cidr in set(port.addresses) - have:
             ip, _, length = cidr.partition("/")
             ipr.addr("add", index=index, address=ip, prefixlen=int(length))
+            announce(port.inner_name, port.mac, ip)
         if port.inner_name.startswith("qg-") or gateway_index is None:
             gateway_index = index
     lo = _index(ipr, "lo")
@@ -314,6 +316,24 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
                 raise
     with open("/proc/sys/net/ipv4/ip_forward", "w") as fh:
         fh.write("1" if router.forwarding else "0")
+
+
+def announce(ifname: str, mac: str, address: str) -> None:
+    """A gratuitous ARP for an address just added, sent from the calling thread's network
+    namespace: the neighbours that knew it under another MAC (a port deleted and its
+    address given to a new one: a healed group's server, a floating IP moved) learn this
+    one at once, as a VM's kernel announces itself, instead of sending to the old MAC
+    until their entry times out (a minute). Best effort: a failure changes nothing."""
+    hw = bytes.fromhex(mac.replace(":", ""))
+    ip = socket.inet_aton(address)
+    frame = (b"\xff" * 6 + hw + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1)
+             + hw + ip + b"\x00" * 6 + ip)
+    try:
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as sock:
+            sock.bind((ifname, 0))
+            sock.send(frame)
+    except OSError:
+        pass
 
 
 def _veth_macs(ipr: IPRoute) -> dict[str, tuple[int, str]]:
@@ -344,6 +364,7 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
         ipr.link("set", index=index, mtu=nic.mtu, state="up")
         if f"{nic.address}/{nic.prefixlen}" not in _ipv4(ipr, index):
             ipr.addr("add", index=index, address=nic.address, prefixlen=nic.prefixlen)
+            announce(name, nic.mac, nic.address)
         if nic.gateway and not default_done:
             ipr.route("replace", dst="0.0.0.0/0", gateway=nic.gateway, oif=index)
             default_done = True

@@ -29,9 +29,10 @@ from cheptel.backends.haproxy import (
     parse_stat,
     runtime_changes,
 )
-from cheptel.backends.haproxy_config import Paths, quote, render, status_regex
+from cheptel.backends.haproxy_config import Paths, quote, render, stable_ids, status_regex
 from cheptel.config import Settings
 
+ID = stable_ids(["m1", "m2", "m3"])  # the servers' stable ids
 PATHS = Paths(Path("/var/lib/cheptel/lb/lb-1"))
 MEMBERS = (Member("m1", "10.0.0.11", 80, weight=3),
            Member("m2", "10.0.0.12", 8080, weight=0, monitor_address="10.0.0.99",
@@ -85,11 +86,12 @@ def test_a_listener_and_its_pool_as_octavia_renders_them() -> None:
                  "option httpchk",
                  "http-check send meth HEAD uri '/health' ver HTTP/1.1 hdr Host 'example.org'",
                  "http-check expect rstatus '^(200|201|202)$'", "timeout check 2s",
-                 "server m1 10.0.0.11:80 weight 3 check inter 5s fall 3 rise 2 cookie m1",
-                 "server m2 10.0.0.12:8080 weight 0 check inter 5s fall 3 rise 2 "
+                 f"server m1 10.0.0.11:80 id {ID['m1']} weight 3 check inter 5s fall 3 "
+                 "rise 2 cookie m1",
+                 f"server m2 10.0.0.12:8080 id {ID['m2']} weight 0 check inter 5s fall 3 rise 2 "
                  "addr 10.0.0.99 port 9000 cookie m2",
-                 "server m3 10.0.0.13:80 weight 1 check inter 5s fall 3 rise 2 cookie m3 "
-                 "backup disabled"):
+                 f"server m3 10.0.0.13:80 id {ID['m3']} weight 1 check inter 5s fall 3 "
+                 "rise 2 cookie m3 backup disabled"):
         assert line in back, (line, back)
 
 
@@ -111,7 +113,7 @@ def test_tcp_listeners_algorithms_persistence_and_monitors() -> None:
     assert "balance source" in src and "stick on src" in src
     assert "stick-table type ip size 10k expire 30s" in src
     assert "option httpchk" not in src  # TCP: a connect
-    assert "server m1 10.0.0.11:80 weight 3 check inter 1s fall 1 rise 1" in src
+    assert f"server m1 10.0.0.11:80 id {ID['m1']} weight 3 check inter 1s fall 1 rise 1" in src
     ping = _section(text, "backend p-ping:l-https")  # PING: a TCP connect (no ICMP)
     assert "balance roundrobin" in ping and not [x for x in ping if "httpchk" in x]
     assert ping[-1].endswith("check inter 2s fall 2 rise 1 send-proxy")
@@ -291,3 +293,12 @@ def test_sockets_fit_a_unix_path_whatever_the_data_dir() -> None:
     assert deep.stats.parent == deep.master.parent != deep.directory
     other = Paths(Path("/tmp/other/lb/0b9f6a3e-5a2b-4c55-8f51-9c0d8f2b7e11"))
     assert other.stats != deep.stats  # one directory a balancer of a data dir
+
+
+def test_server_and_backend_ids_stay_when_others_come_and_go() -> None:
+    """HAProxy matches its saved server state by id: a member removed must not hand
+    its state (DOWN) to the next one, nor a backend removed its servers'."""
+    before = stable_ids(["m1", "m2", "m3"])
+    after = stable_ids(["m2", "m3", "m4"])
+    assert before["m2"] == after["m2"] and before["m3"] == after["m3"]
+    assert len(set(after.values())) == 3 and min(after.values()) > 0
