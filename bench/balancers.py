@@ -96,6 +96,7 @@ def main(n: int) -> None:
         for i, name in enumerate(spaces):  # the same file, by hand
             paths = Paths(root / "raw" / f"lb-{i}")
             paths.directory.mkdir(parents=True)
+            paths.sockets.mkdir(parents=True, exist_ok=True)
             paths.config.write_text(render(replace(spec(i, name)), paths))
             t = time.monotonic()
             subprocess.run(["nsenter", f"--net=/run/netns/{name}", "haproxy", "-W", "-D",
@@ -122,6 +123,8 @@ def main(n: int) -> None:
         for name in plumbing.balancers(CLOUD):
             plumbing.remove_router(name)
         plumbing.remove_bridge(bridge)
+        for i in range(n):  # the raw runs' socket directories
+            shutil.rmtree(Paths(root / "raw" / f"lb-{i}").sockets, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
