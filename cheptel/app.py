@@ -91,7 +91,7 @@ def make_plumbing(containers: ContainerEngine) -> Plumbing:
 
 
 def make_balancers(settings: Settings) -> Balancers:
-    if settings.container_engine == "fake":
+    if (settings.balancer_engine or settings.container_engine) == "fake":
         from cheptel.backends.fake_balancer import FakeBalancers
 
         return FakeBalancers()
