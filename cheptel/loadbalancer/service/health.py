@@ -58,7 +58,9 @@ def apply_health(db: Session, lb: LoadBalancer, health: Health) -> None:
         members = list(db.scalars(select(Member).where(Member.pool_id == pool.id)))
         hm = db.scalar(select(HealthMonitor).where(HealthMonitor.pool_id == pool.id))
         if hm is not None:
-            _set(hm, ONLINE if hm.admin_state_up and used.get(pool.id) else OFFLINE)
+            # Octavia's worker: ONLINE when enabled (MarkHealthMonitorActiveInDB), what
+            # its health manager never revisits
+            _set(hm, ONLINE if hm.admin_state_up else OFFLINE)
         if not (used.get(pool.id) and pool.admin_state_up):
             _set(pool, OFFLINE)
             for m in members:

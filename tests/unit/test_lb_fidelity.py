@@ -1,0 +1,56 @@
+"""Octavia's behaviour where octavia-tempest-plugin's API tests found cheptel's apart
+(scripts/tempest.py, the load-balancer selection): each test names what Octavia does."""
+
+from __future__ import annotations
+
+from tests.unit.loadbalancer import made, octavia, show, subnet
+from tests.unit.reconcile import Cloud
+
+
+def _lb(cloud: Cloud) -> dict:
+    return made(cloud, "loadbalancers", {"name": "web", "vip_subnet_id": subnet(cloud)})
+
+
+def test_an_integer_attribute_takes_a_string_of_digits(rcloud: Cloud) -> None:
+    """wsme reads "80" as 80 (json.py numeric_fromjson: int(value)); the plugin's L7
+    tests make their listener so."""
+    lb = _lb(rcloud)
+    lis = made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                     "protocol_port": "80"})
+    assert lis["protocol_port"] == 80
+    r = octavia(rcloud, "POST", "/listeners", {"listener": {
+        "loadbalancer_id": lb["id"], "protocol": "HTTP", "protocol_port": "eighty"}})
+    assert r.status_code == 400 and "protocol_port" in r.json()["faultstring"]
+
+
+def test_listeners_and_pools_filter_on_loadbalancer_id(rcloud: Cloud) -> None:
+    """Octavia's pagination maps the loadbalancer_id filter to load_balancer_id."""
+    lb, other = _lb(rcloud), _lb(rcloud)
+    lis = made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                     "protocol_port": 80})
+    made(rcloud, "listeners", {"loadbalancer_id": other["id"], "protocol": "HTTP",
+                               "protocol_port": 80})
+    pool = made(rcloud, "pools", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                  "lb_algorithm": "ROUND_ROBIN"})
+    made(rcloud, "pools", {"loadbalancer_id": other["id"], "protocol": "HTTP",
+                           "lb_algorithm": "ROUND_ROBIN"})
+    r = octavia(rcloud, "GET", f"/listeners?loadbalancer_id={lb['id']}")
+    assert [x["id"] for x in r.json()["listeners"]] == [lis["id"]]
+    r = octavia(rcloud, "GET", f"/pools?loadbalancer_id={lb['id']}")
+    assert [x["id"] for x in r.json()["pools"]] == [pool["id"]]
+
+
+def test_a_monitor_of_a_pool_no_listener_uses_is_online(rcloud: Cloud) -> None:
+    """Octavia's worker makes an enabled monitor ONLINE (MarkHealthMonitorActiveInDB),
+    a disabled one OFFLINE, whatever sends to its pool."""
+    lb = _lb(rcloud)
+    pool = made(rcloud, "pools", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                  "lb_algorithm": "ROUND_ROBIN"})
+    hm = made(rcloud, "healthmonitors", {"pool_id": pool["id"], "type": "HTTP", "delay": 2,
+                                         "timeout": 1, "max_retries": 2})
+    assert show(rcloud, "healthmonitors", hm["id"])["operating_status"] == "ONLINE"
+    r = octavia(rcloud, "PUT", f"/healthmonitors/{hm['id']}",
+                {"healthmonitor": {"admin_state_up": False}})
+    assert r.status_code == 200, r.text
+    rcloud.settle()
+    assert show(rcloud, "healthmonitors", hm["id"])["operating_status"] == "OFFLINE"
