@@ -90,7 +90,13 @@ def make_plumbing(containers: ContainerEngine) -> Plumbing:
     return NetlinkPlumbing()
 
 
-def make_balancers(settings: Settings) -> Balancers:
+def make_balancers(settings: Settings, containers: ContainerEngine | None = None
+                   ) -> Balancers:
+    """The fake engine's own host's (one for every app built on it), a fake one for a
+    fake engine (or CHEPTEL_BALANCERS=fake), else HAProxy processes with their files in DATA_DIR/lb."""
+    fake: Balancers | None = getattr(containers, "balancers", None)
+    if fake is not None:
+        return fake
     if (settings.balancer_engine or settings.container_engine) == "fake":
         from cheptel.backends.fake_balancer import FakeBalancers
 
@@ -129,7 +135,8 @@ def prepare(settings: Settings, clock: Callable[[], float] = time.time,
     deps = Deps(settings=settings, db_engine=engine, sessions=sessions, clock=clock,
                 containers=containers, firewall=make_firewall(settings),
                 blocks=blocks or make_blocks(settings), throttle=make_throttle(settings),
-                plumbing=make_plumbing(containers), balancers=make_balancers(settings))
+                plumbing=make_plumbing(containers),
+                balancers=make_balancers(settings, containers))
     deps.reconciler = Reconciler(deps, SERVICES, interval=settings.reconcile_interval)
     deps.metrics.register(CloudCollector(deps, SERVICES))
     spool.clean(spool.spool_directory(settings.data_dir))  # uploads a crash cut short

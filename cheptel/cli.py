@@ -83,7 +83,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_teardown(args: argparse.Namespace) -> int:
     """Exit 0: nothing of the cloud is left on this host; 1: something is (said on
     stderr; run it again); 3: refused, a `cheptel serve` of this data dir is running."""
-    from cheptel.app import make_blocks, make_containers, make_firewall, make_plumbing
+    from cheptel.app import (
+        make_balancers,
+        make_blocks,
+        make_containers,
+        make_firewall,
+        make_plumbing,
+    )
     from cheptel.runlock import Busy, exclusive
     from cheptel.teardown import read_cloud_id, teardown
 
@@ -99,7 +105,8 @@ def cmd_teardown(args: argparse.Namespace) -> int:
                 return 0
             containers = make_containers(settings)
             removal = teardown(cloud, containers, make_firewall(settings),
-                               make_blocks(settings), make_plumbing(containers))
+                               make_blocks(settings), make_plumbing(containers),
+                               make_balancers(settings, containers))
     except Busy as exc:
         print(f"cheptel: {exc}", file=sys.stderr)
         return 3

@@ -6,7 +6,8 @@ never by a name that looks like cheptel's: containers, config drive volumes (and
 Docker networks of a cheptel before issue 17) by the `cheptel.cloud` label, the Linux
 bridges of its networks by their alias (`cheptel <cloud id> <network id>`; the veths of
 its servers go with their containers' namespaces), its routers' and load balancers'
-namespaces by their names (cheptel.backends.plumbing), the images
+namespaces by their names (cheptel.backends.plumbing) and the HAProxy processes of its
+load balancers (their files, in the data dir, are the scope), the images
 it loaded into the engine by their repository (cheptel-image-<cloud id>), iptables
 chains by the cloud's prefix and every rule, in any chain of any table (IPv4 and IPv6),
 that jumps to one of them, and the loop devices and mounts of its attached volumes (under
@@ -27,6 +28,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from cheptel import db as dbmod
+from cheptel.backends.balancer import BalancerError, Balancers
 from cheptel.backends.blockstore import BlockStore, BlockStoreError
 from cheptel.backends.engine import Engine, EngineError
 from cheptel.backends.firewall import Firewall, FirewallError, prefix_for, taken
@@ -44,6 +46,7 @@ class Removal:
     images: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
+    balancers: list[str] = field(default_factory=list)  # HAProxy processes, their files
     mounts: list[str] = field(default_factory=list)  # attached volumes, the mount root
     rules: int = 0  # rules in the cloud's chains, and the jumps to them
     left: list[str] = field(default_factory=list)
@@ -51,12 +54,14 @@ class Removal:
     @property
     def nothing(self) -> bool:
         return not (self.containers or self.images or self.volumes or self.networks
+                    or self.balancers
                     or self.mounts or self.rules)
 
     def summary(self) -> str:
         if self.nothing and not self.left:
             return f"nothing of cloud {self.cloud} was left on this host"
         done = (f"removed {len(self.containers)} containers, {len(self.images)} images, "
+                f"{len(self.balancers)} load balancers, "
                 f"{len(self.volumes)} volumes, {len(self.networks)} networks, "
                 f"{len(self.mounts)} mounts, {self.rules} "
                 f"iptables rules of cloud {self.cloud}")
@@ -81,7 +86,8 @@ def read_cloud_id(database_url: str) -> str | None:
 
 
 def teardown(cloud: str, engine: Engine, firewall: Firewall,
-             blocks: BlockStore | None = None, plumbing: Plumbing | None = None) -> Removal:
+             blocks: BlockStore | None = None, plumbing: Plumbing | None = None,
+             balancers: Balancers | None = None) -> Removal:
     """Remove the cloud's containers, volumes, networks, then the mounts of its attached
     volumes (`blocks`: the data dir's volume storage), then its rules (see the module).
     The volume files stay with the data dir."""
@@ -96,6 +102,9 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall,
              ("volume", lambda: engine.list_volumes(cloud), engine.remove_volume, out.volumes),
              ("network", lambda: engine.list_networks(cloud), engine.remove_network,
               out.networks))
+    if balancers is not None:  # before their namespaces (a process holds its own)
+        kinds += (("load balancer", lambda: sorted(balancers.running()), balancers.remove,
+                   out.balancers),)
     if plumbing is not None:  # once no container is left: a server stays wired
         kinds += (("load balancer namespace", lambda: sorted(plumbing.balancers(cloud)),
                    plumbing.remove_router, out.networks),
@@ -106,20 +115,20 @@ def teardown(cloud: str, engine: Engine, firewall: Firewall,
     for kind, listing, remove, done in kinds:
         try:
             names = listing()
-        except (EngineError, PlumbingError) as exc:
+        except (EngineError, PlumbingError, BalancerError) as exc:
             out.left.append(f"{kind}s: the engine could not list them: {exc}")
             continue
         for name in names:
             try:
                 remove(name)
                 done.append(name)
-            except (EngineError, PlumbingError) as exc:
+            except (EngineError, PlumbingError, BalancerError) as exc:
                 out.left.append(f"{kind} {name}: {exc}")
     still: dict[str, list[str]] = {}
     for kind, listing, _remove, done in kinds:  # what said it was removed, but is there
         try:
             still[kind] = listing()
-        except (EngineError, PlumbingError) as exc:
+        except (EngineError, PlumbingError, BalancerError) as exc:
             still[kind] = ["?"]
             out.left.append(f"{kind}s: the engine could not list them: {exc}")
         for name in set(still[kind]) & set(done):

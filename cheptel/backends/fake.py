@@ -43,6 +43,7 @@ from cheptel.backends.engine import (
     ImageConfig,
     NicStats,
 )
+from cheptel.backends.fake_balancer import FakeBalancers
 from cheptel.backends.fake_plumbing import FakePlumbing
 
 
@@ -103,6 +104,7 @@ class FakeEngine:
         self.failures: dict[str, list[str]] = {}  # operation -> messages, one a call
         self.crashes: set[str] = set()  # operations after which the process "dies"
         self.plumbing = FakePlumbing(self)  # the host's bridges and veths
+        self.balancers = FakeBalancers()  # the host's HAProxy processes
 
     # -- what tests inject -----------------------------------------------------------------
 

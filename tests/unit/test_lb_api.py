@@ -53,7 +53,7 @@ def test_a_tree_becomes_the_balancer_spec_and_health_comes_back(rcloud: Cloud) -
     hm = made(rcloud, "healthmonitors", {"pool_id": pool["id"], "type": "HTTP", "delay": 2,
                                          "timeout": 1, "max_retries": 2,
                                          "url_path": "/health"})
-    spec = rcloud.deps.balancers.specs[lb["id"]]
+    spec = rcloud.deps.balancers.balancers[lb["id"]]
     assert spec.listeners[0].port == 80 and spec.listeners[0].default_pool_id == pool["id"]
     assert spec.listeners[0].insert_headers == (("X-Forwarded-For", "true"),)
     assert sorted(m.address for m in spec.pools[0].members) == ["10.9.0.10", "10.9.0.11"]
@@ -64,7 +64,7 @@ def test_a_tree_becomes_the_balancer_spec_and_health_comes_back(rcloud: Cloud) -
         doc = show(rcloud, kind, obj["id"])
         assert (doc["provisioning_status"], doc["operating_status"]) == ("ACTIVE",
                                                                          "ONLINE"), doc
-    rcloud.deps.balancers.down.add(members[1]["id"])
+    rcloud.deps.balancers.member_status[members[1]["id"]] = "DOWN"
     rcloud.deps.reconciler.convergers["load-balancer"].scan()
     assert show(rcloud, f"pools/{pool['id']}/members", members[1]["id"])[
         "operating_status"] == "ERROR"
@@ -105,12 +105,11 @@ def test_children_lock_the_balancer_and_deletes_remove_them(rcloud: Cloud) -> No
 
 def test_a_refused_configuration_is_error_and_a_failover_retries(rcloud: Cloud) -> None:
     lb = _lb(rcloud)
-    rcloud.deps.balancers.refuse = "[ALERT] parsing: bad"
+    rcloud.deps.balancers.refuse("[ALERT] parsing: bad")
     made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
                                "protocol_port": 443}, settle=False)
     rcloud.settle(errors_expected=True)
     assert show(rcloud, "loadbalancers", lb["id"])["provisioning_status"] == "ERROR"
-    rcloud.deps.balancers.refuse = None
     failover = f"/loadbalancers/{lb['id']}/failover"
     assert octavia(rcloud, "PUT", failover).status_code == 403  # the admin's
     r = octavia(rcloud, "PUT", failover, token=rcloud.api.admin())
@@ -123,7 +122,7 @@ def test_a_restart_leaves_nothing_pending(rcloud: Cloud) -> None:
     lb = _lb(rcloud)
     made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
                                "protocol_port": 80}, settle=False)
-    rcloud.deps.balancers.specs.clear()
+    rcloud.deps.balancers.balancers.clear()
     keys = rcloud.deps.reconciler.convergers["load-balancer"].scan(True)
     assert lb["id"] in keys
     rcloud.deps.reconciler.schedule("load-balancer", *keys)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cheptel import app, cli
+from cheptel.backends.balancer import Balancer
 from cheptel.backends.engine import LABEL_CLOUD, LABEL_MANAGED, LABEL_SERVER, ContainerSpec
 from cheptel.backends.fake import Crash, FakeEngine
 from cheptel.backends.firewall import (
@@ -70,7 +71,8 @@ def _everything(engine: FakeEngine, firewall: FakeFirewall, cloud: str) -> dict[
 
 def _down(cloud: str, on: Cloud) -> Removal:
     """`cheptel teardown` of `cloud` on that fake host."""
-    return teardown(cloud, on.engine, on.firewall, plumbing=on.engine.plumbing)
+    return teardown(cloud, on.engine, on.firewall, plumbing=on.engine.plumbing,
+                    balancers=on.engine.balancers)
 
 
 @pytest.fixture
@@ -81,6 +83,7 @@ def two(rcloud: Cloud) -> Cloud:
     cloud = rcloud.deps.cloud_id  # and a load balancer's VIP namespace
     rcloud.engine.plumbing.ensure_router(RouterNamespace(balancer_namespace(cloud, "lb"),
                                                          cloud, "lb", ()))
+    rcloud.engine.balancers.ensure(Balancer("lb", balancer_namespace(cloud, "lb"), "10.0.0.9"))
     _other_cloud(rcloud.engine, rcloud.firewall)
     return rcloud
 
@@ -96,8 +99,10 @@ def test_everything_of_the_cloud_goes_and_nothing_of_another(two: Cloud) -> None
     before = _everything(engine, firewall, cloud)
     assert all(before.values()), before  # there was something of each kind to remove
     other = _everything(engine, firewall, OTHER)
-    removal = teardown(cloud, engine, firewall, plumbing=engine.plumbing)
-    assert removal.left == []
+    removal = teardown(cloud, engine, firewall, plumbing=engine.plumbing,
+                       balancers=engine.balancers)
+    assert removal.left == [] and removal.balancers == ["lb"]
+    assert engine.balancers.running() == set()
     assert (removal.containers, removal.images, removal.volumes, removal.networks,
             removal.rules) == (before["containers"], before["images"], before["volumes"],
                                before["networks"], before["rules"])

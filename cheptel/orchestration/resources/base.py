@@ -84,6 +84,9 @@ class ResourceType:
     actions: dict[str, tuple[Act, Poll]] = field(default_factory=dict)
     # takes any properties and ignores them (OS::Heat::None, a registry's off switch)
     any_properties: bool = False
+    # True while it may not be made yet though its dependencies are done (a load
+    # balancer's child while the balancer is PENDING_*: Octavia's 409, Heat's retry)
+    blocked: Callable[[Cloud, dict[str, Any]], bool] = lambda cloud, props: False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

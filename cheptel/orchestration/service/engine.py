@@ -154,6 +154,9 @@ class Run:
                 continue  # its dependencies are not done yet
             props = kind.check(name, evaluate(d.get("properties") or {}, parsed.scope))
             if row is None or row.status == "INIT":
+                if row is not None and kind.blocked(self.cloud, props):
+                    waiting = True
+                    continue
                 return self._create(kind, name, props, row)
             if row.type != kind.name or row.status == "FAILED":
                 return self._replace(row)

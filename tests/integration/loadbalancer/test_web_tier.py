@@ -1,0 +1,116 @@
+"""Issue 12's end-to-end scenario, driven by the unmodified `openstack loadbalancer ...`
+(python-octaviaclient) against a real cheptel: three busybox web servers behind an HTTP
+listener with a health monitor, reached through a floating IP on the VIP from the host.
+Requests are spread over all three; a stopped server leaves the rotation within the
+monitor's interval (no failed request past that window) and comes back when started;
+delete --cascade leaves no HAProxy, no namespace, no VIP port."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from cheptel.backends.plumbing import balancer_namespace
+from tests.integration.cloud import Cloud
+from tests.integration.compute import support
+
+HTTPD = "#!/bin/sh\nmkdir -p /tmp/www && hostname > /tmp/www/index.html\n" \
+        "httpd -p 8080 -h /tmp/www\n"
+DEMO = "cheptel-demo"
+
+
+def _get(address: str, timeout: float = 2.0) -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://{address}/", timeout=timeout) as r:
+            return str(r.read().decode().strip())
+    except OSError:
+        return None
+
+
+def _status(c: Cloud, kind: str, *args: str) -> str:
+    return str(c.cli("loadbalancer", kind, "show", *args, cloud=DEMO)["operating_status"])
+
+
+def test_three_web_servers_behind_a_load_balancer(lb_cloud: Cloud, tmp_path: Path) -> None:
+    c = lb_cloud
+    demo = c.sdk(DEMO)
+    private = demo.network.find_network("private")
+    subnet = demo.network.get_subnet(private.subnet_ids[0])
+    # the members see HAProxy's address (the VIP) as the source: Octavia's documented rule
+    group = demo.network.find_security_group("default", project_id=private.project_id)
+    demo.network.create_security_group_rule(
+        security_group_id=group.id, direction="ingress", protocol="tcp",
+        port_range_min=8080, port_range_max=8080, remote_ip_prefix=subnet.cidr)
+    servers = [demo.compute.create_server(
+        name=f"web{i}", image_id=demo.image.find_image("busybox").id,
+        flavor_id=demo.compute.find_flavor("m1.tiny").id, networks=[{"uuid": private.id}],
+        user_data=support.user_data(HTTPD)) for i in range(3)]
+    servers = [support.wait_status(demo, s.id, "ACTIVE") for s in servers]
+    names = {s.id: s.name for s in servers}
+
+    lb = c.cli("loadbalancer", "create", "--name", "web", "--vip-subnet-id", subnet.id,
+               "--wait", cloud=DEMO)
+    assert lb["provisioning_status"] == "ACTIVE", lb
+    c.cli("loadbalancer", "listener", "create", "--name", "http", "--protocol", "HTTP",
+          "--protocol-port", "80", "--wait", "web", cloud=DEMO)
+    c.cli("loadbalancer", "pool", "create", "--name", "pool", "--listener", "http",
+          "--protocol", "HTTP", "--lb-algorithm", "ROUND_ROBIN", "--wait", cloud=DEMO)
+    members = {}
+    for s in servers:
+        address = next(a["addr"] for n in demo.compute.get_server(s.id).addresses.values()
+                       for a in n)
+        made = c.cli("loadbalancer", "member", "create", "--name", s.name, "--address",
+                     address, "--protocol-port", "8080", "--subnet-id", subnet.id, "--wait",
+                     "pool", cloud=DEMO)
+        members[s.id] = made["id"]
+    c.cli("loadbalancer", "healthmonitor", "create", "--name", "hm", "--type", "HTTP",
+          "--delay", "1", "--timeout", "1", "--max-retries", "1", "--max-retries-down", "1",
+          "--url-path", "/", "--wait", "pool", cloud=DEMO)
+    support.wait_for(lambda: all(_status(c, "member", "pool", m) == "ONLINE"
+                                 for m in members.values()), 30, "members ONLINE")
+    assert c.cli("loadbalancer", "show", "web", cloud=DEMO)["operating_status"] == "ONLINE"
+
+    # a floating IP on the VIP port reaches the listener from the host
+    public = demo.network.find_network("public")
+    fip = demo.network.create_ip(floating_network_id=public.id)
+    demo.network.update_ip(fip, port_id=lb["vip_port_id"])
+    address = fip.floating_ip_address
+    support.wait_for(lambda: _get(address) is not None, 20, "the VIP through the FIP")
+    seen = Counter(_get(address) for _ in range(30))
+    assert set(seen) == set(names.values()), seen  # round robin: all three, no failure
+
+    # one stops: out of rotation within the monitor's interval, none failed past it
+    victim = servers[0]
+    demo.compute.stop_server(victim.id)
+    stopped = time.monotonic()
+    support.wait_status(demo, victim.id, "SHUTOFF")
+    support.wait_for(lambda: _status(c, "member", "pool", members[victim.id]) == "ERROR",
+                     20, "the stopped member ERROR")
+    window = time.monotonic() - stopped
+    print(f"stopped member out of rotation (ERROR) after {window:.1f} s")
+    answers = [_get(address) for _ in range(30)]
+    assert None not in answers and names[victim.id] not in answers, (window, answers)
+    assert c.cli("loadbalancer", "show", "web", cloud=DEMO)["operating_status"] == \
+        "DEGRADED"
+    # started again, it comes back
+    demo.compute.start_server(victim.id)
+    support.wait_for(lambda: _status(c, "member", "pool", members[victim.id]) == "ONLINE",
+                     40, "the restarted member ONLINE")
+    support.wait_for(lambda: names[victim.id] in {_get(address) for _ in range(6)}, 10,
+                     "the restarted member in rotation")
+
+    stats = c.cli("loadbalancer", "stats", "show", "web", cloud=DEMO)
+    assert stats["total_connections"] >= 60, stats
+
+    # delete --cascade: no HAProxy, no namespace, no VIP port left
+    c.cli("loadbalancer", "delete", "--cascade", "--wait", "web", cloud=DEMO, as_json=False)
+    assert c.cli("loadbalancer", "list", cloud=DEMO) == []
+    assert demo.network.find_port(lb["vip_port_id"]) is None
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
+                                check=True).stdout
+    assert balancer_namespace(support.cloud_id(c), lb["id"]) not in namespaces
+    running = subprocess.run(["pgrep", "-f", f"lb/{lb['id']}"], capture_output=True)
+    assert running.returncode == 1, running.stdout
