@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from cheptel.reconciler import balancers
 from tests.unit.loadbalancer import made, octavia, show, subnet
 from tests.unit.reconcile import Cloud
 
@@ -54,3 +57,17 @@ def test_a_monitor_of_a_pool_no_listener_uses_is_online(rcloud: Cloud) -> None:
     assert r.status_code == 200, r.text
     rcloud.settle()
     assert show(rcloud, "healthmonitors", hm["id"])["operating_status"] == "OFFLINE"
+
+
+def test_a_monitor_is_online_as_it_becomes_active(rcloud: Cloud,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """ONLINE with ACTIVE in one write, health read or not: the plugin reads the monitor
+    as soon as it is ACTIVE."""
+    lb = _lb(rcloud)
+    pool = made(rcloud, "pools", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                  "lb_algorithm": "ROUND_ROBIN"})
+    monkeypatch.setattr(balancers, "apply_health", lambda *args: None)
+    hm = made(rcloud, "healthmonitors", {"pool_id": pool["id"], "type": "PING", "delay": 2,
+                                         "timeout": 1, "max_retries": 2})
+    hm = show(rcloud, "healthmonitors", hm["id"])
+    assert (hm["provisioning_status"], hm["operating_status"]) == ("ACTIVE", "ONLINE")
