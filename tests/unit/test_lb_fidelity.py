@@ -71,3 +71,17 @@ def test_a_monitor_is_online_as_it_becomes_active(rcloud: Cloud,
                                          "timeout": 1, "max_retries": 2})
     hm = show(rcloud, "healthmonitors", hm["id"])
     assert (hm["provisioning_status"], hm["operating_status"]) == ("ACTIVE", "ONLINE")
+
+
+def test_the_members_of_a_pool_no_listener_uses_keep_their_status(rcloud: Cloud) -> None:
+    """Octavia's health manager: such a pool is OFFLINE (HAProxy does not know it), its
+    members are left as they were made (NO_MONITOR without a monitor)."""
+    lb = _lb(rcloud)
+    pool = made(rcloud, "pools", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                  "lb_algorithm": "ROUND_ROBIN"})
+    member = made(rcloud, f"pools/{pool['id']}/members",
+                  {"address": "10.9.0.10", "protocol_port": 80})
+    rcloud.settle()
+    assert show(rcloud, "pools", pool["id"])["operating_status"] == "OFFLINE"
+    assert show(rcloud, f"pools/{pool['id']}/members", member["id"])[
+        "operating_status"] == "NO_MONITOR"
