@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from cheptel.backends.haproxy import without_maintenance
 from cheptel.reconciler import balancers
 from tests.unit.loadbalancer import made, octavia, show, subnet
 from tests.unit.reconcile import Cloud
@@ -85,3 +86,18 @@ def test_the_members_of_a_pool_no_listener_uses_keep_their_status(rcloud: Cloud)
     assert show(rcloud, "pools", pool["id"])["operating_status"] == "OFFLINE"
     assert show(rcloud, f"pools/{pool['id']}/members", member["id"])[
         "operating_status"] == "NO_MONITOR"
+
+
+STATE = """1
+# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight
+3 b 1 m1 192.0.2.1 0 5 50
+3 b 2 m2 192.0.2.2 0 0 50
+"""
+
+
+def test_a_member_in_maintenance_is_not_restored_at_a_reload() -> None:
+    """Enabled again, with no monitor, it is NO_MONITOR (HAProxy's "no check") as the
+    plugin waits for, not DOWN from its saved STOPPED state."""
+    kept = without_maintenance(STATE)
+    assert "m2" in kept and "m1" not in kept and kept.startswith("1\n# be_id")
+    assert without_maintenance("1\n") == "1\n"
