@@ -41,6 +41,7 @@ def tempest_conf(cloud: TempestCloud) -> TempestSections:
             "expected_flavor_capability": _dict_opt(_descriptions(providers.FLAVOR_SCHEMA)),
             "expected_availability_zone_capability": _dict_opt(
                 _descriptions(providers.AVAILABILITY_ZONE_SCHEMA)),
+            "availability_zone": "nova",  # cheptel's one compute zone
             "test_with_ipv6": "False",  # cheptel is IPv4 only
             # outside the project networks (10.100.0.0/16), the demo's and the public block
             "vip_subnet_cidr": "10.200.1.0/24",

@@ -196,6 +196,7 @@ check_timeout = 60
 enabled_provider_drivers = {LB_PROVIDERS}
 expected_flavor_capability = {LB_FLAVOR}
 expected_availability_zone_capability = {LB_ZONE}
+availability_zone = nova
 test_with_ipv6 = False
 vip_subnet_cidr = 10.200.1.0/24
 member_1_ipv4_subnet_cidr = 10.200.2.0/24
