@@ -40,6 +40,7 @@ bench: setup
 	$(VENV)/bin/python bench/api.py
 	$(VENV)/bin/python bench/boot.py
 	$(VENV)/bin/python bench/dashboard.py
+	$(VENV)/bin/python bench/balancers.py
 
 # Tempest's selected API tests against a fresh cheptel: docs/tempest-summary.md, and
 # docs/support-matrix.md regenerated from the route tables and the results.

@@ -34,6 +34,8 @@ command -v pgrep >/dev/null || need_apt+=(procps)
 # volumes: mkfs.ext4, e2fsck and resize2fs (cheptel/backends/blockstore.py)
 dpkg -s e2fsprogs >/dev/null 2>&1 || need_apt+=(e2fsprogs)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+# load balancers: one HAProxy per load balancer (cheptel/backends/haproxy.py)
+dpkg -s haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 if [ ! -x "$VENV/bin/python" ]; then
   command -v "$PY" >/dev/null || need_apt+=(python3)
   # Debian's python3 makes venvs only with python3-venv (it holds ensurepip)
@@ -63,6 +65,16 @@ if [ "${#need_apt[@]}" -gt 0 ] && [ "${CHEPTEL_SKIP_APT:-0}" != 1 ]; then
   fi
   if [[ " ${need_apt[*]} " == *" memcached "* ]]; then
     $SUDO service memcached stop >/dev/null 2>&1 || true
+  fi
+  # Debian's HAProxy service (its own /etc/haproxy/haproxy.cfg): stopped and not started
+  # at boot; cheptel starts one HAProxy per load balancer itself
+  if [[ " ${need_apt[*]} " == *" haproxy "* ]]; then
+    $SUDO service haproxy stop >/dev/null 2>&1 || true
+    if [ -d /run/systemd/system ]; then
+      $SUDO systemctl disable -q haproxy >/dev/null 2>&1 || true
+    else
+      $SUDO update-rc.d haproxy disable >/dev/null 2>&1 || true
+    fi
   fi
 fi
 

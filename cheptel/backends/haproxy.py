@@ -5,10 +5,13 @@ Files, in DATA_DIR/lb/<load balancer id>/ (haproxy_config.Paths): haproxy.cfg, t
 master's pid file, the stats socket (`show stat`, `show servers state`), the master
 socket (`show proc`), the server-state file, and haproxy.log (what HAProxy printed).
 
-- Start: `haproxy -c` on the new file, then `nsenter --net=/run/netns/<ns> haproxy -W -D
-  -p <pid> -S <master socket> -f <cfg>` (nsenter, not `ip netns exec`, which remounts
-  /sys), detached (a session of its own): it outlives cheptel.
-- Change: `haproxy -c`; the servers' state saved (`show servers state`: a DOWN member
+- Start: `nsenter --net=/run/netns/<ns> haproxy -W -D -p <pid> -S <master socket> -f
+  <cfg>` (nsenter, not `ip netns exec`, which remounts /sys), detached (a session of its
+  own): it outlives cheptel. A file HAProxy refuses fails the start with its message
+  (no `haproxy -c` first: there is nothing to keep serving, and it doubled the time).
+- Members' weights or admin states only: told to the running HAProxy (`set server
+  <backend>/<member> weight N`, `state maint|ready`), the file rewritten, no reload.
+- Any other change: `haproxy -c`; the servers' state saved (`show servers state`: a DOWN member
   stays DOWN, not UP until checked); SIGUSR2 to the master, which re-executes itself
   and hands the listening sockets to the new worker (no connection refused); done when
   the master answers again with one more reload. A file HAProxy refuses raises
@@ -38,7 +41,6 @@ from cheptel.backends.balancer import Balancer, BalancerError, Health, ListenerS
 from cheptel.backends.haproxy_config import Paths, render
 
 log = logging.getLogger("cheptel.backends.haproxy")
-SUN_PATH = 107  # a unix socket's path, at most (HAProxy binds <path>.<pid>.tmp first)
 
 
 def ask(path: Path, command: str, timeout: float = 5.0) -> str:
@@ -73,6 +75,42 @@ def master_reloads(text: str) -> tuple[int, list[int]]:
         elif len(words) >= 3 and words[0].isdigit() and words[1] == "worker":
             workers.append(int(words[0]))
     return reloads, workers
+
+
+def _without_weight(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        if out and out[-1] == "weight":
+            out[-1] = "weight?"
+        elif word != "disabled":
+            out.append(word)
+    return out
+
+
+def runtime_changes(old: str, new: str) -> list[str] | None:
+    """The runtime API commands (`set server`) taking a HAProxy that runs file `old` to
+    file `new`, when the two differ only in servers' weights and `disabled`; else None."""
+    before, after = old.splitlines(), new.splitlines()
+    if len(before) != len(after) or not old:
+        return None
+    backend, commands = "", []
+    for line, wanted in zip(before, after, strict=True):
+        if line.startswith("backend "):
+            backend = line.split()[1]
+        if line == wanted:
+            continue
+        words, new_words = line.split(), wanted.split()
+        if not backend or words[:1] != ["server"] or new_words[:2] != words[:2] or (
+                _without_weight(words) != _without_weight(new_words)):
+            return None
+        server = f"{backend}/{words[1]}"
+        weight = new_words[new_words.index("weight") + 1] if "weight" in new_words else "1"
+        if "weight" not in words or words[words.index("weight") + 1] != weight:
+            commands.append(f"set server {server} weight {weight}")
+        if ("disabled" in words) != ("disabled" in new_words):
+            state = "maint" if "disabled" in new_words else "ready"
+            commands.append(f"set server {server} state {state}")
+    return commands
 
 
 SERVER = {"UP": "UP", "DOWN": "DOWN", "NOLB": "DRAIN", "DRAIN": "DRAIN", "MAINT": "MAINT",
@@ -113,7 +151,7 @@ def parse_stat(text: str) -> Health:
             health.pools[pool] = "UP" if health.pools.get(pool) == "UP" else up
         else:
             state = SERVER.get(status.split(" ")[0], "DOWN")
-            if state == "UP" and row.get("weight") == "0":
+            if state in ("UP", "NO_CHECK") and row.get("weight") == "0":
                 state = "DRAIN"  # weight 0: no new connection
             health.members.setdefault(name, state)
     return health
@@ -156,8 +194,6 @@ class HaproxyBalancers:
 
     def ensure(self, balancer: Balancer) -> None:
         paths = self.paths(balancer.id)
-        if len(str(paths.stats)) + 16 > SUN_PATH:
-            raise BalancerError(f"{paths.directory}: too long a path for HAProxy's sockets")
         with self._lock(balancer.id):
             text = render(balancer, paths)
             namespace = self.netns / balancer.namespace
@@ -178,11 +214,32 @@ class HaproxyBalancers:
             if pid is not None and current == text:
                 return
             paths.directory.mkdir(parents=True, exist_ok=True)
-            self._check(paths, text)
-            if pid is None:
+            paths.sockets.mkdir(parents=True, exist_ok=True)
+            if pid is None:  # nothing to keep serving: the start itself checks the file
+                paths.config.write_text(text)
                 self._start(paths, namespace)
-            else:
+            elif not self._at_runtime(paths, current, text):
+                self._check(paths, text)
                 self._reload(paths, pid, namespace)
+
+    def _at_runtime(self, paths: Paths, current: str | None, text: str) -> bool:
+        """Only members' weights or admin states changed: told to the running HAProxy
+        (no reload), the file rewritten so the next reload agrees. False: reload."""
+        commands = runtime_changes(current or "", text)
+        if not commands:
+            return False
+        try:
+            for command in commands:
+                answer = ask(paths.stats, command).strip()
+                if answer:  # HAProxy said no (a weight out of range...): reloaded
+                    log.info("%s: %s: reloading instead", command, answer)
+                    return False
+        except OSError:
+            return False
+        new = paths.config.with_suffix(".new")
+        new.write_text(text)
+        new.replace(paths.config)
+        return True
 
     def remove(self, balancer_id: str) -> None:
         paths = self.paths(balancer_id)
@@ -191,6 +248,7 @@ class HaproxyBalancers:
             if pid is not None:
                 self._stop(paths, pid)
             shutil.rmtree(paths.directory, ignore_errors=True)
+            shutil.rmtree(paths.sockets, ignore_errors=True)
 
     def running(self) -> set[str]:
         try:
@@ -226,17 +284,15 @@ class HaproxyBalancers:
         for stale in (paths.pid, paths.master, paths.stats):
             stale.unlink(missing_ok=True)
         logfile = paths.directory / "haproxy.log"
-        with logfile.open("ab") as out:
-            offset = out.tell()
+        with logfile.open("wb") as out:  # what this process prints (a start empties it)
             proc = subprocess.run(
                 ["nsenter", f"--net={namespace}", self.binary, "-W", "-D",
                  "-p", str(paths.pid), "-S", str(paths.master), "-f", str(paths.config)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=out,
                 timeout=self.timeout, start_new_session=True)
         if proc.returncode != 0:
-            with logfile.open("rb") as fh:
-                fh.seek(offset)
-                message = fh.read().decode(errors="replace").strip()
+            lines = logfile.read_text(errors="replace").strip().splitlines()
+            message = "\n".join([x for x in lines if "ALERT" in x] or lines)
             raise BalancerError(f"HAProxy did not start: {message[-1500:]}")
         self._wait(lambda: self.pid(paths) is not None and _answers(paths.stats)
                    and _answers(paths.master, "show proc"),

@@ -22,6 +22,7 @@ A load balancer or a listener that is disabled binds nothing; so does a disabled
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +40,20 @@ MATCHES = {"REGEX": "reg", "STARTS_WITH": "beg", "ENDS_WITH": "end", "CONTAINS":
 HEADERS = {"X-Forwarded-Port": "%[dst_port]", "X-Forwarded-Proto": "http"}
 
 
+RUNTIME = Path("/run/cheptel/lb")  # the sockets' (a unix socket's path: 107 bytes at most)
+
+
 @dataclass(frozen=True)
 class Paths:
-    """Where a balancer's files are (DATA_DIR/lb/<id>/)."""
+    """Where a balancer's files are (DATA_DIR/lb/<id>/), and its sockets: in a short
+    directory named by a digest of that one (/run/cheptel/lb/<16 hex>/), whatever the
+    data directory's length."""
 
     directory: Path
+
+    @property
+    def sockets(self) -> Path:
+        return RUNTIME / hashlib.sha256(str(self.directory).encode()).hexdigest()[:16]
 
     @property
     def config(self) -> Path:
@@ -55,11 +65,11 @@ class Paths:
 
     @property
     def stats(self) -> Path:
-        return self.directory / "stats.sock"
+        return self.sockets / "stats.sock"
 
     @property
     def master(self) -> Path:
-        return self.directory / "master.sock"
+        return self.sockets / "master.sock"
 
     @property
     def state(self) -> Path:

@@ -28,6 +28,9 @@ trap 'echo "cheptel-init: $(hostname) is shutting down"; exit 0' TERM
 while :; do sleep 3600 & wait $!; done
 """
 IDLE = ["/bin/sh", "-c", INIT]
+# User data runs once, at the first boot; what it leaves executable in cloud-init's
+# per-boot directory runs at every boot (a service of the guest's own, started again
+# after a stop and start).
 BOOT = WAIT_NICS + r"""
 ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
 if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
@@ -35,6 +38,7 @@ if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
     && chmod 700 /var/lib/cheptel/user-data && /var/lib/cheptel/user-data
   touch "$mark"
 fi
+for f in /var/lib/cloud/scripts/per-boot/*; do [ -x "$f" ] && "$f"; done
 exec "$@"
 """
 # Booted from a volume: the container (the default busybox image, a loader) waits until

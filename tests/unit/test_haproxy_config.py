@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,12 @@ from cheptel.backends.balancer import (
     Pool,
 )
 from cheptel.backends.fake_balancer import FakeBalancers
-from cheptel.backends.haproxy import HaproxyBalancers, master_reloads, parse_stat
+from cheptel.backends.haproxy import (
+    HaproxyBalancers,
+    master_reloads,
+    parse_stat,
+    runtime_changes,
+)
 from cheptel.backends.haproxy_config import Paths, quote, render, status_regex
 from cheptel.config import Settings
 
@@ -219,6 +225,27 @@ def test_show_stat_becomes_health() -> None:
     stats = health.stats["lis-1"]
     assert (stats.bytes_in, stats.bytes_out, stats.active_connections,
             stats.total_connections, stats.request_errors) == (1000, 2000, 3, 42, 1)
+
+
+def test_weights_and_admin_states_change_without_a_reload() -> None:
+    pool = Pool("p", "HTTP", "ROUND_ROBIN", MEMBERS, HTTP)
+    old = render(_lb(Listener("l", "HTTP", 80, "p"), pools=(pool,)), PATHS)
+    members = (MEMBERS[0], Member("m2", "10.0.0.12", 8080, weight=4, enabled=False,
+                                  monitor_address="10.0.0.99", monitor_port=9000),
+               Member("m3", "10.0.0.13", 80, backup=True))
+    new = render(_lb(Listener("l", "HTTP", 80, "p"), pools=(replace(pool, members=members),)),
+                 PATHS)
+    assert runtime_changes(old, new) == [
+        "set server p:l/m2 weight 4", "set server p:l/m2 state maint",
+        "set server p:l/m3 state ready"]
+    assert runtime_changes(old, old) == []
+    # anything else (an address, a member more, a monitor) is a reload
+    moved = (Member("m1", "10.0.0.21", 80, weight=3), *MEMBERS[1:])
+    for other in (replace(pool, members=moved), replace(pool, members=MEMBERS[:2]),
+                  replace(pool, monitor=None)):
+        assert runtime_changes(old, render(_lb(Listener("l", "HTTP", 80, "p"),
+                                                pools=(other,)), PATHS)) is None
+    assert runtime_changes("", new) is None
 
 
 def test_show_proc_gives_the_reloads_and_the_workers() -> None:
