@@ -255,6 +255,7 @@ def test_a_service_names_tests_under_a_plugin_package() -> None:
     member = "octavia_tempest_plugin.tests.api.v2.test_member.MemberAPITest."
     assert re.search(script.SELECTED, member + "test_HTTP_LC_alt_monitor_member_crud[id-1]")
     assert not re.search(script.SELECTED, member + "test_UDP_LC_member_create[id-2]")
+    assert not re.search(script.SELECTED, member + "test_ipv6_HTTP_LC_member_create[id-3]")
     assert not re.search(script.SELECTED, "octavia_tempest_plugin.tests.scenario.v2.x.T.test_y")
     assert re.search(script.SELECTED, "tempest.api.network.test_ports.PortsTestJSON.test_x")
     assert script.area(member + "test_x") == "octavia.v2"
