@@ -21,7 +21,11 @@ The report (printed, and saved as DATA_DIR/chaos/<time>.json): requests tried an
 failed, availability, the longest outage per target, and per fault the time until
 cheptel noticed it (the container back running, or the server's status changed) and
 until the probe answered again; then what was left behind: servers not ACTIVE that
-were, containers not running, stuck statuses."""
+were, containers not running, stuck statuses.
+
+`--pool` (cheptel.chaos_pool): the victims are the project's servers that are a load
+balancer pool's members, the probe is the load balancer's VIP (through its floating IP),
+and a fault is noticed when the member is ERROR in the pool, back when it is ONLINE."""
 
 from __future__ import annotations
 
@@ -40,8 +44,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from cheptel.backends.firewall import Firewall, prefix_for
+from cheptel.chaos_pool import PoolTarget, member_status, pool_leftovers
 
 FAULTS = ("pause", "kill", "stop", "netcut")
+THROUGH_LB = "loadbalancer"  # the one probe's key in a pool's report
 PROBE_EVERY = 0.25
 MIN_EVERY = 2.0
 CUT_FOR = 5.0  # a netcut's default length, seconds
@@ -98,6 +104,7 @@ class Report:
     left: list[str] = field(default_factory=list)
     stopped_early: bool = False
     started: float = 0.0  # POSIX seconds: the probes ran from then for `duration`
+    pool: PoolTarget | None = None  # the probe went through its load balancer
 
     @property
     def tried(self) -> int:
@@ -121,7 +128,8 @@ class Report:
                                  "longest_outage": round(p.longest_outage, 3)}
                            for sid, p in self.probes.items()},
                 "injections": [asdict(i) for i in self.injections],
-                "left": self.left, "stopped_early": self.stopped_early}
+                "left": self.left, "stopped_early": self.stopped_early,
+                "pool": None if self.pool is None else self.pool.as_dict()}
 
     def text(self) -> str:
         avail = "n/a" if self.availability is None else f"{self.availability:.2f}%"
@@ -129,6 +137,11 @@ class Report:
                  f"{self.duration:.0f} s over {len(self.targets)} servers"
                  + (" (stopped early)" if self.stopped_early else ""),
                  f"requests   {self.tried} tried, {self.failed} failed: {avail} available"]
+        lb = self.probes.get(THROUGH_LB)
+        if self.pool is not None and lb is not None:
+            lines.append(f"  through load balancer {self.pool.loadbalancer or '-'} "
+                         f"({self.pool.address}:{self.pool.port}): {lb.failed}/{lb.tried} "
+                         f"failed, longest outage {lb.longest_outage:.1f} s")
         for t in self.targets:
             p = self.probes.get(t.server_id)
             if p is not None:
@@ -139,6 +152,12 @@ class Report:
             seen = "never" if i.detected_after is None else f"{i.detected_after:.1f} s"
             back = "not recovered" if i.recovered_after is None else \
                 f"{i.recovered_after:.1f} s"
+            if self.pool is not None:  # the member's status in the pool, not a probe
+                back = "not back" if i.recovered_after is None else \
+                    f"ONLINE again {i.recovered_after:.1f} s"
+                lines.append(f"  t+{i.at:5.1f}s {i.fault:<5} {name:<16} member ERROR "
+                             f"{seen}, {back}")
+                continue
             lines.append(f"  t+{i.at:5.1f}s {i.fault:<5} {name:<16} noticed {seen}, "
                          f"answering again {back}")
         lines.append("left behind: " + ("; ".join(self.left) if self.left else "nothing"))
@@ -291,13 +310,25 @@ class Chaos:
             s = db.get(Server, server_id)
             return status_of(s) if s is not None else "DELETED"
 
-    def _watch(self, injection: Injection, target: Target, start: float, port: int) -> None:
+    def _watch(self, injection: Injection, target: Target, start: float, port: int,
+               member: str | None = None) -> None:
         """Until recovered (or the run ends and a grace passes): when cheptel noticed,
-        when the probe answered again."""
+        when the probe answered again; a pool's member: when it was ERROR in the pool,
+        then ONLINE again."""
         deadline = start + injection.at + self.grace + (
             self.cut_for if injection.fault == "netcut" else 0)
         while time.monotonic() < deadline and not self.stop.is_set():
             now = time.monotonic() - start
+            if member is not None:
+                with Session(self.db) as db:
+                    status = member_status(db, member)
+                if injection.detected_after is None and status == "ERROR":
+                    injection.detected_after = round(now - injection.at, 3)
+                elif injection.detected_after is not None and status == "ONLINE":
+                    injection.recovered_after = round(now - injection.at, 3)
+                    return
+                time.sleep(0.1)
+                continue
             # nothing in cheptel watches a server's network: a cut goes unnoticed
             if injection.detected_after is None and injection.fault != "netcut":
                 state = self.engine.inspect(f"cheptel-{target.server_id}")
@@ -315,16 +346,23 @@ class Chaos:
 
     def run(self, project: str, chosen: list[Target], schedule: list[tuple[float, Target, str]],
             duration: float, port: int, faults: list[str],
-            say: Callable[[str], None] = lambda _: None) -> Report:
-        """Inject the schedule while probing; `say` hears each step as it happens."""
-        report = Report(project, duration, faults, chosen)
+            say: Callable[[str], None] = lambda _: None,
+            pool: PoolTarget | None = None) -> Report:
+        """Inject the schedule while probing (each target's floating IP, or the pool's
+        load balancer only); `say` hears each step as it happens."""
+        report = Report(project, duration, faults, chosen, pool=pool)
         report.probes = {t.server_id: ProbeStats() for t in chosen if t.address}
+        if pool is not None:
+            report.probes = {THROUGH_LB: ProbeStats()}
         report.started = time.time()
         start = time.monotonic()
         watchers: list[threading.Thread] = []
 
         def prober() -> None:
             while not self.stop.is_set() and time.monotonic() - start < duration:
+                if pool is not None:
+                    report.probes[THROUGH_LB].record(time.monotonic() - start,
+                                                     _probe(pool.address, port))
                 for t in chosen:
                     if t.address:
                         report.probes[t.server_id].record(time.monotonic() - start,
@@ -353,8 +391,9 @@ class Chaos:
                 if fault == "pause":
                     paused.append(target.server_id)
                 report.injections.append(injection)
-                w = threading.Thread(target=self._watch, args=(injection, target, start, port),
-                                     daemon=True)
+                member = None if pool is None else pool.members.get(target.server_id)
+                w = threading.Thread(target=self._watch, daemon=True,
+                                     args=(injection, target, start, port, member))
                 w.start()
                 watchers.append(w)
             say(f"faults done; probing until t+{duration:.0f}s, then watching the victims")
@@ -401,6 +440,9 @@ class Chaos:
         with Session(self.db) as db:
             _, stuck = counts(db, time.time() + 1e9)  # any transitional status now
         report.left += [f"in transition: {s.split(' since ')[0]}" for s in stuck]
+        if report.pool is not None:
+            with Session(self.db) as db:
+                report.left += pool_leftovers(db, report.pool)
 
 
 def save(report: Report, data_dir: Path) -> Path:

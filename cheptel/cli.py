@@ -135,7 +135,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from cheptel import chaos
+    from cheptel import chaos, chaos_pool
     from cheptel.app import make_containers, make_firewall
     from cheptel.teardown import read_cloud_id
 
@@ -150,22 +150,35 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     cloud = read_cloud_id(settings.db_url)
     if cloud is None:
         raise ValueError(f"no cloud in {settings.data_dir}")
+    if args.pool and args.group:
+        raise ValueError("--pool or --group, not both")
     engine = create_engine(settings.db_url)
+    pool: chaos_pool.PoolTarget | None = None
     with Session(engine) as db:
-        project, chosen = chaos.targets(db, args.project, args.group)
+        if args.pool:
+            project, chosen, pool = chaos_pool.pool_targets(db, args.project, args.pool)
+        else:
+            project, chosen = chaos.targets(db, args.project, args.group)
     engine.dispose()
+    port = args.port or (pool.port if pool is not None else 80)
+    if not port:
+        raise ValueError(f"pool {args.pool} is no listener's default pool: give --port")
     schedule = chaos.plan(chosen, faults, args.duration, args.every, args.seed)
     print(f"plan: {len(schedule)} faults on {len(chosen)} ACTIVE servers of {args.project} "
-          f"over {args.duration:.0f} s, probing port {args.port} of their floating IPs")
+          f"over {args.duration:.0f} s, probing port {port} of " + (
+              "their floating IPs" if pool is None else
+              f"load balancer {pool.loadbalancer or pool.loadbalancer_id} at {pool.address}"
+              f" ({len(pool.members)} of its pool's members are victims)"))
     for at, target, fault in schedule:
-        print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({target.address or 'not probed'})")
+        where = target.address or ("a member" if pool else "not probed")
+        print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({where})")
     if args.dry_run or not schedule:
         return 0
     runner = chaos.Chaos(settings, make_containers(settings), cloud, make_firewall(settings),
                          args.grace, args.cut_for)
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
-    report = runner.run(project, chosen, schedule, args.duration, args.port, faults,
-                        say=lambda line: print(line, flush=True))
+    report = runner.run(project, chosen, schedule, args.duration, port, faults,
+                        say=lambda line: print(line, flush=True), pool=pool)
     print(report.text())
     print(f"report saved in {chaos.save(report, settings.data_dir)}")
     return 0
@@ -249,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data dir)")
     p.add_argument("--project", required=True, help="the project (name or id) to hit")
     p.add_argument("--group", help="only the members of this server group (id)")
+    p.add_argument("--pool", help="a load balancer pool (id): its members are the victims, "
+                   "its load balancer's VIP (floating IP) is probed")
     p.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--every", type=float, default=10.0,
                    help="seconds between faults (default 10, at least 2)")
@@ -256,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="among pause,kill,stop,netcut (default pause)")
     p.add_argument("--cut-for", type=float, default=5.0,
                    help="seconds a netcut lasts before it is restored (default 5, 300 at most)")
-    p.add_argument("--port", type=int, default=80, help="the probed port (default 80)")
+    p.add_argument("--port", type=int, help="the probed port (default 80; with --pool, "
+                   "its listener's port)")
     p.add_argument("--seed", type=int, help="the random choice's seed (a repeatable plan)")
     p.add_argument("--grace", type=float, help="seconds each victim is watched for its "
                    "recovery after its fault (default 30, or three reconcile intervals)")

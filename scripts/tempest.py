@@ -8,8 +8,9 @@
 The selection is what cheptel claims: identity v3 (with admin v3), compute servers,
 flavors, keypairs, limits, quotas and versions (with their admin tests), image v2,
 network, volume, object storage, and octavia-tempest-plugin's load-balancer API tests (a
-service's TempestTests may name tests under a plugin's package). A run of the selection with the default output also writes
-docs/tempest-results.json and regenerates docs/support-matrix.md from it.
+service's TempestTests may name tests under a plugin's package). A run of the selection
+with the default output also writes docs/tempest-results.json and regenerates
+docs/support-matrix.md from it.
 Tests a failing setUpClass kept from running count as failed (skipped if the class was
 skipped): the totals are over every test the regex lists.
 

@@ -77,6 +77,10 @@ class Listener(_Child, Base):
     timeout_tcp_inspect: Mapped[int] = mapped_column(Integer, default=0)
     insert_headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     allowed_cidrs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # HAProxy's counters summed over its reloads and restarts (a new worker starts at 0),
+    # as Octavia's listener_statistics: bytes_in, bytes_out, total_connections,
+    # request_errors
+    stats: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
 class Pool(_Child, Base):

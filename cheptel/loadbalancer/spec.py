@@ -9,6 +9,7 @@ from typing import Any
 
 from cheptel.loadbalancer import faults, models, policies
 from cheptel.loadbalancer.api import ROUTES
+from cheptel.loadbalancer.metrics import METRICS
 from cheptel.loadbalancer.service import providers
 from cheptel.reconciler.balancers import BalancerConverger
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
@@ -83,4 +84,5 @@ SERVICE = Service(
     tempest=TempestTests(all=r"v2", selected=SELECTED,
                          fast=r"v2\.test_load_balancer\.LoadBalancerAPITest\.",
                          conf=tempest_conf, under=r"octavia_tempest_plugin\.tests\.api\."),
+    metrics=METRICS,
 )

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ServiceMetrics:
     """A service's series: `openstack_<exporter>_*`, as openstack-exporter names them
-    (its exporter name: nova, neutron, glance, cinder, identity)."""
+    (its exporter name: nova, neutron, glance, cinder, identity, heat, loadbalancer ...)."""
 
     exporter: str
     collect: Callable[[Session, Deps], Iterable[Metric]]

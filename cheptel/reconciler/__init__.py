@@ -138,6 +138,15 @@ class Reconciler:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def started(self) -> bool:
+        """Its periodic pass runs (`cheptel serve`; tests drive it by hand)."""
+        return self._thread is not None and not self._stop.is_set()
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait, unless it stops meanwhile: True when it stopped."""
+        return self._stop.wait(seconds)
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()

@@ -11,6 +11,7 @@ are gone, and reads every running balancer's health into operating_status.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.backends import balancer as spec
-from cheptel.backends.balancer import BalancerError, Health
+from cheptel.backends.balancer import BalancerError, Health, ListenerStats
 from cheptel.backends.plumbing import balancer_namespace
 from cheptel.loadbalancer.models import (
     HealthMonitor,
@@ -29,6 +30,7 @@ from cheptel.loadbalancer.models import (
     Member,
     Pool,
 )
+from cheptel.loadbalancer.service import stats
 from cheptel.loadbalancer.service.common import (
     ACTIVE,
     ERROR,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cheptel.reconciler.balancers")
 VIP_WAIT = 60.0  # seconds a VIP's namespace may take before the load balancer is ERROR
+HEALTH_EVERY = 1.0  # seconds between two reads of the running balancers' health
 CHILDREN: tuple[Any, ...] = (L7Rule, L7Policy, Member, HealthMonitor, Listener, Pool)
 
 
@@ -163,11 +166,22 @@ class BalancerConverger:
     def __init__(self, deps: Deps, reconciler: Reconciler) -> None:
         self.deps = deps
         self.reconciler = reconciler
+        self._watcher: threading.Thread | None = None
+        # the counters each listener's HAProxy showed last (stats.accumulate's marks)
+        self._seen: dict[str, dict[str, ListenerStats]] = {}
+        self._seen_lock = threading.Lock()
 
     def scan(self, first: bool = False) -> list[str]:
-        with self.deps.sessions() as db:
-            rows = dict(db.execute(select(LoadBalancer.id,
-                                          LoadBalancer.provisioning_status)).tuples().all())
+        """Every load balancer but those in ERROR (a failover or a change of the user's
+        brings those back, as Octavia's): a pending one is driven on, an ACTIVE one made
+        again if its HAProxy is gone or its namespace was made anew (`ensure` of an
+        unchanged spec costs 0.1 ms); the processes of balancers that are gone stop."""
+        if self.reconciler.started and (self._watcher is None or
+                                        not self._watcher.is_alive()):
+            self._watcher = threading.Thread(target=self._watch, name="lb-health",
+                                             daemon=True)
+            self._watcher.start()
+        rows = self._statuses()
         try:
             running = self.deps.balancers.running()
         except BalancerError as exc:
@@ -175,13 +189,23 @@ class BalancerConverger:
             running = set()
         for orphan in sorted(running - set(rows)):
             self._remove(orphan)
-        todo = [lb_id for lb_id, status in rows.items() if status in PENDING]
-        todo += [lb_id for lb_id, status in rows.items()
-                 if status == ACTIVE and lb_id not in running]
-        for lb_id, status in rows.items():
-            if status == ACTIVE and lb_id in running:
-                self.read_health(lb_id)
-        return sorted(set(todo))
+        return sorted(lb_id for lb_id, status in rows.items() if status != ERROR)
+
+    def _statuses(self) -> dict[str, str]:
+        with self.deps.sessions() as db:
+            return dict(db.execute(select(LoadBalancer.id,
+                                          LoadBalancer.provisioning_status)).tuples().all())
+
+    def _watch(self) -> None:
+        """Health into operating_status every HEALTH_EVERY seconds (a monitor checks
+        every `delay` seconds: the periodic pass's 5 s would lag it)."""
+        while not self.reconciler.sleep(HEALTH_EVERY):
+            try:
+                for lb_id, status in self._statuses().items():
+                    if status == ACTIVE:
+                        self.read_health(lb_id)
+            except Exception:  # never kills the watcher: the next round retries
+                log.exception("reading the balancers' health failed")
 
     def _remove(self, lb_id: str) -> None:
         try:
@@ -197,7 +221,13 @@ class BalancerConverger:
             return
         with self.deps.sessions() as db, db.begin():
             lb = db.get(LoadBalancer, lb_id)
-            if lb is not None and lb.provisioning_status not in PENDING:
+            if lb is None:
+                return
+            if health is not None:
+                with self._seen_lock:
+                    stats.accumulate(db, lb_id, health.stats,
+                                     self._seen.setdefault(lb_id, {}))
+            if lb.provisioning_status not in PENDING:
                 apply_health(db, lb, health or Health())
 
     def converge(self, lb_id: str) -> bool:

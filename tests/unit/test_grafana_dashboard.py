@@ -1,6 +1,6 @@
 """The Grafana dashboard shipped in contrib/grafana queries only series /metrics gives:
 every metric name in every panel's expression is in a scrape of a cloud with a running
-server on a network, a volume, and a periodic pass done."""
+server on a network, a volume, a load balancer, and a periodic pass done."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.unit.loadbalancer import made, subnet
 from tests.unit.reconcile import Cloud
 
 DASHBOARD = Path(__file__).parents[2] / "contrib" / "grafana" / "cheptel-overview.json"
@@ -22,6 +23,7 @@ def test_every_series_the_dashboard_queries_exists(rcloud: Cloud) -> None:
     r = rcloud.api.client.post(f"/volume/v3/{project}/volumes", json={"volume": {"size": 1}},
                                headers={"X-Auth-Token": rcloud.token})
     assert r.status_code == 202, r.text
+    made(rcloud, "loadbalancers", {"name": "web", "vip_subnet_id": subnet(rcloud)})
     rcloud.pass_once()
     r = rcloud.api.client.get("/metrics", headers={"X-Auth-Token": rcloud.api.admin()})
     assert r.status_code == 200

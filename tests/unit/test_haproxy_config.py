@@ -282,3 +282,12 @@ def test_the_fake_keeps_specs_and_answers_health() -> None:
     assert fake.balancers["lb-1"] == spec and fake.running() == {"lb-1"}
     fake.remove("lb-1")
     assert fake.health("lb-1") is None and fake.running() == set()
+
+
+def test_sockets_fit_a_unix_path_whatever_the_data_dir() -> None:
+    """A unix socket's path is 107 bytes at most: a pytest data dir passes it."""
+    deep = Paths(Path("/tmp/" + "x" * 150) / "lb" / "0b9f6a3e-5a2b-4c55-8f51-9c0d8f2b7e11")
+    assert len(str(deep.stats)) + len(".12345.tmp") <= 107
+    assert deep.stats.parent == deep.master.parent != deep.directory
+    other = Paths(Path("/tmp/other/lb/0b9f6a3e-5a2b-4c55-8f51-9c0d8f2b7e11"))
+    assert other.stats != deep.stats  # one directory a balancer of a data dir

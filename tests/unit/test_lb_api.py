@@ -65,7 +65,7 @@ def test_a_tree_becomes_the_balancer_spec_and_health_comes_back(rcloud: Cloud) -
         assert (doc["provisioning_status"], doc["operating_status"]) == ("ACTIVE",
                                                                          "ONLINE"), doc
     rcloud.deps.balancers.member_status[members[1]["id"]] = "DOWN"
-    rcloud.deps.reconciler.convergers["load-balancer"].scan()
+    rcloud.deps.reconciler.convergers["load-balancer"].read_health(lb["id"])
     assert show(rcloud, f"pools/{pool['id']}/members", members[1]["id"])[
         "operating_status"] == "ERROR"
     assert show(rcloud, "pools", pool["id"])["operating_status"] == "DEGRADED"
@@ -155,3 +155,44 @@ def test_octavia_refusals(rcloud: Cloud) -> None:
     assert r.status_code == 409 and "protocol_port 53" in r.json()["faultstring"]
     assert octavia(rcloud, "GET", "/listeners/nope").json()["faultstring"] == \
         "Listener nope not found."
+
+
+def test_a_balancer_whose_haproxy_went_is_made_again(rcloud: Cloud) -> None:
+    lb = _lb(rcloud)
+    made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
+                               "protocol_port": 22})
+    rcloud.deps.balancers.balancers.clear()  # killed behind cheptel's back
+    converger = rcloud.deps.reconciler.convergers["load-balancer"]
+    keys = converger.scan()
+    assert lb["id"] in keys
+    rcloud.deps.reconciler.schedule("load-balancer", *keys)
+    rcloud.settle()
+    assert rcloud.deps.balancers.balancers[lb["id"]].listeners[0].port == 22
+    with rcloud.deps.sessions() as db, db.begin():
+        db.get(LoadBalancer, lb["id"]).provisioning_status = "ERROR"
+    assert lb["id"] not in converger.scan()  # ERROR waits for a failover or a change
+
+
+def test_statistics_add_up_over_reloads(rcloud: Cloud) -> None:
+    """HAProxy's counters start at 0 with each new worker: the listener's row sums them,
+    as Octavia's listener_statistics."""
+    from cheptel.backends.balancer import ListenerStats
+    lb = _lb(rcloud)
+    lis = made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
+                                     "protocol_port": 22})
+    converger = rcloud.deps.reconciler.convergers["load-balancer"]
+    fake = rcloud.deps.balancers
+    for counted in (10, 25, 5, 7):  # 25 -> 5: a reload in between
+        fake.stats[lis["id"]] = ListenerStats(bytes_in=counted * 100, total_connections=counted,
+                                              active_connections=2)
+        converger.read_health(lb["id"])
+    stats = octavia(rcloud, "GET", f"/loadbalancers/{lb['id']}/stats").json()["stats"]
+    # from the 0 read when the listener was made: +10, +15, +5 (a reset), +2
+    assert stats["total_connections"] == 32 and stats["bytes_in"] == 3200
+    assert stats["active_connections"] == 2
+    assert octavia(rcloud, "GET", f"/listeners/{lis['id']}/stats").json()["stats"] == stats
+    rcloud.deps.reconciler.convergers["load-balancer"]._seen.clear()  # a cheptel start
+    fake.stats[lis["id"]] = ListenerStats(total_connections=9)
+    converger.read_health(lb["id"])  # only marks: what ran meanwhile is not known
+    stats = octavia(rcloud, "GET", f"/loadbalancers/{lb['id']}/stats").json()["stats"]
+    assert stats["total_connections"] == 32

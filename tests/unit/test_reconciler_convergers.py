@@ -77,7 +77,7 @@ def test_kicks_collapse_and_a_failing_converge_is_logged(
 def test_the_app_builds_the_convergers_the_services_declare(api: Any) -> None:
     convergers = api.deps.reconciler.convergers
     assert [s.type for s in SERVICES if s.converger] == list(convergers) == [
-        "compute", "network", "block-storage", "object-store", "orchestration"]
+        "compute", "network", "block-storage", "object-store", "orchestration", "load-balancer"]
     assert isinstance(convergers["compute"], ServerConverger)
     assert isinstance(convergers["network"], NetworkConverger)
     assert isinstance(convergers["block-storage"], VolumeConverger)

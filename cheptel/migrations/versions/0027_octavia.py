@@ -93,6 +93,7 @@ def upgrade() -> None:
     sa.Column('timeout_tcp_inspect', sa.Integer(), nullable=False),
     sa.Column('insert_headers', sa.JSON(), nullable=False),
     sa.Column('allowed_cidrs', sa.JSON(), nullable=True),
+    sa.Column('stats', sa.JSON(), nullable=False),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),

@@ -49,9 +49,9 @@ def playbook(cloud: Cloud, tags: str, extra: dict[str, str], home: Path
     return proc
 
 
-def answers(address: str, marker: str) -> bool:
+def answers(address: str, marker: str, port: int = 8080) -> bool:
     try:
-        r = httpx.get(f"http://{address}:8080/", timeout=1)
+        r = httpx.get(f"http://{address}:{port}/", timeout=1)
     except httpx.HTTPError:
         return False
     return r.status_code == 200 and r.text.strip() == marker
@@ -83,6 +83,12 @@ def test_playbook_builds_a_reachable_server_then_deletes_everything(
     # the attached volume, inside the running server: a 1 GiB filesystem of its own
     df = support.container(server.id).exec_run(["df", "-k", "/mnt/volumes/vdb"])
     assert df.exit_code == 0 and "/dev/loop" in df.output.decode(), df.output
+    # the load balancer's floating IP answers the server's page on port 80
+    lb_address = (tmp_path / "lb_floating_ip").read_text().strip()
+    support.wait_for(lambda: answers(lb_address, marker, port=80), 30,
+                     f"the load balancer's page on {lb_address}:80")
+    lb = demo.load_balancer.find_load_balancer(f"{prefix}-lb")
+    assert lb.provisioning_status == "ACTIVE"
 
     playbook(ansible_cloud, "down", extra, tmp_path)
 
@@ -95,3 +101,5 @@ def test_playbook_builds_a_reachable_server_then_deletes_everything(
     assert demo.network.find_network(f"{prefix}-net") is None
     assert not list(demo.network.ips(floating_ip_address=address))
     assert not answers(address, marker)
+    assert demo.load_balancer.find_load_balancer(f"{prefix}-lb") is None
+    assert not list(demo.network.ips(floating_ip_address=lb_address))

@@ -125,8 +125,28 @@ def test_three_web_servers_behind_a_load_balancer(lb_cloud: Cloud, tmp_path: Pat
     support.wait_for(lambda: names[victim.id] in {_get(address) for _ in range(6)}, 10,
                      "the restarted member in rotation")
 
+    # a member on another subnet of the same router: reached through it
+    far_net = demo.network.create_network(name="far")
+    far_subnet = demo.network.create_subnet(network_id=far_net.id, ip_version=4,
+                                            cidr="10.0.1.0/24")
+    router = demo.network.find_router("router1")
+    demo.network.add_interface_to_router(router, subnet_id=far_subnet.id)
+    far = support.wait_status(demo, demo.compute.create_server(
+        name="far", image_id=demo.image.find_image("busybox").id,
+        flavor_id=demo.compute.find_flavor("m1.tiny").id, networks=[{"uuid": far_net.id}],
+        user_data=support.user_data(HTTPD)).id, "ACTIVE")
+    far_ip = next(a["addr"] for n in demo.compute.get_server(far.id).addresses.values()
+                  for a in n)
+    far_member = c.cli("loadbalancer", "member", "create", "--address", far_ip,
+                       "--protocol-port", "8080", "--subnet-id", far_subnet.id, "--wait",
+                       "pool", cloud=DEMO)["id"]
+    support.wait_for(lambda: _status(c, "member", "pool", far_member) == "ONLINE", 30,
+                     "the member behind the router ONLINE")
+    support.wait_for(lambda: "far" in {_get(address) for _ in range(8)}, 10,
+                     "the member behind the router in rotation")
+
     stats = c.cli("loadbalancer", "stats", "show", "web", cloud=DEMO)
-    assert stats["total_connections"] >= 60, stats
+    assert stats["total_connections"] >= 60, stats  # summed over the reloads
 
     # delete --cascade: no HAProxy, no namespace, no VIP port left
     c.cli("loadbalancer", "delete", "--cascade", "--wait", "web", cloud=DEMO, as_json=False)
