@@ -93,11 +93,12 @@ def make_plumbing(containers: ContainerEngine) -> Plumbing:
 def make_balancers(settings: Settings, containers: ContainerEngine | None = None
                    ) -> Balancers:
     """The fake engine's own host's (one for every app built on it), a fake one for a
-    fake engine, else HAProxy processes with their files in DATA_DIR/lb."""
+    fake engine or CHEPTEL_BALANCERS=fake (the API without a dataplane), else HAProxy
+    processes with their files in DATA_DIR/lb."""
     fake: Balancers | None = getattr(containers, "balancers", None)
     if fake is not None:
         return fake
-    if settings.container_engine == "fake":
+    if (settings.balancer_engine or settings.container_engine) == "fake":
         from cheptel.backends.fake_balancer import FakeBalancers
 
         return FakeBalancers()

@@ -34,6 +34,9 @@ class Settings:
     # file (sparse files with ext4 under DATA_DIR/volumes) | fake (in memory);
     # "" follows container_engine (fake with fake)
     volume_backend: str = ""
+    # haproxy (one HAProxy per load balancer) | fake (in memory: the API without a
+    # dataplane); "" follows container_engine (fake with fake)
+    balancer_engine: str = ""
     reconcile_interval: float = 5.0  # seconds between drift checks
     console_log_max_bytes: int = 1024 * 1024  # a server's log: one file's size ...
     console_log_files: int = 3  # ... and the files kept, newest output kept
@@ -118,6 +121,7 @@ def from_env(**overrides: object) -> Settings:
         "container_engine": env.get("CHEPTEL_CONTAINER_ENGINE", "docker"),
         "docker_url": env.get("CHEPTEL_DOCKER_URL", ""),
         "volume_backend": env.get("CHEPTEL_VOLUME_BACKEND", ""),
+        "balancer_engine": env.get("CHEPTEL_BALANCERS", ""),
         "reconcile_interval": float(env.get("CHEPTEL_RECONCILE_INTERVAL") or 5.0),
         "console_log_max_bytes": _env_int("CHEPTEL_CONSOLE_LOG_MAX_BYTES", 1024 * 1024),
         "console_log_files": _env_int("CHEPTEL_CONSOLE_LOG_FILES", 3),

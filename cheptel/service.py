@@ -55,13 +55,15 @@ def _no_sections(cloud: TempestCloud) -> TempestSections:
 
 @dataclass(frozen=True)
 class TempestTests:
-    """A service's part of Tempest (scripts/tempest.py): its tests, regexes under
-    `tempest.api.`, and the tempest.conf sections it owns (its feature flags)."""
+    """A service's part of Tempest (scripts/tempest.py): its tests, regexes under `under`
+    (Tempest's own `tempest.api.` or a plugin's package), and the tempest.conf sections it
+    owns (its feature flags)."""
 
     all: str  # every test of the service (--all)
     selected: str  # what cheptel claims (the default run, docs/tempest-summary.md)
     fast: str  # CI's subset (--fast)
     conf: Callable[[TempestCloud], TempestSections] = _no_sections
+    under: str = r"tempest\.api\."  # a regex: the package the three regexes are under
 
 
 @dataclass(frozen=True)

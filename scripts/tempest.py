@@ -6,9 +6,11 @@
     .venv/bin/python scripts/tempest.py --regex '^tempest\\.api\\.compute\\.servers'
 
 The selection is what cheptel claims: identity v3 (with admin v3), compute servers,
-flavors, keypairs, limits, quotas and versions (with their admin tests), image v2 and
-network. A run of the selection with the default output also writes
-docs/tempest-results.json and regenerates docs/support-matrix.md from it.
+flavors, keypairs, limits, quotas and versions (with their admin tests), image v2,
+network, volume, object storage, and octavia-tempest-plugin's load-balancer API tests (a
+service's TempestTests may name tests under a plugin's package). A run of the selection
+with the default output also writes docs/tempest-results.json and regenerates
+docs/support-matrix.md from it.
 Tests a failing setUpClass kept from running count as failed (skipped if the class was
 skipped): the totals are over every test the regex lists.
 
@@ -50,9 +52,14 @@ ADMIN_PASSWORD = "tempest-admin-secret"
 
 
 def _selection(part: str) -> str:
-    """One regex over every service's tests (cheptel.services.SERVICES: TempestTests)."""
-    return (r"^tempest\.api\.("
-            + "|".join(getattr(s.tempest, part) for s in SERVICES if s.tempest) + ")")
+    """One regex over every service's tests (cheptel.services.SERVICES: TempestTests),
+    grouped by the package they are under (Tempest's tempest.api., a plugin's)."""
+    under: dict[str, list[str]] = defaultdict(list)
+    for s in SERVICES:
+        if s.tempest:
+            under[s.tempest.under].append(getattr(s.tempest, part))
+    return "^(" + "|".join(f"{package}({'|'.join(parts)})"
+                           for package, parts in under.items()) + ")"
 
 
 # The part of the selection CI runs (tests/integration/test_tempest_fast.py): every area,
@@ -175,11 +182,11 @@ def tempest_conf(cloud: TempestCloud, work: Path) -> str:
 
 
 def area(test_id: str) -> str:
-    m = re.search(r"tempest\.api\.([\w.]+)", test_id)
+    m = re.search(r"^(?:tempest|(\w+)_tempest_plugin\.tests)\.api\.([\w.]+)", test_id)
     if not m:
         return "other"
-    parts = []
-    for p in m.group(1).split("."):
+    parts = [m.group(1)] if m.group(1) else []  # a plugin's: its name first (octavia.v2)
+    for p in m.group(2).split("."):
         if p.startswith("test_") or p[:1].isupper():
             break
         parts.append(p)
@@ -220,7 +227,7 @@ def results(work: Path) -> list[dict]:
 def listed(work: Path, regex: str) -> list[str]:
     out = subprocess.run([str(BIN / "stestr"), "list", regex], cwd=work,
                          capture_output=True, text=True, check=True).stdout
-    return [ln.strip() for ln in out.splitlines() if ln.startswith("tempest.")]
+    return [ln.strip() for ln in out.splitlines() if re.search(regex, ln.strip())]
 
 
 _FIXTURE = re.compile(r"^(setUpClass|tearDownClass) \((\S+)\)$")
@@ -267,7 +274,7 @@ def summarise(verdicts: dict[str, tuple[str, str]], regex: str, seconds: float) 
     failed = sorted(t for t, (state, _) in verdicts.items() if state == "failed")
     out += ["", f"## Failures ({len(failed)})", ""]
     for test_id in failed:
-        short = re.sub(r"\[.*\]$", "", test_id).removeprefix("tempest.api.")
+        short = re.sub(r"^(tempest|\w+_tempest_plugin\.tests)\.api\.|\[.*\]$", "", test_id)
         why = next((w for pattern, w in WHY if re.search(pattern, test_id)), "")
         out.append(f"- `{short}`: {verdicts[test_id][1] or '?'}"
                    + (f" **Why:** {why}." if why else ""))

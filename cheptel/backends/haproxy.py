@@ -117,6 +117,20 @@ SERVER = {"UP": "UP", "DOWN": "DOWN", "NOLB": "DRAIN", "DRAIN": "DRAIN", "MAINT"
           "no": "NO_CHECK"}  # the first word of `show stat`'s status ("UP 1/3", "no check")
 
 
+def without_maintenance(state: str) -> str:
+    """`show servers state` without the servers in maintenance (a disabled member): a
+    server restored STOPPED with no check stays DOWN once enabled, where the new file's
+    server starts as the file says (UP, or "no check")."""
+    lines = state.splitlines()
+    header = next((ln.lstrip("# ").split() for ln in lines if ln.startswith("# ")), [])
+    if "srv_admin_state" not in header:
+        return state
+    at = header.index("srv_admin_state")
+    kept = [ln for ln in lines if ln.startswith("#") or len(ln.split()) <= at
+            or ln.split()[at] == "0"]
+    return "\n".join(kept) + "\n"
+
+
 def parse_stat(text: str) -> Health:
     """`show stat` as the contract's Health (backend names are <pool>:<listener>)."""
     health = Health()
@@ -294,7 +308,7 @@ class HaproxyBalancers:
             self._start(paths, namespace)
             return
         saved = paths.state.with_suffix(".new")
-        saved.write_text(state)
+        saved.write_text(without_maintenance(state))
         saved.replace(paths.state)
         os.kill(pid, signal.SIGUSR2)
 

@@ -34,6 +34,8 @@ from cheptel.loadbalancer.service import stats
 from cheptel.loadbalancer.service.common import (
     ACTIVE,
     ERROR,
+    OFFLINE,
+    ONLINE,
     PENDING,
     PENDING_DELETE,
 )
@@ -132,6 +134,8 @@ def settle(db: Session, lb: LoadBalancer, ok: bool, now: float, error: str = "")
             else:
                 row.provisioning_status = ACTIVE if ok else ERROR
                 row.updated_at = now
+                if ok and isinstance(row, HealthMonitor):  # Octavia's worker, at once
+                    row.operating_status = ONLINE if row.admin_state_up else OFFLINE
     db.flush()
     lb.provisioning_status = ACTIVE if ok else ERROR
     lb.error = error

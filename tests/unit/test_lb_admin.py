@@ -280,7 +280,7 @@ def test_quota_listings_of_others(w: World) -> None:
 
 @pytest.mark.parametrize("bad", [
     None, {}, {"quota": {"member": -2}}, {"quota": {"member": 2000000001}},
-    {"quota": {"member": "5"}}, {"quota": {"member": True}}, {"quota": {"members": 5}},
+    {"quota": {"member": "five"}}, {"quota": {"member": True}}, {"quota": {"members": 5}},
     {"quota": {"member": 1}, "extra": 1}, {"quota": []}])
 def test_bad_quota_bodies(w: World, bad: Any) -> None:
     w.fails(ADMIN, "PUT", f"{LB}/quotas/{w.demo}", bad, 400)

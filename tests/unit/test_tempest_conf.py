@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import re
 from pathlib import Path
 
 from cheptel.service import Service, TempestCloud, TempestSections, TempestTests
@@ -24,6 +25,14 @@ WORK = Path("/w")
 APIS = ",".join(("account_quotas", "bulk_delete", "bulk_upload", "container_quotas",
                  "crossdomain", "dlo", "formpost", "slo", "staticweb", "symlink",
                  "tempurl", "versioned_writes"))
+
+# what the load-balancer providers say of themselves (tempest.conf DictOpts)
+_ENGINE = "cheptel runs one HAProxy per load balancer in a network namespace on the host."
+LB = {"{LB_PROVIDERS}": f"amphora:The Octavia Amphora driver: {_ENGINE},"
+                        f"octavia:Deprecated alias of the Octavia Amphora driver: {_ENGINE}",
+      "{LB_FLAVOR}": "loadbalancer_topology:The load balancer topology. One of: SINGLE - "
+                     "One HAProxy per load balancer (cheptel has no ACTIVE_STANDBY).",
+      "{LB_ZONE}": "compute_zone:The compute availability zone (cheptel has one: nova)."}
 
 # What scripts/tempest.py wrote for this cloud when it hard-coded every section.
 EXPECTED = """
@@ -62,7 +71,7 @@ immutable_user_source = False
 cinder = True
 swift = True
 heat = True
-octavia = False
+octavia = True
 horizon = False
 placement = True
 designate = False
@@ -70,6 +79,7 @@ barbican = False
 nova = True
 glance = True
 neutron = True
+load_balancer = True
 
 [compute]
 image_ref = IMG
@@ -170,6 +180,37 @@ discoverability = True
 discoverable_apis = {APIS}
 container_sync = False
 object_versioning = True
+
+[load_balancer]
+test_with_noop = False
+provider = amphora
+RBAC_test_type = keystone_default_roles
+member_role = member
+admin_role = admin
+lb_build_interval = 1
+lb_build_timeout = 120
+build_interval = 1
+build_timeout = 120
+check_interval = 1
+check_timeout = 60
+enabled_provider_drivers = {LB_PROVIDERS}
+expected_flavor_capability = {LB_FLAVOR}
+expected_availability_zone_capability = {LB_ZONE}
+availability_zone = nova
+test_with_ipv6 = False
+vip_subnet_cidr = 10.200.1.0/24
+member_1_ipv4_subnet_cidr = 10.200.2.0/24
+member_2_ipv4_subnet_cidr = 10.200.3.0/24
+
+[loadbalancer-feature-enabled]
+not_implemented_is_error = False
+health_monitor_enabled = True
+terminated_tls_enabled = False
+l7_protocol_enabled = True
+session_persistence_enabled = True
+pool_algorithms_enabled = True
+l4_protocol = TCP
+prometheus_listener_enabled = False
 """
 
 
@@ -181,8 +222,10 @@ def _sections(text: str) -> TempestSections:
 
 
 def test_the_conf_from_services_is_the_one_written_by_hand() -> None:
-    assert _sections(script.tempest_conf(CLOUD, WORK)) == _sections(
-        EXPECTED.replace("{APIS}", APIS))
+    expected = EXPECTED.replace("{APIS}", APIS)
+    for placeholder, value in LB.items():
+        expected = expected.replace(placeholder, value)
+    assert _sections(script.tempest_conf(CLOUD, WORK)) == _sections(expected)
 
 
 def _orchestration(cloud: TempestCloud) -> TempestSections:
@@ -205,3 +248,15 @@ def test_a_new_service_writes_its_own_sections() -> None:
     assert conf["service_available"]["heat"] == "True"  # served beats not served
     assert conf["service_available"]["nova"] == "True"
     assert "orchestration" not in script.tempest_sections(CLOUD, WORK)
+
+
+def test_a_service_names_tests_under_a_plugin_package() -> None:
+    """octavia-tempest-plugin's API tests join Tempest's own in one regex."""
+    member = "octavia_tempest_plugin.tests.api.v2.test_member.MemberAPITest."
+    assert re.search(script.SELECTED, member + "test_HTTP_LC_alt_monitor_member_crud[id-1]")
+    assert not re.search(script.SELECTED, member + "test_UDP_LC_member_create[id-2]")
+    assert not re.search(script.SELECTED, member + "test_ipv6_HTTP_LC_member_create[id-3]")
+    assert not re.search(script.SELECTED, "octavia_tempest_plugin.tests.scenario.v2.x.T.test_y")
+    assert re.search(script.SELECTED, "tempest.api.network.test_ports.PortsTestJSON.test_x")
+    assert script.area(member + "test_x") == "octavia.v2"
+    assert script.area("tempest.api.compute.servers.test_x.T.test_y") == "compute.servers"

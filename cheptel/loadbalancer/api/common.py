@@ -28,8 +28,27 @@ def caller(ctx: Ctx) -> Creds:
 
 def body(ctx: Ctx, schema: dict[str, Any], root: str) -> dict[str, Any]:
     """The object under `root`, checked (Octavia's wsme: unknown attributes are 400)."""
-    value = check(schema, ctx.body)
+    value = check(schema, _integers(schema, ctx.body))
     return dict(value[root])
+
+
+def _integers(schema: dict[str, Any], value: Any) -> Any:
+    """wsme's integer attributes take a JSON string of one too ("80" is 80)."""
+    props = schema.get("properties")
+    if not (props and isinstance(value, dict)):
+        return value
+    out = {}
+    for key, item in value.items():
+        sub = props.get(key) or {}
+        types = sub.get("type")
+        if isinstance(item, str) and "integer" in (
+                types if isinstance(types, list) else [types]):
+            try:
+                item = int(item)
+            except ValueError:
+                pass  # the schema says why
+        out[key] = _integers(sub, item)
+    return out
 
 
 def project_filter(ctx: Ctx, kind: str) -> str | None:
@@ -49,6 +68,10 @@ def _tags(raw: list[str]) -> set[str]:
 
 
 def _matches(doc: dict[str, Any], key: str, wanted: list[str]) -> bool:
+    if key == "loadbalancer_id" and key not in doc and "loadbalancers" in doc:
+        # Octavia filters its load_balancer_id column (listeners, pools): the documents
+        # show it as `loadbalancers`
+        return any(lb["id"] in wanted for lb in doc["loadbalancers"])
     value = doc.get(key)
     if isinstance(value, bool):
         return str(value).lower() in {w.lower() for w in wanted}

@@ -58,16 +58,22 @@ def apply_health(db: Session, lb: LoadBalancer, health: Health) -> None:
         members = list(db.scalars(select(Member).where(Member.pool_id == pool.id)))
         hm = db.scalar(select(HealthMonitor).where(HealthMonitor.pool_id == pool.id))
         if hm is not None:
-            _set(hm, ONLINE if hm.admin_state_up and used.get(pool.id) else OFFLINE)
+            # Octavia's worker: ONLINE when enabled (MarkHealthMonitorActiveInDB), what
+            # its health manager never revisits
+            _set(hm, ONLINE if hm.admin_state_up else OFFLINE)
         if not (used.get(pool.id) and pool.admin_state_up):
             _set(pool, OFFLINE)
-            for m in members:
+            # a pool no listener sends to is not in HAProxy's configuration: Octavia's
+            # health manager marks it OFFLINE and leaves its members be
+            for m in members if used.get(pool.id) else []:
                 _set(m, OFFLINE)
             continue
         statuses = []
         for m in members:
+            # unreported: OFFLINE, unless it was never checked (Octavia's NO_MONITOR stays)
+            missing = NO_MONITOR if m.operating_status == NO_MONITOR else OFFLINE
             status = OFFLINE if not m.admin_state_up else MEMBER.get(
-                health.members.get(m.id, ""), OFFLINE)
+                health.members.get(m.id, ""), missing)
             _set(m, status)
             statuses.append(status)
         up = [s for s in statuses if s in (ONLINE, NO_MONITOR, DRAINING)]
