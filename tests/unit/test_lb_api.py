@@ -196,3 +196,17 @@ def test_statistics_add_up_over_reloads(rcloud: Cloud) -> None:
     converger.read_health(lb["id"])  # only marks: what ran meanwhile is not known
     stats = octavia(rcloud, "GET", f"/loadbalancers/{lb['id']}/stats").json()["stats"]
     assert stats["total_connections"] == 32
+
+
+def test_updates_store_a_null_name_as_empty_and_tags_once(rcloud: Cloud) -> None:
+    lb = _lb(rcloud)
+    lis = made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
+                                     "protocol_port": 22, "name": "x"})
+    for path, root in ((f"/loadbalancers/{lb['id']}", "loadbalancer"),
+                       (f"/listeners/{lis['id']}", "listener")):
+        r = octavia(rcloud, "PUT", path, {root: {"name": None, "description": None,
+                                                 "tags": ["a", "b", "a"]}})
+        assert r.status_code == 200, r.text
+        doc = r.json()[root]
+        assert (doc["name"], doc["description"], doc["tags"]) == ("", "", ["a", "b"])
+        rcloud.settle()

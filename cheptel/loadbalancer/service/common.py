@@ -87,9 +87,16 @@ def pend(row: Any, status: str, now: float) -> None:
 
 
 def apply(row: Any, values: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Set the fields an update names: a null name or description is "" (Octavia's),
+    tags are kept once each, in their order."""
     for name in names:
         if name in values:
-            setattr(row, name, values[name])
+            value = values[name]
+            if value is None and name in ("name", "description"):
+                value = ""
+            elif name == "tags":
+                value = tags(values)
+            setattr(row, name, value)
 
 
 def tags(values: dict[str, Any]) -> list[str]:

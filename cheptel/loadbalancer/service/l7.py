@@ -114,11 +114,6 @@ def update(db: Session, lb: LoadBalancer, pol: L7Policy, values: dict[str, Any],
                "redirect_http_code": pol.redirect_http_code}
     values = {**values, **_arguments(db, lb, action, {**current, **values})}
     values["action"] = action
-    for key in ("name", "description"):
-        if key in values and values[key] is None:
-            values[key] = ""
-    if "tags" in values:
-        values["tags"] = tags(values)
     lock(db, lb, now, resource=("L7 Policy", pol.id))
     apply(pol, values, POLICY_FIELDS)
     if "position" in values:
@@ -206,8 +201,6 @@ def update_rule(db: Session, lb: LoadBalancer, pol: L7Policy, rule: L7Rule,
             "HEADER", "COOKIE"):
         merged["key"] = values["key"] = None
     _rule(merged)
-    if "tags" in values:
-        values["tags"] = tags(values)
     lock(db, lb, now, resource=("L7 Rule", rule.id))
     apply(rule, values, RULE_FIELDS)
     pend(rule, PENDING_UPDATE, now)

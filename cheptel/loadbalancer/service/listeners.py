@@ -153,11 +153,6 @@ def update(db: Session, lb: LoadBalancer, lis: Listener, values: dict[str, Any],
             values[key] = default
     if "connection_limit" in values and values["connection_limit"] is None:
         values["connection_limit"] = -1
-    for key in ("name", "description"):
-        if key in values and values[key] is None:
-            values[key] = ""
-    if "tags" in values:
-        values["tags"] = tags(values)
     lock(db, lb, now, resource=("Listener", lis.id))
     apply(lis, values, UPDATABLE)
     pend(lis, PENDING_UPDATE, now)

@@ -205,10 +205,6 @@ def create(db: Session, creds: Creds, values: dict[str, Any], now: float,
 
 def update(db: Session, lb: LoadBalancer, values: dict[str, Any], now: float) -> None:
     lock(db, lb, now)
-    if "tags" in values:
-        values = {**values, "tags": tags(values)}
-    values = {k: ("" if v is None and k in ("name", "description") else v)
-              for k, v in values.items()}
     apply(lb, values, ("name", "description", "admin_state_up", "tags"))
 
 

@@ -94,12 +94,8 @@ def update(db: Session, lb: LoadBalancer, hm: HealthMonitor, values: dict[str, A
                              ("expected_codes", "200")):
             if key in values and values[key] is None:
                 values[key] = default
-    if "name" in values and values["name"] is None:
-        values["name"] = ""
     if "max_retries_down" in values and values["max_retries_down"] is None:
         values["max_retries_down"] = 3
-    if "tags" in values:
-        values["tags"] = tags(values)
     lock(db, lb, now, resource=("Health Monitor", hm.id))
     apply(hm, values, FIELDS)
     pend(hm, PENDING_UPDATE, now)

@@ -122,11 +122,6 @@ def update(db: Session, lb: LoadBalancer, pool: Pool, values: dict[str, Any],
     if values.get("tls_enabled"):
         raise validation("TLS to members needs a certificate store, which cheptel does "
                          "not serve.")
-    for key in ("name", "description"):
-        if key in values and values[key] is None:
-            values[key] = ""
-    if "tags" in values:
-        values["tags"] = tags(values)
     lock(db, lb, now, resource=("Pool", pool.id))
     apply(pool, values, POOL_FIELDS)
     pend(pool, PENDING_UPDATE, now)
@@ -204,10 +199,6 @@ def create_member(db: Session, creds: Creds, lb: LoadBalancer, pool: Pool,
 def update_member(db: Session, lb: LoadBalancer, member: Member, values: dict[str, Any],
                   now: float) -> None:
     _address(values.get("monitor_address"), "Monitor address")
-    if "name" in values and values["name"] is None:
-        values["name"] = ""
-    if "tags" in values:
-        values["tags"] = tags(values)
     lock(db, lb, now, resource=("Member", member.id))
     apply(member, values, MEMBER_FIELDS)
     pend(member, PENDING_UPDATE, now)
@@ -241,8 +232,7 @@ def batch(db: Session, creds: Creds, lb: LoadBalancer, pool: Pool,
         if row is None:
             db.add(_member_row(pool, values, now, is_monitored))
         else:
-            apply(row, {k: v for k, v in values.items() if k != "tags"} |
-                  ({"tags": tags(values)} if "tags" in values else {}), MEMBER_FIELDS)
+            apply(row, values, MEMBER_FIELDS)
             pend(row, PENDING_UPDATE, now)
     if not additive:
         for key, row in current.items():
