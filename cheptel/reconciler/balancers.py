@@ -134,7 +134,8 @@ def settle(db: Session, lb: LoadBalancer, ok: bool, now: float, error: str = "")
             else:
                 row.provisioning_status = ACTIVE if ok else ERROR
                 row.updated_at = now
-                if ok and isinstance(row, HealthMonitor):  # Octavia's worker, at once
+                if ok and isinstance(row, (HealthMonitor, L7Policy, L7Rule)):
+                    # Octavia's worker marks these ONLINE (enabled) with ACTIVE, at once
                     row.operating_status = ONLINE if row.admin_state_up else OFFLINE
     db.flush()
     lb.provisioning_status = ACTIVE if ok else ERROR

@@ -74,6 +74,25 @@ def test_a_monitor_is_online_as_it_becomes_active(rcloud: Cloud,
     assert (hm["provisioning_status"], hm["operating_status"]) == ("ACTIVE", "ONLINE")
 
 
+def test_l7_policies_and_rules_are_online_as_they_become_active(
+        rcloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the monitor: octavia-tempest-plugin's l7policy list reads a policy as soon as
+    it is ACTIVE (ONLINE if enabled, OFFLINE if not)."""
+    lb = _lb(rcloud)
+    lis = made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "HTTP",
+                                     "protocol_port": 80})
+    monkeypatch.setattr(balancers, "apply_health", lambda *args: None)
+    on = made(rcloud, "l7policies", {"listener_id": lis["id"], "action": "REJECT"})
+    off = made(rcloud, "l7policies", {"listener_id": lis["id"], "action": "REJECT",
+                                      "admin_state_up": False})
+    rule = made(rcloud, f"l7policies/{on['id']}/rules", {
+        "type": "PATH", "compare_type": "STARTS_WITH", "value": "/x"})
+    assert show(rcloud, "l7policies", on["id"])["operating_status"] == "ONLINE"
+    assert show(rcloud, "l7policies", off["id"])["operating_status"] == "OFFLINE"
+    assert show(rcloud, f"l7policies/{on['id']}/rules", rule["id"])[
+        "operating_status"] == "ONLINE"
+
+
 def test_the_members_of_a_pool_no_listener_uses_keep_their_status(rcloud: Cloud) -> None:
     """Octavia's health manager: such a pool is OFFLINE (HAProxy does not know it), its
     members are left as they were made (NO_MONITOR without a monitor)."""
