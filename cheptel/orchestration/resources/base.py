@@ -182,6 +182,20 @@ class ResourceType:
                 "description": self.description}
 
 
+def walk(value: Any, path: list[Any]) -> Any:
+    """get_attr's path into an attribute's value: keys of maps (also as text), indexes of
+    lists; None where the path leads nowhere (Heat's)."""
+    for key in path:
+        if isinstance(value, dict):
+            value = value.get(key, value.get(str(key)))
+        elif isinstance(value, list) and isinstance(key, int) \
+                and -len(value) <= key < len(value):
+            value = value[key]
+        else:
+            return None
+    return value
+
+
 def ignore_missing(step: Callable[[], object]) -> None:
     """A delete of something already gone is done."""
     try:

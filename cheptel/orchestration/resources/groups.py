@@ -20,7 +20,7 @@ from typing import Any
 
 from cheptel.errors import NotFound
 from cheptel.orchestration.errors import InvalidTemplate
-from cheptel.orchestration.resources.base import Prop, Record, ResourceType
+from cheptel.orchestration.resources.base import Prop, Record, ResourceType, walk
 from cheptel.orchestration.service.cloud import Cloud
 from cheptel.orchestration.template.template import MAX_RESOURCES
 
@@ -250,21 +250,17 @@ def members(cloud: Cloud, r: Record) -> tuple[Any, list[str]]:
     return resolver, names
 
 
-def _walk(value: Any, path: list[Any]) -> Any:
-    return _nested()._walk(value, path)
-
-
 def _read(kind: str) -> Any:
     def read(cloud: Cloud, r: Record, attribute: str, path: list[Any]) -> Any:
         if attribute == "removed_rsrc_list" and kind == RG:
-            return _walk(list(r.data.get("removed") or []), path)
+            return walk(list(r.data.get("removed") or []), path)
         if attribute == "show":
-            return _walk(_nested().show_child(cloud, r), path)
+            return walk(_nested().show_child(cloud, r), path)
         resolver, names = members(cloud, r)
         if attribute == "refs":
-            return _walk([resolver.ref(n) for n in names], path)
+            return walk([resolver.ref(n) for n in names], path)
         if attribute == "refs_map":
-            return _walk({n: resolver.ref(n) for n in names}, path)
+            return walk({n: resolver.ref(n) for n in names}, path)
         if attribute == "current_size" and kind == ASG:
             return len(names)
         if attribute.startswith("resource."):

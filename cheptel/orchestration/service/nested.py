@@ -21,7 +21,7 @@ from typing import Any
 from cheptel.errors import CheptelError
 from cheptel.orchestration.errors import InvalidTemplate, ResourceFailure, StackNotFound
 from cheptel.orchestration.models import Stack
-from cheptel.orchestration.resources.base import Act, Poll, Prop, Record, ResourceType
+from cheptel.orchestration.resources.base import Act, Poll, Prop, Record, ResourceType, walk
 from cheptel.orchestration.resources.registry import TYPES
 from cheptel.orchestration.service import stacks
 from cheptel.orchestration.service.cloud import Cloud, InProcess
@@ -198,18 +198,6 @@ def arn(child_id: str, record: Record, project_id: str) -> str:
     return f"arn:openstack:heat::{project_id}:stacks/{child_name(record)}/{child_id}"
 
 
-def _walk(value: Any, path: list[Any]) -> Any:
-    for key in path:
-        if isinstance(value, dict):
-            value = value.get(key, value.get(str(key)))
-        elif isinstance(value, list) and isinstance(key, int) \
-                and -len(value) <= key < len(value):
-            value = value[key]
-        else:
-            return None
-    return value
-
-
 def template_type(type_name: str, tpl: Template, raw: dict[str, Any],
                   parent: Stack | None, defaults: dict[str, Any]) -> ResourceType:
     """A template as a resource type: its parameters are the properties (those without a
@@ -243,13 +231,13 @@ def template_type(type_name: str, tpl: Template, raw: dict[str, Any],
 
     def read(cloud: Cloud, r: Record, attribute: str, path: list[Any]) -> Any:
         if attribute == STACK_ID:
-            return _walk(r.physical_id, path)
+            return walk(r.physical_id, path)
         if attribute not in tpl.outputs and attribute != "show":
             raise InvalidTemplate(f"The Referenced Attribute ({r.resource} {attribute}) "
                                   "is incorrect.")
         if attribute == "show":
-            return _walk(show_child(cloud, r), path)
-        return _walk(outputs(cloud, r, attribute).get(attribute), path)
+            return walk(show_child(cloud, r), path)
+        return walk(outputs(cloud, r, attribute).get(attribute), path)
 
     def reference(cloud: Cloud, r: Record) -> Any:
         if STACK_ID in tpl.outputs:

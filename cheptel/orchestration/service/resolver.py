@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cheptel.errors import CheptelError
 from cheptel.orchestration.models import Stack, StackResource
-from cheptel.orchestration.resources.base import Record, reason
+from cheptel.orchestration.resources.base import Record, reason, walk
 from cheptel.orchestration.service.cloud import Cloud
 from cheptel.orchestration.template.functions import Scope, evaluate
 
@@ -48,16 +48,7 @@ class Resolver:
         kind = self.kinds.of_row(row.type)
         if kind.read is not None:
             return kind.read(self.cloud, record(row, self.stack), attribute, path)
-        value = kind.attribute(self.cloud, record(row, self.stack), attribute)
-        for key in path:
-            if isinstance(value, dict):
-                value = value.get(key, value.get(str(key)))
-            elif isinstance(value, list) and isinstance(key, int) \
-                    and -len(value) <= key < len(value):
-                value = value[key]
-            else:
-                return None
-        return value
+        return walk(kind.attribute(self.cloud, record(row, self.stack), attribute), path)
 
     def outputs(self, template_outputs: dict[str, Any], scope: Scope,
                 only: str | None = None) -> list[dict[str, Any]]:
