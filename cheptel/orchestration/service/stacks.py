@@ -149,6 +149,9 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
         d = tpl.resources[name]
         props = evaluate(d.get("properties") or {}, scope)
         _static_check(tpl, kinds, name, props)
+        kind = kinds[d["type"]]
+        if kind.check_policy is not None:
+            kind.check_policy(name, evaluate(d.get("update_policy"), scope))
     for out in tpl.outputs.values():
         evaluate(out.get("value"), scope)
     return Parsed(tpl, raw, params, scope, active, kinds)
