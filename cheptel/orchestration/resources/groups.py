@@ -245,6 +245,7 @@ def _rg_create(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
 
 
 def _rg_update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    rolling_service().forget(r)
     p = _rg_props({**r.properties, **changed})
     removed = _removed(p, list(r.data.get("removed") or []), cloud, r)
     r.data = {**r.data, "removed": removed}
@@ -333,6 +334,7 @@ def _asg_final(cloud: Cloud, r: Record) -> Callable[[], bool]:
 
 
 def _asg_update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    rolling_service().forget(r)
     p = {k: v for k, v in {**r.properties, **changed}.items() if v is not None}
     current = len(r.data.get("members") or [])
     # a changed desired_capacity is the new size; otherwise the size the policies made,

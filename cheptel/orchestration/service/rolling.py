@@ -42,6 +42,12 @@ def _event(cloud: Cloud, r: Record, kind: str, action: str, why: str) -> None:
                  action, "IN_PROGRESS", why)
 
 
+def forget(r: Record) -> None:
+    """A new update of the group: what an earlier one left unfinished (it failed) no
+    longer applies."""
+    r.data = {k: v for k, v in r.data.items() if k not in (STATE, "resize_to")}
+
+
 def begin(cloud: Cloud, r: Record, kind: str, action: str, batches: list[Batch],
           pause: float, template: BatchTemplate, final: Final) -> None:
     """Start a rolling update (action UPDATE) or batched create (CREATE): its first
