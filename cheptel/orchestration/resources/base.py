@@ -78,7 +78,7 @@ class ResourceType:
     create: Create
     delete: Delete
     show: Show  # the physical resource's API document: attributes are read from it
-    ready: Poll = _always
+    ready: Poll = _always  # may change the record's data: the engine keeps it
     gone: Poll = _always
     # attribute name -> how to read it from the show document (default: the same key)
     readers: dict[str, Callable[[dict[str, Any], Record], Any]] = field(default_factory=dict)

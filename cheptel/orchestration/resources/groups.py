@@ -8,8 +8,10 @@ never used again. An AutoScalingGroup's members have random names, its capacity 
 the resource's data) starts at desired_capacity (else min_size) and moves with its
 scaling policies' signals (service/scaling.py), within min_size and max_size; it drops
 its oldest members first. A changed group updates its nested stack in place: members
-added or removed, the others kept. The stack reconciler replaces a member whose server
-is gone or failed (service/healing.py).
+added or removed, the others kept; with a rolling policy (an AutoScalingGroup's
+rolling_updates, a ResourceGroup's update_policy) a changed member definition goes out a
+batch at a time (resources/rolling.py, service/rolling.py). The stack reconciler
+replaces a member whose server is gone or failed (service/healing.py).
 """
 
 from __future__ import annotations

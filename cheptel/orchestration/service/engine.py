@@ -11,8 +11,9 @@ CREATE and UPDATE walk the template's active resources, dependencies first: a re
 not made yet is made; one whose changed properties are all update_allowed is updated in
 place through its service's update route (a nested stack is updated with every update,
 as Heat does: its template or its members' may have changed); one with other changes
-(or of another type) is replaced (deleted, then made again); then what the template no
-longer holds is deleted, dependents first. DELETE deletes every resource, dependents
+(or of another type) is replaced (deleted, then made again; in a group's rolling update
+made first, the old one deleted at the end: service/rolling.py); then what the template
+no longer holds is deleted, dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
 A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
 a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
