@@ -3,7 +3,8 @@ next_batch scenarios), a ResourceGroup's rolling_update (which members in which 
 never fewer than min_in_service ACTIVE, extra members made when min_in_service needs
 them), pause_time by the injected clock, batch_create, an AutoScalingGroup's
 rolling_updates behind a load balancer (each old pool member deleted, and gone from
-HAProxy's configuration, before its server is deleted), and the policies' 400s."""
+HAProxy's configuration, before its server is deleted; a member removed by a smaller
+group too), and the policies' 400s."""
 
 from __future__ import annotations
 
@@ -240,7 +241,7 @@ outputs:
 """}
 
 
-def _web(subnet_id: str, network: str) -> dict[str, Any]:
+def _web(subnet_id: str, network: str, size: int = 3) -> dict[str, Any]:
     return {"heat_template_version": V, "parameters": {
         "banner": {"type": "string", "default": "v1"}}, "resources": {
         "lb": {"type": "OS::Octavia::LoadBalancer", "properties": {"vip_subnet": subnet_id}},
@@ -251,7 +252,7 @@ def _web(subnet_id: str, network: str) -> dict[str, Any]:
             "listener": {"get_resource": "listener"}, "protocol": "HTTP",
             "lb_algorithm": "ROUND_ROBIN"}},
         "herd": {"type": "OS::Heat::AutoScalingGroup", "properties": {
-            "min_size": 3, "max_size": 5,
+            "min_size": size, "max_size": 5, "desired_capacity": size,
             "rolling_updates": {"max_batch_size": 1, "min_in_service": 2},
             "resource": {"type": "My::Web", "properties": {
                 "pool": {"get_resource": "pool"}, "network": network,
@@ -312,6 +313,13 @@ def test_a_rolling_update_drains_each_pool_member_first(
                if x.startswith("Batch")]
     assert len(reasons) == 3, reasons
     assert _stack(rcloud, "web", sid)["stack_status"] == "UPDATE_COMPLETE"
+    # a smaller group: the member's nested stack deleted, dependents first (as before)
+    deletes.clear()
+    r = heat(rcloud, "PATCH", f"/stacks/web/{sid}", {"template": _web(sub, network, 2)})
+    assert r.status_code == 202, r.text
+    _drive(rcloud)
+    assert len(deletes) == 1 and not deletes[0][1], deletes
+    assert len(rotation()) == 2
 
 
 # -- the policies' checks ------------------------------------------------------------------
