@@ -22,7 +22,8 @@ COMMON = {
 }
 CREATE = obj({**COMMON, "stack_name": {"type": "string", "pattern": NAME_PATTERN}},
              ("stack_name",))
-UPDATE = obj({**COMMON, "existing": {"type": ["boolean", "string"]},
+UPDATE = obj({**COMMON, "template": {"type": ["object", "string", "null"]},  # PATCH: kept
+              "existing": {"type": ["boolean", "string"]},
               "clear_parameters": {"type": ["array", "null"], "items": {"type": "string"}},
               "converge": {"type": ["boolean", "string"]}})
 VALIDATE = obj({"template": TEMPLATE, "template_url": {"type": ["string", "null"]},

@@ -54,6 +54,8 @@ class Record:
     resource: str = ""  # its name in the template
     stack: Stack | None = None  # the stack it is a resource of (a group makes a nested one)
     properties: dict[str, Any] = field(default_factory=dict)  # what it was made with
+    # its definition's update_policy, evaluated (a ResourceGroup's rolling_update)
+    policy: dict[str, Any] = field(default_factory=dict)
 
 
 Create = Callable[[Cloud, dict[str, Any], Record], None]  # sets record.physical_id
@@ -76,7 +78,7 @@ class ResourceType:
     create: Create
     delete: Delete
     show: Show  # the physical resource's API document: attributes are read from it
-    ready: Poll = _always
+    ready: Poll = _always  # may change the record's data: the engine keeps it
     gone: Poll = _always
     # attribute name -> how to read it from the show document (default: the same key)
     readers: dict[str, Callable[[dict[str, Any], Record], Any]] = field(default_factory=dict)
@@ -108,6 +110,9 @@ class ResourceType:
     # a 409 Conflict from its service is "not now" (a balancer PENDING_* because another
     # stack changed it meanwhile): the step is retried a moment later, not failed
     conflict_waits: bool = False
+    # checks the definition's update_policy (name, evaluated value): raises
+    # InvalidTemplate; a type without it ignores the section, as Heat's
+    check_policy: Callable[[str, Any], None] | None = None
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""

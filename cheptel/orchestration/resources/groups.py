@@ -8,18 +8,22 @@ never used again. An AutoScalingGroup's members have random names, its capacity 
 the resource's data) starts at desired_capacity (else min_size) and moves with its
 scaling policies' signals (service/scaling.py), within min_size and max_size; it drops
 its oldest members first. A changed group updates its nested stack in place: members
-added or removed, the others kept. The stack reconciler replaces a member whose server
-is gone or failed (service/healing.py).
+added or removed, the others kept; with a rolling policy (an AutoScalingGroup's
+rolling_updates, a ResourceGroup's update_policy) a changed member definition goes out a
+batch at a time (resources/rolling.py, service/rolling.py). The stack reconciler
+replaces a member whose server is gone or failed (service/healing.py).
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any
 
 from cheptel.errors import NotFound
 from cheptel.orchestration.errors import InvalidTemplate
+from cheptel.orchestration.resources import rolling
 from cheptel.orchestration.resources.base import Prop, Record, ResourceType, walk
 from cheptel.orchestration.service.cloud import Cloud
 from cheptel.orchestration.template.template import MAX_RESOURCES
@@ -134,6 +138,8 @@ def _rg_validate(name: str, p: dict[str, Any]) -> None:
 
 def _asg_validate(name: str, p: dict[str, Any]) -> None:
     _definition_check(name, "resource", p.get("resource"))
+    rolling.policy(f"resources.{name}.properties.rolling_updates", p.get("rolling_updates"),
+                   rolling.ROLLING_SCHEMA)
     low, high, want = p.get("min_size"), p.get("max_size"), p.get("desired_capacity")
     for key in ("min_size", "max_size"):
         _at_least(name, key, p.get(key), 0)
@@ -153,6 +159,11 @@ def _nested() -> Any:
     return nested
 
 
+def rolling_service() -> Any:
+    from cheptel.orchestration.service import rolling as driver
+    return driver
+
+
 def _removed(p: dict[str, Any], before: list[str], cloud: Cloud | None,
              r: Record | None) -> list[str]:
     """The names removal_policies remove (by name, or by a member's reference)."""
@@ -170,19 +181,86 @@ def _removed(p: dict[str, Any], before: list[str], cloud: Cloud | None,
     return out
 
 
+def _rg_props(given: dict[str, Any]) -> dict[str, Any]:
+    p = {k: v for k, v in given.items() if v is not None}
+    p.setdefault("count", 1)
+    return p
+
+
+def _current(cloud: Cloud, r: Record) -> dict[str, Any]:
+    """The members' definitions the nested stack holds now (none before it is made)."""
+    child = _nested().child_of(cloud, r) if r.physical_id else None
+    return dict(((child.template or {}).get("resources") or {}) if child else {})
+
+
+def _rg_batch(cloud: Cloud, r: Record) -> Callable[[int, int], dict[str, Any]]:
+    """A ResourceGroup's batch template (Heat's _assemble_for_rolling_update): the
+    members not to be kept first, then the highest indices; new names the lowest free."""
+    def template(size: int, new: int) -> dict[str, Any]:
+        p = _rg_props(r.properties)
+        removed = list(r.data.get("removed") or [])
+        names = _rg_names(size, removed)
+        current = _current(cloud, r)
+        target = p["count"]
+
+        def priority(item: tuple[str, Any]) -> int:
+            if item[0] not in names:
+                return 0
+            index = names.index(item[0])
+            return target - index if index < target else size
+
+        old = sorted([(n, d) for n, d in current.items() if n not in removed], key=priority)
+        var = p.get("index_var") or "%index%"
+        d = _definition(p.get("resource_def") or {})
+        fresh = iter([n for n in names if n not in current])
+        return _template(dict(rolling.definitions(
+            old, lambda n: _replace(d, var, n), size, new, fresh)))
+    return template
+
+
+def _rg_final(cloud: Cloud, r: Record) -> Callable[[], bool]:
+    def final() -> bool:
+        p = _rg_props(r.properties)
+        tpl = _rg_template(p, _rg_names(p["count"], list(r.data.get("removed") or [])))
+        child = _nested().child_of(cloud, r)
+        if child is not None and child.template == tpl:
+            return False
+        _nested().update_child(cloud, r, tpl, {})
+        return True
+    return final
+
+
 def _rg_create(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
     removed = _removed(p, [], None, None)
     r.data = {"removed": removed}
     assert r.stack is not None
+    batch = rolling.rg_policy(r.resource, r.policy).get(rolling.BATCH_CREATE)
+    if batch is not None and p["count"]:
+        r.properties = p
+        rolling_service().begin(
+            cloud, r, RG, "CREATE", rolling.rg_batches(p["count"], 0,
+                                                       batch[rolling.MAX_BATCH_SIZE], 0),
+            batch[rolling.PAUSE_TIME], _rg_batch(cloud, r), _rg_final(cloud, r))
+        return
     _nested().make_child(cloud, r.stack, r, _rg_template(p, _rg_names(p["count"],
                                                                         removed)), {})
 
 
 def _rg_update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
-    p = {k: v for k, v in {**r.properties, **changed}.items() if v is not None}
-    p.setdefault("count", 1)
+    rolling_service().forget(r)
+    p = _rg_props({**r.properties, **changed})
     removed = _removed(p, list(r.data.get("removed") or []), cloud, r)
     r.data = {**r.data, "removed": removed}
+    policy = rolling.rg_policy(r.resource, r.policy).get(rolling.ROLLING_UPDATE)
+    if "resource_def" in changed and policy is not None:
+        r.properties = p
+        current = [n for n in _current(cloud, r) if n not in removed]
+        rolling_service().begin(
+            cloud, r, RG, "UPDATE", rolling.rg_batches(
+                p["count"], len(current), policy[rolling.MAX_BATCH_SIZE],
+                policy[rolling.MIN_IN_SERVICE]),
+            policy[rolling.PAUSE_TIME], _rg_batch(cloud, r), _rg_final(cloud, r))
+        return
     _nested().update_child(cloud, r, _rg_template(p, _rg_names(p["count"], removed)), {})
 
 
@@ -222,13 +300,58 @@ def failing(cloud: Cloud, r: Record) -> list[str]:
             if row.status == "FAILED"]
 
 
+def _asg_batch(cloud: Cloud, r: Record) -> Callable[[int, int], dict[str, Any]]:
+    """An AutoScalingGroup's batch template (Heat's _create_template): its failed members
+    first, then those of the old definition (oldest first), then the new ones."""
+    def template(size: int, new: int) -> dict[str, Any]:
+        d = _definition(r.properties.get("resource") or {})
+        current = _current(cloud, r)
+        names = list(r.data.get("members") or [])
+        failed = set(failing(cloud, r))
+        order = ([n for n in names if n in failed]
+                 + [n for n in names if n not in failed and current.get(n) != d]
+                 + [n for n in names if n not in failed and current.get(n) == d])
+
+        def fresh() -> Any:
+            taken = list(names)
+            while True:
+                taken.append(_new_name(taken))
+                yield taken[-1]
+
+        defs = rolling.definitions([(n, current.get(n, d)) for n in order],
+                                   lambda n: d, size, new, fresh())
+        r.data = {**r.data, "members": [n for n, _ in defs]}
+        return _template(dict(defs))
+    return template
+
+
+def _asg_final(cloud: Cloud, r: Record) -> Callable[[], bool]:
+    def final() -> bool:  # Heat resizes after the batches
+        size = r.data.get("resize_to")
+        r.data = {k: v for k, v in r.data.items() if k != "resize_to"}
+        resize(cloud, r, r.properties, len(r.data.get("members") or [])
+               if size is None else size)
+        return True
+    return final
+
+
 def _asg_update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    rolling_service().forget(r)
     p = {k: v for k, v in {**r.properties, **changed}.items() if v is not None}
     current = len(r.data.get("members") or [])
     # a changed desired_capacity is the new size; otherwise the size the policies made,
     # within the (maybe changed) bounds
     want = changed.get("desired_capacity")
     size = want if want is not None else min(max(current, p["min_size"]), p["max_size"])
+    policy = rolling.policy(f"resources.{r.resource}.properties.rolling_updates",
+                            p.get("rolling_updates"), rolling.ROLLING_SCHEMA)
+    if "resource" in changed and policy is not None and current:
+        r.properties, r.data = p, {**r.data, "resize_to": size}
+        rolling_service().begin(
+            cloud, r, ASG, "UPDATE", rolling.asg_batches(
+                current, policy[rolling.MAX_BATCH_SIZE], policy[rolling.MIN_IN_SERVICE]),
+            policy[rolling.PAUSE_TIME], _asg_batch(cloud, r), _asg_final(cloud, r))
+        return
     resize(cloud, r, p, size)
 
 
@@ -287,14 +410,17 @@ def _read(kind: str) -> Any:
 
 
 def _group(name: str, description: str, props: dict[str, Prop], attrs: dict[str, str],
-           create: Any, update: Any, validate: Any, members_of: Any) -> ResourceType:
+           create: Any, update: Any, validate: Any, members_of: Any, batch: Any,
+           final: Any, check_policy: Any = None) -> ResourceType:
     nested = _nested
     return ResourceType(
         name=name, description=description, properties=props, attributes=attrs,
         create=create, update=update, validate=validate, members=members_of, nested=True,
         delete=lambda cloud, r: nested().delete_child(cloud, r),
         gone=lambda cloud, r: nested().child_gone(cloud, r),
-        ready=lambda cloud, r: nested().child_ready(cloud, r),
+        ready=lambda cloud, r: rolling_service().ready(cloud, r, name, batch(cloud, r),
+                                                       final(cloud, r)),
+        check_policy=check_policy,
         show=lambda cloud, r: nested().show_child(cloud, r), read=_read(name),
         actions={a: _cascaded(a) for a in ("CHECK", "SUSPEND", "RESUME")})
 
@@ -326,7 +452,8 @@ RESOURCE_GROUP = _group(
      "attributes": "A map of resource names to the specified attribute of each "
      "individual resource.", "removed_rsrc_list": "A list of removed resource names."},
     _rg_create, _rg_update, _rg_validate,
-    lambda p: _rg_template(p, _rg_names(min(p.get("count") or 0, 1), [])))
+    lambda p: _rg_template(p, _rg_names(min(p.get("count") or 0, 1), [])),
+    _rg_batch, _rg_final, rolling.rg_policy)
 
 AUTOSCALING_GROUP = _group(
     ASG, "An autoscaling group that can scale arbitrary resources.",
@@ -339,8 +466,8 @@ AUTOSCALING_GROUP = _group(
      "cooldown": Prop("integer", "Cooldown period, in seconds.", update_allowed=True),
      "desired_capacity": Prop("integer", "Desired initial number of resources.",
                               update_allowed=True),
-     "rolling_updates": Prop("map", "Policy for rolling updates for this scaling group "
-                             "(accepted; members are replaced one at a time).",
+     "rolling_updates": Prop("map", "Policy for rolling updates for this scaling group: "
+                             "min_in_service, max_batch_size, pause_time.",
                              update_allowed=True)},
     {"outputs": "A map of resource names to the specified attribute of each individual "
      "resource that is part of the AutoScalingGroup.", "outputs_list": "A list of the "
@@ -349,6 +476,6 @@ AUTOSCALING_GROUP = _group(
      "refs": "A list of resource IDs for the resources in the group.",
      "refs_map": "A map of resource names to IDs for the resources in the group."},
     _asg_create, _asg_update, _asg_validate,
-    lambda p: _asg_template(p, ["member"]))
+    lambda p: _asg_template(p, ["member"]), _asg_batch, _asg_final)
 
 TYPES = [RESOURCE_GROUP, AUTOSCALING_GROUP]

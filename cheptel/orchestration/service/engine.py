@@ -11,8 +11,9 @@ CREATE and UPDATE walk the template's active resources, dependencies first: a re
 not made yet is made; one whose changed properties are all update_allowed is updated in
 place through its service's update route (a nested stack is updated with every update,
 as Heat does: its template or its members' may have changed); one with other changes
-(or of another type) is replaced (deleted, then made again); then what the template no
-longer holds is deleted, dependents first. DELETE deletes every resource, dependents
+(or of another type) is replaced (deleted, then made again; in a group's rolling update
+made first, the old one deleted at the end: service/rolling.py); then what the template
+no longer holds is deleted, dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
 A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
 a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
@@ -37,7 +38,7 @@ from cheptel.identity.service.roles import effective_roles
 from cheptel.orchestration.errors import ResourceFailure
 from cheptel.orchestration.models import Stack, StackResource
 from cheptel.orchestration.resources.base import Record, ResourceType, reason
-from cheptel.orchestration.service import actions, stacks
+from cheptel.orchestration.service import actions, rolling, stacks
 from cheptel.orchestration.service.cloud import InProcess
 from cheptel.orchestration.service.nested import kinds_of
 from cheptel.orchestration.service.resolver import Resolver, record
@@ -51,6 +52,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("cheptel.orchestration")
 
 WAIT, DONE = "wait", "done"
+REPLACED = "~"  # a replaced resource's name while its replacement is made: <name>~<id>
+
+
+def replaced_name(name: str) -> str:
+    """The template's name of a resource, even of one set aside while it is replaced."""
+    base, sep, tail = name.rpartition(REPLACED)
+    return base if sep and len(tail) == 8 else name
 
 
 @dataclass
@@ -140,7 +148,11 @@ class Run:
             self.current = name
             if row is not None and row.status == "IN_PROGRESS" and row.action in (
                     "CREATE", "UPDATE"):
-                if kind.ready(self.cloud, record(row, self.stack)):
+                rec = self._record(row, d, parsed)
+                ready = kind.ready(self.cloud, rec)
+                if rec.data != row.data:  # a group's batch started, its pause begun
+                    row.data = dict(rec.data)
+                if ready:
                     self.set(row, row.action, "COMPLETE", "state changed")
                     return Step(None)
                 waiting = True
@@ -161,29 +173,49 @@ class Run:
                 if row is not None and kind.blocked(self.cloud, props):
                     waiting = True
                     continue
-                return self._create(kind, name, props, row)
+                return self._create(kind, name, props, row, d, parsed)
             if row.type != kind.name or row.status == "FAILED":
                 return self._replace(row)
             if row.properties != props or kind.nested:
                 changed = kind.updatable(row.properties, props)
                 if changed is None:
                     return self._replace(row)
-                return self._update(kind, row, props, changed)
+                return self._update(kind, row, props, changed, d, parsed)
             row.generation = self.stack.generation  # unchanged: kept as it is
             return Step(None)
         self.current = None
         if waiting or done != active:
             return Step(WAIT)
-        # what the template no longer holds: dependents first (newest first)
+        # what the template no longer holds (and what was replaced): dependents first
         gone = [r for r in self.rows.values() if r.name not in active]
         if gone:
-            row = sorted(gone, key=lambda r: r.created_at, reverse=True)[0]
+            row = self._dependent_first(gone, tpl)
             self.current = row.name
             return self._remove(row)
         return self.finish("COMPLETE", f"Stack {self.stack.action} completed successfully")
 
+    def _record(self, row: StackResource, d: dict[str, Any],
+                parsed: stacks.Parsed) -> Record:
+        rec = record(row, self.stack)
+        policy = evaluate(d.get("update_policy"), parsed.scope)
+        rec.policy = dict(policy) if isinstance(policy, dict) else {}
+        return rec
+
+    def _dependent_first(self, gone: list[StackResource], tpl: Any) -> StackResource:
+        """The next of the rows the template no longer holds to delete: one no other of
+        them depends on (a replaced pool member before its replaced server, by the
+        template's graph of their names), the newest first."""
+        def deps(r: StackResource) -> set[str]:
+            name = replaced_name(r.name)
+            return tpl.depends(name) if name in tpl.resources else set()
+        names = {replaced_name(r.name) for r in gone}
+        needed = {n for r in gone for n in deps(r) & names}
+        free = [r for r in gone if replaced_name(r.name) not in needed] or gone
+        return sorted(free, key=lambda r: r.created_at, reverse=True)[0]
+
     def _create(self, kind: ResourceType, name: str, props: dict[str, Any],
-                row: StackResource | None) -> Step:
+                row: StackResource | None, d: dict[str, Any],
+                parsed: stacks.Parsed) -> Step:
         if row is None:  # recorded first, on its own: a failing create has a row to fail
             row = StackResource(id=str(uuid.uuid4()), stack_id=self.stack.id, name=name,
                                 type=kind.name, physical_id="", action="INIT", status="INIT",
@@ -193,7 +225,7 @@ class Run:
             self.db.add(row)
             self.rows[name] = row
             return Step(None)
-        rec = record(row, self.stack)
+        rec = self._record(row, d, parsed)
         with _busy_waits(kind):
             kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
         _save(row, rec)
@@ -202,11 +234,11 @@ class Run:
         return Step(None)
 
     def _update(self, kind: ResourceType, row: StackResource, props: dict[str, Any],
-                changed: dict[str, Any]) -> Step:
+                changed: dict[str, Any], d: dict[str, Any], parsed: stacks.Parsed) -> Step:
         """The properties Heat updates in place (update_allowed), through the service's
         own update route: the resource keeps its id."""
         assert kind.update is not None
-        rec = record(row, self.stack)
+        rec = self._record(row, d, parsed)
         with _busy_waits(kind):
             kind.update(self.cloud, changed, rec)
         _save(row, rec)
@@ -216,10 +248,28 @@ class Run:
         return Step(None)
 
     def _replace(self, row: StackResource) -> Step:
+        if row.status != "FAILED" and rolling.in_rolling_group(self.db, self.stack):
+            return self._set_aside(row)
         kind = self.kinds.of_row(row.type)
         with _busy_waits(kind):
             kind.delete(self.cloud, record(row, self.stack))
         self.set(row, "DELETE", "IN_PROGRESS", "Replacing the resource")
+        return Step(None)
+
+    def _set_aside(self, row: StackResource) -> Step:
+        """Create before delete, as Heat replaces (a group's member in a rolling update):
+        the old resource is kept under another name, no longer the template's, while its
+        replacement is made under its own; what depended on it follows the new one, and
+        the old one is deleted at the end of the update, after its dependents (a replaced
+        server after its replaced pool member: drained before it goes)."""
+        old = row.name
+        row.name = f"{old}{REPLACED}{row.id[:8]}"
+        del self.rows[old]
+        self.rows[row.name] = row
+        self.db.flush()  # the name free before its replacement's row is added
+        stacks.event(self.db, self.stack, self.now, old, row.type, row.physical_id,
+                     "UPDATE", "IN_PROGRESS", f"Replacing the resource: the old one "
+                     f"kept as {row.name} until its replacement is made")
         return Step(None)
 
     def _remove(self, row: StackResource) -> Step:

@@ -149,6 +149,9 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
         d = tpl.resources[name]
         props = evaluate(d.get("properties") or {}, scope)
         _static_check(tpl, kinds, name, props)
+        kind = kinds[d["type"]]
+        if kind.check_policy is not None:
+            kind.check_policy(name, evaluate(d.get("update_policy"), scope))
     for out in tpl.outputs.values():
         evaluate(out.get("value"), scope)
     return Parsed(tpl, raw, params, scope, active, kinds)
@@ -285,7 +288,8 @@ def _timeout(value: Any) -> int | None:
 def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, Any],
            patch: bool) -> None:
     """PUT: the template and parameters given replace the stack's; PATCH (--existing):
-    what is not given is kept (parameters are merged)."""
+    what is not given is kept (parameters are merged; the environment's sections and the
+    files too, as Heat's: heatclient's `stack update --existing` sends `{}` for both)."""
     if stack.status == "IN_PROGRESS":
         raise ActionInProgress(stack.name, stack.action)
     template = body.get("template")
@@ -296,8 +300,11 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
         given = {**stack.parameters, **(given or {})}
         for name in body.get("clear_parameters") or []:
             given.pop(name, None)
-    env = body.get("environment", stack.environment if patch else None)
-    files = body.get("files", stack.files if patch else None)
+    env = body.get("environment")
+    files = body.get("files")
+    if patch:
+        env = _merged(environment_of(stack.environment), environment_of(env))
+        files = {**(stack.files or {}), **(files or {})}
     parsed = check(template, given, env, files, stack.name, stack.id, stack.project_id)
     stack.template, stack.parameters = parsed.raw, dict(given or {})
     stack.environment, stack.files = environment_of(env), dict(files or {})
@@ -309,6 +316,15 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
         stack.disable_rollback = bool(body["disable_rollback"])
     stack.updated_at = now
     start(db, stack, now, "UPDATE")
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """An environment's sections updated by another's (maps merged, others replaced)."""
+    out = dict(old)
+    for key, value in new.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = {**out[key], **value} if both else value
+    return out
 
 
 def act(db: Session, now: float, stack: Stack, body: Any) -> None:
