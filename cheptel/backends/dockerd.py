@@ -1,0 +1,60 @@
+"""Restart the host's Docker daemon as scripts/setup.sh runs it: a `dockerd
+--live-restore` started in the background, its output in /var/log/cheptel-dockerd.log.
+
+The daemon named by its pid file is stopped with SIGTERM (what `systemctl stop` sends:
+with live restore, its containers keep running), and once it is gone it is started
+again with its own command line (read from /proc before the stop), detached, in a
+session of its own, its output appended to the log. A daemon systemd runs is restarted
+by systemd instead. Used by `cheptel chaos --faults dockerd` and the tests that restart
+the engine; root only. Whoever calls it checks first that the daemon has live restore
+(its `docker info`): without it, every container on the host would stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+PIDFILE = Path("/var/run/docker.pid")
+LOG = Path("/var/log/cheptel-dockerd.log")
+
+
+class RestartError(Exception):
+    """The daemon could not be found, stopped or started again."""
+
+
+def restart(pidfile: Path = PIDFILE, log: Path = LOG, timeout: float = 60.0) -> int:
+    """Stop the daemon of `pidfile` and start it again; the old process's pid."""
+    try:
+        pid = int(pidfile.read_text().split()[0])
+        cmdline = [c.decode() for c in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                   if c]
+        cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+    except (OSError, ValueError, IndexError) as exc:
+        raise RestartError(f"no running dockerd in {pidfile}: {exc}") from exc
+    if not cmdline or Path(cmdline[0]).name != "dockerd":
+        raise RestartError(f"process {pid} of {pidfile} is not a dockerd: {cmdline[:1]}")
+    if "docker.service" in cgroup:  # systemd's: it starts it again its own way
+        subprocess.run(["systemctl", "restart", "docker"], check=True, timeout=timeout,
+                       capture_output=True)
+        return pid
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and not _zombie(pid):
+        if time.monotonic() > deadline:
+            raise RestartError(f"dockerd {pid} did not stop in {timeout:.0f} s")
+        time.sleep(0.1)
+    with open(log, "ab") as out:
+        subprocess.Popen(cmdline, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                         start_new_session=True, close_fds=True)
+    return pid
+
+
+def _zombie(pid: int) -> bool:
+    """Ended, its parent (maybe this process) not having reaped it yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True

@@ -1,0 +1,262 @@
+"""`cheptel chaos --scaling-group` and the dockerd fault in-process: the group is named as
+STACK/RESOURCE of the project's own stack (another project's stack is unknown, another
+resource type refused); the victims are the group's ACTIVE servers read again at each
+injection (a killed one, replaced, is never drawn again); a kill is noticed when its
+server is down and replaced when the group is back at its size without it; `--pool`
+alone re-reads its victims too. The dockerd fault restarts the engine through the
+function it is given (here a fake; cheptel.backends.dockerd's own restart runs on a
+stand-in process), refused without live restore."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+
+from cheptel import chaos
+from cheptel.backends import dockerd
+from cheptel.chaos_group import GroupRun, find_group, members
+from cheptel.chaos_pool import PoolRun, pool_targets
+from cheptel.cli import main
+from cheptel.reconciler.servers import container_name
+from tests.unit.orchestration import heat, quiet
+from tests.unit.reconcile import Cloud
+from tests.unit.test_chaos_pool import _service
+from tests.unit.test_orchestration_groups import FILES, MEMBER
+
+TEMPLATE = {"heat_template_version": "2018-08-31", "resources": {
+    "herd": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+        "min_size": 3, "max_size": 4, "resource": {"type": MEMBER}}},
+    "lone": {"type": "OS::Nova::Server", "properties": {
+        "image": "busybox", "flavor": "m1.tiny", "networks": []}}},
+    "outputs": {"refs": {"value": {"get_attr": ["herd", "refs"]}}}}
+
+
+def _stack(rcloud: Cloud) -> str:
+    quiet(rcloud)
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "web-tier", "template": TEMPLATE,
+                                         "files": FILES})
+    assert r.status_code == 201, r.text
+    rcloud.settle()
+    return str(r.json()["stack"]["id"])
+
+
+def _refs(rcloud: Cloud, sid: str) -> list[str]:
+    stack = heat(rcloud, "GET", f"/stacks/web-tier/{sid}").json()["stack"]
+    return list(next(o["output_value"] for o in stack["outputs"] if o["output_key"] == "refs"))
+
+
+def test_the_group_is_the_projects_own_and_a_group(rcloud: Cloud) -> None:
+    sid = _stack(rcloud)
+    refs = _refs(rcloud, sid)
+    with rcloud.deps.sessions() as db:
+        project, where = find_group(db, "demo", "web-tier/herd")
+        assert (where.stack_id, where.type) == (sid, "OS::Heat::AutoScalingGroup")
+        assert find_group(db, "demo", f"{sid}/herd")[1] == where  # by id too
+        size, servers = members(db, project, where)
+        assert size == 3 and sorted(s.id for s in servers) == sorted(refs)
+        for ref, why in (("web-tier/lone", "not an OS::Heat::ResourceGroup or "
+                                           "OS::Heat::AutoScalingGroup"),
+                         ("web-tier/nope", "has no resource nope"),
+                         ("web-tier", "takes STACK/RESOURCE"),
+                         ("other/herd", "no stack other")):
+            with pytest.raises(ValueError, match=why):
+                find_group(db, "demo", ref)
+        # another project's stack, by name or id: as if there were none
+        for ref in ("web-tier/herd", f"{sid}/herd"):
+            with pytest.raises(ValueError, match="no stack"):
+                find_group(db, "admin", ref)
+
+
+def test_victims_read_again_and_replacements_timed(rcloud: Cloud) -> None:
+    sid = _stack(rcloud)
+    first = _refs(rcloud, sid)
+    with rcloud.deps.sessions() as db:
+        project, where = find_group(db, "demo", "web-tier/herd")
+    engine = create_engine(rcloud.deps.settings.db_url)
+    group = GroupRun(engine, project, where, None, seed=3)
+    chosen = group.members(active=True)
+    assert sorted(t.server_id for t in chosen) == sorted(first)
+    schedule = chaos.plan(chosen, ["kill"], duration=1.5, every=0.6, seed=3, later=True)
+    assert [(at, t) for at, t, _ in schedule] == [(0.6, None), (1.2, None)]
+    heals: list[threading.Timer] = []
+
+    def heal() -> None:  # the next reconciler pass: SHUTOFF seen, the group replaces it
+        rcloud.pass_once()
+
+    def say(line: str) -> None:
+        if " kill " in line:
+            heals.append(threading.Timer(0.2, heal))
+            heals[-1].start()
+
+    runner = chaos.Chaos(rcloud.deps.settings, rcloud.engine, rcloud.deps.cloud_id,
+                         rcloud.firewall, grace=5.0)
+    report = runner.run(project, chosen, schedule, 1.5, 80, ["kill"], say=say,
+                        pick=group.pick, group=group)
+    for t in heals:
+        t.join()
+    one, two = report.injections
+    assert one.server_id in first and two.server_id != one.server_id
+    assert two.server_id in group.before[two.server_id][0]  # drawn among the members then
+    for i in (one, two):
+        assert i.detected_after is not None and i.replaced_after is not None, i
+        assert i.detected_after <= i.replaced_after < 5.0
+    now = _refs(rcloud, sid)
+    assert len(now) == 3 and one.server_id not in now and two.server_id not in now
+    assert all(rcloud.status(s) == "ACTIVE" for s in now)
+    assert report.left == [], report.left
+    assert report.as_dict()["group"] == {"stack_id": sid, "stack": "web-tier",
+                                         "resource": "herd",
+                                         "type": "OS::Heat::AutoScalingGroup"}
+    text = report.text()
+    assert "scaling group web-tier/herd (OS::Heat::AutoScalingGroup)" in text
+    assert text.count("server down") == 2 and text.count("replaced") == 2
+    engine.dispose()
+
+
+def test_a_kill_the_group_does_not_replace_is_said(rcloud: Cloud) -> None:
+    sid = _stack(rcloud)
+    with rcloud.deps.sessions() as db:
+        project, where = find_group(db, "demo", "web-tier/herd")
+    engine = create_engine(rcloud.deps.settings.db_url)
+    group = GroupRun(engine, project, where, None)
+    runner = chaos.Chaos(rcloud.deps.settings, rcloud.engine, rcloud.deps.cloud_id,
+                         rcloud.firewall, grace=0.5)
+    report = runner.run(project, group.members(True), [(0.0, None, "stop")], 0.3, 80,
+                        ["stop"], pick=group.pick, group=group)
+    (stopped,) = report.injections  # no reconciler pass: nothing noticed it
+    assert stopped.detected_after is None and stopped.replaced_after is None
+    assert "server down never, not replaced" in report.text()
+    name = next(t.name for t in report.targets if t.server_id == stopped.server_id)
+    assert report.left == [f"{name} is ACTIVE but its container is exited"]
+    rcloud.deps.reconciler.convergers.pop("orchestration")  # no heal: SHUTOFF stays
+    rcloud.pass_once()
+    assert group.leftovers() == ["group web-tier/herd: 2 of 3 servers ACTIVE"]
+    assert len(_refs(rcloud, sid)) == 3
+    engine.dispose()
+
+
+def test_the_command_plans_a_group_run_and_refuses_mixed_targets(
+        rcloud: Cloud, capsys: pytest.CaptureFixture[str]) -> None:
+    sid = _stack(rcloud)
+    refs = _refs(rcloud, sid)
+    base = ["chaos", "--data-dir", str(rcloud.deps.settings.data_dir), "--project", "demo",
+            "--faults", "kill", "--duration", "10", "--every", "4", "--dry-run"]
+    assert main([*base, "--scaling-group", "web-tier/herd"]) == 0
+    out = capsys.readouterr().out
+    assert "plan: 2 faults on 3 ACTIVE servers of demo" in out
+    assert "scaling group web-tier/herd (OS::Heat::AutoScalingGroup) now:" in out
+    assert out.count("one of the group's ACTIVE servers then") == 2
+    assert all(rcloud.status(s) == "ACTIVE" for s in refs)  # a dry run touches nothing
+    assert main([*base, "--scaling-group", "web-tier/herd", "--group", "g"]) == 2
+    assert main([*base, "--scaling-group", "web-tier/lone"]) == 2
+    assert main([*base, "--scaling-group", "web-tier/herd", "--project", "admin"]) == 2
+    assert main([*base, "--faults", "kill,dockerd", "--scaling-group", "web-tier/herd"]) == 0
+    assert "dockerd" in capsys.readouterr().out
+
+
+def test_pool_victims_read_again_never_a_dead_member_twice(rcloud: Cloud) -> None:
+    webs, lb, pool, members_ = _service(rcloud)
+    engine = create_engine(rcloud.deps.settings.db_url)
+    with rcloud.deps.sessions() as db:
+        project, found, where = pool_targets(db, "demo", pool["id"])
+    run = PoolRun(engine, "demo", where, seed=1)
+    assert run.pick(found[0]) == found[0]  # still an ACTIVE member: as planned
+    rcloud.engine.stop(container_name(found[0].server_id), 0)
+    rcloud.pass_once()  # SHUTOFF
+    for _ in range(5):  # no longer a victim: another one is drawn
+        assert run.pick(found[0]) == found[1]
+    rcloud.engine.stop(container_name(found[1].server_id), 0)
+    rcloud.pass_once()
+    assert run.pick(found[1]) is None
+    engine.dispose()
+
+
+def test_the_dockerd_fault_restarts_the_engine_it_is_given(rcloud: Cloud) -> None:
+    sid = rcloud.active("web")
+    down = threading.Event()
+    restarts: list[float] = []
+    real_info = rcloud.engine.host_info
+
+    def host_info() -> dict[str, Any]:
+        if down.is_set():
+            raise ConnectionError("Cannot connect to the Docker daemon")
+        return real_info()
+
+    def restart() -> None:  # the daemon stops, comes back 0.3 s later; containers live
+        restarts.append(time.monotonic())
+        down.set()
+        threading.Timer(0.3, down.clear).start()
+
+    rcloud.engine.host_info = host_info  # type: ignore[method-assign]
+    assert "dockerd" not in chaos.FAULTS[:4]  # never among the others by default
+    runner = chaos.Chaos(rcloud.deps.settings, rcloud.engine, rcloud.deps.cloud_id,
+                         rcloud.firewall, grace=3.0, restart_engine=restart)
+    with rcloud.deps.sessions() as db:
+        project, found = chaos.targets(db, "demo", None)
+    schedule = chaos.plan(found, ["dockerd"], 0.5, 0.2, seed=1)
+    assert [(t, f) for _, t, f in schedule] == [(chaos.ENGINE, "dockerd")] * 2
+    report = runner.run(project, found, schedule[:1], 0.5, 80, ["dockerd"])
+    (injection,) = report.injections
+    assert len(restarts) == 1 and injection.server_id == ""
+    assert injection.detected_after is not None and 0.2 < injection.detected_after < 2.0
+    assert injection.recovered_after is not None  # nothing probed: at once
+    assert "dockerd restarted: the engine answering again" in report.text()
+    assert report.left == [] and rcloud.status(sid) == "ACTIVE"
+
+    rcloud.engine.live_restore = False  # its restart would stop every container: refused
+    runner = chaos.Chaos(rcloud.deps.settings, rcloud.engine, rcloud.deps.cloud_id,
+                         rcloud.firewall, grace=1.0, restart_engine=restart)
+    report = runner.run(project, found, schedule[:1], 0.3, 80, ["dockerd"])
+    assert report.injections == [] and len(restarts) == 1
+    assert "without live restore" in report.left[0]
+
+
+def test_dockerd_restart_stops_the_daemon_of_its_pid_file_and_starts_it_again(
+        tmp_path: Path) -> None:
+    """On a stand-in named dockerd (sleep), never the host's daemon."""
+    fake = tmp_path / "dockerd"
+    fake.symlink_to("/bin/sleep")
+    old = subprocess.Popen([str(fake), "300"])
+    for _ in range(50):  # exec'd
+        if _cmd(str(old.pid)):
+            break
+        time.sleep(0.05)
+    pidfile, log = tmp_path / "docker.pid", tmp_path / "dockerd.log"
+    pidfile.write_text(f"{old.pid}\n")
+    new: list[int] = []
+    try:
+        assert dockerd.restart(pidfile, log, timeout=10) == old.pid
+        assert old.wait(5) == -signal.SIGTERM
+        for _ in range(50):  # the same command line again, detached
+            new = [int(p) for p in os.listdir("/proc") if p.isdigit() and _cmd(p) == [
+                str(fake), "300"] and int(p) != old.pid]
+            if new:
+                break
+            time.sleep(0.1)
+        assert len(new) == 1 and log.exists()
+    finally:
+        old.kill()
+        for pid in new:
+            os.kill(pid, signal.SIGKILL)
+    pidfile.write_text(f"{os.getpid()}\n")  # not a dockerd: refused, untouched
+    with pytest.raises(dockerd.RestartError, match="not a dockerd"):
+        dockerd.restart(pidfile, log)
+    (tmp_path / "none.pid").write_text("")
+    with pytest.raises(dockerd.RestartError, match="no running dockerd"):
+        dockerd.restart(tmp_path / "none.pid", log)
+
+
+def _cmd(pid: str) -> list[str]:
+    try:
+        return [c.decode() for c in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if c]
+    except OSError:
+        return []
