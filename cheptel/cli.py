@@ -197,7 +197,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         if target is None:
             print(f"  t+{at:5.1f}s {fault:<5} one of the group's ACTIVE servers then")
             continue
-        said = target.address or ("a member" if pool else "not probed")
+        said = "restarted" if target is chaos.ENGINE else target.address or (
+            "a member" if pool else "not probed")
         print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({said})")
     if args.dry_run or not schedule:
         engine.dispose()
