@@ -156,6 +156,8 @@ class GroupRun:
             now = _targets(db, [s for s in servers if status_of(s) == "ACTIVE"])
             found = {} if self.pool is None else members_by_server(
                 db, self.project_id, self.pool.pool_id)
+        if self.pool is not None:  # a new server's member, for a pause's watch
+            self.pool.members.update(found)
         victim = self.rng.choice(now) if now else None
         if victim is not None:
             self.before[victim.server_id] = ({s.id for s in servers}, found)

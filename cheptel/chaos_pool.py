@@ -5,7 +5,9 @@ floating IP if it has one (the floating IP on the VIP port), on the port of the 
 whose default pool it is. So the report's availability is what the service's users saw
 while its members were killed, and a fault is `noticed` when the member is seen ERROR in
 the pool (its operating_status in the database, as the converger's health read wrote
-it), and back when it is ONLINE again.
+it), and back when it is ONLINE again. The victims are read again at each injection
+(PoolRun): the planned one if it is still an ACTIVE member, else one drawn among those
+that are, so a member killed earlier (SHUTOFF) is not killed twice.
 
 The safety rails of cheptel.chaos hold: the pool must be the named project's, and only
 that project's servers are victims, whatever addresses the pool's members name (a member

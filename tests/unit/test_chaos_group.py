@@ -260,3 +260,102 @@ def _cmd(pid: str) -> list[str]:
                 if c]
     except OSError:
         return []
+
+
+WEB = """
+heat_template_version: 2018-08-31
+parameters:
+  pool: {type: string}
+  network: {type: string}
+  subnet: {type: string}
+resources:
+  server:
+    type: OS::Nova::Server
+    properties: {image: busybox, flavor: m1.tiny, networks: [{network: {get_param: network}}]}
+  member:
+    type: OS::Octavia::PoolMember
+    properties:
+      pool: {get_param: pool}
+      address: {get_attr: [server, first_address]}
+      protocol_port: 8080
+      subnet: {get_param: subnet}
+outputs:
+  OS::stack_id:
+    value: {get_resource: server}
+"""
+
+
+def test_behind_a_pool_noticed_by_its_member_replaced_when_the_new_one_is_online(
+        rcloud: Cloud) -> None:
+    from tests.unit.loadbalancer import subnet
+
+    quiet(rcloud)
+    sub = subnet(rcloud)
+    net = rcloud.neutron("GET", f"/subnets/{sub}").json()["subnet"]["network_id"]
+    props = {"pool": {"get_resource": "pool"}, "network": net, "subnet": sub}
+    template = {"heat_template_version": "2018-08-31", "resources": {
+        "lb": {"type": "OS::Octavia::LoadBalancer", "properties": {"vip_subnet": sub}},
+        "listener": {"type": "OS::Octavia::Listener", "properties": {
+            "loadbalancer": {"get_resource": "lb"}, "protocol": "HTTP",
+            "protocol_port": 80}},
+        "pool": {"type": "OS::Octavia::Pool", "properties": {
+            "listener": {"get_resource": "listener"}, "protocol": "HTTP",
+            "lb_algorithm": "ROUND_ROBIN"}},
+        "hm": {"type": "OS::Octavia::HealthMonitor", "properties": {
+            "pool": {"get_resource": "pool"}, "type": "HTTP", "delay": 1, "timeout": 1,
+            "max_retries": 1}},
+        "herd": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+            "min_size": 2, "max_size": 3, "resource": {"type": "web.yaml",
+                                                       "properties": props}}}}}
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "web-tier", "template": template,
+                                         "files": {"web.yaml": WEB}})
+    assert r.status_code == 201, r.text
+    for _ in range(40):
+        rcloud.settle()
+        stack = heat(rcloud, "GET", f"/stacks/web-tier/{r.json()['stack']['id']}").json()
+        if stack["stack"]["stack_status"] != "CREATE_IN_PROGRESS":
+            break
+    assert stack["stack"]["stack_status"] == "CREATE_COMPLETE", stack
+    health = rcloud.deps.reconciler.convergers["load-balancer"].read_health
+    balancers = rcloud.deps.balancers
+    with rcloud.deps.sessions() as db:
+        project, where = find_group(db, "demo", "web-tier/herd")
+        pool_id = next(iter(balancers.balancers.values())).pools[0].id
+        _, _, pool = pool_targets(db, "demo", pool_id)
+    health(pool.loadbalancer_id)  # every member UP: ONLINE
+    engine = create_engine(rcloud.deps.settings.db_url)
+    group = GroupRun(engine, project, where, pool, seed=2)
+    chosen = group.members(active=True)
+    assert len(chosen) == 2 and set(pool.members) == {t.server_id for t in chosen}
+    steps: list[str] = []
+
+    def heal(victim: str) -> None:
+        balancers.member_status[pool.members[victim]] = "DOWN"  # its checks fail
+        health(pool.loadbalancer_id)
+        steps.append("ERROR")
+        time.sleep(0.3)
+        rcloud.pass_once()  # SHUTOFF seen, the member replaced (server and member)
+        steps.append("replaced")
+        time.sleep(0.3)  # not ONLINE until the balancer's checks say so
+        health(pool.loadbalancer_id)
+        steps.append("ONLINE")
+
+    healer: list[threading.Thread] = []
+
+    def say(line: str) -> None:
+        if " kill " in line:
+            victim = next(t.server_id for t in chosen if line.endswith(t.name))
+            healer.append(threading.Thread(target=heal, args=(victim,)))
+            healer[0].start()
+
+    runner = chaos.Chaos(rcloud.deps.settings, rcloud.engine, rcloud.deps.cloud_id,
+                         rcloud.firewall, grace=5.0)
+    report = runner.run(project, chosen, [(0.0, None, "kill")], 0.5, 80, ["kill"], say=say,
+                        pool=pool, pick=group.pick, group=group)
+    healer[0].join()
+    (kill,) = report.injections
+    assert steps == ["ERROR", "replaced", "ONLINE"]
+    assert kill.detected_after is not None and kill.replaced_after is not None, kill
+    assert kill.replaced_after >= kill.detected_after + 0.5  # waited for the new member
+    assert "member ERROR" in report.text() and report.left == [], report.left
+    engine.dispose()
