@@ -128,6 +128,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _restartable(containers, pidfile, url: str) -> None:  # type: ignore[no-untyped-def]
+    """The dockerd fault's rails: the pid file's daemon serves the cloud's engine, which
+    has live restore (without it, its restart would stop every container)."""
+    from cheptel.backends import dockerd
+
+    try:
+        dockerd.daemon(pidfile, url)
+        live = containers.host_info().get("live_restore")
+    except Exception as exc:  # noqa: BLE001 - the engine's own errors, said once
+        raise ValueError(f"the dockerd fault: {exc}") from exc
+    if not live:
+        raise ValueError("the dockerd fault needs an engine with live restore (dockerd "
+                         "--live-restore, as scripts/setup.sh starts it): without it, its "
+                         "restart would stop every container")
+
+
 def cmd_chaos(args: argparse.Namespace) -> int:
     """Exit 0: the run ended (its report says how the cloud fared); 2: refused."""
     import signal
@@ -158,10 +174,10 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     if args.scaling_group and args.group:
         raise ValueError("--scaling-group or --group, not both")
     containers = make_containers(settings)
-    if "dockerd" in faults and not containers.host_info().get("live_restore"):
-        raise ValueError("the dockerd fault needs an engine with live restore (dockerd "
-                         "--live-restore, as scripts/setup.sh starts it): without it, its "
-                         "restart would stop every container")
+    if "dockerd" in faults:
+        if settings.container_engine == "fake":  # no daemon of its own to restart
+            raise ValueError("the dockerd fault needs a real engine (not the fake one)")
+        _restartable(containers, Path(args.dockerd_pidfile), settings.docker_url)
     engine = create_engine(settings.db_url)
     pool: chaos_pool.PoolTarget | None = None
     group: chaos_group.GroupRun | None = None
@@ -205,7 +221,8 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         return 0
     grace = chaos_group.GRACE if args.grace is None and group is not None else args.grace
     runner = chaos.Chaos(settings, containers, cloud, make_firewall(settings), grace,
-                         args.cut_for, partial(dockerd.restart, Path(args.dockerd_pidfile)))
+                         args.cut_for, partial(dockerd.restart, Path(args.dockerd_pidfile),
+                                               url=settings.docker_url))
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
     report = runner.run(project, chosen, schedule, args.duration, port, faults,
                         say=lambda line: print(line, flush=True), pool=pool, pick=pick,

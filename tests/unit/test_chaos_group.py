@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,12 +20,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from cheptel import chaos
 from cheptel.backends import dockerd
 from cheptel.chaos_group import GroupRun, find_group, members
-from cheptel.chaos_pool import PoolRun, pool_targets
+from cheptel.chaos_pool import PoolRun, members_by_server, pool_targets
 from cheptel.cli import main
+from cheptel.loadbalancer.models import Member
 from cheptel.reconciler.servers import container_name
 from tests.unit.orchestration import heat, quiet
 from tests.unit.reconcile import Cloud
@@ -144,7 +147,7 @@ def test_a_kill_the_group_does_not_replace_is_said(rcloud: Cloud) -> None:
 
 
 def test_the_command_plans_a_group_run_and_refuses_mixed_targets(
-        rcloud: Cloud, capsys: pytest.CaptureFixture[str]) -> None:
+        rcloud: Cloud, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     sid = _stack(rcloud)
     refs = _refs(rcloud, sid)
     base = ["chaos", "--data-dir", str(rcloud.deps.settings.data_dir), "--project", "demo",
@@ -158,8 +161,12 @@ def test_the_command_plans_a_group_run_and_refuses_mixed_targets(
     assert main([*base, "--scaling-group", "web-tier/herd", "--group", "g"]) == 2
     assert main([*base, "--scaling-group", "web-tier/lone"]) == 2
     assert main([*base, "--scaling-group", "web-tier/herd", "--project", "admin"]) == 2
-    assert main([*base, "--faults", "dockerd", "--scaling-group", "web-tier/herd"]) == 0
-    assert capsys.readouterr().out.count("dockerd the container engine") == 2
+    capsys.readouterr()
+    # the dockerd fault: refused unless the pid file names a dockerd serving the engine
+    (tmp_path / "not.pid").write_text(f"{os.getpid()}\n")
+    assert main([*base, "--faults", "dockerd", "--scaling-group", "web-tier/herd",
+                 "--dockerd-pidfile", str(tmp_path / "not.pid")]) == 2
+    assert "the dockerd fault: process" in capsys.readouterr().err
 
 
 def test_pool_victims_read_again_never_a_dead_member_twice(rcloud: Cloud) -> None:
@@ -221,14 +228,11 @@ def test_the_dockerd_fault_restarts_the_engine_it_is_given(rcloud: Cloud) -> Non
 
 def test_dockerd_restart_stops_the_daemon_of_its_pid_file_and_starts_it_again(
         tmp_path: Path) -> None:
-    """On a stand-in named dockerd (sleep), never the host's daemon."""
+    """On a stand-in named dockerd (a sleeping python), never the host's daemon."""
     fake = tmp_path / "dockerd"
-    fake.symlink_to("/bin/sleep")
-    old = subprocess.Popen([str(fake), "300"])
-    for _ in range(50):  # exec'd
-        if _cmd(str(old.pid)):
-            break
-        time.sleep(0.05)
+    fake.symlink_to(sys.executable)  # a process named dockerd that takes any argument
+    old = subprocess.Popen([str(fake), "-c", SLEEP])
+    _execd(old.pid, fake)
     pidfile, log = tmp_path / "docker.pid", tmp_path / "dockerd.log"
     pidfile.write_text(f"{old.pid}\n")
     new: list[int] = []
@@ -237,7 +241,7 @@ def test_dockerd_restart_stops_the_daemon_of_its_pid_file_and_starts_it_again(
         assert old.wait(5) == -signal.SIGTERM
         for _ in range(50):  # the same command line again, detached
             new = [int(p) for p in os.listdir("/proc") if p.isdigit() and _cmd(p) == [
-                str(fake), "300"] and int(p) != old.pid]
+                str(fake), "-c", SLEEP] and int(p) != old.pid]
             if new:
                 break
             time.sleep(0.1)
@@ -246,12 +250,38 @@ def test_dockerd_restart_stops_the_daemon_of_its_pid_file_and_starts_it_again(
         old.kill()
         for pid in new:
             os.kill(pid, signal.SIGKILL)
+    # a daemon that does not serve the engine's URL: refused (another daemon's pid file)
+    stand_in = subprocess.Popen([str(fake), "-c", SLEEP, "-H", "unix:///run/elsewhere.sock"])
+    try:
+        _execd(stand_in.pid, fake)
+        pidfile.write_text(f"{stand_in.pid}\n")
+        with pytest.raises(dockerd.RestartError, match="does not serve unix:///run/cheptel"):
+            dockerd.restart(pidfile, log, url="unix:///run/cheptel.sock")
+        with pytest.raises(dockerd.RestartError, match="does not serve"):
+            dockerd.restart(pidfile, log, url="")  # the default socket
+        assert dockerd.daemon(pidfile, "unix:///run/elsewhere.sock")[0] == stand_in.pid
+        assert stand_in.poll() is None  # untouched
+    finally:
+        stand_in.kill()
+        stand_in.wait()
     pidfile.write_text(f"{os.getpid()}\n")  # not a dockerd: refused, untouched
     with pytest.raises(dockerd.RestartError, match="not a dockerd"):
         dockerd.restart(pidfile, log)
     (tmp_path / "none.pid").write_text("")
     with pytest.raises(dockerd.RestartError, match="no running dockerd"):
         dockerd.restart(tmp_path / "none.pid", log)
+
+
+SLEEP = "import time; time.sleep(300)"
+
+
+def _execd(pid: int, binary: Path) -> None:
+    """Wait until the child runs `binary` (before, its command line is its parent's)."""
+    for _ in range(100):
+        if _cmd(str(pid))[:1] == [str(binary)]:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{pid} never ran {binary}")
 
 
 def _cmd(pid: str) -> list[str]:
@@ -356,6 +386,15 @@ def test_behind_a_pool_noticed_by_its_member_replaced_when_the_new_one_is_online
     (kill,) = report.injections
     assert steps == ["ERROR", "replaced", "ONLINE"]
     assert kill.detected_after is not None and kill.replaced_after is not None, kill
-    assert kill.replaced_after >= kill.detected_after + 0.5  # waited for the new member
     assert "member ERROR" in report.text() and report.left == [], report.left
+    # replaced means the new server's member ONLINE too, not only the server ACTIVE
+    before, _ = group.before[kill.server_id]
+    with Session(engine) as db:
+        new = next(t.server_id for t in group.members() if t.server_id not in before)
+        member = db.get(Member, members_by_server(db, project, pool.pool_id)[new])
+        assert group.replaced(db, kill.server_id, before)
+        assert member is not None
+        member.operating_status = "ERROR"
+        db.commit()
+        assert not group.replaced(db, kill.server_id, before)
     engine.dispose()
