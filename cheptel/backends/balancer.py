@@ -24,6 +24,12 @@ class BalancerError(Exception):
     """HAProxy refused the configuration, or could not be started; safe to log and show."""
 
 
+class BalancerBusy(BalancerError):
+    """Not done in time (a reload or a start not answering yet, the namespace being made
+    again): worth another try, as Octavia's amphora driver retries its calls before the
+    load balancer is ERROR; a refusal of the file is not."""
+
+
 @dataclass(frozen=True)
 class Monitor:
     type: str  # HTTP, HTTPS, TCP, PING, TLS-HELLO

@@ -28,6 +28,7 @@ from cheptel.backends.engine import (
     ContainerState,
     ContainerStats,
     EngineError,
+    EventStream,
     ImageConfig,
     NicStats,
 )
@@ -51,6 +52,27 @@ def _engine_errors() -> Iterator[None]:
 def _split_ref(ref: str) -> tuple[str, str]:
     repo, _, tag = ref.rpartition(":")
     return (repo, tag) if repo and "/" not in tag else (ref, "latest")
+
+
+WATCHED = ("die", "pause", "destroy")  # what a container's owner must notice at once
+
+
+class _Events:
+    """Docker's event stream (GET /events, filtered by the daemon), as container names."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            for event in self._stream:
+                actor = event.get("Actor") or {}
+                yield str((actor.get("Attributes") or {}).get("name") or actor.get("ID", ""))
+        except (DockerException, OSError, ValueError, AttributeError):
+            return  # the engine went away (or the stream was closed): the caller retries
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 class DockerEngine:
@@ -290,6 +312,13 @@ class DockerEngine:
         return [ContainerState(name=(r.get("Names") or ["/"])[0].lstrip("/"),
                                status=r.get("State", "dead"), labels=r.get("Labels") or {})
                 for r in rows]
+
+    def watch(self, cloud: str) -> EventStream:
+        with _engine_errors():
+            stream = self.api.events(decode=True, filters={
+                "type": "container", "label": f"{LABEL_CLOUD}={cloud}",
+                "event": list(WATCHED)})
+        return _Events(stream)
 
     def open_console(self, name: str) -> ConsoleStream:
         return docker_console.open_console(self.api, name)

@@ -16,6 +16,7 @@ A real implementation (cheptel.backends.docker) talks to the Docker Engine; the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,6 +55,15 @@ class ContainerSpec:
     nofile: tuple[int, int] = (1024, 4096)  # open files, (soft, hard)
     nproc: tuple[int, int] = (4096, 4096)  # processes of one user, (soft, hard)
 
+
+
+class EventStream(Protocol):
+    """The engine's events for one cloud's containers, as they happen: iterating blocks
+    until the next and yields the container's name (one that died, was paused or went);
+    it ends when the engine goes away or `close` is called (from any thread)."""
+
+    def __iter__(self) -> Iterator[str]: ...
+    def close(self) -> None: ...
 
 
 class ConsoleStream(Protocol):
@@ -146,6 +156,7 @@ class Engine(Protocol):
     # one reading of its usage, no second sample waited for; None: no such container
     def stats(self, name: str) -> ContainerStats | None: ...
     def list_managed(self, cloud: str) -> list[ContainerState]: ...
+    def watch(self, cloud: str) -> EventStream: ...
     def logs(self, name: str, tail: int | None) -> str: ...
     # a shell on a terminal in the running container (its serial console)
     def open_console(self, name: str) -> ConsoleStream: ...

@@ -28,6 +28,7 @@ of the reconciler catches it, as nothing runs after a kill -9).
 from __future__ import annotations
 
 import queue
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,27 @@ class FakeConsole:
         self.out.put(b"")
 
 
+class FakeEvents:
+    """An event stream of the fake engine: the names of containers that stopped running
+    or went, as the engine changed them; `close` (or `end`, the engine going away) ends
+    the iteration."""
+
+    _END = ""
+
+    def __init__(self, engine: FakeEngine) -> None:
+        self.engine = engine
+        self.queue: queue.Queue[str] = queue.Queue()
+
+    def __iter__(self) -> Iterator[str]:
+        while (name := self.queue.get()) != self._END:
+            yield name
+
+    def close(self) -> None:
+        self.queue.put(self._END)
+        if self in self.engine.watchers:
+            self.engine.watchers.remove(self)
+
+
 class FakeEngine:
     def __init__(self) -> None:
         self.images: dict[str, ImageConfig] = {}
@@ -106,6 +128,7 @@ class FakeEngine:
         self.crashes: set[str] = set()  # operations after which the process "dies"
         self.plumbing = FakePlumbing(self)  # the host's bridges and veths
         self.balancers = FakeBalancers()  # the host's HAProxy processes
+        self.watchers: list[FakeEvents] = []  # the event streams handed out (`watch`)
 
     # -- what tests inject -----------------------------------------------------------------
 
@@ -141,7 +164,21 @@ class FakeEngine:
             pid = self._pids
         elif status not in ("running", "paused"):
             pid = 0
+        before = c.state.status
         c.state = replace(c.state, status=status, exit_code=exit_code, pid=pid)
+        if before == "running" and status != "running":  # died, stopped or paused
+            self._event(name)
+
+    def watch(self, cloud: str) -> FakeEvents:
+        self._enter("watch")
+        stream = FakeEvents(self)
+        self.watchers.append(stream)
+        self._leave("watch")
+        return stream
+
+    def _event(self, name: str) -> None:
+        for stream in self.watchers:
+            stream.queue.put(name)
 
     def _status(self, name: str) -> str:
         return self._get(name).state.status
@@ -239,7 +276,8 @@ class FakeEngine:
 
     def remove(self, name: str) -> None:
         self._enter("remove", name)
-        self.containers.pop(name, None)
+        if self.containers.pop(name, None) is not None:
+            self._event(name)
         self._leave("remove")
 
     def update_limits(self, name: str, memory_mb: int, vcpus: int) -> None:

@@ -2,12 +2,19 @@
 specs it was given and answers `health` from them, as HAProxy would with every member
 UP, unless a test said otherwise (`member_status`, `listener_status`, `pool_status`).
 
-Tests may make the next `ensure` fail as HAProxy refusing the file (`refuse`): the
-balancer keeps its previous spec, as the real one keeps serving its previous file."""
+Tests may make the next `ensure` fail as HAProxy refusing the file (`refuse`) or not
+answering in time (`stall`): the balancer keeps its previous spec, as the real one keeps
+serving its previous file."""
 
 from __future__ import annotations
 
-from cheptel.backends.balancer import Balancer, BalancerError, Health, ListenerStats
+from cheptel.backends.balancer import (
+    Balancer,
+    BalancerBusy,
+    BalancerError,
+    Health,
+    ListenerStats,
+)
 
 
 class FakeBalancers:
@@ -25,12 +32,19 @@ class FakeBalancers:
                times: int = 1) -> None:
         self._refusals.extend([message] * times)
 
+    def stall(self, times: int = 1) -> None:
+        """The next `times` changes time out, as a reload under a loaded host may."""
+        self._refusals.extend([""] * times)
+
     def ensure(self, balancer: Balancer) -> None:
         self.calls.append(("ensure", balancer.id))
         if self.balancers.get(balancer.id) == balancer:
             return
         if self._refusals:
-            raise BalancerError(f"HAProxy refused the configuration: {self._refusals.pop(0)}")
+            message = self._refusals.pop(0)
+            if not message:
+                raise BalancerBusy("HAProxy did not reload")
+            raise BalancerError(f"HAProxy refused the configuration: {message}")
         if balancer.id in self.balancers:
             self.reloads[balancer.id] = self.reloads.get(balancer.id, 0) + 1
         self.balancers[balancer.id] = balancer

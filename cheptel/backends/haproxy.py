@@ -37,7 +37,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cheptel.backends.balancer import Balancer, BalancerError, Health, ListenerStats
+from cheptel.backends.balancer import (
+    Balancer,
+    BalancerBusy,
+    BalancerError,
+    Health,
+    ListenerStats,
+)
 from cheptel.backends.haproxy_config import Paths, render
 
 log = logging.getLogger("cheptel.backends.haproxy")
@@ -200,7 +206,7 @@ class HaproxyBalancers:
             try:
                 inode = namespace.stat().st_ino
             except OSError:
-                raise BalancerError(f"no network namespace {balancer.namespace}") from None
+                raise BalancerBusy(f"no network namespace {balancer.namespace}") from None
             pid = self.pid(paths)
             if pid is not None and _netns_inode(pid) != inode:
                 log.info("load balancer %s: its namespace was made again: restarted",
@@ -340,7 +346,7 @@ class HaproxyBalancers:
         deadline = time.monotonic() + self.timeout
         while not done():
             if time.monotonic() > deadline:
-                raise BalancerError(message)
+                raise BalancerBusy(message)
             time.sleep(0.01)
 
 

@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -98,6 +99,7 @@ def _ipv4(ipr: IPRoute, index: int) -> set[str]:
 
 
 NETNS = "/run/netns"
+ANNOUNCE_TIMES, ANNOUNCE_EVERY = 3, 1.0  # gratuitous ARPs per address added, seconds apart
 
 
 class NetlinkPlumbing:
@@ -318,22 +320,39 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         fh.write("1" if router.forwarding else "0")
 
 
-def announce(ifname: str, mac: str, address: str) -> None:
-    """A gratuitous ARP for an address just added, sent from the calling thread's network
+def announce(ifname: str, mac: str, address: str, times: int = ANNOUNCE_TIMES) -> None:
+    """Gratuitous ARPs for an address just added, sent from the calling thread's network
     namespace: the neighbours that knew it under another MAC (a port deleted and its
     address given to a new one: a healed group's server, a floating IP moved) learn this
     one at once, as a VM's kernel announces itself, instead of sending to the old MAC
-    until their entry times out (a minute). Best effort: a failure changes nothing."""
+    until their entry times out (up to a minute). The first at once, then `times` - 1
+    more a second apart from a thread (the socket stays the namespace's), as Neutron's
+    agents send three (`send_arp_for_ha`): one sent while the link or the bridge port is
+    still coming up is lost. Best effort: a failure changes nothing."""
     hw = bytes.fromhex(mac.replace(":", ""))
     ip = socket.inet_aton(address)
     frame = (b"\xff" * 6 + hw + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1)
              + hw + ip + b"\x00" * 6 + ip)
     try:
-        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as sock:
-            sock.bind((ifname, 0))
-            sock.send(frame)
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     except OSError:
-        pass
+        return
+    try:
+        sock.bind((ifname, 0))
+        sock.send(frame)
+    except OSError:
+        sock.close()
+        return
+
+    def again() -> None:
+        with sock:
+            for _ in range(times - 1):
+                time.sleep(ANNOUNCE_EVERY)
+                try:
+                    sock.send(frame)
+                except OSError:
+                    return
+    threading.Thread(target=again, name="garp", daemon=True).start()
 
 
 def _veth_macs(ipr: IPRoute) -> dict[str, tuple[int, str]]:

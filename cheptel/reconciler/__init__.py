@@ -6,7 +6,9 @@ reconciler builds them from the services it is given and runs their work on a sm
 thread pool, one key (a server id; WHOLE for a converger of the whole dataplane) at a
 time per converger, repeated kicks collapsing. A periodic pass (every `interval`
 seconds, and at start) asks every converger what to do again (its scan: unfinished work,
-drift, orphans) and kicks it.
+drift, orphans) and kicks it; `wake` runs one sooner (compute's converger does on each of
+the engine's events: a container of this cloud died, paused or went), at most one every
+MIN_GAP seconds.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cheptel.reconciler")
 
 WHOLE = "*"  # the key of a converger that converges everything at once (the network)
+MIN_GAP = 0.5  # seconds between the starts of two passes when woken (events coalesce)
 
 
 class Converger(Protocol):
@@ -60,6 +63,7 @@ class Reconciler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._on_stop: list[Callable[[], None]] = []
         self.metrics.queue.set_function(lambda: len(self._pending))
 
     def converger(self, kind: type[C]) -> C:
@@ -115,12 +119,14 @@ class Reconciler:
     def _loop(self) -> None:
         first = True
         while not self._stop.is_set():
+            started = time.monotonic()
             try:
                 self.pass_once(first)
                 first = False
             except Exception:
                 log.exception("reconciler pass failed")
-            self._wake.wait(self.interval)
+            if self._wake.wait(self.interval):  # woken (an engine event): soon, not at once
+                self._stop.wait(max(0.0, started + MIN_GAP - time.monotonic()))
             self._wake.clear()
 
     def pass_once(self, first: bool = False) -> None:
@@ -139,6 +145,10 @@ class Reconciler:
         self._wake.set()
 
     @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
     def started(self) -> bool:
         """Its periodic pass runs (`cheptel serve`; tests drive it by hand)."""
         return self._thread is not None and not self._stop.is_set()
@@ -147,7 +157,13 @@ class Reconciler:
         """Wait, unless it stops meanwhile: True when it stopped."""
         return self._stop.wait(seconds)
 
+    def on_stop(self, fn: Callable[[], None]) -> None:
+        """Call `fn` when the reconciler stops (a watcher's stream to close)."""
+        self._on_stop.append(fn)
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        for fn in self._on_stop:
+            fn()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -2,7 +2,9 @@
 becomes the balancer engine's spec (cheptel.backends.balancer); `ensure` makes HAProxy
 serve it in the namespace holding the VIP (the network reconciler makes that namespace);
 then the objects the write left PENDING_* are ACTIVE (PENDING_DELETE ones removed), or
-ERROR with HAProxy's message. A delete stops the balancer and removes the VIP port and
+ERROR with HAProxy's message: at once for a file it refuses; after a minute of tries for
+a change it did not take in time (a reload on a loaded host), as Octavia's driver
+retries its calls to an amphora. A delete stops the balancer and removes the VIP port and
 the rows. The periodic scan re-drives whatever is PENDING_* (a restart leaves nothing
 pending), restarts a balancer whose HAProxy died, removes those of load balancers that
 are gone, and reads every running balancer's health into operating_status.
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cheptel.backends import balancer as spec
-from cheptel.backends.balancer import BalancerError, Health, ListenerStats
+from cheptel.backends.balancer import BalancerBusy, BalancerError, Health, ListenerStats
 from cheptel.backends.plumbing import balancer_namespace
 from cheptel.loadbalancer.models import (
     HealthMonitor,
@@ -49,6 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cheptel.reconciler.balancers")
 VIP_WAIT = 60.0  # seconds a VIP's namespace may take before the load balancer is ERROR
+# a change HAProxy did not take in time (BalancerBusy) is tried again every RETRY_EVERY
+# seconds until RETRY_FOR seconds after it was asked, then the load balancer is ERROR
+RETRY_FOR, RETRY_EVERY = 60.0, 1.0
 HEALTH_EVERY = 1.0  # seconds between two reads of the running balancers' health
 CHILDREN: tuple[Any, ...] = (L7Rule, L7Policy, Member, HealthMonitor, Listener, Pool)
 
@@ -252,6 +257,7 @@ class BalancerConverger:
             want = build(db, self.deps.cloud_id, lb)
             vip = db.get(Port, lb.vip_port_id)
             waited = self.deps.clock() - (lb.updated_at or lb.created_at)
+            pending = lb.provisioning_status in PENDING
             if vip is None or vip.status != "ACTIVE":
                 if waited < VIP_WAIT:
                     ready = False
@@ -268,6 +274,13 @@ class BalancerConverger:
         try:
             self.deps.balancers.ensure(want)
             ok, error = True, ""
+        except BalancerBusy as exc:
+            if not pending or waited < RETRY_FOR:
+                log.info("load balancer %s: %s: tried again", lb_id, exc)
+                # serving its last change: the next scan; a pending one: in a moment
+                return pending and not self.reconciler.sleep(RETRY_EVERY)
+            log.warning("load balancer %s: %s", lb_id, exc)
+            ok, error = False, str(exc)
         except BalancerError as exc:
             log.warning("load balancer %s: %s", lb_id, exc)
             ok, error = False, str(exc)

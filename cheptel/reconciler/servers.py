@@ -7,6 +7,7 @@ import base64
 import logging
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from cheptel.compute.addresses import ports_of
 from cheptel.compute.models import InstanceAction, Server, ServerMetadata
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.reconciler import boot_volumes, configdrive, guest, limits
+from cheptel.reconciler.events import EngineWatcher
 from cheptel.reconciler.network import NetworkConverger
 from cheptel.volume.service import attachments
 
@@ -59,6 +61,9 @@ class ServerConverger:
         self.deps = deps
         self.reconciler = reconciler
         self._hostname: str | None = None
+        self._events: EngineWatcher | None = None  # the engine's events (once started)
+        self._suspects: set[str] = set()  # containers an event named since the last scan
+        self._suspects_lock = threading.Lock()
 
     @property
     def engine(self) -> ContainerEngine:
@@ -381,11 +386,22 @@ class ServerConverger:
 
     # -- drift -----------------------------------------------------------------------------
 
+    def suspect(self, container: str) -> None:
+        """An engine's event named this container: the next scan inspects it (the
+        listing may not show the change yet)."""
+        with self._suspects_lock:
+            self._suspects.add(container)
+
     def scan(self, first: bool = False) -> list[str]:
         """Repair drift and remove orphans; return the servers with unfinished work.
 
         Containers are listed before rows are read: a container is created only after its
         row is committed, so every container seen has its row in what is read next."""
+        if self.reconciler.started and (self._events is None or not self._events.alive):
+            self._events = EngineWatcher(self.engine, self.deps.cloud_id, self.reconciler,
+                                         self.suspect).start()
+        with self._suspects_lock:
+            suspects, self._suspects = self._suspects, set()
         seen = {c.labels.get(LABEL_SERVER): c
                 for c in self.engine.list_managed(self.deps.cloud_id)}
         with self.deps.sessions() as db:
@@ -404,7 +420,8 @@ class ServerConverger:
                 unfinished.append(s.id)
             elif s.vm_state != "error":
                 found = seen.get(s.id)
-                if found is None or not _agrees(s, found.status):
+                if found is None or not _agrees(s, found.status) or \
+                        container_name(s.id) in suspects:
                     # the listing may predate a spawn that finished since: ask again
                     self._repair(s, self.engine.inspect(container_name(s.id)), first)
         return unfinished

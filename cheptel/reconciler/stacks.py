@@ -2,7 +2,7 @@
 (cheptel.orchestration.service.engine) a step at a time.
 
 The API records a stack's action and kicks its key; `converge` runs steps until one must
-wait (a server not yet ACTIVE) and then has its key kicked again a second later (a timer:
+wait (a server not yet ACTIVE) and then has its key kicked again POLL seconds later (a timer:
 no worker of the reconciler sleeps meanwhile). The
 scan returns every stack IN_PROGRESS: after a restart they resume where their rows say (a
 step's call into another service and its resource row commit together), and a stack
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("cheptel.reconciler.stacks")
 
 KEEP_DELETED = 3600.0  # seconds a deleted stack is still shown by id
+# seconds before a stack waiting on another service's work looks again: a group's member
+# is replaced in four waits (member and server deleted, server and member made)
+POLL = 0.25
 
 
 def _timer(delay: float, fn: Callable[[], None]) -> None:
@@ -43,7 +46,7 @@ def _timer(delay: float, fn: Callable[[], None]) -> None:
 class StackConverger:
     def __init__(self, deps: Deps, reconciler: Reconciler,
                  later: Callable[[float, Callable[[], None]], None] = _timer,
-                 poll: float = 1.0) -> None:
+                 poll: float = POLL) -> None:
         self.deps, self.reconciler = deps, reconciler
         self.later, self.poll = later, poll
 

@@ -5,10 +5,12 @@ cascade delete, and Octavia's 4xx bodies."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from cheptel.loadbalancer.models import LoadBalancer, Member
 from cheptel.network.models import Port
+from cheptel.reconciler import balancers
 from tests.unit.loadbalancer import made, octavia, show, subnet
 from tests.unit.reconcile import Cloud
 
@@ -116,6 +118,35 @@ def test_a_refused_configuration_is_error_and_a_failover_retries(rcloud: Cloud) 
     assert r.status_code == 202
     rcloud.settle()
     assert show(rcloud, "loadbalancers", lb["id"])["provisioning_status"] == "ACTIVE"
+
+
+def test_a_change_not_taken_in_time_is_tried_again_then_error(
+        rcloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(balancers, "RETRY_EVERY", 0.0)
+    lb = _lb(rcloud)
+    rcloud.deps.balancers.stall(2)  # two reloads time out on a loaded host, the third works
+    made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
+                               "protocol_port": 443}, settle=False)
+    rcloud.settle()
+    assert show(rcloud, "loadbalancers", lb["id"])["provisioning_status"] == "ACTIVE"
+    assert [x.port for x in rcloud.deps.balancers.balancers[lb["id"]].listeners] == [443]
+    # an ACTIVE one whose HAProxy went and does not come back in time stays ACTIVE: the
+    # next scan tries again
+    rcloud.deps.balancers.balancers.clear()
+    rcloud.deps.balancers.stall(1)
+    rcloud.pass_once()
+    assert show(rcloud, "loadbalancers", lb["id"])["provisioning_status"] == "ACTIVE"
+    assert lb["id"] not in rcloud.deps.balancers.balancers
+    rcloud.pass_once()
+    assert lb["id"] in rcloud.deps.balancers.balancers
+    monkeypatch.setattr(balancers, "RETRY_FOR", 0.0)  # a minute of tries has passed
+    rcloud.deps.balancers.stall(1)
+    made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
+                               "protocol_port": 22}, settle=False)
+    rcloud.settle(errors_expected=True)
+    assert show(rcloud, "loadbalancers", lb["id"])["provisioning_status"] == "ERROR"
+    with rcloud.deps.sessions() as db:
+        assert db.get(LoadBalancer, lb["id"]).error == "HAProxy did not reload"
 
 
 def test_a_restart_leaves_nothing_pending(rcloud: Cloud) -> None:

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 
 from cheptel.errors import Conflict
 from cheptel.loadbalancer.models import LoadBalancer, Member
+from cheptel.orchestration.models import StackEvent
 from cheptel.orchestration.resources.registry import TYPES
+from cheptel.orchestration.service import healing
 from tests.unit.loadbalancer import subnet
 from tests.unit.orchestration import heat, quiet
 from tests.unit.reconcile import Cloud
@@ -103,3 +105,74 @@ def test_a_conflict_is_waited_out_not_a_failure(rcloud: Cloud,
             break
     assert stack["stack_status"] == "CREATE_COMPLETE", stack["stack_status_reason"]
     assert refused and _count(rcloud, Member) == 2
+
+
+WEB = "file:///tmp/w/web.yaml"
+WEB_FILES = {WEB: """
+heat_template_version: 2018-08-31
+parameters: {pool: {type: string}, network: {type: string}}
+resources:
+  server:
+    type: OS::Nova::Server
+    properties: {image: busybox, flavor: m1.tiny, networks: [{network: {get_param: network}}]}
+  member:
+    type: OS::Octavia::PoolMember
+    properties: {pool: {get_param: pool}, address: {get_attr: [server, first_address]},
+                 protocol_port: 8080}
+outputs:
+  OS::stack_id:
+    value: {get_resource: server}
+"""}
+
+
+def _web_tier(subnet_id: str, network_id: str) -> dict[str, Any]:
+    resources = {k: v for k, v in TEMPLATE["resources"].items() if k not in ("m1", "m2")}
+    resources["herd"] = {"type": "OS::Heat::AutoScalingGroup", "properties": {
+        "min_size": 2, "max_size": 3, "resource": {"type": WEB, "properties": {
+            "pool": {"get_resource": "pool"}, "network": network_id}}}}
+    return {**TEMPLATE, "resources": resources, "parameters": {"subnet": {"type": "string"}},
+            "outputs": {"refs": {"value": {"get_attr": ["herd", "refs"]}}}}
+
+
+def test_a_member_failing_its_health_checks_is_replaced_after_its_grace(
+        rcloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its container runs, its service does not answer: the monitor's ERROR makes the
+    group replace it (not before MEMBER_GRACE after it was made)."""
+    quiet(rcloud)
+    sid = subnet(rcloud)
+    net = rcloud.neutron("GET", f"/subnets/{sid}").json()["subnet"]["network_id"]
+    r = heat(rcloud, "POST", "/stacks", {"stack_name": "tier", "template": _web_tier(
+        sid, net), "files": WEB_FILES, "parameters": {"subnet": sid}})
+    assert r.status_code == 201, r.text
+    stack_id = r.json()["stack"]["id"]
+
+    def stack() -> dict[str, Any]:
+        for _ in range(40):
+            rcloud.settle()
+            doc: dict[str, Any] = heat(rcloud, "GET", f"/stacks/tier/{stack_id}").json()[
+                "stack"]
+            if not doc["stack_status"].endswith("IN_PROGRESS"):
+                return doc
+        raise AssertionError("the stack never settled")
+    refs = stack()["outputs"][0]["output_value"]
+    assert len(refs) == 2
+    with rcloud.deps.sessions() as db:
+        lb = db.scalars(select(LoadBalancer)).one()
+        sick = db.scalars(select(Member).order_by(Member.created_at)).first()
+        assert sick is not None
+        sick_id = sick.id
+    converger = rcloud.deps.reconciler.convergers["load-balancer"]
+    rcloud.deps.balancers.member_status[sick_id] = "DOWN"  # its httpd died
+    converger.read_health(lb.id)
+    rcloud.pass_once()
+    assert stack()["outputs"][0]["output_value"] == refs  # within its grace: kept
+    monkeypatch.setattr(healing, "MEMBER_GRACE", 0.0)
+    rcloud.pass_once()
+    after = stack()["outputs"][0]["output_value"]
+    assert len(after) == 2 and len(set(after) & set(refs)) == 1, (refs, after)
+    with rcloud.deps.sessions() as db:
+        members = list(db.scalars(select(Member)))
+        assert len(members) == 2 and sick_id not in {m.id for m in members}
+        reasons = list(db.scalars(select(StackEvent.status_reason).where(
+            StackEvent.action == "CHECK")))
+    assert any("fails its load balancer's health checks" in r for r in reasons), reasons

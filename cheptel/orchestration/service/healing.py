@@ -4,7 +4,9 @@ Heat replaces an unhealthy member only when something (Aodh + Zaqar + Mistral) m
 unhealthy and then updates the stack. Here the stack reconciler's periodic scan looks at
 every group's members: a member whose server is gone, in ERROR or SHUTOFF behind the
 stack's back (its container killed or removed: compute's own scan, which runs first in
-the same pass, has recorded that), or that was marked unhealthy (PATCH …/resources/<name>
+the same pass, has recorded that), whose load balancer pool member fails its health
+monitor (ERROR, once MEMBER_GRACE seconds old: the container runs but its service does
+not answer), or that was marked unhealthy (PATCH …/resources/<name>
 {"mark_unhealthy": true}), is set CHECK_FAILED with the reason, and the group's nested
 stack starts an UPDATE: its engine replaces what failed (deleted, then made again under
 the same name), so the group keeps its size. Reads go through Nova's routes as the
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cheptel.orchestration")
 
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # a failed heal's backoff: doubled each time
+MEMBER_GRACE = 60.0  # seconds after a pool member is made before its health counts
 SICK = ("ERROR", "SHUTOFF", "DELETED", "SOFT_DELETED")
 MARKED = "state changed by resource_mark_unhealthy api"  # Heat's default reason
 
@@ -55,8 +58,27 @@ def _server(cloud: Cloud, server_id: str) -> str | None:
     return None
 
 
+def _pool_member(cloud: Cloud, row: StackResource, now: float) -> str | None:
+    """Why a pool member is unhealthy: its load balancer's health monitor says ERROR
+    (it failed the monitor's checks max_retries_down times in a row), once it has been
+    made MEMBER_GRACE seconds ago (the server's service may still be starting)."""
+    made = row.updated_at or row.created_at
+    pool = (row.data or {}).get("pool")
+    if not pool or now - made < MEMBER_GRACE:
+        return None
+    try:
+        member = cloud.call("load-balancer", "GET",
+                            f"/v2/lbaas/pools/{pool}/members/{row.physical_id}")["member"]
+    except NotFound:
+        return f"The pool member {row.physical_id} is gone."
+    if member.get("operating_status") == "ERROR":
+        return (f"The pool member {row.physical_id} fails its load balancer's health "
+                "checks (ERROR).")
+    return None
+
+
 def unhealthy(cloud: Cloud, db: Session, kinds: Kinds, row: StackResource,
-              depth: int = 0) -> str | None:
+              depth: int = 0, now: float = 0.0) -> str | None:
     """Why a made resource is unhealthy: marked so, its server failed or gone, or (a
     nested template's stack) one of its own resources is; None if it is well."""
     if row.action == "CHECK" and row.status == "FAILED":
@@ -67,6 +89,8 @@ def unhealthy(cloud: Cloud, db: Session, kinds: Kinds, row: StackResource,
         return None
     if row.type == "OS::Nova::Server":
         return _server(cloud, row.physical_id)
+    if row.type == "OS::Octavia::PoolMember":
+        return _pool_member(cloud, row, now)
     if row.type in TYPES_WITHOUT_HEALTH or depth >= 5:
         return None
     child = db.get(Stack, row.physical_id) if len(row.physical_id) <= 36 else None
@@ -76,7 +100,7 @@ def unhealthy(cloud: Cloud, db: Session, kinds: Kinds, row: StackResource,
         return f"The nested stack {child.id} is deleted."
     inner = kinds_of(child)
     for r in stacks.resources_of(db, child):
-        why = unhealthy(cloud, db, inner, r, depth + 1)
+        why = unhealthy(cloud, db, inner, r, depth + 1, now)
         if why is not None:
             return f"{r.name}: {why}"
     return None
@@ -138,7 +162,7 @@ def heal(db: Session, deps: Deps, child: Stack, now: float) -> bool:
     sick = 0
     for row in stacks.resources_of(db, child):
         try:
-            why = unhealthy(cloud, db, kinds, row)
+            why = unhealthy(cloud, db, kinds, row, now=now)
         except CheptelError as exc:  # a read refused: leave it, say why
             log.info("stack %s: %s: health not read: %s", child.id, row.name, exc)
             continue

@@ -114,3 +114,24 @@ def test_kill_9_during_create_then_restart_leaves_no_orphan(tmp_path: Path) -> N
             all=True, filters={"name": f"cheptel-{victim}"}), 30, "the container to go")
     finally:
         cloud.close()
+
+
+def test_the_engines_events_repair_drift_without_waiting_for_a_pass(tmp_path: Path) -> None:
+    """Docker's events (cheptel.reconciler.events) wake the reconciler: with the
+    periodic pass an hour away, a container killed behind cheptel's back is still SHUTOFF
+    within seconds, and one paused is unpaused."""
+    c = Cloud(tmp_path, extra_env={"CHEPTEL_RECONCILE_INTERVAL": "3600"}).start()
+    try:
+        conn = c.sdk("cheptel-demo")
+        s = support.wait_status(conn, _boot(conn, "events").id, "ACTIVE")
+        support.container(s.id).kill()
+        support.wait_status(conn, s.id, "SHUTOFF", timeout=30)
+        conn.compute.start_server(s.id)
+        support.wait_status(conn, s.id, "ACTIVE")
+        support.container(s.id).pause()
+        support.wait_for(lambda: support.container(s.id).status == "running", 30,
+                         "the paused container running again")
+        conn.compute.delete_server(s.id)
+        conn.compute.wait_for_delete(s, wait=30)
+    finally:
+        c.close()

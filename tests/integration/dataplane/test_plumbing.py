@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -109,3 +110,41 @@ def test_a_new_namespace_is_plumbed_again_under_the_same_names(
             proc.wait()
     plumbing.remove_bridge(bridge)
     assert bridge not in plumbing.bridges(CLOUD)
+
+
+def test_an_address_given_to_a_new_port_is_announced_to_its_neighbours(
+        guest: int, plumbing: NetlinkPlumbing) -> None:
+    """A healed group's server takes the address its dead predecessor had: a neighbour
+    that knew that address under the old MAC (a load balancer checking it) learns the
+    new one from the gratuitous ARPs, three a second apart (the first may be lost while
+    the bridge port comes up), not a minute later when its entry times out."""
+    bridge = "cbtd" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(bridge, CLOUD, "net-d", None))
+    plumbing.plumb(guest, [_nic("port-4", bridge, "fa:16:3e:12:34:04", "198.18.4.4")])
+    _inside(guest, "ip", "neigh", "replace", "198.18.4.5", "lladdr", "fa:16:3e:00:00:99",
+            "dev", "eth0", "nud", "reachable")  # the dead server's MAC, still trusted
+    heir = _nic("port-5", bridge, "fa:16:3e:12:34:05", "198.18.4.5")
+    proc = subprocess.Popen(["unshare", "-n", "sleep", "300"])
+    try:
+        time.sleep(0.2)
+        # what the heir sends, seen on the bridge
+        listener = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+        listener.bind((bridge, 0))
+        listener.settimeout(0.2)
+        plumbing.plumb(proc.pid, [heir])
+        seen, deadline = 0, time.monotonic() + 3.5
+        while time.monotonic() < deadline:
+            try:
+                frame = listener.recv(64)
+            except TimeoutError:
+                continue
+            if frame[6:12] == bytes.fromhex("fa163e123405") and frame[28:32] == bytes(
+                    [198, 18, 4, 5]):
+                seen += 1
+        listener.close()
+        assert seen >= 2, f"{seen} announcement(s)"  # the first may be lost
+        assert "fa:16:3e:12:34:05" in _inside(guest, "ip", "neigh", "show", "198.18.4.5")
+    finally:
+        proc.kill()
+        proc.wait()
+        plumbing.remove_bridge(bridge)

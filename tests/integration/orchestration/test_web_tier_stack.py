@@ -112,6 +112,22 @@ def _get(address: str, timeout: float = 2) -> str | None:
         return None
 
 
+def _explain(c: Cloud, server: str) -> None:
+    """What a failure needs to be understood, printed (pytest shows it with the failure):
+    the load balancer's status tree, the replacement server, the group's events, and
+    what cheptel logged beyond its routine lines."""
+    for lb in c.cli("loadbalancer", "list", cloud=DEMO):
+        print("status tree:", c.cli("loadbalancer", "status", "show", lb["id"], cloud=DEMO,
+                                    as_json=False).stdout)
+    print("server:", c.cli("server", "show", server, cloud=DEMO))
+    events = c.cli("stack", "event", "list", "--nested-depth", "2", "web-tier", cloud=DEMO)
+    for e in sorted(events, key=lambda e: e["event_time"])[-40:]:
+        print("event:", e["event_time"], e.get("stack_name", ""), e["resource_name"],
+              e["resource_status"], e["resource_status_reason"])
+    print("cheptel's log:", *[line for line in c.log.read_text().splitlines()
+                               if line[:1].isdigit()][-60:], sep="\n")
+
+
 def test_a_self_healing_web_tier_behind_a_load_balancer(heat_cloud: Cloud,
                                                          tmp_path: Path) -> None:
     c = heat_cloud
@@ -161,8 +177,12 @@ def test_a_self_healing_web_tier_behind_a_load_balancer(heat_cloud: Cloud,
         new = next(s for s in servers() if s not in before)
         seen.add(new)
         name = demo.compute.get_server(new).name
-        support.wait_for(lambda n=name: n in {_get(address) for _ in range(9)}, 30,
-                         "the replacement in rotation")
+        try:
+            support.wait_for(lambda n=name: n in {_get(address) for _ in range(9)}, 30,
+                             "the replacement in rotation")
+        except AssertionError:
+            _explain(c, new)
+            raise
         replaced.append(time.monotonic() - killed)
     done.set()
     loop.join()
