@@ -89,28 +89,28 @@ def test_victims_read_again_and_replacements_timed(rcloud: Cloud) -> None:
     assert sorted(t.server_id for t in chosen) == sorted(first)
     schedule = chaos.plan(chosen, ["kill"], duration=1.5, every=0.6, seed=3, later=True)
     assert [(at, t) for at, t, _ in schedule] == [(0.6, None), (1.2, None)]
-    heals: list[threading.Timer] = []
+    done = threading.Event()
 
-    def heal() -> None:  # the next reconciler pass: SHUTOFF seen, the group replaces it
-        rcloud.pass_once()
+    def reconciler() -> None:  # `cheptel serve`'s passes: SHUTOFF seen, the group heals
+        while not done.wait(0.2):
+            rcloud.pass_once()
 
-    def say(line: str) -> None:
-        if " kill " in line:
-            heals.append(threading.Timer(0.2, heal))
-            heals[-1].start()
-
+    passes = threading.Thread(target=reconciler)
+    passes.start()
     runner = chaos.Chaos(rcloud.deps.settings, rcloud.engine, rcloud.deps.cloud_id,
-                         rcloud.firewall, grace=5.0)
-    report = runner.run(project, chosen, schedule, 1.5, 80, ["kill"], say=say,
-                        pick=group.pick, group=group)
-    for t in heals:
-        t.join()
+                         rcloud.firewall, grace=30.0)
+    try:
+        report = runner.run(project, chosen, schedule, 1.5, 80, ["kill"],
+                            pick=group.pick, group=group)
+    finally:
+        done.set()
+        passes.join()
     one, two = report.injections
     assert one.server_id in first and two.server_id != one.server_id
     assert two.server_id in group.before[two.server_id][0]  # drawn among the members then
     for i in (one, two):
         assert i.detected_after is not None and i.replaced_after is not None, i
-        assert i.detected_after <= i.replaced_after < 5.0
+        assert i.detected_after <= i.replaced_after
     now = _refs(rcloud, sid)
     assert len(now) == 3 and one.server_id not in now and two.server_id not in now
     assert all(rcloud.status(s) == "ACTIVE" for s in now)
