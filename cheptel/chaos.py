@@ -13,7 +13,10 @@ Faults: `pause` (docker pause: the reconciler unpauses it, the database wants it
 running), `kill` and `stop` (the container ends: as Nova, cheptel records the server
 SHUTOFF; only a self-healing group brings it back), `netcut` (every packet from or to
 the server's fixed and floating IPs dropped for `--cut-for` seconds by a rule under this
-cloud's own iptables prefix, which `cheptel teardown` removes too; then restored). The
+cloud's own iptables prefix, which `cheptel teardown` removes too; then restored);
+`dockerd`, only when asked by name (it shakes the whole host): the container engine
+restarted (cheptel.backends.dockerd; refused unless it runs with live restore, so the
+containers keep running), noticed when it answers again. The
 probe opens an HTTP request to each target's floating IP on `--port` every 0.25 s (any
 HTTP answer is up).
 
@@ -25,143 +28,40 @@ were, containers not running, stuck statuses.
 
 `--pool` (cheptel.chaos_pool): the victims are the project's servers that are a load
 balancer pool's members, the probe is the load balancer's VIP (through its floating IP),
-and a fault is noticed when the member is ERROR in the pool, back when it is ONLINE."""
+and a fault is noticed when the member is ERROR in the pool, back when it is ONLINE.
+`--scaling-group STACK/RESOURCE` (cheptel.chaos_group): the victims are a Heat group's
+servers, drawn at each injection, and a kill or stop is watched until the group has
+replaced its victim. In both, the victims are read again at each injection (cheptel
+.chaos_report holds the report)."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import random
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from cheptel.backends.firewall import Firewall, prefix_for
 from cheptel.chaos_pool import PoolTarget, member_status, pool_leftovers
+from cheptel.chaos_report import THROUGH_LB, Injection, ProbeStats, Report, Target, save
 
-FAULTS = ("pause", "kill", "stop", "netcut")
-THROUGH_LB = "loadbalancer"  # the one probe's key in a pool's report
+if TYPE_CHECKING:
+    from cheptel.chaos_group import GroupRun
+
+__all__ = ["THROUGH_LB", "Injection", "ProbeStats", "Report", "Target", "save"]
+FAULTS = ("pause", "kill", "stop", "netcut", "dockerd")  # dockerd: only when named
+ENGINE = Target("", "the container engine", None)  # a dockerd fault's "victim"
+Pick = Callable[[Target | None], Target | None]  # the victim at injection time
 PROBE_EVERY = 0.25
 MIN_EVERY = 2.0
 CUT_FOR = 5.0  # a netcut's default length, seconds
 MAX_CUT = 300.0
-
-
-@dataclass
-class Target:
-    server_id: str
-    name: str
-    address: str | None  # its floating IP, probed; None: watched, not probed
-
-
-@dataclass
-class Injection:
-    at: float  # seconds from the start
-    server_id: str
-    fault: str
-    detected_after: float | None = None  # cheptel's reaction (container or status)
-    recovered_after: float | None = None  # the probe answered again
-
-
-@dataclass
-class ProbeStats:
-    tried: int = 0
-    failed: int = 0
-    longest_outage: float = 0.0
-    _down_since: float | None = None
-
-    def record(self, t: float, ok: bool) -> None:
-        self.tried += 1
-        if ok:
-            if self._down_since is not None:
-                self.longest_outage = max(self.longest_outage, t - self._down_since)
-            self._down_since = None
-        else:
-            self.failed += 1
-            if self._down_since is None:
-                self._down_since = t
-
-    def close(self, t: float) -> None:
-        if self._down_since is not None:
-            self.longest_outage = max(self.longest_outage, t - self._down_since)
-
-
-@dataclass
-class Report:
-    project: str
-    duration: float
-    faults: list[str]
-    targets: list[Target]
-    injections: list[Injection] = field(default_factory=list)
-    probes: dict[str, ProbeStats] = field(default_factory=dict)
-    left: list[str] = field(default_factory=list)
-    stopped_early: bool = False
-    started: float = 0.0  # POSIX seconds: the probes ran from then for `duration`
-    pool: PoolTarget | None = None  # the probe went through its load balancer
-
-    @property
-    def tried(self) -> int:
-        return sum(p.tried for p in self.probes.values())
-
-    @property
-    def failed(self) -> int:
-        return sum(p.failed for p in self.probes.values())
-
-    @property
-    def availability(self) -> float | None:
-        return None if not self.tried else 100.0 * (self.tried - self.failed) / self.tried
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"project": self.project, "started": self.started,
-                "duration": self.duration, "faults": self.faults,
-                "targets": [asdict(t) for t in self.targets],
-                "requests": {"tried": self.tried, "failed": self.failed,
-                             "availability": self.availability},
-                "probes": {sid: {"tried": p.tried, "failed": p.failed,
-                                 "longest_outage": round(p.longest_outage, 3)}
-                           for sid, p in self.probes.items()},
-                "injections": [asdict(i) for i in self.injections],
-                "left": self.left, "stopped_early": self.stopped_early,
-                "pool": None if self.pool is None else self.pool.as_dict()}
-
-    def text(self) -> str:
-        avail = "n/a" if self.availability is None else f"{self.availability:.2f}%"
-        lines = [f"chaos on project {self.project}: {len(self.injections)} faults in "
-                 f"{self.duration:.0f} s over {len(self.targets)} servers"
-                 + (" (stopped early)" if self.stopped_early else ""),
-                 f"requests   {self.tried} tried, {self.failed} failed: {avail} available"]
-        lb = self.probes.get(THROUGH_LB)
-        if self.pool is not None and lb is not None:
-            lines.append(f"  through load balancer {self.pool.loadbalancer or '-'} "
-                         f"({self.pool.address}:{self.pool.port}): {lb.failed}/{lb.tried} "
-                         f"failed, longest outage {lb.longest_outage:.1f} s")
-        for t in self.targets:
-            p = self.probes.get(t.server_id)
-            if p is not None:
-                lines.append(f"  {t.name:<16} {t.address}: {p.failed}/{p.tried} failed, "
-                             f"longest outage {p.longest_outage:.1f} s")
-        for i in self.injections:
-            name = next((t.name for t in self.targets if t.server_id == i.server_id), "?")
-            seen = "never" if i.detected_after is None else f"{i.detected_after:.1f} s"
-            back = "not recovered" if i.recovered_after is None else \
-                f"{i.recovered_after:.1f} s"
-            if self.pool is not None:  # the member's status in the pool, not a probe
-                back = "not back" if i.recovered_after is None else \
-                    f"ONLINE again {i.recovered_after:.1f} s"
-                lines.append(f"  t+{i.at:5.1f}s {i.fault:<5} {name:<16} member ERROR "
-                             f"{seen}, {back}")
-                continue
-            lines.append(f"  t+{i.at:5.1f}s {i.fault:<5} {name:<16} noticed {seen}, "
-                         f"answering again {back}")
-        lines.append("left behind: " + ("; ".join(self.left) if self.left else "nothing"))
-        return "\n".join(lines)
 
 
 def _probe(address: str, port: int, timeout: float = 1.0) -> bool:
@@ -228,17 +128,26 @@ def cut_key(server_id: str) -> str:
 
 
 def plan(chosen: list[Target], faults: list[str], duration: float, every: float,
-         seed: int | None) -> list[tuple[float, Target, str]]:
+         seed: int | None, later: bool = False) -> list[tuple[float, Target | None, str]]:
+    """When, what and on whom; `later`: the victims drawn at injection time (None here)."""
     rng = random.Random(seed)
-    return [(at, rng.choice(chosen), rng.choice(faults))
-            for at in [every * k for k in range(1, int(duration // every) + 1)]
-            if at < duration] if chosen else []
+    out: list[tuple[float, Target | None, str]] = []
+    for at in [every * k for k in range(1, int(duration // every) + 1)]:
+        if at < duration and chosen:
+            victim = None if later else rng.choice(chosen)
+            fault = rng.choice(faults)
+            out.append((at, ENGINE if fault == "dockerd" else victim, fault))
+    return out
 
 
 class Chaos:
     def __init__(self, settings: Any, engine: Any, cloud_id: str, firewall: Firewall,
-                 grace: float | None = None, cut_for: float = CUT_FOR) -> None:
+                 grace: float | None = None, cut_for: float = CUT_FOR,
+                 restart_engine: Callable[[], object] | None = None) -> None:
+        from cheptel.backends import dockerd
+
         self.settings, self.engine, self.cloud_id = settings, engine, cloud_id
+        self.restart_engine = restart_engine or dockerd.restart
         self.firewall, self.cut_for = firewall, cut_for
         self.prefix = prefix_for(cloud_id)
         self.cuts: dict[str, threading.Timer] = {}  # victim -> the timer that ends its cut
@@ -258,6 +167,12 @@ class Chaos:
         return name
 
     def _inject(self, server_id: str, fault: str) -> None:
+        if fault == "dockerd":
+            if not self.engine.host_info().get("live_restore"):
+                raise ValueError("the engine runs without live restore: its restart would "
+                                 "stop every container")
+            self.restart_engine()
+            return
         name = self._container(server_id)
         if fault == "pause":
             self.engine.pause(name)
@@ -344,13 +259,61 @@ class Chaos:
                 return
             time.sleep(0.1)
 
-    def run(self, project: str, chosen: list[Target], schedule: list[tuple[float, Target, str]],
+    def _watch_engine(self, injection: Injection, start: float, port: int,
+                      addresses: list[str]) -> None:
+        """A dockerd restart: when the engine answered again, then every probed address
+        (the VIP; the ACTIVE targets' floating IPs) at once."""
+        deadline = start + injection.at + self.grace
+        while time.monotonic() < deadline and not self.stop.is_set():
+            now = round(time.monotonic() - start - injection.at, 3)
+            if injection.detected_after is None:
+                try:
+                    self.engine.host_info()
+                    injection.detected_after = now
+                except Exception:  # noqa: BLE001 - not answering yet, whatever the error
+                    pass
+            if injection.recovered_after is None and all(
+                    _probe(a, port, 0.5) for a in addresses):
+                injection.recovered_after = now
+            if injection.recovered_after is not None and injection.detected_after is not None:
+                return
+            self.stop.wait(0.1)
+
+    def _victim(self, planned: Target | None, fault: str, pick: Pick | None
+                ) -> Target | None:
+        if fault == "dockerd":
+            return ENGINE
+        return planned if pick is None else pick(planned)
+
+    def _watcher(self, injection: Injection, target: Target, start: float, port: int,
+                 pool: PoolTarget | None, group: GroupRun | None,
+                 chosen: list[Target]) -> threading.Thread:
+        if injection.fault == "dockerd":
+            addresses = [pool.address] if pool is not None else [
+                t.address for t in (chosen if group is None else group.members(True))
+                if t.address and self._status(t.server_id) == "ACTIVE"]
+            args: tuple[Any, ...] = (self._watch_engine, injection, start, port, addresses)
+        elif group is not None and injection.fault in ("kill", "stop"):
+            args = (group.watch, self, injection, start)
+        else:
+            member = None if pool is None else pool.members.get(target.server_id)
+            args = (self._watch, injection, target, start, port, member)
+        w = threading.Thread(target=args[0], args=args[1:], daemon=True)
+        w.start()
+        return w
+
+    def run(self, project: str, chosen: list[Target],
+            schedule: list[tuple[float, Target | None, str]],
             duration: float, port: int, faults: list[str],
             say: Callable[[str], None] = lambda _: None,
-            pool: PoolTarget | None = None) -> Report:
+            pool: PoolTarget | None = None, pick: Pick | None = None,
+            group: GroupRun | None = None) -> Report:
         """Inject the schedule while probing (each target's floating IP, or the pool's
-        load balancer only); `say` hears each step as it happens."""
-        report = Report(project, duration, faults, chosen, pool=pool)
+        load balancer only); `say` hears each step as it happens. `pick` draws each
+        victim when it is injected (the victims read again); `group`: a scaling group's
+        run (its members probed as they change, its kills watched until replaced)."""
+        report = Report(project, duration, faults, list(chosen), pool=pool,
+                        group=None if group is None else group.where)
         report.probes = {t.server_id: ProbeStats() for t in chosen if t.address}
         if pool is not None:
             report.probes = {THROUGH_LB: ProbeStats()}
@@ -358,15 +321,22 @@ class Chaos:
         start = time.monotonic()
         watchers: list[threading.Thread] = []
 
+        def known(t: Target) -> None:
+            if all(t.server_id != k.server_id for k in report.targets):
+                report.targets.append(t)
+
         def prober() -> None:
+            probed, read = [t for t in chosen if t.address], time.monotonic()
             while not self.stop.is_set() and time.monotonic() - start < duration:
                 if pool is not None:
                     report.probes[THROUGH_LB].record(time.monotonic() - start,
                                                      _probe(pool.address, port))
-                for t in chosen:
-                    if t.address:
-                        report.probes[t.server_id].record(time.monotonic() - start,
-                                                          _probe(t.address, port))
+                elif group is not None and time.monotonic() - read > 1:
+                    probed, read = [t for t in group.members() if t.address], time.monotonic()
+                for t in probed if pool is None else []:
+                    known(t)
+                    report.probes.setdefault(t.server_id, ProbeStats()).record(
+                        time.monotonic() - start, _probe(str(t.address), port))
                 time.sleep(PROBE_EVERY)
 
         probe = threading.Thread(target=prober, name="chaos-probe", daemon=True)
@@ -375,10 +345,22 @@ class Chaos:
         probe.start()
         paused: list[str] = []
         try:
-            for at, target, fault in schedule:
+            for at, planned, fault in schedule:
                 while time.monotonic() - start < at:
                     if self.stop.wait(0.05):
                         raise KeyboardInterrupt
+                try:
+                    target = self._victim(planned, fault, pick)
+                except Exception as exc:  # noqa: BLE001 - the database busy: said, skipped
+                    target, why = None, f"victims not read: {exc}"
+                else:
+                    why = "no ACTIVE victim"
+                if target is None:
+                    report.left.append(f"{fault} at t+{at:.0f}s not injected: {why}")
+                    say(f"t+{at:5.1f}s {fault}: not injected: {why}")
+                    continue
+                if target is not ENGINE:
+                    known(target)
                 injection = Injection(round(time.monotonic() - start, 3), target.server_id,
                                       fault)
                 try:
@@ -391,11 +373,8 @@ class Chaos:
                 if fault == "pause":
                     paused.append(target.server_id)
                 report.injections.append(injection)
-                member = None if pool is None else pool.members.get(target.server_id)
-                w = threading.Thread(target=self._watch, daemon=True,
-                                     args=(injection, target, start, port, member))
-                w.start()
-                watchers.append(w)
+                watchers.append(self._watcher(injection, target, start, port, pool, group,
+                                              chosen))
             say(f"faults done; probing until t+{duration:.0f}s, then watching the victims")
             while time.monotonic() - start < duration and not self.stop.wait(0.1):
                 pass
@@ -422,14 +401,16 @@ class Chaos:
                     report.left.append(f"unpaused {sid} (the reconciler had not)")
             except Exception:  # noqa: BLE001 - gone meanwhile: nothing to undo
                 pass
-        self._leftovers(report)
+        self._leftovers(report, group)
         self.db.dispose()
         return report
 
-    def _leftovers(self, report: Report) -> None:
+    def _leftovers(self, report: Report, group: GroupRun | None = None) -> None:
+        """Servers not ACTIVE or not running (a group's: its members now; its killed
+        victims are gone, replaced), anything in transition, a pool not ACTIVE."""
         from cheptel.status import counts
 
-        for t in report.targets:
+        for t in report.targets if group is None else group.members():
             status = self._status(t.server_id)
             state = self.engine.inspect(f"cheptel-{t.server_id}")
             if status != "ACTIVE":
@@ -443,11 +424,7 @@ class Chaos:
         if report.pool is not None:
             with Session(self.db) as db:
                 report.left += pool_leftovers(db, report.pool)
+        if group is not None:
+            report.left += group.leftovers()
 
 
-def save(report: Report, data_dir: Path) -> Path:
-    where = data_dir / "chaos"
-    where.mkdir(parents=True, exist_ok=True)
-    path = where / time.strftime("%Y%m%dT%H%M%S.json", time.gmtime())
-    path.write_text(json.dumps(report.as_dict(), indent=1))
-    return path

@@ -5,7 +5,9 @@ floating IP if it has one (the floating IP on the VIP port), on the port of the 
 whose default pool it is. So the report's availability is what the service's users saw
 while its members were killed, and a fault is `noticed` when the member is seen ERROR in
 the pool (its operating_status in the database, as the converger's health read wrote
-it), and back when it is ONLINE again.
+it), and back when it is ONLINE again. The victims are read again at each injection
+(PoolRun): the planned one if it is still an ACTIVE member, else one drawn among those
+that are, so a member killed earlier (SHUTOFF) is not killed twice.
 
 The safety rails of cheptel.chaos hold: the pool must be the named project's, and only
 that project's servers are victims, whatever addresses the pool's members name (a member
@@ -13,10 +15,11 @@ is only an address: another project's server may hold it on its own network)."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -60,8 +63,8 @@ def pool_targets(db: Session, project: str, pool_id: str
     from cheptel.chaos import Target
     from cheptel.compute.models import Server
     from cheptel.compute.views import status_of
-    from cheptel.loadbalancer.models import Listener, LoadBalancer, Member, Pool
-    from cheptel.network.models import FloatingIP, IPAllocation, Port
+    from cheptel.loadbalancer.models import Listener, LoadBalancer, Pool
+    from cheptel.network.models import FloatingIP
 
     project_id = project_of(db, project)
     pool = db.get(Pool, pool_id)
@@ -77,20 +80,55 @@ def pool_targets(db: Session, project: str, pool_id: str
     where = PoolTarget(pool.id, lb.id, lb.name, lb.vip_address,
                        None if fip is None else str(fip), port)
     chosen: list[Target] = []
-    for member in db.scalars(select(Member).where(Member.pool_id == pool.id)
+    for sid, member in members_by_server(db, project_id, pool.id).items():
+        server = db.get(Server, sid)
+        if server is not None and status_of(server) == "ACTIVE":
+            where.members[sid] = member
+            chosen.append(Target(sid, server.name, None))
+    return project_id, chosen, where
+
+
+def members_by_server(db: Session, project_id: str, pool_id: str) -> dict[str, str]:
+    """The project's servers (not deleted) whose fixed addresses are the pool's members
+    (on the member's subnet, if it names one): server id -> member id, the oldest member
+    first."""
+    from cheptel.compute.models import Server
+    from cheptel.loadbalancer.models import Member
+    from cheptel.network.models import IPAllocation, Port
+
+    found: dict[str, str] = {}
+    for member in db.scalars(select(Member).where(Member.pool_id == pool_id)
                              .order_by(Member.created_at, Member.id)):
-        q = (select(Server).join(Port, Port.device_id == Server.id)
+        q = (select(Server.id).join(Port, Port.device_id == Server.id)
              .join(IPAllocation, IPAllocation.port_id == Port.id)
              .where(IPAllocation.ip_address == member.address,
                     Port.project_id == project_id, Server.project_id == project_id,
                     Server.deleted.is_(False)))
         if member.subnet_id:  # the same address on another subnet is another server
             q = q.where(IPAllocation.subnet_id == member.subnet_id)
-        for server in db.scalars(q):
-            if status_of(server) == "ACTIVE" and server.id not in where.members:
-                where.members[server.id] = member.id
-                chosen.append(Target(server.id, server.name, None))
-    return project_id, chosen, where
+        for sid in db.scalars(q):
+            found.setdefault(sid, member.id)
+    return found
+
+
+class PoolRun:
+    """`--pool` alone: the victims read again at each injection, so a member killed
+    earlier (SHUTOFF) is not killed twice, and a server that joined the pool since the
+    plan may be one."""
+
+    def __init__(self, db: Engine, project: str, where: PoolTarget,
+                 seed: int | None = None) -> None:
+        self.db, self.project, self.where = db, project, where
+        self.rng = random.Random(seed)
+
+    def pick(self, planned: Target | None) -> Target | None:
+        """The planned victim if it is still an ACTIVE member, else one drawn among them."""
+        with Session(self.db) as db:
+            _, now, found = pool_targets(db, self.project, self.where.pool_id)
+        self.where.members.update(found.members)
+        if planned is not None and any(t.server_id == planned.server_id for t in now):
+            return planned
+        return self.rng.choice(now) if now else None
 
 
 def member_status(db: Session, member_id: str) -> str:

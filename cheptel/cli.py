@@ -128,15 +128,34 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _restartable(containers, pidfile, url: str) -> None:  # type: ignore[no-untyped-def]
+    """The dockerd fault's rails: the pid file's daemon serves the cloud's engine, which
+    has live restore (without it, its restart would stop every container)."""
+    from cheptel.backends import dockerd
+
+    try:
+        dockerd.daemon(pidfile, url)
+        live = containers.host_info().get("live_restore")
+    except Exception as exc:  # noqa: BLE001 - the engine's own errors, said once
+        raise ValueError(f"the dockerd fault: {exc}") from exc
+    if not live:
+        raise ValueError("the dockerd fault needs an engine with live restore (dockerd "
+                         "--live-restore, as scripts/setup.sh starts it): without it, its "
+                         "restart would stop every container")
+
+
 def cmd_chaos(args: argparse.Namespace) -> int:
     """Exit 0: the run ended (its report says how the cloud fared); 2: refused."""
     import signal
+    from functools import partial
+    from pathlib import Path
 
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from cheptel import chaos, chaos_pool
+    from cheptel import chaos, chaos_group, chaos_pool
     from cheptel.app import make_containers, make_firewall
+    from cheptel.backends import dockerd
     from cheptel.teardown import read_cloud_id
 
     settings = _settings(args)
@@ -152,33 +171,63 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         raise ValueError(f"no cloud in {settings.data_dir}")
     if args.pool and args.group:
         raise ValueError("--pool or --group, not both")
+    if args.scaling_group and args.group:
+        raise ValueError("--scaling-group or --group, not both")
+    containers = make_containers(settings)
+    if "dockerd" in faults:
+        if settings.container_engine == "fake":  # no daemon of its own to restart
+            raise ValueError("the dockerd fault needs a real engine (not the fake one)")
+        _restartable(containers, Path(args.dockerd_pidfile), settings.docker_url)
     engine = create_engine(settings.db_url)
     pool: chaos_pool.PoolTarget | None = None
+    group: chaos_group.GroupRun | None = None
+    pick: chaos.Pick | None = None
     with Session(engine) as db:
         if args.pool:
             project, chosen, pool = chaos_pool.pool_targets(db, args.project, args.pool)
-        else:
+            pick = chaos_pool.PoolRun(engine, args.project, pool, args.seed).pick
+        if args.scaling_group:
+            project, where = chaos_group.find_group(db, args.project, args.scaling_group)
+            group = chaos_group.GroupRun(engine, project, where, pool, args.seed)
+            pick = group.pick
+        elif not args.pool:
             project, chosen = chaos.targets(db, args.project, args.group)
-    engine.dispose()
+    if group is not None:
+        chosen = group.members(active=True)
     port = args.port or (pool.port if pool is not None else 80)
     if not port:
         raise ValueError(f"pool {args.pool} is no listener's default pool: give --port")
-    schedule = chaos.plan(chosen, faults, args.duration, args.every, args.seed)
+    schedule = chaos.plan(chosen, faults, args.duration, args.every, args.seed,
+                          later=group is not None)
     print(f"plan: {len(schedule)} faults on {len(chosen)} ACTIVE servers of {args.project} "
           f"over {args.duration:.0f} s, probing port {port} of " + (
               "their floating IPs" if pool is None else
               f"load balancer {pool.loadbalancer or pool.loadbalancer_id} at {pool.address}"
-              f" ({len(pool.members)} of its pool's members are victims)"))
+              + ("" if group else f" ({len(pool.members)} of its pool's members are "
+                 "victims)")))
+    if group is not None:
+        print(f"  scaling group {group.where.stack}/{group.where.resource} "
+              f"({group.where.type}) now: " + (", ".join(
+                  f"{t.name} ({t.address or 'no floating IP'})" for t in chosen) or "none"))
     for at, target, fault in schedule:
-        where = target.address or ("a member" if pool else "not probed")
-        print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({where})")
+        if target is None:
+            print(f"  t+{at:5.1f}s {fault:<5} one of the group's ACTIVE servers then")
+            continue
+        said = "restarted" if target is chaos.ENGINE else target.address or (
+            "a member" if pool else "not probed")
+        print(f"  t+{at:5.1f}s {fault:<5} {target.name} ({said})")
     if args.dry_run or not schedule:
+        engine.dispose()
         return 0
-    runner = chaos.Chaos(settings, make_containers(settings), cloud, make_firewall(settings),
-                         args.grace, args.cut_for)
+    grace = chaos_group.GRACE if args.grace is None and group is not None else args.grace
+    runner = chaos.Chaos(settings, containers, cloud, make_firewall(settings), grace,
+                         args.cut_for, partial(dockerd.restart, Path(args.dockerd_pidfile),
+                                               url=settings.docker_url))
     signal.signal(signal.SIGINT, lambda *_: runner.stop.set())
     report = runner.run(project, chosen, schedule, args.duration, port, faults,
-                        say=lambda line: print(line, flush=True), pool=pool)
+                        say=lambda line: print(line, flush=True), pool=pool, pick=pick,
+                        group=group)
+    engine.dispose()
     print(report.text())
     print(f"report saved in {chaos.save(report, settings.data_dir)}")
     return 0
@@ -264,18 +313,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--group", help="only the members of this server group (id)")
     p.add_argument("--pool", help="a load balancer pool (id): its members are the victims, "
                    "its load balancer's VIP (floating IP) is probed")
+    p.add_argument("--scaling-group", metavar="STACK/RESOURCE", help="a Heat "
+                   "AutoScalingGroup or ResourceGroup of the project's stack: its servers "
+                   "are the victims, drawn at each fault; a kill is watched until the group "
+                   "replaced it (with --pool: the VIP probed, the member ONLINE)")
     p.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--every", type=float, default=10.0,
                    help="seconds between faults (default 10, at least 2)")
     p.add_argument("--faults", default="pause",
-                   help="among pause,kill,stop,netcut (default pause)")
+                   help="among pause,kill,stop,netcut,dockerd (default pause; dockerd "
+                   "restarts the host's container engine, only when named)")
+    p.add_argument("--dockerd-pidfile", default="/var/run/docker.pid",
+                   help="the pid file of the dockerd the dockerd fault restarts "
+                   "(default /var/run/docker.pid)")
     p.add_argument("--cut-for", type=float, default=5.0,
                    help="seconds a netcut lasts before it is restored (default 5, 300 at most)")
     p.add_argument("--port", type=int, help="the probed port (default 80; with --pool, "
                    "its listener's port)")
     p.add_argument("--seed", type=int, help="the random choice's seed (a repeatable plan)")
     p.add_argument("--grace", type=float, help="seconds each victim is watched for its "
-                   "recovery after its fault (default 30, or three reconcile intervals)")
+                   "recovery after its fault (default 30, or three reconcile intervals; "
+                   "120 with --scaling-group: a replacement boots)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
     p.set_defaults(func=cmd_chaos, listen=None, public_url=None)
     _image_commands(sub)

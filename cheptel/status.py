@@ -2,7 +2,8 @@
 
 Read from the data directory whether or not the cloud serves: whether a `cheptel
 serve` holds it and answers, whether the container engine answers, the resources by
-status (and those stuck in a transitional status), the reconciler's lag and repairs
+status (and those stuck in a transitional status: a server's task, a volume's
+"-ing", a load balancer's PENDING_*), the reconciler's lag and repairs
 (scraped from the serving process's /metrics with the admin account of the data dir's
 clouds.yaml), and the disk the data directory's parts take. Unhealthy (exit 1): not
 serving or not answering, the engine unreachable, the reconciler late, or anything
@@ -119,6 +120,7 @@ def counts(db: Session, now: float) -> tuple[dict[str, dict[str, int]], list[str
     from cheptel.compute.models import Server
     from cheptel.compute.views import status_of
     from cheptel.image.models import Image
+    from cheptel.loadbalancer.models import LoadBalancer
     from cheptel.network.models import FloatingIP, Port
     from cheptel.volume.models import Volume
 
@@ -138,6 +140,12 @@ def counts(db: Session, now: float) -> tuple[dict[str, dict[str, int]], list[str
     found["images"] = dict(Counter(db.scalars(select(Image.status))))
     found["ports"] = dict(Counter(db.scalars(select(Port.status))))
     found["floating"] = dict(Counter(db.scalars(select(FloatingIP.status))))
+    balancers = list(db.scalars(select(LoadBalancer)))
+    found["balancers"] = dict(Counter(b.provisioning_status for b in balancers))
+    stuck += [f"load balancer {b.id} {b.provisioning_status} since "
+              f"{now - (b.updated_at or b.created_at):.0f} s" for b in balancers
+              if b.provisioning_status.startswith("PENDING_")
+              and now - (b.updated_at or b.created_at) > STUCK_AFTER]
     return found, stuck
 
 

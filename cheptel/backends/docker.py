@@ -408,7 +408,9 @@ class DockerEngine:
         return {"hostname": info.get("Name"), "vcpus": int(info.get("NCPU") or 0),
                 "memory_mb": int(info.get("MemTotal") or 0) // (1024 * 1024),
                 "running": int(info.get("ContainersRunning") or 0),
-                "version": info.get("ServerVersion", "")}
+                "version": info.get("ServerVersion", ""),
+                # containers outlive a restart of the daemon (cheptel chaos's dockerd)
+                "live_restore": bool(info.get("LiveRestoreEnabled"))}
 
     def userns_remap(self) -> tuple[int, int] | None:
         """The host uid and gid of a container's root when dockerd remaps user namespaces

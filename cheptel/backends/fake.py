@@ -120,6 +120,7 @@ class FakeEngine:
         self.bound_roots: dict[str, str] = {}  # container -> the root bind_root bound
         self.calls: list[tuple[str, str]] = []
         self.remap: tuple[int, int] | None = None  # as a dockerd with userns-remap says
+        self.live_restore = True  # as a dockerd --live-restore says
         self.boots: dict[str, int] = {}  # container -> starts: a restart makes new veths
         self._pids = 1000  # the last pid given to a started container
         self.consoles: list[FakeConsole] = []  # every console opened, in order
@@ -359,7 +360,7 @@ class FakeEngine:
     def host_info(self) -> dict[str, Any]:
         return {"hostname": "fake", "vcpus": 2, "memory_mb": 4096,
                 "running": sum(c.state.status == "running" for c in self.containers.values()),
-                "version": "fake"}
+                "version": "fake", "live_restore": self.live_restore}
 
     def userns_remap(self) -> tuple[int, int] | None:
         return self.remap

@@ -152,12 +152,13 @@ class Cloud:
     # -- clients ---------------------------------------------------------------------------
 
     def cli(self, *args: str, cloud: str = "cheptel", check: bool = True,
-            as_json: bool = True) -> Any:
+            as_json: bool = True, timeout: float = 120) -> Any:
         """Run the unmodified `openstack` CLI; parsed `-f json` output, or the process."""
         cmd = [str(BIN / "openstack"), "--os-cloud", cloud, *args]
         if as_json:
             cmd += ["-f", "json"]
-        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
+                              timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
         if not check or not as_json:

@@ -40,3 +40,24 @@ def test_counts_and_the_reasons_it_is_unhealthy(rcloud: Cloud) -> None:
     report = gather(settings, rcloud.engine, now=rcloud.deps.clock() + STUCK_AFTER + 1)
     assert [s.split()[:2] for s in report.stuck] == [["server", sid]]
     assert "UNHEALTHY" in report.text() and f"stuck: server {sid}" in report.text()
+
+
+def test_load_balancers_by_provisioning_status_and_stuck_when_pending(rcloud: Cloud) -> None:
+    from tests.unit.loadbalancer import made
+
+    subnet = rcloud.neutron("GET", "/networks?name=private").json()["networks"][0][
+        "subnets"][0]
+    made(rcloud, "loadbalancers", {"name": "done", "vip_subnet_id": subnet})
+    pending = made(rcloud, "loadbalancers", {"name": "pending", "vip_subnet_id": subnet},
+                   settle=False)  # PENDING_CREATE until the reconciler's next pass
+    settings, now = rcloud.deps.settings, rcloud.deps.clock()
+    report = gather(settings, rcloud.engine, now=now)
+    assert report.counts["balancers"] == {"ACTIVE": 1, "PENDING_CREATE": 1}
+    assert report.stuck == [] and "balancers  1 ACTIVE, 1 PENDING_CREATE" in report.text()
+    report = gather(settings, rcloud.engine, now=now + STUCK_AFTER + 1)
+    assert [s.split()[:4] for s in report.stuck] == [
+        ["load", "balancer", pending["id"], "PENDING_CREATE"]]
+    assert f"stuck: load balancer {pending['id']}" in report.text()
+    rcloud.settle()
+    report = gather(settings, rcloud.engine, now=now + STUCK_AFTER + 1)
+    assert report.counts["balancers"] == {"ACTIVE": 2} and report.stuck == []

@@ -7,12 +7,6 @@ an unprivileged host user."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +16,7 @@ import pytest
 
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
+from tests.integration.dockerd import second_dockerd
 
 # it starts a dockerd and writes the host's iptables: alone, after the rest (make test)
 pytestmark = pytest.mark.serial
@@ -30,52 +25,11 @@ HTTPD = ("#!/bin/sh\nmkdir -p /tmp/www && echo hello-$(hostname) > /tmp/www/inde
          "httpd -p 8080 -h /tmp/www\necho user-data-ran\n")
 
 
-def _up(client: docker.DockerClient) -> bool:
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="module")
 def remapped_dockerd() -> Iterator[str]:
     """A dockerd with --userns-remap=default, started and stopped here; its socket URL."""
-    binary = shutil.which("dockerd")
-    if os.geteuid() != 0 or binary is None:
-        pytest.skip("needs root and dockerd")
-    root = Path(tempfile.mkdtemp(prefix="cheptel-userns-"))
-    root.chmod(0o711)  # the remapped root must traverse to its data root
-    run = Path(f"/run/cheptel-userns-{os.getpid()}")  # short: a unix socket path
-    run.mkdir(mode=0o711)
-    (root / "daemon.json").write_text("{}")  # not the host's /etc/docker/daemon.json
-    url = f"unix://{run}/docker.sock"
-    log = open(root / "dockerd.log", "ab")  # noqa: SIM115 - the daemon's
-    proc = subprocess.Popen(
-        [binary, "-H", url, "--data-root", str(root / "data"), "--exec-root",
-         str(run / "exec"), "--pidfile", str(run / "docker.pid"), "--config-file",
-         str(root / "daemon.json"), "--userns-remap=default", "--bridge=none",
-         "--iptables=false", "--ip-masq=false"],
-        stdout=log, stderr=log, start_new_session=True)
-    client = docker.DockerClient(base_url=url, version="1.41")
-    try:
-        deadline = time.monotonic() + 60
-        while not _up(client):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the second dockerd did not start: " + (
-                    root / "dockerd.log").read_text()[-2000:])
-            time.sleep(0.2)
+    with second_dockerd("userns", "--userns-remap=default") as (url, _):
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        client.close()
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(run, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

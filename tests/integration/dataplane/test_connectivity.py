@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import socket
 import subprocess
 import time
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
+from cheptel.backends import dockerd
 from cheptel.backends.firewall import IptablesFirewall, prefix_for
 from cheptel.reconciler.network import bridge_for
 from tests.integration.cloud import Cloud
@@ -326,15 +326,9 @@ def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) ->
 
 
 def _restart_dockerd() -> None:
-    """Restart the running dockerd with the command line it was started with."""
-    pid = int(subprocess.run(["pgrep", "-xo", "dockerd"], capture_output=True, text=True,
-                             check=True).stdout.split()[0])
-    cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
-    subprocess.run(["kill", "-TERM", str(pid)], check=True)
-    support.wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 60, "dockerd to stop")
-    with open("/var/log/cheptel-dockerd.log", "ab") as log:
-        subprocess.Popen([c.decode() for c in cmdline], stdout=log, stderr=log,
-                         start_new_session=True)
+    """Restart the host's dockerd as `cheptel chaos --faults dockerd` does (SIGTERM by its
+    pid file, started again with its own command line), and wait until it answers."""
+    dockerd.restart()
 
     def up() -> bool:
         try:
