@@ -12,6 +12,7 @@ resource can never get there (a server in ERROR).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,12 +109,17 @@ class ResourceType:
     # a 409 Conflict from its service is "not now" (a balancer PENDING_* because another
     # stack changed it meanwhile): the step is retried a moment later, not failed
     conflict_waits: bool = False
+    # a change it must be replaced for though each property is update_allowed (a
+    # TestResource's update_replace turned on): (old properties, changed ones)
+    replaces: Callable[[dict[str, Any], dict[str, Any]], bool] = lambda old, changed: False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""
         changed = {k: new.get(k) for k in set(old) | set(new) if old.get(k) != new.get(k)}
         if self.update is None or not all(
                 k in self.properties and self.properties[k].update_allowed for k in changed):
+            return None
+        if self.replaces(old, changed):
             return None
         return changed
 
@@ -180,6 +186,12 @@ class ResourceType:
                 "support_status": {"status": "SUPPORTED", "message": None,
                                    "version": None, "previous_status": None},
                 "description": self.description}
+
+
+def now(cloud: Cloud) -> float:
+    """The engine's clock (the tests move it), for a type that waits on time."""
+    deps = getattr(cloud, "deps", None)
+    return float(deps.clock()) if deps is not None else time.time()
 
 
 def walk(value: Any, path: list[Any]) -> Any:

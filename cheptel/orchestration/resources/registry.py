@@ -10,10 +10,12 @@ from cheptel.orchestration.resources import (
     nova,
     octavia,
     scaling,
+    testing,
 )
 from cheptel.orchestration.resources.base import ResourceType
 
 TYPES: dict[str, ResourceType] = {t.name: t for t in [*neutron.TYPES, *nova.TYPES,
                                                       *heat.TYPES,
                                                       *cinder.TYPES, *octavia.TYPES,
-                                                      *groups.TYPES, *scaling.TYPES]}
+                                                      *groups.TYPES, *scaling.TYPES,
+                                                      *testing.TYPES]}
