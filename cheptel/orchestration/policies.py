@@ -22,7 +22,7 @@ POLICIES = {
     "stacks:validate_template": "scoped_member",
     "resource:index": "scoped_reader",
     "resource:show": "scoped_reader",
-    "resource:signal": "scoped_member",
+    "resource:signal": "scoped_member_or_stack_user",  # a handle's own user too
     "resource:mark_unhealthy": "scoped_member",
     "resource:webhook": "anyone",  # the URL's secret is the credential (alarm_url)
     "events:index": "scoped_reader",

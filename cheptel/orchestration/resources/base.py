@@ -194,6 +194,14 @@ def now(cloud: Cloud) -> float:
     return float(deps.clock()) if deps is not None else time.time()
 
 
+def orchestration_url(cloud: Cloud) -> str:
+    """Heat's endpoint for the stack's project, as a server or a webhook sender calls
+    it (the signal URLs)."""
+    deps = getattr(cloud, "deps", None)
+    base = deps.settings.base_url if deps is not None else ""
+    return f"{base}/orchestration/v1/{cloud.project_id}"
+
+
 def walk(value: Any, path: list[Any]) -> Any:
     """get_attr's path into an attribute's value: keys of maps (also as text), indexes of
     lists; None where the path leads nowhere (Heat's)."""

@@ -11,6 +11,7 @@ from cheptel.orchestration.resources import (
     octavia,
     scaling,
     testing,
+    waits,
 )
 from cheptel.orchestration.resources.base import ResourceType
 
@@ -18,4 +19,4 @@ TYPES: dict[str, ResourceType] = {t.name: t for t in [*neutron.TYPES, *nova.TYPE
                                                       *heat.TYPES,
                                                       *cinder.TYPES, *octavia.TYPES,
                                                       *groups.TYPES, *scaling.TYPES,
-                                                      *testing.TYPES]}
+                                                      *testing.TYPES, *waits.TYPES]}
