@@ -32,4 +32,8 @@ POLICIES = {
     "stacks:list_resource_types": "scoped_reader",
     "stacks:resource_schema": "scoped_reader",
     "build_info:build_info": "scoped_reader",
+    "software_configs:index": "scoped_reader",
+    "software_configs:show": "scoped_reader",
+    "software_configs:create": "scoped_member",
+    "software_configs:delete": "scoped_member",
 }

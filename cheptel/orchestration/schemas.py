@@ -29,3 +29,9 @@ VALIDATE = obj({"template": TEMPLATE, "template_url": {"type": ["string", "null"
                 "environment": MAP_OR_TEXT, "files": COMMON["files"],
                 "parameters": {"type": ["object", "null"]},
                 "environment_files": COMMON["environment_files"]})
+SOFTWARE_CONFIG = obj({"name": {"type": ["string", "null"], "maxLength": 255},
+                       "group": {"type": ["string", "null"], "maxLength": 255},
+                       "config": {"type": ["string", "null"]},
+                       "inputs": {"type": ["array", "null"], "items": {"type": "object"}},
+                       "outputs": {"type": ["array", "null"], "items": {"type": "object"}},
+                       "options": {"type": ["object", "null"]}})

@@ -6,7 +6,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from cheptel.orchestration.models import Stack, StackEvent, StackResource
+from cheptel.orchestration.models import SoftwareConfig, Stack, StackEvent, StackResource
 
 HIDDEN = "******"
 
@@ -83,3 +83,13 @@ def event(base: str, stack: Stack, e: StackEvent) -> dict[str, Any]:
             "links": [{"href": f"{res}/events/{e.id}", "rel": "self"},
                       {"href": res, "rel": "resource"},
                       {"href": stack_url(base, stack), "rel": "stack"}]}
+
+
+def software_config(row: SoftwareConfig, summary: bool = False) -> dict[str, Any]:
+    """Heat's software config; a listing's items without the config and its io."""
+    out: dict[str, Any] = {"id": row.id, "name": row.name, "group": row.group,
+                           "creation_time": iso(row.created_at), "project": row.project_id}
+    if not summary:
+        out.update(config=row.config, inputs=row.inputs, outputs=row.outputs,
+                   options=row.options)
+    return out

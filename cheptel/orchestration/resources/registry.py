@@ -10,6 +10,7 @@ from cheptel.orchestration.resources import (
     nova,
     octavia,
     scaling,
+    software,
     testing,
     waits,
 )
@@ -19,4 +20,5 @@ TYPES: dict[str, ResourceType] = {t.name: t for t in [*neutron.TYPES, *nova.TYPE
                                                       *heat.TYPES,
                                                       *cinder.TYPES, *octavia.TYPES,
                                                       *groups.TYPES, *scaling.TYPES,
-                                                      *testing.TYPES, *waits.TYPES]}
+                                                      *testing.TYPES, *waits.TYPES,
+                                                      *software.TYPES]}
