@@ -11,6 +11,7 @@ from cheptel.orchestration.resources import (
     octavia,
     scaling,
     software,
+    swift,
     testing,
     waits,
 )
@@ -21,4 +22,4 @@ TYPES: dict[str, ResourceType] = {t.name: t for t in [*neutron.TYPES, *nova.TYPE
                                                       *cinder.TYPES, *octavia.TYPES,
                                                       *groups.TYPES, *scaling.TYPES,
                                                       *testing.TYPES, *waits.TYPES,
-                                                      *software.TYPES]}
+                                                      *software.TYPES, *swift.TYPES]}
