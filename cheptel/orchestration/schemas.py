@@ -23,6 +23,8 @@ COMMON = {
 CREATE = obj({**COMMON, "stack_name": {"type": "string", "pattern": NAME_PATTERN}},
              ("stack_name",))
 UPDATE = obj({**COMMON, "existing": {"type": ["boolean", "string"]},
+              # heat-tempest-plugin's update sends it; Heat ignores it (the URL names it)
+              "stack_name": {"type": "string"},
               "clear_parameters": {"type": ["array", "null"], "items": {"type": "string"}},
               "converge": {"type": ["boolean", "string"]}})
 VALIDATE = obj({"template": TEMPLATE, "template_url": {"type": ["string", "null"]},
