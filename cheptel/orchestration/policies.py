@@ -36,4 +36,10 @@ POLICIES = {
     "software_configs:show": "scoped_reader",
     "software_configs:create": "scoped_member",
     "software_configs:delete": "scoped_member",
+    "software_deployments:index": "scoped_reader",
+    "software_deployments:show": "scoped_reader",
+    "software_deployments:metadata": "scoped_reader",
+    "software_deployments:create": "scoped_member",
+    "software_deployments:update": "scoped_member",
+    "software_deployments:delete": "scoped_member",
 }

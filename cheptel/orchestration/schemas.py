@@ -37,3 +37,13 @@ SOFTWARE_CONFIG = obj({"name": {"type": ["string", "null"], "maxLength": 255},
                        "inputs": {"type": ["array", "null"], "items": {"type": "object"}},
                        "outputs": {"type": ["array", "null"], "items": {"type": "object"}},
                        "options": {"type": ["object", "null"]}})
+_DEPLOYMENT = {"config_id": {"type": "string", "maxLength": 36},
+               "input_values": {"type": ["object", "null"]},
+               "action": {"type": ["string", "null"], "maxLength": 255},
+               "status": {"type": ["string", "null"], "maxLength": 255},
+               "status_reason": {"type": ["string", "null"], "maxLength": 65535}}
+DEPLOYMENT_CREATE = obj({**_DEPLOYMENT, "server_id": {"type": "string", "minLength": 1,
+                                                      "maxLength": 255},
+                         "stack_user_project_id": {"type": ["string", "null"]}},
+                        ("config_id", "server_id"))
+DEPLOYMENT_UPDATE = obj({**_DEPLOYMENT, "output_values": {"type": ["object", "null"]}})

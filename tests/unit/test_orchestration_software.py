@@ -106,3 +106,44 @@ def test_bad_parts_are_heats_errors(rcloud: Cloud) -> None:
                 "type": "OS::Heat::MultipartMime", "properties": {"parts": parts}}}}})
         assert r.status_code == 400, r.text
         assert message in r.json()["error"]["message"]
+
+
+def test_the_software_deployments_api(rcloud: Cloud) -> None:
+    config = heat(rcloud, "POST", "/software_configs", {
+        "group": "script", "config": "echo $who",
+        "inputs": [{"name": "who", "default": "world"}, {"name": "how"}]}).json()[
+        "software_config"]
+    r = heat(rcloud, "POST", "/software_deployments", {
+        "action": "ACTION0", "config_id": config["id"], "server_id": "dummy_server",
+        "input_values": {"how": "loud"}})
+    assert r.status_code == 200, r.text
+    made = r.json()["software_deployment"]
+    assert (made["action"], made["server_id"], made["config_id"]) == (
+        "ACTION0", "dummy_server", config["id"])
+    path = f"/software_deployments/{made['id']}"
+    assert heat(rcloud, "GET", path).json()["software_deployment"] == made
+    meta = heat(rcloud, "GET", "/software_deployments/metadata/dummy_server").json()
+    assert [(m["group"], m["deployment_id"]) for m in meta["metadata"]] == [
+        ("script", made["id"])]
+    assert {i["name"]: i["value"] for i in meta["metadata"][0]["inputs"]} == {
+        "who": "world", "how": "loud"}
+    r = heat(rcloud, "PUT", path, {"action": "ACTION1", "status": "COMPLETE",
+                                   "status_reason": "completed",
+                                   "output_values": {"result": "ok"}})
+    assert r.status_code == 200, r.text
+    updated = r.json()["software_deployment"]
+    assert (updated["action"], updated["status_reason"], updated["output_values"]) == (
+        "ACTION1", "completed", {"result": "ok"})
+    listed = heat(rcloud, "GET", "/software_deployments").json()["software_deployments"]
+    assert [d["id"] for d in listed] == [made["id"]]
+    assert heat(rcloud, "GET", "/software_deployments?server_id=other").json()[
+        "software_deployments"] == []
+    bad = heat(rcloud, "POST", "/software_deployments", {
+        "config_id": "00000000-0000-0000-0000-000000000000", "server_id": "s"})
+    assert bad.status_code == 404
+    assert heat(rcloud, "POST", "/software_deployments", {"server_id": "s"}
+                ).status_code == 400
+    other = heat(rcloud, "GET", path, token=rcloud.api.admin())
+    assert other.status_code == 404
+    assert heat(rcloud, "DELETE", path).status_code == 204
+    assert heat(rcloud, "GET", path).status_code == 404
