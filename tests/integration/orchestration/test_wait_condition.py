@@ -59,6 +59,7 @@ def test_a_signal_with_the_handles_token_completes_the_stack(heat_cloud: Cloud,
     template = tmp_path / "wait.yaml"
     template.write_text(TEMPLATE)
     c.cli("stack", "create", "-t", str(template), "waiting", cloud="cheptel-demo")
+    curl = ""
     try:
         deadline = time.monotonic() + 300
         while True:  # the server ACTIVE, the stack waiting for its signal
