@@ -100,6 +100,10 @@ RULES: dict[str, Rule] = {
                                                  and "reader" in c.roles),
     "scoped_member": lambda c, t: c.is_admin or (c.project_id is not None
                                                  and "member" in c.roles),
+    # Heat's resource signal: also a stack user's token (heat_stack_user, a wait condition
+    # handle's), whose handle the service checks is its own
+    "scoped_member_or_stack_user": lambda c, t: c.is_admin or (
+        c.project_id is not None and bool({"member", "heat_stack_user"} & c.roles)),
     # Swift's keystoneauth: the account's owner (an operator role in its project) or a
     # reseller admin (cheptel.objectstore.service.access)
     "swift_owner": lambda c, t: c.is_admin or "ResellerAdmin" in c.roles or (

@@ -49,6 +49,7 @@ from tests.integration.cloud import free_port, reserve_block  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 ADMIN_PASSWORD = "tempest-admin-secret"
+DEMO_PASSWORD = "tempest-demo-secret"  # heat-tempest-plugin's static user (demo)
 
 
 def _selection(part: str) -> str:
@@ -84,6 +85,7 @@ def start_cloud(work: Path, block: int) -> tuple[subprocess.Popen, str]:
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env.update({"CHEPTEL_ADMIN_PASSWORD": ADMIN_PASSWORD, "CHEPTEL_BCRYPT_ROUNDS": "4",
+                "CHEPTEL_DEMO_PASSWORD": DEMO_PASSWORD,
                 "CHEPTEL_TOKEN_LIFETIME": "14400",
                 "CHEPTEL_PUBLIC_CIDR": f"172.24.{block}.0/24"})
     log = open(work / "serve.log", "ab")  # noqa: SIM115 - the child owns it
@@ -173,6 +175,11 @@ def tempest_sections(cloud: TempestCloud, work: Path,
                                  ).items():
             conf.setdefault(section, {}).update(options)
     conf["validation"] = {"run_validation": "False"}  # no guest to ssh into
+    if "heat_plugin" in conf:  # heat-tempest-plugin's static credentials
+        conf["heat_plugin"].update({"username": "demo", "password": DEMO_PASSWORD,
+                                    "project_name": "demo", "admin_username": "admin",
+                                    "admin_password": ADMIN_PASSWORD,
+                                    "admin_project_name": "admin"})
     return conf
 
 

@@ -85,3 +85,36 @@ class StackEvent(Base):
     status: Mapped[str] = mapped_column(String(16))
     status_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class SoftwareConfig(Base):
+    """A software config (/software_configs): immutable once made, as Heat's."""
+
+    __tablename__ = "orchestration_software_configs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    group: Mapped[str] = mapped_column(String(255))
+    config: Mapped[str] = mapped_column(Text)
+    inputs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outputs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class SoftwareDeployment(Base):
+    """A software deployment (/software_deployments): a config's application to a
+    server, its status written by whoever applies it (Heat's agent, os-collect-config)."""
+
+    __tablename__ = "orchestration_software_deployments"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(PROJECT, index=True)
+    config_id: Mapped[str] = mapped_column(ID)
+    server_id: Mapped[str] = mapped_column(String(255), index=True)
+    input_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    output_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    action: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(255))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)

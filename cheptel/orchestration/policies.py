@@ -22,7 +22,7 @@ POLICIES = {
     "stacks:validate_template": "scoped_member",
     "resource:index": "scoped_reader",
     "resource:show": "scoped_reader",
-    "resource:signal": "scoped_member",
+    "resource:signal": "scoped_member_or_stack_user",  # a handle's own user too
     "resource:mark_unhealthy": "scoped_member",
     "resource:webhook": "anyone",  # the URL's secret is the credential (alarm_url)
     "events:index": "scoped_reader",
@@ -32,4 +32,14 @@ POLICIES = {
     "stacks:list_resource_types": "scoped_reader",
     "stacks:resource_schema": "scoped_reader",
     "build_info:build_info": "scoped_reader",
+    "software_configs:index": "scoped_reader",
+    "software_configs:show": "scoped_reader",
+    "software_configs:create": "scoped_member",
+    "software_configs:delete": "scoped_member",
+    "software_deployments:index": "scoped_reader",
+    "software_deployments:show": "scoped_reader",
+    "software_deployments:metadata": "scoped_reader",
+    "software_deployments:create": "scoped_member",
+    "software_deployments:update": "scoped_member",
+    "software_deployments:delete": "scoped_member",
 }

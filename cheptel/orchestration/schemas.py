@@ -24,9 +24,27 @@ CREATE = obj({**COMMON, "stack_name": {"type": "string", "pattern": NAME_PATTERN
              ("stack_name",))
 UPDATE = obj({**COMMON, "template": {"type": ["object", "string", "null"]},  # PATCH: kept
               "existing": {"type": ["boolean", "string"]},
+              # heat-tempest-plugin's update sends it; Heat ignores it (the URL names it)
+              "stack_name": {"type": "string"},
               "clear_parameters": {"type": ["array", "null"], "items": {"type": "string"}},
               "converge": {"type": ["boolean", "string"]}})
 VALIDATE = obj({"template": TEMPLATE, "template_url": {"type": ["string", "null"]},
                 "environment": MAP_OR_TEXT, "files": COMMON["files"],
                 "parameters": {"type": ["object", "null"]},
                 "environment_files": COMMON["environment_files"]})
+SOFTWARE_CONFIG = obj({"name": {"type": ["string", "null"], "maxLength": 255},
+                       "group": {"type": ["string", "null"], "maxLength": 255},
+                       "config": {"type": ["string", "null"]},
+                       "inputs": {"type": ["array", "null"], "items": {"type": "object"}},
+                       "outputs": {"type": ["array", "null"], "items": {"type": "object"}},
+                       "options": {"type": ["object", "null"]}})
+_DEPLOYMENT = {"config_id": {"type": "string", "maxLength": 36},
+               "input_values": {"type": ["object", "null"]},
+               "action": {"type": ["string", "null"], "maxLength": 255},
+               "status": {"type": ["string", "null"], "maxLength": 255},
+               "status_reason": {"type": ["string", "null"], "maxLength": 65535}}
+DEPLOYMENT_CREATE = obj({**_DEPLOYMENT, "server_id": {"type": "string", "minLength": 1,
+                                                      "maxLength": 255},
+                         "stack_user_project_id": {"type": ["string", "null"]}},
+                        ("config_id", "server_id"))
+DEPLOYMENT_UPDATE = obj({**_DEPLOYMENT, "output_values": {"type": ["object", "null"]}})

@@ -6,7 +6,13 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from cheptel.orchestration.models import Stack, StackEvent, StackResource
+from cheptel.orchestration.models import (
+    SoftwareConfig,
+    SoftwareDeployment,
+    Stack,
+    StackEvent,
+    StackResource,
+)
 
 HIDDEN = "******"
 
@@ -83,3 +89,20 @@ def event(base: str, stack: Stack, e: StackEvent) -> dict[str, Any]:
             "links": [{"href": f"{res}/events/{e.id}", "rel": "self"},
                       {"href": res, "rel": "resource"},
                       {"href": stack_url(base, stack), "rel": "stack"}]}
+
+
+def software_config(row: SoftwareConfig, summary: bool = False) -> dict[str, Any]:
+    """Heat's software config; a listing's items without the config and its io."""
+    out: dict[str, Any] = {"id": row.id, "name": row.name, "group": row.group,
+                           "creation_time": iso(row.created_at), "project": row.project_id}
+    if not summary:
+        out.update(config=row.config, inputs=row.inputs, outputs=row.outputs,
+                   options=row.options)
+    return out
+
+
+def software_deployment(row: SoftwareDeployment) -> dict[str, Any]:
+    return {"id": row.id, "config_id": row.config_id, "server_id": row.server_id,
+            "input_values": row.input_values, "output_values": row.output_values,
+            "action": row.action, "status": row.status, "status_reason": row.status_reason,
+            "creation_time": iso(row.created_at), "updated_time": iso(row.updated_at)}

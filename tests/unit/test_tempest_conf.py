@@ -211,6 +211,27 @@ session_persistence_enabled = True
 pool_algorithms_enabled = True
 l4_protocol = TCP
 prometheus_listener_enabled = False
+[heat_plugin]
+auth_url = http://127.0.0.1:1234/identity/v3
+auth_version = 3
+user_domain_name = Default
+project_domain_name = Default
+region = RegionOne
+endpoint_type = public
+image_ref = IMG
+minimal_image_ref = IMG
+instance_type = m1.tiny
+minimal_instance_type = m1.tiny
+fixed_network_name = private
+floating_network_name = public
+skip_functional_tests = True
+skip_scenario_tests = True
+username = demo
+password = tempest-demo-secret
+project_name = demo
+admin_username = admin
+admin_password = tempest-admin-secret
+admin_project_name = admin
 """
 
 

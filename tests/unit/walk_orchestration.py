@@ -1,7 +1,8 @@
 """The orchestration part of the walk's world (tests/unit/walk_world.py): a stack of one
 RandomString, an AutoScalingGroup of them and its ScalingPolicy (whose alarm_url's secret
-the webhook route takes), driven to CREATE_COMPLETE by its engine, with an output; the
-URL's project is the admin's (whose token the walk sends)."""
+the webhook route takes), driven to CREATE_COMPLETE by its engine, with an output; a
+software config and a deployment of it; the URL's project is the admin's (whose token
+the walk sends)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,14 @@ def populate_orchestration(w: World) -> None:
     w.templates[f"{H} PATCH /v1/{{project_id}}/stacks/{{stack_name}}/{{stack_id}}/resources/"
                 "{resource_name}"] = {"mark_unhealthy": False,
                                       "resource_status_reason": "walk"}
+    config = w.ok(H, "POST", f"{p}/software_configs", {"group": "script", "config": "x"},
+                  template="/v1/{project_id}/software_configs")["software_config"]
+    ids[f"{H} config_id"] = config["id"]
+    deployment = w.ok(H, "POST", f"{p}/software_deployments", {
+        "config_id": config["id"], "server_id": "walk-server", "action": "CREATE"},
+        template="/v1/{project_id}/software_deployments")["software_deployment"]
+    ids[f"{H} deployment_id"] = deployment["id"]
+    ids[f"{H} server_id"] = "walk-server"
+    w.templates[f"{H} PUT /v1/{{project_id}}/software_deployments/{{deployment_id}}"] = {
+        "action": "UPDATE", "status": "COMPLETE", "status_reason": "walk",
+        "output_values": {"a": 1}}

@@ -8,8 +8,8 @@ come before the two-segment paths they would otherwise shadow.
 
 from __future__ import annotations
 
-from cheptel.orchestration.api import resources, stacks, templates, versions
+from cheptel.orchestration.api import resources, software, stacks, templates, versions
 from cheptel.web import Route
 
 ROUTES: list[Route] = [*versions.ROUTES, *stacks.ROUTES, *resources.ROUTES,
-                       *templates.ROUTES]
+                       *templates.ROUTES, *software.ROUTES]

@@ -20,7 +20,7 @@ from cheptel.orchestration.api.common import (
 )
 from cheptel.orchestration.errors import StackNotFound
 from cheptel.orchestration.models import Stack, StackEvent, StackResource
-from cheptel.orchestration.service import healing, inspect, listing, scaling
+from cheptel.orchestration.service import healing, inspect, listing, scaling, signals
 from cheptel.orchestration.service import stacks as service
 from cheptel.web import Ctx, Route
 
@@ -120,10 +120,11 @@ def event(ctx: Ctx) -> dict[str, Any]:
 
 
 def signal(ctx: Ctx) -> None:
-    """POST …/resources/{name}/signal: a scaling policy resizes its group."""
+    """POST …/resources/{name}/signal: a scaling policy resizes its group, a wait
+    condition handle stores the signal."""
     s = stack(ctx)
-    ctx.after_commit.extend(scaling.signal(ctx.deps, ctx.db, s, _row(ctx, s), ctx.body,
-                                           ctx.now))
+    ctx.after_commit.extend(signals.signal(ctx.deps, ctx.db, caller(ctx), s, _row(ctx, s),
+                                           ctx.body, ctx.now))
 
 
 def mark_unhealthy(ctx: Ctx) -> None:

@@ -86,8 +86,9 @@ def create(ctx: Ctx) -> Reply:
     made = service.create(ctx.db, creds, ctx.now, data["stack_name"], data)
     sid = made.id
     ctx.after_commit.append(lambda: ctx.deps.reconciler.schedule("orchestration", sid))
-    return Reply({"stack": {"id": made.id, "links": [
-        {"href": views.stack_url(base(ctx), made), "rel": "self"}]}}, status=201)
+    url = views.stack_url(base(ctx), made)
+    return Reply({"stack": {"id": made.id, "links": [{"href": url, "rel": "self"}]}},
+                 status=201, headers={"Location": url})  # Heat's: where to poll
 
 
 def preview(ctx: Ctx) -> dict[str, Any]:

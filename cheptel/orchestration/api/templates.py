@@ -19,7 +19,7 @@ def validate(ctx: Ctx) -> dict[str, Any]:
     data = body(ctx, schemas.VALIDATE)
     parsed = service.check(data.get("template"), data.get("parameters"),
                            data.get("environment"), data.get("files"), "validate", "None",
-                           creds.project_id or "")
+                           creds.project_id or "", validating=True)
     tpl = parsed.template
     return {"Description": tpl.description or "No description",
             "Parameters": {k: parameters.view(k, v, parsed.params.get(k)

@@ -12,6 +12,7 @@ resource can never get there (a server in ERROR).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,12 +114,17 @@ class ResourceType:
     # checks the definition's update_policy (name, evaluated value): raises
     # InvalidTemplate; a type without it ignores the section, as Heat's
     check_policy: Callable[[str, Any], None] | None = None
+    # a change it must be replaced for though each property is update_allowed (a
+    # TestResource's update_replace turned on): (old properties, changed ones)
+    replaces: Callable[[dict[str, Any], dict[str, Any]], bool] = lambda old, changed: False
 
     def updatable(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
         """The changes to make in place, or None if one of them needs a replacement."""
         changed = {k: new.get(k) for k in set(old) | set(new) if old.get(k) != new.get(k)}
         if self.update is None or not all(
                 k in self.properties and self.properties[k].update_allowed for k in changed):
+            return None
+        if self.replaces(old, changed):
             return None
         return changed
 
@@ -185,6 +191,20 @@ class ResourceType:
                 "support_status": {"status": "SUPPORTED", "message": None,
                                    "version": None, "previous_status": None},
                 "description": self.description}
+
+
+def now(cloud: Cloud) -> float:
+    """The engine's clock (the tests move it), for a type that waits on time."""
+    deps = getattr(cloud, "deps", None)
+    return float(deps.clock()) if deps is not None else time.time()
+
+
+def orchestration_url(cloud: Cloud) -> str:
+    """Heat's endpoint for the stack's project, as a server or a webhook sender calls
+    it (the signal URLs)."""
+    deps = getattr(cloud, "deps", None)
+    base = deps.settings.base_url if deps is not None else ""
+    return f"{base}/orchestration/v1/{cloud.project_id}"
 
 
 def walk(value: Any, path: list[Any]) -> Any:

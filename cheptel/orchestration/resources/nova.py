@@ -18,6 +18,7 @@ from cheptel.orchestration.resources.base import (
     ignore_missing,
 )
 from cheptel.orchestration.resources.neutron import _id as neutron_id
+from cheptel.orchestration.resources.software import config_text
 from cheptel.orchestration.service.cloud import Cloud
 
 C = "compute"
@@ -63,6 +64,17 @@ def _networks(cloud: Cloud, nets: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _user_data(cloud: Cloud, p: dict[str, Any]) -> str:
+    """RAW or SOFTWARE_CONFIG user_data naming a software config (an OS::Heat::
+    SoftwareConfig, CloudConfig or MultipartMime) boots with the config's text, as Heat's;
+    SOFTWARE_CONFIG adds none of Heat's own agent parts (os-collect-config)."""
+    text = str(p["user_data"])
+    if p.get("user_data_format") in ("RAW", "SOFTWARE_CONFIG"):
+        found = config_text(cloud, text)
+        return text if found is None else found
+    return text
+
+
 def _create_server(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
     body: dict[str, Any] = {"name": p.get("name") or r.name,
                             "imageRef": image_id(cloud, p["image"]),
@@ -73,7 +85,7 @@ def _create_server(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
         if p.get(key) is not None:
             body[key] = p[key]
     if p.get("user_data"):
-        body["user_data"] = base64.b64encode(str(p["user_data"]).encode()).decode()
+        body["user_data"] = base64.b64encode(_user_data(cloud, p).encode()).decode()
     if p.get("security_groups"):
         body["security_groups"] = [{"name": g} for g in p["security_groups"]]
     r.physical_id = cloud.call(C, "POST", "/v2.1/servers", {"server": body})["server"]["id"]
@@ -161,7 +173,9 @@ SERVER = ResourceType(
         "key_name": Prop("string", "Name of keypair to inject into the server."),
         "user_data": Prop("string", "User data script to be executed by cloud-init."),
         "user_data_format": Prop("string", "How the user_data should be formatted for the "
-                                 "server (RAW only here).", default="HEAT_CFNTOOLS"),
+                                 "server: RAW or SOFTWARE_CONFIG take a software config's "
+                                 "id for its text; else sent as it is.",
+                                 default="HEAT_CFNTOOLS"),
         "metadata": Prop("map", "Arbitrary key/value metadata to store for this server.",
                          update_allowed=True),
         "security_groups": Prop("list", "List of security group names or IDs."),
@@ -214,4 +228,126 @@ KEYPAIR = ResourceType(
     readers={"private_key": lambda d, r: r.data.get("private_key", "")})
 
 
-TYPES = [SERVER, KEYPAIR]
+
+def _create_flavor(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
+    body: dict[str, Any] = {"name": p.get("name") or r.name, "ram": p["ram"],
+                            "vcpus": p["vcpus"], "disk": p["disk"], "swap": p["swap"],
+                            "rxtx_factor": p["rxtx_factor"],
+                            "OS-FLV-EXT-DATA:ephemeral": p["ephemeral"],
+                            "os-flavor-access:is_public": p["is_public"]}
+    if p.get("flavorid"):
+        body["id"] = p["flavorid"]
+    fid = cloud.call(C, "POST", "/v2.1/flavors", {"flavor": body})["flavor"]["id"]
+    r.physical_id = str(fid)
+    _flavor_extras(cloud, r, p.get("extra_specs") or {}, {}, p.get("tenants") or [], [],
+                   p["is_public"])
+
+
+def _flavor_extras(cloud: Cloud, r: Record, specs: dict[str, Any], old_specs: dict[str, Any],
+                   tenants: list[Any], old_tenants: list[Any], public: bool) -> None:
+    path = f"/v2.1/flavors/{r.physical_id}"
+    for key in set(old_specs) - set(specs):
+        try:
+            cloud.call(C, "DELETE", f"{path}/os-extra_specs/{key}")
+        except NotFound:
+            pass
+    if specs:
+        cloud.call(C, "POST", f"{path}/os-extra_specs",
+                   {"extra_specs": {k: str(v) for k, v in specs.items()}})
+    if public:
+        return  # a public flavor has no access list (Nova's 409)
+    for t in set(old_tenants) - set(tenants):
+        cloud.call(C, "POST", f"{path}/action", {"removeTenantAccess": {"tenant": t}})
+    for t in set(tenants) - set(old_tenants):
+        cloud.call(C, "POST", f"{path}/action", {"addTenantAccess": {"tenant": t}})
+
+
+def _update_flavor(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    p = {**r.properties, **changed}
+    _flavor_extras(cloud, r, p.get("extra_specs") or {},
+                   r.properties.get("extra_specs") or {}, p.get("tenants") or [],
+                   r.properties.get("tenants") or [], bool(p.get("is_public", True)))
+
+
+def _show_flavor(cloud: Cloud, r: Record) -> dict[str, Any]:
+    doc = dict(cloud.call(C, "GET", f"/v2.1/flavors/{r.physical_id}")["flavor"])
+    doc["extra_specs"] = cloud.call(C, "GET", f"/v2.1/flavors/{r.physical_id}/os-extra_specs"
+                                    )["extra_specs"]
+    return doc
+
+
+def _validate_flavor(name: str, p: dict[str, Any]) -> None:
+    for key, low in (("ram", 1), ("vcpus", 1), ("disk", 0), ("swap", 0), ("ephemeral", 0)):
+        value = p.get(key)
+        if value is not None and value < low:
+            raise InvalidTemplate(f"Property error: resources.{name}.properties.{key}: "
+                                  f"{value} is out of range (min: {low}, max: None)")
+    if p.get("tenants") and p.get("is_public", True):
+        raise InvalidTemplate("Cannot assign tenants to a public flavor: set is_public to "
+                              "false.")
+
+
+FLAVOR = ResourceType(
+    name="OS::Nova::Flavor", description="A resource for creating OpenStack virtual "
+    "hardware templates (admin only, by Nova's default policy).",
+    properties={
+        "name": Prop("string", "Name of the flavor."),
+        "ram": Prop("integer", "Memory in MB for the flavor.", required=True),
+        "vcpus": Prop("integer", "Number of VCPUs for the flavor.", default=1),
+        "disk": Prop("integer", "Size of local disk in GB.", default=0),
+        "swap": Prop("integer", "Swap space in MB.", default=0),
+        "rxtx_factor": Prop("number", "RX/TX factor.", default=1.0),
+        "ephemeral": Prop("integer", "Size of a secondary ephemeral data disk in GB.",
+                          default=0),
+        "is_public": Prop("boolean", "Scope of flavor accessibility: public or private.",
+                          default=True),
+        "flavorid": Prop("string", "Unique ID of the flavor; a UUID is made if absent."),
+        "extra_specs": Prop("map", "Key/Value pairs to extend the capabilities of the "
+                            "flavor.", update_allowed=True),
+        "tenants": Prop("list", "List of tenants with access to a private flavor.",
+                        update_allowed=True),
+    },
+    attributes={"is_public": "Whether the flavor is shared across all projects.",
+                "extra_specs": "Extra specs of the flavor in key-value pairs."},
+    create=_create_flavor, show=_show_flavor, update=_update_flavor,
+    validate=_validate_flavor,
+    readers={"is_public": lambda d, r: d.get("os-flavor-access:is_public")},
+    delete=lambda cloud, r: ignore_missing(lambda: cloud.call(
+        C, "DELETE", f"/v2.1/flavors/{r.physical_id}")) if r.physical_id else None,
+    gone=lambda cloud, r: not r.physical_id or gone_when_missing(lambda: cloud.call(
+        C, "GET", f"/v2.1/flavors/{r.physical_id}")))
+
+GROUP_POLICIES = ("anti-affinity", "affinity", "soft-anti-affinity", "soft-affinity")
+
+
+def _validate_group(name: str, p: dict[str, Any]) -> None:
+    for policy in p.get("policies") or []:
+        if policy not in GROUP_POLICIES:
+            raise InvalidTemplate(f"Property error: resources.{name}.properties.policies: "
+                                  f"\"{policy}\" is not an allowed value "
+                                  f"[{', '.join(GROUP_POLICIES)}]")
+    if len(p.get("policies") or []) > 1:
+        raise InvalidTemplate(f"Property error: resources.{name}.properties.policies: "
+                              "only one policy may be given.")
+
+
+def _create_group(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
+    body = {"name": p.get("name") or r.name, "policies": p["policies"]}
+    r.physical_id = cloud.call(C, "POST", "/v2.1/os-server-groups",
+                               {"server_group": body})["server_group"]["id"]
+
+
+SERVER_GROUP = ResourceType(
+    name="OS::Nova::ServerGroup", description="A resource for managing a Nova server "
+    "group (scheduler hint: group).",
+    properties={"name": Prop("string", "Server Group name."),
+                "policies": Prop("list", "A list of exactly one policy to apply: "
+                                 + ", ".join(GROUP_POLICIES) + ".",
+                                 default=["anti-affinity"])},
+    attributes={}, create=_create_group, validate=_validate_group,
+    show=lambda cloud, r: dict(cloud.call(
+        C, "GET", f"/v2.1/os-server-groups/{r.physical_id}")["server_group"]),
+    delete=lambda cloud, r: ignore_missing(lambda: cloud.call(
+        C, "DELETE", f"/v2.1/os-server-groups/{r.physical_id}")) if r.physical_id else None)
+
+TYPES = [SERVER, KEYPAIR, FLAVOR, SERVER_GROUP]

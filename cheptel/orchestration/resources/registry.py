@@ -10,10 +10,16 @@ from cheptel.orchestration.resources import (
     nova,
     octavia,
     scaling,
+    software,
+    swift,
+    testing,
+    waits,
 )
 from cheptel.orchestration.resources.base import ResourceType
 
 TYPES: dict[str, ResourceType] = {t.name: t for t in [*neutron.TYPES, *nova.TYPES,
                                                       *heat.TYPES,
                                                       *cinder.TYPES, *octavia.TYPES,
-                                                      *groups.TYPES, *scaling.TYPES]}
+                                                      *groups.TYPES, *scaling.TYPES,
+                                                      *testing.TYPES, *waits.TYPES,
+                                                      *software.TYPES, *swift.TYPES]}

@@ -15,7 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 from cheptel.orchestration.errors import InvalidTemplate
-from cheptel.orchestration.resources.base import Prop, Record, ResourceType
+from cheptel.orchestration.resources.base import (
+    Prop,
+    Record,
+    ResourceType,
+    orchestration_url,
+)
 from cheptel.orchestration.service.cloud import Cloud
 
 POLICY = "OS::Heat::ScalingPolicy"
@@ -67,19 +72,13 @@ def _create(cloud: Cloud, p: dict[str, Any], r: Record) -> None:
     r.data = {"secret": secrets.token_urlsafe(32)}
 
 
-def _base(cloud: Cloud) -> str:
-    deps = getattr(cloud, "deps", None)
-    base = deps.settings.base_url if deps is not None else ""
-    return f"{base}/orchestration/v1/{cloud.project_id}"
-
-
 def _read(cloud: Cloud, r: Record, attribute: str, path: list[Any]) -> Any:
     if attribute == "signal_url":
         assert r.stack is not None
-        return (f"{_base(cloud)}/stacks/{quote(r.stack.name, safe='')}/{r.stack.id}"
+        return (f"{orchestration_url(cloud)}/stacks/{quote(r.stack.name, safe='')}/{r.stack.id}"
                 f"/resources/{quote(r.resource, safe='')}/signal")
     if attribute == "alarm_url":
-        return f"{_base(cloud)}/webhooks/{r.data.get('secret', '')}"
+        return f"{orchestration_url(cloud)}/webhooks/{r.data.get('secret', '')}"
     if attribute == "show":
         return {}
     raise InvalidTemplate(f"The Referenced Attribute ({r.resource} {attribute}) is "

@@ -43,8 +43,14 @@ class Cloud(Protocol):
     def project_id(self) -> str: ...
 
     def call(self, service: str, method: str, path: str, body: Any = None,
-             query: dict[str, str] | None = None) -> Any:
-        """The answer's body (None for 204); raises the route's CheptelError."""
+             query: dict[str, str] | None = None,
+             headers: dict[str, str] | None = None) -> Any:
+        """The answer's body (None for 204); raises the route's CheptelError. `headers`:
+        the request's own (Swift's metadata and ACLs)."""
+
+    def call_headers(self, service: str, method: str, path: str,
+                     query: dict[str, str] | None = None) -> dict[str, str]:
+        """The answer's headers (Swift's container counters), names lower-case."""
 
 
 @dataclass(frozen=True)
@@ -91,14 +97,31 @@ class InProcess:
         return self.creds.project_id or ""
 
     def call(self, service: str, method: str, path: str, body: Any = None,
-             query: dict[str, str] | None = None) -> Any:
+             query: dict[str, str] | None = None,
+             headers: dict[str, str] | None = None) -> Any:
+        result = self._answer(service, method, path, body, query, headers)
+        if isinstance(result, Reply):
+            result = result.body
+        if isinstance(result, Response):
+            return json.loads(bytes(result.body)) if result.body else None
+        return result
+
+    def call_headers(self, service: str, method: str, path: str,
+                     query: dict[str, str] | None = None) -> dict[str, str]:
+        result = self._answer(service, method, path, None, query, None)
+        found = result.headers if isinstance(result, (Reply, Response)) else {}
+        return {k.lower(): v for k, v in (found or {}).items()}
+
+    def _answer(self, service: str, method: str, path: str, body: Any,
+                query: dict[str, str] | None, headers: dict[str, str] | None) -> Any:
         table = _table(service)
         route, params = _match(table, method, path)
         raw = json.dumps(body).encode() if body is not None else b""
+        extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
         scope = {"type": "http", "method": method, "path": table.service.prefix + path,
                  "root_path": "", "query_string": urlencode(query or {}).encode(),
                  "headers": [(b"content-type", b"application/json"),
-                             (b"content-length", str(len(raw)).encode())],
+                             (b"content-length", str(len(raw)).encode()), *extra],
                  "server": ("127.0.0.1", 80), "scheme": "http", "path_params": params}
         request = Request(scope)
         version = None
@@ -121,8 +144,4 @@ class InProcess:
         if on_write is not None and method in ("POST", "PUT", "PATCH", "DELETE"):
             deps = self.deps
             self.after_commit.append(lambda: on_write(deps))
-        if isinstance(result, Reply):
-            result = result.body
-        if isinstance(result, Response):
-            return json.loads(bytes(result.body)) if result.body else None
         return result

@@ -247,12 +247,19 @@ class Run:
         self.set(row, "UPDATE", "IN_PROGRESS", "state changed")
         return Step(None)
 
+    def _delete(self, kind: ResourceType, row: StackResource) -> None:
+        """Start a resource's delete; what its type keeps of it (a delete's start time)
+        is saved with the row."""
+        rec = record(row, self.stack)
+        with _busy_waits(kind):
+            kind.delete(self.cloud, rec)
+        row.data = dict(rec.data)
+
     def _replace(self, row: StackResource) -> Step:
         if row.status != "FAILED" and rolling.in_rolling_group(self.db, self.stack):
             return self._set_aside(row)
         kind = self.kinds.of_row(row.type)
-        with _busy_waits(kind):
-            kind.delete(self.cloud, record(row, self.stack))
+        self._delete(kind, row)
         self.set(row, "DELETE", "IN_PROGRESS", "Replacing the resource")
         return Step(None)
 
@@ -275,8 +282,7 @@ class Run:
     def _remove(self, row: StackResource) -> Step:
         kind = self.kinds.of_row(row.type)
         if row.action != "DELETE":
-            with _busy_waits(kind):
-                kind.delete(self.cloud, record(row, self.stack))
+            self._delete(kind, row)
             self.set(row, "DELETE", "IN_PROGRESS", "state changed")
             return Step(None)
         return self._poll_gone(kind, row)

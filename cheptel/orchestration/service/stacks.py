@@ -124,10 +124,11 @@ def _aliased(raw: dict[str, Any], registry: dict[str, str]) -> dict[str, Any]:
 
 def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: str,
           stack_id: str, project_id: str, depth: int = 0,
-          parent: Stack | None = None) -> Parsed:
+          parent: Stack | None = None, validating: bool = False) -> Parsed:
     """Parse and check everything a create, update, preview or validate sends. `depth`:
     how deep a nested stack it is; `parent`: the stack whose engine makes the nested
-    stacks its template resources name."""
+    stacks its template resources name; `validating`: POST /validate, where parameters
+    may have no value (Heat validates their schemas, not values it was not given)."""
     from cheptel.orchestration.service.nested import Kinds
 
     if raw_template is None:
@@ -141,7 +142,8 @@ def check(raw_template: Any, given: Any, env_raw: Any, files: Any, stack_name: s
                   env.get("parameter_defaults") or {})
     tpl = parse(_aliased(raw, registry), kinds)
     values = {**(env.get("parameters") or {}), **(given or {})}
-    resolved = parameters.resolve(tpl.params, values, env.get("parameter_defaults") or {})
+    resolved = parameters.resolve(tpl.params, values, env.get("parameter_defaults") or {},
+                                  required=not validating)
     params = {**resolved, **pseudo(stack_name, stack_id, project_id)}
     scope = tpl.scope(params, dict(files or {}))
     active = tpl.active(scope)

@@ -138,9 +138,10 @@ def _broken(kind: str, value: Any, key: str, rule: Any) -> str | None:
 
 
 def resolve(schemas: dict[str, Any], given: dict[str, Any],
-            defaults: dict[str, Any]) -> dict[str, Any]:
+            defaults: dict[str, Any], required: bool = True) -> dict[str, Any]:
     """Every parameter's value: given, else the environment's parameter_defaults, else the
-    template's default; each converted and checked. A missing one is a 400."""
+    template's default; each converted and checked. A missing one is a 400, or None when
+    not `required` (a template validated without its parameters' values, as Heat's)."""
     unknown = sorted(set(given) - set(schemas))
     if unknown:
         raise InvalidTemplate(f"The Parameter ({unknown[0]}) was not defined in template.")
@@ -153,6 +154,9 @@ def resolve(schemas: dict[str, Any], given: dict[str, Any],
             raw = defaults[name]
         elif "default" in schema:
             raw = schema["default"]
+        elif not required:
+            out[name] = None
+            continue
         else:
             raise InvalidParameter(f"The Parameter ({name}) was not provided.")
         kind = schema["type"]
