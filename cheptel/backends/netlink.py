@@ -98,7 +98,50 @@ def _ipv4(ipr: IPRoute, index: int) -> set[str]:
             for a in ipr.get_addr(family=2, index=index)}
 
 
+def _ipv6(ipr: IPRoute, index: int) -> set[str]:
+    """The interface's global IPv6 addresses (its fe80:: link-local is the kernel's)."""
+    return {f"{_attr(a, 'IFA_ADDRESS')}/{a['prefixlen']}"
+            for a in ipr.get_addr(family=socket.AF_INET6, index=index)
+            if a["scope"] == 0}
+
+
+def _sysctl(path: str, value: str) -> None:
+    """A /proc/sys/net setting of the calling thread's network namespace."""
+    with open(f"/proc/sys/net/{path}", "w") as fh:
+        fh.write(value)
+
+
+def _ipv6_ready(ifname: str, forwarding: bool = False) -> None:
+    """IPv6 on an interface, set before it comes up: enabled (a container's engine may
+    have turned it off), no duplicate address detection (cheptel's IPAM already made the
+    addresses unique: they are usable at once, not "tentative" for a second), and
+    unsolicited neighbour advertisements when an address is added or the link comes up
+    (IPv6's gratuitous ARP: neighbours that knew the address under another MAC learn this
+    one). A router's interfaces forward and do not take router advertisements."""
+    conf = f"ipv6/conf/{ifname}"
+    _sysctl(f"{conf}/disable_ipv6", "0")
+    _sysctl(f"{conf}/accept_dad", "0")
+    _sysctl(f"{conf}/ndisc_notify", "1")
+    if forwarding:
+        _sysctl(f"{conf}/accept_ra", "0")
+
+
+def _sync_ipv6(ipr: IPRoute, index: int, wanted: Sequence[str]) -> None:
+    """The interface holds exactly these global IPv6 addresses ("ip/prefixlen"), added
+    without duplicate address detection (IFA_F_NODAD)."""
+    have = _ipv6(ipr, index)
+    for cidr in have - set(wanted):
+        ip, _, length = cidr.partition("/")
+        ipr.addr("del", index=index, address=ip, prefixlen=int(length),
+                 family=socket.AF_INET6)
+    for cidr in set(wanted) - have:
+        ip, _, length = cidr.partition("/")
+        ipr.addr("add", index=index, address=ip, prefixlen=int(length),
+                 family=socket.AF_INET6, flags=IFA_F_NODAD)
+
+
 NETNS = "/run/netns"
+IFA_F_NODAD = 0x02  # linux/if_addr.h: an address added without duplicate detection
 ANNOUNCE_TIMES, ANNOUNCE_EVERY = 3, 1.0  # gratuitous ARPs per address added, seconds apart
 
 
@@ -371,7 +414,7 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
             ipr.link("del", index=index)
     taken = {name for mac, (_, name) in links.items() if mac in wanted}
     names: dict[str, str] = {}
-    default_done = False
+    default_done = default6_done = False
     for nic in nics:
         index, name = links[nic.mac.lower()]
         if not name.startswith("eth"):  # new: the lowest free eth<N>
@@ -380,15 +423,23 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
             ipr.link("set", index=index, state="down")
             ipr.link("set", index=index, ifname=name)
         names[nic.port_id] = name
+        _ipv6_ready(name)
         ipr.link("set", index=index, mtu=nic.mtu, state="up")
-        if f"{nic.address}/{nic.prefixlen}" not in _ipv4(ipr, index):
+        if nic.address and f"{nic.address}/{nic.prefixlen}" not in _ipv4(ipr, index):
             ipr.addr("add", index=index, address=nic.address, prefixlen=nic.prefixlen)
             announce(name, nic.mac, nic.address)
+        _sync_ipv6(ipr, index, nic.addresses6)
         if nic.gateway and not default_done:
             ipr.route("replace", dst="0.0.0.0/0", gateway=nic.gateway, oif=index)
             default_done = True
+        if nic.gateway6 and not default6_done:
+            ipr.route("replace", dst="::/0", gateway=nic.gateway6, oif=index,
+                      family=socket.AF_INET6)
+            default6_done = True
         for route in nic.routes:
-            ipr.route("replace", dst=route.destination, gateway=route.nexthop, oif=index)
+            ipr.route("replace", dst=route.destination, gateway=route.nexthop, oif=index,
+                      family=socket.AF_INET6 if ":" in route.destination
+                      else socket.AF_INET)
     lo = _index(ipr, "lo")
     if lo is not None:
         ipr.link("set", index=lo, state="up")

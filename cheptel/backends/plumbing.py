@@ -5,7 +5,9 @@ Containers run with the engine's network mode `none` (Docker's IPAM and its glob
 address pool play no part); cheptel gives each port of a server a veth pair: the host
 end, named by the cloud and the port (`host_veth`), enslaved to the network's bridge; the
 container end moved into the container's namespace, named eth0, eth1, ..., with the
-port's MAC, fixed address, MTU and routes.
+port's MAC, its first IPv4 address and every IPv6 address (static and EUI-64 alike, usable
+at once: no duplicate address detection), MTU and routes (an IPv4 and an IPv6 default
+route, each by the first NIC that has one).
 
 A real implementation (cheptel.backends.netlink, pyroute2) talks netlink to the kernel;
 the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both must:
@@ -70,11 +72,13 @@ class Nic:
     host_name: str  # the host end of the veth (host_veth)
     bridge: str
     mac: str
-    address: str  # the fixed IPv4 address
+    address: str | None  # the first fixed IPv4 address (None: the port has IPv6 only)
     prefixlen: int
     mtu: int = 1500
     gateway: str | None = None  # the default route (the first NIC that has one)
-    routes: tuple[Route, ...] = ()  # the subnet's host_routes
+    routes: tuple[Route, ...] = ()  # the subnets' host_routes (IPv4 and IPv6)
+    addresses6: tuple[str, ...] = ()  # every fixed IPv6 address, "ip/prefixlen"
+    gateway6: str | None = None  # the IPv6 default route (the first NIC that has one)
 
 
 @dataclass(frozen=True)

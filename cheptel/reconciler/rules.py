@@ -62,12 +62,13 @@ class SGRule:
 class PortState:
     id: str
     network_id: str
-    ip: str
+    ip: str | None  # its first fixed IPv4 address (None: IPv6 only)
     mac: str
     veth: str | None  # the host side of the container's interface, once attached
     security_groups: tuple[str, ...] = ()
     port_security: bool = True
     allowed_pairs: tuple[tuple[str, str | None], ...] = ()  # (ip or cidr, mac)
+    ips6: tuple[str, ...] = ()  # every fixed IPv6 address
 
 
 @dataclass
@@ -134,11 +135,13 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
         egress, ingress = rs.chain("filter", "O" + cid), rs.chain("filter", "I" + cid)
         if port.veth:  # a goto: O<port>'s RETURN comes back to FWD, past the S jump
             sources[port_net.id].append(f"-m physdev --physdev-in {port.veth} -g {out_chain}")
-        fwd.append(f"-o {port_net.bridge} -d {port.ip}/32 -j {in_chain}")
-        if port_net.external:  # the host holds an address there: it reaches the port
+        if port.ip:
+            fwd.append(f"-o {port_net.bridge} -d {port.ip}/32 -j {in_chain}")
+        if port_net.external and port.ip:  # the host holds an address there
             out.append(f"-o {port_net.bridge} -d {port.ip}/32 -j {in_chain}")
         # anti-spoofing: only the port's own addresses (or allowed pairs) may leave it
-        for ip, mac in [(port.ip, port.mac), *port.allowed_pairs]:
+        own = [(port.ip, port.mac)] if port.ip else []
+        for ip, mac in [*own, *[p for p in port.allowed_pairs if ":" not in p[0]]]:
             mac_part = f"-m mac --mac-source {mac or port.mac} " if (mac or port.mac) else ""
             egress.append(f"-s {ip} {mac_part}-g {rs.name('E' + cid)}")
         egress.append("-j DROP")
@@ -151,7 +154,8 @@ def build(state: NetworkState, prefix: str) -> Ruleset:
                     ingress, "-s")
                 peer_part = ""
                 if rule.remote_group_id:
-                    members = state.members.get(rule.remote_group_id)
+                    members = [ip for ip in state.members.get(rule.remote_group_id, [])
+                               if ":" not in ip]
                     if not members:
                         continue  # no member: nobody to admit
                     # one set of the members, not a rule each (N ports x N members)

@@ -1,11 +1,12 @@
-"""IPv6 addresses never reach the IPv4 dataplane: a dual-stack server is plumbed with its
-IPv4 address, a router's IPv6-only interface and an IPv6 allowed address pair are left out,
-and a network with IPv6 subnets only has no bridge (until the dataplane does IPv6)."""
+"""IPv6 in the dataplane, over the fake twins: what the network converger asks the
+plumbing for (a server's IPv6 addresses with their prefix and its IPv6 default route, a
+bridge for an IPv6-only network)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cheptel.network.service.ipv6 import eui64
 from cheptel.reconciler.network import bridge_for
 from tests.unit.reconcile import Cloud
 
@@ -15,32 +16,54 @@ def _ok(r: Any, status: int = 201) -> dict:
     return r.json()  # type: ignore[no-any-return]
 
 
-def test_ipv6_addresses_stay_out_of_the_ipv4_dataplane(rcloud: Cloud) -> None:
-    cid = rcloud.deps.cloud_id
+def _subnet(rcloud: Cloud, network_id: str, cidr: str, **extra: Any) -> dict:
+    return _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
+        "network_id": network_id, "ip_version": 6, "cidr": cidr, **extra}}))["subnet"]
+
+
+def _network(rcloud: Cloud, name: str) -> dict:
+    return _ok(rcloud.neutron("POST", "/networks", {"network": {"name": name}}))["network"]
+
+
+def test_a_dual_stack_server_gets_its_ipv6_addresses_and_default_route(
+        rcloud: Cloud) -> None:
     private = _ok(rcloud.neutron("GET", "/networks?name=private"), 200)["networks"][0]
-    v6 = _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
-        "network_id": private["id"], "ip_version": 6, "cidr": "2001:db8:7::/64",
-        "ipv6_ra_mode": "slaac", "ipv6_address_mode": "slaac"}}))["subnet"]
-    router = _ok(rcloud.neutron("GET", "/routers?name=router1"), 200)["routers"][0]
-    _ok(rcloud.neutron("PUT", f"/routers/{router['id']}/add_router_interface",
-                       {"subnet_id": v6["id"]}), 200)
-    only6 = _ok(rcloud.neutron("POST", "/networks", {"network": {"name": "only6"}}))["network"]
-    _ok(rcloud.neutron("POST", "/subnets", {"subnet": {
-        "network_id": only6["id"], "ip_version": 6, "cidr": "2001:db8:8::/64"}}))
+    _subnet(rcloud, private["id"], "2001:db8:7::/64", ipv6_ra_mode="slaac",
+            ipv6_address_mode="slaac")
+    _subnet(rcloud, private["id"], "2001:db8:9::/64", gateway_ip=None,
+            host_routes=[{"destination": "2001:db8:a::/64", "nexthop": "2001:db8:9::fe"}])
     sid = rcloud.active("dual", networks=[{"uuid": private["id"]}])
     (port,) = _ok(rcloud.neutron("GET", f"/ports?device_id={sid}"), 200)["ports"]
-    addresses = [ip["ip_address"] for ip in port["fixed_ips"]]
-    assert len(addresses) == 2 and ":" in addresses[1]  # dual-stack in the API
-    _ok(rcloud.neutron("PUT", f"/ports/{port['id']}", {"port": {"allowed_address_pairs": [
-        {"ip_address": "2001:db8:7::99"}, {"ip_address": "10.0.0.99"}]}}), 200)
+    v4, *v6 = [ip["ip_address"] for ip in port["fixed_ips"]]
+    assert eui64("2001:db8:7::/64", port["mac_address"]) in v6 and len(v6) == 2
+    (nic,) = rcloud.engine.plumbing.interfaces(f"cheptel-{sid}").values()
+    assert (nic.address, nic.gateway) == (v4, "10.0.0.1")
+    assert sorted(nic.addresses6) == sorted(f"{ip}/64" for ip in v6)
+    assert nic.gateway6 == "2001:db8:7::1"  # the first IPv6 subnet with a gateway
+    assert [(r.destination, r.nexthop) for r in nic.routes] == [
+        ("2001:db8:a::/64", "2001:db8:9::fe")]
+
+
+def test_an_ipv6_only_network_has_a_bridge_and_its_servers_are_plumbed(
+        rcloud: Cloud) -> None:
+    cid = rcloud.deps.cloud_id
+    only6 = _network(rcloud, "only6")
+    _subnet(rcloud, only6["id"], "2001:db8:8::/64")
+    sid = rcloud.active("six", networks=[{"uuid": only6["id"]}])
+    bridge = rcloud.engine.plumbing.links[bridge_for(cid, only6["id"])]
+    assert bridge.address is None  # no IPv4 address, and the host holds no IPv6 one
+    (port,) = _ok(rcloud.neutron("GET", f"/ports?device_id={sid}"), 200)["ports"]
+    (ip,) = [a["ip_address"] for a in port["fixed_ips"]]
+    (nic,) = rcloud.engine.plumbing.interfaces(f"cheptel-{sid}").values()
+    assert (nic.address, nic.gateway) == (None, None)
+    assert (nic.addresses6, nic.gateway6) == ((f"{ip}/64",), "2001:db8:8::1")
+    assert _ok(rcloud.neutron("GET", f"/ports/{port['id']}"), 200)["port"]["status"] == (
+        "ACTIVE")
+    # its subnet and network gone, so is the bridge
+    assert rcloud.nova("DELETE", f"/servers/{sid}").status_code == 204
+    rcloud.settle()
+    assert rcloud.neutron("DELETE", f"/networks/{only6['id']}").status_code == 204
     rcloud.deps.reconciler.kick_network()
     rcloud.settle()
-    (nic,) = rcloud.engine.plumbing.interfaces(f"cheptel-{sid}").values()
-    assert nic.address == addresses[0]  # its IPv4 address only
-    (space,) = rcloud.engine.plumbing.namespaces_of_routers.values()
-    assert all(":" not in a for p in space.ports for a in p.addresses)
-    assert len([p for p in space.ports if p.inner_name.startswith("qr-")]) == 1
-    rules = rcloud.rules()
-    assert rules and not [r for r in rules if "2001:db8" in r]
-    assert [r for r in rules if "10.0.0.99" in r]  # the IPv4 pair is there
     assert bridge_for(cid, only6["id"]) not in rcloud.engine.plumbing.links
+

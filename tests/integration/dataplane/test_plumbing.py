@@ -148,3 +148,31 @@ def test_an_address_given_to_a_new_port_is_announced_to_its_neighbours(
         proc.kill()
         proc.wait()
         plumbing.remove_bridge(bridge)
+
+
+def test_ipv6_addresses_and_default_route_usable_at_once(
+        guest: int, plumbing: NetlinkPlumbing) -> None:
+    """A port's IPv6 addresses (with their prefix) and an IPv6 default route, in a
+    namespace whose IPv6 was off; no duplicate address detection: not "tentative"."""
+    bridge = "cbte" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(bridge, CLOUD, "net-e", None))
+    _inside(guest, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1")
+    nic = Nic("port-6", host_veth(CLOUD, "port-6"), bridge, "fa:16:3e:12:34:06", None, 0,
+              addresses6=("2001:db8:e::5/64", "2001:db8:f::5/64"), gateway6="2001:db8:e::1",
+              routes=(Route("2001:db8:99::/48", "2001:db8:f::fe"),))
+    assert plumbing.plumb(guest, [nic]) == {"port-6": "eth0"}
+    addrs = _inside(guest, "ip", "-o", "-6", "addr", "show", "dev", "eth0")
+    assert "2001:db8:e::5/64" in addrs and "2001:db8:f::5/64" in addrs
+    assert "tentative" not in addrs and "fe80::f816:3eff:fe12:3406/64" in addrs
+    assert "inet " not in _inside(guest, "ip", "-o", "addr", "show", "dev", "eth0")
+    routes = _inside(guest, "ip", "-6", "route")
+    assert "default via 2001:db8:e::1 dev eth0" in routes
+    assert "2001:db8:99::/48 via 2001:db8:f::fe dev eth0" in routes
+    # an address the port lost goes (the IPv4 one never given stays absent)
+    smaller = Nic(nic.port_id, nic.host_name, bridge, nic.mac, None, 0,
+                  addresses6=("2001:db8:e::5/64",), gateway6="2001:db8:e::1")
+    plumbing.plumb(guest, [smaller])
+    addrs = _inside(guest, "ip", "-o", "-6", "addr", "show", "dev", "eth0")
+    assert "2001:db8:e::5/64" in addrs and "2001:db8:f::5" not in addrs
+    plumbing.remove_bridge(bridge)
