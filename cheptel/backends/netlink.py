@@ -320,9 +320,9 @@ def _veth_names(ipr: IPRoute) -> set[str]:
 
 
 def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
-    """Inside a router's namespace: exactly its ports, addressed; its default route (by
-    the gateway port, else the first: a VIP's); IPv4 forwarding as asked (this thread's
-    /proc/sys/net is the namespace's)."""
+    """Inside a router's namespace: exactly its ports, addressed (IPv4 and IPv6); its
+    default route (by the gateway port, else the first: a VIP's); IPv4 and IPv6
+    forwarding as asked (this thread's /proc/sys/net is the namespace's)."""
     wanted = {port.inner_name: port for port in router.ports}
     for link in ipr.get_links():
         name = _attr(link, "IFLA_IFNAME")
@@ -333,15 +333,18 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         index = _index(ipr, port.inner_name)
         if index is None:
             raise PlumbingError(f"router port {port.port_id}: {port.inner_name} is gone")
+        _ipv6_ready(port.inner_name, router.forwarding)
         ipr.link("set", index=index, address=port.mac, mtu=port.mtu, state="up")
+        wanted4 = {cidr for cidr in port.addresses if ":" not in cidr}
         have = _ipv4(ipr, index)
-        for cidr in have - set(port.addresses):
+        for cidr in have - wanted4:
             ip, _, length = cidr.partition("/")
             ipr.addr("del", index=index, address=ip, prefixlen=int(length))
-        for cidr in set(port.addresses) - have:
+        for cidr in wanted4 - have:
             ip, _, length = cidr.partition("/")
             ipr.addr("add", index=index, address=ip, prefixlen=int(length))
             announce(port.inner_name, port.mac, ip)
+        _sync_ipv6(ipr, index, [cidr for cidr in port.addresses if ":" in cidr])
         if port.inner_name.startswith("qg-") or gateway_index is None:
             gateway_index = index
     lo = _index(ipr, "lo")
@@ -359,8 +362,8 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         except NetlinkError as exc:
             if exc.code != errno.ESRCH:
                 raise
-    with open("/proc/sys/net/ipv4/ip_forward", "w") as fh:
-        fh.write("1" if router.forwarding else "0")
+    _sysctl("ipv4/ip_forward", "1" if router.forwarding else "0")
+    _sysctl("ipv6/conf/all/forwarding", "1" if router.forwarding else "0")
 
 
 def announce(ifname: str, mac: str, address: str, times: int = ANNOUNCE_TIMES) -> None:

@@ -23,10 +23,10 @@ the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both m
 - make each router a network namespace of its own (as Neutron's L3 agent's `qrouter-*`),
   named by the cloud and the router (`router_namespace`), holding exactly the given
   interfaces (a veth per router port: the host end on the port's network's bridge, the
-  other end in the namespace with the port's MAC and addresses), its default route, IPv4
-  forwarding and its NAT rules (the iptables-restore text of its nat and mangle tables,
-  replaced whole); `routers(cloud)` finds exactly one cloud's namespaces, and removing
-  one takes its interfaces and rules with it;
+  other end in the namespace with the port's MAC and addresses, IPv4 and IPv6), its
+  default route, IPv4 and IPv6 forwarding and its NAT rules (the iptables-restore text
+  of its nat and mangle tables, replaced whole); `routers(cloud)` finds exactly one
+  cloud's namespaces, and removing one takes its interfaces and rules with it;
 - make each load balancer's VIP a namespace of the same kind (ensure_router and
   remove_router again, named by `balancer_namespace`, which no router's name matches):
   one veth (`vip` inside, the host end named as a server port's, `host_veth`, so the
@@ -103,7 +103,7 @@ class RouterNamespace:
     gateway: str | None = None  # the default route's next hop (the external subnet's)
     nat: str = ""  # iptables-restore text of the namespace's nat and mangle tables
     local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
-    forwarding: bool = True  # IPv4 forwarding (a load balancer's namespace: off)
+    forwarding: bool = True  # IPv4 and IPv6 forwarding (a load balancer's namespace: off)
 
 
 NAMESPACE_PREFIX = "cheptel-"

@@ -5,7 +5,10 @@ per interface port (`qr-<port>` inside, with the port's MAC and the subnet's gat
 address, the host end on the network's bridge) and one for its gateway port (`qg-<port>`
 on the external network's bridge, holding the gateway address and the router's floating
 IPs as /32s), a default route via the external subnet's gateway (an address the host
-holds), IPv4 forwarding, and its NAT:
+holds), IPv4 and IPv6 forwarding, and its NAT (IPv4 only: as Neutron's, IPv6 is routed,
+never NATed; an IPv6 interface holds its subnet's gateway address, so the router joins
+its IPv6 subnets to each other, while its gateway port holds IPv4 addresses only: the
+host routes no IPv6 to its routers):
 
   nat PREROUTING / OUTPUT   -d <floating IP> -j DNAT --to-destination <fixed IP>
   nat POSTROUTING           1. ! -o qg, not DNAT'd: ACCEPT (east-west, no NAT)
@@ -121,7 +124,7 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
     for port_id, position, ip, subnet_id in db.execute(select(
             IPAllocation.port_id, IPAllocation.position, IPAllocation.ip_address,
             IPAllocation.subnet_id).where(IPAllocation.port_id.in_(ids))):
-        if ":" not in ip and subnet_id in subnets:
+        if subnet_id in subnets:
             addresses.setdefault(port_id, []).append((position, ip, subnet_id))
     gateways = {r.gw_port: r for r in routers.values() if r.gw_port}
     veths: list[tuple[str, str]] = []
@@ -131,11 +134,14 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
                 owner == INTERFACE and project != router.project):
             continue  # an interface of another project's router is none of it
         ips = sorted(addresses.get(port_id, []))
+        v4 = [(ip, sid) for _, ip, sid in ips if ":" not in ip]
+        if owner == GATEWAY:  # IPv4 only: the host routes no IPv6 to its routers
+            ips = [entry for entry in ips if ":" not in entry[1]]
         if not ips:
-            continue  # IPv6 addresses only: not plumbed until the dataplane does IPv6
+            continue
         cidrs = tuple(f"{ip}/{subnets[sid][0].split('/')[1]}" for _, ip, sid in ips)
         if owner == GATEWAY:
-            router.gateway_ip, router.nexthop = ips[0][1], subnets[ips[0][2]][1]
+            router.gateway_ip, router.nexthop = v4[0][0], subnets[v4[0][1]][1]
         veth = router_veth(cloud, port_id)
         inner = ("qg-" if owner == GATEWAY else "qr-") + port_id[:11]
         router.ports.append(RouterPort(port_id, veth, inner, bridges[network_id], mac,

@@ -67,3 +67,32 @@ def test_an_ipv6_only_network_has_a_bridge_and_its_servers_are_plumbed(
     rcloud.settle()
     assert bridge_for(cid, only6["id"]) not in rcloud.engine.plumbing.links
 
+
+def test_a_router_holds_its_ipv6_gateways_and_joins_its_ipv6_subnets(
+        rcloud: Cloud) -> None:
+    """Each IPv6 interface (an IPv6-only network's too) holds its subnet's gateway
+    address in the router's namespace, forwarding on; the gateway port keeps IPv4 only
+    and the NAT is IPv4's alone (IPv6 is routed, never NATed)."""
+    cid = rcloud.deps.cloud_id
+    private = _ok(rcloud.neutron("GET", "/networks?name=private"), 200)["networks"][0]
+    dual = _subnet(rcloud, private["id"], "2001:db8:7::/64", ipv6_ra_mode="slaac",
+                   ipv6_address_mode="slaac")
+    only6 = _network(rcloud, "only6")
+    six = _subnet(rcloud, only6["id"], "2001:db8:8::/64")
+    router = _ok(rcloud.neutron("GET", "/routers?name=router1"), 200)["routers"][0]
+    for subnet in (dual, six):
+        _ok(rcloud.neutron("PUT", f"/routers/{router['id']}/add_router_interface",
+                           {"subnet_id": subnet["id"]}), 200)
+    rcloud.deps.reconciler.kick_network()
+    rcloud.settle()
+    (space,) = rcloud.engine.plumbing.namespaces_of_routers.values()
+    assert space.forwarding
+    inner = {p.bridge: p for p in space.ports if p.inner_name.startswith("qr-")}
+    assert inner[bridge_for(cid, only6["id"])].addresses == ("2001:db8:8::1/64",)
+    # private's IPv4 interface and its IPv6 one: a port each, on the same bridge
+    on_private = [p for p in space.ports if p.bridge == bridge_for(cid, private["id"])]
+    assert sorted(a for p in on_private for a in p.addresses) == [
+        "10.0.0.1/24", "2001:db8:7::1/64"]
+    (gateway,) = [p for p in space.ports if p.inner_name.startswith("qg-")]
+    assert all(":" not in a for a in gateway.addresses)
+    assert "2001:db8" not in space.nat and space.gateway  # an IPv4 default route only

@@ -14,7 +14,16 @@ from collections.abc import Iterator
 import pytest
 
 from cheptel.backends.netlink import NetlinkPlumbing
-from cheptel.backends.plumbing import Bridge, Nic, Route, host_veth
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    Route,
+    RouterNamespace,
+    RouterPort,
+    host_veth,
+    router_namespace,
+    router_veth,
+)
 
 # it makes links on the host: alone, after the rest (make test)
 pytestmark = pytest.mark.serial
@@ -176,3 +185,28 @@ def test_ipv6_addresses_and_default_route_usable_at_once(
     addrs = _inside(guest, "ip", "-o", "-6", "addr", "show", "dev", "eth0")
     assert "2001:db8:e::5/64" in addrs and "2001:db8:f::5" not in addrs
     plumbing.remove_bridge(bridge)
+
+
+def test_a_router_namespace_holds_its_ipv6_gateways_and_forwards(
+        plumbing: NetlinkPlumbing) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    bridge = "cbtf" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(bridge, CLOUD, "net-f", None))
+    name = router_namespace(CLOUD, "router-6")
+    port = RouterPort("port-7", router_veth(CLOUD, "port-7"), "qr-port7", bridge,
+                      "fa:16:3e:12:34:07", ("10.9.9.1/24", "2001:db8:f::1/64"))
+    try:
+        plumbing.ensure_router(RouterNamespace(name, CLOUD, "router-6", (port,)))
+
+        def inside(*cmd: str) -> str:
+            return subprocess.run(["ip", "netns", "exec", name, *cmd], capture_output=True,
+                                  text=True, check=True).stdout
+        addrs = inside("ip", "-o", "addr", "show", "dev", "qr-port7")
+        assert "10.9.9.1/24" in addrs and "2001:db8:f::1/64" in addrs
+        assert "tentative" not in addrs
+        assert inside("cat", "/proc/sys/net/ipv6/conf/all/forwarding").strip() == "1"
+        assert inside("cat", "/proc/sys/net/ipv4/ip_forward").strip() == "1"
+    finally:
+        plumbing.remove_router(name)
+        plumbing.remove_bridge(bridge)
