@@ -96,3 +96,31 @@ def test_a_router_holds_its_ipv6_gateways_and_joins_its_ipv6_subnets(
     (gateway,) = [p for p in space.ports if p.inner_name.startswith("qg-")]
     assert all(":" not in a for a in gateway.addresses)
     assert "2001:db8" not in space.nat and space.gateway  # an IPv4 default route only
+
+
+def test_the_ipv6_half_of_the_ruleset_follows_the_ports(rcloud: Cloud) -> None:
+    """What the converger asks the firewall for: ip6tables chains with the port's IPv6
+    and link-local addresses, its IPv6 allowed address pairs (the IPv4 ones stay in the
+    IPv4 half), the default group's IPv6 rules."""
+    private = _ok(rcloud.neutron("GET", "/networks?name=private"), 200)["networks"][0]
+    _subnet(rcloud, private["id"], "2001:db8:7::/64", ipv6_ra_mode="slaac",
+            ipv6_address_mode="slaac")
+    sid = rcloud.active("dual", networks=[{"uuid": private["id"]}])
+    (port,) = _ok(rcloud.neutron("GET", f"/ports?device_id={sid}"), 200)["ports"]
+    _ok(rcloud.neutron("PUT", f"/ports/{port['id']}", {"port": {"allowed_address_pairs": [
+        {"ip_address": "2001:db8:7::99"}, {"ip_address": "10.0.0.99"}]}}), 200)
+    rcloud.deps.reconciler.kick_network()
+    rcloud.settle()
+    rs = rcloud.ruleset()
+    assert rs is not None
+    v4 = [r for chain in rs.tables["filter"].values() for r in chain]
+    v6 = [r for chain in rs.tables6["filter"].values() for r in chain]
+    mac = port["mac_address"]
+    six = eui64("2001:db8:7::/64", mac)
+    assert any(r.startswith(f"-s {six} -m mac --mac-source {mac}") for r in v6)
+    assert any(r.startswith(f"-s {eui64('fe80::/64', mac)} -m mac") for r in v6)
+    assert any(r.startswith("-s 2001:db8:7::99 ") for r in v6)
+    assert any(r.startswith("-s 10.0.0.99 ") for r in v4)
+    assert not any("2001:db8" in r for r in v4) and not any("10.0.0." in r for r in v6)
+    # the default group admits its members over IPv6 too: an inet6 set of them
+    assert [six] in rs.sets.values()
