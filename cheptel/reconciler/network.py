@@ -1,18 +1,20 @@
 """Converging the network dataplane: bridges, veths and one iptables ruleset.
 
 The whole network intent of the cloud is read in one pass and turned into (1) a Linux
-bridge per Neutron network that has an IPv4 subnet (bridge_for: named by the cloud and
-the network, tagged with both), holding no host address but an external network's
-gateway (the host is the external network's upstream), (2) the wiring of every running
-server's ports (cheptel.backends.plumbing: a veth per port, its container end in the
-container's namespace with the port's MAC, address, MTU and routes; the containers
-themselves have the engine's network mode `none`), (3) a network namespace per router
-(cheptel.reconciler.routers: its interfaces, gateway, routes and NAT) and per load
-balancer's VIP (cheptel.reconciler.vips: its veth, as a port), and (4) the host's
-ruleset of cheptel.reconciler.rules, applied in one iptables-restore. A pass is cheap at this scale,
-so every change (and the periodic pass, and the start) simply runs it again: a restart
-of cheptel, of dockerd, of a container or of the host rebuilds the same state from the
-database (a container whose veths are gone is plumbed again).
+bridge per Neutron network that has a subnet, IPv4 or IPv6 (bridge_for: named by the
+cloud and the network, tagged with both), holding no host address but an external
+network's IPv4 gateway (the host is the external network's upstream), (2) the wiring of
+every running server's ports (cheptel.backends.plumbing: a veth per port, its container
+end in the container's namespace with the port's MAC, first IPv4 address, IPv6
+addresses, MTU and routes; the containers themselves have the engine's network mode
+`none`), (3) a network namespace per router (cheptel.reconciler.routers: its
+interfaces, gateway, routes and NAT) and per load balancer's VIP
+(cheptel.reconciler.vips: its veth, as a port), and (4) the host's ruleset of
+cheptel.reconciler.rules, applied in one iptables-restore and one ip6tables-restore. A
+pass is cheap at this scale, so every change (and the periodic pass, and the start)
+simply runs it again: a restart of cheptel, of dockerd, of a container or of the host
+rebuilds the same state from the database (a container whose veths are gone is plumbed
+again).
 """
 
 from __future__ import annotations
