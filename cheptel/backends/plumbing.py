@@ -25,8 +25,10 @@ the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both m
   interfaces (a veth per router port: the host end on the port's network's bridge, the
   other end in the namespace with the port's MAC and addresses, IPv4 and IPv6), its
   default route, IPv4 and IPv6 forwarding and its NAT rules (the iptables-restore text
-  of its nat and mangle tables, replaced whole); `routers(cloud)` finds exactly one
-  cloud's namespaces, and removing one takes its interfaces and rules with it;
+  of its nat and mangle tables, replaced whole), and its router advertisements (one
+  radvd inside, run while `radvd` is not empty, told of a new configuration); `routers(
+  cloud)` finds exactly one cloud's namespaces, and removing one takes its interfaces,
+  rules and radvd with it;
 - make each load balancer's VIP a namespace of the same kind (ensure_router and
   remove_router again, named by `balancer_namespace`, which no router's name matches):
   one veth (`vip` inside, the host end named as a server port's, `host_veth`, so the
@@ -104,6 +106,7 @@ class RouterNamespace:
     nat: str = ""  # iptables-restore text of the namespace's nat and mangle tables
     local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
     forwarding: bool = True  # IPv4 and IPv6 forwarding (a load balancer's namespace: off)
+    radvd: str = ""  # radvd.conf of its router advertisements ("": none sent)
 
 
 NAMESPACE_PREFIX = "cheptel-"

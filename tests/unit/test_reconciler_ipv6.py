@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cheptel.network.service.ipv6 import eui64
+from cheptel.reconciler import routers
 from cheptel.reconciler.network import bridge_for
 from tests.unit.reconcile import Cloud
 
@@ -96,6 +97,23 @@ def test_a_router_holds_its_ipv6_gateways_and_joins_its_ipv6_subnets(
     (gateway,) = [p for p in space.ports if p.inner_name.startswith("qg-")]
     assert all(":" not in a for a in gateway.addresses)
     assert "2001:db8" not in space.nat and space.gateway  # an IPv4 default route only
+    # router advertisements for the slaac subnet only (the other has no ipv6_ra_mode)
+    qr6 = next(p for p in on_private if "2001:db8:7::1/64" in p.addresses)
+    assert space.radvd == routers.radvd_conf([(qr6.inner_name, 1500, [
+        ("2001:db8:7::/64", "slaac")])])
+    assert "prefix 2001:db8:7::/64" in space.radvd and "2001:db8:8::" not in space.radvd
+
+
+def test_radvd_conf_as_neutron_writes_it() -> None:
+    text = routers.radvd_conf([("qr-a", 1450, [("2001:db8:1::/64", "slaac")]),
+                               ("qr-b", 1500, []),
+                               ("qr-c", 1500, [("2001:db8:3::/64", "dhcpv6-stateless")])])
+    assert text.count("interface ") == 2 and "qr-b" not in text
+    a, c = text.split("};\ninterface ")
+    assert "AdvSendAdvert on;" in a and "AdvLinkMTU 1450;" in a
+    assert "prefix 2001:db8:1::/64 {" in a and "AdvAutonomous on;" in a
+    assert "AdvOtherConfigFlag" not in a and "AdvOtherConfigFlag on;" in c
+    assert routers.radvd_conf([("qr-b", 1500, [])]) == ""
 
 
 def test_the_ipv6_half_of_the_ruleset_follows_the_ports(rcloud: Cloud) -> None:

@@ -6,6 +6,7 @@ two IPv6 subnets (docs/network.md, Dataplane)."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 
@@ -57,10 +58,19 @@ def test_dual_stack_servers_ping_over_ipv6_filtered_by_their_groups(net_cloud: C
     web, peer = boot(demo, "web6", private.id), boot(demo, "peer6", private.id)
     web6, peer6 = v6_of(demo, web.id), v6_of(demo, peer.id)
     assert web6.startswith("2001:db8:44:")  # its EUI-64 address
-    out = support.container(web.id).exec_run(["ip", "-o", "addr", "show", "eth0"])[1]
+    out = support.container(web.id).exec_run(
+        ["ip", "-o", "addr", "show", "eth0", "scope", "global"])[1]
     assert f"{web6}/64".encode() in out and b"tentative" not in out
     routes = support.container(web.id).exec_run(["ip", "-6", "route"])[1].decode()
     assert "default via 2001:db8:44::1 dev eth0" in routes
+    if shutil.which("radvd"):  # the router advertises the slaac subnet (radvd)
+        pid = support.container(web.id).attrs["State"]["Pid"]
+
+        def learned() -> bool:
+            return "proto ra" in subprocess.run(
+                ["nsenter", "-t", str(pid), "-n", "ip", "-6", "route"],
+                capture_output=True, text=True).stdout
+        assert within(learned, 15), "no router advertisement reached the server"
     # the default group admits its members over IPv6 (an inet6 set), and the router
     assert within(lambda: bool(ping6(peer.id, web6)), 5), "no IPv6 echo between members"
     print(f"\nIPv6 ping, one network, min/avg/max: {round_trip(peer.id, web6)} ms")
