@@ -111,7 +111,11 @@ def _ipv6(ipr: IPRoute, index: int) -> set[str]:
 
 
 def _sysctl(path: str, value: str) -> None:
-    """A /proc/sys/net setting of the calling thread's network namespace."""
+    """A /proc/sys/net setting of the calling thread's network namespace; an IPv6 one is
+    skipped on a kernel without IPv6 (booted with ipv6.disable=1: no IPv6 address can
+    be added either, which the plumbing then reports)."""
+    if path.startswith("ipv6/") and not os.path.isdir("/proc/sys/net/ipv6"):
+        return
     with open(f"/proc/sys/net/{path}", "w") as fh:
         fh.write(value)
 
