@@ -36,6 +36,8 @@ dpkg -s e2fsprogs >/dev/null 2>&1 || need_apt+=(e2fsprogs)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 # load balancers: one HAProxy per load balancer (cheptel/backends/haproxy.py)
 dpkg -s haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
+# IPv6 router advertisements: one radvd per router that has some (cheptel/backends/netlink.py)
+dpkg -s radvd >/dev/null 2>&1 || need_apt+=(radvd)
 if [ ! -x "$VENV/bin/python" ]; then
   command -v "$PY" >/dev/null || need_apt+=(python3)
   # Debian's python3 makes venvs only with python3-venv (it holds ensurepip)
@@ -68,14 +70,18 @@ if [ "${#need_apt[@]}" -gt 0 ] && [ "${CHEPTEL_SKIP_APT:-0}" != 1 ]; then
   fi
   # Debian's HAProxy service (its own /etc/haproxy/haproxy.cfg): stopped and not started
   # at boot; cheptel starts one HAProxy per load balancer itself
-  if [[ " ${need_apt[*]} " == *" haproxy "* ]]; then
-    $SUDO service haproxy stop >/dev/null 2>&1 || true
-    if [ -d /run/systemd/system ]; then
-      $SUDO systemctl disable -q haproxy >/dev/null 2>&1 || true
-    else
-      $SUDO update-rc.d haproxy disable >/dev/null 2>&1 || true
+  # (and Debian's radvd service, its own /etc/radvd.conf: cheptel starts one radvd in
+  # each router's namespace)
+  for service in haproxy radvd; do
+    if [[ " ${need_apt[*]} " == *" $service "* ]]; then
+      $SUDO service "$service" stop >/dev/null 2>&1 || true
+      if [ -d /run/systemd/system ]; then
+        $SUDO systemctl disable -q "$service" >/dev/null 2>&1 || true
+      else
+        $SUDO update-rc.d "$service" disable >/dev/null 2>&1 || true
+      fi
     fi
-  fi
+  done
 fi
 
 # The Docker Engine: started here when it is not running (no systemd on CI machines).

@@ -2,19 +2,21 @@
 
 Several clouds may share a host (tests do), so every chain is named `CH<cloud>-...`
 (iptables allows 28 characters). A Ruleset is the whole desired state of one cloud's
-chains (per table: chain -> rules), with entry chains "FWD", "OUT", "DNAT", "SNAT" and
-"ZONE".
-apply() writes it in one `iptables-restore --noflush`, one transaction per table: every
-chain it names is replaced, the jumps from the built-in chains are put in place, and
-chains of an older ruleset that are no longer named are emptied, all in that same commit
-(the emptied chains are removed afterwards). No packet ever sees a chain half filled or
-a port unhooked.
+chains, in two halves: IPv4's (per table: chain -> rules), with entry chains "FWD",
+"OUT", "DNAT", "SNAT" and "ZONE", and IPv6's (`tables6`), with "FWD" and "ZONE" (the host
+neither NATs IPv6 nor holds an IPv6 address on a cloud's bridge).
+apply() writes each half in one `iptables-restore --noflush` (`ip6tables-restore` for
+IPv6), one transaction per table: every chain it names is replaced, the jumps from the
+built-in chains are put in place, and chains of an older ruleset that are no longer named
+are emptied, all in that same commit (the emptied chains are removed afterwards). No
+packet ever sees a chain half filled or a port unhooked.
 
 Address sets: a security group named as a remote group is matched by one ipset of its
-members' addresses (`-m set --match-set`), not by a rule per member, so a group of N ports
-costs N set entries, not N x N rules. A set is named by a hash of its group and members:
-a set a committed rule refers to never changes (new members make a new set, which the
-same iptables-restore commit switches to), so no rule ever sees members of a later state.
+members' addresses per IP version (`hash:ip family inet`, `inet6`; `-m set --match-set`),
+not by a rule per member, so a group of N ports costs N set entries, not N x N rules. A
+set is named by a hash of its group and members: a set a committed rule refers to never
+changes (new members make a new set, which the same iptables-restore commit switches
+to), so no rule ever sees members of a later state.
 Each apply first (re)fills every wanted set through a temporary set swapped in (a set
 emptied behind cheptel's back is whole again), and destroys the sets no longer wanted
 after the commit.
@@ -62,6 +64,11 @@ HOOKS = {
     ("nat", "POSTROUTING"): "SNAT",
     ("raw", "PREROUTING"): "ZONE",
 }
+# the same for ip6tables: forwarded (bridged) traffic and conntrack zones only
+HOOKS6 = {
+    ("filter", "FORWARD"): "FWD",
+    ("raw", "PREROUTING"): "ZONE",
+}
 
 
 log = logging.getLogger("cheptel.firewall")
@@ -89,12 +96,14 @@ class FirewallError(Exception):
 
 @dataclass
 class Ruleset:
-    """table -> chain -> rule lines (without "-A CHAIN"); chain names are full names;
-    sets: ipset name -> its IPv4 addresses (hash:ip)."""
+    """table -> chain -> rule lines (without "-A CHAIN"), IPv4's in `tables` and IPv6's
+    in `tables6`; chain names are full names; sets: ipset name -> its addresses (hash:ip,
+    all of one IP version)."""
 
     prefix: str
     tables: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     sets: dict[str, list[str]] = field(default_factory=dict)
+    tables6: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def name(self, suffix: str) -> str:
         full = self.prefix + suffix
@@ -102,23 +111,30 @@ class Ruleset:
             raise ValueError(f"chain name too long: {full}")
         return full
 
-    def chain(self, table: str, suffix: str) -> list[str]:
-        return self.tables.setdefault(table, {}).setdefault(self.name(suffix), [])
+    def half(self, family: int) -> dict[str, dict[str, list[str]]]:
+        """The tables of one IP version (4 or 6)."""
+        return self.tables6 if family == 6 else self.tables
+
+    def chain(self, table: str, suffix: str, family: int = 4) -> list[str]:
+        return self.half(family).setdefault(table, {}).setdefault(self.name(suffix), [])
 
     def address_set(self, key: str, addresses: list[str]) -> str:
-        """The name of the set of these addresses (named by `key` and the addresses: a
-        different membership is a different set)."""
+        """The name of the set of these addresses, all of one IP version (named by `key`
+        and the addresses: a different membership is a different set)."""
         members = sorted(set(addresses))
+        if len({":" in ip for ip in members}) > 1:
+            raise ValueError(f"a set of IPv4 and IPv6 addresses: {key}")
         digest = hashlib.sha256("\n".join([key, *members]).encode()).hexdigest()[:16]
         name = f"{self.prefix}G{digest}"
         self.sets[name] = members
         return name
 
-    def add(self, table: str, suffix: str, rule: str) -> None:
-        self.chain(table, suffix).append(rule)
+    def add(self, table: str, suffix: str, rule: str, family: int = 4) -> None:
+        self.chain(table, suffix, family).append(rule)
 
     def count(self) -> int:
-        return sum(len(rules) for chains in self.tables.values() for rules in chains.values())
+        return sum(len(rules) for half in (self.tables, self.tables6)
+                   for chains in half.values() for rules in chains.values())
 
 
 class Firewall(Protocol):
@@ -185,9 +201,10 @@ def _set_lines(sets: dict[str, list[str]], prefix: str) -> list[str]:
     lines: list[str] = []
     for name, members in sorted(sets.items()):
         tmp = prefix + "T" + name[len(prefix) + 1:]
-        lines += [f"create {tmp} hash:ip family inet", f"flush {tmp}"]
+        family = "inet6" if any(":" in ip for ip in members) else "inet"
+        lines += [f"create {tmp} hash:ip family {family}", f"flush {tmp}"]
         lines += [f"add {tmp} {ip}" for ip in members]
-        lines += [f"create {name} hash:ip family inet", f"swap {tmp} {name}",
+        lines += [f"create {name} hash:ip family {family}", f"swap {tmp} {name}",
                   f"destroy {tmp}"]
     return lines
 
@@ -249,10 +266,11 @@ def _rules(saved: str, chain: str) -> list[str]:
 HARMLESS = ("-j DOCKER-USER", "-j DOCKER-ISOLATION-STAGE-1")
 
 
-def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
+def _hook_lines(table: str, saved: str, ruleset: Ruleset,
+                hooks: dict[tuple[str, str], str] = HOOKS) -> list[str]:
     """iptables-restore lines that put the jumps to the entry chains in place."""
     lines: list[str] = []
-    for (hook_table, builtin), suffix in HOOKS.items():
+    for (hook_table, builtin), suffix in hooks.items():
         if hook_table != table:
             continue
         jump = f"-j {ruleset.name(suffix)}"
@@ -274,7 +292,7 @@ def _hook_lines(table: str, saved: str, ruleset: Ruleset) -> list[str]:
 
 
 class IptablesFirewall:
-    """The real thing: iptables-restore on the host's tables (IPv4)."""
+    """The real thing: iptables-restore and ip6tables-restore on the host's tables."""
 
     def __init__(self, binary: str = "iptables", ipset: str = "ipset",
                  claims: Path = CLAIMS) -> None:
@@ -317,13 +335,20 @@ class IptablesFirewall:
             [self.ipset, "destroy", name], capture_output=True).returncode != 0
             and name in self._set_names(name)}
 
-    def _save(self, table: str) -> str:
-        return _run(f"{self.binary}-save", "-t", table)
+    def _save(self, table: str, binary: str | None = None) -> str:
+        return _run(f"{binary or self.binary}-save", "-t", table)
+
+    @property
+    def binary6(self) -> str:
+        return self.binary.replace("iptables", "ip6tables")
 
     def apply(self, ruleset: Ruleset) -> None:
+        """Both halves, IPv4's then IPv6's (a commit each); a host without ip6tables
+        fails the apply (FirewallError), it does not leave IPv6 unfiltered."""
         with self._lock:
-            for (table, _), suffix in HOOKS.items():
-                ruleset.chain(table, suffix)  # entry chains always exist
+            for family, hooks in ((4, HOOKS), (6, HOOKS6)):
+                for (table, _), suffix in hooks.items():
+                    ruleset.chain(table, suffix, family)  # entry chains always exist
             prefix = ruleset.prefix
             if prefix not in self._sets:
                 self._sets[prefix] = self._set_names(prefix)
@@ -331,27 +356,34 @@ class IptablesFirewall:
                 self._sets[prefix] |= set(ruleset.sets)  # made, even if what follows fails
                 _run(self.ipset, "-exist", "restore",
                      stdin="\n".join(_set_lines(ruleset.sets, prefix)) + "\n")
-            stale: dict[str, set[str]] = {}
-            lines: list[str] = []
-            for table in ("filter", "nat", "raw"):
-                saved = self._save(table)
-                wanted = ruleset.tables.get(table, {})
-                # a chaos cut (raw table) is not the ruleset's: it outlives the passes
-                old = {name for name in _chains(saved, ruleset.prefix) - set(wanted)
-                       if not name.startswith(cut_chain(ruleset.prefix))}
-                stale[table] = old
-                lines.append(f"*{table}")
-                lines += [f":{name} - [0:0]" for name in sorted(set(wanted) | old)]
-                for name, rules in wanted.items():
-                    lines += [f"-A {name} {rule}" for rule in rules]
-                lines += _hook_lines(table, saved, ruleset)
-                lines.append("COMMIT")
-            _run(f"{self.binary}-restore", "--noflush", stdin="\n".join(lines) + "\n")
-            for table, names in stale.items():
-                for name in names:
-                    subprocess.run([self.binary, "-t", table, "-X", name], capture_output=True)
+            self._restore(self.binary, ("filter", "nat", "raw"), HOOKS, ruleset, 4)
+            self._restore(self.binary6, ("filter", "raw"), HOOKS6, ruleset, 6)
             left = self._destroy_sets(self._sets[prefix] - set(ruleset.sets))
             self._sets[prefix] = set(ruleset.sets) | left
+
+    def _restore(self, binary: str, tables: tuple[str, ...],
+                 hooks: dict[tuple[str, str], str], ruleset: Ruleset, family: int) -> None:
+        """One half of the ruleset in one `<binary>-restore --noflush`; the chains it
+        emptied are removed after the commit."""
+        stale: dict[str, set[str]] = {}
+        lines: list[str] = []
+        for table in tables:
+            saved = self._save(table, binary)
+            wanted = ruleset.half(family).get(table, {})
+            # a chaos cut (raw table) is not the ruleset's: it outlives the passes
+            old = {name for name in _chains(saved, ruleset.prefix) - set(wanted)
+                   if not name.startswith(cut_chain(ruleset.prefix))}
+            stale[table] = old
+            lines.append(f"*{table}")
+            lines += [f":{name} - [0:0]" for name in sorted(set(wanted) | old)]
+            for name, rules in wanted.items():
+                lines += [f"-A {name} {rule}" for rule in rules]
+            lines += _hook_lines(table, saved, ruleset, hooks)
+            lines.append("COMMIT")
+        _run(f"{binary}-restore", "--noflush", stdin="\n".join(lines) + "\n")
+        for table, names in stale.items():
+            for name in names:
+                subprocess.run([binary, "-t", table, "-X", name], capture_output=True)
 
     def clear(self, prefix: str) -> None:
         """Remove every chain of this prefix and every rule that jumps to one, wherever it
@@ -366,7 +398,7 @@ class IptablesFirewall:
             self._sets.pop(prefix, None)
 
     def _binaries(self) -> list[str]:
-        six = self.binary.replace("iptables", "ip6tables")
+        six = self.binary6
         return [self.binary] + ([six] if six != self.binary and shutil.which(f"{six}-save")
                                 else [])
 

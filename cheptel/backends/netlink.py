@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import logging
 import os
+import shutil
+import signal
 import socket
 import struct
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pyroute2 import IPRoute, netns
@@ -34,6 +38,7 @@ from cheptel.backends.plumbing import (
     parse_router_namespace,
 )
 
+log = logging.getLogger("cheptel.plumbing")
 CLONE_NEWNET = 0x40000000
 T = TypeVar("T")
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -98,7 +103,55 @@ def _ipv4(ipr: IPRoute, index: int) -> set[str]:
             for a in ipr.get_addr(family=2, index=index)}
 
 
+def _ipv6(ipr: IPRoute, index: int) -> set[str]:
+    """The interface's global IPv6 addresses (its fe80:: link-local is the kernel's)."""
+    return {f"{_attr(a, 'IFA_ADDRESS')}/{a['prefixlen']}"
+            for a in ipr.get_addr(family=socket.AF_INET6, index=index)
+            if a["scope"] == 0}
+
+
+def _sysctl(path: str, value: str) -> None:
+    """A /proc/sys/net setting of the calling thread's network namespace; an IPv6 one is
+    skipped on a kernel without IPv6 (booted with ipv6.disable=1: no IPv6 address can
+    be added either, which the plumbing then reports)."""
+    if path.startswith("ipv6/") and not os.path.isdir("/proc/sys/net/ipv6"):
+        return
+    with open(f"/proc/sys/net/{path}", "w") as fh:
+        fh.write(value)
+
+
+def _ipv6_ready(ifname: str, forwarding: bool = False) -> None:
+    """IPv6 on an interface, set before it comes up: enabled (a container's engine may
+    have turned it off), no duplicate address detection (cheptel's IPAM already made the
+    addresses unique: they are usable at once, not "tentative" for a second), and
+    unsolicited neighbour advertisements when an address is added or the link comes up
+    (IPv6's gratuitous ARP: neighbours that knew the address under another MAC learn this
+    one). A router's interfaces forward and do not take router advertisements."""
+    conf = f"ipv6/conf/{ifname}"
+    _sysctl(f"{conf}/disable_ipv6", "0")
+    _sysctl(f"{conf}/accept_dad", "0")
+    _sysctl(f"{conf}/ndisc_notify", "1")
+    if forwarding:
+        _sysctl(f"{conf}/accept_ra", "0")
+
+
+def _sync_ipv6(ipr: IPRoute, index: int, wanted: Sequence[str]) -> None:
+    """The interface holds exactly these global IPv6 addresses ("ip/prefixlen"), added
+    without duplicate address detection (IFA_F_NODAD)."""
+    have = _ipv6(ipr, index)
+    for cidr in have - set(wanted):
+        ip, _, length = cidr.partition("/")
+        ipr.addr("del", index=index, address=ip, prefixlen=int(length),
+                 family=socket.AF_INET6)
+    for cidr in set(wanted) - have:
+        ip, _, length = cidr.partition("/")
+        ipr.addr("add", index=index, address=ip, prefixlen=int(length),
+                 family=socket.AF_INET6, flags=IFA_F_NODAD)
+
+
 NETNS = "/run/netns"
+RADVD = Path("/run/cheptel/radvd")  # <namespace>.conf, .pid, .log (go with a reboot)
+IFA_F_NODAD = 0x02  # linux/if_addr.h: an address added without duplicate detection
 ANNOUNCE_TIMES, ANNOUNCE_EVERY = 3, 1.0  # gratuitous ARPs per address added, seconds apart
 
 
@@ -210,8 +263,10 @@ class NetlinkPlumbing:
         return found
 
     def remove_router(self, name: str) -> None:
-        """The namespace goes, and its veths (their host ends too) and rules with it."""
+        """The namespace goes, and its veths (their host ends too), rules and radvd with
+        it (a process inside would outlive the namespace's name)."""
         self._nat.pop(name, None)
+        _stop_radvd(name)
         if name in netns.listnetns():
             try:
                 netns.remove(name)
@@ -244,6 +299,7 @@ class NetlinkPlumbing:
                 raise PlumbingError(f"router {router.router_id}: its NAT rules: "
                                     f"{proc.stderr.strip()[:300]}")
             self._nat[router.name] = router.nat
+        _ensure_radvd(router)
 
     def listen(self, namespace: str, address: str, port: int) -> socket.socket:
         """The socket is made by a thread inside the namespace: it stays that
@@ -272,14 +328,70 @@ class NetlinkPlumbing:
         host.link("set", index=index, master=bridge, mtu=port.mtu, state="up")
 
 
+def _radvd_pid(name: str) -> int | None:
+    """The pid of the namespace's radvd, if it runs (its pid file names a live radvd)."""
+    try:
+        pid = int((RADVD / f"{name}.pid").read_text().split()[0])
+        with open(f"/proc/{pid}/comm") as fh:
+            return pid if fh.read().strip() == "radvd" else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _stop_radvd(name: str) -> None:
+    pid = _radvd_pid(name)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for suffix in (".conf", ".pid", ".log"):
+        (RADVD / f"{name}{suffix}").unlink(missing_ok=True)
+
+
+def _ensure_radvd(router: RouterNamespace) -> None:
+    """One radvd in the router's namespace while it has advertisements to send: started
+    with its configuration (written under RADVD), told of a new one by SIGHUP (radvd
+    reads it again), stopped when there is none. It daemonizes: it outlives cheptel's
+    process, as the namespace does, and is found again by its pid file."""
+    if not router.radvd:
+        _stop_radvd(router.name)
+        return
+    if shutil.which("radvd") is None:  # scripts/setup.sh installs it
+        log.warning("router %s: no radvd on this host: no router advertisements",
+                    router.router_id)
+        return
+    conf = RADVD / f"{router.name}.conf"
+    try:
+        RADVD.mkdir(parents=True, exist_ok=True)
+        changed = not conf.exists() or conf.read_text() != router.radvd
+        if changed:
+            conf.write_text(router.radvd)
+        pid = _radvd_pid(router.name)
+        if pid is not None:
+            if changed:
+                os.kill(pid, signal.SIGHUP)
+            return
+        proc = subprocess.run(
+            ["nsenter", f"--net={NETNS}/{router.name}", "radvd", "-C", str(conf),
+             "-p", str(RADVD / f"{router.name}.pid"), "-m", "logfile",
+             "-l", str(RADVD / f"{router.name}.log")],
+            capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        raise PlumbingError(f"router {router.router_id}: radvd: {exc}") from None
+    if proc.returncode != 0:
+        raise PlumbingError(f"router {router.router_id}: radvd: "
+                            f"{(proc.stderr or proc.stdout).strip()[:300]}")
+
+
 def _veth_names(ipr: IPRoute) -> set[str]:
     return {_attr(link, "IFLA_IFNAME") for link in ipr.get_links() if _kind(link) == "veth"}
 
 
 def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
-    """Inside a router's namespace: exactly its ports, addressed; its default route (by
-    the gateway port, else the first: a VIP's); IPv4 forwarding as asked (this thread's
-    /proc/sys/net is the namespace's)."""
+    """Inside a router's namespace: exactly its ports, addressed (IPv4 and IPv6); its
+    default route (by the gateway port, else the first: a VIP's); IPv4 and IPv6
+    forwarding as asked (this thread's /proc/sys/net is the namespace's)."""
     wanted = {port.inner_name: port for port in router.ports}
     for link in ipr.get_links():
         name = _attr(link, "IFLA_IFNAME")
@@ -290,15 +402,18 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         index = _index(ipr, port.inner_name)
         if index is None:
             raise PlumbingError(f"router port {port.port_id}: {port.inner_name} is gone")
+        _ipv6_ready(port.inner_name, router.forwarding)
         ipr.link("set", index=index, address=port.mac, mtu=port.mtu, state="up")
+        wanted4 = {cidr for cidr in port.addresses if ":" not in cidr}
         have = _ipv4(ipr, index)
-        for cidr in have - set(port.addresses):
+        for cidr in have - wanted4:
             ip, _, length = cidr.partition("/")
             ipr.addr("del", index=index, address=ip, prefixlen=int(length))
-        for cidr in set(port.addresses) - have:
+        for cidr in wanted4 - have:
             ip, _, length = cidr.partition("/")
             ipr.addr("add", index=index, address=ip, prefixlen=int(length))
             announce(port.inner_name, port.mac, ip)
+        _sync_ipv6(ipr, index, [cidr for cidr in port.addresses if ":" in cidr])
         if port.inner_name.startswith("qg-") or gateway_index is None:
             gateway_index = index
     lo = _index(ipr, "lo")
@@ -316,8 +431,8 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         except NetlinkError as exc:
             if exc.code != errno.ESRCH:
                 raise
-    with open("/proc/sys/net/ipv4/ip_forward", "w") as fh:
-        fh.write("1" if router.forwarding else "0")
+    _sysctl("ipv4/ip_forward", "1" if router.forwarding else "0")
+    _sysctl("ipv6/conf/all/forwarding", "1" if router.forwarding else "0")
 
 
 def announce(ifname: str, mac: str, address: str, times: int = ANNOUNCE_TIMES) -> None:
@@ -371,7 +486,7 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
             ipr.link("del", index=index)
     taken = {name for mac, (_, name) in links.items() if mac in wanted}
     names: dict[str, str] = {}
-    default_done = False
+    default_done = default6_done = False
     for nic in nics:
         index, name = links[nic.mac.lower()]
         if not name.startswith("eth"):  # new: the lowest free eth<N>
@@ -380,15 +495,23 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
             ipr.link("set", index=index, state="down")
             ipr.link("set", index=index, ifname=name)
         names[nic.port_id] = name
+        _ipv6_ready(name)
         ipr.link("set", index=index, mtu=nic.mtu, state="up")
-        if f"{nic.address}/{nic.prefixlen}" not in _ipv4(ipr, index):
+        if nic.address and f"{nic.address}/{nic.prefixlen}" not in _ipv4(ipr, index):
             ipr.addr("add", index=index, address=nic.address, prefixlen=nic.prefixlen)
             announce(name, nic.mac, nic.address)
+        _sync_ipv6(ipr, index, nic.addresses6)
         if nic.gateway and not default_done:
             ipr.route("replace", dst="0.0.0.0/0", gateway=nic.gateway, oif=index)
             default_done = True
+        if nic.gateway6 and not default6_done:
+            ipr.route("replace", dst="::/0", gateway=nic.gateway6, oif=index,
+                      family=socket.AF_INET6)
+            default6_done = True
         for route in nic.routes:
-            ipr.route("replace", dst=route.destination, gateway=route.nexthop, oif=index)
+            ipr.route("replace", dst=route.destination, gateway=route.nexthop, oif=index,
+                      family=socket.AF_INET6 if ":" in route.destination
+                      else socket.AF_INET)
     lo = _index(ipr, "lo")
     if lo is not None:
         ipr.link("set", index=lo, state="up")

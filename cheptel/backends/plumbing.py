@@ -5,7 +5,9 @@ Containers run with the engine's network mode `none` (Docker's IPAM and its glob
 address pool play no part); cheptel gives each port of a server a veth pair: the host
 end, named by the cloud and the port (`host_veth`), enslaved to the network's bridge; the
 container end moved into the container's namespace, named eth0, eth1, ..., with the
-port's MAC, fixed address, MTU and routes.
+port's MAC, its first IPv4 address and every IPv6 address (static and EUI-64 alike, usable
+at once: no duplicate address detection), MTU and routes (an IPv4 and an IPv6 default
+route, each by the first NIC that has one).
 
 A real implementation (cheptel.backends.netlink, pyroute2) talks netlink to the kernel;
 the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both must:
@@ -21,10 +23,12 @@ the fake (cheptel.backends.fake_plumbing) keeps the same facts in memory. Both m
 - make each router a network namespace of its own (as Neutron's L3 agent's `qrouter-*`),
   named by the cloud and the router (`router_namespace`), holding exactly the given
   interfaces (a veth per router port: the host end on the port's network's bridge, the
-  other end in the namespace with the port's MAC and addresses), its default route, IPv4
-  forwarding and its NAT rules (the iptables-restore text of its nat and mangle tables,
-  replaced whole); `routers(cloud)` finds exactly one cloud's namespaces, and removing
-  one takes its interfaces and rules with it;
+  other end in the namespace with the port's MAC and addresses, IPv4 and IPv6), its
+  default route, IPv4 and IPv6 forwarding and its NAT rules (the iptables-restore text
+  of its nat and mangle tables, replaced whole), and its router advertisements (one
+  radvd inside, run while `radvd` is not empty, told of a new configuration); `routers(
+  cloud)` finds exactly one cloud's namespaces, and removing one takes its interfaces,
+  rules and radvd with it;
 - make each load balancer's VIP a namespace of the same kind (ensure_router and
   remove_router again, named by `balancer_namespace`, which no router's name matches):
   one veth (`vip` inside, the host end named as a server port's, `host_veth`, so the
@@ -70,11 +74,13 @@ class Nic:
     host_name: str  # the host end of the veth (host_veth)
     bridge: str
     mac: str
-    address: str  # the fixed IPv4 address
+    address: str | None  # the first fixed IPv4 address (None: the port has IPv6 only)
     prefixlen: int
     mtu: int = 1500
     gateway: str | None = None  # the default route (the first NIC that has one)
-    routes: tuple[Route, ...] = ()  # the subnet's host_routes
+    routes: tuple[Route, ...] = ()  # the subnets' host_routes (IPv4 and IPv6)
+    addresses6: tuple[str, ...] = ()  # every fixed IPv6 address, "ip/prefixlen"
+    gateway6: str | None = None  # the IPv6 default route (the first NIC that has one)
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,8 @@ class RouterNamespace:
     gateway: str | None = None  # the default route's next hop (the external subnet's)
     nat: str = ""  # iptables-restore text of the namespace's nat and mangle tables
     local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
-    forwarding: bool = True  # IPv4 forwarding (a load balancer's namespace: off)
+    forwarding: bool = True  # IPv4 and IPv6 forwarding (a load balancer's namespace: off)
+    radvd: str = ""  # radvd.conf of its router advertisements ("": none sent)
 
 
 NAMESPACE_PREFIX = "cheptel-"

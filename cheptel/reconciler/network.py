@@ -1,18 +1,20 @@
 """Converging the network dataplane: bridges, veths and one iptables ruleset.
 
 The whole network intent of the cloud is read in one pass and turned into (1) a Linux
-bridge per Neutron network that has an IPv4 subnet (bridge_for: named by the cloud and
-the network, tagged with both), holding no host address but an external network's
-gateway (the host is the external network's upstream), (2) the wiring of every running
-server's ports (cheptel.backends.plumbing: a veth per port, its container end in the
-container's namespace with the port's MAC, address, MTU and routes; the containers
-themselves have the engine's network mode `none`), (3) a network namespace per router
-(cheptel.reconciler.routers: its interfaces, gateway, routes and NAT) and per load
-balancer's VIP (cheptel.reconciler.vips: its veth, as a port), and (4) the host's
-ruleset of cheptel.reconciler.rules, applied in one iptables-restore. A pass is cheap at this scale,
-so every change (and the periodic pass, and the start) simply runs it again: a restart
-of cheptel, of dockerd, of a container or of the host rebuilds the same state from the
-database (a container whose veths are gone is plumbed again).
+bridge per Neutron network that has a subnet, IPv4 or IPv6 (bridge_for: named by the
+cloud and the network, tagged with both), holding no host address but an external
+network's IPv4 gateway (the host is the external network's upstream), (2) the wiring of
+every running server's ports (cheptel.backends.plumbing: a veth per port, its container
+end in the container's namespace with the port's MAC, first IPv4 address, IPv6
+addresses, MTU and routes; the containers themselves have the engine's network mode
+`none`), (3) a network namespace per router (cheptel.reconciler.routers: its
+interfaces, gateway, routes and NAT) and per load balancer's VIP
+(cheptel.reconciler.vips: its veth, as a port), and (4) the host's ruleset of
+cheptel.reconciler.rules, applied in one iptables-restore and one ip6tables-restore. A
+pass is cheap at this scale, so every change (and the periodic pass, and the start)
+simply runs it again: a restart of cheptel, of dockerd, of a container or of the host
+rebuilds the same state from the database (a container whose veths are gone is plumbed
+again).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -88,15 +90,28 @@ def _ipv4(network: Network):  # type: ignore[no-untyped-def]
     return next((s for s in network.subnets if s.ip_version == 4), None)
 
 
-def nic_of(cloud_id: str, port_id: str, mac: str, ip: str, net: Network,
-           subnet: Subnet) -> Nic:
-    """How a port (its first IPv4 address, on `subnet` of `net`) appears in its server."""
-    routes = tuple(Route(r["destination"], r["nexthop"]) for r in subnet.host_routes or []
-                   if ":" not in r["destination"])
+def has_bridge(network: Network) -> bool:
+    """A network with a subnet of either version has a bridge (an IPv6-only one too)."""
+    return bool(network.subnets)
+
+
+def nic_of(cloud_id: str, port_id: str, mac: str, net: Network,
+           fixed: Sequence[tuple[str, Subnet]]) -> Nic:
+    """How a port (its fixed addresses on `net`, in order, with their subnets) appears in
+    its server: its first IPv4 address, every IPv6 one, the gateways and host routes of
+    those subnets."""
+    v4 = next(((ip, s) for ip, s in fixed if s.ip_version == 4), None)
+    v6 = [(ip, s) for ip, s in fixed if s.ip_version == 6]
+    subnets = ([v4[1]] if v4 else []) + [s for _, s in v6]
+    routes = tuple(dict.fromkeys(Route(r["destination"], r["nexthop"]) for s in subnets
+                                 for r in s.host_routes or []))
     return Nic(port_id=port_id, host_name=host_veth(cloud_id, port_id),
-               bridge=bridge_for(cloud_id, net.id), mac=mac, address=ip,
-               prefixlen=int(subnet.cidr.split("/")[1]), mtu=net.mtu or 1500,
-               gateway=subnet.gateway_ip, routes=routes)
+               bridge=bridge_for(cloud_id, net.id), mac=mac,
+               address=v4[0] if v4 else None,
+               prefixlen=int(v4[1].cidr.split("/")[1]) if v4 else 0, mtu=net.mtu or 1500,
+               gateway=v4[1].gateway_ip if v4 else None, routes=routes,
+               addresses6=tuple(f"{ip}/{s.cidr.split('/')[1]}" for ip, s in v6),
+               gateway6=next((s.gateway_ip for _, s in v6 if s.gateway_ip), None))
 
 
 class NetworkConverger:
@@ -151,15 +166,16 @@ class NetworkConverger:
                 self._ensure(net)
 
     def _bridge(self, net: Network) -> Bridge | None:
-        subnet = _ipv4(net)
-        if subnet is None:
+        if not has_bridge(net):
             return None
-        # only an external network's bridge holds an address on the host: a tenant
-        # network's gateway is its router's, in the router's namespace
-        gateway = gateway_on_subnet(subnet.cidr, subnet.gateway_ip) if net.external else None
-        prefixlen = subnet.cidr.split("/")[1]
+        # only an external network's bridge holds an address on the host (its IPv4
+        # gateway): a tenant network's gateway is its router's, in the router's namespace
+        subnet = _ipv4(net)
+        gateway = gateway_on_subnet(subnet.cidr, subnet.gateway_ip) if (
+            net.external and subnet is not None) else None
+        address = f"{gateway}/{subnet.cidr.split('/')[1]}" if gateway and subnet else None
         return Bridge(bridge_for(self.deps.cloud_id, net.id), self.deps.cloud_id, net.id,
-                      f"{gateway}/{prefixlen}" if gateway else None, net.mtu or 1500)
+                      address, net.mtu or 1500)
 
     def _ensure(self, net: Network) -> None:
         bridge = self._bridge(net)
@@ -198,7 +214,7 @@ class NetworkConverger:
             with self.deps.sessions() as db:
                 nets = list(db.scalars(select(Network).options(
                     selectinload(Network.subnets))))
-            wanted = {n.id: n for n in nets if _ipv4(n) is not None}
+            wanted = {n.id: n for n in nets if has_bridge(n)}
             # one listing, then only what it lacks is made
             listed = {net_id: name for name, net_id in
                       self.plumbing.bridges(self.deps.cloud_id).items()}
@@ -319,38 +335,41 @@ class NetworkConverger:
         return self.wire(container, wanted)
 
     def _nic_rows(self, db: Session, servers: Mapping[str, str],
-                  port_ids: list[str] | None = None) -> list[tuple[str, str, str, str, str,
-                                                                    str]]:
-        """(port, network, container, MAC, first IPv4, its subnet) of the ports wired to
-        a live server of their own project (only `port_ids`, when given), in order."""
+                  port_ids: list[str] | None = None
+                  ) -> list[tuple[str, str, str, str, tuple[tuple[str, str], ...]]]:
+        """(port, network, container, MAC, its fixed addresses with their subnets, in
+        order) of the ports wired to a live server of their own project (only
+        `port_ids`, when given), in order."""
         query = select(Port.id, Port.network_id, Port.device_owner, Port.device_id,
                        Port.project_id, Port.mac_address).order_by(Port.created_at, Port.id)
         if port_ids is not None:
             query = query.where(Port.id.in_(port_ids))
-        firsts: dict[str, tuple[int, str, str]] = {}
+        fixed: dict[str, list[tuple[int, str, str]]] = {}
         ips = select(IPAllocation.port_id, IPAllocation.position, IPAllocation.ip_address,
                      IPAllocation.subnet_id)
         if port_ids is not None:
             ips = ips.where(IPAllocation.port_id.in_(port_ids))
         for port_id, position, ip, subnet_id in db.execute(ips):
-            if ":" not in ip and (port_id not in firsts or position < firsts[port_id][0]):
-                firsts[port_id] = (position, ip, subnet_id)
+            fixed.setdefault(port_id, []).append((position, ip, subnet_id))
         rows = []
         for port_id, network_id, owner, device, project, mac in db.execute(query):
             container = container_of(owner, device, project, servers)
-            if container is not None and port_id in firsts:
-                _, ip, subnet_id = firsts[port_id]
-                rows.append((port_id, network_id, container, mac, ip, subnet_id))
+            if container is not None and port_id in fixed:
+                rows.append((port_id, network_id, container, mac, tuple(
+                    (ip, subnet_id) for _, ip, subnet_id in sorted(fixed[port_id]))))
         return rows
 
-    def _nic(self, row: tuple[str, str, str, str, str, str],
+    def _nic(self, row: tuple[str, str, str, str, tuple[tuple[str, str], ...]],
              nets: Mapping[str, Network]) -> Nic | None:
-        port_id, network_id, _, mac, ip, subnet_id = row
+        port_id, network_id, _, mac, ips = row
         net = nets.get(network_id)
-        subnet = next((s for s in net.subnets if s.id == subnet_id), None) if net else None
-        if net is None or subnet is None or subnet.ip_version != 4:
+        if net is None:
             return None
-        return nic_of(self.deps.cloud_id, port_id, mac, ip, net, subnet)
+        subnets = {s.id: s for s in net.subnets}
+        fixed = [(ip, subnets[sid]) for ip, sid in ips if sid in subnets]
+        if not fixed:
+            return None
+        return nic_of(self.deps.cloud_id, port_id, mac, net, fixed)
 
     def _ruleset(self, state: rules.NetworkState) -> Ruleset:
         """rules.build, again only when the state changed: its remote-group rules grow
@@ -418,7 +437,7 @@ class NetworkConverger:
                         key=lambda n: (n.created_at, n.id))
         zones = routers.zones(self.deps.cloud_id, [n.id for n in tenant])
         for net in wanted.values():
-            subnet = _ipv4(net)
+            subnet = _ipv4(net) or net.subnets[0]
             state.nets[net.id] = rules.Net(net.id, bridge_for(self.deps.cloud_id, net.id),
                                            subnet.cidr, bool(net.external), zones.get(net.id))
         group_projects: dict[str, str] = dict(
@@ -451,20 +470,20 @@ class NetworkConverger:
                 Port.project_id, Port.mac_address, Port.port_security_enabled,
                 Port.allowed_address_pairs)):
             container = container_of(owner, device, project, servers)
-            ips = [ip for ip in addresses.get(port_id, []) if ":" not in ip]
+            ips = addresses.get(port_id, [])
             if (container is None and port_id not in balancers) or not ips:
                 continue
+            v4 = [ip for ip in ips if ":" not in ip]
             # only groups of the port's own project filter it or count it as a member
             groups = tuple(g for g in bindings.get(port_id, [])
                            if group_projects.get(g) == project)
             for group_id in groups:
                 state.members.setdefault(group_id, []).extend(ips)
             state.ports.append(rules.PortState(
-                port_id, network_id, ips[0], mac, host_veth(self.deps.cloud_id, port_id),
-                groups, bool(secured),
-                # an IPv6 pair waits for ip6tables (IPv4 rules only, for now)
-                tuple((p["ip_address"], p.get("mac_address")) for p in pairs or []
-                      if ":" not in p["ip_address"])))
+                port_id, network_id, v4[0] if v4 else None, mac,
+                host_veth(self.deps.cloud_id, port_id), groups, bool(secured),
+                tuple((p["ip_address"], p.get("mac_address")) for p in pairs or []),
+                tuple(ip for ip in ips if ":" in ip)))
         nics: dict[str, list[Nic]] = {}
         for row in self._nic_rows(db, servers):
             nic = self._nic(row, wanted)

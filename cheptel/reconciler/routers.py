@@ -5,7 +5,11 @@ per interface port (`qr-<port>` inside, with the port's MAC and the subnet's gat
 address, the host end on the network's bridge) and one for its gateway port (`qg-<port>`
 on the external network's bridge, holding the gateway address and the router's floating
 IPs as /32s), a default route via the external subnet's gateway (an address the host
-holds), IPv4 forwarding, and its NAT:
+holds), IPv4 and IPv6 forwarding, its router advertisements on the interfaces of its
+`slaac` and `dhcpv6-stateless` subnets (radvd, as Neutron's L3 agent), and its NAT
+(IPv4 only: as Neutron's, IPv6 is routed, never NATed; an IPv6 interface holds its
+subnet's gateway address, so the router joins its IPv6 subnets to each other, while its
+gateway port holds IPv4 addresses only: the host routes no IPv6 to its routers):
 
   nat PREROUTING / OUTPUT   -d <floating IP> -j DNAT --to-destination <fixed IP>
   nat POSTROUTING           1. ! -o qg, not DNAT'd: ACCEPT (east-west, no NAT)
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -42,6 +46,7 @@ from cheptel.backends.plumbing import (
     router_veth,
 )
 from cheptel.network.models import FloatingIP, IPAllocation, Port, Router, Subnet
+from cheptel.network.service.ipv6 import AUTO_MODES, DHCPV6_STATELESS
 
 log = logging.getLogger("cheptel.reconciler.network")
 INTERFACE, GATEWAY = "network:router_interface", "network:router_gateway"
@@ -75,6 +80,30 @@ def nat_rules(gateway_dev: str | None, gateway_ip: str | None, snat: bool,
     return "\n".join([*nat, "COMMIT", *mangle, "COMMIT"]) + "\n"
 
 
+RA_MIN, RA_MAX = 30, 100  # seconds between router advertisements (Neutron's defaults)
+
+
+def radvd_conf(interfaces: Iterable[tuple[str, int, Sequence[tuple[str, str]]]]) -> str:
+    """The radvd.conf of a router's advertisements, as Neutron's L3 agent writes it for
+    its `slaac` and `dhcpv6-stateless` subnets: per interface (its name in the namespace,
+    its MTU, its (prefix, ipv6_ra_mode) pairs) the prefixes, on-link and for SLAAC, and
+    for a stateless DHCPv6 subnet the "other configuration" flag; "" when none."""
+    blocks = []
+    for name, mtu, prefixes in interfaces:
+        if not prefixes:
+            continue
+        lines = [f"interface {name} {{", "    AdvSendAdvert on;",
+                 f"    MinRtrAdvInterval {RA_MIN};", f"    MaxRtrAdvInterval {RA_MAX};",
+                 f"    AdvLinkMTU {mtu};"]
+        if any(mode == DHCPV6_STATELESS for _, mode in prefixes):
+            lines.append("    AdvOtherConfigFlag on;")
+        for cidr, _ in prefixes:
+            lines += [f"    prefix {cidr} {{", "        AdvOnLink on;",
+                      "        AdvAutonomous on;", "    };"]
+        blocks.append("\n".join([*lines, "};"]))
+    return "\n".join(blocks) + "\n" if blocks else ""
+
+
 def zones(cloud: str, network_ids: Iterable[str]) -> dict[str, int]:
     """A conntrack zone per tenant network, drawn from its id, in the order given (the
     oldest network first): a new network never moves an older one's zone."""
@@ -100,6 +129,8 @@ class _Router:
     gateway_ip: str | None = None
     nexthop: str | None = None
     floating: list[tuple[str, str]] = field(default_factory=list)
+    # what its advertisements announce: (interface, MTU, its (prefix, ra mode) pairs)
+    adverts: list[tuple[str, int, list[tuple[str, str]]]] = field(default_factory=list)
 
 
 def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str, int]
@@ -112,6 +143,8 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
                                  Router.enable_snat))}
     subnets = {sid: (cidr, gateway) for sid, cidr, gateway in db.execute(
         select(Subnet.id, Subnet.cidr, Subnet.gateway_ip))}
+    ra_modes = dict(db.execute(select(Subnet.id, Subnet.ipv6_ra_mode).where(
+        Subnet.ipv6_ra_mode.is_not(None))).tuples().all())
     ports = db.execute(select(Port.id, Port.network_id, Port.device_owner, Port.device_id,
                               Port.project_id, Port.mac_address)
                        .where(Port.device_owner.in_((INTERFACE, GATEWAY)))
@@ -121,7 +154,7 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
     for port_id, position, ip, subnet_id in db.execute(select(
             IPAllocation.port_id, IPAllocation.position, IPAllocation.ip_address,
             IPAllocation.subnet_id).where(IPAllocation.port_id.in_(ids))):
-        if ":" not in ip and subnet_id in subnets:
+        if subnet_id in subnets:
             addresses.setdefault(port_id, []).append((position, ip, subnet_id))
     gateways = {r.gw_port: r for r in routers.values() if r.gw_port}
     veths: list[tuple[str, str]] = []
@@ -131,15 +164,22 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
                 owner == INTERFACE and project != router.project):
             continue  # an interface of another project's router is none of it
         ips = sorted(addresses.get(port_id, []))
+        v4 = [(ip, sid) for _, ip, sid in ips if ":" not in ip]
+        if owner == GATEWAY:  # IPv4 only: the host routes no IPv6 to its routers
+            ips = [entry for entry in ips if ":" not in entry[1]]
         if not ips:
-            continue  # IPv6 addresses only: not plumbed until the dataplane does IPv6
+            continue
         cidrs = tuple(f"{ip}/{subnets[sid][0].split('/')[1]}" for _, ip, sid in ips)
         if owner == GATEWAY:
-            router.gateway_ip, router.nexthop = ips[0][1], subnets[ips[0][2]][1]
+            router.gateway_ip, router.nexthop = v4[0][0], subnets[v4[0][1]][1]
         veth = router_veth(cloud, port_id)
         inner = ("qg-" if owner == GATEWAY else "qr-") + port_id[:11]
         router.ports.append(RouterPort(port_id, veth, inner, bridges[network_id], mac,
                                        cidrs, mtus.get(network_id, 1500)))
+        if owner == INTERFACE:
+            router.adverts.append((inner, mtus.get(network_id, 1500), [
+                (subnets[sid][0], str(ra_modes[sid])) for _, ip, sid in ips
+                if ":" in ip and ra_modes.get(sid) in AUTO_MODES]))
         veths.append((network_id, veth))
     owners = dict(db.execute(select(Port.id, Port.project_id)).tuples().all())
     fixed: dict[str, set[str]] = {}
@@ -165,7 +205,7 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
             router_namespace(cloud, router.id), cloud, router.id, ports_,
             router.nexthop if gw is not None else None,
             nat_rules(gw.inner_name if gw else None, router.gateway_ip, router.snat,
-                      floating), (METADATA,)))
+                      floating), (METADATA,), radvd=radvd_conf(router.adverts)))
     return out, veths
 
 

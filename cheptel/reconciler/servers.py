@@ -164,8 +164,7 @@ class ServerConverger:
             entrypoint = ["/bin/sh", "-c", guest.CHROOT]
         flavor = server.flavor
         with self.deps.sessions() as db:  # its init waits for them (guest.WAIT_NICS)
-            nics = sum(1 for p in ports_of(db, server)
-                       if any(":" not in a.ip_address for a in p.fixed_ips))
+            nics = sum(1 for p in ports_of(db, server) if p.fixed_ips)
         return ContainerSpec(
             name=container_name(server.id), image=image_ref, hostname=server.hostname,
             labels={LABEL_MANAGED: "true", LABEL_CLOUD: self.deps.cloud_id,

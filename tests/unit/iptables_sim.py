@@ -24,6 +24,8 @@ class Packet:
     mac: str
     proto: str = "tcp"
     dport: int | None = 8080
+    icmp_type: int | None = None  # an ICMP or ICMPv6 packet's type
+    physdev_out: str | None = None  # the bridge port it leaves by (a bridged packet)
     ctstate: frozenset[str] = field(default_factory=lambda: frozenset({"NEW"}))
 
 
@@ -43,6 +45,9 @@ def _matches(tokens: list[str], pkt: Packet, sets: dict[str, list[str]]
             continue
         if tok == "-m":
             i += 2
+            continue
+        if tok == "--physdev-is-bridged":  # a flag: every packet here is bridged
+            negate, i = False, i + 1
             continue
         if tok == "--match-set":  # hash:ip: the packet's source or destination address
             name, direction = tokens[i + 1], tokens[i + 2]
@@ -71,8 +76,12 @@ def _matches(tokens: list[str], pkt: Packet, sets: dict[str, list[str]]
             elif tok == "--dport":
                 low, _, high = arg.partition(":")
                 hit = pkt.dport is not None and int(low) <= pkt.dport <= int(high or low)
+            elif tok in ("--icmp-type", "--icmpv6-type"):
+                hit = pkt.icmp_type == int(arg.split("/")[0])
             elif tok == "--physdev-in":
                 hit = pkt.physdev_in == arg
+            elif tok == "--physdev-out":
+                hit = pkt.physdev_out == arg
             elif tok == "--mac-source":
                 hit = pkt.mac.lower() == arg.lower()
             elif tok == "--ctstate":
@@ -84,8 +93,9 @@ def _matches(tokens: list[str], pkt: Packet, sets: dict[str, list[str]]
     return ok, jump, goto
 
 
-def verdict(rs: Ruleset, pkt: Packet, chain: str = "FWD") -> str | None:
-    chains = rs.tables["filter"]
+def verdict(rs: Ruleset, pkt: Packet, chain: str = "FWD", family: int = 4) -> str | None:
+    """The filter table's verdict, in the ruleset's IPv4 or IPv6 half."""
+    chains = rs.half(family)["filter"]
 
     def walk(name: str, depth: int = 0) -> str | None:
         assert depth < 16, "chain loop"

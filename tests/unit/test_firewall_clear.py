@@ -93,7 +93,8 @@ def test_clear_removes_every_trace_of_the_prefix_in_a_private_namespace() -> Non
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     # its 3 rules, 8 jumps from Docker's and the built-in chains (7 hooks, raw PREROUTING's
-    # included, and one more), the mangle, lost and IPv6 chains' 3
-    assert out["before"] == 3 + 8 + 3
+    # included, and one more), ip6tables' 2 hooks (FORWARD, raw PREROUTING), the mangle,
+    # lost and IPv6 chains' 3
+    assert out["before"] == 3 + 8 + 2 + 3
     assert out["after"] == 0 and out["left"] == [] and out["again"] == 0
     assert out["other_after"] == out["other"] > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cheptel.reconciler.rules import (
     Net,
     NetworkState,
@@ -132,3 +134,99 @@ def test_a_remote_group_is_one_set_of_its_members_not_a_rule_each() -> None:
     assert list(grown.sets) != [name] and name not in grown.sets
     rs = grown
     assert to_port10("10.0.0.70", "veth70") == "ACCEPT"
+
+
+def dual() -> NetworkState:
+    """Two dual-stack ports in one group admitting its members, and a third, outside it,
+    admitting ICMPv6 from anywhere; a router's port on the bridge."""
+    s = state()
+    s.ports = [
+        PortState("port-1", "priv", "10.0.0.5", "fa:16:3e:00:00:05", "veth1", ("sg",),
+                  ips6=("2001:db8::5",)),
+        PortState("port-2", "priv", "10.0.0.6", "fa:16:3e:00:00:06", "veth2", ("sg",),
+                  ips6=("2001:db8::6",), allowed_pairs=(("2001:db8::100", None),)),
+        PortState("port-3", "priv", None, "fa:16:3e:00:00:07", "veth3", ("ping6",),
+                  ips6=("2001:db8::7",))]
+    s.groups["sg"] += [SGRule("egress", "IPv6"), SGRule("ingress", "IPv6",
+                                                        remote_group_id="sg")]
+    s.groups["ping6"] = [SGRule("egress", "IPv6"), SGRule(
+        "ingress", "IPv6", protocol="icmp", port_min=128, remote_ip_prefix="::/0")]
+    s.members = {"sg": ["10.0.0.5", "2001:db8::5", "10.0.0.6", "2001:db8::6"],
+                 "ping6": ["2001:db8::7"]}
+    s.router_ports = [("priv", "cr-if")]
+    return s
+
+
+def ping6(src: str, dst: str, veth: str, mac: str, kind: int = 128) -> Packet:
+    return Packet("ch-priv", "ch-priv", veth, src, dst, mac, proto="ipv6-icmp", dport=None,
+                  icmp_type=kind)
+
+
+def test_ipv6_gets_the_same_chains_in_ip6tables() -> None:
+    """The IPv6 half: anti-spoofing of the port's IPv6 addresses and its link-local,
+    default-deny ingress with the IPv6 rules, remote groups as an inet6 set, zones."""
+    rs = build(dual(), P)
+    v6 = rs.tables6["filter"]
+    assert f"-o ch-priv -d 2001:db8::5/128 -j {P}Iport1" in v6[P + "FWD"]
+    assert f"-o ch-priv -d fe80::f816:3eff:fe00:5/128 -j {P}Iport1" in v6[P + "FWD"]
+    assert not any("10.0.0." in r for chain in v6.values() for r in chain)
+    assert not any("2001:db8" in r for chain in rs.tables["filter"].values() for r in chain)
+    out = v6[P + "Oport2"]
+    assert f"-s 2001:db8::6 -m mac --mac-source fa:16:3e:00:00:06 -g {P}Eport2" in out
+    assert f"-s 2001:db8::100 -m mac --mac-source fa:16:3e:00:00:06 -g {P}Eport2" in out
+    assert out[0] == "-p ipv6-icmp --icmpv6-type 134 -j DROP" and out[-1] == "-j DROP"
+    assert rs.tables6["raw"][P + "ZONE"] == ["-i ch-priv -j CT --zone 7"]
+    assert "nat" not in rs.tables6 and P + "OUT" not in v6
+    # one set per IP version of a group's members
+    assert sorted(rs.sets.values()) == [["10.0.0.5", "10.0.0.6"],
+                                        ["2001:db8::5", "2001:db8::6"]]
+    # the group's members ping each other over IPv6; the IPv4 half is left as it was
+    a_to_b = ping6("2001:db8::5", "2001:db8::6", "veth1", "fa:16:3e:00:00:05")
+    assert verdict(rs, a_to_b, family=6) == "ACCEPT"
+    assert verdict(rs, Packet("ch-priv", "ch-priv", "veth1", "10.0.0.5", "10.0.0.6",
+                              "fa:16:3e:00:00:05", dport=80)) == "ACCEPT"
+    # a group without an IPv6 ingress rule: nothing of IPv6 comes in (port-3 to port-1)
+    c_to_a = ping6("2001:db8::7", "2001:db8::5", "veth3", "fa:16:3e:00:00:07")
+    assert verdict(rs, c_to_a, family=6) == "DROP"
+    # an ICMPv6 echo rule lets a ping in (through the router too), not a TCP connection
+    assert verdict(rs, ping6("2001:db8::5", "2001:db8::7", "veth1", "fa:16:3e:00:00:05"),
+                   family=6) == "ACCEPT"
+    assert verdict(rs, ping6("2001:db8:1::9", "2001:db8::7", "cr-if", "fa:16:3e:99:99:99"),
+                   family=6) == "ACCEPT"
+    assert verdict(rs, Packet("ch-priv", "ch-priv", "veth1", "2001:db8::5", "2001:db8::7",
+                              "fa:16:3e:00:00:05"), family=6) == "DROP"
+
+
+def test_ipv6_anti_spoofing_and_neighbour_discovery() -> None:
+    rs = build(dual(), P)
+    mac = "fa:16:3e:00:00:05"
+
+    def v6(pkt: Packet) -> str | None:
+        return verdict(rs, pkt, family=6)
+    # another address, or the port's own from another MAC: dropped
+    assert v6(ping6("2001:db8::99", "2001:db8::6", "veth1", mac)) == "DROP"
+    assert v6(ping6("2001:db8::5", "2001:db8::6", "veth1", "fa:16:3e:00:00:99")) == "DROP"
+    # the link-local of its own MAC is its own (port-3 admits ICMPv6 echo from
+    # anywhere); another's is not
+    assert v6(ping6("fe80::f816:3eff:fe00:5", "2001:db8::7", "veth1", mac)) == "ACCEPT"
+    assert v6(ping6("fe80::f816:3eff:fe00:6", "2001:db8::7", "veth1", mac)) == "DROP"
+    # neighbour discovery always passes, whatever the groups (port-3 admits no NS of
+    # port-1 by its rules); a solicitation goes to a multicast address, no port's
+    for kind in (135, 136):
+        assert v6(ping6("fe80::f816:3eff:fe00:5", "ff02::1:ff00:7", "veth1", mac,
+                        kind)) == "ACCEPT"
+    assert v6(ping6("::", "ff02::1:ff00:5", "veth1", mac, 135)) == "ACCEPT"  # DAD
+    # a port never advertises itself as a router; a router's port does
+    assert v6(ping6("fe80::f816:3eff:fe00:5", "ff02::1", "veth1", mac, 134)) == "DROP"
+    assert v6(ping6("fe80::1", "ff02::1", "cr-if", "fa:16:3e:99:99:99", 134)) == "ACCEPT"
+    # from an unknown bridge port: dropped
+    assert v6(ping6("fe80::1", "ff02::1", "cr-other", mac, 135)) == "DROP"
+    # other multicast passes each port's ingress rules (by its bridge port): port-3
+    # admits an echo request from anyone, port-2 from its group only
+    to_all = ping6("2001:db8::5", "ff02::1", "veth1", mac)
+    c = ping6("2001:db8::7", "ff02::1", "veth3", "fa:16:3e:00:00:07")
+    assert v6(replace(to_all, physdev_out="veth3")) == "ACCEPT"
+    assert v6(replace(to_all, physdev_out="veth2")) == "ACCEPT"
+    assert v6(replace(c, physdev_out="veth2")) == "DROP"
+    assert v6(replace(c, physdev_out="cr-if")) == "ACCEPT"  # a router takes it
+    assert v6(replace(c, physdev_out="cv-unknown")) == "DROP"

@@ -13,8 +13,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from cheptel.backends.netlink import NetlinkPlumbing
-from cheptel.backends.plumbing import Bridge, Nic, Route, host_veth
+from cheptel.backends.netlink import NETNS, RADVD, NetlinkPlumbing
+from cheptel.backends.plumbing import (
+    Bridge,
+    Nic,
+    Route,
+    RouterNamespace,
+    RouterPort,
+    host_veth,
+    router_namespace,
+    router_veth,
+)
+from cheptel.reconciler import routers
 
 # it makes links on the host: alone, after the rest (make test)
 pytestmark = pytest.mark.serial
@@ -148,3 +158,73 @@ def test_an_address_given_to_a_new_port_is_announced_to_its_neighbours(
         proc.kill()
         proc.wait()
         plumbing.remove_bridge(bridge)
+
+
+def test_ipv6_addresses_and_default_route_usable_at_once(
+        guest: int, plumbing: NetlinkPlumbing) -> None:
+    """A port's IPv6 addresses (with their prefix) and an IPv6 default route, in a
+    namespace whose IPv6 was off; no duplicate address detection: not "tentative"."""
+    bridge = "cbte" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(bridge, CLOUD, "net-e", None))
+    _inside(guest, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1")
+    nic = Nic("port-6", host_veth(CLOUD, "port-6"), bridge, "fa:16:3e:12:34:06", None, 0,
+              addresses6=("2001:db8:e::5/64", "2001:db8:f::5/64"), gateway6="2001:db8:e::1",
+              routes=(Route("2001:db8:99::/48", "2001:db8:f::fe"),))
+    assert plumbing.plumb(guest, [nic]) == {"port-6": "eth0"}
+    addrs = _inside(guest, "ip", "-o", "-6", "addr", "show", "dev", "eth0", "scope", "global")
+    assert "2001:db8:e::5/64" in addrs and "2001:db8:f::5/64" in addrs
+    assert "tentative" not in addrs  # the link-local may be, until the carrier is seen
+    assert "fe80::f816:3eff:fe12:3406/64" in _inside(guest, "ip", "-6", "addr")
+    assert "inet " not in _inside(guest, "ip", "-o", "addr", "show", "dev", "eth0")
+    routes = _inside(guest, "ip", "-6", "route")
+    assert "default via 2001:db8:e::1 dev eth0" in routes
+    assert "2001:db8:99::/48 via 2001:db8:f::fe dev eth0" in routes
+    # an address the port lost goes (the IPv4 one never given stays absent)
+    smaller = Nic(nic.port_id, nic.host_name, bridge, nic.mac, None, 0,
+                  addresses6=("2001:db8:e::5/64",), gateway6="2001:db8:e::1")
+    plumbing.plumb(guest, [smaller])
+    addrs = _inside(guest, "ip", "-o", "-6", "addr", "show", "dev", "eth0")
+    assert "2001:db8:e::5/64" in addrs and "2001:db8:f::5" not in addrs
+    plumbing.remove_bridge(bridge)
+
+
+def test_a_router_namespace_holds_its_ipv6_gateways_and_forwards(
+        plumbing: NetlinkPlumbing) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    bridge = "cbtf" + uuid.uuid4().hex[:8]
+    plumbing.ensure_bridge(Bridge(bridge, CLOUD, "net-f", None))
+    name = router_namespace(CLOUD, "router-6")
+    port = RouterPort("port-7", router_veth(CLOUD, "port-7"), "qr-port7", bridge,
+                      "fa:16:3e:12:34:07", ("10.9.9.1/24", "2001:db8:f::1/64"))
+    radvd = routers.radvd_conf([("qr-port7", 1500, [("2001:db8:f::/64", "slaac")])])
+    pid = 0
+    try:
+        plumbing.ensure_router(RouterNamespace(name, CLOUD, "router-6", (port,)))
+
+        def inside(*cmd: str) -> str:
+            return subprocess.run(["ip", "netns", "exec", name, *cmd], capture_output=True,
+                                  text=True, check=True).stdout
+        addrs = inside("ip", "-o", "addr", "show", "dev", "qr-port7", "scope", "global")
+        assert "10.9.9.1/24" in addrs and "2001:db8:f::1/64" in addrs
+        assert "tentative" not in addrs
+        assert inside("cat", "/proc/sys/net/ipv6/conf/all/forwarding").strip() == "1"
+        assert inside("cat", "/proc/sys/net/ipv4/ip_forward").strip() == "1"
+        if shutil.which("radvd") is None:
+            return
+        # router advertisements: a radvd in the namespace, gone with it
+        plumbing.ensure_router(RouterNamespace(name, CLOUD, "router-6", (port,),
+                                               radvd=radvd))
+        pid = int((RADVD / f"{name}.pid").read_text())
+        assert os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"{NETNS}/{name}").st_ino
+        plumbing.ensure_router(RouterNamespace(name, CLOUD, "router-6", (port,),
+                                               radvd=radvd))
+        assert int((RADVD / f"{name}.pid").read_text()) == pid  # the same one, kept
+    finally:
+        plumbing.remove_router(name)
+        plumbing.remove_bridge(bridge)
+    deadline = time.monotonic() + 5
+    while pid and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not (pid and os.path.exists(f"/proc/{pid}")), "radvd outlived its router"
