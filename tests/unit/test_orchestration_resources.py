@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cheptel.volume.models import Volume
 from tests.unit.orchestration import heat, quiet
 from tests.unit.reconcile import Cloud
 
@@ -80,6 +81,22 @@ def test_every_type_made_read_and_deleted(rcloud: Cloud) -> None:
     router = rcloud.neutron("GET", f"/routers/{resources['router']}").json()["router"]
     assert router["external_gateway_info"]["network_id"]
     assert rcloud.nova("GET", "/os-keypairs/all-key").status_code == 200
+    # the attached volume renamed in place (Heat's update_allowed): the same volume
+    renamed = {**TEMPLATE, "resources": {**TEMPLATE["resources"], "volume": {
+        "type": "OS::Cinder::Volume", "properties": {"size": 1, "name": "data",
+                                                     "metadata": {"tier": "web"}}}}}
+    r = heat(rcloud, "PUT", f"/stacks/all/{stack['id']}", {"template": renamed})
+    assert r.status_code == 202, r.text
+    rcloud.settle()
+    stack = heat(rcloud, "GET", "/stacks/all").json()["stack"]
+    assert stack["stack_status"] == "UPDATE_COMPLETE", stack["stack_status_reason"]
+    after = {x["resource_name"]: x["physical_resource_id"] for x in heat(
+        rcloud, "GET", "/stacks/all/resources").json()["resources"]}
+    assert after["volume"] == resources["volume"]
+    with rcloud.deps.sessions() as db:
+        volume = db.get(Volume, resources["volume"])
+        assert volume is not None and volume.name == "data"
+        assert volume.status == "in-use"
 
     r = heat(rcloud, "DELETE", f"/stacks/all/{stack['id']}")
     assert r.status_code == 204

@@ -39,11 +39,28 @@ def _show(cloud: Cloud, r: Record) -> dict[str, Any]:
     return dict(cloud.call(V, "GET", _path(cloud, f"/{r.physical_id}"))["volume"])
 
 
-def _status_is(cloud: Cloud, volume_id: str, wanted: str) -> bool:
-    status = _show(cloud, Record(volume_id))["status"]
+def _status(cloud: Cloud, volume_id: str) -> str:
+    status = str(_show(cloud, Record(volume_id))["status"])
     if status.startswith("error"):
         raise ResourceFailure(f"Went to status {status} due to \"Unknown\"")
-    return bool(status == wanted)
+    return status
+
+
+def _status_is(cloud: Cloud, volume_id: str, wanted: str) -> bool:
+    return _status(cloud, volume_id) == wanted
+
+
+def _update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
+    """Name, description and metadata in place (Cinder's PUT, an attached volume too)."""
+    body = {k: v for k, v in changed.items() if k in ("name", "description")}
+    if "metadata" in changed:
+        body["metadata"] = changed["metadata"] or {}
+    cloud.call(V, "PUT", _path(cloud, f"/{r.physical_id}"), {"volume": body})
+
+
+def _settled(cloud: Cloud, r: Record) -> bool:
+    """Made (available), or updated (available, or in-use if attached meanwhile)."""
+    return _status(cloud, r.physical_id) in ("available", "in-use")
 
 
 def _delete(cloud: Cloud, r: Record) -> None:
@@ -55,8 +72,9 @@ VOLUME = ResourceType(
     name="OS::Cinder::Volume", description="A resource that implements Cinder volumes.",
     properties={
         "size": Prop("integer", "The size of the volume in GB."),
-        "name": Prop("string", "A name used to distinguish the volume."),
-        "description": Prop("string", "A description of the volume."),
+        "name": Prop("string", "A name used to distinguish the volume.",
+                     update_allowed=True),
+        "description": Prop("string", "A description of the volume.", update_allowed=True),
         "volume_type": Prop("string", "If specified, the type of volume to use."),
         "image": Prop("string", "If specified, the name or ID of the image to create the "
                       "volume from."),
@@ -65,15 +83,15 @@ VOLUME = ResourceType(
         "source_volid": Prop("string", "If specified, the volume to use as source."),
         "backup_id": Prop("string", "If specified, the backup to create the volume from."),
         "availability_zone": Prop("string", "The availability zone of the volume."),
-        "metadata": Prop("map", "Key/value pairs to associate with the volume."),
+        "metadata": Prop("map", "Key/value pairs to associate with the volume.",
+                         update_allowed=True),
     },
     attributes={"size": "The size of the volume in GB.", "status": "The current status "
                 "of the volume.", "attachments": "The list of attachments of the volume.",
                 "display_name": "Name of the volume.", "bootable": "Boolean indicating "
                 "if the volume can be booted or not.", "volume_type": "The type of the "
                 "volume.", "metadata": "Key/value pairs associated with the volume."},
-    create=_create, delete=_delete, show=_show,
-    ready=lambda cloud, r: _status_is(cloud, r.physical_id, "available"),
+    create=_create, delete=_delete, show=_show, update=_update, ready=_settled,
     gone=lambda cloud, r: not r.physical_id or gone_when_missing(lambda: _show(cloud, r)),
     readers={"display_name": lambda d, r: d.get("name")})
 

@@ -1,7 +1,8 @@
 """Ansible's openstack.cloud modules against a real cheptel on the real engine: a playbook
 builds a routed network, a security group, a keypair and a server with a floating IP and
 an attached volume; the host reaches the server's web page through that IP and the volume
-is mounted inside it; the playbook's second play deletes it all."""
+is mounted inside it, and a Heat stack (openstack.cloud.stack: topology.yaml's network,
+subnet, router and volume) is complete; the playbook's second play deletes it all."""
 
 from __future__ import annotations
 
@@ -66,8 +67,9 @@ def test_playbook_builds_a_reachable_server_then_deletes_everything(
     cidr = str(ipaddress.ip_network(f"{base.network_address + 256 * 50}/24"))
     prefix = "ans-" + uuid.uuid4().hex[:6]
     marker = "hello-" + uuid.uuid4().hex
-    extra = {"prefix": prefix, "cidr": cidr, "marker": marker, "out_dir": str(tmp_path),
-             "os_cloud": "cheptel-demo"}
+    stack_cidr = str(ipaddress.ip_network(f"{base.network_address + 256 * 51}/24"))
+    extra = {"prefix": prefix, "cidr": cidr, "stack_cidr": stack_cidr, "marker": marker,
+             "out_dir": str(tmp_path), "os_cloud": "cheptel-demo"}
 
     playbook(ansible_cloud, "up", extra, tmp_path)
 
@@ -89,6 +91,12 @@ def test_playbook_builds_a_reachable_server_then_deletes_everything(
                      f"the load balancer's page on {lb_address}:80")
     lb = demo.load_balancer.find_load_balancer(f"{prefix}-lb")
     assert lb.provisioning_status == "ACTIVE"
+    # the Heat stack's resources, as the other services show them
+    stack = demo.orchestration.find_stack(f"{prefix}-stack")
+    assert stack is not None and stack.status == "CREATE_COMPLETE"
+    router = demo.network.find_router(f"{prefix}-stack-router")
+    assert router is not None and router.external_gateway_info["network_id"] == public.id
+    assert demo.block_storage.find_volume(f"{prefix}-stack-data").size == 1
 
     playbook(ansible_cloud, "down", extra, tmp_path)
 
@@ -102,4 +110,8 @@ def test_playbook_builds_a_reachable_server_then_deletes_everything(
     assert not list(demo.network.ips(floating_ip_address=address))
     assert not answers(address, marker)
     assert demo.load_balancer.find_load_balancer(f"{prefix}-lb") is None
+    assert demo.orchestration.find_stack(f"{prefix}-stack") is None
+    assert demo.network.find_router(f"{prefix}-stack-router") is None
+    assert demo.network.find_network(f"{prefix}-stack-net") is None
+    assert demo.block_storage.find_volume(f"{prefix}-stack-data") is None
     assert not list(demo.network.ips(floating_ip_address=lb_address))

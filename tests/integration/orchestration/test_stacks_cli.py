@@ -102,3 +102,57 @@ def test_a_stack_created_across_a_crash_completes(heat_cloud: Cloud, tmp_path: P
     assert len(servers) == 1 and servers[0]["Status"] == "ACTIVE"
     c.cli("stack", "delete", "--wait", "--yes", "crash", cloud="cheptel-demo", as_json=False)
     assert c.cli("stack", "list", cloud="cheptel-demo") == []
+
+
+VOLUME_TEMPLATE = """
+heat_template_version: 2018-08-31
+parameters:
+  name: {type: string, default: data}
+resources:
+  server:
+    type: OS::Nova::Server
+    properties:
+      image: busybox
+      flavor: m1.tiny
+      networks: [{network: private}]
+  volume:
+    type: OS::Cinder::Volume
+    properties: {size: 1, name: {get_param: name}}
+  attachment:
+    type: OS::Cinder::VolumeAttachment
+    properties: {instance_uuid: {get_resource: server}, volume_id: {get_resource: volume}}
+outputs:
+  server: {value: {get_resource: server}}
+  volume: {value: {get_resource: volume}}
+"""
+
+
+def test_a_server_with_a_volume_is_made_updated_in_place_and_deleted(
+        heat_cloud: Cloud, tmp_path: Path) -> None:
+    """A real-world template (issue 13): a server with a volume attached, created, its
+    volume renamed by `stack update --existing` (in place: the same volume, still
+    attached), then deleted with nothing left."""
+    c = heat_cloud
+    template = tmp_path / "volume.yaml"
+    template.write_text(VOLUME_TEMPLATE)
+    c.cli("stack", "create", "--wait", "-t", str(template), "disk", cloud="cheptel-demo",
+          as_json=False)
+
+    def output(key: str) -> str:
+        return str(c.cli("stack", "output", "show", "disk", key,
+                         cloud="cheptel-demo")["output_value"])
+    server, volume = output("server"), output("volume")
+    shown = c.cli("volume", "show", volume, cloud="cheptel-demo")
+    assert shown["status"] == "in-use" and shown["name"] == "data"
+    assert [a["server_id"] for a in shown["attachments"]] == [server]
+    c.cli("stack", "update", "--existing", "--wait", "--parameter", "name=renamed", "disk",
+          cloud="cheptel-demo", as_json=False)
+    assert (output("server"), output("volume")) == (server, volume)
+    shown = c.cli("volume", "show", volume, cloud="cheptel-demo")
+    assert shown["name"] == "renamed" and shown["status"] == "in-use"
+    assert c.cli("stack", "show", "disk", cloud="cheptel-demo")["stack_status"] == \
+        "UPDATE_COMPLETE"
+    c.cli("stack", "delete", "--wait", "--yes", "disk", cloud="cheptel-demo", as_json=False)
+    for kind, ident in (("server", server), ("volume", volume)):
+        gone = c.cli(kind, "show", ident, cloud="cheptel-demo", check=False, as_json=False)
+        assert gone.returncode != 0, f"the {kind} {ident} is left"
