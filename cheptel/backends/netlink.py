@@ -12,21 +12,20 @@ import ctypes
 import errno
 import logging
 import os
-import shutil
-import signal
 import socket
 import struct
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pyroute2 import IPRoute, netns
 from pyroute2.netlink.exceptions import NetlinkError
 
+from cheptel.backends import radvd
 from cheptel.backends.plumbing import (
+    NETNS,
     Bridge,
     Nic,
     PlumbingError,
@@ -149,8 +148,6 @@ def _sync_ipv6(ipr: IPRoute, index: int, wanted: Sequence[str]) -> None:
                  family=socket.AF_INET6, flags=IFA_F_NODAD)
 
 
-NETNS = "/run/netns"
-RADVD = Path("/run/cheptel/radvd")  # <namespace>.conf, .pid, .log (go with a reboot)
 IFA_F_NODAD = 0x02  # linux/if_addr.h: an address added without duplicate detection
 ANNOUNCE_TIMES, ANNOUNCE_EVERY = 3, 1.0  # gratuitous ARPs per address added, seconds apart
 
@@ -266,7 +263,7 @@ class NetlinkPlumbing:
         """The namespace goes, and its veths (their host ends too), rules and radvd with
         it (a process inside would outlive the namespace's name)."""
         self._nat.pop(name, None)
-        _stop_radvd(name)
+        radvd.stop(name)
         if name in netns.listnetns():
             try:
                 netns.remove(name)
@@ -299,7 +296,7 @@ class NetlinkPlumbing:
                 raise PlumbingError(f"router {router.router_id}: its NAT rules: "
                                     f"{proc.stderr.strip()[:300]}")
             self._nat[router.name] = router.nat
-        _ensure_radvd(router)
+        radvd.ensure(router)
 
     def listen(self, namespace: str, address: str, port: int) -> socket.socket:
         """The socket is made by a thread inside the namespace: it stays that
@@ -326,62 +323,6 @@ class NetlinkPlumbing:
             raise PlumbingError(f"router port {port.port_id}: no veth or no bridge "
                                 f"{port.bridge}")
         host.link("set", index=index, master=bridge, mtu=port.mtu, state="up")
-
-
-def _radvd_pid(name: str) -> int | None:
-    """The pid of the namespace's radvd, if it runs (its pid file names a live radvd)."""
-    try:
-        pid = int((RADVD / f"{name}.pid").read_text().split()[0])
-        with open(f"/proc/{pid}/comm") as fh:
-            return pid if fh.read().strip() == "radvd" else None
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _stop_radvd(name: str) -> None:
-    pid = _radvd_pid(name)
-    if pid is not None:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    for suffix in (".conf", ".pid", ".log"):
-        (RADVD / f"{name}{suffix}").unlink(missing_ok=True)
-
-
-def _ensure_radvd(router: RouterNamespace) -> None:
-    """One radvd in the router's namespace while it has advertisements to send: started
-    with its configuration (written under RADVD), told of a new one by SIGHUP (radvd
-    reads it again), stopped when there is none. It daemonizes: it outlives cheptel's
-    process, as the namespace does, and is found again by its pid file."""
-    if not router.radvd:
-        _stop_radvd(router.name)
-        return
-    if shutil.which("radvd") is None:  # scripts/setup.sh installs it
-        log.warning("router %s: no radvd on this host: no router advertisements",
-                    router.router_id)
-        return
-    conf = RADVD / f"{router.name}.conf"
-    try:
-        RADVD.mkdir(parents=True, exist_ok=True)
-        changed = not conf.exists() or conf.read_text() != router.radvd
-        if changed:
-            conf.write_text(router.radvd)
-        pid = _radvd_pid(router.name)
-        if pid is not None:
-            if changed:
-                os.kill(pid, signal.SIGHUP)
-            return
-        proc = subprocess.run(
-            ["nsenter", f"--net={NETNS}/{router.name}", "radvd", "-C", str(conf),
-             "-p", str(RADVD / f"{router.name}.pid"), "-m", "logfile",
-             "-l", str(RADVD / f"{router.name}.log")],
-            capture_output=True, text=True, timeout=30)
-    except OSError as exc:
-        raise PlumbingError(f"router {router.router_id}: radvd: {exc}") from None
-    if proc.returncode != 0:
-        raise PlumbingError(f"router {router.router_id}: radvd: "
-                            f"{(proc.stderr or proc.stdout).strip()[:300]}")
 
 
 def _veth_names(ipr: IPRoute) -> set[str]:

@@ -110,6 +110,7 @@ class RouterNamespace:
 
 
 NAMESPACE_PREFIX = "cheptel-"
+NETNS = "/run/netns"  # where named network namespaces are bound (as `ip netns`)
 
 
 def router_namespace(cloud: str, router_id: str) -> str:

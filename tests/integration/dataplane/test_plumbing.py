@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cheptel.backends.netlink import NETNS, RADVD, NetlinkPlumbing
+from cheptel.backends.netlink import NETNS, NetlinkPlumbing
 from cheptel.backends.plumbing import (
     Bridge,
     Nic,
@@ -24,6 +24,7 @@ from cheptel.backends.plumbing import (
     router_namespace,
     router_veth,
 )
+from cheptel.backends.radvd import RADVD
 from cheptel.reconciler import routers
 
 # it makes links on the host: alone, after the rest (make test)
