@@ -147,9 +147,11 @@ async function launch(page) {
   await modal.waitFor({ state: "detached", timeout: 30000 });
 }
 
-// In the wizard's current step, move the row naming `what` from Available to Allocated.
+// In the wizard's current step, move the row naming `what` from Available to Allocated
+// (the wizard fetches its rows after it opens: a minute on a loaded host at most).
 async function allocate(modal, what) {
-  await modal.locator("tr", { hasText: what }).locator("button.fa-arrow-up").first().click();
+  await modal.locator("tr", { hasText: what }).locator("button.fa-arrow-up").first()
+    .click({ timeout: 60000 });
 }
 
 async function rowAction(page, name, action) {

@@ -31,7 +31,8 @@ def app_cred_cli(cloud: Cloud, cred: dict, *args: str) -> subprocess.CompletedPr
     cmd = [str(BIN / "openstack"), "--os-auth-type", "v3applicationcredential",
            "--os-auth-url", cloud.auth_url, "--os-identity-api-version", "3",
            "--os-application-credential-id", cred["ID"],
-           "--os-application-credential-secret", cred["Secret"], *args, "-f", "json"]
+           # one word: a secret may start with "-" (URL-safe base64, as Keystone's)
+           f"--os-application-credential-secret={cred['Secret']}", *args, "-f", "json"]
     return subprocess.run(cmd, env=cloud.env(), capture_output=True, text=True, timeout=120)
 
 
