@@ -45,6 +45,7 @@ from cheptel.backends.balancer import (
     ListenerStats,
 )
 from cheptel.backends.haproxy_config import Paths, render
+from cheptel.backends.plumbing import NETNS
 
 log = logging.getLogger("cheptel.backends.haproxy")
 
@@ -167,7 +168,7 @@ class HaproxyBalancers:
     """One HAProxy per load balancer, its files under `directory` (DATA_DIR/lb)."""
 
     def __init__(self, directory: Path, binary: str = "haproxy",
-                 netns: Path = Path("/run/netns"), timeout: float = 10.0) -> None:
+                 netns: Path = Path(NETNS), timeout: float = 10.0) -> None:
         self.directory = directory
         self.binary = binary
         self.netns = netns

@@ -41,15 +41,23 @@ const HORIZON_BUGS = [
   /\/dashboard\/api\/glance\/metadefs\/namespaces\/\?properties_target=scheduler_hints&resource_type=OS::Nova::Server$/,
 ];
 const tolerated = [];
+// Every 4xx and failed request the pages made: not problems by themselves (Horizon probes
+// optional APIs), but what to read when the scenario stops.
+const refused = [];
 
 function watch(page, who) {
   page.on("pageerror", (err) => note(`${who}: JavaScript error on ${page.url()}: ${err.message}`));
   page.on("response", (r) => {
+    if (r.status() >= 400 && r.status() < 500) {
+      refused.push(`${who}: HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+    }
     if (r.status() < 500) return;
     const what = `${who}: HTTP ${r.status()} for ${r.request().method()} ${r.url()}`;
     if (HORIZON_BUGS.some((bug) => bug.test(r.url()))) tolerated.push(what);
     else note(what);
   });
+  page.on("requestfailed", (r) =>
+    refused.push(`${who}: ${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`));
 }
 
 // Horizon's error banners: server-rendered messages and the toasts its JavaScript adds.
@@ -291,8 +299,12 @@ try {
 } catch (err) {
   note(`the scenario stopped: ${err.stack || err}`);
   for (const ctx of browser.contexts()) {
-    for (const p of ctx.pages()) await screenshot(p, "failure").catch(() => {});
+    for (const p of ctx.pages()) {
+      await screenshot(p, "failure").catch(() => {});
+      for (const b of await banners(p).catch(() => [])) note(`error banner at the stop: ${b}`);
+    }
   }
+  for (const r of refused.slice(-40)) note(`before the stop: ${r}`);
 } finally {
   await browser.close();
 }

@@ -1,5 +1,5 @@
-"""A second dockerd of a test's own (its own socket, data root, exec root and pid file, no
-bridge and no iptables of its own, so the host's dockerd is never touched), for the tests
+"""A second dockerd of a test's own (its own socket, data root, exec root and pid file, its
+own small bridge and no iptables, so the host's dockerd is never touched), for the tests
 that need an engine configured otherwise (user namespaces remapped) or that restart it
 (chaos's dockerd fault)."""
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from pyroute2 import IPRoute
 
 
 def _up(client: docker.DockerClient) -> bool:
@@ -39,12 +40,39 @@ def _stop(pid: int, timeout: float = 60) -> None:
 
 
 @contextmanager
+def _bridge() -> Iterator[str]:
+    """A bridge of the daemon's own, with a /30 of the documentation range TEST-NET-3 (one per
+    pid). Not `--bridge=none`: a daemon without a bridge deletes the host's docker0 when it
+    starts (moby's removeDefaultBridgeInterface), breaking the host's own dockerd."""
+    name = f"ckd{os.getpid()}"
+    address = f"203.0.113.{4 * (os.getpid() % 64) + 1}"
+    with IPRoute() as ipr:
+        ipr.link("add", ifname=name, kind="bridge")
+        index = ipr.link_lookup(ifname=name)[0]
+        try:
+            ipr.addr("add", index=index, address=address, prefixlen=30)
+            ipr.link("set", index=index, state="up")
+            yield name
+        finally:
+            ipr.link("del", index=index)
+
+
+@contextmanager
 def second_dockerd(name: str, *flags: str) -> Iterator[tuple[str, Path]]:
     """Start a dockerd with `flags`; its socket URL and pid file. At the end the daemon
     of that pid file is stopped (a test may have restarted it: another process)."""
     binary = shutil.which("dockerd")
     if os.geteuid() != 0 or binary is None:
         pytest.skip("needs root and dockerd")
+    docker0 = Path("/sys/class/net/docker0")
+    had_docker0 = docker0.exists()
+    with _bridge() as bridge, _dockerd(binary, name, bridge, *flags) as started:
+        assert docker0.exists() or not had_docker0, "the second dockerd deleted docker0"
+        yield started
+
+
+@contextmanager
+def _dockerd(binary: str, name: str, bridge: str, *flags: str) -> Iterator[tuple[str, Path]]:
     root = Path(tempfile.mkdtemp(prefix=f"cheptel-{name}-"))
     root.chmod(0o711)  # a remapped root must traverse to its data root
     run = Path(f"/run/cheptel-{name}-{os.getpid()}")  # short: a unix socket path
@@ -55,7 +83,7 @@ def second_dockerd(name: str, *flags: str) -> Iterator[tuple[str, Path]]:
     proc = subprocess.Popen(
         [binary, "-H", url, "--data-root", str(root / "data"), "--exec-root",
          str(run / "exec"), "--pidfile", str(pidfile), "--config-file",
-         str(root / "daemon.json"), "--bridge=none", "--iptables=false", "--ip-masq=false",
+         str(root / "daemon.json"), f"--bridge={bridge}", "--iptables=false", "--ip-masq=false",
          *flags], stdout=log, stderr=log, start_new_session=True)
     client = docker.DockerClient(base_url=url, version="1.41")
     try:

@@ -24,6 +24,7 @@ import pytest
 from cheptel.dashboard import installed
 from tests.integration.cloud import ADMIN_PASSWORD, DEMO_PASSWORD, Cloud
 from tests.integration.dashboard.horizon import wait_ready
+from tests.integration.dashboard.isolated import isolated_chromium
 
 ROOT = Path(__file__).resolve().parents[3]
 BROWSER = ROOT / "tests" / "browser"
@@ -55,15 +56,18 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
     c.close()
 
 
-def test_horizon_in_a_browser(cloud: Cloud) -> None:
+def test_horizon_in_a_browser(cloud: Cloud, tmp_path: Path) -> None:
     cloud.start()
     ready_s = wait_ready(cloud)
     shutil.rmtree(ARTEFACTS, ignore_errors=True)
-    env = {**os.environ, "BASE_URL": cloud.base_url, "ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "DEMO_PASSWORD": DEMO_PASSWORD, "OUT": str(ARTEFACTS), "CHROMIUM": CHROMIUM,
-           "SERVER_NAME": "browser-vm"}
-    run = subprocess.run(["node", str(BROWSER / "dashboard.mjs")], env=env, cwd=BROWSER,
-                         capture_output=True, text=True, timeout=300)
+    # chromium in a network namespace of its own: the host's interfaces, which the other
+    # tests change all the time, would abort its requests (isolated.py)
+    with isolated_chromium(CHROMIUM, cloud.port, tmp_path) as chromium:
+        env = {**os.environ, "BASE_URL": cloud.base_url, "ADMIN_PASSWORD": ADMIN_PASSWORD,
+               "DEMO_PASSWORD": DEMO_PASSWORD, "OUT": str(ARTEFACTS), "CHROMIUM": chromium,
+               "SERVER_NAME": "browser-vm"}
+        run = subprocess.run(["node", str(BROWSER / "dashboard.mjs")], env=env, cwd=BROWSER,
+                             capture_output=True, text=True, timeout=300)
     lines = run.stdout.strip().splitlines()
     assert lines, f"no result from the browser: {run.stderr[-3000:]}"
     result = json.loads(lines[-1])

@@ -1,0 +1,102 @@
+"""The browser in a network namespace of its own, the cloud reached through a TCP relay.
+
+Chromium aborts every request in flight (net::ERR_NETWORK_CHANGED) whenever an address or a
+link changes on any interface it sees, and the other tests add and remove bridges, veths and
+addresses on the host all the time (CI saw the launch wizard's seven requests aborted at once).
+In a namespace holding only its loopback it sees none of that. A relay listens on the
+namespace's 127.0.0.1:<port> and carries each connection to the cloud at the host's same
+address, so every URL (the serial console's websocket too) is the same on both sides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from pyroute2 import NetNS, netns
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _listen_inside(name: str, port: int) -> socket.socket:
+    """A listening socket made in the namespace (by a thread that joined it and then ends:
+    a socket stays in the namespace it was made in)."""
+    made: list[socket.socket | BaseException] = []
+
+    def work() -> None:
+        try:
+            fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+            try:
+                if _libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns failed")
+            finally:
+                os.close(fd)
+            s = socket.socket()
+            s.bind(("127.0.0.1", port))
+            s.listen(64)
+            made.append(s)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            made.append(e)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    if isinstance(made[0], BaseException):
+        raise made[0]
+    return made[0]
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+
+def _relay(listener: socket.socket, port: int) -> None:
+    while True:
+        try:
+            inner, _ = listener.accept()
+        except OSError:
+            return  # closed: the browser is done
+        try:
+            outer = socket.create_connection(("127.0.0.1", port))
+        except OSError:
+            inner.close()
+            continue
+        for a, b in ((inner, outer), (outer, inner)):
+            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+
+@contextlib.contextmanager
+def isolated_chromium(chromium: str, port: int, workdir: Path) -> Iterator[str]:
+    """An executable that runs `chromium` in a namespace of its own where 127.0.0.1:`port`
+    reaches the host's; removed at the end."""
+    name = f"ckbrowser-{os.getpid()}"
+    netns.create(name)
+    listener = None
+    try:
+        with NetNS(name) as ns:
+            ns.link("set", index=ns.link_lookup(ifname="lo")[0], state="up")
+        listener = _listen_inside(name, port)
+        threading.Thread(target=_relay, args=(listener, port), daemon=True).start()
+        wrapper = workdir / "chromium-isolated"
+        wrapper.write_text(f'#!/bin/sh\nexec nsenter --net=/run/netns/{name} {chromium} "$@"\n')
+        wrapper.chmod(0o755)
+        yield str(wrapper)
+    finally:
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the relay's accept
+            listener.close()
+        netns.remove(name)
