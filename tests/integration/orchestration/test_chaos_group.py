@@ -1,6 +1,6 @@
 """Issue 15's CI run: `cheptel chaos --scaling-group` for a minute against a self-healing
 group behind a load balancer, on the real engine and HAProxy. The stack is issue 13's web
-tier (test_web_tier_stack.py: an AutoScalingGroup of three busybox web servers, each with
+tier (web_tier.py: an AutoScalingGroup of three busybox web servers, each with
 its pool member from a nested template, an HTTP monitor of delay 1, a floating IP on the
 VIP); chaos kills one of the group's servers every 15 s, drawn among its ACTIVE servers
 at each kill, while this test probes the same address on its own. The report's
@@ -21,7 +21,7 @@ from pathlib import Path
 from cheptel.chaos import _probe
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
-from tests.integration.orchestration.test_web_tier_stack import DEMO, ENV, TOP, WEB, _get
+from tests.integration.orchestration.web_tier import DEMO, create, pages, servers
 
 STACK = "chaos-tier"
 
@@ -29,24 +29,12 @@ STACK = "chaos-tier"
 def _stack(c: Cloud, tmp_path: Path) -> tuple[str, str]:
     """The web tier up, its three servers answering through the balancer: (the VIP's
     floating IP, the pool's id)."""
-    private = c.sdk(DEMO).network.find_network("private")
-    for name, text in (("top.yaml", TOP), ("web.yaml", WEB), ("env.yaml", ENV)):
-        (tmp_path / name).write_text(text)
-    c.cli("stack", "create", "--wait", "-t", str(tmp_path / "top.yaml"), "-e",
-          str(tmp_path / "env.yaml"), "--parameter", f"network={private.id}",
-          "--parameter", f"subnet={private.subnet_ids[0]}", STACK, cloud=DEMO,
-          as_json=False, timeout=600)
-    address = c.cli("stack", "output", "show", STACK, "address", cloud=DEMO)["output_value"]
+    address = create(c, tmp_path, STACK)
     pool = c.cli("stack", "resource", "show", STACK, "pool", cloud=DEMO)[
         "physical_resource_id"]
-    support.wait_for(lambda: len({_get(address) for _ in range(9)} - {None}) == 3, 120,
+    support.wait_for(lambda: len(pages(address)) == 3, 120,
                      "the three servers answering through the load balancer")
     return address, pool
-
-
-def _servers(c: Cloud) -> list[str]:
-    return list(c.cli("stack", "output", "show", STACK, "servers",
-                      cloud=DEMO)["output_value"] or [])
 
 
 def test_chaos_against_a_self_healing_group_behind_a_load_balancer(
@@ -54,7 +42,7 @@ def test_chaos_against_a_self_healing_group_behind_a_load_balancer(
     c = heat_cloud
     demo = c.sdk(DEMO)
     address, pool = _stack(c, tmp_path)
-    first = _servers(c)
+    first = servers(c, STACK)
     base = [sys.executable, "-m", "cheptel", "chaos", "--data-dir", str(c.data_dir),
             "--project", "demo", "--scaling-group", f"{STACK}/herd", "--pool", pool,
             "--faults", "kill", "--duration", "60", "--every", "15", "--grace", "240"]
@@ -105,11 +93,11 @@ def test_chaos_against_a_self_healing_group_behind_a_load_balancer(
     assert killed[0] in first
     assert all(i["detected_after"] is not None and i["replaced_after"] is not None
                for i in injections), injections
-    now = _servers(c)
+    now = servers(c, STACK)
     assert len(now) == 3 and not set(now) & set(killed), (now, killed)
     assert all(demo.compute.get_server(s).status == "ACTIVE" for s in now)
     assert report["left"] == [], report["left"]
-    support.wait_for(lambda: len({_get(address) for _ in range(9)} - {None}) == 3, 60,
+    support.wait_for(lambda: len(pages(address)) == 3, 60,
                      "the three servers of the group answering")
 
     c.cli("stack", "delete", "--yes", "--wait", STACK, cloud=DEMO, as_json=False,
