@@ -212,6 +212,33 @@ def test_no_policy_replaces_at_once_and_batch_create(rcloud: Cloud) -> None:
         "Batch 3 of 3: 1 member(s) made, 5 in the group"]
 
 
+def test_an_autoscaling_group_without_a_policy_rolls_one_at_a_time(rcloud: Cloud) -> None:
+    """Heat's AutoScalingGroup has a default rolling_updates (min_in_service 0,
+    max_batch_size 1, pause_time 0): a changed member definition goes out a member at a
+    time, never the whole group at once (a ResourceGroup without a policy does)."""
+    def asg(marker: str) -> dict[str, Any]:
+        return {"heat_template_version": V, "resources": {"herd": {
+            "type": "OS::Heat::AutoScalingGroup", "properties": {
+                "min_size": 3, "max_size": 5, "resource": {
+                    "type": "OS::Nova::Server", "properties": {
+                        "image": "busybox", "flavor": "m1.tiny", "networks": [],
+                        "user_data": marker}}}}},
+            "outputs": {"refs": {"value": {"get_attr": ["herd", "refs"]}}}}
+    sid = _made(rcloud, "herd", asg("v1"))
+    before = _outputs(rcloud, "herd", sid)["refs"]
+    seen: list[int] = []
+    assert heat(rcloud, "PUT", f"/stacks/herd/{sid}", {"template": asg("v2")}
+                ).status_code == 202
+    _drive(rcloud, watch=lambda: seen.append(len(_active(rcloud))))
+    after = _outputs(rcloud, "herd", sid)["refs"]
+    assert len(after) == 3 and not set(after) & set(before)
+    assert [x for x in _group_events(rcloud, "herd", sid, "herd") if x.startswith("Batch")
+            ] == [f"Batch {i} of 3: 1 member(s) given the new definition, 3 in the group"
+                  for i in (1, 2, 3)]
+    assert min(seen) >= 2, seen  # one member replaced at a time
+    assert _stack(rcloud, "herd", sid)["stack_status"] == "UPDATE_COMPLETE"
+
+
 # -- an AutoScalingGroup behind a load balancer --------------------------------------------
 
 MEMBER = "file:///tmp/r/web.yaml"

@@ -343,8 +343,9 @@ def _asg_update(cloud: Cloud, changed: dict[str, Any], r: Record) -> None:
     # within the (maybe changed) bounds
     want = changed.get("desired_capacity")
     size = want if want is not None else min(max(current, p["min_size"]), p["max_size"])
+    # without rolling_updates, Heat's default policy: one member at a time, none kept
     policy = rolling.policy(f"resources.{r.resource}.properties.rolling_updates",
-                            p.get("rolling_updates"), rolling.ROLLING_SCHEMA)
+                            p.get("rolling_updates") or {}, rolling.ROLLING_SCHEMA)
     if "resource" in changed and policy is not None and current:
         r.properties, r.data = p, {**r.data, "resize_to": size}
         rolling_service().begin(
