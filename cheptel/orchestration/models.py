@@ -26,7 +26,7 @@ class Stack(Base):
     name: Mapped[str] = mapped_column(String(255), index=True)
     project_id: Mapped[str] = mapped_column(PROJECT, index=True)
     user_id: Mapped[str] = mapped_column(String(64))  # whose roles the engine acts with
-    action: Mapped[str] = mapped_column(String(16))  # CREATE, UPDATE, DELETE
+    action: Mapped[str] = mapped_column(String(16))  # CREATE, UPDATE, DELETE, ROLLBACK...
     status: Mapped[str] = mapped_column(String(16))  # IN_PROGRESS, COMPLETE, FAILED
     status_reason: Mapped[str] = mapped_column(Text, default="")
     template: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -48,6 +48,13 @@ class Stack(Base):
                                                   default=None)
     parent_resource: Mapped[str | None] = mapped_column(String(255), nullable=True,
                                                         default=None)
+    # the definition before the update under way (template, parameters, environment,
+    # files): what a failed or cancelled update rolls back to
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True,
+                                                            default=None)
+    # a ROLLBACK that updates back to `previous` (an update's), not one that deletes all
+    # (a create's)
+    update_rollback: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class StackResource(Base):

@@ -52,6 +52,11 @@ def test_check_finds_a_server_gone_and_an_update_replaces_it(rcloud: Cloud) -> N
 
 def test_suspend_then_resume(rcloud: Cloud) -> None:
     sid, server = _stack(rcloud)
+    # heatclient posts its actions to /stacks/<name>/actions: redirected, as Heat's
+    r = heat(rcloud, "POST", "/stacks/web/actions", {"check": None}, follow=False)
+    assert r.status_code == 302 and r.headers["location"].endswith(
+        f"/stacks/web/{sid}/actions"), r.text
+    assert heat(rcloud, "POST", "/stacks/nope/actions", {"check": None}).status_code == 404
     r = _act(rcloud, sid, {"resume": None})
     assert r.status_code == 400 and "not suspended" in r.json()["error"]["message"]
     assert _act(rcloud, sid, {"suspend": None}).status_code == 200
@@ -71,9 +76,9 @@ def test_bad_actions_and_cancel(rcloud: Cloud) -> None:
         r = _act(rcloud, sid, body)
         assert r.status_code == 400, (body, r.text)
     assert _act(rcloud, sid, {"cancel_without_rollback": None}).status_code == 400
+    assert _act(rcloud, sid, {"cancel_update": None}).status_code == 400  # nothing under way
     assert heat(rcloud, "PATCH", f"/stacks/web/{sid}", {"parameters": {
         "flavor": "m1.small"}}).status_code == 202
-    assert _act(rcloud, sid, {"cancel_update": None}).status_code == 400
     assert _act(rcloud, sid, {"cancel_without_rollback": None}).status_code == 200
     rcloud.settle()
     stack = _status(rcloud, sid)

@@ -147,12 +147,15 @@ def test_a_resource_group_rolls_a_member_at_a_time(rcloud: Cloud) -> None:
     events = _events(rcloud, f"/stacks/{child}")
     child = events[0]["resource_name"]  # the nested stack's own events
     order = [(e["resource_name"], e["resource_status"]) for e in events]
-    made = [n for n, status in order if status == "UPDATE_COMPLETE" and n != child]
+    update = order.index((child, "UPDATE_IN_PROGRESS"))
+    order = order[update:]
+    # each replacement made (a CREATE, as Heat's) before its old member goes
+    made = [n for n, status in order if status == "CREATE_COMPLETE" and n != child]
     assert made == ["2", "1", "0"], order
     # each old member kept until its replacement is made, deleted before the next batch
     for name in made:
         old = next(n for n, _ in order if n.startswith(f"{name}~"))
-        assert order.index((name, "UPDATE_COMPLETE")) < order.index(
+        assert order.index((name, "CREATE_COMPLETE")) < order.index(
             (old, "DELETE_IN_PROGRESS")) < order.index((old, "DELETE_COMPLETE")), order
     assert _stack(rcloud, "roll", sid)["stack_status"] == "UPDATE_COMPLETE"
 

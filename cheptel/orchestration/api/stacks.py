@@ -186,6 +186,10 @@ ROUTES = [
     Route("POST", STACKS + "/preview", preview, "stacks:preview"),
     *[Route("GET", f"{LOOKUP}/{sub}", _lookup_sub(sub), "stacks:lookup", 302)
       for sub in ("resources", "events", "template", "environment", "files", "outputs")],
+    # heatclient's actions post to /stacks/<name>/actions (`openstack stack suspend
+    # web`): redirected to the stack's, as Heat's stack_lookup_subpath_post
+    *[Route("POST", f"{LOOKUP}/{sub}", _lookup_sub(sub), "stacks:lookup", 302)
+      for sub in ("resources", "events", "template", "actions")],
     Route("GET", LOOKUP, lookup, "stacks:lookup", 302),
     Route("PUT", LOOKUP, lookup, "stacks:lookup", 302),
     Route("PATCH", LOOKUP, lookup, "stacks:lookup", 302),

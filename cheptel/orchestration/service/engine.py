@@ -16,7 +16,9 @@ made first, the old one deleted at the end: service/rolling.py); then what the t
 no longer holds is deleted, dependents first. DELETE deletes every resource, dependents
 first, then marks the stack DELETE_COMPLETE (shown by id, gone from lists and names).
 A create that fails with disable_rollback false then ROLLBACKs: its resources deleted as
-a DELETE does, the stack ROLLBACK_COMPLETE. Any action past the stack's timeout (60
+a DELETE does, the stack ROLLBACK_COMPLETE; an update that fails so (or that `openstack
+stack cancel` stops) ROLLBACKs too: updated back to the definition it replaced, as an
+UPDATE walks (stacks.roll_back). Any action past the stack's timeout (60
 minutes by default) fails with "<ACTION> timed out".
 """
 
@@ -230,7 +232,8 @@ class Run:
             kind.create(self.cloud, props, rec)  # an error: the caller fails the resource
         _save(row, rec)
         row.properties, row.generation = props, self.stack.generation
-        self.set(row, self.stack.action, "IN_PROGRESS", "state changed")
+        # a resource made by an update (or its rollback) is a CREATE, as Heat's
+        self.set(row, "CREATE", "IN_PROGRESS", "state changed")
         return Step(None)
 
     def _update(self, kind: ResourceType, row: StackResource, props: dict[str, Any],
@@ -335,7 +338,10 @@ class Run:
         if stack.action in actions.WALKS:
             rows = self._in_order()
             return actions.walk(self, rows[::-1] if stack.action == "SUSPEND" else rows)
-        return self.unmake() if stack.action in ("DELETE", "ROLLBACK") else self.make()
+        if stack.action == "DELETE" or (stack.action == "ROLLBACK"
+                                        and not stack.update_rollback):
+            return self.unmake()
+        return self.make()
 
     def _in_order(self) -> list[StackResource]:
         """The made resources, dependencies first (the template's graph)."""
@@ -395,8 +401,8 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
 def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception,
           resource: str | None) -> bool:
     """The step's transaction rolled back: record the failure on the resource it was
-    working on and on the stack, in a new one. A create that
-    may roll back (disable_rollback false) starts its ROLLBACK: True, run again."""
+    working on and on the stack, in a new one. A create or an update that may roll back
+    (disable_rollback false) starts its ROLLBACK: True, run again."""
     if isinstance(exc, CheptelError):
         why = reason(exc)
     elif isinstance(exc, ResourceFailure):
@@ -414,18 +420,22 @@ def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception,
         busy = [r for r in run_rows if r.name == resource] or [
             r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]
         stack_reason = why
-        if busy and stack.action not in ("DELETE", "ROLLBACK"):
+        deleting = stack.action == "DELETE" or (stack.action == "ROLLBACK"
+                                                and not stack.update_rollback)
+        if busy and not deleting:
             row = busy[0]
-            row.action, row.status, row.status_reason = stack.action, "FAILED", why
-            stacks.event(db, stack, now, row.name, row.type, row.physical_id, stack.action,
+            # the resource's own action (one an update makes fails its CREATE, as Heat's)
+            action = "CREATE" if row.status == "INIT" else row.action \
+                if row.status == "IN_PROGRESS" and row.action in ("CREATE", "UPDATE") \
+                else "UPDATE" if stack.action == "ROLLBACK" else stack.action
+            row.action, row.status, row.status_reason = action, "FAILED", why
+            stacks.event(db, stack, now, row.name, row.type, row.physical_id, action,
                          "FAILED", why)
-            stack_reason = f"Resource {stack.action} failed: {why}"
-        elif stack.action in ("DELETE", "ROLLBACK"):
+            stack_reason = f"Resource {action} failed: {why}"
+        elif deleting:
             stack_reason = f"Resource DELETE failed: {why}"
         stack.status, stack.status_reason = "FAILED", stack_reason
         stacks.stack_event(db, stack, now, stack_reason)
-        rollback = stack.action == "CREATE" and not stack.disable_rollback
-        if rollback:
-            stacks.start(db, stack, now, "ROLLBACK")
+        rollback = stacks.roll_back(db, stack, now)
     log.info("stack %s failed: %s", stack_id, why)
     return rollback

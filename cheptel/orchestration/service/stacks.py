@@ -233,6 +233,7 @@ def stack_event(db: Session, stack: Stack, now: float, reason: str) -> None:
 
 
 def start(db: Session, stack: Stack, now: float, action: str) -> None:
+    stack.update_rollback = False
     stack.action, stack.status = action, "IN_PROGRESS"
     stack.status_reason = f"Stack {action} started"
     stack.action_started = now
@@ -308,6 +309,8 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
         env = _merged(environment_of(stack.environment), environment_of(env))
         files = {**(stack.files or {}), **(files or {})}
     parsed = check(template, given, env, files, stack.name, stack.id, stack.project_id)
+    stack.previous = {"template": stack.template, "parameters": stack.parameters,
+                      "environment": stack.environment, "files": stack.files}
     stack.template, stack.parameters = parsed.raw, dict(given or {})
     stack.environment, stack.files = environment_of(env), dict(files or {})
     if "tags" in body:
@@ -318,6 +321,27 @@ def update(db: Session, creds: Creds, now: float, stack: Stack, body: dict[str, 
         stack.disable_rollback = bool(body["disable_rollback"])
     stack.updated_at = now
     start(db, stack, now, "UPDATE")
+
+
+def roll_back(db: Session, stack: Stack, now: float, cancelled: bool = False) -> bool:
+    """A failed (or cancelled) action's ROLLBACK, if Heat would start one: a create's
+    deletes what was made; an update's updates back to the definition it replaced. Heat
+    rolls back when the stack allows it (disable_rollback false) or when `openstack stack
+    cancel` asked for it. True if started."""
+    if not (cancelled or not stack.disable_rollback):
+        return False
+    if stack.action == "CREATE":
+        start(db, stack, now, "ROLLBACK")
+        return True
+    if stack.action != "UPDATE" or not stack.previous:
+        return False
+    before = stack.previous
+    stack.template, stack.parameters = before["template"], before["parameters"]
+    stack.environment, stack.files = before["environment"], before["files"]
+    stack.previous = None
+    start(db, stack, now, "ROLLBACK")
+    stack.update_rollback = True
+    return True
 
 
 def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -340,7 +364,7 @@ def act(db: Session, now: float, stack: Stack, body: Any) -> None:
     if name in actions.BODIES:
         actions.allowed(stack, actions.BODIES[name])
         start(db, stack, now, actions.BODIES[name])
-    elif name == "cancel_without_rollback":
+    elif name in ("cancel_update", "cancel_without_rollback"):
         if stack.action != "UPDATE" or stack.status != "IN_PROGRESS":
             raise BadRequest(f"Cancelling update when stack is {stack.action}_"
                              f"{stack.status} is not supported.")
@@ -348,9 +372,8 @@ def act(db: Session, now: float, stack: Stack, body: Any) -> None:
         stack.generation += 1  # the engine's step under way finds another action
         db.flush()
         stack_event(db, stack, now, stack.status_reason)
-    elif name == "cancel_update":
-        raise BadRequest("cheptel does not roll an update back: use "
-                         "cancel_without_rollback (openstack stack cancel --no-rollback).")
+        # then Heat's rollback: asked for (cancel_update), or allowed by the stack
+        roll_back(db, stack, now, cancelled=name == "cancel_update")
     else:
         raise BadRequest(f"Invalid action {str(name)[:40]}")
 

@@ -156,3 +156,62 @@ def test_a_server_with_a_volume_is_made_updated_in_place_and_deleted(
     for kind, ident in (("server", server), ("volume", volume)):
         gone = c.cli(kind, "show", ident, cloud="cheptel-demo", check=False, as_json=False)
         assert gone.returncode != 0, f"the {kind} {ident} is left"
+
+
+ROLLING_BACK = """
+heat_template_version: 2018-08-31
+parameters:
+  value: {type: string, default: v1}
+  fail: {type: boolean, default: false}
+  wait: {type: number, default: 0}
+resources:
+  kept:
+    type: OS::Heat::TestResource
+    properties: {value: {get_param: value}, action_wait_secs: {update: {get_param: wait}}}
+  checked:
+    type: OS::Heat::TestResource
+    depends_on: kept
+    properties: {fail: {get_param: fail}}
+outputs:
+  value:
+    value: {get_attr: [kept, output]}
+"""
+
+
+def test_an_update_rolls_back_on_failure_and_on_cancel(heat_cloud: Cloud,
+                                                        tmp_path: Path) -> None:
+    """`openstack stack update --rollback enabled --wait` of an update that fails: the CLI
+    reports UPDATE_FAILED, and the stack rolls back to its old value; `openstack stack
+    cancel` of an update under way rolls it back too (heatclient's cancel_update)."""
+    c = heat_cloud
+    template = tmp_path / "roll.yaml"
+    template.write_text(ROLLING_BACK)
+    c.cli("stack", "create", "--wait", "-t", str(template), "roll", cloud="cheptel-demo",
+          as_json=False)
+
+    def settled() -> dict:  # type: ignore[type-arg]
+        deadline = time.monotonic() + 60
+        while (shown := c.cli("stack", "show", "roll", cloud="cheptel-demo"))[
+                "stack_status"].endswith("IN_PROGRESS"):
+            assert time.monotonic() < deadline, shown
+            time.sleep(0.5)
+        return dict(shown)
+
+    def value() -> str:
+        return str(c.cli("stack", "output", "show", "roll", "value",
+                         cloud="cheptel-demo")["output_value"])
+
+    failed = c.cli("stack", "update", "--existing", "--wait", "--rollback", "enabled",
+                   "--parameter", "value=v2", "--parameter", "fail=true", "roll",
+                   cloud="cheptel-demo", as_json=False, check=False)
+    assert failed.returncode != 0 and "UPDATE_FAILED" in failed.stdout + failed.stderr
+    assert settled()["stack_status"] == "ROLLBACK_COMPLETE"
+    assert value() == "v1"
+    c.cli("stack", "update", "--existing", "--parameter", "value=v3", "--parameter",
+          "fail=false", "--parameter", "wait=3", "roll", cloud="cheptel-demo",
+          as_json=False)
+    c.cli("stack", "cancel", "roll", cloud="cheptel-demo", as_json=False)
+    shown = settled()
+    assert shown["stack_status"] == "ROLLBACK_COMPLETE", shown
+    assert value() == "v1"
+    c.cli("stack", "delete", "--wait", "--yes", "roll", cloud="cheptel-demo", as_json=False)
