@@ -96,10 +96,17 @@ class Reconciler:
 
     def _run(self, job: tuple[str, str]) -> None:
         with self._mutex:
-            self._pending.discard(job)
             lock = self._locks.setdefault(job, threading.Lock())
+        with lock:
+            # pending until it starts: kicks while it waits for the run under way are
+            # this run's (one run waits at most, never a queue of the same job)
+            with self._mutex:
+                self._pending.discard(job)
+            self._converge(job)
+
+    def _converge(self, job: tuple[str, str]) -> None:
         metrics = self.metrics
-        with lock, metrics.converge_time.labels(job[0]).time():
+        with metrics.converge_time.labels(job[0]).time():
             try:
                 again = self.convergers[job[0]].converge(job[1])
                 metrics.converges.labels(job[0], "ok").inc()

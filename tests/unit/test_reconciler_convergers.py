@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -72,6 +74,43 @@ def test_kicks_collapse_and_a_failing_converge_is_logged(
     assert "converging block-storage v3 failed" in caplog.text
     with pytest.raises(LookupError):
         reconciler.converger(ServerConverger)
+
+
+class Slow:
+    """A converger whose run of "net" blocks until released (a whole-network pass)."""
+
+    def __init__(self, deps: Any, reconciler: Reconciler) -> None:
+        self.started, self.release = threading.Event(), threading.Event()
+        self.runs = 0
+
+    def scan(self, first: bool) -> list[str]:
+        return []
+
+    def converge(self, key: str) -> bool:
+        self.runs += 1
+        self.started.set()
+        self.release.wait(10)
+        return False
+
+
+def test_kicks_during_a_run_make_one_more_run_not_one_each() -> None:
+    """Kicks of a job while it runs are kept for one next run (they wait for the same
+    lock): before, each kick's worker waited on it and ran the job again in turn (five
+    boots at once ran the whole network pass five times over)."""
+    slow = dataclasses.replace(IMAGE, type="network", name="neutron", converger=Slow)
+    reconciler = Reconciler(deps=None, services=[slow],  # type: ignore[arg-type]
+                            metrics=Metrics())
+    converger = reconciler.converger(Slow)
+    try:
+        reconciler.schedule("network", "net")
+        assert converger.started.wait(10)
+        for _ in range(4):  # four kicks while it runs, each from its own request
+            reconciler.schedule("network", "net")
+            time.sleep(0.05)  # the kick's worker reaches the job's lock
+        converger.release.set()
+    finally:
+        reconciler._pool.shutdown(wait=True)
+    assert converger.runs == 2
 
 
 def test_the_app_builds_the_convergers_the_services_declare(api: Any) -> None:
