@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import socket
 import subprocess
 import time
@@ -54,6 +55,21 @@ def pings(server_id: str, address: str, source: str | None = None) -> bool:
     if source:
         cmd[1:1] = ["-I", source]
     return support.container(server_id).exec_run(cmd)[0] == 0
+
+
+def ping6(server_id: str, address: str, source: str | None = None) -> float | None:
+    """The round trip of one ICMPv6 echo in milliseconds, None when none came back."""
+    cmd = ["ping", "-6", "-c", "1", "-W", "1", address]
+    if source:
+        cmd[1:1] = ["-I", source]
+    code, out = support.container(server_id).exec_run(cmd)
+    found = re.search(rb"time=([0-9.]+) ms", out)
+    return float(found.group(1)) if code == 0 and found else None
+
+
+def v6_of(conn, server_id: str) -> str:  # type: ignore[no-untyped-def]
+    (port,) = list(conn.network.ports(device_id=server_id))
+    return next(ip["ip_address"] for ip in port.fixed_ips if ":" in ip["ip_address"])
 
 
 def interfaces(server_id: str) -> set[str]:
@@ -272,6 +288,21 @@ def test_the_metadata_service_answers_each_server_its_own(net_cloud: Cloud) -> N
     assert "instance-id" in get(a.id, "/latest/meta-data/").split()
 
 
+def _dual_stack_pair(demo):  # type: ignore[no-untyped-def]
+    """Two servers on `private` with an IPv6 (SLAAC) subnet beside its IPv4 one, reaching
+    each other over both: (a, b, b's IPv4, b's IPv6)."""
+    private = demo.network.find_network("private")
+    demo.network.create_subnet(network_id=private.id, ip_version=6, cidr="2001:db8:45::/64",
+                               ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    a, b = boot(demo, "a", private.id), boot(demo, "b", private.id)
+    (port,) = list(demo.network.ports(device_id=b.id))
+    b_ip = next(ip["ip_address"] for ip in port.fixed_ips if ":" not in ip["ip_address"])
+    b6 = v6_of(demo, b.id)
+    support.wait_for(lambda: pings(a.id, b_ip) and ping6(a.id, b6), 10,
+                     "a to reach b over IPv4 and IPv6")
+    return a, b, b_ip, b6
+
+
 def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     cloud = support.start_cloud(tmp_path / "restart")
     cid = support.cloud_id(cloud)
@@ -279,21 +310,19 @@ def test_restart_keeps_rules_and_deleting_everything_leaves_nothing(tmp_path) ->
     firewall = IptablesFirewall()
     try:
         demo = cloud.sdk("cheptel-demo")
-        a = boot(demo, "a", demo.network.find_network("private").id)
-        b = boot(demo, "b", demo.network.find_network("private").id)
-        b_ip = ip_of(demo, b)
-        support.wait_for(lambda: pings(a.id, b_ip), 10, "a to reach b")
+        a, b, b_ip, b6 = _dual_stack_pair(demo)
         before = firewall.owned_rules(prefix)
         cloud.stop()
-        firewall.clear(prefix)  # as a host reboot would
+        firewall.clear(prefix)  # as a host reboot would (ip6tables too)
         cloud.start()
         support.wait_for(lambda: firewall.owned_rules(prefix) == before, 15,
                          "the same rules after a restart")
-        assert pings(a.id, b_ip)
+        assert pings(a.id, b_ip) and ping6(a.id, b6)
         # a container restarted behind cheptel's back has a new, empty namespace: the
-        # periodic pass plumbs it again (the same interface, the same address)
+        # periodic pass plumbs it again (the same interface, the same addresses)
         support.container(a.id).restart(timeout=0)
-        support.wait_for(lambda: pings(a.id, b_ip), 20, "a plumbed again after a restart")
+        support.wait_for(lambda: pings(a.id, b_ip) and ping6(a.id, b6), 20,
+                         "a plumbed again after a restart")
         assert interfaces(a.id) == {"eth0"}
         assert demo.network.get_port(next(demo.network.ports(device_id=a.id)).id
                                      ).status == "ACTIVE"
@@ -346,14 +375,12 @@ def test_dockerd_restart_keeps_connectivity_and_rules(tmp_path) -> None:  # type
     firewall = IptablesFirewall()
     try:
         demo = cloud.sdk("cheptel-demo")
-        a = boot(demo, "a", demo.network.find_network("private").id)
-        b = boot(demo, "b", demo.network.find_network("private").id)
-        b_ip = ip_of(demo, b)
-        support.wait_for(lambda: pings(a.id, b_ip), 10, "a to reach b")
+        a, b, b_ip, b6 = _dual_stack_pair(demo)
         before = firewall.owned_rules(prefix_for(cid))
         _restart_dockerd()
         support.wait_for(lambda: firewall.owned_rules(prefix_for(cid)) == before and pings(
-            a.id, b_ip), 30, "the same rules and connectivity after dockerd restarted")
+            a.id, b_ip) and bool(ping6(a.id, b6)), 30,
+            "the same rules and connectivity (IPv4 and IPv6) after dockerd restarted")
         assert demo.compute.get_server(a.id).status == "ACTIVE"
     finally:
         cloud.close()

@@ -14,7 +14,7 @@ import pytest
 
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
-from tests.integration.dataplane.test_connectivity import boot, pings, within
+from tests.integration.dataplane.test_connectivity import boot, ping6, pings, v6_of, within
 
 pytestmark = pytest.mark.serial
 
@@ -24,27 +24,12 @@ def net_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     yield from support.cloud_fixture(tmp_path_factory)
 
 
-def ping6(server_id: str, address: str, source: str | None = None) -> float | None:
-    """The round trip of one ICMPv6 echo in milliseconds, None when none came back."""
-    cmd = ["ping", "-6", "-c", "1", "-W", "1", address]
-    if source:
-        cmd[1:1] = ["-I", source]
-    code, out = support.container(server_id).exec_run(cmd)
-    found = re.search(rb"time=([0-9.]+) ms", out)
-    return float(found.group(1)) if code == 0 and found else None
-
-
 def round_trip(server_id: str, address: str) -> str:
     """min/avg/max of five ICMPv6 echoes, as ping sums them up (for the log)."""
     out = support.container(server_id).exec_run(
         ["ping", "-6", "-c", "5", "-i", "0.2", "-W", "1", address])[1].decode()
     found = re.search(r"min/avg/max = (\S+) ms", out)
     return found.group(1) if found else "none"
-
-
-def v6_of(conn, server_id: str) -> str:  # type: ignore[no-untyped-def]
-    (port,) = list(conn.network.ports(device_id=server_id))
-    return next(ip["ip_address"] for ip in port.fixed_ips if ":" in ip["ip_address"])
 
 
 def test_dual_stack_servers_ping_over_ipv6_filtered_by_their_groups(net_cloud: Cloud) -> None:
