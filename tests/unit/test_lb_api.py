@@ -229,6 +229,36 @@ def test_statistics_add_up_over_reloads(rcloud: Cloud) -> None:
     assert stats["total_connections"] == 32
 
 
+def test_the_health_of_every_balancer_is_written_in_one_transaction(rcloud: Cloud) -> None:
+    """The watcher reads every ACTIVE balancer's HAProxy each second: one write for all
+    of them (SQLite has one writer: a transaction each held it once per balancer)."""
+    from sqlalchemy import event
+
+    from cheptel.backends.balancer import ListenerStats
+    listeners = []
+    for name in ("a", "b", "c"):
+        lb = _lb(rcloud, name=name)
+        listeners.append((lb["id"], made(rcloud, "listeners", {
+            "loadbalancer_id": lb["id"], "protocol": "TCP", "protocol_port": 22})["id"]))
+    converger = rcloud.deps.reconciler.convergers["load-balancer"]
+    converger.read_health(*(lb_id for lb_id, _ in listeners))  # the first read marks
+    for count, (_, lis) in enumerate(listeners, 1):
+        rcloud.deps.balancers.stats[lis] = ListenerStats(total_connections=count)
+    commits: list[object] = []
+
+    def committed(session: object) -> None:
+        commits.append(session)
+    event.listen(rcloud.deps.sessions, "after_commit", committed)
+    try:
+        converger.read_health(*(lb_id for lb_id, _ in listeners))
+    finally:
+        event.remove(rcloud.deps.sessions, "after_commit", committed)
+    assert len(commits) == 1
+    for count, (lb_id, _) in enumerate(listeners, 1):
+        stats = octavia(rcloud, "GET", f"/loadbalancers/{lb_id}/stats").json()["stats"]
+        assert stats["total_connections"] == count
+
+
 def test_updates_store_a_null_name_as_empty_and_tags_once(rcloud: Cloud) -> None:
     lb = _lb(rcloud)
     lis = made(rcloud, "listeners", {"loadbalancer_id": lb["id"], "protocol": "TCP",
