@@ -96,6 +96,7 @@ def test_a_failed_update_stays_failed_by_default(rcloud: Cloud) -> None:
     s = _settled(advance, rcloud, "plain")
     assert s["stack_status"] == "UPDATE_FAILED"
     assert _resources(rcloud, "plain")["added"] == "CREATE_FAILED"  # left as it failed
+    assert outputs(s)["out"] == "v2"  # a failed stack's outputs shown too, as Heat's
 
 
 def test_cancel_rolls_an_update_back_and_no_rollback_leaves_it_failed(

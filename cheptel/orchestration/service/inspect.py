@@ -51,7 +51,9 @@ def detail(deps: Deps, db: Session, creds: Creds, stack: Stack, base: str,
         parsed, resolver = found
         params = parsed.params
         hidden = {k for k, v in parsed.template.params.items() if v.get("hidden")}
-        if resolve and stack.status == "COMPLETE" and stack.action != "DELETE":
+        # as Heat's format_stack: resolved whatever the status (an output that cannot
+        # be read yet carries its output_error), but once the stack is deleted
+        if resolve and not (stack.action == "DELETE" and stack.status == "COMPLETE"):
             outputs = resolver.outputs(parsed.template.outputs, parsed.scope)
         elif resolve:
             outputs = []
