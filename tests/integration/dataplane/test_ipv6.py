@@ -14,7 +14,14 @@ import pytest
 
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
-from tests.integration.dataplane.test_connectivity import boot, ping6, pings, v6_of, within
+from tests.integration.dataplane.test_connectivity import (
+    HTTPD,
+    boot,
+    ping6,
+    pings,
+    v6_of,
+    within,
+)
 
 pytestmark = pytest.mark.serial
 
@@ -117,3 +124,41 @@ def test_a_router_joins_two_ipv6_subnets(net_cloud: Cloud) -> None:
     # the router's source is the server's own (no NAT): the far server's group admits
     # the near one as a member of the default group, by its address
     assert ping6(far.id, v6_of(demo, near.id))
+
+
+def test_two_projects_on_one_ipv6_cidr_with_the_same_address(net_cloud: Cloud) -> None:
+    """IPv6 as IPv4 (test_connectivity's same-CIDR test): demo and another project each
+    route 2001:db8:48::/64 behind a router of their own, each with a server on the very
+    same address; a neighbour in each project reaches its own project's server at that
+    address (its page names it), and each server its own router's gateway."""
+    _, other = support.member_of_new_project(net_cloud, "same6")
+    demo = net_cloud.sdk("cheptel-demo")
+    public = demo.network.find_network("public")
+    cidr, address = "2001:db8:48::/64", "2001:db8:48::10"
+    found = {}
+    for conn, who in ((demo, "a"), (other, "b")):
+        net = conn.network.create_network(name=f"same6-{who}")
+        subnet = conn.network.create_subnet(network_id=net.id, ip_version=6, cidr=cidr)
+        router = conn.network.create_router(name=f"same6-{who}", external_gateway_info={
+            "network_id": public.id})
+        conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+        port = conn.network.create_port(network_id=net.id, fixed_ips=[
+            {"subnet_id": subnet.id, "ip_address": address}])
+        server = conn.compute.create_server(
+            name=f"same6-{who}", image_id=conn.image.find_image("busybox").id,
+            flavor_id=conn.compute.find_flavor("m1.tiny").id, networks=[{"port": port.id}],
+            user_data=support.user_data(HTTPD))
+        server = support.wait_status(conn, server.id, "ACTIVE")
+        neighbour = boot(conn, f"near6-{who}", net.id)
+        found[who] = (server, neighbour, subnet.gateway_ip)
+    for who, (server, neighbour, gateway) in found.items():
+        assert v6_of(demo if who == "a" else other, server.id) == address
+
+        def page(n=neighbour) -> str:  # type: ignore[no-untyped-def]
+            # busybox's nc: its wget crashes on an IPv6 literal (exit 139)
+            return support.container(n.id).exec_run(["sh", "-c", (
+                f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 {address} 8080")]
+            )[1].decode()
+        support.wait_for(lambda p=page, w=who: f"hello-same6-{w}" in p(), 20,
+                         f"{who}'s neighbour to reach {who}'s own server at {address}")
+        assert ping6(server.id, gateway), f"{who} to its own router's gateway"
