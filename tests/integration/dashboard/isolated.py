@@ -14,11 +14,10 @@ import contextlib
 import ctypes
 import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-
-from pyroute2 import NetNS, netns
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -83,11 +82,12 @@ def isolated_chromium(chromium: str, port: int, workdir: Path) -> Iterator[str]:
     """An executable that runs `chromium` in a namespace of its own where 127.0.0.1:`port`
     reaches the host's; removed at the end."""
     name = f"ckbrowser-{os.getpid()}"
-    netns.create(name)
+    # `ip netns`, not pyroute2's netns.create: that forks this threaded process (xdist)
+    subprocess.run(["ip", "netns", "delete", name], capture_output=True)  # a crashed run's
+    subprocess.run(["ip", "netns", "add", name], check=True)
     listener = None
     try:
-        with NetNS(name) as ns:
-            ns.link("set", index=ns.link_lookup(ifname="lo")[0], state="up")
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
         listener = _listen_inside(name, port)
         threading.Thread(target=_relay, args=(listener, port), daemon=True).start()
         wrapper = workdir / "chromium-isolated"
@@ -99,4 +99,4 @@ def isolated_chromium(chromium: str, port: int, workdir: Path) -> Iterator[str]:
             with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)  # wakes the relay's accept
             listener.close()
-        netns.remove(name)
+        subprocess.run(["ip", "netns", "delete", name], check=False)
