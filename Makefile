@@ -4,7 +4,7 @@ DATA ?= data
 LISTEN ?= 127.0.0.1:8080
 PYTEST_ARGS ?=
 TEMPEST_ARGS ?=
-WORKERS ?= 4
+WORKERS ?= 3
 
 .PHONY: setup setup-run run test lint bench tempest clean
 
@@ -23,8 +23,8 @@ lint: setup
 	$(VENV)/bin/ruff check cheptel tests bench scripts
 	$(VENV)/bin/mypy
 
-# Four workers (one test module each at a time: most integration tests wait on clouds,
-# clients and the engine; three left a fifth of two cores idle, 19.5 min in all), then the dataplane tests alone (they
+# Three workers (one test module each at a time: most integration tests wait on clouds,
+# clients and the engine, so a third keeps two cores busy), then the dataplane tests alone (they
 # restart dockerd and time iptables changes to the second). pytest's exit 5 (nothing collected) is a failure here.
 test: export CHEPTEL_WITH_POSTGRES = 1
 test: setup lint
