@@ -11,7 +11,6 @@ address, so every URL (the serial console's websocket too) is the same on both s
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import socket
 import subprocess
@@ -19,36 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _listen_inside(name: str, port: int) -> socket.socket:
-    """A listening socket made in the namespace (by a thread that joined it and then ends:
-    a socket stays in the namespace it was made in)."""
-    made: list[socket.socket | BaseException] = []
-
-    def work() -> None:
-        try:
-            fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
-            try:
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns failed")
-            finally:
-                os.close(fd)
-            s = socket.socket()
-            s.bind(("127.0.0.1", port))
-            s.listen(64)
-            made.append(s)
-        except BaseException as e:  # noqa: BLE001 - handed to the caller
-            made.append(e)
-
-    t = threading.Thread(target=work)
-    t.start()
-    t.join()
-    if isinstance(made[0], BaseException):
-        raise made[0]
-    return made[0]
+from cheptel.backends.netlink import NetlinkPlumbing
 
 
 def _pump(src: socket.socket, dst: socket.socket) -> None:
@@ -88,7 +58,8 @@ def isolated_chromium(chromium: str, port: int, workdir: Path) -> Iterator[str]:
     listener = None
     try:
         subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
-        listener = _listen_inside(name, port)
+        # made by a thread inside the namespace: it stays the namespace's
+        listener = NetlinkPlumbing().listen(name, "127.0.0.1", port)
         threading.Thread(target=_relay, args=(listener, port), daemon=True).start()
         wrapper = workdir / "chromium-isolated"
         wrapper.write_text(f'#!/bin/sh\nexec nsenter --net=/run/netns/{name} {chromium} "$@"\n')
