@@ -338,10 +338,7 @@ class Run:
         if stack.action in actions.WALKS:
             rows = self._in_order()
             return actions.walk(self, rows[::-1] if stack.action == "SUSPEND" else rows)
-        if stack.action == "DELETE" or (stack.action == "ROLLBACK"
-                                        and not stack.update_rollback):
-            return self.unmake()
-        return self.make()
+        return self.unmake() if _deletes_all(stack) else self.make()
 
     def _in_order(self) -> list[StackResource]:
         """The made resources, dependencies first (the template's graph)."""
@@ -398,6 +395,22 @@ def converge(deps: Deps, stack_id: str, steps: int = 50) -> bool:
     return True
 
 
+def _deletes_all(stack: Stack) -> bool:
+    """A DELETE, or the ROLLBACK of a create (an update's walks back as an update)."""
+    return stack.action == "DELETE" or (stack.action == "ROLLBACK"
+                                        and not stack.update_rollback)
+
+
+def _failed_action(stack: Stack, row: StackResource) -> str:
+    """The action a failing resource failed in: its own (one an update makes fails its
+    CREATE, as Heat's), else the stack's (a rollback's update back: UPDATE)."""
+    if row.status == "INIT":
+        return "CREATE"
+    if row.status == "IN_PROGRESS" and row.action in ("CREATE", "UPDATE"):
+        return row.action
+    return "UPDATE" if stack.action == "ROLLBACK" else stack.action
+
+
 def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception,
           resource: str | None) -> bool:
     """The step's transaction rolled back: record the failure on the resource it was
@@ -420,14 +433,10 @@ def _fail(deps: Deps, stack_id: str, generation: int, exc: Exception,
         busy = [r for r in run_rows if r.name == resource] or [
             r for r in run_rows if r.status in ("IN_PROGRESS", "INIT")]
         stack_reason = why
-        deleting = stack.action == "DELETE" or (stack.action == "ROLLBACK"
-                                                and not stack.update_rollback)
+        deleting = _deletes_all(stack)
         if busy and not deleting:
             row = busy[0]
-            # the resource's own action (one an update makes fails its CREATE, as Heat's)
-            action = "CREATE" if row.status == "INIT" else row.action \
-                if row.status == "IN_PROGRESS" and row.action in ("CREATE", "UPDATE") \
-                else "UPDATE" if stack.action == "ROLLBACK" else stack.action
+            action = _failed_action(stack, row)
             row.action, row.status, row.status_reason = action, "FAILED", why
             stacks.event(db, stack, now, row.name, row.type, row.physical_id, action,
                          "FAILED", why)

@@ -328,7 +328,7 @@ def roll_back(db: Session, stack: Stack, now: float, cancelled: bool = False) ->
     deletes what was made; an update's updates back to the definition it replaced. Heat
     rolls back when the stack allows it (disable_rollback false) or when `openstack stack
     cancel` asked for it. True if started."""
-    if not (cancelled or not stack.disable_rollback):
+    if stack.disable_rollback and not cancelled:
         return False
     if stack.action == "CREATE":
         start(db, stack, now, "ROLLBACK")
