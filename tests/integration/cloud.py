@@ -22,6 +22,8 @@ import openstack
 import yaml
 from openstack.config import OpenStackConfig
 
+from tests.integration import osc
+
 BIN = Path(sys.executable).parent
 ADMIN_PASSWORD = "admin-secret-for-tests"
 DEMO_PASSWORD = "demo-secret-for-tests"
@@ -153,12 +155,10 @@ class Cloud:
 
     def cli(self, *args: str, cloud: str = "cheptel", check: bool = True,
             as_json: bool = True, timeout: float = 120) -> Any:
-        """Run the unmodified `openstack` CLI; parsed `-f json` output, or the process."""
-        cmd = [str(BIN / "openstack"), "--os-cloud", cloud, *args]
-        if as_json:
-            cmd += ["-f", "json"]
-        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
-                              timeout=timeout)
+        """Run the unmodified `openstack` CLI (forked from one that imported its plugins once:
+        tests/integration/osc.py); parsed `-f json` output, or the process."""
+        argv = ["--os-cloud", cloud, *args, *(["-f", "json"] if as_json else [])]
+        proc = osc.run(argv, self.env(), timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
         if not check or not as_json:

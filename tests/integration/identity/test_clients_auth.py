@@ -11,7 +11,8 @@ import openstack
 import pytest
 from openstack import exceptions
 
-from tests.integration.cloud import BIN, Cloud
+from tests.integration import osc
+from tests.integration.cloud import Cloud
 
 
 def uniq(prefix: str) -> str:
@@ -28,12 +29,12 @@ def token_body(cloud: Cloud, token: str) -> dict:
 
 def app_cred_cli(cloud: Cloud, cred: dict, *args: str) -> subprocess.CompletedProcess:
     """The openstack binary authenticated by an application credential alone."""
-    cmd = [str(BIN / "openstack"), "--os-auth-type", "v3applicationcredential",
+    argv = ["--os-auth-type", "v3applicationcredential",
            "--os-auth-url", cloud.auth_url, "--os-identity-api-version", "3",
            "--os-application-credential-id", cred["ID"],
            # one word: a secret may start with "-" (URL-safe base64, as Keystone's)
            f"--os-application-credential-secret={cred['Secret']}", *args, "-f", "json"]
-    return subprocess.run(cmd, env=cloud.env(), capture_output=True, text=True, timeout=120)
+    return osc.run(argv, cloud.env())
 
 
 def app_cred_sdk(cloud: Cloud, **auth: str) -> openstack.connection.Connection:
