@@ -52,6 +52,10 @@ if [ "$want_level" -ge 1 ]; then
   # the external Swift's test (tests/integration/objectstore/test_external_swift.py): its
   # own memcached beside Swift, which scripts/swift_venv.sh installs from PyPI
   command -v memcached >/dev/null || need_apt+=(memcached)
+  # the cloud-init test (tests/integration/compute/test_cloud_init.py): a Debian cloud image
+  # built from the mirror, logged into with the server's key
+  command -v mmdebstrap >/dev/null || need_apt+=(mmdebstrap)
+  command -v ssh >/dev/null || need_apt+=(openssh-client)
 fi
 if [ "${CHEPTEL_WITH_POSTGRES:-0}" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)

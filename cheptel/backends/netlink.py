@@ -339,6 +339,7 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         if _kind(link) == "veth" and name not in wanted:  # a port the router lost
             ipr.link("del", index=link["index"])
     gateway_index = None
+    joined: list[RouterPort] = []  # ports given an IPv4 address now
     for port in router.ports:
         index = _index(ipr, port.inner_name)
         if index is None:
@@ -354,6 +355,8 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
             ip, _, length = cidr.partition("/")
             ipr.addr("add", index=index, address=ip, prefixlen=int(length))
             announce(port.inner_name, port.mac, ip)
+        if wanted4 - have:
+            joined.append(port)
         _sync_ipv6(ipr, index, [cidr for cidr in port.addresses if ":" in cidr])
         if port.inner_name.startswith("qg-") or gateway_index is None:
             gateway_index = index
@@ -364,6 +367,16 @@ def _configure_router(ipr: IPRoute, router: RouterNamespace) -> None:
         for cidr in set(router.local) - have:
             ip, _, length = cidr.partition("/")
             ipr.addr("add", index=lo, address=ip, prefixlen=int(length))
+            joined = list(router.ports)
+    # the loopback's addresses (the metadata service's) announced on every port that
+    # joined a network now: a server's neighbour entry for 169.254.169.254 may still name
+    # the namespace that answered it before (its network's own, before this router)
+    for port in joined:
+        for cidr in router.local:
+            announce(port.inner_name, port.mac, cidr.partition("/")[0])
+    first = _index(ipr, router.ports[0].inner_name) if router.ports else None
+    for cidr in router.onlink if first is not None else ():
+        ipr.route("replace", dst=cidr, oif=first)
     if router.gateway and gateway_index is not None:
         ipr.route("replace", dst="0.0.0.0/0", gateway=router.gateway, oif=gateway_index)
     else:
@@ -450,7 +463,8 @@ def _configure(ipr: IPRoute, nics: Sequence[Nic]) -> dict[str, str]:
                       family=socket.AF_INET6)
             default6_done = True
         for route in nic.routes:
-            ipr.route("replace", dst=route.destination, gateway=route.nexthop, oif=index,
+            via = {"gateway": route.nexthop} if route.nexthop else {}
+            ipr.route("replace", dst=route.destination, oif=index, **via,
                       family=socket.AF_INET6 if ":" in route.destination
                       else socket.AF_INET)
     lo = _index(ipr, "lo")

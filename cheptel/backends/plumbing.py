@@ -63,7 +63,7 @@ class Bridge:
 @dataclass(frozen=True)
 class Route:
     destination: str  # a CIDR
-    nexthop: str
+    nexthop: str | None  # None: on-link
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,9 @@ class RouterNamespace:
     local: tuple[str, ...] = ()  # "ip/prefixlen" on its loopback (the metadata address)
     forwarding: bool = True  # IPv4 and IPv6 forwarding (a load balancer's namespace: off)
     radvd: str = ""  # radvd.conf of its router advertisements ("": none sent)
+    # CIDRs reached on-link by its first port, from its loopback's addresses (a network's
+    # metadata namespace: its subnets, which it holds no address of)
+    onlink: tuple[str, ...] = ()
 
 
 NAMESPACE_PREFIX = "cheptel-"

@@ -1,11 +1,14 @@
 """The metadata service at http://169.254.169.254/, served inside every router's namespace
-(as Neutron's metadata proxy in `qrouter-*`, with Nova's metadata API behind it).
+(as Neutron's metadata proxy in `qrouter-*`, with Nova's metadata API behind it), and in a
+namespace of its own for a network without a router (as Neutron's isolated metadata, from
+its DHCP namespace).
 
-Each router namespace holds 169.254.169.254 on its loopback and a listening socket there
+Each of those namespaces holds 169.254.169.254 on its loopback and a listening socket there
 (cheptel.backends.plumbing: `listen`, made inside the namespace, then served from this
-process). A server reaches it through its router (its default gateway). Who asks is told
-by the namespace the request came in (the router) and its source address: the port of
-that address on one of the router's interface networks, of a live server of the port's
+process). A server reaches it on-link (cheptel plumbs the route; the namespace on its
+network answers ARP for the address). Who asks is told by the namespace the request came
+in (the router, or the network) and its source address: the port of that address on one
+of the router's interface networks (on that network), of a live server of the port's
 project. The host's anti-spoofing rules make the source address the port's own, so a
 server never reads another's metadata; an address no server holds is a 404.
 """
@@ -41,12 +44,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("cheptel.metadata")
 ADDRESS, PORT = "169.254.169.254", 80
 INTERFACE = "network:router_interface"
+ISOLATED = "md-"  # a network's metadata namespace: its "router id" is ISOLATED + network id
 
 
-def facts_for(db: Session, router_id: str, source: str) -> metadata.Facts | None:
-    """The server whose port holds `source` on one of the router's interface networks."""
-    networks = select(Port.network_id).where(Port.device_id == router_id,
-                                             Port.device_owner == INTERFACE)
+def facts_for(db: Session, scope: str, source: str) -> metadata.Facts | None:
+    """The server whose port holds `source` on one of the router's interface networks
+    (`scope` a router id), or on the network of a metadata namespace (`scope` ISOLATED and
+    the network id: cheptel.reconciler.routers)."""
+    networks: Any = [scope[len(ISOLATED):]] if scope.startswith(ISOLATED) else select(
+        Port.network_id).where(Port.device_id == scope, Port.device_owner == INTERFACE)
     found = db.execute(select(Port).join(IPAllocation, IPAllocation.port_id == Port.id)
                        .where(IPAllocation.ip_address == source,
                               Port.network_id.in_(networks),
@@ -97,16 +103,16 @@ class MetadataService:
         self._serving: _Loop | None = None  # made with the first real socket
         self._closed = False
 
-    def answer(self, router_id: str, source: str, path: str) -> tuple[int, bytes]:
+    def answer(self, scope: str, source: str, path: str) -> tuple[int, bytes]:
         with self.deps.sessions() as db:
-            facts = facts_for(db, router_id, source)
+            facts = facts_for(db, scope, source)
             if facts is None:
                 return 404, b"no server of this network has this address\n"
             body = metadata.lookup(metadata.tree(facts), path.split("?")[0])
         return (200, body) if body is not None else (404, b"Not Found\n")
 
     def ensure(self, namespaces: dict[str, str]) -> None:
-        """Listen in exactly these namespaces (name -> router id)."""
+        """Listen in exactly these namespaces (name -> router id, or ISOLATED + network id)."""
         with self._lock:
             if self._closed:
                 return

@@ -23,6 +23,19 @@ if command -v ip >/dev/null 2>&1; then
     [ "$dev" = lo ] || echo "cheptel-init: $dev $family $addr"
   done
 fi
+# a cloud image: cloud-init's stages, as a VM's init runs them once the network is up (the
+# datasource is the metadata service: the image's cloud-init finds `product_name=OpenStack
+# Nova` in PID 1's environment, as a VM's DMI says it), then its SSH server
+if command -v cloud-init >/dev/null 2>&1; then
+  for stage in "init" "modules --mode=config" "modules --mode=final"; do
+    # shellcheck disable=SC2086
+    cloud-init $stage || echo "cheptel-init: cloud-init $stage failed"
+  done
+fi
+if [ -x /usr/sbin/sshd ]; then
+  mkdir -p /run/sshd && ssh-keygen -A >/dev/null 2>&1; /usr/sbin/sshd \
+    && echo "cheptel-init: sshd started"
+fi
 echo "cheptel-init: $(hostname) is up"
 trap 'echo "cheptel-init: $(hostname) is shutting down"; exit 0' TERM
 while :; do sleep 3600 & wait $!; done
@@ -32,13 +45,15 @@ IDLE = ["/bin/sh", "-c", INIT]
 # per-boot directory runs at every boot (a service of the guest's own, started again
 # after a stop and start).
 BOOT = WAIT_NICS + r"""
-ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
-if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
-  mkdir -p /var/lib/cheptel && cp "$ud" /var/lib/cheptel/user-data \
-    && chmod 700 /var/lib/cheptel/user-data && /var/lib/cheptel/user-data
-  touch "$mark"
+if ! command -v cloud-init >/dev/null 2>&1; then  # else cloud-init runs them (INIT)
+  ud=/openstack/latest/user_data; mark=/var/lib/cheptel/user-data.done
+  if [ -f "$ud" ] && [ ! -e "$mark" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
+    mkdir -p /var/lib/cheptel && cp "$ud" /var/lib/cheptel/user-data \
+      && chmod 700 /var/lib/cheptel/user-data && /var/lib/cheptel/user-data
+    touch "$mark"
+  fi
+  for f in /var/lib/cloud/scripts/per-boot/*; do [ -x "$f" ] && "$f"; done
 fi
-for f in /var/lib/cloud/scripts/per-boot/*; do [ -x "$f" ] && "$f"; done
 exec "$@"
 """
 # Booted from a volume: the container (the default busybox image, a loader) waits until

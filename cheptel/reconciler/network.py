@@ -99,12 +99,13 @@ def nic_of(cloud_id: str, port_id: str, mac: str, net: Network,
            fixed: Sequence[tuple[str, Subnet]]) -> Nic:
     """How a port (its fixed addresses on `net`, in order, with their subnets) appears in
     its server: its first IPv4 address, every IPv6 one, the gateways and host routes of
-    those subnets."""
+    those subnets; with IPv4, the metadata service on-link (its router, or the network's
+    own metadata namespace without one, answers for 169.254.169.254: routers.read)."""
     v4 = next(((ip, s) for ip, s in fixed if s.ip_version == 4), None)
     v6 = [(ip, s) for ip, s in fixed if s.ip_version == 6]
     subnets = ([v4[1]] if v4 else []) + [s for _, s in v6]
-    routes = tuple(dict.fromkeys(Route(r["destination"], r["nexthop"]) for s in subnets
-                                 for r in s.host_routes or []))
+    routes = tuple(dict.fromkeys([*([Route(routers.METADATA, None)] if v4 else []), *(
+        Route(r["destination"], r["nexthop"]) for s in subnets for r in s.host_routes or [])]))
     return Nic(port_id=port_id, host_name=host_veth(cloud_id, port_id),
                bridge=bridge_for(cloud_id, net.id), mac=mac,
                address=v4[0] if v4 else None,

@@ -45,6 +45,7 @@ from cheptel.backends.plumbing import (
     router_namespace,
     router_veth,
 )
+from cheptel.compute.metadata_service import ISOLATED  # a network's metadata namespace
 from cheptel.network.models import FloatingIP, IPAllocation, Port, Router, Subnet
 from cheptel.network.service.ipv6 import AUTO_MODES, DHCPV6_STATELESS
 
@@ -158,6 +159,7 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
             addresses.setdefault(port_id, []).append((position, ip, subnet_id))
     gateways = {r.gw_port: r for r in routers.values() if r.gw_port}
     veths: list[tuple[str, str]] = []
+    routed: set[str] = set()  # networks with an IPv4 interface of a router
     for port_id, network_id, owner, device, project, mac in ports:
         router = gateways.get(port_id) if owner == GATEWAY else routers.get(device)
         if router is None or network_id not in bridges or (
@@ -172,6 +174,8 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
         cidrs = tuple(f"{ip}/{subnets[sid][0].split('/')[1]}" for _, ip, sid in ips)
         if owner == GATEWAY:
             router.gateway_ip, router.nexthop = v4[0][0], subnets[v4[0][1]][1]
+        elif v4:
+            routed.add(network_id)
         veth = router_veth(cloud, port_id)
         inner = ("qg-" if owner == GATEWAY else "qr-") + port_id[:11]
         router.ports.append(RouterPort(port_id, veth, inner, bridges[network_id], mac,
@@ -206,7 +210,36 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
             router.nexthop if gw is not None else None,
             nat_rules(gw.inner_name if gw else None, router.gateway_ip, router.snat,
                       floating), (METADATA,), radvd=radvd_conf(router.adverts)))
+    for space in _metadata_spaces(db, cloud, bridges, mtus, routed):
+        out.append(space)
+        veths.append((space.router_id[len(ISOLATED):], space.ports[0].host_name))
     return out, veths
+
+
+def _metadata_spaces(db: Session, cloud: str, bridges: Mapping[str, str],
+                     mtus: Mapping[str, int], routed: set[str]) -> list[RouterNamespace]:
+    """A namespace for each network with a server's IPv4 port and no router, that serves
+    its servers the metadata service (as Neutron's isolated metadata, from the DHCP
+    namespace): 169.254.169.254 on its loopback, one veth on the bridge holding no
+    address of the network (its subnets reached on-link), no forwarding."""
+    v4 = db.execute(select(Subnet.network_id, Subnet.cidr).where(
+        Subnet.ip_version == 4).order_by(Subnet.created_at, Subnet.id)).all()
+    served = set(db.scalars(select(Port.network_id).join(
+        IPAllocation, IPAllocation.port_id == Port.id).where(
+        Port.device_owner.startswith("compute:"), IPAllocation.ip_address.not_like("%:%"))))
+    out = []
+    for network_id in sorted(served - routed):
+        if network_id not in bridges:
+            continue
+        scope = ISOLATED + network_id
+        mac = "fa:16:3e:" + ":".join(
+            hashlib.sha256(f"{cloud}/{scope}".encode()).hexdigest()[i:i + 2] for i in (0, 2, 4))
+        port = RouterPort(scope, router_veth(cloud, scope), ("md-" + network_id)[:15],
+                          bridges[network_id], mac, (), mtus.get(network_id, 1500))
+        out.append(RouterNamespace(
+            router_namespace(cloud, scope), cloud, scope, (port,), local=(METADATA,),
+            forwarding=False, onlink=tuple(c for n, c in v4 if n == network_id)))
+    return out
 
 
 def ensure(plumbing: Plumbing, spaces: list[RouterNamespace], listed: Mapping[str, str],

@@ -46,6 +46,7 @@ log = logging.getLogger("cheptel.reconciler.servers")
 STOP_TIMEOUT = 10
 MAX_CONSOLE_BYTES = 100 * 1024  # the newest output a console log shows (Nova's libvirt's)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # what Nova strips from console output
+PRODUCT_NAME = "OpenStack Nova"  # the DMI product name of a libvirt Nova guest
 
 
 def container_name(server_id: str) -> str:
@@ -172,7 +173,9 @@ class ServerConverger:
             memory_mb=max(int(flavor["ram"]), 6), vcpus=max(int(flavor["vcpus"]), 1),
             entrypoint=entrypoint, command=command,
             volumes_ro={volume_name(server.id): "/openstack"},
-            env={"CHEPTEL_NICS": str(nics)} if nics else {},
+            # what a VM's DMI tells cloud-init: a Nova server (its OpenStack datasource also
+            # reads PID 1's environment, where there is no DMI)
+            env={"product_name": PRODUCT_NAME, **({"CHEPTEL_NICS": str(nics)} if nics else {})},
             volume_dir=self._volume_dir(server.id),
             **limits.container_limits(flavor, self.engine.userns_remap() is not None,
                                       self.deps.settings.console_log_max_bytes,

@@ -54,7 +54,7 @@ CLIENT_MODULES = {"test_cli_basics", "test_clients_auth", "test_clients_credenti
 SLOW_FIRST = ("test_tempest_fast", "test_browser", "test_playbook", "test_external_swift",
               "test_stacks_cli", "test_chaos_group", "test_web_tier", "test_web_tier_stack",
               "test_rolling_update_stack", "test_groups_cli", "test_chaos_pool",
-              "test_policy_matrix", "test_boot_from_volume", "test_teardown")
+              "test_policy_matrix", "test_boot_from_volume", "test_cloud_init", "test_teardown")
 
 
 def _slowness(item: pytest.Item) -> int:

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from cheptel.compute import metadata
-from cheptel.compute.metadata_service import MetadataService
+from cheptel.compute.metadata_service import ISOLATED, MetadataService
 from cheptel.compute.models import Server
 from cheptel.identity.models import Project
 from cheptel.network.models import Network, Router
 from cheptel.network.service import ports
-from tests.unit.conftest import Api, MakeApi, running_container, server_row
+from cheptel.reconciler.network import bridge_for
+from tests.unit.conftest import DEMO_PASSWORD, Api, MakeApi, running_container, server_row
 
 
 @pytest.fixture
@@ -116,3 +117,56 @@ def test_every_router_namespace_is_listened_in(cloud: Api) -> None:
     converger.converge()
     plumbing: Any = cloud.deps.plumbing
     assert plumbing.listening == set(plumbing.namespaces_of_routers) != set()
+
+
+def test_a_network_without_a_router_has_a_metadata_namespace_of_its_own(cloud: Api) -> None:
+    """As Neutron's isolated metadata: a network with a server and no router gets a
+    namespace holding 169.254.169.254, on its bridge, its subnets on-link, listened in;
+    it answers that network's servers only, and goes when a router joins the network."""
+    with cloud.deps.sessions() as db, db.begin():
+        demo = db.scalar(select(Project.id).where(Project.name == "demo"))
+        assert demo is not None
+    token = cloud.token("demo", DEMO_PASSWORD, "demo")
+
+    def neutron(method: str, path: str, body: Any = None) -> dict:
+        r = cloud.client.request(method, "/network/v2.0" + path, json=body,
+                                 headers={"X-Auth-Token": token})
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else {}
+    net = neutron("POST", "/networks", {"network": {"name": "alone"}})["network"]
+    subnet = neutron("POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.0.0.0/24"}})["subnet"]
+    converger = cloud.deps.reconciler.convergers["network"]
+    plumbing: Any = cloud.deps.plumbing
+    converger.converge()
+    assert not [n for n in plumbing.namespaces_of_routers if n.endswith(net["id"])]  # no server
+    with cloud.deps.sessions() as db, db.begin():
+        db.add(server_row("lone", demo))
+        ip = ports.allocate_port(db, demo, net["id"], "lone", "compute:nova").fixed_ips[
+            0].ip_address
+    running_container(cloud.deps.containers, "cheptel-lone")
+    private_ip = _plant(cloud, "routed")
+    assert ip == private_ip  # the same address on both networks
+    converger.converge()
+    (space,) = [s for n, s in plumbing.namespaces_of_routers.items()
+                if n.endswith(f"-{ISOLATED}{net['id']}")]
+    assert (space.router_id, space.local, space.onlink, space.forwarding) == (
+        ISOLATED + net["id"], ("169.254.169.254/32",), ("10.0.0.0/24",), False)
+    (port,) = space.ports
+    assert port.bridge == bridge_for(cloud.deps.cloud_id, net["id"]) and port.addresses == ()
+    assert space.name in plumbing.listening
+    # the server's NIC routes the metadata address on-link
+    (nic,) = plumbing.interfaces("cheptel-lone").values()
+    assert [(r.destination, r.nexthop) for r in nic.routes] == [("169.254.169.254/32", None)]
+    service = MetadataService(cloud.deps)
+    assert json.loads(service.answer(space.router_id, ip, "/openstack/latest/meta_data.json")[
+        1])["uuid"] == "lone"
+    assert json.loads(service.answer(_router1(cloud), ip, "/openstack/latest/meta_data.json")[
+        1])["uuid"] == "routed"  # the same address behind router1: the other server
+    assert service.answer(ISOLATED + "another-network", ip, "/openstack")[0] == 404
+    # a router joins the network: its namespace serves it now, the network's own goes
+    router = neutron("POST", "/routers", {"router": {"name": "late"}})["router"]
+    neutron("PUT", f"/routers/{router['id']}/add_router_interface", {"subnet_id": subnet["id"]})
+    converger.converge()
+    assert space.name not in plumbing.namespaces_of_routers
+    assert space.name not in plumbing.listening

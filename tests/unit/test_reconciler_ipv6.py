@@ -42,7 +42,7 @@ def test_a_dual_stack_server_gets_its_ipv6_addresses_and_default_route(
     assert sorted(nic.addresses6) == sorted(f"{ip}/64" for ip in v6)
     assert nic.gateway6 == "2001:db8:7::1"  # the first IPv6 subnet with a gateway
     assert [(r.destination, r.nexthop) for r in nic.routes] == [
-        ("2001:db8:a::/64", "2001:db8:9::fe")]
+        ("169.254.169.254/32", None), ("2001:db8:a::/64", "2001:db8:9::fe")]
 
 
 def test_an_ipv6_only_network_has_a_bridge_and_its_servers_are_plumbed(

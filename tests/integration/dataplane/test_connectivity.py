@@ -260,32 +260,74 @@ def test_two_projects_on_one_cidr_with_the_same_address(net_cloud: Cloud) -> Non
 
 
 def test_the_metadata_service_answers_each_server_its_own(net_cloud: Cloud) -> None:
-    """http://169.254.169.254/ from inside a server (an HTTP request by busybox's nc: its
-    static wget crashes resolving), through its router, with the config drive off: its
-    OpenStack and EC2 trees, never another's."""
+    """http://169.254.169.254/ from inside a server, through its router, with the config
+    drive off: its OpenStack and EC2 trees, never another's."""
     demo = net_cloud.sdk("cheptel-demo")
     private = demo.network.find_network("private")
     a = boot(demo, "meta-a", private.id, "#!/bin/sh\necho from-user-data\n")
     b = boot(demo, "meta-b", private.id)
-
-    def get(server_id: str, path: str) -> str:
-        """The body of a 200, else ''."""
-        request = f"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80"
-        out = support.container(server_id).exec_run(["sh", "-c", request])[1].decode()
-        head, _, body = out.partition("\r\n\r\n")
-        return body if head.startswith("HTTP/1.0 200") else ""
-    text = support.wait_for(lambda: get(a.id, "/openstack/latest/meta_data.json"), 15,
+    text = support.wait_for(lambda: _metadata(a.id, "/openstack/latest/meta_data.json"), 15,
                             "the metadata service")
     meta = json.loads(text)
     assert (meta["uuid"], meta["name"]) == (a.id, "meta-a")
-    assert json.loads(get(b.id, "/openstack/latest/meta_data.json"))["uuid"] == b.id
-    assert get(a.id, "/openstack/latest/user_data") == "#!/bin/sh\necho from-user-data\n"
-    assert get(b.id, "/openstack/latest/user_data") == ""  # none: a 404
+    assert json.loads(_metadata(b.id, "/openstack/latest/meta_data.json"))["uuid"] == b.id
+    assert _metadata(a.id, "/openstack/latest/user_data") == "#!/bin/sh\necho from-user-data\n"
+    assert _metadata(b.id, "/openstack/latest/user_data") == ""  # none: a 404
     port = next(demo.network.ports(device_id=a.id))
-    links = json.loads(get(a.id, "/openstack/latest/network_data.json"))["links"]
+    links = json.loads(_metadata(a.id, "/openstack/latest/network_data.json"))["links"]
     assert [link["ethernet_mac_address"] for link in links] == [port.mac_address]
-    assert get(a.id, "/latest/meta-data/local-ipv4") == ip_of(demo, a)
-    assert "instance-id" in get(a.id, "/latest/meta-data/").split()
+    assert _metadata(a.id, "/latest/meta-data/local-ipv4") == ip_of(demo, a)
+    assert "instance-id" in _metadata(a.id, "/latest/meta-data/").split()
+
+
+def _metadata(server_id: str, path: str) -> str:
+    """The body of a 200 from the metadata service, asked from inside the server, else ''
+    (an HTTP request by busybox's nc: its static wget crashes resolving)."""
+    request = f"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 169.254.169.254 80"
+    out = support.container(server_id).exec_run(["sh", "-c", request])[1].decode()
+    head, _, body = out.partition("\r\n\r\n")
+    return body if head.startswith("HTTP/1.0 200") else ""
+
+
+def test_the_metadata_service_on_networks_without_a_router(net_cloud: Cloud) -> None:
+    """As Neutron's isolated metadata: a network with no router has a metadata namespace of
+    its own on its bridge. Two projects on the same CIDR, each a server on the same
+    address, each read their own server's metadata; the namespace goes with the network's
+    last server, and a router added takes over."""
+    project, other = support.member_of_new_project(net_cloud, "iso")
+    demo = net_cloud.sdk("cheptel-demo")
+    net_a = isolated_network(demo, net_cloud, "iso-a", 7)
+    a = boot(demo, "iso-a", net_a.id)
+    subnet_a = next(demo.network.subnets(network_id=net_a.id))
+    net_b = other.network.create_network(name="iso-b")
+    subnet_b = other.network.create_subnet(network_id=net_b.id, ip_version=4,
+                                           cidr=subnet_a.cidr)
+    port = other.network.create_port(network_id=net_b.id, fixed_ips=[
+        {"subnet_id": subnet_b.id, "ip_address": ip_of(demo, a)}])
+    b = other.compute.create_server(
+        name="iso-b", image_id=other.image.find_image("busybox").id,
+        flavor_id=other.compute.find_flavor("m1.tiny").id, networks=[{"port": port.id}])
+    b = support.wait_status(other, b.id, "ACTIVE")
+    for server in (a, b):
+        text = support.wait_for(lambda s=server: _metadata(
+            s.id, "/openstack/latest/meta_data.json"), 15, f"{server.name}'s metadata")
+        assert json.loads(text)["uuid"] == server.id
+    assert _metadata(a.id, "/latest/meta-data/local-ipv4") == ip_of(other, b)
+    cid = support.cloud_id(net_cloud)
+    spaces = set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert {f"cheptel-{cid}-md-{net_a.id}", f"cheptel-{cid}-md-{net_b.id}"} <= spaces
+    # a router on iso-a: its namespace answers now, iso-a's own goes
+    router = demo.network.create_router(name="iso-a-router")
+    demo.network.add_interface_to_router(router, subnet_id=subnet_a.id)
+
+    def gone(name: str) -> bool:
+        return name not in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                          text=True, check=True).stdout
+    support.wait_for(lambda: gone(f"md-{net_a.id}"), 15, "iso-a's metadata namespace gone")
+    assert json.loads(_metadata(a.id, "/openstack/latest/meta_data.json"))["uuid"] == a.id
+    other.compute.delete_server(b.id)
+    support.wait_for(lambda: gone(f"md-{net_b.id}"), 30, "iso-b's metadata namespace gone")
 
 
 def _dual_stack_pair(demo):  # type: ignore[no-untyped-def]
