@@ -325,7 +325,11 @@ def test_the_metadata_service_on_networks_without_a_router(net_cloud: Cloud) -> 
         return name not in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                           text=True, check=True).stdout
     support.wait_for(lambda: gone(f"md-{net_a.id}"), 15, "iso-a's metadata namespace gone")
-    assert json.loads(_metadata(a.id, "/openstack/latest/meta_data.json"))["uuid"] == a.id
+    # within seconds: the router announces 169.254.169.254 (the server's neighbour entry
+    # named iso-a's namespace)
+    text = support.wait_for(lambda: _metadata(a.id, "/openstack/latest/meta_data.json"), 10,
+                            "the router's metadata service")
+    assert json.loads(text)["uuid"] == a.id
     other.compute.delete_server(b.id)
     support.wait_for(lambda: gone(f"md-{net_b.id}"), 30, "iso-b's metadata namespace gone")
 
