@@ -204,14 +204,15 @@ def private_database(url: str | None) -> str | None:
 
 def reserve_block() -> int:
     """A number N in 1..250 for 172.24.N.0/24 (a cloud's external range) that no live test
-    cloud of any process holds and no Docker network uses (a lock file guards the
-    registry)."""
+    cloud of any process holds, no Docker network uses and no host interface holds an
+    address of (a cloud stopped without its teardown keeps its external bridge: a second
+    bridge on that range would take its floating IPs' route), under a lock file."""
     with open(BLOCKS.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         held = json.loads(BLOCKS.read_text()) if BLOCKS.exists() else {}
         held = {b: pid for b, pid in held.items() if _alive(pid)}
         used = {int(b) for b in held}
-        for subnet in _docker_subnets():
+        for subnet in [*_docker_subnets(), *_host_addresses()]:
             parts = subnet.split(".")
             if parts[0] == "10":
                 used.add(int(parts[1]))
@@ -229,6 +230,13 @@ def _alive(pid: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def _host_addresses() -> list[str]:
+    from pyroute2 import IPRoute
+
+    with IPRoute() as ipr:
+        return [str(a.get_attr("IFA_ADDRESS")) for a in ipr.get_addr(family=socket.AF_INET)]
 
 
 def _docker_subnets() -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from cheptel.chaos import _probe
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
-from tests.integration.orchestration.web_tier import DEMO, create, pages, servers
+from tests.integration.orchestration.web_tier import DEMO, create, pages, servers, wait_serving
 
 STACK = "chaos-tier"
 
@@ -32,8 +32,7 @@ def _stack(c: Cloud, tmp_path: Path) -> tuple[str, str]:
     address = create(c, tmp_path, STACK)
     pool = c.cli("stack", "resource", "show", STACK, "pool", cloud=DEMO)[
         "physical_resource_id"]
-    support.wait_for(lambda: len(pages(address)) == 3, 120,
-                     "the three servers answering through the load balancer")
+    wait_serving(c, STACK, address, 120)
     return address, pool
 
 

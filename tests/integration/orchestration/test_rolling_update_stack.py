@@ -22,6 +22,7 @@ from tests.integration.orchestration.web_tier import (
     explain,
     pages,
     servers,
+    wait_serving,
 )
 
 STACK = "web-roll"
@@ -31,8 +32,7 @@ def test_a_rolling_update_behind_a_load_balancer(heat_cloud: Cloud, tmp_path: Pa
     c = heat_cloud
     demo = c.sdk(DEMO)
     address = create(c, tmp_path, STACK)
-    support.wait_for(lambda: len(pages(address)) == 3, 90,
-                     "the three servers answering through the load balancer")
+    wait_serving(c, STACK, address, 90)
     before = servers(c, STACK)
     client = Client(address)
     started = time.monotonic()

@@ -22,6 +22,7 @@ from tests.integration.orchestration.web_tier import (
     explain,
     pages,
     servers,
+    wait_serving,
 )
 
 STACK = "web-tier"
@@ -32,8 +33,7 @@ def test_a_self_healing_web_tier_behind_a_load_balancer(heat_cloud: Cloud,
     c = heat_cloud
     demo = c.sdk(DEMO)
     address = create(c, tmp_path, STACK)
-    support.wait_for(lambda: len(pages(address)) == 3, 60,
-                     "the three servers answering through the load balancer")
+    wait_serving(c, STACK, address, 60)
     client = Client(address)
     replaced = []
     seen = set(servers(c, STACK))

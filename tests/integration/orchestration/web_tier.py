@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.integration.cloud import Cloud
+from tests.integration.compute import support
 
 WEB = """
 heat_template_version: 2018-08-31
@@ -138,6 +139,18 @@ def servers(c: Cloud, stack: str) -> list[str]:
     """The group's servers (the `servers` output)."""
     return list(c.cli("stack", "output", "show", stack, "servers",
                       cloud=DEMO)["output_value"] or [])
+
+
+def wait_serving(c: Cloud, stack: str, address: str, timeout: float = 90) -> None:
+    """Until the three servers answer through the load balancer; else what is seen, the
+    load balancer's state and the stack's, printed."""
+    try:
+        support.wait_for(lambda: len(pages(address)) == 3, timeout,
+                         "the three servers answering through the load balancer")
+    except AssertionError:
+        print("pages seen:", pages(address), "members:", servers(c, stack))
+        explain(c, stack)
+        raise
 
 
 def explain(c: Cloud, stack: str, server: str | None = None) -> None:
