@@ -210,14 +210,15 @@ def read(db: Session, cloud: str, bridges: Mapping[str, str], mtus: Mapping[str,
             router.nexthop if gw is not None else None,
             nat_rules(gw.inner_name if gw else None, router.gateway_ip, router.snat,
                       floating), (METADATA,), radvd=radvd_conf(router.adverts)))
-    for space in _metadata_spaces(db, cloud, bridges, mtus, routed):
+    for network_id, space in _metadata_spaces(db, cloud, bridges, mtus, routed):
         out.append(space)
-        veths.append((space.router_id[len(ISOLATED):], space.ports[0].host_name))
+        veths.append((network_id, space.ports[0].host_name))
     return out, veths
 
 
 def _metadata_spaces(db: Session, cloud: str, bridges: Mapping[str, str],
-                     mtus: Mapping[str, int], routed: set[str]) -> list[RouterNamespace]:
+                     mtus: Mapping[str, int], routed: set[str]
+                     ) -> list[tuple[str, RouterNamespace]]:
     """A namespace for each network with a server's IPv4 port and no router, that serves
     its servers the metadata service (as Neutron's isolated metadata, from the DHCP
     namespace): 169.254.169.254 on its loopback, one veth on the bridge holding no
@@ -234,11 +235,11 @@ def _metadata_spaces(db: Session, cloud: str, bridges: Mapping[str, str],
         scope = ISOLATED + network_id
         mac = "fa:16:3e:" + ":".join(
             hashlib.sha256(f"{cloud}/{scope}".encode()).hexdigest()[i:i + 2] for i in (0, 2, 4))
-        port = RouterPort(scope, router_veth(cloud, scope), ("md-" + network_id)[:15],
-                          bridges[network_id], mac, (), mtus.get(network_id, 1500))
-        out.append(RouterNamespace(
+        port = RouterPort(scope, router_veth(cloud, scope), scope[:15], bridges[network_id],
+                          mac, (), mtus.get(network_id, 1500))
+        out.append((network_id, RouterNamespace(
             router_namespace(cloud, scope), cloud, scope, (port,), local=(METADATA,),
-            forwarding=False, onlink=tuple(c for n, c in v4 if n == network_id)))
+            forwarding=False, onlink=tuple(c for n, c in v4 if n == network_id))))
     return out
 
 
