@@ -44,16 +44,22 @@ CLASS_PREFIX = "quota-class:"
 DEFAULT_CLASS = "default"
 
 
-def _overrides(db: Session, key: str) -> dict[str, int]:
-    rows = db.scalars(select(QuotaLimit).where(QuotaLimit.project_id == key))
-    return {row.resource: row.limit for row in rows}
+def _layered(db: Session, *keys: str) -> dict[str, int]:
+    """The built-in values, then the rows of each key in turn (one query)."""
+    rows = db.execute(select(QuotaLimit.project_id, QuotaLimit.resource, QuotaLimit.limit)
+                      .where(QuotaLimit.project_id.in_(keys)))
+    found: dict[str, dict[str, int]] = {}
+    for key, resource, limit in rows:
+        found.setdefault(key, {})[resource] = limit
+    values = {**DEFAULTS, **LEGACY}
+    for key in keys:
+        values.update(found.get(key, {}))
+    return values
 
 
 def class_limits(db: Session, name: str = DEFAULT_CLASS) -> dict[str, int]:
     """A quota class's values: the defaults with that class's overrides."""
-    values = {**DEFAULTS, **LEGACY}
-    values.update(_overrides(db, CLASS_PREFIX + name))
-    return values
+    return _layered(db, CLASS_PREFIX + name)
 
 
 def set_class_limits(db: Session, name: str, changes: dict[str, int]) -> dict[str, int]:
@@ -69,18 +75,18 @@ def defaults(db: Session) -> dict[str, int]:
 
 
 def limits(db: Session, project_id: str) -> dict[str, int]:
-    values = defaults(db)
-    values.update(_overrides(db, project_id))
-    return values
+    return _layered(db, CLASS_PREFIX + DEFAULT_CLASS, project_id)
 
 
 def user_limits(db: Session, project_id: str, user_id: str) -> dict[str, int]:
     """A user's limits in a project: the project's, with the user's own overrides."""
-    values = limits(db, project_id)
-    rows = db.scalars(select(UserQuotaLimit).where(UserQuotaLimit.project_id == project_id,
-                                                   UserQuotaLimit.user_id == user_id))
-    values.update({row.resource: row.limit for row in rows})
-    return values
+    return {**limits(db, project_id), **_user_overrides(db, project_id, user_id)}
+
+
+def _user_overrides(db: Session, project_id: str, user_id: str) -> dict[str, int]:
+    rows = db.execute(select(UserQuotaLimit.resource, UserQuotaLimit.limit).where(
+        UserQuotaLimit.project_id == project_id, UserQuotaLimit.user_id == user_id))
+    return dict(rows.tuples().all())
 
 
 def set_user_limits(db: Session, project_id: str, user_id: str,
@@ -135,17 +141,25 @@ def reset(db: Session, project_id: str) -> None:
         db.delete(user_row)
 
 
-def server_usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
-    """What the project's live servers use (only the user's, if user_id)."""
-    live = select(Server).where(Server.project_id == project_id, Server.deleted.is_(False))
+def _server_flavors(db: Session, project_id: str,
+                    user_id: str | None = None) -> list[tuple[str, dict]]:
+    """(user, flavor) of the project's live servers (only the user's, if user_id)."""
+    live = select(Server.user_id, Server.flavor).where(Server.project_id == project_id,
+                                                      Server.deleted.is_(False))
     if user_id:
         live = live.where(Server.user_id == user_id)
-    servers = list(db.scalars(live))
-    return {
-        "instances": len(servers),
-        "cores": sum(int(s.flavor.get("vcpus", 0)) for s in servers),
-        "ram": sum(int(s.flavor.get("ram", 0)) for s in servers),
-    }
+    return [(user, flavor) for user, flavor in db.execute(live)]
+
+
+def _used(flavors: list[dict]) -> dict[str, int]:
+    return {"instances": len(flavors),
+            "cores": sum(int(f.get("vcpus", 0)) for f in flavors),
+            "ram": sum(int(f.get("ram", 0)) for f in flavors)}
+
+
+def server_usage(db: Session, project_id: str, user_id: str | None = None) -> dict[str, int]:
+    """What the project's live servers use (only the user's, if user_id)."""
+    return _used([flavor for _, flavor in _server_flavors(db, project_id, user_id)])
 
 
 def usage(db: Session, project_id: str, user_id: str | None = None,
@@ -198,10 +212,14 @@ def how_many_servers_fit(db: Session, project_id: str, vcpus: int, ram: int,
     """Nova's rule: as many as max_count fit (in the project, and in the user's own limits
     if it has some), else raise the over-quota 403 for min_count."""
     per = {"instances": 1, "cores": vcpus, "ram": ram}
-    scopes = [(limits(db, project_id), server_usage(db, project_id))]
+    project = limits(db, project_id)
+    servers = _server_flavors(db, project_id)
+    scopes = [(project, _used([flavor for _, flavor in servers]))]
     if user_id:
-        scopes.append((user_limits(db, project_id, user_id),
-                       server_usage(db, project_id, user_id)))
+        own = _user_overrides(db, project_id, user_id)
+        if own:  # a user without limits of its own has the project's, checked above
+            scopes.append(({**project, **own}, _used(
+                [flavor for user, flavor in servers if user == user_id])))
     count = max_count  # the largest count every limit leaves room for, computed, not
     for lim, used in scopes:  # searched: max_count may be 2**64
         for r, each in per.items():
