@@ -275,3 +275,24 @@ def test_a_new_mtu_reaches_the_bridge_and_the_servers_interface(rcloud: Cloud) -
     rcloud.settle()
     assert rcloud.engine.plumbing.links[bridge].mtu == 1400
     assert _nics(rcloud, sid)["eth0"].mtu == 1400
+
+
+def test_a_server_without_ports_is_never_plumbed_one_losing_its_last_port_is(
+        rcloud: Cloud) -> None:
+    """Its container's namespace holds only the engine's loopback: a start (or reboot)
+    enters nothing; a port detached while it runs still leaves it at once."""
+    calls = rcloud.engine.plumbing.calls
+    bare = rcloud.active("bare")
+    rcloud.act(bare, "reboot", {"type": "HARD"})
+    rcloud.settle()
+    pid = rcloud.engine.inspect(f"cheptel-{bare}").pid
+    assert ("plumb", str(pid)) not in calls and _nics(rcloud, bare) == {}
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    pid = rcloud.engine.inspect(f"cheptel-{sid}").pid
+    assert ("plumb", str(pid)) in calls and set(_nics(rcloud, sid)) == {"eth0"}
+    port = _server_port(rcloud, sid)
+    r = rcloud.nova("DELETE", f"/servers/{sid}/os-interface/{port['id']}")
+    assert r.status_code == 202, r.text
+    rcloud.settle()
+    assert _nics(rcloud, sid) == {}
