@@ -9,6 +9,8 @@ from, or INIT)."""
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,14 +32,26 @@ class Failure:
     message: str
 
 
+# one load at a time per engine reference (references are the cloud's own): servers of
+# one image spawned at once would each load it, and every load but the last would leave
+# its image in the engine untagged, for good
+_loading: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+_loading_guard = threading.Lock()
+
+
 def load(deps: Deps, image_id: str) -> str | Failure:
     """The engine's reference of an image, loaded into the engine if it is not yet."""
     ref = images.local_ref(deps.cloud_id, image_id)
-    if not deps.containers.image_present(ref):
-        source = images.boot_source(deps, image_id)
-        if source.error:
-            return Failure(source.error)
-        deps.containers.load_image(ref, source.path, source.container_format)
+    if deps.containers.image_present(ref):
+        return ref
+    with _loading_guard:
+        lock = _loading[ref]
+    with lock:
+        if not deps.containers.image_present(ref):  # not loaded by the one waited for
+            source = images.boot_source(deps, image_id)
+            if source.error:
+                return Failure(source.error)
+            deps.containers.load_image(ref, source.path, source.container_format)
     return ref
 
 

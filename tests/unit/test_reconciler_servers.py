@@ -3,10 +3,18 @@ the API shows it (status, task and power state, fault) and as the engine has it.
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 
+from cheptel.backends.fake import FakeEngine
+from cheptel.compute import images
+from cheptel.reconciler import boot_volumes
 from cheptel.reconciler.servers import container_name, volume_name
-from tests.unit.reconcile import Cloud
+from tests.unit.conftest import MakeApi
+from tests.unit.reconcile import BUSYBOX_ID, Cloud
 
 # Nova's power states
 RUNNING, PAUSED, SHUTDOWN, SUSPENDED = 1, 3, 4, 7
@@ -254,3 +262,20 @@ def test_a_delete_asked_while_a_stop_runs_wins(rcloud: Cloud) -> None:
     rcloud.act(sid, "os-stop")
     rcloud.settle()  # the stop's outcome is not written over the delete; the delete runs
     assert rcloud.gone(sid) and rcloud.container(sid) is None
+
+
+def test_servers_of_one_image_spawned_at_once_load_it_once(make_api: MakeApi) -> None:
+    """Each load of a reference but the last would leave an untagged image in the engine."""
+    loads: list[str] = []
+
+    class SlowLoads(FakeEngine):
+        def load_image(self, ref: str, path: Path, container_format: str) -> None:
+            loads.append(ref)
+            time.sleep(0.05)  # an import takes a while: the others check meanwhile
+            super().load_image(ref, path, container_format)
+
+    deps = make_api(containers=SlowLoads()).deps
+    with ThreadPoolExecutor(4) as pool:
+        refs = list(pool.map(lambda _: boot_volumes.load(deps, BUSYBOX_ID), range(4)))
+    assert refs == [images.local_ref(deps.cloud_id, BUSYBOX_ID)] * 4
+    assert loads == refs[:1]
