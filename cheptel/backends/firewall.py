@@ -338,6 +338,21 @@ class IptablesFirewall:
     def _save(self, table: str, binary: str | None = None) -> str:
         return _run(f"{binary or self.binary}-save", "-t", table)
 
+    @staticmethod
+    def _save_tables(binary: str, tables: tuple[str, ...]) -> dict[str, str]:
+        """These tables' dumps from one `<binary>-save` of them all (a table the host has
+        not made yet dumps as nothing: none of its chains or jumps is there)."""
+        dumps: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for line in _run(f"{binary}-save").splitlines():
+            if line.startswith("*"):
+                current = dumps.setdefault(line[1:].strip(), [])
+            if current is not None:
+                current.append(line)
+            if line == "COMMIT":
+                current = None
+        return {table: "\n".join(dumps.get(table, [])) for table in tables}
+
     @property
     def binary6(self) -> str:
         return self.binary.replace("iptables", "ip6tables")
@@ -367,8 +382,9 @@ class IptablesFirewall:
         emptied are removed after the commit."""
         stale: dict[str, set[str]] = {}
         lines: list[str] = []
+        dumps = self._save_tables(binary, tables)
         for table in tables:
-            saved = self._save(table, binary)
+            saved = dumps[table]
             wanted = ruleset.half(family).get(table, {})
             # a chaos cut (raw table) is not the ruleset's: it outlives the passes
             old = {name for name in _chains(saved, ruleset.prefix) - set(wanted)

@@ -136,3 +136,34 @@ def test_remote_group_sets_are_made_before_use_refilled_and_destroyed_after() ->
     # the rule, the jumps (no DOCKER-USER here; ip6tables' two), the set
     assert out["owned"] == 1 + 6 + 2 + 1
     assert out["cleared"] == {}
+
+
+EVERY_HOOK = textwrap.dedent("""
+    import json, subprocess
+    from cheptel.backends.firewall import HOOKS, HOOKS6, IptablesFirewall, Ruleset
+
+    fw = IptablesFirewall()
+    rs = Ruleset("CHtest01-")
+    rs.add("filter", "FWD", "-o cbx -j DROP")
+    out = {}
+    for attempt in ("first", "second"):
+        fw.apply(rs)
+        jumps = {}
+        for binary, hooks in (("iptables", HOOKS), ("ip6tables", HOOKS6)):
+            for (table, builtin), suffix in hooks.items():
+                rules = subprocess.run([binary, "-t", table, "-S", builtin], check=True,
+                                       capture_output=True, text=True).stdout.splitlines()
+                jumps[f"{binary} {table} {builtin}"] = sum(
+                    rule.endswith(f"-j CHtest01-{suffix}") for rule in rules)
+        out[attempt] = jumps
+    fw.clear("CHtest01-")
+    print(json.dumps(out))
+""")
+
+
+def test_every_hook_is_jumped_to_once_from_a_host_with_no_table_yet() -> None:
+    """The first apply makes the tables it hooks into (nat, raw...); later applies, which
+    read every table from one dump, see those jumps and add none."""
+    out = _in_namespace(EVERY_HOOK)
+    assert set(out["first"].values()) == {1}, out["first"]
+    assert out["second"] == out["first"]
