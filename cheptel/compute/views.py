@@ -13,7 +13,6 @@ from cheptel.compute.addresses import addresses as neutron_addresses
 from cheptel.compute.addresses import (
     addresses_of_servers,
     group_names_of_servers,
-    groups_of_server,
     port_rows,
 )
 from cheptel.compute.microversion import Version
@@ -98,11 +97,12 @@ class Related:
     @classmethod
     def one(cls, db: Session, server: Server, full: bool, version: Version) -> Related:
         sid = server.id
+        ports = port_rows(db, [server])  # read once for the addresses and the groups
         return cls(
             metadata={sid: server_metadata.metadata_of(db, sid)},
             tags={sid: server_metadata.tags_of(db, sid)} if version.at_least("2.26") else {},
-            addresses={sid: neutron_addresses(db, server)},
-            groups={sid: [g.name for g in groups_of_server(db, server)]} if full else {},
+            addresses=addresses_of_servers(db, [server], ports=ports),
+            groups=group_names_of_servers(db, [server], ports=ports) if full else {},
             volumes=attachments.of_servers(db, [sid]) if full else {})
 
 
