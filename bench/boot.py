@@ -8,9 +8,11 @@ N containers with `docker run -d` of the same local image. Prints p50/p95 of eac
 ratio, and the delete latencies (API: until 404; docker: `docker rm -f`). The same on the
 `private` network (a Neutron port and its rules, the container plumbed by cheptel)
 against `docker run -d` on Docker's default `bridge` network (Docker's own veth and
-IPAM). Then M boot-and-delete cycles (create, ACTIVE, delete, gone) by C workers, each
-polling every 0.2 s, against M `docker run -d` + `docker rm -f` by C workers on Docker's
-`bridge` network: failures and wall time (target: 0 failures, <= 1.3x).
+IPAM). Each API boot and delete is measured beside its docker twin, in turn, so that a
+drift of the machine weighs on both. Then M boot-and-delete cycles (create, ACTIVE,
+delete, gone) by C workers, each polling every 0.2 s, against M `docker run -d` +
+`docker rm -f` by C workers on Docker's `bridge` network, in two halves each taken in turn
+(API, docker, API, docker): failures and wall time (target: 0 failures, <= 1.3x).
 Run: `make bench` or `.venv/bin/python bench/boot.py [N] [M] [C]` (defaults 10, 100, 5).
 """
 
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,6 +71,19 @@ def wait_gone(conn, sid: str, poll: float = POLL) -> None:  # type: ignore[no-un
 CMD = ["/bin/sh", "-c", "while :; do sleep 3600; done"]
 
 
+def _docker_run(name: str, network: str, ref: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory", "512m",
+                    "--network", network, ref, *CMD], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def _docker_rm(name: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
 def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
                engine_net: str, ref: str, total: int, workers: int, tag: str) -> None:
     """Rally's boot-and-delete: `total` cycles by `workers` threads, API then raw docker."""
@@ -97,14 +113,19 @@ def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
         finally:  # a failed run may leave a created container behind
             subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
 
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(api_cycle, range(total)))
-    api_wall = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(docker_cycle, range(total)))
-    docker_wall = time.perf_counter() - t0
+    def timed(cycle: Callable[[int], None], cycles: range) -> float:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(cycle, cycles))
+        return time.perf_counter() - t0
+
+    # in two halves each, taken in turn (API, docker, API, docker): as for the single
+    # boots, a drift of the machine weighs on both sides
+    half = total // 2
+    api_wall = docker_wall = 0.0
+    for cycles in (range(half), range(half, total)):
+        api_wall += timed(api_cycle, cycles)
+        docker_wall += timed(docker_cycle, cycles)
     print(f"boot-and-delete x{total} at concurrency {workers}, on `private`")
     print(f"{'  API (create, ACTIVE, delete, gone)':<34} wall {api_wall:8.1f} s   "
           f"failures {len(failures)}")
@@ -132,61 +153,37 @@ def main() -> int:
             conn.compute.delete_server(first.id)
             wait_gone(conn, first.id)
 
-            api_boot, api_delete, ids = [], [], []
+            # each API measurement beside its docker twin, taken in turn: a drift of the
+            # machine (its load, the engine's state) weighs on both sides alike
+            api_boot, api_delete, docker_boot, docker_delete = [], [], [], []
+            net_boot, docker_net = [], []
+            private = conn.network.find_network("private")
+            engine_net = DOCKER_NET
+            prefix = f"cheptel-bench-{(cloud.id or '')[:12]}"
             for i in range(n):
                 t0 = time.perf_counter()
                 s = conn.compute.create_server(name=f"bench-{i}", image_id=image.id,
                                                flavor_id=flavor.id, networks="none")
                 wait_status(conn, s.id, "ACTIVE")
                 api_boot.append(time.perf_counter() - t0)
-                ids.append(s.id)
-            for sid in ids:
+                docker_boot.append(_docker_run(f"{prefix}-raw-{i}", "none", ref))
                 t0 = time.perf_counter()
-                conn.compute.delete_server(sid)
-                wait_gone(conn, sid)
+                conn.compute.delete_server(s.id)
+                wait_gone(conn, s.id)
                 api_delete.append(time.perf_counter() - t0)
-
-            docker_boot, docker_delete, names = [], [], []
-            cmd = CMD
-            for i in range(n):
-                name = f"cheptel-bench-{(cloud.id or '')[:12]}-raw-{i}"
-                t0 = time.perf_counter()
-                subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
-                                "512m", "--network", "none", ref, *cmd], check=True,
-                               capture_output=True)
-                docker_boot.append(time.perf_counter() - t0)
-                names.append(name)
-            for name in names:
-                t0 = time.perf_counter()
-                subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
-                docker_delete.append(time.perf_counter() - t0)
-
-            # the same on a network: a Neutron port on `private` (plumbed by cheptel)
-            # against `docker run` on Docker's own bridge network
-            private = conn.network.find_network("private")
-            net_boot, net_ids = [], []
-            for i in range(n):
+                docker_delete.append(_docker_rm(f"{prefix}-raw-{i}"))
+                # the same on a network: a Neutron port on `private` (plumbed by cheptel)
+                # against `docker run` on Docker's own bridge network
                 t0 = time.perf_counter()
                 s = conn.compute.create_server(name=f"bench-net-{i}", image_id=image.id,
                                                flavor_id=flavor.id,
                                                networks=[{"uuid": private.id}])
                 wait_status(conn, s.id, "ACTIVE")
                 net_boot.append(time.perf_counter() - t0)
-                net_ids.append(s.id)
-            engine_net = DOCKER_NET
-            docker_net = []
-            for i in range(n):
-                name = f"cheptel-bench-{(cloud.id or '')[:12]}-net-{i}"
-                t0 = time.perf_counter()
-                subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
-                                "512m", "--network", engine_net, ref, *cmd], check=True,
-                               capture_output=True)
-                docker_net.append(time.perf_counter() - t0)
-                subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
-            for sid in net_ids:
-                conn.compute.delete_server(sid)
-            for sid in net_ids:
-                wait_gone(conn, sid)
+                docker_net.append(_docker_run(f"{prefix}-net-{i}", engine_net, ref))
+                conn.compute.delete_server(s.id)
+                wait_gone(conn, s.id)
+                _docker_rm(f"{prefix}-net-{i}")
 
             print(f"cheptel boot bench: {n} servers, image busybox, flavor m1.tiny")
             a = report("API boot (create -> ACTIVE)", api_boot)
