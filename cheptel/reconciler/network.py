@@ -285,16 +285,21 @@ class NetworkConverger:
         state.ports = ports
         return state
 
-    def wire(self, container: str, nics: list[Nic]) -> bool | None:
+    def wire(self, container: str, nics: list[Nic], fresh: bool = False) -> bool | None:
         """Plumb one container's namespace to exactly these NICs, unless it already is:
         True when it was plumbed now, False when it already was, None when it is not
-        (not running, or the plumbing failed: logged)."""
+        (not running, or the plumbing failed: logged). `fresh`: the container was just
+        (re)started, in a new namespace: a record made before is its former namespace's,
+        unless it names the present one (a pass may have plumbed it since the start)."""
         with self._wire_lock:
             key = tuple(nics)
             done = self._wired.get(container)
+            if fresh and done is not None and not nics:
+                del self._wired[container]  # the new namespace holds the loopback only
+                done = None
             if done is None and not nics:  # nothing of cheptel's in it since its start
                 return False
-            if done is not None and done[1] == key and all(
+            if not fresh and done is not None and done[1] == key and all(
                     self.plumbing.interface_exists(n.host_name) for n in nics):
                 return False
             try:
@@ -305,6 +310,9 @@ class NetworkConverger:
             if state is None or not state.pid or state.status not in ("running", "paused"):
                 self._wired.pop(container, None)  # no namespace: plumbed when it runs
                 return None
+            if done is not None and done == (state.pid, key) and all(
+                    self.plumbing.interface_exists(n.host_name) for n in nics):
+                return False
             try:
                 self.plumbing.plumb(state.pid, nics)
             except PlumbingError as exc:
@@ -318,15 +326,15 @@ class NetworkConverger:
                 self._wired.pop(container, None)
             return True
 
-    def wire_server(self, server_id: str) -> bool | None:
+    def wire_server(self, server_id: str, fresh: bool = False) -> bool | None:
         """Plumb one server's container now (after its start, a reboot, a hot-plug), not
         at the next pass: its interfaces are there when the server shows ACTIVE (as
-        wire() answers)."""
+        wire() answers; `fresh`: just started, see wire())."""
         container = f"cheptel-{server_id}"
         with self.deps.sessions() as db:
             port_ids = list(db.scalars(select(Port.id).where(Port.device_id == server_id)))
             if not port_ids:
-                return self.wire(container, [])
+                return self.wire(container, [], fresh)
             project = db.scalar(select(Server.project_id).where(
                 Server.id == server_id, Server.deleted.is_(False)))
             servers = {server_id: project} if project else {}
@@ -337,7 +345,7 @@ class NetworkConverger:
         if net_ids:
             self.ensure_networks(net_ids)
         wanted = [nic for row in rows if (nic := self._nic(row, nets)) is not None]
-        return self.wire(container, wanted)
+        return self.wire(container, wanted, fresh)
 
     def _nic_rows(self, db: Session, servers: Mapping[str, str],
                   port_ids: list[str] | None = None
@@ -426,11 +434,6 @@ class NetworkConverger:
                     fip = db.get(FloatingIP, fip_id)
                     if fip is not None:
                         fip.status, fip.updated_at = status, now
-
-    def forget(self, server_id: str) -> None:
-        """A server's container was removed or restarted: plumbed again when it runs."""
-        with self._wire_lock:
-            self._wired.pop(f"cheptel-{server_id}", None)
 
     def _read(self, db: Session, wanted: Mapping[str, Network]
               ) -> tuple[rules.NetworkState, dict[str, list[Nic]]]:

@@ -241,8 +241,7 @@ class ServerConverger:
             self.engine.start(name)
         else:
             self.engine.restart(name, restart_timeout)
-        self._network().forget(server.id)
-        self._network().wire_server(server.id)
+        self._network().wire_server(server.id, fresh=True)
         if server.image_id == "":
             self.engine.bind_root(name, guest.ROOT)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from cheptel.backends.engine import LABEL_CLOUD
 from cheptel.backends.plumbing import Bridge, host_veth
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.network import NetworkConverger, bridge_for
 from tests.unit.conftest import ADMIN_PASSWORD
 from tests.unit.reconcile import Cloud
 
@@ -296,3 +298,27 @@ def test_a_server_without_ports_is_never_plumbed_one_losing_its_last_port_is(
     assert r.status_code == 202, r.text
     rcloud.settle()
     assert _nics(rcloud, sid) == {}
+
+
+def test_a_container_a_pass_plumbed_since_its_start_is_not_plumbed_again(
+        rcloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start's own wiring (fresh) trusts a record of the new namespace only: a pass that
+    plumbed the restarted container first is not redone; a record of the namespace before
+    the restart is."""
+    net = rcloud.deps.reconciler.converger(NetworkConverger)
+    calls = rcloud.engine.plumbing.calls
+    private = _network(rcloud, "private")
+    sid = rcloud.active("web", networks=[{"uuid": private["id"]}])
+    container = f"cheptel-{sid}"
+    rcloud.engine.restart(container, 0)  # a new namespace; the record names the old one
+    pid = rcloud.engine.inspect(container).pid
+    with monkeypatch.context() as m:  # the kernel removes a dead namespace's veths later
+        m.setattr(rcloud.engine.plumbing, "interface_exists", lambda name: True)
+        assert net.wire_server(sid, fresh=True) is True  # the old record is not trusted
+    assert calls.count(("plumb", str(pid))) == 1 and set(_nics(rcloud, sid)) == {"eth0"}
+    rcloud.engine.restart(container, 0)
+    pid = rcloud.engine.inspect(container).pid
+    rcloud.pass_once()  # a pass comes first and plumbs the new namespace
+    assert calls.count(("plumb", str(pid))) == 1
+    assert net.wire_server(sid, fresh=True) is False  # then the start's own wiring
+    assert calls.count(("plumb", str(pid))) == 1 and set(_nics(rcloud, sid)) == {"eth0"}
