@@ -19,8 +19,9 @@ from cheptel import db as dbmod
 from cheptel.backends.balancer import Balancers
 from cheptel.backends.blockstore import BlockStore
 from cheptel.backends.engine import Engine as ContainerEngine
+from cheptel.backends.fake_firewall import FakeFirewall
 from cheptel.backends.file_blocks import FileBlockStore
-from cheptel.backends.firewall import FakeFirewall, Firewall, IptablesFirewall, prefix_for
+from cheptel.backends.firewall import Firewall, IptablesFirewall, prefix_for
 from cheptel.backends.iothrottle import CgroupIoThrottle, FakeIoThrottle, IoThrottle
 from cheptel.backends.plumbing import Plumbing
 from cheptel.config import Settings

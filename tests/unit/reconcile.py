@@ -19,7 +19,8 @@ import httpx
 
 from cheptel.backends.engine import LABEL_CLOUD, LABEL_MANAGED, LABEL_SERVER, ContainerSpec
 from cheptel.backends.fake import FakeEngine
-from cheptel.backends.firewall import FakeFirewall, Ruleset, prefix_for
+from cheptel.backends.fake_firewall import FakeFirewall
+from cheptel.backends.firewall import Ruleset, prefix_for
 from cheptel.image.service.bootstrap import BUSYBOX_ID
 from cheptel.reconciler.servers import container_name
 from tests.unit.conftest import DEMO_PASSWORD, Api, MakeApi

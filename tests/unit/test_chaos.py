@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from cheptel import chaos
-from cheptel.backends.firewall import FakeFirewall, prefix_for
+from cheptel.backends.fake_firewall import FakeFirewall
+from cheptel.backends.firewall import prefix_for
 from cheptel.identity.models import Project
 from cheptel.teardown import teardown
 from tests.unit.reconcile import Cloud

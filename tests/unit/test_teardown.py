@@ -12,9 +12,9 @@ from cheptel import app, cli
 from cheptel.backends.balancer import Balancer
 from cheptel.backends.engine import LABEL_CLOUD, LABEL_MANAGED, LABEL_SERVER, ContainerSpec
 from cheptel.backends.fake import Crash, FakeEngine
+from cheptel.backends.fake_firewall import FakeFirewall
 from cheptel.backends.firewall import (
     Claims,
-    FakeFirewall,
     FirewallError,
     Ruleset,
     prefix_for,
