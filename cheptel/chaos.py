@@ -103,7 +103,7 @@ def cut_matches(db: Session, cloud_id: str, server_id: str) -> list[str]:
     from cheptel.backends.plumbing import host_veth
     from cheptel.compute.models import Server
     from cheptel.network.models import FloatingIP, IPAllocation, Port
-    from cheptel.reconciler.network import bridge_for
+    from cheptel.reconciler.wiring import bridge_for
 
     project = db.scalar(select(Server.project_id).where(Server.id == server_id))
     matches: list[str] = []

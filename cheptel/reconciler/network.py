@@ -1,7 +1,7 @@
 """Converging the network dataplane: bridges, veths and one iptables ruleset.
 
 The whole network intent of the cloud is read in one pass and turned into (1) a Linux
-bridge per Neutron network that has a subnet, IPv4 or IPv6 (bridge_for: named by the
+bridge per Neutron network that has a subnet, IPv4 or IPv6 (wiring.bridge_for: named by the
 cloud and the network, tagged with both), holding no host address but an external
 network's IPv4 gateway (the host is the external network's upstream), (2) the wiring of
 every running server's ports (cheptel.backends.plumbing: a veth per port, its container
@@ -19,10 +19,9 @@ again).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -35,7 +34,6 @@ from cheptel.backends.plumbing import (
     Bridge,
     Nic,
     PlumbingError,
-    Route,
     RouterNamespace,
     host_veth,
 )
@@ -49,43 +47,23 @@ from cheptel.network.models import (
     PortSecurityGroup,
     SecurityGroup,
     SecurityGroupRule,
-    Subnet,
 )
 from cheptel.network.service import ports as port_service
 from cheptel.network.service.common import compute_host_name
 from cheptel.network.service.ipam import gateway_on_subnet
 from cheptel.reconciler import WHOLE, routers, rules, vips
+from cheptel.reconciler.wiring import (
+    bridge_for,
+    container_of,
+    nic_of_row,
+    nic_rows,
+    server_projects,
+)
 
 if TYPE_CHECKING:
     from cheptel.app import Deps
 
 log = logging.getLogger("cheptel.reconciler.network")
-COMPUTE = "compute:"
-
-
-def bridge_for(cloud_id: str, network_id: str) -> str:
-    """The Linux bridge of a network: unique on the host (15 characters at most)."""
-    return "cb" + hashlib.sha256(f"{cloud_id}/{network_id}".encode()).hexdigest()[:13]
-
-
-def container_of(device_owner: str, device_id: str, project_id: str,
-                 servers: Mapping[str, str]) -> str | None:
-    """The container a port (its device_owner, device_id and project_id columns) is wired
-    to: its server's, when the port is a compute port of that server's own project
-    (servers: live server id -> project id). A port naming another project's server is no
-    NIC of it, whoever wrote the row."""
-    if device_owner.startswith(COMPUTE) and device_id and (
-            servers.get(device_id) == project_id):
-        return f"cheptel-{device_id}"
-    return None
-
-
-def server_projects(db: Session) -> dict[str, str]:
-    """Live server id -> its project (what container_of checks ports against)."""
-    rows = db.execute(select(Server.id, Server.project_id).where(Server.deleted.is_(False)))
-    return {server_id: project_id for server_id, project_id in rows}
-
-
 def _ipv4(network: Network):  # type: ignore[no-untyped-def]
     return next((s for s in network.subnets if s.ip_version == 4), None)
 
@@ -93,26 +71,6 @@ def _ipv4(network: Network):  # type: ignore[no-untyped-def]
 def has_bridge(network: Network) -> bool:
     """A network with a subnet of either version has a bridge (an IPv6-only one too)."""
     return bool(network.subnets)
-
-
-def nic_of(cloud_id: str, port_id: str, mac: str, net: Network,
-           fixed: Sequence[tuple[str, Subnet]]) -> Nic:
-    """How a port (its fixed addresses on `net`, in order, with their subnets) appears in
-    its server: its first IPv4 address, every IPv6 one, the gateways and host routes of
-    those subnets; with IPv4, the metadata service on-link (its router, or the network's
-    own metadata namespace without one, answers for 169.254.169.254: routers.read)."""
-    v4 = next(((ip, s) for ip, s in fixed if s.ip_version == 4), None)
-    v6 = [(ip, s) for ip, s in fixed if s.ip_version == 6]
-    subnets = ([v4[1]] if v4 else []) + [s for _, s in v6]
-    routes = tuple(dict.fromkeys([*([Route(routers.METADATA, None)] if v4 else []), *(
-        Route(r["destination"], r["nexthop"]) for s in subnets for r in s.host_routes or [])]))
-    return Nic(port_id=port_id, host_name=host_veth(cloud_id, port_id),
-               bridge=bridge_for(cloud_id, net.id), mac=mac,
-               address=v4[0] if v4 else None,
-               prefixlen=int(v4[1].cidr.split("/")[1]) if v4 else 0, mtu=net.mtu or 1500,
-               gateway=v4[1].gateway_ip if v4 else None, routes=routes,
-               addresses6=tuple(f"{ip}/{s.cidr.split('/')[1]}" for ip, s in v6),
-               gateway6=next((s.gateway_ip for _, s in v6 if s.gateway_ip), None))
 
 
 class NetworkConverger:
@@ -294,10 +252,8 @@ class NetworkConverger:
         with self._wire_lock:
             key = tuple(nics)
             done = self._wired.get(container)
-            if fresh and done is not None and not nics:
-                del self._wired[container]  # the new namespace holds the loopback only
-                done = None
-            if done is None and not nics:  # nothing of cheptel's in it since its start
+            if not nics and (done is None or fresh):  # nothing of cheptel's in it since
+                self._wired.pop(container, None)  # its start: the engine's loopback only
                 return False
             if not fresh and done is not None and done[1] == key and all(
                     self.plumbing.interface_exists(n.host_name) for n in nics):
@@ -338,51 +294,15 @@ class NetworkConverger:
             project = db.scalar(select(Server.project_id).where(
                 Server.id == server_id, Server.deleted.is_(False)))
             servers = {server_id: project} if project else {}
-            rows = self._nic_rows(db, servers, port_ids)
+            rows = nic_rows(db, servers, port_ids)
             net_ids = {row[1] for row in rows}
             nets = {n.id: n for n in db.scalars(select(Network).where(
                 Network.id.in_(net_ids)).options(selectinload(Network.subnets)))}
         if net_ids:
             self.ensure_networks(net_ids)
-        wanted = [nic for row in rows if (nic := self._nic(row, nets)) is not None]
+        cloud = self.deps.cloud_id
+        wanted = [nic for row in rows if (nic := nic_of_row(cloud, row, nets)) is not None]
         return self.wire(container, wanted, fresh)
-
-    def _nic_rows(self, db: Session, servers: Mapping[str, str],
-                  port_ids: list[str] | None = None
-                  ) -> list[tuple[str, str, str, str, tuple[tuple[str, str], ...]]]:
-        """(port, network, container, MAC, its fixed addresses with their subnets, in
-        order) of the ports wired to a live server of their own project (only
-        `port_ids`, when given), in order."""
-        query = select(Port.id, Port.network_id, Port.device_owner, Port.device_id,
-                       Port.project_id, Port.mac_address).order_by(Port.created_at, Port.id)
-        if port_ids is not None:
-            query = query.where(Port.id.in_(port_ids))
-        fixed: dict[str, list[tuple[int, str, str]]] = {}
-        ips = select(IPAllocation.port_id, IPAllocation.position, IPAllocation.ip_address,
-                     IPAllocation.subnet_id)
-        if port_ids is not None:
-            ips = ips.where(IPAllocation.port_id.in_(port_ids))
-        for port_id, position, ip, subnet_id in db.execute(ips):
-            fixed.setdefault(port_id, []).append((position, ip, subnet_id))
-        rows = []
-        for port_id, network_id, owner, device, project, mac in db.execute(query):
-            container = container_of(owner, device, project, servers)
-            if container is not None and port_id in fixed:
-                rows.append((port_id, network_id, container, mac, tuple(
-                    (ip, subnet_id) for _, ip, subnet_id in sorted(fixed[port_id]))))
-        return rows
-
-    def _nic(self, row: tuple[str, str, str, str, tuple[tuple[str, str], ...]],
-             nets: Mapping[str, Network]) -> Nic | None:
-        port_id, network_id, _, mac, ips = row
-        net = nets.get(network_id)
-        if net is None:
-            return None
-        subnets = {s.id: s for s in net.subnets}
-        fixed = [(ip, subnets[sid]) for ip, sid in ips if sid in subnets]
-        if not fixed:
-            return None
-        return nic_of(self.deps.cloud_id, port_id, mac, net, fixed)
 
     def _ruleset(self, state: rules.NetworkState) -> Ruleset:
         """rules.build, again only when the state changed: its remote-group rules grow
@@ -493,8 +413,8 @@ class NetworkConverger:
                 tuple((p["ip_address"], p.get("mac_address")) for p in pairs or []),
                 tuple(ip for ip in ips if ":" in ip)))
         nics: dict[str, list[Nic]] = {}
-        for row in self._nic_rows(db, servers):
-            nic = self._nic(row, wanted)
+        for row in nic_rows(db, servers):
+            nic = nic_of_row(self.deps.cloud_id, row, wanted)
             if nic is not None:
                 nics.setdefault(row[2], []).append(nic)
         return state, nics

@@ -15,7 +15,7 @@ import pytest
 
 from cheptel.backends.firewall import CLAIMS, prefix_for
 from cheptel.compute.images import engine_repository
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
 

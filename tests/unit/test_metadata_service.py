@@ -15,7 +15,7 @@ from cheptel.compute.models import Server
 from cheptel.identity.models import Project
 from cheptel.network.models import Network, Router
 from cheptel.network.service import ports
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import DEMO_PASSWORD, Api, MakeApi, running_container, server_row
 
 

@@ -18,7 +18,7 @@ from cheptel.identity.service import resources
 from cheptel.network.models import Network, Port
 from cheptel.network.service import networks, ports, security_groups, subnets
 from cheptel.network.service.common import SYSTEM
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import Api, MakeApi, server_row
 from tests.unit.iptables_sim import Packet, verdict
 

@@ -13,7 +13,7 @@ from cheptel.identity.models import Project
 from cheptel.network.models import FloatingIP, IPAllocation, Network, Port, Router
 from cheptel.network.service import ports
 from cheptel.reconciler import network as network_pass
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import Api, MakeApi, running_container, server_row
 
 

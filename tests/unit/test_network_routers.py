@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cheptel.backends.plumbing import router_namespace
 from cheptel.network.models import Network, Port
 from cheptel.reconciler import routers
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import DEMO_PASSWORD, Api, MakeApi
 from tests.unit.test_network_pass import _applied, _server
 

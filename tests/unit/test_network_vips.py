@@ -9,7 +9,7 @@ from typing import Any
 
 from cheptel.backends.plumbing import balancer_namespace, host_veth, parse_router_namespace
 from cheptel.loadbalancer.models import LoadBalancer
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import ADMIN_PASSWORD
 from tests.unit.reconcile import Cloud
 

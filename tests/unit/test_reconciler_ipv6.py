@@ -8,7 +8,7 @@ from typing import Any
 
 from cheptel.network.service.ipv6 import eui64
 from cheptel.reconciler import routers
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.reconcile import Cloud
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from cheptel.backends.engine import LABEL_CLOUD
 from cheptel.backends.plumbing import Bridge, host_veth
-from cheptel.reconciler.network import NetworkConverger, bridge_for
+from cheptel.reconciler.network import NetworkConverger
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import ADMIN_PASSWORD
 from tests.unit.reconcile import Cloud
 

@@ -15,8 +15,8 @@ from cheptel.backends.firewall import prefix_for
 from cheptel.network.models import FloatingIP, Network, Port, PortSecurityGroup
 from cheptel.network.service import floatingips, ports
 from cheptel.network.service.common import SYSTEM
-from cheptel.reconciler.network import bridge_for
 from cheptel.reconciler.servers import container_name
+from cheptel.reconciler.wiring import bridge_for
 from tests.unit.conftest import MakeApi
 from tests.unit.hostile import World, populate
 

@@ -17,7 +17,7 @@ import pytest
 
 from cheptel.backends import dockerd
 from cheptel.backends.firewall import IptablesFirewall, prefix_for
-from cheptel.reconciler.network import bridge_for
+from cheptel.reconciler.wiring import bridge_for
 from tests.integration.cloud import Cloud
 from tests.integration.compute import support
 
