@@ -39,6 +39,12 @@ def container(server_id: str):  # type: ignore[no-untyped-def]
     return engine().containers.get(f"cheptel-{server_id}")
 
 
+def no_container(**filters: str) -> bool:
+    """No container (running or not) matches these filters: one listing, not docker-py's
+    list-then-inspect each, which raises NotFound for one removed in between."""
+    return not engine().api.containers(all=True, filters=filters)
+
+
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):  # type: ignore[no-untyped-def]
     """Poll until predicate() is truthy; bounded, so a broken feature fails, never hangs."""
     deadline = time.monotonic() + timeout

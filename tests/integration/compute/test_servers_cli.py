@@ -52,7 +52,7 @@ def test_demo_boots_sees_console_stops_starts_deletes(scloud: Cloud) -> None:
 
     out = scloud.cli("server", "delete", "--wait", sid, cloud=demo, as_json=False)
     assert out.returncode == 0
-    assert not support.engine().containers.list(all=True, filters={"name": f"cheptel-{sid}"})
+    assert support.no_container(name=f"cheptel-{sid}")
     gone = scloud.cli("server", "show", sid, cloud=demo, check=False, as_json=False)
     assert gone.returncode != 0 and "404" in gone.stderr or "No Server found" in gone.stderr
 

@@ -62,8 +62,8 @@ def test_a_labelled_container_with_no_row_is_removed(scloud: Cloud) -> None:
         _busybox_ref(scloud), ["sleep", "600"], detach=True, name=f"cheptel-{fake_id}",
         labels={"cheptel.managed": "true", "cheptel.cloud": support.cloud_id(scloud),
                 "cheptel.server": fake_id}, network_mode="none")
-    support.wait_for(lambda: not support.engine().containers.list(
-        all=True, filters={"id": orphan.id}), 30, "the orphan to be removed")
+    support.wait_for(lambda: support.no_container(id=orphan.id), 30,
+                     "the orphan to be removed")
 
 
 def test_another_clouds_containers_are_left_alone(scloud: Cloud) -> None:
@@ -110,8 +110,8 @@ def test_kill_9_during_create_then_restart_leaves_no_orphan(tmp_path: Path) -> N
         conn = cloud.sdk("cheptel-demo")
         support.wait_for(lambda: conn.compute.find_server(victim, ignore_missing=True) is None,
                          60, "the interrupted delete to finish")
-        support.wait_for(lambda: not support.engine().containers.list(
-            all=True, filters={"name": f"cheptel-{victim}"}), 30, "the container to go")
+        support.wait_for(lambda: support.no_container(name=f"cheptel-{victim}"), 30,
+                         "the container to go")
     finally:
         cloud.close()
 
