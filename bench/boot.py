@@ -107,11 +107,9 @@ def concurrent(cloud: Cloud, image_id: str, flavor_id: str, network_id: str,
     def docker_cycle(i: int) -> None:
         name = f"cheptel-bench-{tag}-rally-{i}"
         try:
-            subprocess.run(["docker", "run", "-d", "--init", "--name", name, "--memory",
-                            "512m", "--network", engine_net, ref, *CMD], check=True,
-                           capture_output=True)
+            _docker_run(name, engine_net, ref)
         finally:  # a failed run may leave a created container behind
-            subprocess.run(["docker", "rm", "-f", name], check=True, capture_output=True)
+            _docker_rm(name)
 
     def timed(cycle: Callable[[int], None], cycles: range) -> float:
         t0 = time.perf_counter()

@@ -255,8 +255,7 @@ class NetworkConverger:
             if not nics and (done is None or fresh):  # nothing of cheptel's in it since
                 self._wired.pop(container, None)  # its start: the engine's loopback only
                 return False
-            if not fresh and done is not None and done[1] == key and all(
-                    self.plumbing.interface_exists(n.host_name) for n in nics):
+            if not fresh and done is not None and done[1] == key and self._in_place(nics):
                 return False
             try:
                 state = self.engine.inspect(container)
@@ -266,9 +265,8 @@ class NetworkConverger:
             if state is None or not state.pid or state.status not in ("running", "paused"):
                 self._wired.pop(container, None)  # no namespace: plumbed when it runs
                 return None
-            if done is not None and done == (state.pid, key) and all(
-                    self.plumbing.interface_exists(n.host_name) for n in nics):
-                return False
+            if done == (state.pid, key) and self._in_place(nics):
+                return False  # fresh: a pass plumbed this very namespace since the start
             try:
                 self.plumbing.plumb(state.pid, nics)
             except PlumbingError as exc:
@@ -281,6 +279,10 @@ class NetworkConverger:
             else:
                 self._wired.pop(container, None)
             return True
+
+    def _in_place(self, nics: list[Nic]) -> bool:
+        """The host ends of these NICs' veths are there (gone: their namespace is)."""
+        return all(self.plumbing.interface_exists(n.host_name) for n in nics)
 
     def wire_server(self, server_id: str, fresh: bool = False) -> bool | None:
         """Plumb one server's container now (after its start, a reboot, a hot-plug), not
